@@ -1,0 +1,18 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** `agent` block. Defaults live here only (STYLE §9). */
+export const AgentConfig = Type.Object(
+  {
+    broker: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'MQTT broker URL (mqtt://, mqtts://, ws://, wss://)' }),
+    host: Type.Optional(Type.String({ description: 'Host id to publish as; default: this machine\'s hostname, normalised' })),
+    interval: Type.Number({ minimum: 1, maximum: 3600, default: 5, description: 'Seconds between metrics samples' }),
+    servicesInterval: Type.Number({ minimum: 10, maximum: 86_400, default: 300, description: 'Seconds between full services publications (changes are published at once)' }),
+    bufferSize: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 2880, description: 'Samples kept while the broker is unreachable (oldest dropped first); 2880 = 4 h at 5 s' }),
+    reconnectMin: Type.Number({ minimum: 0.1, maximum: 3600, default: 1, description: 'First reconnect delay, seconds' }),
+    reconnectMax: Type.Number({ minimum: 0.1, maximum: 3600, default: 60, description: 'Longest reconnect delay, seconds (the delay doubles up to it)' }),
+    username: Type.Optional(Type.String({ description: 'MQTT username' })),
+    password: Type.Optional(Type.String({ description: 'MQTT password' })),
+  },
+  { default: {} },
+);
+export type AgentConfig = Static<typeof AgentConfig>;

@@ -1,0 +1,15 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** `broker` block: the embedded Aedes broker. Defaults live here only (STYLE §9). */
+export const BrokerConfig = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', description: 'Address the MQTT TCP listener binds to' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883, description: 'MQTT TCP port (0 = any free port)' }),
+    wsPath: Type.String({ pattern: '^/', default: '/mqtt', description: 'Path of MQTT over WebSocket on the HTTP server' }),
+    maxPacketSize: Type.Integer({ minimum: 1024, maximum: 268_435_455, default: 65_536, description: 'Largest MQTT packet accepted, bytes; a client declaring more is disconnected before the body is read' }),
+    drainTimeout: Type.Number({ minimum: 0.1, maximum: 600, default: 10, description: 'Seconds a slow subscriber may block writes before it is disconnected' }),
+    closeTimeout: Type.Number({ minimum: 0.1, maximum: 600, default: 5, description: 'Seconds given to a clean shutdown before connections are cut' }),
+  },
+  { default: {} },
+);
+export type BrokerConfig = Static<typeof BrokerConfig>;

@@ -1,0 +1,40 @@
+/**
+ * The one error catalogue (STYLE §10). REST responses and MQTT
+ * request/response share the envelope below; every code here is documented
+ * in docs/api.md (a test checks it).
+ */
+export const ERRORS = {
+  VIGIE_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
+  VIGIE_ERR_HOST_NOT_FOUND: { status: 404, message: 'No such host' },
+  VIGIE_ERR_BAD_REQUEST: { status: 400, message: 'Invalid request' },
+  VIGIE_ERR_BAD_HOST_ID: { status: 400, message: 'Invalid host id' },
+  VIGIE_ERR_BAD_METRIC: { status: 400, message: 'Unknown metric' },
+  VIGIE_ERR_BAD_RANGE: { status: 400, message: 'Invalid time range' },
+  VIGIE_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Payload too large' },
+  VIGIE_ERR_INTERNAL: { status: 500, message: 'Internal error' },
+  VIGIE_ERR_UNAVAILABLE: { status: 503, message: 'Service unavailable' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export type Envelope<T> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
+
+/** An error that carries a catalogue code; the HTTP layer turns it into an envelope. */
+export class VigieError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? ERRORS[code].message);
+    this.name = 'VigieError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+  }
+}
+
+export const okEnvelope = <T>(data: T): Envelope<T> => ({ ok: true, data });
+
+export const errorEnvelope = (code: ErrorCode, message?: string): Envelope<never> => ({
+  ok: false,
+  error: { code, message: message ?? ERRORS[code].message },
+});

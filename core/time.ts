@@ -1,0 +1,24 @@
+/**
+ * Time is owned here: every timestamp in Vigie is milliseconds since the Unix
+ * epoch (UTC), and durations in configuration and payloads are seconds.
+ * Components take a Clock so tests can inject one.
+ */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const SECOND_MS = 1000;
+export const MINUTE_MS = 60 * SECOND_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** Seconds (the unit of configuration and payload durations) to milliseconds. */
+export const secondsToMs = (seconds: number): number => Math.round(seconds * SECOND_MS);
+
+/** Start of the bucket of width `stepMs` holding `ts`. */
+export const floorTo = (ts: number, stepMs: number): number => Math.floor(ts / stepMs) * stepMs;
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,12 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** `http` block: the dashboard's HTTP server (REST API, Socket.IO, static app, MQTT over WebSocket). */
+export const HttpConfig = Type.Object(
+  {
+    host: Type.String({ default: '0.0.0.0', description: 'Address the HTTP server binds to' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'HTTP port (0 = any free port)' }),
+    overviewThrottle: Type.Number({ minimum: 0, maximum: 60, default: 1, description: 'Seconds between two overview updates of one host' }),
+  },
+  { default: {} },
+);
+export type HttpConfig = Static<typeof HttpConfig>;

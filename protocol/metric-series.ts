@@ -1,0 +1,74 @@
+import type { MetricsPayload } from './payloads.js';
+import type { Unit } from './units.js';
+
+/**
+ * The series a metrics payload is stored as. A series is a metric name plus a
+ * key: the mount for disks, the interface for network, '' otherwise. The
+ * store, the history API and the browser all use these names.
+ */
+export const METRICS = {
+  'cpu.usage': { unit: 'percent', label: 'CPU' },
+  'cpu.iowait': { unit: 'percent', label: 'I/O wait' },
+  'cpu.load1': { unit: 'count', label: 'Load 1 min' },
+  'cpu.load5': { unit: 'count', label: 'Load 5 min' },
+  'cpu.load15': { unit: 'count', label: 'Load 15 min' },
+  'mem.usedPercent': { unit: 'percent', label: 'Memory' },
+  'mem.used': { unit: 'bytes', label: 'Memory used' },
+  'swap.usedPercent': { unit: 'percent', label: 'Swap' },
+  'swap.used': { unit: 'bytes', label: 'Swap used' },
+  'disk.usedPercent': { unit: 'percent', label: 'Disk' },
+  'disk.used': { unit: 'bytes', label: 'Disk used' },
+  'net.rxRate': { unit: 'bytesPerSecond', label: 'Received' },
+  'net.txRate': { unit: 'bytesPerSecond', label: 'Sent' },
+  'temperature.cpu': { unit: 'celsius', label: 'CPU temperature' },
+  uptime: { unit: 'seconds', label: 'Uptime' },
+  processes: { unit: 'count', label: 'Processes' },
+} as const satisfies Record<string, { unit: Unit; label: string }>;
+
+export type MetricName = keyof typeof METRICS;
+
+export function isMetricName(name: string): name is MetricName {
+  return Object.hasOwn(METRICS, name);
+}
+
+export interface SeriesPoint {
+  metric: MetricName;
+  /** Mount for disk.*, interface for net.*, '' otherwise. */
+  key: string;
+  value: number;
+}
+
+/** Flattens one metrics payload into series points (the payload's ts applies to all). */
+export function flattenMetrics(m: MetricsPayload): SeriesPoint[] {
+  const out: SeriesPoint[] = [];
+  const add = (metric: MetricName, value: number | null | undefined, key = ''): void => {
+    if (typeof value === 'number' && Number.isFinite(value)) out.push({ metric, key, value });
+  };
+  if (m.cpu) {
+    add('cpu.usage', m.cpu.usage);
+    add('cpu.iowait', m.cpu.iowait);
+    add('cpu.load1', m.cpu.load1);
+    add('cpu.load5', m.cpu.load5);
+    add('cpu.load15', m.cpu.load15);
+  }
+  if (m.mem) {
+    add('mem.usedPercent', m.mem.usedPercent);
+    add('mem.used', m.mem.used);
+  }
+  if (m.swap) {
+    add('swap.usedPercent', m.swap.usedPercent);
+    add('swap.used', m.swap.used);
+  }
+  for (const d of m.disks ?? []) {
+    add('disk.usedPercent', d.usedPercent, d.mount);
+    add('disk.used', d.used, d.mount);
+  }
+  for (const n of m.net ?? []) {
+    add('net.rxRate', n.rxRate, n.iface);
+    add('net.txRate', n.txRate, n.iface);
+  }
+  add('temperature.cpu', m.temperature?.cpu);
+  add('uptime', m.uptime);
+  add('processes', m.processes);
+  return out;
+}

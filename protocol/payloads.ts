@@ -1,0 +1,77 @@
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { err, ok, type Result } from '../core/result.js';
+import type { HostTopicKind } from './topics.js';
+import { MAX_PAYLOAD_BYTES } from './schemas/common.js';
+import { InfoPayload } from './schemas/info.js';
+import { MetricsPayload } from './schemas/metrics.js';
+import { ServicesPayload } from './schemas/services.js';
+import { StatusPayload } from './schemas/status.js';
+
+export { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './schemas/common.js';
+export { InfoPayload } from './schemas/info.js';
+export { MetricsPayload, type DiskMetrics, type NetMetrics } from './schemas/metrics.js';
+export { ServicesPayload, SERVICE_STATES, type ServiceState, type ServiceEntry } from './schemas/services.js';
+export { StatusPayload } from './schemas/status.js';
+
+/** Each topic kind has exactly one payload type (STYLE §2). */
+export interface PayloadByKind {
+  status: StatusPayload;
+  info: InfoPayload;
+  metrics: MetricsPayload;
+  services: ServicesPayload;
+}
+
+/** The schema of each kind: validates at runtime and generates docs/protocol.md. */
+export const SCHEMAS: { [K in HostTopicKind]: TSchema } = {
+  status: StatusPayload,
+  info: InfoPayload,
+  metrics: MetricsPayload,
+  services: ServicesPayload,
+};
+
+// Compiled once: a compiled check costs ~1 µs over JSON.parse (DESIGN, measured facts).
+const CHECKS: { [K in HostTopicKind]: TypeCheck<TSchema> } = {
+  status: TypeCompiler.Compile(StatusPayload),
+  info: TypeCompiler.Compile(InfoPayload),
+  metrics: TypeCompiler.Compile(MetricsPayload),
+  services: TypeCompiler.Compile(ServicesPayload),
+};
+
+/** Checks an already-parsed value against the schema of `kind`; the error names the field. */
+export function validatePayload<K extends HostTopicKind>(kind: K, value: unknown): Result<PayloadByKind[K]> {
+  const check = CHECKS[kind];
+  if (check.Check(value)) return ok(value as PayloadByKind[K]);
+  const first = check.Errors(value).First();
+  const where = first?.path ? first.path.slice(1).replace(/\//g, '.') : '(payload)';
+  const got = first ? describe(first.value) : 'nothing';
+  return err(`${kind}.${where || '(payload)'}: ${first?.message ?? 'invalid'} (got ${got})`);
+}
+
+/**
+ * Decodes a raw MQTT payload: size limit, UTF-8 JSON, schema. Never throws —
+ * the ingest path returns the error value, counts it and moves on.
+ */
+export function decodePayload<K extends HostTopicKind>(kind: K, raw: Buffer | Uint8Array | string): Result<PayloadByKind[K]> {
+  const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
+  if (size > MAX_PAYLOAD_BYTES) return err(`${kind}: payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+  } catch {
+    return err(`${kind}: payload is not valid JSON`);
+  }
+  return validatePayload(kind, value);
+}
+
+/** Serialises a payload for publishing, with the compile-time guarantee that it matches its kind. */
+export function encodePayload<K extends HostTopicKind>(_kind: K, payload: PayloadByKind[K]): string {
+  return JSON.stringify(payload);
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+}

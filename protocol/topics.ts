@@ -1,0 +1,106 @@
+import { isHostId } from './host-id.js';
+
+/**
+ * Topics are owned here (STYLE §1): nobody else writes a topic string.
+ *
+ *   <prefix>/<host>/status | info | metrics | services
+ *   <prefix>/<host>/alerts/<rule>
+ *   <prefix>/<host>/cmd/req/<id>, <prefix>/<host>/cmd/res/<id>
+ *   <prefix>/_server/summary
+ */
+export const DEFAULT_PREFIX = 'vigie';
+
+/** The per-host topics whose payload an agent publishes. */
+export const HOST_TOPIC_KINDS = ['status', 'info', 'metrics', 'services'] as const;
+export type HostTopicKind = (typeof HOST_TOPIC_KINDS)[number];
+
+/** The level under the prefix that carries server-wide topics; `_` cannot start a host id. */
+export const SERVER_LEVEL = '_server';
+
+/** `[MQTT-4.7.1-1]`: `+` and `#` are wildcards, `/` separates levels; NUL is forbidden in topics. */
+const FORBIDDEN_IN_LEVEL = /[+#/\u0000]/;
+
+/** Checks one topic level (a rule name, a command id): non-empty, no wildcard, no separator. */
+export function isTopicLevel(level: string): boolean {
+  return level.length > 0 && level.length <= 128 && !FORBIDDEN_IN_LEVEL.test(level);
+}
+
+/** A prefix is one or more levels without wildcards, e.g. `vigie` or `lab/vigie`. */
+export function isPrefix(prefix: string): boolean {
+  return prefix.length > 0 && prefix.split('/').every((level) => level.length > 0 && !/[+#\u0000]/.test(level));
+}
+
+function assertLevel(what: string, value: string): void {
+  if (!isTopicLevel(value)) throw new TypeError(`${what}: "${value}" is not a valid topic level (no "+", "#", "/")`);
+}
+
+function assertHost(host: string): void {
+  if (!isHostId(host)) throw new TypeError(`host: "${host}" is not a host id (expected [a-z0-9][a-z0-9._-]{0,62})`);
+}
+
+/** Builds topics under one prefix; throws on a value that could escape its level (a programming error). */
+export function createTopics(prefix: string = DEFAULT_PREFIX) {
+  if (!isPrefix(prefix)) throw new TypeError(`mqtt.prefix: "${prefix}" must be topic levels without "+" or "#"`);
+  return {
+    prefix,
+    host(host: string, kind: HostTopicKind): string {
+      assertHost(host);
+      return `${prefix}/${host}/${kind}`;
+    },
+    alert(host: string, rule: string): string {
+      assertHost(host);
+      assertLevel('rule', rule);
+      return `${prefix}/${host}/alerts/${rule}`;
+    },
+    commandRequest(host: string, id: string): string {
+      assertHost(host);
+      assertLevel('command id', id);
+      return `${prefix}/${host}/cmd/req/${id}`;
+    },
+    commandResponse(host: string, id: string): string {
+      assertHost(host);
+      assertLevel('command id', id);
+      return `${prefix}/${host}/cmd/res/${id}`;
+    },
+    serverSummary(): string {
+      return `${prefix}/${SERVER_LEVEL}/summary`;
+    },
+    /** Subscription filter for one kind on every host, e.g. `vigie/+/metrics`. */
+    allHosts(kind: HostTopicKind): string {
+      return `${prefix}/+/${kind}`;
+    },
+    /** Subscription filter for everything under the prefix. */
+    everything(): string {
+      return `${prefix}/#`;
+    },
+    /** Parses a per-host topic; null when it is not one of ours or the host is not a valid id. */
+    parse(topic: string): ParsedTopic | null {
+      return parseTopic(prefix, topic);
+    },
+  };
+}
+
+export type Topics = ReturnType<typeof createTopics>;
+
+export type ParsedTopic =
+  | { host: string; kind: HostTopicKind }
+  | { host: string; kind: 'alert'; rule: string }
+  | { host: string; kind: 'cmd/req' | 'cmd/res'; id: string }
+  | { host: typeof SERVER_LEVEL; kind: 'summary' };
+
+export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
+  if (!topic.startsWith(`${prefix}/`)) return null;
+  const levels = topic.slice(prefix.length + 1).split('/');
+  const [host, kind, a, b] = levels;
+  if (host === undefined || kind === undefined) return null;
+  if (host === SERVER_LEVEL) return levels.length === 2 && kind === 'summary' ? { host: SERVER_LEVEL, kind: 'summary' } : null;
+  if (!isHostId(host)) return null;
+  if (levels.length === 2 && (HOST_TOPIC_KINDS as readonly string[]).includes(kind)) {
+    return { host, kind: kind as HostTopicKind };
+  }
+  if (levels.length === 3 && kind === 'alerts' && a && isTopicLevel(a)) return { host, kind: 'alert', rule: a };
+  if (levels.length === 4 && kind === 'cmd' && (a === 'req' || a === 'res') && b && isTopicLevel(b)) {
+    return { host, kind: `cmd/${a}`, id: b };
+  }
+  return null;
+}

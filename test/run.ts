@@ -1,0 +1,79 @@
+/**
+ * Runs every uvu suite (dist/test/**\/*.test.js) in its own Node process, so
+ * integration suites that start servers cannot leak into each other, then
+ * prints the totals as `N passed, N failed` alone on the last line.
+ *
+ * Usage: node dist/test/run.js [substring…]   (only files whose path contains one)
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+const filters = process.argv.slice(2);
+const FILE_TIMEOUT_MS = 5 * 60_000;
+
+function findSuites(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...findSuites(path));
+    else if (name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+interface Outcome { passed: number; failed: number; skipped: number }
+
+function runSuite(file: string): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', file], {
+      env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d; process.stdout.write(d); });
+    child.stderr.on('data', (d: Buffer) => { process.stderr.write(d); });
+    const timer = setTimeout(() => {
+      process.stderr.write(`\n[run] ${file} exceeded ${FILE_TIMEOUT_MS / 1000}s: killed\n`);
+      child.kill('SIGKILL');
+    }, FILE_TIMEOUT_MS);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const text = out.replace(/\u001b\[[0-9;]*m/g, '');
+      const num = (label: string): number | undefined => {
+        const m = new RegExp(`${label}:\\s+(\\d+)`).exec(text);
+        return m ? Number(m[1]) : undefined;
+      };
+      const total = num('Total');
+      const passed = num('Passed');
+      const skipped = num('Skipped') ?? 0;
+      if (total === undefined || passed === undefined) {
+        // No summary: a suite that skipped itself (outside CI only) says so; anything else crashed.
+        const skippedItself = code === 0 && /^SKIP: /m.test(text);
+        resolve({ passed: 0, failed: skippedItself ? 0 : 1, skipped: skippedItself ? 1 : 0 });
+        return;
+      }
+      let failed = Math.max(0, total - passed - skipped);
+      if (code !== 0 && failed === 0) failed = 1; // exited non-zero after its tests: count the crash
+      resolve({ passed, failed, skipped });
+    });
+  });
+}
+
+const suites = findSuites(root).filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+const totals: Outcome = { passed: 0, failed: 0, skipped: 0 };
+const failedFiles: string[] = [];
+for (const file of suites) {
+  const name = relative(root, file);
+  process.stdout.write(`\n── ${name}\n`);
+  const r = await runSuite(file);
+  totals.passed += r.passed;
+  totals.failed += r.failed;
+  totals.skipped += r.skipped;
+  if (r.failed > 0) failedFiles.push(name);
+}
+if (failedFiles.length) process.stdout.write(`\nFailing suites:\n${failedFiles.map((f) => `  ${f}`).join('\n')}\n`);
+process.stdout.write(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}\n`);
+process.exitCode = totals.failed > 0 || suites.length === 0 ? 1 : 0;
