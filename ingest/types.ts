@@ -1,0 +1,97 @@
+import type { Handle } from '../core/lifecycle.js';
+import type { EventBus } from '../core/event-bus.js';
+import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
+import type { MetricName } from '../protocol/metric-series.js';
+
+/**
+ * The ingest's public face: what the dashboard server (REST + Socket.IO)
+ * reads and listens to. The dashboard never talks to SQLite directly.
+ */
+
+/** Presence from the status topic and staleness; health adds thresholds on the latest values. */
+export type Presence = 'online' | 'offline';
+export type HostState = 'online' | 'warning' | 'critical' | 'offline';
+
+export interface HostSummary {
+  id: string;
+  /** online/warning/critical/offline: the colour of the host's card. */
+  state: HostState;
+  presence: Presence;
+  /** Why the presence is what it is: 'connected', 'stopped', 'lost' (Last Will), 'stale' (missed intervals)… */
+  reason: string;
+  firstSeen: number;
+  lastSeen: number;
+  info: InfoPayload | null;
+  status: StatusPayload | null;
+  latest: MetricsPayload | null;
+}
+
+export interface HostDetail extends HostSummary {
+  services: ServicesPayload | null;
+}
+
+export type Tier = 'raw' | '1m' | '1h';
+
+export interface HistoryQuery {
+  host: string;
+  metric: MetricName;
+  /** Mount for disk.*, interface for net.*, '' otherwise. */
+  key: string;
+  /** ms since epoch, inclusive. */
+  from: number;
+  /** ms since epoch, exclusive. */
+  to: number;
+  /** Bucket width in ms. */
+  step: number;
+}
+
+export interface HistoryPoint {
+  /** Bucket start, ms since epoch. */
+  ts: number;
+  avg: number;
+  min: number;
+  max: number;
+}
+
+export interface HistoryResult {
+  tier: Tier;
+  step: number;
+  points: HistoryPoint[];
+}
+
+export interface SeriesRef {
+  metric: MetricName;
+  key: string;
+}
+
+/** Events the ingest fans out (STYLE §8). */
+export interface IngestEvents {
+  /** A valid metrics sample was accepted (already queued for the store). */
+  sample: { host: string; metrics: MetricsPayload; receivedAt: number };
+  /** A host's summary changed (first seen, presence, state, info, status). */
+  host: HostSummary;
+  /** A host published its services. */
+  services: { host: string; services: ServicesPayload };
+  /** A payload was rejected. */
+  invalid: { topic: string; error: string };
+}
+
+export interface IngestStats {
+  received: number;
+  accepted: number;
+  invalid: number;
+  pointsWritten: number;
+  /** Points waiting for the next write batch. */
+  pending: number;
+}
+
+export interface IngestHandle extends Handle {
+  bus: EventBus<IngestEvents>;
+  listHosts(): HostSummary[];
+  getHost(id: string): HostDetail | null;
+  history(q: HistoryQuery): Promise<HistoryResult>;
+  series(host: string): Promise<SeriesRef[]>;
+  stats(): IngestStats;
+  /** Resolves once every accepted point is written. */
+  flush(): Promise<void>;
+}
