@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import { systemClock, type Clock } from '../../../core/time.js';
+import type { HistoryPoint, IngestHandle, SeriesRef, Tier } from '../../../ingest/types.js';
+import type { MetricName } from '../../../protocol/metric-series.js';
+import { resolveHistoryQuery, type RangeName } from '../history-query.js';
+import { sendOk } from '../respond.js';
+import { findHost } from './hosts.js';
+
+export interface HistoryAnswer {
+  host: string;
+  metric: MetricName;
+  key: string;
+  from: number;
+  to: number;
+  /** Bucket width in seconds, as the `step` parameter. */
+  step: number;
+  range: RangeName | null;
+  tier: Tier;
+  points: HistoryPoint[];
+}
+
+/** GET /api/hosts/:id/series (the stored metric/key pairs) and GET /api/hosts/:id/history. */
+export function createHistoryRouter(ingest: IngestHandle, clock: Clock = systemClock): Router {
+  const router = Router();
+  router.get('/:id/series', async (req, res) => {
+    const host = findHost(ingest, req.params.id);
+    const series: SeriesRef[] = await ingest.series(host.id);
+    sendOk(res, series);
+  });
+  router.get('/:id/history', async (req, res) => {
+    const host = findHost(ingest, req.params.id);
+    const q = resolveHistoryQuery(host.id, req.query, clock.now());
+    const result = await ingest.history(q);
+    const answer: HistoryAnswer = {
+      host: host.id,
+      metric: q.metric,
+      key: q.key,
+      from: q.from,
+      to: q.to,
+      step: Math.round(result.step / 1000),
+      range: q.range,
+      tier: result.tier,
+      points: result.points,
+    };
+    sendOk(res, answer);
+  });
+  return router;
+}

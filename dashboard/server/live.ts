@@ -1,0 +1,189 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server as SocketServer, type Socket } from 'socket.io';
+import { errorEnvelope, okEnvelope, type Envelope } from '../../core/errors.js';
+import { onceClose, type Handle } from '../../core/lifecycle.js';
+import { createRateLimitedLog, type Logger } from '../../core/logger.js';
+import { secondsToMs, systemClock, type Clock } from '../../core/time.js';
+import type { HostSummary, IngestHandle, IngestEvents } from '../../ingest/types.js';
+import type { MetricsPayload, ServicesPayload } from '../../protocol/payloads.js';
+import { normaliseHostId } from '../../protocol/host-id.js';
+import { createKeyedThrottle } from './throttle.js';
+
+/**
+ * Live updates over Socket.IO (path /socket.io).
+ *
+ * Client → server (each takes an optional ack receiving an envelope):
+ *   `overview`            join the overview stream; ack data: every HostSummary
+ *   `overview:leave`      leave it
+ *   `subscribe` {host}    join a host's room; ack data: { host } (the normalised id)
+ *   `unsubscribe` {host}  leave it
+ * Server → client:
+ *   `host` HostSummary                 overview: at most one per host per overviewThrottle seconds
+ *   `sample` {host, metrics, receivedAt}  host room: every accepted sample
+ *   `services` {host, services}        host room
+ *   `status` HostSummary               host room: presence/state/info changes
+ */
+export interface LiveEvents {
+  host: HostSummary;
+  sample: { host: string; metrics: MetricsPayload; receivedAt: number };
+  services: { host: string; services: ServicesPayload };
+  status: HostSummary;
+}
+
+export interface LiveStats {
+  clients: number;
+  /** Messages from sockets that failed validation. */
+  invalid: number;
+  overviewUpdates: number;
+}
+
+export interface LiveHandle extends Handle {
+  io: SocketServer;
+  stats(): LiveStats;
+}
+
+export interface LiveOptions {
+  ingest: IngestHandle;
+  log: Logger;
+  /** Seconds between two overview updates of one host. */
+  overviewThrottle: number;
+  clock?: Clock;
+}
+
+const OVERVIEW_ROOM = 'overview';
+const hostRoom = (id: string): string => `host:${id}`;
+/** Rooms one socket may hold: a page shows one host, a wall display a few. */
+const MAX_ROOMS_PER_SOCKET = 32;
+
+type Ack = (answer: Envelope<unknown>) => void;
+
+/** Attaches Socket.IO to `server` and relays the ingest's events; close() detaches it and leaves the HTTP server running. */
+export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
+  const { ingest, log } = opts;
+  const warn = createRateLimitedLog(log);
+  const stats = { invalid: 0, overviewUpdates: 0 };
+  const requestBefore = server.listeners('request');
+  const upgradeBefore = new Set(server.listeners('upgrade'));
+
+  // engine.io defaults kept on purpose: unmatched upgrades (the broker's /mqtt)
+  // are only destroyed when nobody answered them within destroyUpgradeTimeout.
+  const io = new SocketServer(server, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: 16 * 1024, // clients only send tiny control messages
+  });
+  // What engine.io's attach added (it wraps the 'request' listeners in one of
+  // its own): close() takes exactly these off, whatever others attach later.
+  const requestAdded = server.listeners('request').filter((l) => !requestBefore.includes(l));
+  const upgradeAdded = server.listeners('upgrade').filter((l) => !upgradeBefore.has(l));
+
+  // The newest sample per host not yet shown in an overview update: the
+  // ingest may update its summary after emitting 'sample', so we overlay it.
+  const newest = new Map<string, { metrics: MetricsPayload; receivedAt: number }>();
+
+  const overviewSummary = (id: string): HostSummary | null => {
+    const detail = ingest.getHost(id);
+    const fresh = newest.get(id);
+    newest.delete(id);
+    if (!detail) return null;
+    const { services: _services, ...summary } = detail as HostSummary & { services?: unknown };
+    if (fresh && (summary.latest === null || summary.latest.ts < fresh.metrics.ts)) {
+      return { ...summary, latest: fresh.metrics, lastSeen: Math.max(summary.lastSeen, fresh.receivedAt) };
+    }
+    return summary;
+  };
+
+  const throttle = createKeyedThrottle<string>(secondsToMs(opts.overviewThrottle), (id) => {
+    const summary = overviewSummary(id);
+    if (!summary) return;
+    stats.overviewUpdates += 1;
+    io.to(OVERVIEW_ROOM).emit('host', summary);
+  }, opts.clock ?? systemClock);
+
+  const offBus = [
+    ingest.bus.on('dashboard', 'sample', (e: IngestEvents['sample']) => {
+      const seen = newest.get(e.host);
+      if (!seen || seen.metrics.ts <= e.metrics.ts) newest.set(e.host, { metrics: e.metrics, receivedAt: e.receivedAt });
+      io.to(hostRoom(e.host)).emit('sample', { host: e.host, metrics: e.metrics, receivedAt: e.receivedAt });
+      throttle.touch(e.host);
+    }),
+    ingest.bus.on('dashboard', 'host', (summary: IngestEvents['host']) => {
+      io.to(hostRoom(summary.id)).emit('status', summary);
+      throttle.touch(summary.id);
+    }),
+    ingest.bus.on('dashboard', 'services', (e: IngestEvents['services']) => {
+      io.to(hostRoom(e.host)).emit('services', { host: e.host, services: e.services });
+    }),
+  ];
+
+  const reject = (socket: Socket, event: string, ack: unknown, code: 'VIGIE_ERR_BAD_HOST_ID' | 'VIGIE_ERR_BAD_REQUEST', message: string): void => {
+    stats.invalid += 1;
+    warn(`socket:${event}`, 'invalid socket message ignored', { event, error: message, address: socket.handshake.address });
+    if (typeof ack === 'function') (ack as Ack)(errorEnvelope(code, message));
+  };
+
+  /** The host id in `{ host }`, or null after answering the error. */
+  const hostFrom = (socket: Socket, event: string, arg: unknown, ack: unknown): string | null => {
+    const raw = typeof arg === 'object' && arg !== null ? (arg as { host?: unknown }).host : undefined;
+    if (typeof raw !== 'string' || raw.length === 0 || raw.length > 255) {
+      reject(socket, event, ack, 'VIGIE_ERR_BAD_HOST_ID', `${event}: expected { host: "<host id>" } with a host of 1 to 255 characters`);
+      return null;
+    }
+    const id = normaliseHostId(raw);
+    if (!id.ok) {
+      reject(socket, event, ack, 'VIGIE_ERR_BAD_HOST_ID', `${event}: ${id.error}`);
+      return null;
+    }
+    return id.value;
+  };
+
+  const answer = (ack: unknown, data: unknown): void => {
+    if (typeof ack === 'function') (ack as Ack)(okEnvelope(data));
+  };
+
+  io.on('connection', (socket) => {
+    socket.on('overview', (...args: unknown[]) => {
+      void socket.join(OVERVIEW_ROOM);
+      const hosts = [...ingest.listHosts()].sort((a, b) => a.id.localeCompare(b.id));
+      answer(args.at(-1), hosts);
+    });
+    socket.on('overview:leave', (...args: unknown[]) => {
+      void socket.leave(OVERVIEW_ROOM);
+      answer(args.at(-1), null);
+    });
+    socket.on('subscribe', (arg: unknown, ack?: unknown) => {
+      const id = hostFrom(socket, 'subscribe', arg, ack);
+      if (id === null) return;
+      if (!socket.rooms.has(hostRoom(id)) && socket.rooms.size > MAX_ROOMS_PER_SOCKET) {
+        reject(socket, 'subscribe', ack, 'VIGIE_ERR_BAD_REQUEST', `subscribe: at most ${MAX_ROOMS_PER_SOCKET} hosts per connection`);
+        return;
+      }
+      void socket.join(hostRoom(id));
+      answer(ack, { host: id });
+    });
+    socket.on('unsubscribe', (arg: unknown, ack?: unknown) => {
+      const id = hostFrom(socket, 'unsubscribe', arg, ack);
+      if (id === null) return;
+      void socket.leave(hostRoom(id));
+      answer(ack, { host: id });
+    });
+  });
+
+  const close = onceClose(async () => {
+    for (const off of offBus) off();
+    throttle.close();
+    io.disconnectSockets(true);
+    io.engine.close();
+    // Socket.IO's own close() would also close the shared HTTP server: undo its attach instead.
+    type Listener = (...a: unknown[]) => void;
+    for (const l of requestAdded) server.off('request', l as Listener);
+    for (const l of requestBefore) if (!server.listeners('request').includes(l)) server.prependListener('request', l as Listener);
+    for (const l of upgradeAdded) server.off('upgrade', l as Listener);
+  });
+
+  return {
+    io,
+    stats: () => ({ clients: io.engine.clientsCount, ...stats }),
+    close,
+  };
+}
