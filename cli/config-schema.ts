@@ -1,0 +1,36 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { AgentConfig } from '../agent/config.js';
+import { BrokerConfig } from '../broker/config.js';
+import { HttpConfig } from '../dashboard/server/config.js';
+import { IngestConfig } from '../ingest/config.js';
+
+/**
+ * The whole configuration: one block per component, each block's schema
+ * (and its defaults) owned by that component. Documented in docs/configuration.md.
+ */
+export const VigieConfig = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory for the SQLite database and other state' }),
+    mqtt: Type.Object(
+      {
+        prefix: Type.String({ pattern: '^[^+#/\u0000]+(/[^+#/\u0000]+)*$', default: 'vigie', description: 'Topic prefix of the MQTT contract' }),
+      },
+      { default: {} },
+    ),
+    log: Type.Object(
+      {
+        level: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+          { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
+        ),
+      },
+      { default: {} },
+    ),
+    broker: BrokerConfig,
+    http: HttpConfig,
+    ingest: IngestConfig,
+    agent: AgentConfig,
+  },
+  { default: {} },
+);
+export type VigieConfig = Static<typeof VigieConfig>;

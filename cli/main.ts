@@ -1,0 +1,150 @@
+#!/usr/bin/env node
+import { networkInterfaces } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
+import { VIGIE_VERSION } from '../core/version.js';
+import { loadConfig, type VigieConfig } from './config.js';
+import { HELP } from './help.js';
+import { startStack, type Role, type Stack } from './stack.js';
+
+const ROLES: readonly Role[] = ['up', 'broker', 'server', 'agent'];
+
+/** Named flags and the config paths they set; --set covers every other key. */
+const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
+  'data-dir': () => ['dataDir'],
+  'http-port': () => ['http.port'],
+  'mqtt-port': () => ['broker.port'],
+  bind: () => ['http.host', 'broker.host'],
+  broker: (role) => (role === 'agent' ? ['agent.broker'] : ['ingest.broker']),
+  host: () => ['agent.host'],
+  interval: () => ['agent.interval'],
+  'log-level': () => ['log.level'],
+};
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        set: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+        ...Object.fromEntries(Object.keys(FLAG_PATHS).map((f) => [f, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`vigie: ${(error as Error).message}\nRun 'vigie --help' for usage.\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.version) {
+    process.stdout.write(`${VIGIE_VERSION}\n`);
+    return 0;
+  }
+  if (!command || !ROLES.includes(command as Role)) {
+    if (command && !values.help) process.stderr.write(`vigie: unknown command "${command}"\n\n`);
+    process.stdout.write(`${HELP.main}\n`);
+    return command && !values.help ? 2 : 0;
+  }
+  const role = command as Role;
+  if (values.help) {
+    process.stdout.write(`${HELP[role]}\n`);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    process.stderr.write(`vigie ${role}: unexpected argument "${positionals[1]}"\n`);
+    return 2;
+  }
+
+  const overrides: Record<string, string> = {};
+  for (const [flag, paths] of Object.entries(FLAG_PATHS)) {
+    const value = (values as Record<string, unknown>)[flag];
+    if (typeof value === 'string') for (const path of paths(role)) overrides[path] = value;
+  }
+  for (const pair of (values.set as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) {
+      process.stderr.write(`vigie: --set expects KEY=VALUE (got "${pair}")\n`);
+      return 2;
+    }
+    overrides[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+
+  const loaded = loadConfig({ file: values.config as string | undefined, overrides });
+  if (!loaded.ok) {
+    process.stderr.write(`vigie: invalid configuration:\n${loaded.error.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    return 2;
+  }
+  const config = loaded.value;
+  setLogLevel(config.log.level as LogLevel);
+  const log = createLogger('cli');
+
+  let stack: Stack;
+  try {
+    stack = await startStack(role, config);
+  } catch (error) {
+    process.stderr.write(`vigie ${role}: could not start: ${describeStartError(error)}\n`);
+    return 1;
+  }
+  process.stdout.write(banner(role, config, stack));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        process.stderr.write('vigie: forced exit\n');
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      stack.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}
+
+function describeStartError(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e.code === 'EADDRINUSE') return `${e.address ?? ''}:${e.port ?? ''} is already in use (choose another port with --http-port / --mqtt-port)`;
+  if (e.code === 'EACCES') return `permission denied binding ${e.address ?? ''}:${e.port ?? ''} (ports below 1024 need privileges)`;
+  return e.message ?? String(error);
+}
+
+/** Addresses other machines can use to reach this one (for the agent command line). */
+function lanAddresses(): string[] {
+  return Object.values(networkInterfaces())
+    .flat()
+    .filter((a): a is NonNullable<typeof a> => !!a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address);
+}
+
+function banner(role: Role, config: VigieConfig, stack: Stack): string {
+  const lines = [`Vigie ${VIGIE_VERSION} — ${role}`];
+  const hosts = (bind: string) => (bind === '0.0.0.0' || bind === '::' ? ['127.0.0.1', ...lanAddresses()] : [bind]);
+  if (stack.http && role !== 'broker') lines.push(`Dashboard: ${stack.http.url}/`);
+  if (stack.broker) {
+    lines.push(`MQTT:      mqtt://${hosts(config.broker.host)[0]}:${stack.broker.port}  (WebSocket: ${stack.http?.url.replace('http', 'ws')}${config.broker.wsPath})`);
+    const lan = hosts(config.broker.host).filter((h) => h !== '127.0.0.1');
+    for (const ip of lan) lines.push(`Agents on other machines: vigie agent --broker mqtt://${ip}:${stack.broker.port}`);
+  }
+  if (stack.agent) lines.push(`Agent:     publishing as "${stack.agent.hostId}" every ${config.agent.interval} s`);
+  lines.push('Press Ctrl-C to stop.');
+  return `${lines.join('\n')}\n`;
+}
+
+// Run when executed directly (bin or `node dist/cli/main.js`), not when imported by tests.
+const invokedPath = process.argv[1] ? new URL(`file://${process.argv[1]}`).pathname : '';
+if (invokedPath.endsWith('/cli/main.js') || invokedPath.endsWith('/bin/vigie') || invokedPath.endsWith('/vigie')) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

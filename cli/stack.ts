@@ -1,0 +1,76 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { startAgent, type AgentHandle } from '../agent/index.js';
+import { startBroker, type BrokerHandle } from '../broker/index.js';
+import { startHttpServer, type HttpServerHandle } from '../core/http-server.js';
+import { startInOrder, type Handle } from '../core/lifecycle.js';
+import { createLogger } from '../core/logger.js';
+import { startDashboard } from '../dashboard/server/index.js';
+import { startIngest } from '../ingest/index.js';
+import type { IngestHandle } from '../ingest/types.js';
+import type { VigieConfig } from './config.js';
+
+/**
+ * Wires components for each command. Components only talk through MQTT; the
+ * one in-process link is the dashboard reading the ingest's registry, store
+ * and event bus. Everything starts in order and closes in reverse.
+ */
+export interface Stack extends Handle {
+  http?: HttpServerHandle;
+  broker?: BrokerHandle;
+  ingest?: IngestHandle;
+  agent?: AgentHandle;
+}
+
+export type Role = 'up' | 'broker' | 'server' | 'agent';
+
+const log = createLogger('stack');
+
+/** The URL local components use to reach a broker bound to `host:port`. */
+export function localBrokerUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' || host === '' ? '127.0.0.1' : host;
+  return `mqtt://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
+}
+
+export async function startStack(role: Role, config: VigieConfig): Promise<Stack> {
+  const stack: Stack = { close: async () => {} };
+  const prefix = config.mqtt.prefix;
+  const dataDir = resolve(config.dataDir);
+  const withHttp = role !== 'agent';
+  const withBroker = role === 'up' || role === 'broker';
+  const withServer = role === 'up' || role === 'server';
+  const withAgent = role === 'up' || role === 'agent';
+  // In `up`, the ingest and the local agent use the embedded broker whatever the config says.
+  const brokerUrl = (fallback: string): string =>
+    withBroker && stack.broker ? localBrokerUrl(config.broker.host, stack.broker.port) : fallback;
+
+  if (withServer) mkdirSync(dataDir, { recursive: true });
+
+  const handle = await startInOrder(
+    [
+      ...(withHttp ? [{ name: 'http', start: async () => (stack.http = await startHttpServer(config.http)) }] : []),
+      ...(withBroker
+        ? [{ name: 'broker', start: async () => (stack.broker = await startBroker(config.broker, { httpServer: stack.http?.server })) }]
+        : []),
+      ...(withServer
+        ? [
+            {
+              name: 'ingest',
+              start: async () =>
+                (stack.ingest = await startIngest({ ingest: { ...config.ingest, broker: brokerUrl(config.ingest.broker) }, dataDir, prefix })),
+            },
+            {
+              name: 'dashboard',
+              start: () => startDashboard({ http: config.http, prefix }, { http: stack.http!, ingest: stack.ingest! }),
+            },
+          ]
+        : []),
+      ...(withAgent
+        ? [{ name: 'agent', start: async () => (stack.agent = await startAgent({ ...config.agent, broker: brokerUrl(config.agent.broker) }, { prefix })) }]
+        : []),
+    ],
+    log,
+  );
+  stack.close = handle.close;
+  return stack;
+}
