@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Debian packages the test suites need: real servers and a real browser, no mocks.
+#   chromium   headless browser for the dashboard tests (driven by playwright-core; never downloaded)
+# Run as root (CI is root). Safe to re-run.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(chromium)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+echo "install-deps: ${packages[*]} present"
