@@ -1,0 +1,57 @@
+import { loadConfig, type VigieConfig } from '../../cli/config.js';
+import { startStack, type Role, type Stack } from '../../cli/stack.js';
+import { tempDir } from './env.js';
+
+export interface TestStack {
+  stack: Stack;
+  config: VigieConfig;
+  /** http://127.0.0.1:<port> of the dashboard / WebSocket server, when the role has one. */
+  httpUrl: string;
+  /** mqtt://127.0.0.1:<port> of the embedded broker, when the role has one. */
+  mqttUrl: string;
+  dataDir: string;
+  /** Closes the stack and removes the temporary data dir unless it was given. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a role of the real `vigie` wiring (cli/stack.ts) on free loopback
+ * ports with a temporary data dir. `set` overrides config keys by dotted path.
+ */
+export async function startTestStack(role: Role, opts: { dataDir?: string; set?: Record<string, string> } = {}): Promise<TestStack> {
+  const dir = opts.dataDir ? undefined : tempDir();
+  const dataDir = opts.dataDir ?? dir!.path;
+  const loaded = loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      'http.host': '127.0.0.1',
+      'http.port': '0',
+      'broker.host': '127.0.0.1',
+      'broker.port': '0',
+      'agent.interval': '1',
+      'ingest.flushInterval': '0.1',
+      'log.level': 'silent',
+      ...opts.set,
+    },
+  });
+  if (!loaded.ok) throw new Error(loaded.error);
+  const stack = await startStack(role, loaded.value);
+  return {
+    stack,
+    config: loaded.value,
+    httpUrl: stack.http?.url ?? '',
+    mqttUrl: stack.broker ? `mqtt://127.0.0.1:${stack.broker.port}` : '',
+    dataDir,
+    close: async () => {
+      await stack.close();
+      dir?.remove();
+    },
+  };
+}
+
+/** GET a JSON endpoint; returns the HTTP status and the parsed body. */
+export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as T };
+}

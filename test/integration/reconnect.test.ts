@@ -1,0 +1,49 @@
+/**
+ * The agent keeps sampling while the broker is down and delivers those
+ * samples, with their original timestamps, once the broker is back.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { freePort, tempDir, waitFor } from '../helpers/env.js';
+import { startTestStack, type TestStack } from '../helpers/stack.js';
+
+const data = tempDir();
+let mqttPort: number;
+let broker: TestStack | undefined;
+let server: TestStack | undefined;
+let agent: TestStack | undefined;
+
+test.before(async () => {
+  mqttPort = await freePort();
+  broker = await startTestStack('broker', { set: { 'broker.port': String(mqttPort) } });
+  const url = `mqtt://127.0.0.1:${mqttPort}`;
+  server = await startTestStack('server', { dataDir: data.path, set: { 'ingest.broker': url } });
+  agent = await startTestStack('agent', { set: { 'agent.broker': url, 'agent.host': 'wanderer', 'agent.reconnectMin': '0.2', 'agent.reconnectMax': '0.5' } });
+});
+test.after(async () => {
+  await agent?.close();
+  await server?.close();
+  await broker?.close();
+  data.remove();
+});
+
+test('samples taken while the broker is down arrive after it restarts', async () => {
+  const ingest = server!.stack.ingest!;
+  await waitFor('the agent is ingested', () => ingest.getHost('wanderer')?.latest);
+  await broker!.close();
+  const downAt = Date.now();
+  await waitFor('the agent buffers samples', () => agent!.stack.agent!.stats().buffered >= 3, 10_000);
+  const upAt = Date.now();
+  broker = await startTestStack('broker', { set: { 'broker.port': String(mqttPort) } });
+  await waitFor('the buffer is delivered', () => agent!.stack.agent!.stats().buffered === 0, 15_000);
+  await ingest.flush();
+  const history = await waitFor('the outage samples are stored', async () => {
+    await ingest.flush();
+    const h = await ingest.history({ host: 'wanderer', metric: 'cpu.usage', key: '', from: downAt, to: upAt, step: 1000 });
+    return h.points.length >= 3 ? h : null;
+  }, 15_000);
+  for (const p of history.points) assert.ok(p.ts >= downAt - 1000 && p.ts < upAt, 'original timestamps kept');
+  assert.is(agent!.stack.agent!.stats().dropped, 0);
+});
+
+test.run();
