@@ -1,0 +1,33 @@
+/**
+ * The measured side of the pipeline bench: broker + ingest + dashboard, as in
+ * `vigie up` but without a local agent, in its own process so its CPU and RSS
+ * are not mixed with the load generator's. Reports its ports and the ingest's
+ * counters to the parent over IPC.
+ */
+import { loadConfig } from '../../cli/config.js';
+import { startStack } from '../../cli/stack.js';
+
+const dataDir = process.argv[2];
+if (!dataDir || !process.send) throw new Error('usage: forked by bench/pipeline/run.js with a data dir');
+
+const loaded = loadConfig({
+  env: {},
+  overrides: { dataDir, 'http.host': '127.0.0.1', 'http.port': '0', 'broker.host': '127.0.0.1', 'broker.port': '0', 'log.level': 'warn' },
+});
+if (!loaded.ok) throw new Error(loaded.error);
+// Two stacks in one process is what `up` runs, minus the agent.
+const broker = await startStack('broker', loaded.value);
+const server = await startStack('server', {
+  ...loaded.value,
+  ingest: { ...loaded.value.ingest, broker: `mqtt://127.0.0.1:${broker.broker!.port}` },
+});
+process.send({ type: 'ready', mqttPort: broker.broker!.port, httpUrl: server.http!.url });
+
+process.on('message', async (msg: { type: string }) => {
+  if (msg.type === 'stats') process.send!({ type: 'stats', stats: server.ingest!.stats() });
+  if (msg.type === 'stop') {
+    await server.close();
+    await broker.close();
+    process.exit(0);
+  }
+});
