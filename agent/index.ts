@@ -1,0 +1,143 @@
+import { hostname } from 'node:os';
+import type { Handle } from '../core/lifecycle.js';
+import { onceClose } from '../core/lifecycle.js';
+import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
+import { systemClock, type Clock } from '../core/time.js';
+import { normaliseHostId } from '../protocol/host-id.js';
+import type { InfoPayload } from '../protocol/payloads.js';
+import { createCollectors, type Collector } from './collectors/index.js';
+import type { AgentConfig } from './config.js';
+import { collectInfo } from './info.js';
+import { startPublisher } from './publisher.js';
+import { takeSample } from './sample.js';
+import { findServiceManager, startServiceMonitor } from './services/index.js';
+
+export type { AgentConfig } from './config.js';
+
+export interface AgentHandle extends Handle {
+  /** The normalised host id the agent publishes as. */
+  hostId: string;
+  stats(): { connected: boolean; published: number; buffered: number; dropped: number };
+}
+
+export interface AgentOptions {
+  /** Topic prefix (`vigie`). */
+  prefix: string;
+  clock?: Clock;
+  /** Default: every collector of the registry, reading this machine. */
+  collectors?: Collector[];
+  log?: Logger;
+  /** Default true; tests of the metrics path turn services off to keep the broker quiet. */
+  services?: boolean;
+}
+
+/** Seconds between service checks: changes are published within this delay. */
+const SERVICES_CHECK_S = 30;
+
+/**
+ * Starts the agent: samples every `config.interval` seconds (ticks aligned
+ * to multiples of the interval, `ts` taken when sampling starts), publishes
+ * status/info/services/metrics per the contract, and keeps samples in a
+ * bounded buffer while the broker is unreachable. Resolves at once, even
+ * when the broker is down; rejects only on a host id that cannot be made
+ * valid.
+ */
+export async function startAgent(config: AgentConfig, opts: AgentOptions): Promise<AgentHandle> {
+  const log = opts.log ?? createLogger('agent');
+  const clock = opts.clock ?? systemClock;
+  const id = normaliseHostId(config.host ?? hostname());
+  if (!id.ok) throw new Error(`agent.host: ${id.error}`);
+  const hostId = id.value;
+  const collectors = opts.collectors ?? createCollectors();
+  const collectorFailed = createRateLimitedLog(log, 60_000);
+
+  let lastInfo: string | undefined;
+  const refreshInfo = (): void => {
+    collectInfo(clock, log)
+      .then((info) => {
+        // Published again only when something but its timestamp changed (addresses move, disks are added).
+        const key = JSON.stringify({ ...info, ts: 0 } satisfies InfoPayload);
+        if (key === lastInfo) return;
+        lastInfo = key;
+        publisher.setRetained('info', info);
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'collecting info failed'));
+  };
+
+  const publisher = startPublisher({
+    url: config.broker,
+    ...(config.username !== undefined ? { username: config.username } : {}),
+    ...(config.password !== undefined ? { password: config.password } : {}),
+    hostId,
+    prefix: opts.prefix,
+    interval: config.interval,
+    bufferSize: config.bufferSize,
+    reconnectMin: config.reconnectMin,
+    reconnectMax: config.reconnectMax,
+    clock,
+    log,
+    onConnect: refreshInfo,
+  });
+  refreshInfo();
+
+  // Metrics loop: one sample at a time; a tick that comes while the previous sample still runs is skipped.
+  const intervalMs = config.interval * 1000;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let sampling: Promise<void> | undefined;
+  const schedule = (): void => {
+    if (stopped) return;
+    const now = clock.now();
+    // Aligned ticks (…:00, :05, :10 at 5 s) put every host's samples in the same store buckets.
+    const delay = Math.ceil((now + 1) / intervalMs) * intervalMs - now;
+    timer = setTimeout(tick, Math.max(1, delay));
+  };
+  const tick = (): void => {
+    if (!sampling) {
+      sampling = takeSample(collectors, clock, (name, error) => collectorFailed(`collector:${name}`, 'collector failed; left out of the sample', { collector: name, error }))
+        .then((sample) => {
+          if (!stopped) publisher.publishSample(sample);
+        })
+        .catch((error: unknown) => log.error({ err: error }, 'sampling failed'))
+        .finally(() => {
+          sampling = undefined;
+        });
+    }
+    schedule();
+  };
+  schedule();
+
+  let services: Handle | undefined;
+  let servicesStarting: Promise<void> | undefined;
+  if (opts.services !== false) {
+    servicesStarting = findServiceManager().then((manager) => {
+      if ('unavailable' in manager) {
+        log.info(manager.unavailable);
+        return;
+      }
+      if (stopped) return;
+      services = startServiceMonitor({
+        list: manager.list,
+        checkEvery: Math.min(SERVICES_CHECK_S, config.servicesInterval),
+        publishEvery: config.servicesInterval,
+        clock,
+        log,
+        publish: (payload) => publisher.setRetained('services', payload),
+      });
+    });
+  }
+
+  log.info({ hostId, broker: config.broker, interval: config.interval }, 'agent started');
+  return {
+    hostId,
+    stats: () => publisher.stats(),
+    close: onceClose(async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await servicesStarting;
+      await services?.close();
+      await sampling;
+      await publisher.close();
+    }),
+  };
+}
