@@ -1,0 +1,142 @@
+import uPlot from 'uplot';
+import type { HistoryPoint } from '../../../ingest/types.js';
+import { formatBytes, formatNumber } from './format.js';
+import { locale, t } from './i18n/index.js';
+
+/** uPlot line charts that follow their container's width. */
+
+export type ChartUnit = 'percent' | 'bytesPerSecond';
+
+export interface ChartLine {
+  label: string;
+  color: string;
+}
+
+export interface Chart {
+  /** Replaces every point: x in ms, one value list per line (null = gap). */
+  setData(xs: number[], ys: Array<Array<number | null>>): void;
+  /** Adds a live point at `tsMs` unless it is closer than `minGapMs` to the last one; drops points before `fromMs`. */
+  append(tsMs: number, values: Array<number | null>, fromMs: number, minGapMs: number): void;
+  destroy(): void;
+}
+
+export const PALETTE = ['#3b82f6', '#8b5cf6', '#10b981', '#f59e0b', '#f43f5e', '#06b6d4', '#84cc16', '#a855f7'];
+const AXIS = '#6b7280';
+const GRID = 'rgba(107, 114, 128, 0.14)';
+const HEIGHT = 190;
+
+function formatValue(unit: ChartUnit, v: number | null | undefined): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
+  return unit === 'percent' ? `${formatNumber(v, 1)} %` : t('units.perSecond', { v: formatBytes(v) });
+}
+
+function axisValue(unit: ChartUnit, v: number): string {
+  if (unit === 'percent') return `${formatNumber(v, 0)}%`;
+  return formatBytes(v);
+}
+
+/** Draws a chart inside `container`; an empty message is shown over it while there is no point. */
+export function createChart(container: HTMLElement, unit: ChartUnit, lines: ChartLine[]): Chart {
+  const timeFmt = new Intl.DateTimeFormat(locale(), { hour: '2-digit', minute: '2-digit' });
+  const dateFmt = new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short' });
+  const fullFmt = new Intl.DateTimeFormat(locale(), { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const opts: uPlot.Options = {
+    width: Math.max(200, container.clientWidth),
+    height: HEIGHT,
+    padding: [8, 8, 0, 0],
+    cursor: { drag: { x: false, y: false }, points: { size: 6 } },
+    legend: { live: true },
+    scales: {
+      x: { time: true },
+      y: unit === 'percent' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1024] },
+    },
+    axes: [
+      {
+        stroke: AXIS,
+        grid: { stroke: GRID, width: 1 },
+        ticks: { stroke: GRID, width: 1 },
+        font: '11px system-ui, sans-serif',
+        values: (_u, splits, _ax, _space, incr) => splits.map((s) => (incr >= 86_400 ? dateFmt : timeFmt).format(s * 1000)),
+      },
+      {
+        stroke: AXIS,
+        grid: { stroke: GRID, width: 1 },
+        ticks: { show: false },
+        font: '11px system-ui, sans-serif',
+        size: unit === 'percent' ? 44 : 70,
+        values: (_u, splits) => splits.map((s) => axisValue(unit, s)),
+      },
+    ],
+    series: [
+      { value: (_u, v) => (v === null ? '–' : fullFmt.format(v * 1000)) },
+      ...lines.map((l, i) => ({
+        label: l.label,
+        stroke: l.color,
+        width: 1.6,
+        fill: lines.length <= 2 && i === 0 ? `${l.color}1f` : undefined,
+        points: { show: false },
+        value: (_u: uPlot, v: number | null) => formatValue(unit, v),
+      })),
+    ],
+  };
+  const data: uPlot.AlignedData = [[], ...lines.map(() => [])];
+  const plot = new uPlot(opts, data, container);
+  const empty = document.createElement('div');
+  empty.className = 'chart-empty';
+  empty.textContent = t('chart.noData');
+  container.appendChild(empty);
+
+  let xs: number[] = [];
+  let ys: Array<Array<number | null>> = lines.map(() => []);
+  const redraw = (): void => {
+    plot.setData([xs, ...ys] as uPlot.AlignedData);
+    empty.hidden = xs.length > 0;
+  };
+
+  const resize = new ResizeObserver(() => {
+    const width = Math.max(200, container.clientWidth);
+    if (width !== plot.width) plot.setSize({ width, height: HEIGHT });
+  });
+  resize.observe(container);
+
+  return {
+    setData(newXs, newYs) {
+      xs = newXs.map((x) => x / 1000);
+      ys = lines.map((_, i) => newYs[i] ?? newXs.map(() => null));
+      redraw();
+    },
+    append(tsMs, values, fromMs, minGapMs) {
+      const x = tsMs / 1000;
+      const last = xs.at(-1);
+      if (last !== undefined && x * 1000 - last * 1000 < minGapMs) return;
+      xs.push(x);
+      lines.forEach((_, i) => ys[i]?.push(values[i] ?? null));
+      let drop = 0;
+      while (drop < xs.length && (xs[drop] ?? 0) * 1000 < fromMs) drop += 1;
+      if (drop > 0) {
+        xs = xs.slice(drop);
+        ys = ys.map((y) => y.slice(drop));
+      }
+      redraw();
+    },
+    destroy() {
+      resize.disconnect();
+      plot.destroy();
+      empty.remove();
+    },
+  };
+}
+
+/** Merges per-series history (same from/step, so buckets line up) into one x axis. */
+export function alignHistory(series: HistoryPoint[][]): { xs: number[]; ys: Array<Array<number | null>> } {
+  const all = new Set<number>();
+  for (const points of series) for (const p of points) all.add(p.ts);
+  const xs = [...all].sort((a, b) => a - b);
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const ys = series.map((points) => {
+    const y: Array<number | null> = xs.map(() => null);
+    for (const p of points) y[index.get(p.ts) ?? 0] = p.avg;
+    return y;
+  });
+  return { xs, ys };
+}

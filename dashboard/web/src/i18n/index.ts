@@ -1,0 +1,58 @@
+import { en, type MessageKey, type Messages } from './en.js';
+import { fr } from './fr.js';
+
+export type { MessageKey } from './en.js';
+
+export const LANGUAGES = { en: { name: 'English', messages: en as Messages }, fr: { name: 'Français', messages: fr } } as const;
+export type Lang = keyof typeof LANGUAGES;
+
+const STORAGE_KEY = 'vigie.lang';
+const listeners = new Set<() => void>();
+
+function isLang(value: unknown): value is Lang {
+  return typeof value === 'string' && Object.hasOwn(LANGUAGES, value);
+}
+
+/** The saved choice, else the browser's language, else English. */
+function initialLang(): Lang {
+  try {
+    const saved = localStorage.getItem(STORAGE_KEY);
+    if (isLang(saved)) return saved;
+  } catch {
+    // storage may be disabled (private mode): fall through
+  }
+  const nav = (navigator.language || 'en').slice(0, 2).toLowerCase();
+  return isLang(nav) ? nav : 'en';
+}
+
+let current: Lang = initialLang();
+
+export const getLang = (): Lang => current;
+
+/** A BCP 47 locale for Intl formatting. */
+export const locale = (): string => (current === 'fr' ? 'fr-FR' : 'en-GB');
+
+/** Switches language, saves the choice and tells every view to re-render its text. */
+export function setLang(lang: Lang): void {
+  if (lang === current) return;
+  current = lang;
+  try {
+    localStorage.setItem(STORAGE_KEY, lang);
+  } catch {
+    // not persisted; still switched for this page
+  }
+  document.documentElement.lang = lang;
+  for (const cb of listeners) cb();
+}
+
+/** Called after every language switch; returns an unsubscribe function. */
+export function onLangChange(cb: () => void): () => void {
+  listeners.add(cb);
+  return () => listeners.delete(cb);
+}
+
+/** The message for `key` with `{name}` placeholders filled. */
+export function t(key: MessageKey, vars: Record<string, string | number> = {}): string {
+  const text = LANGUAGES[current].messages[key];
+  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
+}

@@ -1,0 +1,122 @@
+import type { HostDetail, HostSummary } from '../../../../ingest/types.js';
+import type { MetricsPayload } from '../../../../protocol/payloads.js';
+import { ApiError, apiPath, getJson } from '../api.js';
+import { h, replaceChildren, setText, type View } from '../dom.js';
+import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
+import { t } from '../i18n/index.js';
+import { watchHost } from '../live.js';
+import { osLine, stateLabel } from './host-card.js';
+import { chartSpecs, createHostCharts, RANGES, type HostCharts, type RangeName } from './host-charts.js';
+import { createInfoPanel, createServicesPanel } from './host-info.js';
+import type { SeriesRef } from '../../../../ingest/types.js';
+
+let lastRange: RangeName = '1h'; // kept while browsing between hosts
+
+/** The host page (`#/host/<id>`): live stats, history charts, system info and services. */
+export function createHostView(id: string): View {
+  const back = h('a', { class: 'back', href: '#/' }, `← ${t('host.back')}`);
+  const name = h('h1', null, id);
+  const pill = h('span', { class: 'pill' });
+  const os = h('div', { class: 'muted' });
+  const seen = h('span', { class: 'muted seen' });
+  const head = h('div', { class: 'host-head' }, h('div', { class: 'host-title' }, name, pill), h('div', { class: 'host-sub' }, os, seen));
+  const stats = h('div', { class: 'grid stats' });
+  const rangeBar = h('div', { class: 'ranges', role: 'group', 'aria-label': t('host.history') });
+  const chartsSlot = h('div');
+  const info = createInfoPanel();
+  const services = createServicesPanel();
+  const body = h('div', { class: 'host-body', hidden: true },
+    head, stats,
+    h('div', { class: 'section-head' }, h('h2', null, t('host.history')), rangeBar),
+    chartsSlot,
+    h('div', { class: 'grid side' }, info.el, services.el));
+  const message = h('p', { class: 'muted' });
+  const el = h('section', { class: 'host' }, back, message, body);
+
+  let summary: HostSummary | null = null;
+  let charts: HostCharts | null = null;
+  let destroyed = false;
+
+  const stat = (label: string, value: string, detail = '') =>
+    h('div', { class: 'stat' }, h('div', { class: 'stat-label' }, label), h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-detail muted' }, detail || '\u00a0'));
+
+  const renderStats = (m: MetricsPayload | null): void => {
+    replaceChildren(stats,
+      stat(t('host.stat.cpu'), formatPercent(m?.cpu?.usage, 1), m?.cpu?.cores ? t('info.cores', { n: m.cpu.cores }) : ''),
+      stat(t('host.stat.memory'), formatPercent(m?.mem?.usedPercent, 1), m?.mem ? `${formatBytes(m.mem.used)} / ${formatBytes(m.mem.total)}` : ''),
+      stat(t('host.stat.swap'), formatPercent(m?.swap?.usedPercent, 1), m?.swap ? `${formatBytes(m.swap.used)} / ${formatBytes(m.swap.total)}` : ''),
+      stat(t('host.stat.load'), m?.cpu ? formatNumber(m.cpu.load1, 2) : '–', m?.cpu ? `${formatNumber(m.cpu.load5, 2)} · ${formatNumber(m.cpu.load15, 2)}` : ''),
+      stat(t('host.stat.uptime'), formatDuration(m?.uptime), typeof m?.processes === 'number' ? `${m.processes} ${t('host.stat.processes').toLowerCase()}` : ''),
+      typeof m?.temperature?.cpu === 'number' ? stat(t('host.stat.temperature'), `${formatNumber(m.temperature.cpu, 0)} °C`) : null);
+  };
+
+  const renderHead = (s: HostSummary): void => {
+    summary = s;
+    el.dataset.state = s.state;
+    setText(name, s.info?.hostname || s.id);
+    setText(pill, stateLabel(s.state));
+    setText(os, osLine(s));
+    tick();
+  };
+  const tick = (): void => {
+    if (summary) setText(seen, t('card.lastSeen', { ago: formatAgo(summary.lastSeen, Date.now()) }));
+  };
+
+  const renderRanges = (): void => {
+    replaceChildren(rangeBar, ...RANGES.map((r) => h('button', {
+      type: 'button', class: 'range', 'data-range': r, 'aria-pressed': r === lastRange ? 'true' : 'false',
+      on: { click: () => { lastRange = r; renderRanges(); void charts?.load(r); } },
+    }, t(`range.${r}`))));
+  };
+
+  const load = async (): Promise<void> => {
+    try {
+      const [detail, series] = await Promise.all([
+        getJson<HostDetail>(apiPath(`/hosts/${encodeURIComponent(id)}`)),
+        getJson<SeriesRef[]>(apiPath(`/hosts/${encodeURIComponent(id)}/series`)),
+      ]);
+      if (destroyed) return;
+      message.hidden = true;
+      body.hidden = false;
+      renderHead(detail);
+      renderStats(detail.latest);
+      info.update(detail.info);
+      services.update(detail.services);
+      renderRanges();
+      charts?.destroy();
+      charts = createHostCharts(detail.id, chartSpecs(detail.latest, series));
+      replaceChildren(chartsSlot, charts.el);
+      await charts.load(lastRange);
+    } catch (error) {
+      if (destroyed) return;
+      message.hidden = false;
+      setText(message, error instanceof ApiError && error.status === 404 ? t('host.notFound', { id }) : t('host.loadError', { msg: (error as Error).message }));
+    }
+  };
+
+  const stop = watchHost(id, {
+    sample: (e) => {
+      renderStats(e.metrics);
+      if (summary) renderHead({ ...summary, latest: e.metrics, lastSeen: Math.max(summary.lastSeen, e.receivedAt) });
+      charts?.onSample(e.metrics);
+    },
+    status: (s) => {
+      renderHead(s);
+      info.update(s.info);
+    },
+    services: (e) => services.update(e.services),
+    resync: () => void load(),
+  });
+  const timer = window.setInterval(tick, 1000);
+  void load();
+
+  return {
+    el,
+    destroy() {
+      destroyed = true;
+      stop();
+      window.clearInterval(timer);
+      charts?.destroy();
+    },
+  };
+}
