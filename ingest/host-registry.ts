@@ -1,0 +1,188 @@
+import type { EventBus } from '../core/event-bus.js';
+import { onceClose, type Handle } from '../core/lifecycle.js';
+import type { Logger } from '../core/logger.js';
+import { secondsToMs, type Clock } from '../core/time.js';
+import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
+import { hostHealth } from './host-health.js';
+import type { HostRepo, StoredHost } from './store/sqlite/host-repo.js';
+import type { HostDetail, HostState, HostSummary, IngestEvents } from './types.js';
+
+/** Metrics interval assumed until a host's status says otherwise (the agent's default). */
+export const DEFAULT_INTERVAL_S = 5;
+/** How often presence is checked for staleness. */
+const STALE_CHECK_MS = 250;
+
+export interface HostRegistryOptions {
+  repo: HostRepo;
+  bus: EventBus<IngestEvents>;
+  /** A host whose messages stop for this many of its intervals goes offline 'stale'. */
+  staleAfterIntervals: number;
+  /** Seconds between writes of changed hosts to the database. */
+  persistInterval: number;
+  clock: Clock;
+  log: Logger;
+}
+
+/** How a message reached us: retained ones are old news and do not prove the host is alive. */
+export interface Arrival {
+  retained: boolean;
+}
+
+export interface HostRegistry extends Handle {
+  onStatus(host: string, status: StatusPayload, arrival: Arrival): void;
+  onInfo(host: string, info: InfoPayload, arrival: Arrival): void;
+  onServices(host: string, services: ServicesPayload, arrival: Arrival): void;
+  onMetrics(host: string, metrics: MetricsPayload, arrival: Arrival): void;
+  list(): HostSummary[];
+  get(id: string): HostDetail | null;
+  /** Marks hosts offline 'stale' whose messages stopped; the timer calls it. */
+  checkStale(): void;
+  /** Writes changed hosts now, in one transaction. */
+  persist(): void;
+}
+
+interface HostRecord extends StoredHost {
+  state: HostState;
+  /** When we last heard from the live agent (receipt time), for staleness. */
+  heardAt: number;
+}
+
+/**
+ * Who is out there and how they are: first/last seen, presence from the
+ * status topic (retained online/offline, Last Will → offline 'lost') and from
+ * staleness, info, services, latest sample and the health colour. Changes are
+ * kept in memory, fanned out on the bus, and written to SQLite in batches so a
+ * metrics message never costs a write of its own.
+ */
+export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
+  const { repo, bus, clock, log } = opts;
+  const hosts = new Map<string, HostRecord>();
+  const dirty = new Set<string>();
+  const startedAt = clock.now();
+  for (const h of repo.loadAll()) {
+    // A restart is not silence: every known host gets a full stale period from now.
+    hosts.set(h.id, { ...h, state: hostHealth(h.presence, h.latest), heardAt: Math.max(h.lastSeen, startedAt) });
+  }
+  log.debug({ hosts: hosts.size }, 'hosts loaded');
+
+  function summary(r: HostRecord): HostSummary {
+    return {
+      id: r.id, state: r.state, presence: r.presence, reason: r.reason, firstSeen: r.firstSeen,
+      lastSeen: r.lastSeen, info: r.info, status: r.status, latest: r.latest,
+    };
+  }
+
+  /** Finds or creates the record and notes the arrival; returns it and whether it is new. */
+  function touch(id: string, arrival: Arrival): { r: HostRecord; isNew: boolean } {
+    const now = clock.now();
+    let r = hosts.get(id);
+    const isNew = r === undefined;
+    if (r === undefined) {
+      r = {
+        id, firstSeen: now, lastSeen: now, presence: 'offline', reason: 'unknown', info: null, status: null,
+        services: null, latest: null, state: 'offline', heardAt: now,
+      };
+      hosts.set(id, r);
+    } else if (!arrival.retained) {
+      r.lastSeen = now;
+      r.heardAt = now;
+    }
+    dirty.add(id);
+    return { r, isNew };
+  }
+
+  /** Recomputes the colour; emits `host` when something the card shows changed. */
+  function settle(r: HostRecord, changed: boolean): void {
+    const state = hostHealth(r.presence, r.latest);
+    if (state !== r.state) {
+      r.state = state;
+      changed = true;
+    }
+    if (changed) bus.emit('host', summary(r));
+  }
+
+  function setPresence(r: HostRecord, presence: HostRecord['presence'], reason: string): boolean {
+    if (r.presence === presence && r.reason === reason) return false;
+    r.presence = presence;
+    r.reason = reason;
+    return true;
+  }
+
+  function checkStale(): void {
+    const now = clock.now();
+    for (const r of hosts.values()) {
+      if (r.presence !== 'online') continue;
+      const intervalS = r.status?.interval ?? DEFAULT_INTERVAL_S;
+      if (now - r.heardAt > secondsToMs(intervalS * opts.staleAfterIntervals)) {
+        setPresence(r, 'offline', 'stale');
+        dirty.add(r.id);
+        settle(r, true);
+      }
+    }
+  }
+
+  function persist(): void {
+    if (dirty.size === 0) return;
+    const changed: HostRecord[] = [];
+    for (const id of dirty) {
+      const r = hosts.get(id);
+      if (r) changed.push(r);
+    }
+    dirty.clear();
+    repo.save(changed);
+  }
+
+  function persistLogged(): void {
+    try {
+      persist();
+    } catch (error) {
+      log.error({ err: error }, 'saving hosts failed; will retry');
+      for (const id of hosts.keys()) dirty.add(id);
+    }
+  }
+
+  const staleTimer = setInterval(checkStale, STALE_CHECK_MS);
+  const persistTimer = setInterval(persistLogged, secondsToMs(opts.persistInterval));
+  staleTimer.unref();
+  persistTimer.unref();
+
+  return {
+    onStatus(id, status, arrival) {
+      const { r } = touch(id, arrival);
+      r.status = status;
+      setPresence(r, status.state, status.reason);
+      settle(r, true);
+    },
+    onInfo(id, info, arrival) {
+      const { r } = touch(id, arrival);
+      r.info = info;
+      settle(r, true);
+    },
+    onServices(id, services, arrival) {
+      const { r, isNew } = touch(id, arrival);
+      r.services = services;
+      settle(r, isNew);
+      bus.emit('services', { host: id, services });
+    },
+    onMetrics(id, metrics, arrival) {
+      const { r, isNew } = touch(id, arrival);
+      // Buffered samples from an outage arrive late and old: the card shows the newest.
+      if (r.latest === null || metrics.ts >= r.latest.ts) r.latest = metrics;
+      // A retained sample is not proof of life; a live one brings a stale or lost host back.
+      const back = !arrival.retained && setPresence(r, 'online', r.presence === 'online' ? r.reason : 'metrics');
+      settle(r, isNew || back);
+    },
+    list: () => [...hosts.values()].sort((a, b) => a.id.localeCompare(b.id)).map(summary),
+    get(id) {
+      const r = hosts.get(id);
+      return r ? { ...summary(r), services: r.services } : null;
+    },
+    checkStale,
+    persist,
+    close: onceClose(async () => {
+      clearInterval(staleTimer);
+      clearInterval(persistTimer);
+      persist();
+    }),
+  };
+}

@@ -1,0 +1,94 @@
+import { EventBus } from '../core/event-bus.js';
+import { onceClose } from '../core/lifecycle.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { systemClock, type Clock } from '../core/time.js';
+import { createTopics } from '../protocol/topics.js';
+import type { IngestConfig } from './config.js';
+import { startConsumer } from './consumer.js';
+import { startHostRegistry } from './host-registry.js';
+import { createMessageHandler } from './message-handler.js';
+import { openDatabase } from './store/sqlite/database.js';
+import { HostRepo } from './store/sqlite/host-repo.js';
+import { startSqliteMetricStore } from './store/sqlite/sqlite-metric-store.js';
+import type { IngestEvents, IngestHandle } from './types.js';
+
+export type * from './types.js';
+
+export interface IngestStartConfig {
+  ingest: IngestConfig;
+  /** Directory holding vigie.db (created if missing). */
+  dataDir: string;
+  /** MQTT topic prefix, e.g. `vigie`. */
+  prefix: string;
+}
+
+/**
+ * Starts the ingest: opens `<dataDir>/vigie.db`, loads known hosts, and
+ * subscribes to every host's status, info, metrics and services. Resolves
+ * without waiting for the broker (it connects when it can). close() stops
+ * consuming first, then saves hosts, writes pending points and closes the
+ * database — in that order, so nothing accepted is lost.
+ */
+export async function startIngest(config: IngestStartConfig, opts: { clock?: Clock; log?: Logger } = {}): Promise<IngestHandle> {
+  const cfg = config.ingest;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger('ingest');
+  const topics = createTopics(config.prefix);
+  const bus = new EventBus<IngestEvents>(log);
+
+  const db = openDatabase(config.dataDir);
+  let store: ReturnType<typeof startSqliteMetricStore> | undefined;
+  let registry: ReturnType<typeof startHostRegistry> | undefined;
+  try {
+    store = startSqliteMetricStore({
+      db, retention: cfg.retention, flushInterval: cfg.flushInterval, flushSize: cfg.flushSize, clock, log: log.child({ part: 'store' }),
+    });
+    registry = startHostRegistry({
+      repo: new HostRepo(db, log), bus, staleAfterIntervals: cfg.staleAfterIntervals, persistInterval: cfg.flushInterval, clock,
+      log: log.child({ part: 'hosts' }),
+    });
+  } catch (error) {
+    await registry?.close();
+    await store?.close();
+    db.close();
+    throw error;
+  }
+  const [metricStore, hostRegistry] = [store, registry];
+  const handler = createMessageHandler({
+    topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, clock, log: log.child({ part: 'consumer' }),
+  });
+  const consumer = startConsumer({
+    url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, topics,
+    onMessage: handler.handle, log: log.child({ part: 'mqtt' }),
+  });
+
+  const close = onceClose(async () => {
+    await consumer.close();
+    for (const [name, part] of [['hosts', hostRegistry], ['store', metricStore]] as const) {
+      try {
+        await part.close();
+      } catch (error) {
+        log.error({ err: error, part: name }, 'failed to close');
+      }
+    }
+    db.close();
+  });
+
+  return {
+    bus,
+    listHosts: () => hostRegistry.list(),
+    getHost: (id) => hostRegistry.get(id),
+    history: (q) => metricStore.history(q),
+    series: (host) => metricStore.series(host),
+    stats: () => {
+      const s = metricStore.stats();
+      const c = handler.counters;
+      return { received: c.received, accepted: c.accepted, invalid: c.invalid, pointsWritten: s.written, pending: s.pending };
+    },
+    flush: async () => {
+      hostRegistry.persist();
+      await metricStore.flush();
+    },
+    close,
+  };
+}

@@ -1,0 +1,40 @@
+import type { Handle } from '../../core/lifecycle.js';
+import type { SeriesPoint } from '../../protocol/metric-series.js';
+import type { HistoryQuery, HistoryResult, SeriesRef } from '../types.js';
+
+/**
+ * Where metric samples are kept (STYLE §7). SQLite is the embedded default;
+ * another backend (InfluxDB) implements the same interface and is chosen by
+ * configuration.
+ *
+ * Guarantees every implementation gives:
+ * - write() never blocks on I/O: it queues, and batches are written every
+ *   flush interval or when enough points are pending, in one transaction.
+ * - A sample is identified by (host, metric, key, ts): writing it again
+ *   replaces it (MQTT QoS 1 may deliver a message twice).
+ * - flush() resolves once everything written before the call is stored.
+ * - close() is idempotent; it waits for pending writes and in-flight jobs,
+ *   and nothing is written after it: later write() calls return false.
+ * - history() answers from the coarsest tier that fits and includes samples
+ *   that are stored but not yet rolled up.
+ */
+export interface MetricStore extends Handle {
+  /** Queues the points of one sample; false when refused (store closed, or `ts` past raw retention). */
+  write(host: string, ts: number, points: readonly SeriesPoint[]): boolean;
+  flush(): Promise<void>;
+  history(q: HistoryQuery): Promise<HistoryResult>;
+  /** Every series a host has stored, sorted by metric then key. */
+  series(host: string): Promise<SeriesRef[]>;
+  stats(): MetricStoreStats;
+}
+
+export interface MetricStoreStats {
+  /** Points stored since start. */
+  written: number;
+  /** Points queued for the next batch. */
+  pending: number;
+  /** Points refused: too old for raw retention, or written after close. */
+  refused: number;
+  /** Points lost because batches kept failing and the queue hit its bound. */
+  dropped: number;
+}

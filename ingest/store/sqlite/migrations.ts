@@ -1,0 +1,59 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many
+ * ran. Append a new entry to change the schema — never edit a shipped one.
+ *
+ * Points tables are WITHOUT ROWID with the primary key (series_id, ts): rows
+ * of one series sit together (a range query reads one contiguous run), and a
+ * sample delivered twice (MQTT QoS 1 may redeliver) replaces itself.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE series (
+    id     INTEGER PRIMARY KEY,
+    host   TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    UNIQUE (host, metric, key)
+  );
+  CREATE TABLE points_raw (
+    series_id INTEGER NOT NULL,
+    ts        INTEGER NOT NULL,
+    value     REAL NOT NULL,
+    PRIMARY KEY (series_id, ts)
+  ) WITHOUT ROWID;
+  -- Rollups keep sum and count, not avg, so coarser buckets re-aggregate exactly.
+  CREATE TABLE points_1m (
+    series_id INTEGER NOT NULL,
+    ts        INTEGER NOT NULL,
+    sum       REAL NOT NULL,
+    count     INTEGER NOT NULL,
+    min       REAL NOT NULL,
+    max       REAL NOT NULL,
+    PRIMARY KEY (series_id, ts)
+  ) WITHOUT ROWID;
+  CREATE TABLE points_1h (
+    series_id INTEGER NOT NULL,
+    ts        INTEGER NOT NULL,
+    sum       REAL NOT NULL,
+    count     INTEGER NOT NULL,
+    min       REAL NOT NULL,
+    max       REAL NOT NULL,
+    PRIMARY KEY (series_id, ts)
+  ) WITHOUT ROWID;
+  CREATE TABLE hosts (
+    id         TEXT PRIMARY KEY,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    presence   TEXT NOT NULL,
+    reason     TEXT NOT NULL,
+    info       TEXT,
+    status     TEXT,
+    services   TEXT,
+    latest     TEXT
+  ) WITHOUT ROWID;
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,51 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { HOUR_MS, MINUTE_MS, floorTo } from '../../../core/time.js';
+
+/**
+ * Rollup and retention statements for one series at a time. Rollups are
+ * recomputed, never incremented: a bucket is rebuilt from the finer tier with
+ * INSERT OR REPLACE, so running it twice, or after late samples arrived, gives
+ * the exact same rows as if every sample had been there from the start.
+ */
+export class RollupStatements {
+  private readonly minuteFromRaw: Statement<[number, number]>;
+  private readonly hourFromMinute: Statement<[number, number]>;
+  private readonly deleteRaw: Statement<[number, number]>;
+  private readonly deleteMinute: Statement<[number, number]>;
+  private readonly deleteHour: Statement<[number, number]>;
+
+  constructor(db: Database) {
+    this.minuteFromRaw = db.prepare(`
+      INSERT OR REPLACE INTO points_1m (series_id, ts, sum, count, min, max)
+      SELECT series_id, ts - ts % ${MINUTE_MS}, sum(value), count(*), min(value), max(value)
+      FROM points_raw WHERE series_id = ? AND ts >= ?
+      GROUP BY series_id, ts - ts % ${MINUTE_MS}`);
+    this.hourFromMinute = db.prepare(`
+      INSERT OR REPLACE INTO points_1h (series_id, ts, sum, count, min, max)
+      SELECT series_id, ts - ts % ${HOUR_MS}, sum(sum), sum(count), min(min), max(max)
+      FROM points_1m WHERE series_id = ? AND ts >= ?
+      GROUP BY series_id, ts - ts % ${HOUR_MS}`);
+    this.deleteRaw = db.prepare('DELETE FROM points_raw WHERE series_id = ? AND ts < ?');
+    this.deleteMinute = db.prepare('DELETE FROM points_1m WHERE series_id = ? AND ts < ?');
+    this.deleteHour = db.prepare('DELETE FROM points_1h WHERE series_id = ? AND ts < ?');
+  }
+
+  /**
+   * Rebuilds the 1m buckets of a series from the minute holding `from`, then
+   * its 1h buckets from the hour holding `from`. Raw rows must be complete
+   * from that hour on (the caller clamps `from` to the raw retention bound).
+   */
+  rollUp(seriesId: number, from: number): void {
+    this.minuteFromRaw.run(seriesId, floorTo(from, MINUTE_MS));
+    this.hourFromMinute.run(seriesId, floorTo(from, HOUR_MS));
+  }
+
+  /** Deletes the rows of a series older than each tier's bound; returns rows deleted. */
+  deleteOlder(seriesId: number, before: { raw: number; '1m': number; '1h': number }): number {
+    return (
+      this.deleteRaw.run(seriesId, before.raw).changes +
+      this.deleteMinute.run(seriesId, before['1m']).changes +
+      this.deleteHour.run(seriesId, before['1h']).changes
+    );
+  }
+}

@@ -1,0 +1,280 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { VigieError } from '../../../core/errors.js';
+import { onceClose } from '../../../core/lifecycle.js';
+import { createLogger, type Logger } from '../../../core/logger.js';
+import { HOUR_MS, floorTo, secondsToMs, systemClock, type Clock } from '../../../core/time.js';
+import { isMetricName, type SeriesPoint } from '../../../protocol/metric-series.js';
+import type { HistoryQuery, HistoryResult } from '../../types.js';
+import type { MetricStore, MetricStoreStats } from '../metric-store.js';
+import { TIER_WIDTH_MS, chooseTier, deleteBefore, type Retention } from '../tiers.js';
+import { HistoryStatements } from './history-query.js';
+import { RollupStatements } from './rollup.js';
+import { SeriesIds } from './series-ids.js';
+
+export interface SqliteMetricStoreOptions {
+  /** An open database (see openDatabase); the caller closes it after the store. */
+  db: Database;
+  retention: Retention;
+  /** Seconds between write batches. */
+  flushInterval: number;
+  /** Pending points that trigger a batch early. */
+  flushSize: number;
+  /** Seconds between rollup runs (default 60). Retention runs at most hourly. */
+  maintenanceInterval?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+export interface MaintenanceReport {
+  /** Series whose rollups were recomputed. */
+  rolledUp: number;
+  /** Rows deleted by retention (0 when retention did not run). */
+  deleted: number;
+}
+
+export interface SqliteMetricStore extends MetricStore {
+  /**
+   * Rolls up every series written since the last run and, when `retention`
+   * is true, deletes rows past each tier's retention. The periodic job calls
+   * it; tests call it with an injected clock. Runs are serialised.
+   */
+  maintain(opts?: { retention?: boolean }): Promise<MaintenanceReport>;
+}
+
+interface Pending { host: string; ts: number; points: readonly SeriesPoint[] }
+
+/** Series handled per transaction by maintenance, between which the event loop runs. */
+const MAINTENANCE_CHUNK = 500;
+const RETENTION_EVERY_MS = HOUR_MS;
+/** A failing database keeps at most this many batches queued before dropping the oldest points. */
+const MAX_PENDING_BATCHES = 10;
+const META_DIRTY_FROM = 'rollup_dirty_from';
+
+/**
+ * The SQLite metric store: raw samples in points_raw, 1-minute and 1-hour
+ * rollups (sum, count, min, max) in points_1m / points_1h, series ids in
+ * `series`. See docs/storage.md for the schema and guarantees.
+ */
+export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMetricStore {
+  const { db, retention } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger('store');
+  const ids = new SeriesIds(db);
+  const rollups = new RollupStatements(db);
+  const queries = new HistoryStatements(db);
+  const insertRaw: Statement<[number, number, number]> = db.prepare('INSERT OR REPLACE INTO points_raw (series_id, ts, value) VALUES (?, ?, ?)');
+  const getMeta: Statement<[string], { value: number | null }> = db.prepare('SELECT value FROM meta WHERE key = ?');
+  const setMeta: Statement<[string, number | null]> = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+
+  const rawRetentionMs = secondsToMs(retention.raw);
+  let pending: Pending[] = [];
+  let pendingPoints = 0;
+  let closed = false;
+  let stopping = false;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushScheduled = false;
+  const counters = { written: 0, refused: 0, dropped: 0 };
+
+  // Rollup bookkeeping: series id → earliest sample ts written since its last
+  // rollup. `rolling` holds the snapshot a running maintenance works through.
+  let dirty = new Map<number, number>();
+  let rolling: Map<number, number> | undefined;
+  // Mirror of meta.rollup_dirty_from: the earliest ts not yet rolled up, kept on
+  // disk so a crash before the next rollup cannot leave samples out of it.
+  let persistedDirtyFrom = getMeta.get(META_DIRTY_FROM)?.value ?? null;
+  if (persistedDirtyFrom !== null) for (const id of ids.allIds()) dirty.set(id, persistedDirtyFrom);
+  let lastRetentionAt = -Infinity;
+  let maintenanceChain: Promise<unknown> = Promise.resolve();
+
+  const writeBatch = db.transaction((batch: Pending[]) => {
+    let batchMin = Infinity;
+    for (const { host, ts, points } of batch) {
+      if (ts < batchMin) batchMin = ts;
+      for (const p of points) {
+        const id = ids.getOrCreate(host, p.metric, p.key);
+        insertRaw.run(id, ts, p.value);
+        const d = dirty.get(id);
+        if (d === undefined || ts < d) dirty.set(id, ts);
+      }
+    }
+    if (batchMin !== Infinity && (persistedDirtyFrom === null || batchMin < persistedDirtyFrom)) {
+      setMeta.run(META_DIRTY_FROM, batchMin);
+      persistedDirtyFrom = batchMin;
+    }
+  });
+
+  function flushNow(): void {
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = undefined;
+    if (pending.length === 0) return;
+    const batch = pending;
+    const points = pendingPoints;
+    pending = [];
+    pendingPoints = 0;
+    const persistedBefore = persistedDirtyFrom;
+    try {
+      writeBatch(batch);
+      counters.written += points;
+    } catch (error) {
+      // The transaction rolled back: forget the ids it took and keep the points for the
+      // next try. Dirty marks it set are left: a mark too many only costs a recompute.
+      ids.reload();
+      persistedDirtyFrom = persistedBefore;
+      pending = batch.concat(pending);
+      pendingPoints += points;
+      while (pendingPoints > opts.flushSize * MAX_PENDING_BATCHES && pending.length > 0) {
+        const lost = pending.shift() as Pending;
+        pendingPoints -= lost.points.length;
+        counters.dropped += lost.points.length;
+      }
+      if (!closed) armTimer();
+      throw error;
+    }
+  }
+
+  function flushLogged(): void {
+    try {
+      flushNow();
+    } catch (error) {
+      log.error({ err: error, pending: pendingPoints }, 'write batch failed; will retry');
+    }
+  }
+
+  function armTimer(): void {
+    flushTimer ??= setTimeout(flushLogged, secondsToMs(opts.flushInterval));
+  }
+
+  async function runMaintenance(withRetention: boolean): Promise<MaintenanceReport> {
+    const now = clock.now();
+    const bounds = deleteBefore(now, retention);
+    let rolledUp = 0;
+    rolling = dirty;
+    dirty = new Map();
+    const work = [...rolling];
+    for (let i = 0; i < work.length && !stopping; i += MAINTENANCE_CHUNK) {
+      const chunk = work.slice(i, i + MAINTENANCE_CHUNK);
+      db.transaction(() => {
+        for (const [id, from] of chunk) {
+          // Raw rows below the retention bound may be gone: never rebuild from there.
+          rollups.rollUp(id, Math.max(from, bounds.raw));
+          rolling?.delete(id);
+        }
+      })();
+      rolledUp += chunk.length;
+      await yieldToLoop();
+    }
+    // Series not reached (closing) stay dirty; the on-disk mark follows what remains.
+    for (const [id, from] of rolling) {
+      const d = dirty.get(id);
+      if (d === undefined || from < d) dirty.set(id, from);
+    }
+    rolling = undefined;
+    let min: number | null = null;
+    for (const from of dirty.values()) if (min === null || from < min) min = from;
+    setMeta.run(META_DIRTY_FROM, min);
+    persistedDirtyFrom = min;
+
+    let deleted = 0;
+    if (withRetention && !stopping) {
+      const all = ids.allIds();
+      for (let i = 0; i < all.length && !stopping; i += MAINTENANCE_CHUNK) {
+        const chunk = all.slice(i, i + MAINTENANCE_CHUNK);
+        deleted += db.transaction(() => chunk.reduce((n, id) => n + rollups.deleteOlder(id, bounds), 0))();
+        await yieldToLoop();
+      }
+      lastRetentionAt = now;
+    }
+    return { rolledUp, deleted };
+  }
+
+  function maintain(o: { retention?: boolean } = {}): Promise<MaintenanceReport> {
+    if (closed) return Promise.resolve({ rolledUp: 0, deleted: 0 });
+    const run = async (): Promise<MaintenanceReport> => {
+      flushNow(); // roll up what was accepted, not only what the last timer wrote
+      return runMaintenance(o.retention ?? true);
+    };
+    const next = maintenanceChain.then(run);
+    maintenanceChain = next.catch(() => undefined);
+    return next;
+  }
+
+  const maintenanceTimer = setInterval(() => {
+    const due = clock.now() - lastRetentionAt >= RETENTION_EVERY_MS;
+    maintain({ retention: due }).catch((error: unknown) => log.error({ err: error }, 'rollup/retention failed'));
+  }, secondsToMs(opts.maintenanceInterval ?? 60));
+  maintenanceTimer.unref();
+
+  function write(host: string, ts: number, points: readonly SeriesPoint[]): boolean {
+    if (closed || stopping) {
+      counters.refused += points.length;
+      return false;
+    }
+    // A sample past raw retention would be deleted at once and could not be rolled up exactly.
+    if (ts < floorTo(clock.now() - rawRetentionMs, HOUR_MS)) {
+      counters.refused += points.length;
+      return false;
+    }
+    pending.push({ host, ts, points });
+    pendingPoints += points.length;
+    if (pendingPoints >= opts.flushSize) {
+      if (!flushScheduled) {
+        flushScheduled = true;
+        // Out of the caller's stack: the MQTT handler returns before the batch runs.
+        setImmediate(() => {
+          flushScheduled = false;
+          flushLogged();
+        });
+      }
+    } else {
+      armTimer();
+    }
+    return true;
+  }
+
+  async function history(q: HistoryQuery): Promise<HistoryResult> {
+    if (!isMetricName(q.metric)) throw new VigieError('VIGIE_ERR_BAD_METRIC', `metric: "${String(q.metric).slice(0, 60)}" is not a metric`);
+    if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || !(q.from < q.to)) {
+      throw new VigieError('VIGIE_ERR_BAD_RANGE', `from/to: expected finite ms with from < to (from=${q.from}, to=${q.to})`);
+    }
+    if (!Number.isFinite(q.step) || !(q.step > 0)) throw new VigieError('VIGIE_ERR_BAD_RANGE', `step: expected a positive number of ms, got ${q.step}`);
+    if (closed) throw new VigieError('VIGIE_ERR_UNAVAILABLE', 'store: closed');
+    const { tier, step } = chooseTier(q, clock.now(), retention);
+    const id = ids.get(q.host, q.metric, q.key);
+    if (id === undefined) return { tier, step, points: [] };
+    const width = TIER_WIDTH_MS[tier];
+    const d = dirty.get(id);
+    const r = rolling?.get(id);
+    const staleTs = d === undefined ? r : r === undefined ? d : Math.min(d, r);
+    const stale = staleTs === undefined ? q.to : floorTo(staleTs, width);
+    return { tier, step, points: queries.query(tier, { id, from: floorTo(q.from, step), to: q.to, step, stale }) };
+  }
+
+  const close = onceClose(async () => {
+    stopping = true;
+    clearInterval(maintenanceTimer);
+    await maintenanceChain;
+    try {
+      flushNow();
+    } catch (error) {
+      counters.dropped += pendingPoints;
+      log.error({ err: error, dropped: pendingPoints }, 'final write batch failed');
+    }
+    if (flushTimer) clearTimeout(flushTimer);
+    flushTimer = undefined;
+    closed = true;
+  });
+
+  return {
+    write,
+    flush: async () => {
+      if (closed) return;
+      flushNow();
+    },
+    history,
+    series: async (host) => ids.list(host),
+    stats: (): MetricStoreStats => ({ written: counters.written, pending: pendingPoints, refused: counters.refused, dropped: counters.dropped }),
+    maintain,
+    close,
+  };
+}
