@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type { ServiceEntry, ServiceState } from '../../protocol/payloads.js';
+import { byName } from './order.js';
 
 const run = promisify(execFile);
 
@@ -77,7 +78,7 @@ export function systemdEnabled(fileState: string | undefined): boolean | null {
  * are left out (their target is listed), and not-found units don't exist.
  */
 export function mergeSystemd(units: SystemdUnit[], files: Map<string, string>): ServiceEntry[] {
-  const byName = new Map<string, ServiceEntry>();
+  const services = new Map<string, ServiceEntry>();
   const enabledOf = (name: string): boolean | null => {
     const own = files.get(name);
     if (own !== undefined) return systemdEnabled(own);
@@ -86,13 +87,13 @@ export function mergeSystemd(units: SystemdUnit[], files: Map<string, string>): 
   };
   for (const u of units) {
     if (u.load === 'not-found') continue;
-    byName.set(u.name, { name: u.name, state: systemdState(u.active), enabled: enabledOf(u.name) });
+    services.set(u.name, { name: u.name, state: systemdState(u.active), enabled: enabledOf(u.name) });
   }
   for (const [name, state] of files) {
-    if (byName.has(name) || name.endsWith('@.service') || state === 'alias') continue;
-    byName.set(name, { name, state: 'stopped', enabled: systemdEnabled(state) });
+    if (services.has(name) || name.endsWith('@.service') || state === 'alias') continue;
+    services.set(name, { name, state: 'stopped', enabled: systemdEnabled(state) });
   }
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name)).slice(0, 2000);
+  return [...services.values()].sort(byName).slice(0, 2000);
 }
 
 const SYSTEMCTL_OPTS = { timeout: 15_000, maxBuffer: 8 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C', SYSTEMD_COLORS: '0' } };

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { ServiceEntry, ServiceState } from '../../protocol/payloads.js';
+import { byName } from './order.js';
 
 const run = promisify(execFile);
 
@@ -45,7 +46,7 @@ export function parseWin32Services(json: string): ServiceEntry[] {
     if (typeof Name !== 'string' || Name === '') continue;
     out.push({ name: Name.slice(0, 256), state: windowsState(State), enabled: windowsEnabled(StartMode) });
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name)).slice(0, 2000);
+  return out.sort(byName).slice(0, 2000);
 }
 
 const SCRIPT = 'Get-CimInstance -ClassName Win32_Service | Select-Object Name,State,StartMode | ConvertTo-Json -Compress';
