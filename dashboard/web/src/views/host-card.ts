@@ -1,4 +1,5 @@
 import type { HostState, HostSummary } from '../../../../ingest/types.js';
+import { CRITICAL_PERCENT, WARNING_PERCENT } from '../../../../ingest/host-health.js';
 import type { DiskMetrics } from '../../../../protocol/payloads.js';
 import { h, setText } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatPercent } from '../format.js';
@@ -27,10 +28,10 @@ export function osLine(host: HostSummary): string {
   return [os, info.arch].filter(Boolean).join(' · ');
 }
 
-/** Meter level: colours the bar so a full disk stands out. */
+/** Meter level, with the ingest's thresholds: colours the bar so a full disk stands out. */
 function level(value: number | null | undefined): string {
   if (typeof value !== 'number') return 'none';
-  return value >= 90 ? 'high' : value >= 75 ? 'mid' : 'low';
+  return value >= CRITICAL_PERCENT ? 'high' : value >= WARNING_PERCENT ? 'mid' : 'low';
 }
 
 function meter(label: string) {

@@ -1,0 +1,124 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { io, type Socket } from 'socket.io-client';
+import type { HostSummary } from '../../../ingest/types.js';
+import type { LiveEvents } from '../../../dashboard/server/live.js';
+import { waitFor } from '../../helpers/env.js';
+import { connectClient } from '../../helpers/mqtt.js';
+import { metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
+
+type Env<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
+
+let s: DashboardStack;
+const sockets: Socket[] = [];
+
+async function connect(): Promise<Socket> {
+  const socket = io(s.url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true });
+  sockets.push(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
+}
+
+function ask<T>(socket: Socket, event: string, arg?: unknown): Promise<Env<T>> {
+  return new Promise((resolve) => (arg === undefined ? socket.emit(event, resolve) : socket.emit(event, arg, resolve)));
+}
+
+test.before(async () => {
+  s = await startDashboardStack({ overviewThrottle: 1 });
+});
+
+test.after(async () => {
+  for (const socket of sockets) socket.disconnect();
+  await s?.close();
+});
+
+test('a client in a host room gets that host\'s samples, and only those', async () => {
+  const socket = await connect();
+  const joined = await ask<{ host: string }>(socket, 'subscribe', { host: 'RoomHost' });
+  assert.equal(joined, { ok: true, data: { host: 'roomhost' } });
+  const got: Array<LiveEvents['sample']> = [];
+  socket.on('sample', (e: LiveEvents['sample']) => got.push(e));
+  await s.publish('otherhost', 'metrics', metricsPayload(5));
+  await s.publish('roomhost', 'metrics', metricsPayload(77));
+  await waitFor('a sample for roomhost', () => got.length > 0);
+  assert.is(got[0]?.host, 'roomhost');
+  assert.is(got[0]?.metrics.cpu?.usage, 77);
+  assert.ok(got.every((e) => e.host === 'roomhost'), 'no sample of another host');
+
+  await ask(socket, 'unsubscribe', { host: 'roomhost' });
+  const before = got.length;
+  await s.publish('roomhost', 'metrics', metricsPayload(78));
+  // A second client still subscribed proves the sample went out; the first must not have it.
+  const witness = await connect();
+  await ask(witness, 'subscribe', { host: 'roomhost' });
+  const seen: number[] = [];
+  witness.on('sample', (e: LiveEvents['sample']) => seen.push(e.metrics.cpu?.usage ?? -1));
+  await s.publish('roomhost', 'metrics', metricsPayload(79));
+  await waitFor('the witness sample', () => seen.includes(79));
+  assert.is(got.length, before, 'unsubscribed client got nothing more');
+});
+
+test('the overview stream is throttled: many samples in 1 s give at most 2 updates, the last with the newest values', async () => {
+  const socket = await connect();
+  const list = await ask<HostSummary[]>(socket, 'overview');
+  assert.ok(list.ok && Array.isArray(list.data));
+  const updates: HostSummary[] = [];
+  socket.on('host', (h: HostSummary) => { if (h.id === 'busy') updates.push(h); });
+
+  await s.publish('busy', 'status', statusPayload());
+  await waitFor('the first overview update of busy', () => updates.length > 0);
+  updates.length = 0;
+
+  const base = Date.now();
+  await Promise.all(Array.from({ length: 20 }, (_, i) => s.publish('busy', 'metrics', metricsPayload(40 + i, base + i))));
+  const sentWithin = Date.now() - base;
+  await waitFor('an update carrying the newest sample', () => updates.some((h) => h.latest?.cpu?.usage === 59), 5000);
+  await new Promise((r) => setTimeout(r, 1300)); // let a stray extra update show up if there were one
+  assert.ok(sentWithin < 1000, `20 samples published within 1 s (took ${sentWithin} ms)`);
+  assert.ok(updates.length >= 1 && updates.length <= 2, `at most 2 updates, got ${updates.length}`);
+  assert.is(updates.at(-1)?.latest?.cpu?.usage, 59, 'the last update carries the newest values');
+  assert.ok(s.dashboard.live().overviewUpdates > 0);
+});
+
+test('bad socket messages are answered with an error ack and ignored', async () => {
+  const socket = await connect();
+  const bad = await ask(socket, 'subscribe', { host: '+/#' });
+  assert.is(bad.ok, false);
+  if (!bad.ok) {
+    assert.is(bad.error.code, 'VIGIE_ERR_BAD_HOST_ID');
+    assert.match(bad.error.message, /subscribe: host id/);
+  }
+  const notObject = await ask(socket, 'subscribe', 'mypc');
+  assert.is(notObject.ok, false);
+  if (!notObject.ok) assert.match(notObject.error.message, /expected \{ host: "<host id>" \}/);
+  const tooLong = await ask(socket, 'unsubscribe', { host: 'x'.repeat(300) });
+  assert.is(tooLong.ok, false);
+  socket.emit('subscribe', null); // no ack at all: must not throw on the server
+  socket.emit('subscribe', { host: 42 });
+  const still = await ask<{ host: string }>(socket, 'subscribe', { host: 'fine' });
+  assert.equal(still, { ok: true, data: { host: 'fine' } }, 'the connection still works');
+  assert.ok(s.dashboard.live().invalid >= 5);
+});
+
+test('MQTT over WebSocket at /mqtt works beside Socket.IO on the same server', async () => {
+  const client = await connectClient(`${s.url.replace('http', 'ws')}/mqtt`, { clientId: 'ws-beside-socketio' });
+  assert.ok(client.connected);
+  client.end(true);
+});
+
+test('close() detaches the dashboard and leaves the shared HTTP server to its owner', async () => {
+  await s.dashboard.close();
+  await s.dashboard.close(); // idempotent
+  const res = await fetch(`${s.url}/api/health`);
+  assert.is(res.status, 503);
+  const body = (await res.json()) as Env<unknown>;
+  assert.is(body.ok, false);
+  const client = await connectClient(`${s.url.replace('http', 'ws')}/mqtt`, { clientId: 'ws-after-close' });
+  assert.ok(client.connected, 'the broker\'s WebSocket still answers');
+  client.end(true);
+});
+
+test.run();

@@ -1,0 +1,97 @@
+/**
+ * The real stack the dashboard suites run against: an Aedes broker (with
+ * MQTT over WebSocket on the shared HTTP server), the ingest with a temp data
+ * dir, and the dashboard on core/http-server, all on free loopback ports.
+ */
+import { Value } from '@sinclair/typebox/value';
+import type { MqttClient } from 'mqtt';
+import { startHttpServer, type HttpServerHandle } from '../../core/http-server.js';
+import { startDashboard, type DashboardHandle } from '../../dashboard/server/index.js';
+import { IngestConfig } from '../../ingest/config.js';
+import { startIngest } from '../../ingest/index.js';
+import type { IngestHandle } from '../../ingest/types.js';
+import { BrokerConfig } from '../../broker/config.js';
+import { startBroker, type BrokerHandle } from '../../broker/index.js';
+import { createTopics } from '../../protocol/topics.js';
+import { encodePayload, type PayloadByKind, type MetricsPayload, type InfoPayload, type StatusPayload } from '../../protocol/payloads.js';
+import { tempDir } from '../helpers/env.js';
+import { connectClient } from '../helpers/mqtt.js';
+
+export const PREFIX = 'vigie';
+export const topics = createTopics(PREFIX);
+
+export interface DashboardStack {
+  broker: BrokerHandle;
+  ingest: IngestHandle;
+  http: HttpServerHandle;
+  dashboard: DashboardHandle;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** A connected MQTT client publishing as agents would. */
+  mqtt: MqttClient;
+  publish<K extends keyof PayloadByKind>(host: string, kind: K, payload: PayloadByKind[K], retain?: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startDashboardStack(opts: { overviewThrottle?: number } = {}): Promise<DashboardStack> {
+  const dir = tempDir('vigie-dash-');
+  const http = await startHttpServer({ host: '127.0.0.1', port: 0, closeTimeoutMs: 200 });
+  const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, closeTimeout: 1 }) as BrokerConfig, { httpServer: http.server });
+  const ingest = await startIngest({
+    ingest: Value.Default(IngestConfig, { broker: broker.url, clientId: `ingest-${process.pid}`, flushInterval: 0.05 }) as IngestConfig,
+    dataDir: dir.path,
+    prefix: PREFIX,
+  });
+  const dashboard = await startDashboard(
+    { http: { host: '127.0.0.1', port: 0, overviewThrottle: opts.overviewThrottle ?? 1 }, prefix: PREFIX },
+    { http, ingest },
+  );
+  const mqtt = await connectClient(broker.url, { clientId: `publisher-${process.pid}` });
+  return {
+    broker, ingest, http, dashboard, mqtt,
+    url: http.url,
+    publish: (host, kind, payload, retain = kind !== 'metrics') =>
+      new Promise((resolve, reject) => {
+        mqtt.publish(topics.host(host, kind), encodePayload(kind, payload), { qos: 1, retain }, (error) => (error ? reject(error) : resolve()));
+      }),
+    close: async () => {
+      mqtt.end(true);
+      await dashboard.close();
+      await ingest.close();
+      await broker.close();
+      await http.close();
+      dir.remove();
+    },
+  };
+}
+
+export function statusPayload(state: 'online' | 'offline' = 'online'): StatusPayload {
+  return { v: 1, state, reason: state === 'online' ? 'connected' : 'stopped', agent: '0.1.0', interval: 1, ts: Date.now() };
+}
+
+export function infoPayload(hostname: string): InfoPayload {
+  return {
+    v: 1, ts: Date.now(), hostname,
+    os: { platform: 'linux', distro: 'Debian GNU/Linux', release: '12' },
+    kernel: '6.1.0-18-amd64', arch: 'x64',
+    cpu: { model: 'Test CPU @ 2.0GHz', cores: 4 },
+    memTotal: 8 * 2 ** 30,
+    disks: [{ mount: '/', fs: 'ext4', size: 100 * 2 ** 30 }],
+    addresses: [{ iface: 'eth0', ip4: '192.168.1.20' }],
+    bootTime: Date.now() - 3_600_000,
+    agent: '0.1.0',
+  };
+}
+
+/** A metrics sample whose CPU usage is `cpu`, at `ts`. */
+export function metricsPayload(cpu: number, ts = Date.now()): MetricsPayload {
+  return {
+    v: 1, ts,
+    cpu: { usage: cpu, load1: 0.5, load5: 0.4, load15: 0.3, iowait: 1 },
+    mem: { total: 8 * 2 ** 30, used: 2 * 2 ** 30, available: 6 * 2 ** 30, usedPercent: 25 },
+    disks: [{ mount: '/', fs: 'ext4', total: 100 * 2 ** 30, used: 40 * 2 ** 30, free: 60 * 2 ** 30, usedPercent: 40 }],
+    net: [{ iface: 'eth0', rxRate: 1000, txRate: 500 }],
+    uptime: 3600,
+    processes: 120,
+  };
+}
