@@ -61,8 +61,9 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
     counters.received += 1;
     try {
       const parsed = topics.parse(topic);
-      if (parsed === null) return reject(topic, '?', `topic: "${topic.slice(0, 120)}" is not <prefix>/<host id>/<kind> with a valid host id`);
-      if (!isHostKind(parsed.kind)) return reject(topic, parsed.host, `topic: kind "${parsed.kind}" is not one the ingest reads (${HOST_TOPIC_KINDS.join(', ')})`);
+      if (parsed === null || !isHostKind(parsed.kind)) {
+        return reject(topic, parsed?.host ?? '?', `topic: "${topic.slice(0, 120)}" is not ${topics.prefix}/<host id>/<${HOST_TOPIC_KINDS.join('|')}> (host id: [a-z0-9][a-z0-9._-]{0,62})`);
+      }
       const host = parsed.host;
       // A zero-byte publish clears a retained topic [MQTT-3.3.1-10]: someone tidying up, not bad input.
       if (payload.byteLength === 0 && parsed.kind !== 'metrics') return;

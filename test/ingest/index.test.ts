@@ -1,0 +1,106 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tempDir, waitFor } from '../helpers/env.js';
+import { connectClient, startTestBroker } from '../helpers/mqtt.js';
+import { MINUTE_MS, floorTo } from '../../core/time.js';
+import { startIngest } from '../../ingest/index.js';
+import type { IngestEvents } from '../../ingest/types.js';
+import { info, ingestConfig, metrics, publish, services, status, topics } from './fixtures.js';
+
+test('valid payloads are stored, visible through history, and fanned out as events', async () => {
+  const broker = await startTestBroker();
+  const dir = tempDir();
+  const ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
+  const events: { sample: Array<IngestEvents['sample']>; host: Array<IngestEvents['host']>; services: Array<IngestEvents['services']> } = { sample: [], host: [], services: [] };
+  ingest.bus.on('test', 'sample', (e) => events.sample.push(e));
+  ingest.bus.on('test', 'host', (e) => events.host.push(e));
+  ingest.bus.on('test', 'services', (e) => events.services.push(e));
+  const agent = await connectClient(broker.url, { clientId: 'agent-alpha' });
+  try {
+    await publish(agent, topics.host('alpha', 'status'), status('online', 'connected'), true);
+    await waitFor('host alpha', () => ingest.getHost('alpha'));
+    await publish(agent, topics.host('alpha', 'info'), info('Alpha'), true);
+    await publish(agent, topics.host('alpha', 'services'), services(), true);
+    const t0 = floorTo(Date.now() - 2 * MINUTE_MS, 10_000); // buckets are aligned on multiples of step
+    for (let i = 0; i < 10; i++) await publish(agent, topics.host('alpha', 'metrics'), metrics(t0 + i * 5000, { cpu: { usage: i * 10, load1: 1, load5: 1, load15: 1 } }));
+    await waitFor('10 samples', () => events.sample.length === 10);
+    await ingest.flush();
+
+    const h = await ingest.history({ host: 'alpha', metric: 'cpu.usage', key: '', from: t0, to: t0 + 50_000, step: 10_000 });
+    assert.is(h.tier, 'raw');
+    assert.equal(h.points.map((p) => [p.avg, p.min, p.max]), [[5, 0, 10], [25, 20, 30], [45, 40, 50], [65, 60, 70], [85, 80, 90]]);
+    const disk = await ingest.history({ host: 'alpha', metric: 'disk.usedPercent', key: '/', from: t0, to: t0 + 50_000, step: 50_000 });
+    assert.is(disk.points[0]?.avg, 40);
+    assert.ok((await ingest.series('alpha')).some((s) => s.metric === 'net.rxRate' && s.key === 'eth0'));
+
+    const detail = ingest.getHost('alpha');
+    assert.is(detail?.presence, 'online');
+    assert.is(detail?.info?.hostname, 'Alpha');
+    assert.is(detail?.services?.services[0]?.name, 'sshd');
+    assert.is(detail?.latest?.ts, t0 + 45_000, 'latest is the newest sample');
+    assert.is(detail?.state, 'critical', 'cpu.usage 90 is critical');
+    assert.is(events.sample[0]?.host, 'alpha');
+    assert.is(events.services.length, 1);
+    assert.ok(events.host.some((e) => e.info?.hostname === 'Alpha'), 'host event on info');
+    assert.equal(events.host.map((e) => e.state).filter((s, i, a) => s !== a[i - 1]), ['online', 'warning', 'critical'], 'host events follow the colour');
+    const stats = ingest.stats();
+    assert.is(stats.accepted, 13);
+    assert.is(stats.invalid, 0);
+    assert.is(stats.pending, 0);
+    assert.is(stats.pointsWritten, 10 * 12, "12 series per sample");
+    assert.equal(ingest.listHosts().map((x) => x.id), ['alpha']);
+  } finally {
+    await agent.endAsync();
+    await ingest.close();
+    await ingest.close();
+    await broker.close();
+    dir.remove();
+  }
+});
+
+test('the ingest starts before the broker and connects when it comes up', async () => {
+  const { freePort } = await import('../helpers/env.js');
+  const port = await freePort();
+  const dir = tempDir();
+  const ingest = await startIngest({ ingest: ingestConfig(`mqtt://127.0.0.1:${port}`), dataDir: dir.path, prefix: 'vigie' });
+  await new Promise((r) => setTimeout(r, 300)); // at least one failed attempt
+  const broker = await startTestBroker({ port });
+  const agent = await connectClient(broker.url);
+  try {
+    await publish(agent, topics.host('late', 'status'), status('online', 'connected'), true);
+    await waitFor('host seen once the broker is up', () => ingest.getHost('late'), 10_000);
+    assert.is(ingest.getHost('late')?.presence, 'online');
+  } finally {
+    await agent.endAsync();
+    await ingest.close();
+    await broker.close();
+    dir.remove();
+  }
+});
+
+test('samples published while the ingest is down wait in its session and are stored after restart', async () => {
+  const broker = await startTestBroker();
+  const dir = tempDir();
+  const config = ingestConfig(broker.url);
+  let ingest = await startIngest({ ingest: config, dataDir: dir.path, prefix: 'vigie' });
+  const agent = await connectClient(broker.url);
+  try {
+    await publish(agent, topics.host('beta', 'status'), status('online', 'connected'), true);
+    await waitFor('host beta', () => ingest.getHost('beta'));
+    await ingest.close();
+    const t0 = Date.now() - MINUTE_MS;
+    for (let i = 0; i < 5; i++) await publish(agent, topics.host('beta', 'metrics'), metrics(t0 + i * 1000));
+    ingest = await startIngest({ ingest: config, dataDir: dir.path, prefix: 'vigie' });
+    await waitFor('queued samples', () => ingest.stats().accepted >= 5);
+    await ingest.flush();
+    const h = await ingest.history({ host: 'beta', metric: 'cpu.usage', key: '', from: t0, to: t0 + 5000, step: 1000 });
+    assert.is(h.points.length, 5);
+  } finally {
+    await agent.endAsync();
+    await ingest.close();
+    await broker.close();
+    dir.remove();
+  }
+});
+
+test.run();
