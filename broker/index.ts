@@ -1,0 +1,122 @@
+import type { EventEmitter } from 'node:events';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Aedes, type Client } from 'aedes';
+import { onceClose, type Handle } from '../core/lifecycle.js';
+import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
+import { secondsToMs } from '../core/time.js';
+import type { BrokerConfig } from './config.js';
+import { guardPacketSize, PacketGuardError } from './packet-size-guard.js';
+import { shutdownBroker } from './shutdown.js';
+import { startTcpListener } from './tcp-listener.js';
+import { attachWsListener, type WsListener } from './ws-listener.js';
+
+export type { BrokerConfig } from './config.js';
+
+export interface BrokerStats {
+  /** Clients connected and registered (after CONNECT). */
+  clients: number;
+  /** Connections cut because a packet declared more than maxPacketSize. */
+  rejectedOversize: number;
+}
+
+export interface BrokerHandle extends Handle {
+  aedes: Aedes;
+  /** The TCP port actually bound (useful with port 0). */
+  port: number;
+  /** `mqtt://<host>:<port>` reachable from this machine. */
+  url: string;
+  stats(): BrokerStats;
+}
+
+export interface BrokerOptions {
+  /** Serve MQTT over WebSocket at `config.wsPath` on this server; none without it. */
+  httpServer?: Server;
+  log?: Logger;
+}
+
+/**
+ * WebSocket frames may legitimately carry several MQTT packets (MQTT 3.1.1
+ * §6.0), so a frame may be a few packets long; ws buffers a frame whole,
+ * which this factor bounds.
+ */
+const WS_FRAME_PACKETS = 4;
+
+/**
+ * Starts the embedded Aedes broker: MQTT on TCP (`config.host`/`config.port`)
+ * and, given an HTTP server, MQTT over WebSocket at `config.wsPath`. Every
+ * connection passes through the packet size guard. `close()` is idempotent
+ * and returns within `config.closeTimeout` seconds.
+ */
+export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}): Promise<BrokerHandle> {
+  const log = opts.log ?? createLogger('broker');
+  const warnLimited = createRateLimitedLog(log);
+  const aedes = await Aedes.createBroker({
+    // Aedes takes ms; a frozen subscriber holds mqemitter's delivery slots
+    // until this fires, so it bounds how long it can stall everyone else.
+    drainTimeout: secondsToMs(config.drainTimeout),
+  });
+  let rejectedOversize = 0;
+  let closing = false;
+  const connections = new Set<Duplex>();
+
+  // With no 'error' listener an EventEmitter throws: persistence errors must be logged.
+  // (Aedes's typings omit 'error', which it does emit.)
+  (aedes as EventEmitter).on('error', (err: Error) => log.error({ err }, 'broker error'));
+  const onClientError = (client: Client | null, err: Error): void => {
+    if (closing || err instanceof PacketGuardError) return; // shutdown noise; guard logs its own
+    warnLimited(`client-error:${err.message}`, 'MQTT client error', { clientId: client?.id ?? undefined, error: err.message });
+  };
+  aedes.on('clientError', onClientError);
+  aedes.on('connectionError', onClientError);
+
+  const accept = (conn: Duplex, remote: string | undefined, req?: IncomingMessage): void => {
+    if (closing) {
+      conn.destroy();
+      return;
+    }
+    const guarded = guardPacketSize(conn, {
+      maxPacketSize: config.maxPacketSize,
+      onViolation: (error) => {
+        if (error.code === 'VIGIE_ERR_PAYLOAD_TOO_LARGE') rejectedOversize += 1;
+        warnLimited(`guard:${error.code}`, 'MQTT connection cut', { remote, error: error.message, limit: config.maxPacketSize });
+      },
+    });
+    connections.add(guarded);
+    guarded.once('close', () => connections.delete(guarded));
+    aedes.handle(guarded, req);
+  };
+
+  const tcp = await startTcpListener({ host: config.host, port: config.port, log }, (socket) =>
+    accept(socket, `${socket.remoteAddress}:${socket.remotePort}`),
+  );
+  let ws: WsListener | undefined;
+  if (opts.httpServer) {
+    ws = attachWsListener(
+      { server: opts.httpServer, path: config.wsPath, maxFrameSize: config.maxPacketSize * WS_FRAME_PACKETS, log },
+      (stream, req) => accept(stream, req.socket.remoteAddress, req),
+    );
+  }
+
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `mqtt://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${tcp.port}`;
+  log.info({ url, ws: ws ? config.wsPath : undefined, maxPacketSize: config.maxPacketSize }, 'MQTT broker listening');
+
+  return {
+    aedes,
+    port: tcp.port,
+    url,
+    stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize }),
+    close: onceClose(async () => {
+      closing = true;
+      await shutdownBroker({
+        aedes,
+        listeners: ws ? [ws, tcp] : [tcp],
+        connections,
+        timeoutMs: secondsToMs(config.closeTimeout),
+        log,
+      });
+      log.info('MQTT broker closed');
+    }),
+  };
+}
