@@ -13,10 +13,13 @@ export interface ChartLine {
 }
 
 export interface Chart {
-  /** Replaces every point: x in ms, one value list per line (null = gap). */
-  setData(xs: number[], ys: Array<Array<number | null>>): void;
-  /** Adds a live point at `tsMs` unless it is closer than `minGapMs` to the last one; drops points before `fromMs`. */
-  append(tsMs: number, values: Array<number | null>, fromMs: number, minGapMs: number): void;
+  /** Replaces every point (x in ms, one value list per line, null = gap) and shows the window [fromMs, toMs]. */
+  setData(xs: number[], ys: Array<Array<number | null>>, fromMs: number, toMs: number): void;
+  /**
+   * Adds a live point at `tsMs` unless it is closer than `minGapMs` to the
+   * last one, and slides the window so it ends at the newest point.
+   */
+  append(tsMs: number, values: Array<number | null>, minGapMs: number): void;
   destroy(): void;
 }
 
@@ -32,7 +35,7 @@ function formatValue(unit: ChartUnit, v: number | null | undefined): string {
 
 function axisValue(unit: ChartUnit, v: number): string {
   if (unit === 'percent') return `${formatNumber(v, 0)}%`;
-  return formatBytes(v);
+  return t('units.perSecond', { v: formatBytes(v) });
 }
 
 /** Draws a chart inside `container`; an empty message is shown over it while there is no point. */
@@ -47,7 +50,9 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
     cursor: { drag: { x: false, y: false }, points: { size: 6 } },
     legend: { live: true },
     scales: {
-      x: { time: true },
+      // The x window is the asked range, not the data's extent: a host that
+      // just appeared shows its few points at the right edge, gaps show as gaps.
+      x: { time: true, range: () => [win.from, win.to] },
       y: unit === 'percent' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1024] },
     },
     axes: [
@@ -63,12 +68,12 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
         grid: { stroke: GRID, width: 1 },
         ticks: { show: false },
         font: '11px system-ui, sans-serif',
-        size: unit === 'percent' ? 44 : 70,
+        size: unit === 'percent' ? 44 : 84,
         values: (_u, splits) => splits.map((s) => axisValue(unit, s)),
       },
     ],
     series: [
-      { value: (_u, v) => (v === null ? '–' : fullFmt.format(v * 1000)) },
+      { label: t('chart.time'), value: (_u, v) => (v === null ? '–' : fullFmt.format(v * 1000)) },
       ...lines.map((l, i) => ({
         label: l.label,
         stroke: l.color,
@@ -79,6 +84,7 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
       })),
     ],
   };
+  const win = { from: Date.now() / 1000 - 3600, to: Date.now() / 1000 };
   const data: uPlot.AlignedData = [[], ...lines.map(() => [])];
   const plot = new uPlot(opts, data, container);
   const empty = document.createElement('div');
@@ -100,19 +106,25 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
   resize.observe(container);
 
   return {
-    setData(newXs, newYs) {
+    setData(newXs, newYs, fromMs, toMs) {
+      win.from = fromMs / 1000;
+      win.to = toMs / 1000;
       xs = newXs.map((x) => x / 1000);
       ys = lines.map((_, i) => newYs[i] ?? newXs.map(() => null));
       redraw();
     },
-    append(tsMs, values, fromMs, minGapMs) {
+    append(tsMs, values, minGapMs) {
       const x = tsMs / 1000;
       const last = xs.at(-1);
-      if (last !== undefined && x * 1000 - last * 1000 < minGapMs) return;
+      if (last !== undefined && (x <= last || x * 1000 - last * 1000 < minGapMs)) return;
       xs.push(x);
       lines.forEach((_, i) => ys[i]?.push(values[i] ?? null));
+      if (x > win.to) {
+        win.from += x - win.to;
+        win.to = x;
+      }
       let drop = 0;
-      while (drop < xs.length && (xs[drop] ?? 0) * 1000 < fromMs) drop += 1;
+      while (drop < xs.length && (xs[drop] ?? 0) < win.from) drop += 1;
       if (drop > 0) {
         xs = xs.slice(drop);
         ys = ys.map((y) => y.slice(drop));

@@ -2,7 +2,7 @@ import type { HostState, HostSummary } from '../../../../ingest/types.js';
 import { CRITICAL_PERCENT, WARNING_PERCENT } from '../../../../ingest/host-health.js';
 import type { DiskMetrics } from '../../../../protocol/payloads.js';
 import { h, setText } from '../dom.js';
-import { formatAgo, formatBytes, formatDuration, formatPercent } from '../format.js';
+import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
 
 /** One host's card on the overview; update() patches it in place on live updates. */
@@ -72,12 +72,13 @@ export function createHostCard(initial: HostSummary): HostCard {
   const update = (host: HostSummary): void => {
     current = host;
     el.dataset.state = host.state;
+    el.dataset.lastSeen = String(host.lastSeen); // changes only with live data (tests and styling hooks)
     setText(name, host.info?.hostname || host.id);
     el.title = host.id;
     setText(pill, stateLabel(host.state));
     setText(os, osLine(host) || '\u00a0');
     const m = host.latest;
-    cpu.set(m?.cpu?.usage, formatPercent(m?.cpu?.usage), m?.cpu ? `${m.cpu.load1.toFixed(2)}` : '');
+    cpu.set(m?.cpu?.usage, formatPercent(m?.cpu?.usage), m?.cpu ? t('card.load', { v: formatNumber(m.cpu.load1, 2) }) : '');
     ram.set(m?.mem?.usedPercent, formatPercent(m?.mem?.usedPercent), m?.mem ? `${formatBytes(m.mem.used)} / ${formatBytes(m.mem.total)}` : '');
     let fullest: DiskMetrics | undefined;
     for (const d of m?.disks ?? []) if (!fullest || d.usedPercent > fullest.usedPercent) fullest = d;

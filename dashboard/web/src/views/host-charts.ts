@@ -26,12 +26,12 @@ interface ChartSpec {
   lines: LineSpec[];
 }
 
-interface HistoryAnswer { step: number; points: HistoryPoint[] }
+interface HistoryAnswer { from: number; to: number; step: number; points: HistoryPoint[] }
 
 const MAX_DISKS = 6;
 const MAX_IFACES = 3;
 // Loopback and container plumbing say little about a host's traffic.
-const BORING_IFACE = /^(lo|veth|docker|br-|virbr|cni|flannel|tun|tap)/;
+const BORING_IFACE = /^(lo|veth|docker|br-|virbr|cni|flannel|tun|tap|ifb|dummy)/;
 
 function keysOf(series: SeriesRef[], metric: MetricName, fromLatest: string[]): string[] {
   const keys = new Set(fromLatest);
@@ -120,7 +120,8 @@ export function createHostCharts(hostId: string, specs: ChartSpec[]): HostCharts
           stepMs = (answers[0]?.step ?? 0) * 1000;
           const { xs, ys } = alignHistory(answers.map((a) => a.points));
           c.error.hidden = true;
-          c.chart.setData(xs, ys);
+          const shown = answers[0] ?? { from: Date.now() - RANGE_MS[range], to: Date.now() };
+          c.chart.setData(xs, ys, shown.from, shown.to);
         } catch {
           if (mine === generation) c.error.hidden = false;
         }
@@ -130,8 +131,7 @@ export function createHostCharts(hostId: string, specs: ChartSpec[]): HostCharts
       if (!created) return;
       // Short ranges show every sample; long ones one point per bucket, like their history.
       const minGap = RANGE_MS[range] > 36e5 ? stepMs : 0;
-      const from = Date.now() - RANGE_MS[range];
-      for (const c of charts) c.chart.append(m.ts, c.spec.lines.map((l) => l.pick(m) ?? null), from, minGap);
+      for (const c of charts) c.chart.append(m.ts, c.spec.lines.map((l) => l.pick(m) ?? null), minGap);
     },
     destroy() {
       generation += 1;
