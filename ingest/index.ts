@@ -83,7 +83,10 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     stats: () => {
       const s = metricStore.stats();
       const c = handler.counters;
-      return { received: c.received, accepted: c.accepted, invalid: c.invalid, pointsWritten: s.written, pending: s.pending };
+      return {
+        received: c.received, accepted: c.accepted, invalid: c.invalid, pointsWritten: s.written, pending: s.pending,
+        connected: consumer.connected(), dropped: s.dropped,
+      };
     },
     flush: async () => {
       hostRegistry.persist();

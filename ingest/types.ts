@@ -83,6 +83,10 @@ export interface IngestStats {
   pointsWritten: number;
   /** Points waiting for the next write batch. */
   pending: number;
+  /** Whether the MQTT consumer is connected to the broker right now. */
+  connected: boolean;
+  /** Points lost because the database kept failing (see docs/storage.md). */
+  dropped: number;
 }
 
 export interface IngestHandle extends Handle {

@@ -47,6 +47,8 @@ test('valid payloads are stored, visible through history, and fanned out as even
     assert.is(stats.accepted, 13);
     assert.is(stats.invalid, 0);
     assert.is(stats.pending, 0);
+    assert.is(stats.connected, true);
+    assert.is(stats.dropped, 0);
     assert.is(stats.pointsWritten, 10 * 12, "12 series per sample");
     assert.equal(ingest.listHosts().map((x) => x.id), ['alpha']);
   } finally {
