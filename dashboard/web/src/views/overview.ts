@@ -9,7 +9,7 @@ export function createOverview(): View {
   const counts = h('div', { class: 'counts' });
   const title = h('h1', null, t('overview.title'));
   const grid = h('div', { class: 'grid cards' });
-  const status = h('p', { class: 'muted' }, t('overview.loading'));
+  const status = h('p', { class: 'empty-state muted' }, t('overview.loading'));
   const el = h('section', { class: 'overview' }, h('div', { class: 'page-head' }, title, counts), status, grid);
   const cards = new Map<string, HostCard>();
   const hosts = new Map<string, HostSummary>();
