@@ -1,5 +1,5 @@
 import { arch, cpus, hostname, networkInterfaces, release, totalmem, uptime } from 'node:os';
-import si from 'systeminformation';
+import { loadSi } from './collectors/si.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/time.js';
 import { VIGIE_VERSION } from '../core/version.js';
@@ -16,6 +16,7 @@ const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s)
  * only if the result breaks its schema (a bug, not a host condition).
  */
 export async function collectInfo(clock: Clock, log: Logger, opts: CollectorOptions = {}): Promise<InfoPayload> {
+  const si = await loadSi();
   const [osInfo, cpu, disks] = await Promise.all([
     si.osInfo().catch((error: unknown) => { log.debug({ err: error }, 'info: osInfo failed'); return undefined; }),
     si.cpu().catch((error: unknown) => { log.debug({ err: error }, 'info: cpu failed'); return undefined; }),

@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import si from 'systeminformation';
+import { loadSi } from './si.js';
 import type { MetricsPayload } from '../../protocol/payloads.js';
 import { round } from '../../protocol/units.js';
 import { createLinuxCpu } from './cpu.linux.js';
@@ -18,7 +18,7 @@ export function createCpuCollector(opts: CollectorOptions = {}): Collector {
 
 // systeminformation keeps its own previous counters (module level, inside the library).
 async function readWithSysteminformation(): Promise<CpuMetrics> {
-  const load = await si.currentLoad();
+  const load = await (await loadSi()).currentLoad();
   const [load1 = 0, load5 = 0, load15 = 0] = loadavg(); // zeros on Windows, which has no load average
   const cpu: CpuMetrics = { usage: round(clamp(load.currentLoad)), load1, load5, load15, cores: load.cpus.length };
   return cpu;

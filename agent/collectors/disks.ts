@@ -1,4 +1,4 @@
-import si from 'systeminformation';
+import { loadSi } from './si.js';
 import type { DiskMetrics } from '../../protocol/payloads.js';
 import { percent, round } from '../../protocol/units.js';
 import { createLinuxDisks, isIgnoredFs, type Statfs } from './disks.linux.js';
@@ -18,7 +18,7 @@ export function createDisksCollector(opts: DisksCollectorOptions = {}): Collecto
 async function readWithSysteminformation(): Promise<DiskMetrics[]> {
   const seen = new Set<string>();
   const out: DiskMetrics[] = [];
-  for (const d of await si.fsSize()) {
+  for (const d of await (await loadSi()).fsSize()) {
     if (!d.mount || isIgnoredFs(d.type) || d.size <= 0 || seen.has(d.fs)) continue;
     seen.add(d.fs);
     const used = Math.max(0, Math.min(d.size, d.used));

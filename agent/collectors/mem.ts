@@ -1,4 +1,4 @@
-import si from 'systeminformation';
+import { loadSi } from './si.js';
 import type { MetricsPayload } from '../../protocol/payloads.js';
 import { percent, round } from '../../protocol/units.js';
 import { parseMem, readMeminfo } from './mem.linux.js';
@@ -17,7 +17,7 @@ export function createMemCollector(opts: CollectorOptions = {}): Collector {
 }
 
 async function readWithSysteminformation(): Promise<MemMetrics> {
-  const m = await si.mem();
+  const m = await (await loadSi()).mem();
   const available = Math.min(m.total, m.available);
   const used = m.total - available;
   return { total: m.total, used, available, usedPercent: round(percent(used, m.total)) };

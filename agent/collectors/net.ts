@@ -1,4 +1,4 @@
-import si from 'systeminformation';
+import { loadSi } from './si.js';
 import type { NetMetrics } from '../../protocol/payloads.js';
 import { round } from '../../protocol/units.js';
 import { readNetDev, type NetCounters } from './net.linux.js';
@@ -45,7 +45,7 @@ export function netRates(prev: Map<string, NetCounters>, cur: Map<string, NetCou
 // The counters only: rates are computed above the same way on every OS.
 async function readWithSysteminformation(): Promise<Map<string, NetCounters>> {
   const out = new Map<string, NetCounters>();
-  for (const s of await si.networkStats('*')) {
+  for (const s of await (await loadSi()).networkStats('*')) {
     if (s.iface === 'lo' || /loopback/i.test(s.iface)) continue;
     if (Number.isFinite(s.rx_bytes) && Number.isFinite(s.tx_bytes)) out.set(s.iface, { rxBytes: s.rx_bytes, txBytes: s.tx_bytes });
   }

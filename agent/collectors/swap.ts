@@ -1,4 +1,4 @@
-import si from 'systeminformation';
+import { loadSi } from './si.js';
 import { percent, round } from '../../protocol/units.js';
 import type { SwapMetrics } from './mem.js';
 import { parseSwap, readMeminfo } from './mem.linux.js';
@@ -14,7 +14,7 @@ export function createSwapCollector(opts: CollectorOptions = {}): Collector {
 }
 
 async function readWithSysteminformation(): Promise<SwapMetrics> {
-  const m = await si.mem();
+  const m = await (await loadSi()).mem();
   const used = Math.max(0, Math.min(m.swaptotal, m.swapused));
   return { total: m.swaptotal, used, usedPercent: round(percent(used, m.swaptotal)) };
 }

@@ -1,4 +1,4 @@
-import si from 'systeminformation';
+import { loadSi } from './si.js';
 import { round } from '../../protocol/units.js';
 import { readLinuxCpuTemperature } from './temperature.linux.js';
 import { defaultSource, type Collector, type CollectorOptions } from './types.js';
@@ -10,7 +10,7 @@ export function createTemperatureCollector(opts: CollectorOptions = {}): Collect
 }
 
 async function readWithSysteminformation(): Promise<number | null> {
-  const t = await si.cpuTemperature();
+  const t = await (await loadSi()).cpuTemperature();
   // systeminformation reports a missing sensor as null or -1.
   return typeof t.main === 'number' && t.main > -100 && t.main < 250 && t.main !== -1 ? round(t.main, 1) : null;
 }
