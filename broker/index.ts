@@ -109,6 +109,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize }),
     close: onceClose(async () => {
       closing = true;
+      const started = Date.now();
       await shutdownBroker({
         aedes,
         listeners: ws ? [ws, tcp] : [tcp],
@@ -116,7 +117,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
         timeoutMs: secondsToMs(config.closeTimeout),
         log,
       });
-      log.info('MQTT broker closed');
+      log.info({ ms: Date.now() - started }, 'MQTT broker closed');
     }),
   };
 }

@@ -53,47 +53,58 @@ export interface NextMessageOptions {
   qos?: 0 | 1 | 2;
 }
 
-const subscribed = new WeakMap<MqttClient, Set<string>>();
+/** The message promise, plus `subscribed`: resolves once the broker acknowledged the subscription. */
+export type PendingMessage = Promise<ReceivedMessage> & { subscribed: Promise<void> };
+
+/** Per client: the SUBACK of each filter subscribed through this helper. */
+const subscriptions = new WeakMap<MqttClient, Map<string, Promise<void>>>();
 
 /**
  * The next message on `topicFilter` (wildcards allowed), subscribing first if
  * this client has not yet subscribed to that exact filter through this
  * helper. The listener is in place before SUBSCRIBE goes out, so a retained
- * message sent right after SUBACK is not missed.
+ * message sent right after SUBACK is not missed. Await `.subscribed` before
+ * publishing from another connection, or the PUBLISH may overtake the
+ * SUBSCRIBE.
  */
-export function nextMessage(client: MqttClient, topicFilter: string, opts: NextMessageOptions = {}): Promise<ReceivedMessage> {
+export function nextMessage(client: MqttClient, topicFilter: string, opts: NextMessageOptions = {}): PendingMessage {
   const timeoutMs = opts.timeoutMs ?? 5_000;
-  return new Promise((resolve, reject) => {
+  const perClient = subscriptions.get(client) ?? new Map<string, Promise<void>>();
+  subscriptions.set(client, perClient);
+  let fail: (error: Error) => void = () => {};
+  const message = new Promise<ReceivedMessage>((resolve, reject) => {
     const onMessage = (topic: string, payload: Buffer, packet: { retain?: boolean }): void => {
       if (!topicMatches(topicFilter, topic)) return;
-      const message = { topic, payload, retain: packet.retain === true };
-      if (opts.match && !opts.match(message)) return;
+      const received = { topic, payload, retain: packet.retain === true };
+      if (opts.match && !opts.match(received)) return;
       cleanup();
-      resolve(message);
+      resolve(received);
     };
     const cleanup = (): void => {
       clearTimeout(timer);
       client.off('message', onMessage);
     };
-    const timer = setTimeout(() => {
+    fail = (error) => {
       cleanup();
-      reject(new Error(`no message on ${topicFilter} within ${timeoutMs} ms`));
-    }, timeoutMs);
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`no message on ${topicFilter} within ${timeoutMs} ms`)), timeoutMs);
     client.on('message', onMessage);
-
-    const filters = subscribed.get(client) ?? new Set<string>();
-    subscribed.set(client, filters);
-    if (filters.has(topicFilter)) return;
-    filters.add(topicFilter);
-    client.subscribe(topicFilter, { qos: opts.qos ?? 1 }, (error, granted) => {
-      const refused = granted?.find((g) => g.qos === 128);
-      if (error || refused) {
-        filters.delete(topicFilter);
-        cleanup();
-        reject(error ?? new Error(`subscription to ${topicFilter} refused`));
-      }
-    });
   });
+  let subscribed = perClient.get(topicFilter);
+  if (!subscribed) {
+    subscribed = new Promise<void>((resolve, reject) => {
+      client.subscribe(topicFilter, { qos: opts.qos ?? 1 }, (error, granted) => {
+        const refused = granted?.some((g) => g.qos === 128);
+        if (!error && !refused) return resolve();
+        perClient.delete(topicFilter);
+        reject(error ?? new Error(`subscription to ${topicFilter} refused`));
+      });
+    });
+    perClient.set(topicFilter, subscribed);
+  }
+  subscribed.catch(fail);
+  return Object.assign(message, { subscribed });
 }
 
 /** MQTT topic filter matching (§4.7): `+` one level, `#` the rest; `$` topics need an explicit first level. */
