@@ -11,6 +11,7 @@ export const AgentConfig = Type.Object(
     bufferSize: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 2880, description: 'Samples kept while the broker is unreachable (oldest dropped first); 2880 = 4 h at 5 s' }),
     reconnectMin: Type.Number({ minimum: 0.1, maximum: 3600, default: 1, description: 'First reconnect delay, seconds' }),
     reconnectMax: Type.Number({ minimum: 0.1, maximum: 3600, default: 60, description: 'Longest reconnect delay, seconds (the delay doubles up to it)' }),
+    serverWait: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'Seconds to hold metrics after connecting until the server summary shows the ingest is subscribed; then publish anyway (0 = do not wait)' }),
     username: Type.Optional(Type.String({ description: 'MQTT username' })),
     password: Type.Optional(Type.String({ description: 'MQTT password' })),
   },

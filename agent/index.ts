@@ -74,6 +74,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     bufferSize: config.bufferSize,
     reconnectMin: config.reconnectMin,
     reconnectMax: config.reconnectMax,
+    serverWait: config.serverWait,
     clock,
     log,
     onConnect: refreshInfo,

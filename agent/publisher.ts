@@ -5,7 +5,7 @@ import { onceClose } from '../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import type { Clock } from '../core/time.js';
 import { VIGIE_VERSION } from '../core/version.js';
-import { encodePayload, PROTOCOL_VERSION, type MetricsPayload, type PayloadByKind, type StatusPayload } from '../protocol/payloads.js';
+import { decodePayload, encodePayload, PROTOCOL_VERSION, type MetricsPayload, type PayloadByKind, type StatusPayload } from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
 import { createBackoff } from './backoff.js';
 import { BoundedQueue } from './queue.js';
@@ -23,6 +23,8 @@ export interface PublisherOptions {
   bufferSize: number;
   reconnectMin: number;
   reconnectMax: number;
+  /** Seconds to hold metrics after connecting until the server summary is seen (0: do not wait). */
+  serverWait: number;
   clock: Clock;
   log: Logger;
   /** Called after each connection's status and retained payloads are queued (the agent refreshes info here). */
@@ -73,6 +75,12 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   let published = 0;
   let closing = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
+  // Metrics wait after each (re)connection until the ingest is known to be
+  // subscribed (its retained summary arrives), or serverWait passes: a
+  // broker restarted without persistence would drop them otherwise.
+  const summaryTopic = topics.serverSummary();
+  let serverSeen = false;
+  let serverWaitTimer: NodeJS.Timeout | undefined;
 
   const status = (state: 'online' | 'offline', reason: string, withTs: boolean): string => {
     const payload: StatusPayload = { v: PROTOCOL_VERSION, state, reason, agent: VIGIE_VERSION, interval: opts.interval };
@@ -97,7 +105,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const publish = (topic: string, payload: string, retain: boolean): Promise<unknown> =>
     client.publishAsync(topic, payload, { qos: 1, retain });
 
-  const canSend = (): boolean => client.connected && !closing && inFlight < IN_FLIGHT_WINDOW;
+  const canSend = (): boolean => client.connected && serverSeen && !closing && inFlight < IN_FLIGHT_WINDOW;
   const pump = (): void => {
     while (canSend() && queue.length > 0) send(queue.shift() as MetricsPayload);
   };
@@ -123,6 +131,27 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     publish(topics.host(opts.hostId, 'status'), status('online', 'connected', true), true).catch(ignore);
     for (const [kind, payload] of retained) publish(topics.host(opts.hostId, kind), payload, true).catch(ignore);
     opts.onConnect?.();
+    serverSeen = opts.serverWait === 0;
+    clearTimeout(serverWaitTimer);
+    if (!serverSeen) {
+      client.subscribe(summaryTopic, { qos: 1 }, (error) => {
+        if (error) warn('subscribe', 'could not subscribe to the server summary', { err: error.message });
+      });
+      serverWaitTimer = setTimeout(() => {
+        if (serverSeen || !client.connected) return;
+        log.info({ waited: opts.serverWait }, 'no Vigie server summary on this broker; publishing metrics anyway');
+        serverSeen = true;
+        pump();
+      }, opts.serverWait * 1000);
+    }
+    pump();
+  });
+
+  client.on('message', (topic, payload) => {
+    if (topic !== summaryTopic || serverSeen) return;
+    if (!decodePayload('summary', payload).ok) return; // an empty (cleared) or foreign payload says nothing
+    clearTimeout(serverWaitTimer);
+    serverSeen = true;
     pump();
   });
 
@@ -142,6 +171,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const close = onceClose(async () => {
     closing = true;
     clearTimeout(reconnectTimer);
+    clearTimeout(serverWaitTimer);
     const deadline = <T>(p: Promise<T>): Promise<unknown> =>
       Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_DEADLINE_MS).unref())]);
     if (client.connected) {

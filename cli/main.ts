@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
+import { lanAddresses } from '../core/net.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { loadConfig, type VigieConfig } from './config.js';
 import { HELP } from './help.js';
@@ -119,14 +119,6 @@ function describeStartError(error: unknown): string {
   if (e.code === 'EADDRINUSE') return `${e.address ?? ''}:${e.port ?? ''} is already in use (choose another port with --http-port / --mqtt-port)`;
   if (e.code === 'EACCES') return `permission denied binding ${e.address ?? ''}:${e.port ?? ''} (ports below 1024 need privileges)`;
   return e.message ?? String(error);
-}
-
-/** Addresses other machines can use to reach this one (for the agent command line). */
-function lanAddresses(): string[] {
-  return Object.values(networkInterfaces())
-    .flat()
-    .filter((a): a is NonNullable<typeof a> => !!a && a.family === 'IPv4' && !a.internal)
-    .map((a) => a.address);
 }
 
 function banner(role: Role, config: VigieConfig, stack: Stack): string {

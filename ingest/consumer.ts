@@ -16,6 +16,10 @@ export interface ConsumerOptions {
   log: Logger;
   /** ms between reconnection attempts (default 1000). */
   reconnectPeriod?: number;
+  /** Retained Last Will, published by the broker if we vanish (the server summary saying offline). */
+  will?: { topic: string; payload: string };
+  /** Called after every successful (re)subscription. */
+  onSubscribed?: () => void;
 }
 
 export interface ConsumerHandle extends Handle {
@@ -23,6 +27,8 @@ export interface ConsumerHandle extends Handle {
   connected(): boolean;
   /** Resolves on the next (or current) successful connection and subscription. */
   ready(): Promise<void>;
+  /** Publishes at QoS 1; resolves when acknowledged, rejects if not connected or refused. */
+  publish(topic: string, payload: string, retain: boolean): Promise<void>;
 }
 
 /** Time given to a clean MQTT disconnect before the socket is cut. */
@@ -52,6 +58,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
     // We subscribe on every connect ourselves: re-subscribing also makes the
     // broker resend retained status/info/services [MQTT-3.8.4-3].
     resubscribe: false,
+    ...(opts.will ? { will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1 as const, retain: true } } : {}),
   });
 
   client.on('connect', (connack) => {
@@ -65,6 +72,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
       const list = waiters;
       waiters = [];
       for (const w of list) w();
+      opts.onSubscribed?.();
     });
   });
   client.on('message', (topic, payload, packet) => opts.onMessage(topic, payload, packet.retain));
@@ -76,6 +84,10 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
 
   return {
     connected: () => client.connected,
+    publish: async (topic, payload, retain) => {
+      if (!client.connected) throw new Error('not connected');
+      await client.publishAsync(topic, payload, { qos: 1, retain });
+    },
     ready: () => (subscribed && client.connected ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     close: onceClose(async () => {
       const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));

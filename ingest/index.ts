@@ -5,6 +5,8 @@ import { systemClock, type Clock } from '../core/time.js';
 import { createTopics } from '../protocol/topics.js';
 import type { IngestConfig } from './config.js';
 import { startConsumer } from './consumer.js';
+import { lanAddresses } from '../core/net.js';
+import { startSummaryPublisher } from './summary-publisher.js';
 import { startHostRegistry } from './host-registry.js';
 import { createMessageHandler } from './message-handler.js';
 import { openDatabase } from './store/sqlite/database.js';
@@ -57,12 +59,21 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   const handler = createMessageHandler({
     topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, clock, log: log.child({ part: 'consumer' }),
   });
+  // The consumer is created after the summary publisher (its Last Will) and
+  // handed to it through this indirection.
+  let publish = (_topic: string, _payload: string, _retain: boolean): Promise<void> => Promise.reject(new Error('not started'));
+  const summary = startSummaryPublisher({
+    topics, publish: (t, p, r) => publish(t, p, r), listHosts: () => hostRegistry.list(), bus, addresses: lanAddresses, clock,
+    log: log.child({ part: 'summary' }),
+  });
   const consumer = startConsumer({
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, topics,
-    onMessage: handler.handle, log: log.child({ part: 'mqtt' }),
+    onMessage: handler.handle, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed: summary.onSubscribed,
   });
+  publish = consumer.publish;
 
   const close = onceClose(async () => {
+    await summary.close();
     await consumer.close();
     for (const [name, part] of [['hosts', hostRegistry], ['store', metricStore]] as const) {
       try {

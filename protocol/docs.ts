@@ -6,7 +6,7 @@ import { HOST_TOPIC_KINDS } from './topics.js';
 
 /** Renders docs/protocol.md from the schemas, so the docs cannot drift from the code. */
 export function renderProtocolDoc(): string {
-  const schemaSections = HOST_TOPIC_KINDS.map(
+  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const].map(
     (kind) => `### \`${kind}\`\n\n\`\`\`json\n${JSON.stringify(SCHEMAS[kind], null, 2)}\n\`\`\`\n`,
   ).join('\n');
   const series = Object.entries(METRICS)
@@ -33,6 +33,17 @@ The prefix is \`vigie\` (config key \`mqtt.prefix\`). \`<host>\` is the host id.
 | \`vigie/<host>/alerts/<rule>\` | ingest | 1 | yes | alert state (with alerting, coming next) |
 | \`vigie/<host>/cmd/req/<id>\`, \`…/cmd/res/<id>\` | ingest ↔ agent | 1 | no | read-only diagnostics (coming next) |
 | \`vigie/_server/summary\` | ingest | 1 | yes | fleet summary (coming next) |
+
+## Delivery across restarts
+
+The ingest keeps a persistent session (fixed client id, \`clean: false\`), so
+the broker queues metrics while the ingest restarts. The other way round, a
+broker without persistence (the embedded Aedes) forgets that session when it
+restarts; so after every (re)connection an agent subscribes to
+\`vigie/_server/summary\` and holds its metrics (buffered, with their original
+timestamps) until it sees a summary, i.e. until the ingest is subscribed
+again. If no summary arrives within \`agent.serverWait\` seconds (a broker
+with no Vigie ingest behind it), the agent publishes anyway.
 
 ## Host ids
 

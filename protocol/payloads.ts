@@ -7,12 +7,14 @@ import { InfoPayload } from './schemas/info.js';
 import { MetricsPayload } from './schemas/metrics.js';
 import { ServicesPayload } from './schemas/services.js';
 import { StatusPayload } from './schemas/status.js';
+import { SummaryPayload } from './schemas/summary.js';
 
 export { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './schemas/common.js';
 export { InfoPayload } from './schemas/info.js';
 export { MetricsPayload, type DiskMetrics, type NetMetrics } from './schemas/metrics.js';
 export { ServicesPayload, SERVICE_STATES, type ServiceState, type ServiceEntry } from './schemas/services.js';
 export { StatusPayload } from './schemas/status.js';
+export { SummaryPayload } from './schemas/summary.js';
 
 /** Each topic kind has exactly one payload type (STYLE §2). */
 export interface PayloadByKind {
@@ -20,26 +22,28 @@ export interface PayloadByKind {
   info: InfoPayload;
   metrics: MetricsPayload;
   services: ServicesPayload;
+  summary: SummaryPayload;
 }
 
+/** The agents' per-host kinds plus the server's `summary`. */
+export type PayloadKind = HostTopicKind | 'summary';
+
 /** The schema of each kind: validates at runtime and generates docs/protocol.md. */
-export const SCHEMAS: { [K in HostTopicKind]: TSchema } = {
+export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
   status: StatusPayload,
   info: InfoPayload,
   metrics: MetricsPayload,
   services: ServicesPayload,
+  summary: SummaryPayload,
 };
 
 // Compiled once: a compiled check costs ~1 µs over JSON.parse (DESIGN, measured facts).
-const CHECKS: { [K in HostTopicKind]: TypeCheck<TSchema> } = {
-  status: TypeCompiler.Compile(StatusPayload),
-  info: TypeCompiler.Compile(InfoPayload),
-  metrics: TypeCompiler.Compile(MetricsPayload),
-  services: TypeCompiler.Compile(ServicesPayload),
-};
+const CHECKS = Object.fromEntries(
+  Object.entries(SCHEMAS).map(([kind, schema]) => [kind, TypeCompiler.Compile(schema)]),
+) as { [K in PayloadKind]: TypeCheck<TSchema> };
 
 /** Checks an already-parsed value against the schema of `kind`; the error names the field. */
-export function validatePayload<K extends HostTopicKind>(kind: K, value: unknown): Result<PayloadByKind[K]> {
+export function validatePayload<K extends PayloadKind>(kind: K, value: unknown): Result<PayloadByKind[K]> {
   const check = CHECKS[kind];
   if (check.Check(value)) return ok(value as PayloadByKind[K]);
   const first = check.Errors(value).First();
@@ -52,7 +56,7 @@ export function validatePayload<K extends HostTopicKind>(kind: K, value: unknown
  * Decodes a raw MQTT payload: size limit, UTF-8 JSON, schema. Never throws —
  * the ingest path returns the error value, counts it and moves on.
  */
-export function decodePayload<K extends HostTopicKind>(kind: K, raw: Buffer | Uint8Array | string): Result<PayloadByKind[K]> {
+export function decodePayload<K extends PayloadKind>(kind: K, raw: Buffer | Uint8Array | string): Result<PayloadByKind[K]> {
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
   if (size > MAX_PAYLOAD_BYTES) return err(`${kind}: payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
   let value: unknown;
@@ -65,7 +69,7 @@ export function decodePayload<K extends HostTopicKind>(kind: K, raw: Buffer | Ui
 }
 
 /** Serialises a payload for publishing, with the compile-time guarantee that it matches its kind. */
-export function encodePayload<K extends HostTopicKind>(_kind: K, payload: PayloadByKind[K]): string {
+export function encodePayload<K extends PayloadKind>(_kind: K, payload: PayloadByKind[K]): string {
   return JSON.stringify(payload);
 }
 

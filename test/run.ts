@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const filters = process.argv.slice(2);
-const FILE_TIMEOUT_MS = 5 * 60_000;
+const FILE_TIMEOUT_MS = 120_000;
 
 function findSuites(dir: string): string[] {
   const out: string[] = [];

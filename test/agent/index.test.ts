@@ -15,7 +15,9 @@ import { freePort, waitFor } from '../helpers/env.js';
 import { connectClient, nextMessage, startTestBroker } from '../helpers/mqtt.js';
 import { startGatedBroker } from './helpers/gated-broker.js';
 
-const config = (partial: Partial<AgentConfig>): AgentConfig => Value.Default(AgentConfig, structuredClone(partial)) as AgentConfig;
+/** These suites have no ingest behind the broker: metrics go out without waiting for its summary unless a test asks. */
+const config = (partial: Partial<AgentConfig>): AgentConfig =>
+  Value.Default(AgentConfig, structuredClone({ serverWait: 0, ...partial })) as AgentConfig;
 
 /** A collector whose `processes` field counts samples 0, 1, 2…: a lost or reordered sample shows. */
 function sequenceCollector(stopAfter = Infinity) {
@@ -215,6 +217,47 @@ test('a full buffer drops the oldest samples and counts exactly those', async ()
     watcher?.end(true);
     await agent.close();
     await broker?.close();
+  }
+});
+
+test('after connecting, metrics wait for the server summary, then flow with their original timestamps', async () => {
+  const broker = await startTestBroker();
+  const seq = sequenceCollector();
+  const agent = await startAgent(config({ broker: broker.url, host: 'patient-box', interval: 0.2, serverWait: 60 }), {
+    prefix: 'vigie',
+    services: false,
+    collectors: [seq.collector],
+  });
+  const watcher = await connectClient(broker.url);
+  try {
+    const got = await watchMetrics(watcher, 'vigie/patient-box/metrics');
+    await waitFor('agent connected and sampling', () => agent.stats().connected && seq.taken() >= 5);
+    assert.is(got.length, 0, 'no metrics before the server is known to listen');
+    assert.ok(agent.stats().buffered >= 5, 'samples are held meanwhile');
+    const heldSince = Date.now();
+    const summary = { v: 1, ts: Date.now(), state: 'online', hosts: { total: 0, online: 0, offline: 0 }, version: VIGIE_VERSION, addresses: [] };
+    await watcher.publishAsync('vigie/_server/summary', JSON.stringify(summary), { qos: 1, retain: true });
+    await waitFor('the held samples', () => got.length >= 5);
+    assert.equal(got.slice(0, 5).map((m) => m.processes), [0, 1, 2, 3, 4], 'in order, none lost');
+    assert.ok(got[0]!.ts < heldSince, 'original timestamps kept');
+  } finally {
+    watcher.end(true);
+    await agent.close();
+    await broker.close();
+  }
+});
+
+test('with no server summary, metrics go out after serverWait', async () => {
+  const broker = await startTestBroker();
+  const agent = await startAgent(config({ broker: broker.url, host: 'lonely-box', interval: 0.2, serverWait: 0.5 }), { prefix: 'vigie', services: false });
+  const watcher = await connectClient(broker.url);
+  try {
+    const got = await watchMetrics(watcher, 'vigie/lonely-box/metrics');
+    await waitFor('metrics after the wait', () => got.length >= 1, 5000);
+  } finally {
+    watcher.end(true);
+    await agent.close();
+    await broker.close();
   }
 });
 

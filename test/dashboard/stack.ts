@@ -14,6 +14,7 @@ import { BrokerConfig } from '../../broker/config.js';
 import { startBroker, type BrokerHandle } from '../../broker/index.js';
 import { createTopics } from '../../protocol/topics.js';
 import { encodePayload, type PayloadByKind, type MetricsPayload, type InfoPayload, type StatusPayload } from '../../protocol/payloads.js';
+import type { HostTopicKind } from '../../protocol/topics.js';
 import { tempDir } from '../helpers/env.js';
 import { connectClient } from '../helpers/mqtt.js';
 
@@ -29,7 +30,7 @@ export interface DashboardStack {
   url: string;
   /** A connected MQTT client publishing as agents would. */
   mqtt: MqttClient;
-  publish<K extends keyof PayloadByKind>(host: string, kind: K, payload: PayloadByKind[K], retain?: boolean): Promise<void>;
+  publish<K extends HostTopicKind>(host: string, kind: K, payload: PayloadByKind[K], retain?: boolean): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -33,10 +33,9 @@ test('garbage on every kind of topic is counted as invalid and nothing crashes',
     [topics.host('bad1', 'info'), '[]'],
     [topics.host('bad1', 'services'), Buffer.from([0xff, 0xfe, 0x00, 0x01])],
     ['vigie/BAD-HOST/metrics', good()],
-    [topics.host('bad1', 'metrics'), Buffer.alloc(70 * 1024, 0x7b)],
   ];
   for (const [topic, payload] of bad) await client.publishAsync(topic, payload, { qos: 1 });
-  await waitFor('every bad payload counted', () => ingest.stats().invalid - before >= bad.length - 1, 5000);
+  await waitFor('every bad payload counted', () => ingest.stats().invalid - before >= bad.length, 5000);
   const { status, body } = await getJson<{ ok: boolean }>(`${up.httpUrl}/api/health`);
   assert.is(status, 200);
   assert.is(body.ok, true);

@@ -1,0 +1,65 @@
+import type { EventBus } from '../core/event-bus.js';
+import type { Logger } from '../core/logger.js';
+import type { Clock } from '../core/time.js';
+import { VIGIE_VERSION } from '../core/version.js';
+import { encodePayload, PROTOCOL_VERSION, type SummaryPayload } from '../protocol/payloads.js';
+import type { Topics } from '../protocol/topics.js';
+import type { HostSummary, IngestEvents } from './types.js';
+
+export interface SummaryPublisherOptions {
+  topics: Topics;
+  publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  listHosts(): HostSummary[];
+  bus: EventBus<IngestEvents>;
+  addresses(): string[];
+  clock: Clock;
+  log: Logger;
+  /** ms to gather host changes into one publication. */
+  debounceMs?: number;
+}
+
+/**
+ * Publishes the retained `<prefix>/_server/summary`: at once after every
+ * (re)subscription — agents wait for it before sending metrics, see
+ * protocol/schemas/summary.ts — then on host changes, debounced.
+ */
+export function startSummaryPublisher(opts: SummaryPublisherOptions) {
+  const topic = opts.topics.serverSummary();
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const build = (state: SummaryPayload['state']): string => {
+    const hosts = opts.listHosts();
+    const online = hosts.filter((h) => h.presence === 'online').length;
+    return encodePayload('summary', {
+      v: PROTOCOL_VERSION,
+      ts: Math.round(opts.clock.now()),
+      state,
+      hosts: { total: hosts.length, online, offline: hosts.length - online },
+      version: VIGIE_VERSION,
+      addresses: opts.addresses().slice(0, 32),
+    });
+  };
+  const publishNow = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (closed) return;
+    opts.publish(topic, build('online'), true).catch((error: unknown) => opts.log.debug({ err: String(error) }, 'summary not published'));
+  };
+  const off = opts.bus.on('summary', 'host', () => {
+    timer ??= setTimeout(publishNow, opts.debounceMs ?? 1000);
+  });
+
+  return {
+    /** The Last Will to register when connecting. */
+    will: (): { topic: string; payload: string } => ({ topic, payload: build('offline') }),
+    onSubscribed: publishNow,
+    /** Publishes `offline` (a clean disconnect sends no Last Will) and stops. */
+    async close(): Promise<void> {
+      closed = true;
+      clearTimeout(timer);
+      off();
+      await opts.publish(topic, build('offline'), true).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Count, EpochMs, ShortText, Version } from './common.js';
+
+/**
+ * `<prefix>/_server/summary`, retained, published by the ingest once it has
+ * subscribed (and on changes); its Last Will says `offline`. Agents wait for
+ * it after (re)connecting before sending metrics, so samples sent to a
+ * freshly restarted broker are not lost before the ingest has re-subscribed.
+ */
+export const SummaryPayload = Type.Object(
+  {
+    v: Version,
+    ts: EpochMs,
+    state: Type.Union([Type.Literal('online'), Type.Literal('offline')], { description: 'whether the ingest is connected' }),
+    hosts: Type.Object({ total: Count, online: Count, offline: Count }),
+    version: ShortText(64, { description: 'server version' }),
+    addresses: Type.Array(ShortText(64), { maxItems: 32, description: 'IPv4 addresses of the server, for pointing agents at it' }),
+  },
+  { $id: 'summary', title: 'summary', description: 'Fleet summary from the ingest' },
+);
+export type SummaryPayload = Static<typeof SummaryPayload>;

@@ -1,0 +1,44 @@
+/** The retained server summary: published once subscribed, follows the hosts, says offline on stop or loss. */
+import type { MqttClient } from 'mqtt';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { startIngest } from '../../ingest/index.js';
+import { decodePayload, type SummaryPayload } from '../../protocol/payloads.js';
+import { tempDir, waitFor } from '../helpers/env.js';
+import { connectClient, startTestBroker } from '../helpers/mqtt.js';
+import { ingestConfig, publish, status } from './fixtures.js';
+
+async function watchSummary(client: MqttClient): Promise<SummaryPayload[]> {
+  const got: SummaryPayload[] = [];
+  client.on('message', (topic, payload) => {
+    if (topic !== 'vigie/_server/summary' || payload.length === 0) return;
+    const r = decodePayload('summary', payload);
+    if (!r.ok) throw new Error(r.error);
+    got.push(r.value);
+  });
+  await client.subscribeAsync('vigie/_server/summary', { qos: 1 });
+  return got;
+}
+
+test('online once subscribed, counts hosts, offline after a clean stop', async () => {
+  const broker = await startTestBroker();
+  const dir = tempDir();
+  const watcher = await connectClient(broker.url);
+  try {
+    const got = await watchSummary(watcher);
+    const ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
+    await waitFor('an online summary', () => got.find((s) => s.state === 'online'));
+    await publish(watcher, 'vigie/pc1/status', status('online', 'connected'), true);
+    const counted = await waitFor('pc1 counted', () => got.find((s) => s.hosts.total === 1), 5000);
+    assert.equal(counted.hosts, { total: 1, online: 1, offline: 0 });
+    await ingest.close();
+    const last = await waitFor('an offline summary', () => (got.at(-1)?.state === 'offline' ? got.at(-1) : undefined));
+    assert.is(last.hosts.total, 1);
+  } finally {
+    watcher.end(true);
+    await broker.close();
+    dir.remove();
+  }
+});
+
+test.run();
