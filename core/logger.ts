@@ -1,13 +1,15 @@
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
+import { createHumanLogStream } from './log-format.js';
 
 export type Logger = PinoLogger;
 export type LogLevel = LevelWithSilent;
 
-let root: PinoLogger = pino({
-  level: process.env.VIGIE_LOG_LEVEL ?? 'info',
-  base: undefined,
-  timestamp: pino.stdTimeFunctions.isoTime,
-});
+// Logs go to stderr so stdout carries only what the command prints (the URLs):
+// readable lines at a terminal, JSON lines otherwise (journald, files, pipes).
+let root: PinoLogger = pino(
+  { level: process.env.VIGIE_LOG_LEVEL ?? 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+  process.stderr.isTTY ? createHumanLogStream(process.stderr) : pino.destination({ fd: 2, sync: true }),
+);
 
 /** Sets the level of every logger created so far and later. */
 export function setLogLevel(level: LogLevel): void {

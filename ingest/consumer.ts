@@ -46,6 +46,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
   const warn = createRateLimitedLog(log, 30_000);
   const filters = Object.fromEntries(HOST_TOPIC_KINDS.map((kind) => [topics.allHosts(kind), { qos: 1 as const }]));
   let subscribed = false;
+  let closing = false;
   let waiters: Array<() => void> = [];
 
   const client: MqttClient = mqtt.connect(opts.url, {
@@ -77,7 +78,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
   });
   client.on('message', (topic, payload, packet) => opts.onMessage(topic, payload, packet.retain));
   client.on('close', () => {
-    if (subscribed) log.warn({ url: opts.url }, 'disconnected from broker; reconnecting');
+    if (subscribed && !closing) log.warn({ url: opts.url }, 'disconnected from broker; reconnecting');
     subscribed = false;
   });
   client.on('error', (error) => warn('error', 'broker connection error', { url: opts.url, err: error.message }));
@@ -90,6 +91,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
     },
     ready: () => (subscribed && client.connected ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     close: onceClose(async () => {
+      closing = true;
       const ended = new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
       const timer = setTimeout(() => client.end(true), END_TIMEOUT_MS);
       await ended;

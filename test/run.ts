@@ -68,7 +68,9 @@ const failedFiles: string[] = [];
 for (const file of suites) {
   const name = relative(root, file);
   process.stdout.write(`\n── ${name}\n`);
+  const started = Date.now();
   const r = await runSuite(file);
+  process.stdout.write(`── ${name}: ${r.passed} passed, ${r.failed} failed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   totals.passed += r.passed;
   totals.failed += r.failed;
   totals.skipped += r.skipped;
