@@ -6,6 +6,7 @@ import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
 import { secondsToMs } from '../core/time.js';
 import type { BrokerConfig } from './config.js';
+import { createMessageQueue } from './message-queue.js';
 import { guardPacketSize, PacketGuardError } from './packet-size-guard.js';
 import { shutdownBroker } from './shutdown.js';
 import { startTcpListener } from './tcp-listener.js';
@@ -52,6 +53,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   const log = opts.log ?? createLogger('broker');
   const warnLimited = createRateLimitedLog(log);
   const aedes = await Aedes.createBroker({
+    mq: createMessageQueue(),
     // Aedes takes ms; a frozen subscriber holds mqemitter's delivery slots
     // until this fires, so it bounds how long it can stall everyone else.
     drainTimeout: secondsToMs(config.drainTimeout),

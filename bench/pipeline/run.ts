@@ -58,11 +58,17 @@ async function runOne(agents: number, intervalS: number): Promise<Row> {
 
   const latencies: number[] = [];
   let measuring = false;
-  const socket = connectSocket(ready.httpUrl, { transports: ['websocket'] });
-  socket.on('sample', (s: { metrics: { ts: number } }) => {
-    if (measuring) latencies.push(Date.now() - s.metrics.ts);
-  });
-  for (let i = 0; i < Math.min(watchCount, agents); i++) socket.emit('subscribe', { host: `sim-${String(Math.floor((i * agents) / Math.min(watchCount, agents))).padStart(5, '0')}` });
+  // The dashboard allows 32 host rooms per connection: one socket per 25 watched hosts.
+  const watched = Math.min(watchCount, agents);
+  const sockets = Array.from({ length: Math.ceil(watched / 25) }, () => connectSocket(ready.httpUrl, { transports: ['websocket'] }));
+  for (const socket of sockets) {
+    socket.on('sample', (s: { metrics: { ts: number } }) => {
+      if (measuring) latencies.push(Date.now() - s.metrics.ts);
+    });
+  }
+  for (let i = 0; i < watched; i++) {
+    sockets[Math.floor(i / 25)]!.emit('subscribe', { host: `sim-${String(Math.floor((i * agents) / watched)).padStart(5, '0')}` });
+  }
 
   await new Promise((r) => setTimeout(r, warmupS * 1000));
   const stats0 = (await request<{ stats: IngestStats }>(server, 'stats')).stats;
@@ -80,7 +86,7 @@ async function runOne(agents: number, intervalS: number): Promise<Row> {
   const stats1 = (await request<{ stats: IngestStats }>(server, 'stats')).stats;
   const published = fleet.published() - published0;
 
-  socket.close();
+  for (const socket of sockets) socket.close();
   await fleet.stop();
   server.send({ type: 'stop' });
   await new Promise((r) => server.once('exit', r));
