@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: both benchmarks with short defaults, one after the other,
+ * each printing its table. For the full figures run them directly:
+ *   node dist/bench/agent/run.js --samples 60 --interval 1
+ *   node dist/bench/pipeline/run.js --agents 200,1000,5000 --interval 5 --duration 60
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const runs: Array<[string, string[]]> = [
+  ['agent/run.js', ['--samples', '20', '--interval', '1']],
+  ['pipeline/run.js', ['--agents', '200,1000', '--interval', '5', '--duration', '30', '--warmup', '10']],
+];
+let failed = false;
+for (const [script, args] of runs) {
+  process.stdout.write(`\n## bench/${script.replace('.js', '')} ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL(script, import.meta.url)), ...args], { stdio: 'inherit' });
+  failed ||= r.status !== 0;
+}
+process.exitCode = failed ? 1 : 0;
