@@ -6,7 +6,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createCollectors, type Collector } from '../../agent/collectors/index.js';
+import type { Collector } from '../../agent/collectors/index.js';
 import { AgentConfig } from '../../agent/config.js';
 import { startAgent, type AgentHandle } from '../../agent/index.js';
 import { VIGIE_VERSION } from '../../core/version.js';

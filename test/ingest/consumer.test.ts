@@ -1,20 +1,15 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tempDir, waitFor } from '../helpers/env.js';
-import { connectClient, startTestBroker } from '../helpers/mqtt.js';
-import { startIngest } from '../../ingest/index.js';
+import { waitFor } from '../helpers/env.js';
 import type { IngestEvents } from '../../ingest/types.js';
-import { ingestConfig, metrics, publish, status, topics } from './fixtures.js';
+import { metrics, publish, status, topics, withIngest } from './fixtures.js';
 
-test('malformed messages are dropped and counted, with errors naming the field, while the ingest keeps serving', async () => {
-  // The broker's own size limit is raised so the oversize payload reaches the ingest's check.
-  const broker = await startTestBroker({ maxPacketSize: 1_000_000 });
-  const dir = tempDir();
-  const ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
-  const invalid: Array<IngestEvents['invalid']> = [];
-  ingest.bus.on('test', 'invalid', (e) => invalid.push(e));
-  const agent = await connectClient(broker.url);
-  try {
+// The broker's own size limit is raised so the oversize payload reaches the ingest's check.
+test('malformed messages are dropped and counted, with errors naming the field, while the ingest keeps serving', () =>
+  withIngest({ broker: { maxPacketSize: 1_000_000 } }, async ({ ingest, connect }) => {
+    const invalid: Array<IngestEvents['invalid']> = [];
+    ingest.bus.on('test', 'invalid', (e) => invalid.push(e));
+    const agent = await connect();
     await publish(agent, topics.host('good', 'status'), status('online', 'connected'), true);
     await waitFor('subscribed', () => ingest.getHost('good'));
     const now = Date.now();
@@ -45,12 +40,6 @@ test('malformed messages are dropped and counted, with errors naming the field, 
     assert.equal(h.points.map((p) => p.avg), [12.5], 'only the valid sample is stored');
     assert.equal(ingest.listHosts().map((x) => x.id), ['good'], 'bad topics create no host');
     assert.is(ingest.stats().invalid, cases.length);
-  } finally {
-    await agent.endAsync();
-    await ingest.close();
-    await broker.close();
-    dir.remove();
-  }
-});
+  }));
 
 test.run();

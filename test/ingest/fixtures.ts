@@ -1,9 +1,14 @@
 /** Payloads and config for the ingest suites: valid by construction, tweaked per test. */
 import { Value } from '@sinclair/typebox/value';
-import type { MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { BrokerConfig, BrokerHandle } from '../../broker/index.js';
 import { IngestConfig } from '../../ingest/config.js';
+import { startIngest } from '../../ingest/index.js';
+import type { IngestHandle } from '../../ingest/types.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../../protocol/payloads.js';
 import { createTopics } from '../../protocol/topics.js';
+import { tempDir } from '../helpers/env.js';
+import { connectClient, startTestBroker } from '../helpers/mqtt.js';
 
 export const topics = createTopics('vigie');
 
@@ -49,4 +54,51 @@ export function services(): ServicesPayload {
 export function publish(client: MqttClient, topic: string, payload: string | Buffer | object, retain = false): Promise<void> {
   const body = typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload);
   return client.publishAsync(topic, body, { qos: 1, retain }).then(() => undefined);
+}
+
+/** A real broker, a temp data dir and an ingest on them, torn down whatever the test does. */
+export interface IngestRig {
+  broker: BrokerHandle;
+  ingest: IngestHandle;
+  /** An MQTT client on the rig's broker, ended at teardown. */
+  connect(opts?: IClientOptions): Promise<MqttClient>;
+  /**
+   * Closes the ingest and starts another on the same data dir: with the same
+   * client id (its broker session and queue) when `sameSession`, else a new one.
+   */
+  restart(opts?: { sameSession?: boolean }): Promise<IngestHandle>;
+}
+
+export async function withIngest(
+  opts: { ingest?: Partial<IngestConfig>; broker?: Partial<BrokerConfig> },
+  run: (rig: IngestRig) => Promise<void>,
+): Promise<void> {
+  const broker = await startTestBroker(opts.broker);
+  const dir = tempDir();
+  const clients: MqttClient[] = [];
+  let config = ingestConfig(broker.url, opts.ingest);
+  const start = () => startIngest({ ingest: config, dataDir: dir.path, prefix: 'vigie' });
+  const rig: IngestRig = {
+    broker,
+    ingest: await start(),
+    async connect(clientOpts) {
+      const client = await connectClient(broker.url, clientOpts);
+      clients.push(client);
+      return client;
+    },
+    async restart(restartOpts) {
+      await rig.ingest.close();
+      if (!restartOpts?.sameSession) config = ingestConfig(broker.url, opts.ingest);
+      rig.ingest = await start();
+      return rig.ingest;
+    },
+  };
+  try {
+    await run(rig);
+  } finally {
+    for (const c of clients) c.end(true);
+    await rig.ingest.close();
+    await broker.close();
+    dir.remove();
+  }
 }

@@ -1,23 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tempDir, waitFor } from '../helpers/env.js';
-import { connectClient, startTestBroker } from '../helpers/mqtt.js';
-import { startIngest } from '../../ingest/index.js';
+import { waitFor } from '../helpers/env.js';
 import type { HostSummary } from '../../ingest/types.js';
 import { encodePayload } from '../../protocol/payloads.js';
-import { info, ingestConfig, metrics, publish, status, topics } from './fixtures.js';
+import { info, metrics, publish, status, topics, withIngest } from './fixtures.js';
 
-test('an agent that vanishes goes offline "lost" through its Last Will', async () => {
-  const broker = await startTestBroker();
-  const dir = tempDir();
-  const ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
-  const events: HostSummary[] = [];
-  ingest.bus.on('test', 'host', (h) => events.push(h));
-  const agent = await connectClient(broker.url, {
-    clientId: 'agent-willow',
-    will: { topic: topics.host('willow', 'status'), payload: Buffer.from(encodePayload('status', status('offline', 'lost'))), qos: 1, retain: true },
-  });
-  try {
+test('an agent that vanishes goes offline "lost" through its Last Will', () =>
+  withIngest({}, async ({ ingest, connect }) => {
+    const events: HostSummary[] = [];
+    ingest.bus.on('test', 'host', (h) => events.push(h));
+    const agent = await connect({
+      clientId: 'agent-willow',
+      will: { topic: topics.host('willow', 'status'), payload: Buffer.from(encodePayload('status', status('offline', 'lost'))), qos: 1, retain: true },
+    });
     await publish(agent, topics.host('willow', 'status'), status('online', 'connected'), true);
     await waitFor('online', () => ingest.getHost('willow')?.presence === 'online');
     agent.stream.destroy(); // no DISCONNECT: the broker publishes the will
@@ -27,20 +22,11 @@ test('an agent that vanishes goes offline "lost" through its Last Will', async (
     const last = events.at(-1);
     assert.is(last?.presence, 'offline');
     assert.is(last?.reason, 'lost');
-  } finally {
-    agent.end(true);
-    await ingest.close();
-    await broker.close();
-    dir.remove();
-  }
-});
+  }));
 
-test('a host whose metrics stop goes offline "stale", and comes back when they resume', async () => {
-  const broker = await startTestBroker();
-  const dir = tempDir();
-  const ingest = await startIngest({ ingest: ingestConfig(broker.url, { staleAfterIntervals: 2 }), dataDir: dir.path, prefix: 'vigie' });
-  const agent = await connectClient(broker.url);
-  try {
+test('a host whose metrics stop goes offline "stale", and comes back when they resume', () =>
+  withIngest({ ingest: { staleAfterIntervals: 2 } }, async ({ ingest, connect }) => {
+    const agent = await connect();
     await publish(agent, topics.host('quiet', 'status'), status('online', 'connected', 0.2), true);
     await publish(agent, topics.host('quiet', 'metrics'), metrics(Date.now()));
     await waitFor('online', () => ingest.getHost('quiet')?.presence === 'online');
@@ -51,31 +37,22 @@ test('a host whose metrics stop goes offline "stale", and comes back when they r
     await publish(agent, topics.host('quiet', 'metrics'), metrics(Date.now()));
     await waitFor('back online', () => ingest.getHost('quiet')?.presence === 'online');
     assert.is(ingest.getHost('quiet')?.reason, 'metrics');
-  } finally {
-    await agent.endAsync();
-    await ingest.close();
-    await broker.close();
-    dir.remove();
-  }
-});
+  }));
 
-test('hosts survive a restart, and retained status/info published meanwhile are picked up', async () => {
-  const broker = await startTestBroker();
-  const dir = tempDir();
-  let ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
-  const agent = await connectClient(broker.url);
-  try {
+test('hosts survive a restart, and retained status/info published meanwhile are picked up', () =>
+  withIngest({}, async (rig) => {
+    const agent = await rig.connect();
     await publish(agent, topics.host('gamma', 'status'), status('online', 'connected'), true);
     await publish(agent, topics.host('gamma', 'info'), info('gamma-v1'), true);
     await publish(agent, topics.host('gamma', 'metrics'), metrics(Date.now()));
-    await waitFor('gamma known', () => ingest.getHost('gamma')?.latest);
-    const firstSeen = ingest.getHost('gamma')?.firstSeen;
-    await ingest.close();
+    await waitFor('gamma known', () => rig.ingest.getHost('gamma')?.latest);
+    const firstSeen = rig.ingest.getHost('gamma')?.firstSeen;
+    await rig.ingest.close();
 
     await publish(agent, topics.host('gamma', 'info'), info('gamma-v2'), true);
     await publish(agent, topics.host('gamma', 'status'), status('offline', 'stopped'), true);
     // A new client id: no queued session, so only retained messages can bring the news.
-    ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
+    const ingest = await rig.restart();
     const loaded = ingest.getHost('gamma');
     assert.ok(loaded, 'loaded from the database before any message');
     assert.is(loaded?.firstSeen, firstSeen);
@@ -84,12 +61,6 @@ test('hosts survive a restart, and retained status/info published meanwhile are 
     await waitFor('retained status', () => ingest.getHost('gamma')?.reason === 'stopped');
     assert.is(ingest.getHost('gamma')?.presence, 'offline');
     assert.is(ingest.getHost('gamma')?.firstSeen, firstSeen);
-  } finally {
-    await agent.endAsync();
-    await ingest.close();
-    await broker.close();
-    dir.remove();
-  }
-});
+  }));
 
 test.run();

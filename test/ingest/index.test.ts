@@ -5,18 +5,15 @@ import { connectClient, startTestBroker } from '../helpers/mqtt.js';
 import { MINUTE_MS, floorTo } from '../../core/time.js';
 import { startIngest } from '../../ingest/index.js';
 import type { IngestEvents } from '../../ingest/types.js';
-import { info, ingestConfig, metrics, publish, services, status, topics } from './fixtures.js';
+import { info, ingestConfig, metrics, publish, services, status, topics, withIngest } from './fixtures.js';
 
-test('valid payloads are stored, visible through history, and fanned out as events', async () => {
-  const broker = await startTestBroker();
-  const dir = tempDir();
-  const ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
-  const events: { sample: Array<IngestEvents['sample']>; host: Array<IngestEvents['host']>; services: Array<IngestEvents['services']> } = { sample: [], host: [], services: [] };
-  ingest.bus.on('test', 'sample', (e) => events.sample.push(e));
-  ingest.bus.on('test', 'host', (e) => events.host.push(e));
-  ingest.bus.on('test', 'services', (e) => events.services.push(e));
-  const agent = await connectClient(broker.url, { clientId: 'agent-alpha' });
-  try {
+test('valid payloads are stored, visible through history, and fanned out as events', () =>
+  withIngest({}, async ({ ingest, connect }) => {
+    const events: { sample: Array<IngestEvents['sample']>; host: Array<IngestEvents['host']>; services: Array<IngestEvents['services']> } = { sample: [], host: [], services: [] };
+    ingest.bus.on('test', 'sample', (e) => events.sample.push(e));
+    ingest.bus.on('test', 'host', (e) => events.host.push(e));
+    ingest.bus.on('test', 'services', (e) => events.services.push(e));
+    const agent = await connect({ clientId: 'agent-alpha' });
     await publish(agent, topics.host('alpha', 'status'), status('online', 'connected'), true);
     await waitFor('host alpha', () => ingest.getHost('alpha'));
     await publish(agent, topics.host('alpha', 'info'), info('Alpha'), true);
@@ -51,14 +48,9 @@ test('valid payloads are stored, visible through history, and fanned out as even
     assert.is(stats.dropped, 0);
     assert.is(stats.pointsWritten, 10 * 12, "12 series per sample");
     assert.equal(ingest.listHosts().map((x) => x.id), ['alpha']);
-  } finally {
-    await agent.endAsync();
     await ingest.close();
-    await ingest.close();
-    await broker.close();
-    dir.remove();
-  }
-});
+    await ingest.close(); // idempotent
+  }));
 
 test('the ingest starts before the broker and connects when it comes up', async () => {
   const { freePort } = await import('../helpers/env.js');
@@ -80,29 +72,19 @@ test('the ingest starts before the broker and connects when it comes up', async 
   }
 });
 
-test('samples published while the ingest is down wait in its session and are stored after restart', async () => {
-  const broker = await startTestBroker();
-  const dir = tempDir();
-  const config = ingestConfig(broker.url);
-  let ingest = await startIngest({ ingest: config, dataDir: dir.path, prefix: 'vigie' });
-  const agent = await connectClient(broker.url);
-  try {
+test('samples published while the ingest is down wait in its session and are stored after restart', () =>
+  withIngest({}, async (rig) => {
+    const agent = await rig.connect();
     await publish(agent, topics.host('beta', 'status'), status('online', 'connected'), true);
-    await waitFor('host beta', () => ingest.getHost('beta'));
-    await ingest.close();
+    await waitFor('host beta', () => rig.ingest.getHost('beta'));
+    await rig.ingest.close();
     const t0 = Date.now() - MINUTE_MS;
     for (let i = 0; i < 5; i++) await publish(agent, topics.host('beta', 'metrics'), metrics(t0 + i * 1000));
-    ingest = await startIngest({ ingest: config, dataDir: dir.path, prefix: 'vigie' });
+    const ingest = await rig.restart({ sameSession: true });
     await waitFor('queued samples', () => ingest.stats().accepted >= 5);
     await ingest.flush();
     const h = await ingest.history({ host: 'beta', metric: 'cpu.usage', key: '', from: t0, to: t0 + 5000, step: 1000 });
     assert.is(h.points.length, 5);
-  } finally {
-    await agent.endAsync();
-    await ingest.close();
-    await broker.close();
-    dir.remove();
-  }
-});
+  }));
 
 test.run();

@@ -1,22 +1,14 @@
 import { Router } from 'express';
 import { systemClock, type Clock } from '../../../core/time.js';
-import type { HistoryPoint, IngestHandle, SeriesRef, Tier } from '../../../ingest/types.js';
-import type { MetricName } from '../../../protocol/metric-series.js';
+import type { HistoryQuery, HistoryResult, IngestHandle, SeriesRef } from '../../../ingest/types.js';
 import { resolveHistoryQuery, type RangeName } from '../history-query.js';
 import { sendOk } from '../respond.js';
 import { findHost } from './hosts.js';
 
-export interface HistoryAnswer {
-  host: string;
-  metric: MetricName;
-  key: string;
-  from: number;
-  to: number;
-  /** Bucket width in seconds, as the `step` parameter. */
+/** The query as resolved, with the answer; `step` in seconds, as the request's parameter. */
+export interface HistoryAnswer extends Omit<HistoryQuery, 'step'>, Omit<HistoryResult, 'step'> {
   step: number;
   range: RangeName | null;
-  tier: Tier;
-  points: HistoryPoint[];
 }
 
 /** GET /api/hosts/:id/series (the stored metric/key pairs) and GET /api/hosts/:id/history. */

@@ -13,7 +13,7 @@ export class SeriesIds {
   private readonly insert: Statement<[string, string, string], { id: number }>;
   private readonly selectHost: Statement<[string], { metric: string; key: string }>;
 
-  constructor(private readonly db: Database) {
+  constructor(db: Database) {
     this.selectAll = db.prepare('SELECT id, host, metric, key FROM series');
     this.insert = db.prepare('INSERT INTO series (host, metric, key) VALUES (?, ?, ?) RETURNING id');
     this.selectHost = db.prepare('SELECT metric, key FROM series WHERE host = ? ORDER BY metric, key');
