@@ -1,0 +1,57 @@
+import { SERVER_LEVEL, type Topics } from '../protocol/topics.js';
+
+/**
+ * Who an MQTT connection is, once authenticated:
+ * - an agent may publish only under its own `<prefix>/<host>/` (status, info,
+ *   metrics, services, command results) and subscribe only to its own
+ *   command requests and the server summary;
+ * - the ingest service reads everything under the prefix (also through a
+ *   shared subscription, for several workers) and publishes alerts, command
+ *   requests and the server summary;
+ * - a reader service (the OLED, Home Assistant, Telegraf…) reads everything
+ *   under the prefix and publishes nothing;
+ * - anonymous exists only in the explicit lab mode, where anything goes.
+ */
+export type Principal =
+  | { kind: 'agent'; host: string }
+  | { kind: 'service'; role: 'ingest' | 'reader' }
+  | { kind: 'anonymous' };
+
+/** `$share/<group>/<filter>` (MQTT 5 §4.8.2): the filter behind a shared subscription. */
+function unshare(filter: string): string | null {
+  if (!filter.startsWith('$share/')) return filter;
+  const rest = filter.slice('$share/'.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0) return null;
+  return rest.slice(slash + 1) || null;
+}
+
+/** True when `filter` can only match topics under the prefix: its first levels are the prefix itself, not wildcards. */
+function underPrefix(topics: Topics, filter: string): boolean {
+  return filter.startsWith(`${topics.prefix}/`);
+}
+
+export function canPublish(topics: Topics, who: Principal, topic: string): boolean {
+  if (who.kind === 'anonymous') return true;
+  const parsed = topics.parse(topic);
+  if (!parsed) return false;
+  if (who.kind === 'agent') {
+    if (parsed.host !== who.host) return false;
+    return ['status', 'info', 'metrics', 'services', 'cmd/res'].includes(parsed.kind);
+  }
+  if (who.role === 'ingest') {
+    return parsed.kind === 'alert' || parsed.kind === 'cmd/req' || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
+  }
+  return false;
+}
+
+export function canSubscribe(topics: Topics, who: Principal, filter: string): boolean {
+  if (who.kind === 'anonymous') return true;
+  if (who.kind === 'agent') {
+    return filter === topics.serverSummary() || filter === `${topics.prefix}/${who.host}/cmd/req/+`;
+  }
+  const inner = unshare(filter);
+  if (inner === null) return false;
+  if (inner !== filter && who.role !== 'ingest') return false; // shared subscriptions are for ingest workers
+  return underPrefix(topics, inner);
+}
