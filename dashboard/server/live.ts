@@ -74,6 +74,10 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   });
   // What engine.io's attach added (it wraps the 'request' listeners in one of
   // its own): close() takes exactly these off, whatever others attach later.
+  // Socket.IO encodes a broadcast even for an empty room: on the per-sample
+  // path, skip rooms nobody is in (most hosts, most of the time). Valid with
+  // the in-memory adapter only: a cluster adapter (Redis) has members elsewhere.
+  const watched = (room: string): boolean => (io.sockets.adapter.rooms.get(room)?.size ?? 0) > 0;
   const requestAdded = server.listeners('request').filter((l) => !requestBefore.includes(l));
   const upgradeAdded = server.listeners('upgrade').filter((l) => !upgradeBefore.has(l));
 
@@ -97,22 +101,22 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     const summary = overviewSummary(id);
     if (!summary) return;
     stats.overviewUpdates += 1;
-    io.to(OVERVIEW_ROOM).emit('host', summary);
+    if (watched(OVERVIEW_ROOM)) io.to(OVERVIEW_ROOM).emit('host', summary);
   }, opts.clock ?? systemClock);
 
   const offBus = [
     ingest.bus.on('dashboard', 'sample', (e: IngestEvents['sample']) => {
       const seen = newest.get(e.host);
       if (!seen || seen.metrics.ts <= e.metrics.ts) newest.set(e.host, { metrics: e.metrics, receivedAt: e.receivedAt });
-      io.to(hostRoom(e.host)).emit('sample', { host: e.host, metrics: e.metrics, receivedAt: e.receivedAt });
+      if (watched(hostRoom(e.host))) io.to(hostRoom(e.host)).emit('sample', { host: e.host, metrics: e.metrics, receivedAt: e.receivedAt });
       throttle.touch(e.host);
     }),
     ingest.bus.on('dashboard', 'host', (summary: IngestEvents['host']) => {
-      io.to(hostRoom(summary.id)).emit('status', summary);
+      if (watched(hostRoom(summary.id))) io.to(hostRoom(summary.id)).emit('status', summary);
       throttle.touch(summary.id);
     }),
     ingest.bus.on('dashboard', 'services', (e: IngestEvents['services']) => {
-      io.to(hostRoom(e.host)).emit('services', { host: e.host, services: e.services });
+      if (watched(hostRoom(e.host))) io.to(hostRoom(e.host)).emit('services', { host: e.host, services: e.services });
     }),
   ];
 
