@@ -34,6 +34,13 @@ export interface AgentOptions {
 /** Seconds between service checks: changes are published within this delay. */
 const SERVICES_CHECK_S = 30;
 
+/** The host id the agent publishes as: `agent.host`, else this machine's hostname, normalised. */
+export function agentHostId(config: Pick<AgentConfig, 'host'>): string {
+  const id = normaliseHostId(config.host ?? hostname());
+  if (!id.ok) throw new Error(`agent.host: ${id.error}`);
+  return id.value;
+}
+
 /**
  * Starts the agent: samples every `config.interval` seconds (ticks aligned
  * to multiples of the interval, `ts` taken when sampling starts), publishes
@@ -45,9 +52,7 @@ const SERVICES_CHECK_S = 30;
 export async function startAgent(config: AgentConfig, opts: AgentOptions): Promise<AgentHandle> {
   const log = opts.log ?? createLogger('agent');
   const clock = opts.clock ?? systemClock;
-  const id = normaliseHostId(config.host ?? hostname());
-  if (!id.ok) throw new Error(`agent.host: ${id.error}`);
-  const hostId = id.value;
+  const hostId = agentHostId(config);
   const collectors = opts.collectors ?? createCollectors();
   const collectorFailed = createRateLimitedLog(log, 60_000);
 

@@ -8,6 +8,7 @@ export const BrokerConfig = Type.Object(
     wsPath: Type.String({ pattern: '^/', default: '/mqtt', description: 'Path of MQTT over WebSocket on the HTTP server' }),
     maxPacketSize: Type.Integer({ minimum: 1024, maximum: 268_435_455, default: 65_536, description: 'Largest MQTT packet accepted, bytes; a client declaring more is disconnected before the body is read' }),
     drainTimeout: Type.Number({ minimum: 0.1, maximum: 600, default: 10, description: 'Seconds a slow subscriber may block writes before it is disconnected' }),
+    allowAnonymous: Type.Boolean({ default: false, description: 'Lab mode: let clients without credentials connect, with every right (any host, any topic). Logged as a warning at start' }),
     closeTimeout: Type.Number({ minimum: 0.1, maximum: 600, default: 5, description: 'Seconds given to a clean shutdown before connections are cut' }),
   },
   { default: {} },

@@ -5,6 +5,8 @@ import { Aedes, type Client } from 'aedes';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
 import { secondsToMs } from '../core/time.js';
+import { createTopics, DEFAULT_PREFIX } from '../protocol/topics.js';
+import { installBrokerAuth, type Authenticator } from './auth.js';
 import type { BrokerConfig } from './config.js';
 import { createMessageQueue } from './message-queue.js';
 import { guardPacketSize, PacketGuardError } from './packet-size-guard.js';
@@ -19,6 +21,8 @@ export interface BrokerStats {
   clients: number;
   /** Connections cut because a packet declared more than maxPacketSize. */
   rejectedOversize: number;
+  /** CONNECTs, publishes and subscriptions refused by authentication or the topic ACL. */
+  refused: number;
 }
 
 export interface BrokerHandle extends Handle {
@@ -34,6 +38,10 @@ export interface BrokerOptions {
   /** Serve MQTT over WebSocket at `config.wsPath` on this server; none without it. */
   httpServer?: Server;
   log?: Logger;
+  /** Topic prefix the ACL applies to (default `vigie`). */
+  prefix?: string;
+  /** Who may connect; without one, only anonymous clients can, and only if `allowAnonymous`. */
+  authenticator?: Authenticator;
 }
 
 /**
@@ -71,6 +79,15 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   };
   aedes.on('clientError', onClientError);
   aedes.on('connectionError', onClientError);
+  const auth = installBrokerAuth(aedes, {
+    topics: createTopics(opts.prefix ?? DEFAULT_PREFIX),
+    allowAnonymous: config.allowAnonymous,
+    authenticator: opts.authenticator,
+    log,
+  });
+  if (config.allowAnonymous) {
+    log.warn('anonymous MQTT is ON (broker.allowAnonymous, lab mode): any client may publish as any host and read every topic');
+  }
 
   const accept = (conn: Duplex, remote: string | undefined, req?: IncomingMessage): void => {
     if (closing) {
@@ -108,9 +125,10 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     aedes,
     port: tcp.port,
     url,
-    stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize }),
+    stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, refused: auth.stats().refused }),
     close: onceClose(async () => {
       closing = true;
+      auth.stop();
       const started = Date.now();
       await shutdownBroker({
         aedes,

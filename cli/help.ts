@@ -17,6 +17,7 @@ Commands:
   broker    the MQTT broker alone (TCP and WebSocket)
   server    ingest + dashboard, connected to a broker
   agent     the agent: publishes this machine's metrics to a broker
+  credentials  add, list or revoke MQTT credentials for agents and services
 
 Run 'vigie <command> --help' for its options. 'vigie --version' prints the version.`,
   up: `Usage: vigie up [options]

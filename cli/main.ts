@@ -4,6 +4,7 @@ import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
 import { lanAddresses } from '../core/net.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { loadConfig, type VigieConfig } from './config.js';
+import { credentialsMain } from './credentials-command.js';
 import { HELP } from './help.js';
 import { startStack, type Role, type Stack } from './stack.js';
 
@@ -22,6 +23,7 @@ const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'credentials') return credentialsMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { startAgent, type AgentHandle } from '../agent/index.js';
+import { createBrokerAuthenticator, type BrokerAuthenticator } from '../accounts/broker-authenticator.js';
+import { openAccountsDatabase } from '../accounts/database.js';
+import { MqttCredentialStore } from '../accounts/mqtt-credentials.js';
+import { agentHostId, startAgent, type AgentHandle } from '../agent/index.js';
 import { startBroker, type BrokerHandle } from '../broker/index.js';
 import { startHttpServer, type HttpServerHandle } from '../core/http-server.js';
 import { startInOrder, type Handle } from '../core/lifecycle.js';
@@ -8,6 +11,7 @@ import { createLogger } from '../core/logger.js';
 import { startDashboard } from '../dashboard/server/index.js';
 import { startIngest } from '../ingest/index.js';
 import type { IngestHandle } from '../ingest/types.js';
+import type { Principal } from '../broker/acl.js';
 import type { VigieConfig } from './config.js';
 
 /**
@@ -40,24 +44,41 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
   const withBroker = role === 'up' || role === 'broker';
   const withServer = role === 'up' || role === 'server';
   const withAgent = role === 'up' || role === 'agent';
-  // In `up`, the ingest and the local agent use the embedded broker whatever the config says.
-  const brokerUrl = (fallback: string): string =>
-    withBroker && stack.broker ? localBrokerUrl(config.broker.host, stack.broker.port) : fallback;
+  // In `up`, the ingest and the local agent use the embedded broker whatever
+  // the config says, with credentials that exist only in this process.
+  let authenticator: BrokerAuthenticator | undefined;
+  const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
+    if (!withBroker || !stack.broker || !authenticator) return c;
+    return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
+  };
 
-  if (withServer) mkdirSync(dataDir, { recursive: true });
+  if (withServer || withBroker) mkdirSync(dataDir, { recursive: true });
 
   const handle = await startInOrder(
     [
       ...(withHttp ? [{ name: 'http', start: async () => (stack.http = await startHttpServer(config.http)) }] : []),
       ...(withBroker
-        ? [{ name: 'broker', start: async () => (stack.broker = await startBroker(config.broker, { httpServer: stack.http?.server })) }]
+        ? [
+            {
+              name: 'accounts',
+              start: async () => {
+                const db = openAccountsDatabase(dataDir);
+                authenticator = createBrokerAuthenticator({ store: new MqttCredentialStore(db) });
+                return { close: async () => { authenticator?.close(); db.close(); } };
+              },
+            },
+            {
+              name: 'broker',
+              start: async () => (stack.broker = await startBroker(config.broker, { httpServer: stack.http?.server, prefix, authenticator })),
+            },
+          ]
         : []),
       ...(withServer
         ? [
             {
               name: 'ingest',
               start: async () =>
-                (stack.ingest = await startIngest({ ingest: { ...config.ingest, broker: brokerUrl(config.ingest.broker) }, dataDir, prefix })),
+                (stack.ingest = await startIngest({ ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix })),
             },
             {
               name: 'dashboard',
@@ -66,7 +87,13 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
           ]
         : []),
       ...(withAgent
-        ? [{ name: 'agent', start: async () => (stack.agent = await startAgent({ ...config.agent, broker: brokerUrl(config.agent.broker) }, { prefix })) }]
+        ? [
+            {
+              name: 'agent',
+              start: async () =>
+                (stack.agent = await startAgent(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) }), { prefix })),
+            },
+          ]
         : []),
     ],
     log,

@@ -70,7 +70,7 @@ test('close() stops MQTT over WebSocket but leaves the HTTP server to its owner'
   const http = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   const base = `127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0 }) as BrokerConfig, { httpServer: http });
+  const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, allowAnonymous: true }) as BrokerConfig, { httpServer: http });
   const ws = await connectClient(`ws://${base}/mqtt`, { clientId: 'ws' });
   const wsClosed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   await broker.close();

@@ -27,7 +27,7 @@ test.before(async () => {
   sio.on('connection', (socket) => socket.emit('hello', { v: 1 }));
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
   base = `127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const config = Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0 }) as BrokerConfig;
+  const config = Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, allowAnonymous: true }) as BrokerConfig;
   broker = await startBroker(config, { httpServer: http });
 });
 

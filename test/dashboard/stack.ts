@@ -37,7 +37,7 @@ export interface DashboardStack {
 export async function startDashboardStack(opts: { overviewThrottle?: number } = {}): Promise<DashboardStack> {
   const dir = tempDir('vigie-dash-');
   const http = await startHttpServer({ host: '127.0.0.1', port: 0, closeTimeoutMs: 200 });
-  const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, closeTimeout: 1 }) as BrokerConfig, { httpServer: http.server });
+  const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, closeTimeout: 1, allowAnonymous: true }) as BrokerConfig, { httpServer: http.server });
   const ingest = await startIngest({
     ingest: Value.Default(IngestConfig, { broker: broker.url, clientId: `ingest-${process.pid}`, flushInterval: 0.05 }) as IngestConfig,
     dataDir: dir.path,

@@ -5,13 +5,18 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { Value } from '@sinclair/typebox/value';
 import { BrokerConfig } from '../../broker/config.js';
-import { startBroker, type BrokerHandle } from '../../broker/index.js';
+import { startBroker, type BrokerHandle, type BrokerOptions } from '../../broker/index.js';
 import './env.js'; // silences logs
 
 /** A real Aedes broker on 127.0.0.1 and a free port; config defaults from the schema. */
-export async function startTestBroker(overrides: Partial<BrokerConfig> = {}): Promise<BrokerHandle> {
-  const config = Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, ...overrides }) as BrokerConfig;
-  return startBroker(config);
+/**
+ * A broker on a free loopback port. Anonymous access is on unless
+ * `allowAnonymous: false` is given: the suites that use it test other things
+ * than authentication (test/broker/auth.test.ts tests that).
+ */
+export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, opts: BrokerOptions = {}): Promise<BrokerHandle> {
+  const config = Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, allowAnonymous: true, ...overrides }) as BrokerConfig;
+  return startBroker(config, opts);
 }
 
 /**

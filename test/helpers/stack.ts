@@ -1,3 +1,5 @@
+import { openAccountsDatabase } from '../../accounts/database.js';
+import { MqttCredentialStore, type CredentialSubject } from '../../accounts/mqtt-credentials.js';
 import { loadConfig, type VigieConfig } from '../../cli/config.js';
 import { startStack, type Role, type Stack } from '../../cli/stack.js';
 import { tempDir } from './env.js';
@@ -54,4 +56,14 @@ export async function startTestStack(role: Role, opts: { dataDir?: string; set?:
 export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Creates MQTT credentials in a data dir's accounts.db, as `vigie credentials add` does. */
+export function addCredentials(dataDir: string, subject: CredentialSubject): { username: string; password: string } {
+  const db = openAccountsDatabase(dataDir);
+  try {
+    return new MqttCredentialStore(db).add(subject);
+  } finally {
+    db.close();
+  }
 }

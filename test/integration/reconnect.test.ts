@@ -5,9 +5,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort, tempDir, waitFor } from '../helpers/env.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { addCredentials, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const data = tempDir();
+const brokerData = tempDir(); // kept across the broker's restart: its accounts.db holds the credentials
 let mqttPort: number;
 let broker: TestStack | undefined;
 let server: TestStack | undefined;
@@ -15,16 +16,24 @@ let agent: TestStack | undefined;
 
 test.before(async () => {
   mqttPort = await freePort();
-  broker = await startTestStack('broker', { set: { 'broker.port': String(mqttPort) } });
+  broker = await startTestStack('broker', { dataDir: brokerData.path, set: { 'broker.port': String(mqttPort) } });
   const url = `mqtt://127.0.0.1:${mqttPort}`;
-  server = await startTestStack('server', { dataDir: data.path, set: { 'ingest.broker': url } });
-  agent = await startTestStack('agent', { set: { 'agent.broker': url, 'agent.host': 'wanderer', 'agent.reconnectMin': '0.2', 'agent.reconnectMax': '0.5' } });
+  const ingest = addCredentials(brokerData.path, { kind: 'service', role: 'ingest' });
+  const wanderer = addCredentials(brokerData.path, { kind: 'agent', host: 'wanderer' });
+  server = await startTestStack('server', { dataDir: data.path, set: { 'ingest.broker': url, 'ingest.username': ingest.username, 'ingest.password': ingest.password } });
+  agent = await startTestStack('agent', {
+    set: {
+      'agent.broker': url, 'agent.host': 'wanderer', 'agent.reconnectMin': '0.2', 'agent.reconnectMax': '0.5',
+      'agent.username': wanderer.username, 'agent.password': wanderer.password,
+    },
+  });
 });
 test.after(async () => {
   await agent?.close();
   await server?.close();
   await broker?.close();
   data.remove();
+  brokerData.remove();
 });
 
 test('samples taken while the broker is down arrive after it restarts', async () => {
@@ -34,7 +43,7 @@ test('samples taken while the broker is down arrive after it restarts', async ()
   const downAt = Date.now();
   await waitFor('the agent buffers samples', () => agent!.stack.agent!.stats().buffered >= 3, 10_000);
   const upAt = Date.now();
-  broker = await startTestStack('broker', { set: { 'broker.port': String(mqttPort) } });
+  broker = await startTestStack('broker', { dataDir: brokerData.path, set: { 'broker.port': String(mqttPort) } });
   await waitFor('the buffer is delivered', () => agent!.stack.agent!.stats().buffered === 0, 15_000);
   await ingest.flush();
   const history = await waitFor('the outage samples are stored', async () => {

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTopics } from '../../protocol/topics.js';
 import { tempDir, waitFor } from '../helpers/env.js';
-import { getJson, startTestStack, type TestStack } from '../helpers/stack.js';
+import { addCredentials, getJson, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const topics = createTopics('vigie');
 const data = tempDir();
@@ -21,9 +21,13 @@ test.after(async () => {
 type History = { ok: boolean; data: { points: Array<{ ts: number; avg: number }> } };
 
 test('history and hosts survive a restart of vigie server', async () => {
-  const serverOpts = { dataDir: data.path, set: { 'ingest.broker': broker.mqttUrl } };
+  const ingestCreds = addCredentials(broker.dataDir, { kind: 'service', role: 'ingest' });
+  const serverOpts = {
+    dataDir: data.path,
+    set: { 'ingest.broker': broker.mqttUrl, 'ingest.username': ingestCreds.username, 'ingest.password': ingestCreds.password },
+  };
   const first = await startTestStack('server', serverOpts);
-  const client = await mqtt.connectAsync(broker.mqttUrl, { clientId: 'restart-publisher' });
+  const client = await mqtt.connectAsync(broker.mqttUrl, { clientId: 'restart-publisher', ...addCredentials(broker.dataDir, { kind: 'agent', host: 'keeper' }) });
   const start = Date.now() - 10_000;
   const values = [10, 20, 30, 40, 50];
   for (const [i, usage] of values.entries()) {

@@ -1,0 +1,44 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3, { type Database } from 'better-sqlite3';
+
+export type { Database } from 'better-sqlite3';
+
+/**
+ * Opens (creating if needed) a SQLite file in WAL mode and brings its schema
+ * up to date with `migrations` (one SQL script per version, tracked in
+ * `PRAGMA user_version`). Throws when the file was written by a newer Vigie:
+ * going on would misread it.
+ */
+export function openSqlite(path: string, migrations: readonly string[]): Database {
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new BetterSqlite3(path);
+  try {
+    // WAL: readers never block the writer, and commits are sequential appends.
+    db.pragma('journal_mode = WAL');
+    // NORMAL is safe from corruption in WAL; a power cut may lose the last commits only.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, migrations);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Applies every migration past `user_version`, each in its own transaction. */
+export function migrate(db: Database, migrations: readonly string[]): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new Error(`${db.name}: schema version ${current} is newer than this Vigie knows (${migrations.length}); upgrade Vigie or use another data directory`);
+  }
+  for (let version = current; version < migrations.length; version += 1) {
+    const sql = migrations[version] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`); // a number from our own loop, not input
+    })();
+  }
+  return migrations.length;
+}

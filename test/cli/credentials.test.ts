@@ -1,0 +1,80 @@
+/**
+ * `vigie credentials` as an admin uses it, against a running `vigie up` in
+ * another process: add credentials, start an agent with the printed command,
+ * see the host in the API, revoke, see the agent cut off.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { tempDir, waitFor } from '../helpers/env.js';
+import { getJson } from '../helpers/stack.js';
+
+const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const data = tempDir();
+const children: ChildProcess[] = [];
+const env = { ...process.env, VIGIE_CONFIG: '' };
+const cli = (...args: string[]) => spawnSync(process.execPath, [main, 'credentials', ...args, '--data-dir', data.path], { encoding: 'utf8', env });
+const start = (args: string[], extraEnv: Record<string, string> = {}) => {
+  const child = spawn(process.execPath, [main, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, ...extraEnv } });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d));
+  children.push(child);
+  return { child, output: () => out };
+};
+let dashboard = '';
+let mqttUrl = '';
+
+test.before(async () => {
+  const up = start(['up', '--data-dir', data.path, '--http-port', '0', '--mqtt-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn']);
+  dashboard = await waitFor('dashboard URL', () => /Dashboard: (http:\/\/\S+?)\/?$/m.exec(up.output())?.[1], 20_000);
+  mqttUrl = await waitFor('MQTT URL', () => /MQTT: +(mqtt:\/\/\S+)/.exec(up.output())?.[1], 5000);
+});
+test.after(async () => {
+  for (const c of children) c.kill('SIGINT');
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+  data.remove();
+});
+
+test('the printed one-line command starts an agent that appears on the dashboard', async () => {
+  const added = cli('add', '--host', 'Student-PC');
+  assert.is(added.status, 0, added.stderr);
+  const username = /VIGIE_AGENT_USERNAME='([^']+)'/.exec(added.stdout)?.[1];
+  const password = /VIGIE_AGENT_PASSWORD='([^']+)'/.exec(added.stdout)?.[1];
+  assert.is(username, 'agent:student-pc');
+  assert.ok(password && password.length >= 43);
+  assert.match(added.stdout, /vigie agent --broker mqtt:\/\/\S+:\d+ --host student-pc/);
+  // The printed address is the box's LAN address; this test's broker listens on loopback.
+  start(['agent', '--broker', mqttUrl, '--host', 'student-pc', '--log-level', 'warn'], { VIGIE_AGENT_USERNAME: username!, VIGIE_AGENT_PASSWORD: password! });
+  const host = await waitFor('student-pc in /api/hosts', async () => {
+    const { body } = await getJson<{ data: Array<{ id: string; latest: unknown }> }>(`${dashboard}/api/hosts`);
+    return body.data.find((h) => h.id === 'student-pc' && h.latest);
+  }, 20_000);
+  assert.ok(host);
+});
+
+test('list shows the credentials without their secret; revoke cuts the agent off within seconds', async () => {
+  const added = cli('add', '--host', 'laptop');
+  const password = /password: (\S+)/.exec(added.stdout)![1]!;
+  const client = await mqtt.connectAsync(mqttUrl, { username: 'agent:laptop', password, reconnectPeriod: 0 });
+  const cut = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  const listed = cli('list');
+  assert.match(listed.stdout, /agent:laptop +host laptop .* active/);
+  assert.not.match(listed.stdout, new RegExp(password));
+  const revoked = cli('revoke', 'agent:laptop');
+  assert.is(revoked.status, 0, revoked.stderr);
+  await Promise.race([cut, new Promise((_, reject) => setTimeout(() => reject(new Error('not disconnected within 5 s')), 5000))]);
+  assert.match(cli('list').stdout, /agent:laptop .* revoked/);
+  assert.is(cli('revoke', 'agent:laptop').status, 1, 'revoking twice says there is nothing to revoke');
+});
+
+test('bad requests exit 2 with a message naming what is expected', () => {
+  const bad = cli('add', '--service', 'admin');
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--service: "admin" is not a service \(expected ingest or reader\)/);
+  assert.is(cli('add').status, 2);
+  assert.match(cli('frobnicate').stderr, /unknown action/);
+});
+
+test.run();
