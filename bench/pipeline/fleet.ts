@@ -36,7 +36,18 @@ export function simulatedMetrics(i: number, ts: number): MetricsPayload {
   };
 }
 
-export async function startFleet(opts: { url: string; agents: number; intervalMs: number; prefix?: string; connectBatch?: number }): Promise<Fleet> {
+/** The simulated agent's host id. */
+export const simulatedHost = (i: number): string => `sim-${String(i).padStart(5, '0')}`;
+
+export async function startFleet(opts: {
+  url: string;
+  agents: number;
+  intervalMs: number;
+  /** Each agent's MQTT credentials, by index. */
+  credentials: (i: number) => { username: string; password: string };
+  prefix?: string;
+  connectBatch?: number;
+}): Promise<Fleet> {
   const topics = createTopics(opts.prefix ?? 'vigie');
   const clients: mqtt.MqttClient[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -46,8 +57,8 @@ export async function startFleet(opts: { url: string; agents: number; intervalMs
   for (let start = 0; start < opts.agents; start += batch) {
     const connecting: Array<Promise<void>> = [];
     for (let i = start; i < Math.min(opts.agents, start + batch); i++) {
-      const host = `sim-${String(i).padStart(5, '0')}`;
-      const client = mqtt.connect(opts.url, { clientId: `bench-${host}`, reconnectPeriod: 1000, keepalive: 60 });
+      const host = simulatedHost(i);
+      const client = mqtt.connect(opts.url, { clientId: `bench-${host}`, reconnectPeriod: 1000, keepalive: 60, ...opts.credentials(i) });
       client.on('error', () => (errors += 1));
       clients.push(client);
       connecting.push(

@@ -18,7 +18,9 @@ import { parseArgs } from 'node:util';
 import { io as connectSocket } from 'socket.io-client';
 import type { IngestStats } from '../../ingest/types.js';
 import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
-import { startFleet } from './fleet.js';
+import { openAccountsDatabase } from '../../accounts/database.js';
+import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
+import { simulatedHost, startFleet } from './fleet.js';
 
 const { values } = parseArgs({
   options: {
@@ -54,7 +56,12 @@ async function runOne(agents: number, intervalS: number): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-'));
   const server = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await request<{ mqttPort: number; httpUrl: string }>(server, 'ready');
-  const fleet = await startFleet({ url: `mqtt://127.0.0.1:${ready.mqttPort}`, agents, intervalMs: intervalS * 1000 });
+  // Every simulated agent has its own credentials, as real ones do.
+  const db = openAccountsDatabase(dataDir);
+  const store = new MqttCredentialStore(db);
+  const credentials = db.transaction(() => Array.from({ length: agents }, (_, i) => store.add({ kind: 'agent', host: simulatedHost(i) })))();
+  db.close();
+  const fleet = await startFleet({ url: `mqtt://127.0.0.1:${ready.mqttPort}`, agents, intervalMs: intervalS * 1000, credentials: (i) => credentials[i]! });
 
   const latencies: number[] = [];
   let measuring = false;
@@ -67,7 +74,7 @@ async function runOne(agents: number, intervalS: number): Promise<Row> {
     });
   }
   for (let i = 0; i < watched; i++) {
-    sockets[Math.floor(i / 25)]!.emit('subscribe', { host: `sim-${String(Math.floor((i * agents) / watched)).padStart(5, '0')}` });
+    sockets[Math.floor(i / 25)]!.emit('subscribe', { host: simulatedHost(Math.floor((i * agents) / watched)) });
   }
 
   await new Promise((r) => setTimeout(r, warmupS * 1000));

@@ -4,6 +4,8 @@
  * are not mixed with the load generator's. Reports its ports and the ingest's
  * counters to the parent over IPC.
  */
+import { openAccountsDatabase } from '../../accounts/database.js';
+import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
 import { loadConfig } from '../../cli/config.js';
 import { startStack } from '../../cli/stack.js';
 
@@ -15,11 +17,15 @@ const loaded = loadConfig({
   overrides: { dataDir, 'http.host': '127.0.0.1', 'http.port': '0', 'broker.host': '127.0.0.1', 'broker.port': '0', 'log.level': 'warn' },
 });
 if (!loaded.ok) throw new Error(loaded.error);
-// Two stacks in one process is what `up` runs, minus the agent.
+// Two stacks in one process is what `up` runs, minus the agent; the ingest
+// authenticates like a separate `vigie server` would.
 const broker = await startStack('broker', loaded.value);
+const db = openAccountsDatabase(dataDir);
+const ingestCredentials = new MqttCredentialStore(db).add({ kind: 'service', role: 'ingest' });
+db.close();
 const server = await startStack('server', {
   ...loaded.value,
-  ingest: { ...loaded.value.ingest, broker: `mqtt://127.0.0.1:${broker.broker!.port}` },
+  ingest: { ...loaded.value.ingest, broker: `mqtt://127.0.0.1:${broker.broker!.port}`, ...ingestCredentials },
 });
 process.send({ type: 'ready', mqttPort: broker.broker!.port, httpUrl: server.http!.url });
 
