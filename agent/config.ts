@@ -12,6 +12,7 @@ export const AgentConfig = Type.Object(
     reconnectMin: Type.Number({ minimum: 0.1, maximum: 3600, default: 1, description: 'First reconnect delay, seconds' }),
     reconnectMax: Type.Number({ minimum: 0.1, maximum: 3600, default: 60, description: 'Longest reconnect delay, seconds (the delay doubles up to it)' }),
     serverWait: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'Seconds to hold metrics after connecting until the server summary shows the ingest is subscribed; then publish anyway (0 = do not wait)' }),
+    ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA to trust for mqtts:// and wss:// (pins a self-signed box certificate); the system CAs otherwise' })),
     username: Type.Optional(Type.String({ description: 'MQTT username' })),
     password: Type.Optional(Type.String({ description: 'MQTT password' })),
   },

@@ -3,6 +3,7 @@ import type { Handle } from '../core/lifecycle.js';
 import { onceClose } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
 import { systemClock, type Clock } from '../core/time.js';
+import { readCaFile } from '../core/tls.js';
 import { normaliseHostId } from '../protocol/host-id.js';
 import type { InfoPayload } from '../protocol/payloads.js';
 import { createCollectors, type Collector } from './collectors/index.js';
@@ -73,6 +74,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     url: config.broker,
     ...(config.username !== undefined ? { username: config.username } : {}),
     ...(config.password !== undefined ? { password: config.password } : {}),
+    ca: readCaFile(config.ca, 'agent.ca'),
     hostId,
     prefix: opts.prefix,
     interval: config.interval,

@@ -15,6 +15,8 @@ export interface PublisherOptions {
   url: string;
   username?: string;
   password?: string;
+  /** CA to trust for mqtts:// / wss:// (a pinned self-signed certificate). */
+  ca?: Buffer;
   hostId: string;
   prefix: string;
   /** Metrics interval in seconds, announced in `status`. */
@@ -99,6 +101,9 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     will: { topic: topics.host(opts.hostId, 'status'), payload: Buffer.from(status('offline', 'lost', false)), qos: 1, retain: true },
     ...(opts.username !== undefined ? { username: opts.username } : {}),
     ...(opts.password !== undefined ? { password: opts.password } : {}),
+    // The server certificate is always verified; `ca` only narrows whom to trust.
+    rejectUnauthorized: true,
+    ...(opts.ca ? { ca: opts.ca } : {}),
   };
   const client: MqttClient = mqtt.connect(opts.url, clientOptions);
 

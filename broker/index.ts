@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { onceClose, type Handle } from '../core/lifecycle.js';
@@ -11,7 +12,8 @@ import type { BrokerConfig } from './config.js';
 import { createMessageQueue } from './message-queue.js';
 import { guardPacketSize, PacketGuardError } from './packet-size-guard.js';
 import { shutdownBroker } from './shutdown.js';
-import { startTcpListener } from './tcp-listener.js';
+import { startTcpListener, type TcpListener } from './tcp-listener.js';
+import { readTlsFiles } from '../core/tls.js';
 import { attachWsListener, type WsListener } from './ws-listener.js';
 
 export type { BrokerConfig } from './config.js';
@@ -29,6 +31,8 @@ export interface BrokerHandle extends Handle {
   aedes: Aedes;
   /** The TCP port actually bound (useful with port 0). */
   port: number;
+  /** The MQTT over TLS port actually bound, when `config.tls` is set. */
+  tlsPort?: number;
   /** `mqtt://<host>:<port>` reachable from this machine. */
   url: string;
   stats(): BrokerStats;
@@ -59,6 +63,8 @@ const WS_FRAME_PACKETS = 4;
  */
 export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}): Promise<BrokerHandle> {
   const log = opts.log ?? createLogger('broker');
+  // Read first: a bad path fails the start before anything listens.
+  const tlsMaterial = config.tls ? readTlsFiles(config.tls, 'broker.tls') : undefined;
   const warnLimited = createRateLimitedLog(log);
   const aedes = await Aedes.createBroker({
     mq: createMessageQueue(),
@@ -106,9 +112,24 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     aedes.handle(guarded, req);
   };
 
-  const tcp = await startTcpListener({ host: config.host, port: config.port, log }, (socket) =>
-    accept(socket, `${socket.remoteAddress}:${socket.remotePort}`),
-  );
+  const onSocket = (socket: Socket): void => accept(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+  let tcp: TcpListener;
+  let secure: TcpListener | undefined;
+  try {
+    tcp = await startTcpListener({ host: config.host, port: config.port, log }, onSocket);
+  } catch (error) {
+    aedes.close(); // its heartbeat timer would keep the process alive
+    throw error;
+  }
+  if (config.tls && tlsMaterial) {
+    try {
+      secure = await startTcpListener({ host: config.tls.host ?? config.host, port: config.tls.port, log, tls: tlsMaterial }, onSocket);
+    } catch (error) {
+      await tcp.close();
+      aedes.close();
+      throw error;
+    }
+  }
   let ws: WsListener | undefined;
   if (opts.httpServer) {
     ws = attachWsListener(
@@ -119,11 +140,12 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
 
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `mqtt://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${tcp.port}`;
-  log.info({ url, ws: ws ? config.wsPath : undefined, maxPacketSize: config.maxPacketSize }, 'MQTT broker listening');
+  log.info({ url, tlsPort: secure?.port, ws: ws ? config.wsPath : undefined, maxPacketSize: config.maxPacketSize }, 'MQTT broker listening');
 
   return {
     aedes,
     port: tcp.port,
+    ...(secure ? { tlsPort: secure.port } : {}),
     url,
     stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, refused: auth.stats().refused }),
     close: onceClose(async () => {
@@ -132,7 +154,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
       const started = Date.now();
       await shutdownBroker({
         aedes,
-        listeners: ws ? [ws, tcp] : [tcp],
+        listeners: [...(ws ? [ws] : []), tcp, ...(secure ? [secure] : [])],
         connections,
         timeoutMs: secondsToMs(config.closeTimeout),
         log,

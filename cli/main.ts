@@ -129,6 +129,7 @@ function banner(role: Role, config: VigieConfig, stack: Stack): string {
   if (stack.http && role !== 'broker') lines.push(`Dashboard: ${stack.http.url}/`);
   if (stack.broker) {
     lines.push(`MQTT:      mqtt://${hosts(config.broker.host)[0]}:${stack.broker.port}  (WebSocket: ${stack.http?.url.replace('http', 'ws')}${config.broker.wsPath})`);
+    if (stack.broker.tlsPort !== undefined) lines.push(`MQTT/TLS:  mqtts://${hosts(config.broker.host)[0]}:${stack.broker.tlsPort}`);
     const lan = hosts(config.broker.host).filter((h) => h !== '127.0.0.1');
     for (const ip of lan) lines.push(`Agents on other machines: vigie agent --broker mqtt://${ip}:${stack.broker.port}`);
   }

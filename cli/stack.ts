@@ -7,6 +7,7 @@ import { agentHostId, startAgent, type AgentHandle } from '../agent/index.js';
 import { startBroker, type BrokerHandle } from '../broker/index.js';
 import { startHttpServer, type HttpServerHandle } from '../core/http-server.js';
 import { startInOrder, type Handle } from '../core/lifecycle.js';
+import { readTlsFiles } from '../core/tls.js';
 import { createLogger } from '../core/logger.js';
 import { startDashboard } from '../dashboard/server/index.js';
 import { startIngest } from '../ingest/index.js';
@@ -56,7 +57,19 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
 
   const handle = await startInOrder(
     [
-      ...(withHttp ? [{ name: 'http', start: async () => (stack.http = await startHttpServer(config.http)) }] : []),
+      ...(withHttp
+        ? [
+            {
+              name: 'http',
+              start: async () =>
+                (stack.http = await startHttpServer({
+                  host: config.http.host,
+                  port: config.http.port,
+                  ...(config.http.tls ? { tls: readTlsFiles(config.http.tls, 'http.tls') } : {}),
+                })),
+            },
+          ]
+        : []),
       ...(withBroker
         ? [
             {

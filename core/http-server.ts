@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TlsMaterial } from './tls.js';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Handle } from './lifecycle.js';
 import { onceClose } from './lifecycle.js';
@@ -17,13 +19,15 @@ export interface HttpServerHandle extends Handle {
  * One HTTP server shared by the dashboard (REST, Socket.IO, static files) and
  * the broker (MQTT over WebSocket), so `vigie up` needs a single port.
  */
-export async function startHttpServer(opts: { host: string; port: number; closeTimeoutMs?: number }): Promise<HttpServerHandle> {
+export async function startHttpServer(opts: { host: string; port: number; closeTimeoutMs?: number; tls?: TlsMaterial }): Promise<HttpServerHandle> {
   let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     if (handler) return handler(req, res);
     res.writeHead(503, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ ok: false, error: { code: 'VIGIE_ERR_UNAVAILABLE', message: 'Starting' } }));
-  });
+  };
+  // HTTPS when certificates are given: the dashboard, Socket.IO and MQTT over WebSocket (wss://) all follow.
+  const server: Server = opts.tls ? createHttpsServer({ ...opts.tls, minVersion: 'TLSv1.2' }, onRequest) : createServer(onRequest);
   const sockets = new Set<Socket>();
   server.on('connection', (socket) => {
     socket.setNoDelay(true); // Nagle adds 30–40 ms tails (DESIGN, measured facts)
@@ -50,7 +54,7 @@ export async function startHttpServer(opts: { host: string; port: number; closeT
   return {
     server,
     port,
-    url: `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`,
     setHandler: (h) => { handler = h; },
     close,
   };

@@ -10,6 +10,8 @@ export interface ConsumerOptions {
   clientId: string;
   username?: string;
   password?: string;
+  /** CA to trust for mqtts:// / wss://. */
+  ca?: Buffer | undefined;
   topics: Topics;
   /** Called for every message; must not throw (the message handler never does). */
   onMessage(topic: string, payload: Uint8Array, retained: boolean): void;
@@ -59,6 +61,8 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
     // We subscribe on every connect ourselves: re-subscribing also makes the
     // broker resend retained status/info/services [MQTT-3.8.4-3].
     resubscribe: false,
+    rejectUnauthorized: true,
+    ...(opts.ca ? { ca: opts.ca } : {}),
     ...(opts.will ? { will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1 as const, retain: true } } : {}),
   });
 

@@ -6,6 +6,7 @@ import { createTopics } from '../protocol/topics.js';
 import type { IngestConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 import { lanAddresses } from '../core/net.js';
+import { readCaFile } from '../core/tls.js';
 import { startSummaryPublisher } from './summary-publisher.js';
 import { startHostRegistry } from './host-registry.js';
 import { createMessageHandler } from './message-handler.js';
@@ -67,7 +68,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     log: log.child({ part: 'summary' }),
   });
   const consumer = startConsumer({
-    url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, topics,
+    url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
     onMessage: handler.handle, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed: summary.onSubscribed,
   });
   publish = consumer.publish;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the test suites need: real servers and a real browser, no mocks.
 #   chromium   headless browser for the dashboard tests (driven by playwright-core; never downloaded)
+#   openssl    makes the throwaway CA and certificates of the TLS tests
 # Run as root (CI is root). Safe to re-run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(chromium)
+packages=(chromium openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
