@@ -104,11 +104,6 @@ export class MqttCredentialStore {
     return this.all.all().map((row) => ({ username: row.username, principal: principalOf(row), createdAt: row.created_at, revokedAt: row.revoked_at }));
   }
 
-  /** Usernames revoked at or after `since` (ms), for disconnecting their clients. */
-  revokedSince(since: number): string[] {
-    return this.all.all().filter((row) => row.revoked_at !== null && row.revoked_at >= since).map((row) => row.username);
-  }
-
   /** Changes whenever another connection (another process) commits to the file: cheap to poll. */
   dataVersion(): number {
     return this.db.pragma('data_version', { simple: true }) as number;
