@@ -81,6 +81,11 @@ export function loadConfig(sources: ConfigSources = {}): Result<Readonly<VigieCo
   return ok(deepFreeze(withDefaults as VigieConfig));
 }
 
+/** The message a command prints for `loadConfig`'s error: one indented `key: message` line each. */
+export function formatConfigError(error: string): string {
+  return `vigie: invalid configuration:\n${error.split('\n').map((line) => `  ${line}`).join('\n')}\n`;
+}
+
 function convert(schema: TSchema, raw: string): unknown {
   if (schema.type === 'integer' || schema.type === 'number') {
     const n = Number(raw);

@@ -3,7 +3,7 @@ import { openAccountsDatabase } from '../accounts/database.js';
 import { MqttCredentialStore, type CredentialSubject } from '../accounts/mqtt-credentials.js';
 import { lanAddresses } from '../core/net.js';
 import { normaliseHostId } from '../protocol/host-id.js';
-import { loadConfig } from './config.js';
+import { formatConfigError, loadConfig } from './config.js';
 
 export const CREDENTIALS_HELP = `Usage: vigie credentials <add|list|revoke> [options]
 
@@ -52,7 +52,7 @@ export function credentialsMain(argv: string[], out: NodeJS.WritableStream = pro
   }
   const loaded = loadConfig({ file: values.config, overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {} });
   if (!loaded.ok) {
-    errOut.write(`vigie: invalid configuration:\n${loaded.error.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    errOut.write(formatConfigError(loaded.error));
     return 2;
   }
   const config = loaded.value;

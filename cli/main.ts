@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
 import { lanAddresses } from '../core/net.js';
 import { VIGIE_VERSION } from '../core/version.js';
-import { loadConfig, type VigieConfig } from './config.js';
+import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
 import { credentialsMain } from './credentials-command.js';
 import { HELP } from './help.js';
 import { startStack, type Role, type Stack } from './stack.js';
@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const loaded = loadConfig({ file: values.config as string | undefined, overrides });
   if (!loaded.ok) {
-    process.stderr.write(`vigie: invalid configuration:\n${loaded.error.split('\n').map((l) => `  ${l}`).join('\n')}\n`);
+    process.stderr.write(formatConfigError(loaded.error));
     return 2;
   }
   const config = loaded.value;
