@@ -52,10 +52,8 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
   const byUsername = new Map<string, Set<Client>>();
   let refused = 0;
 
-  const remoteOf = (client: Client): string | undefined => {
-    const conn = client.conn as unknown as { remoteAddress?: string; inner?: { remoteAddress?: string } };
-    return conn.remoteAddress ?? conn.inner?.remoteAddress;
-  };
+  // Every connection reaches Aedes through the packet-size guard, which carries the peer's address.
+  const remoteOf = (client: Client): string | undefined => (client.conn as unknown as { remoteAddress?: string }).remoteAddress;
 
   aedes.authenticate = (client, username, password, done) => {
     if (username === undefined || username === '') {

@@ -102,6 +102,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     }
     const guarded = guardPacketSize(conn, {
       maxPacketSize: config.maxPacketSize,
+      remoteAddress: remote,
       onViolation: (error) => {
         if (error.code === 'VIGIE_ERR_PAYLOAD_TOO_LARGE') rejectedOversize += 1;
         warnLimited(`guard:${error.code}`, 'MQTT connection cut', { remote, error: error.message, limit: config.maxPacketSize });
@@ -112,7 +113,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     aedes.handle(guarded, req);
   };
 
-  const onSocket = (socket: Socket): void => accept(socket, `${socket.remoteAddress}:${socket.remotePort}`);
+  const onSocket = (socket: Socket): void => accept(socket, socket.remoteAddress);
   let tcp: TcpListener;
   let secure: TcpListener | undefined;
   try {

@@ -20,6 +20,8 @@ export interface PacketSizeGuardOptions {
   maxPacketSize: number;
   /** Called once, before the connection is destroyed, when the guard cuts it. */
   onViolation?: (error: PacketGuardError) => void;
+  /** The peer's address, exposed as `remoteAddress` like a socket's (Aedes and the auth log read it). */
+  remoteAddress?: string;
 }
 
 /**
@@ -37,6 +39,7 @@ export function guardPacketSize(inner: Duplex, options: PacketSizeGuardOptions):
 }
 
 class PacketSizeGuard extends Duplex {
+  readonly remoteAddress: string | undefined;
   private readonly inner: Duplex;
   private readonly tracker;
   private readonly onViolation: PacketSizeGuardOptions['onViolation'];
@@ -50,6 +53,7 @@ class PacketSizeGuard extends Duplex {
     this.inner = inner;
     this.tracker = createFrameTracker(options.maxPacketSize);
     this.onViolation = options.onViolation;
+    this.remoteAddress = options.remoteAddress;
     inner.on('data', this.onInnerData);
     inner.on('end', this.onInnerEnd);
     inner.on('error', this.onInnerError);

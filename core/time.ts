@@ -20,5 +20,3 @@ export const secondsToMs = (seconds: number): number => Math.round(seconds * SEC
 
 /** Start of the bucket of width `stepMs` holding `ts`. */
 export const floorTo = (ts: number, stepMs: number): number => Math.floor(ts / stepMs) * stepMs;
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

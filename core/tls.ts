@@ -14,30 +14,28 @@ export interface TlsMaterial {
   ca?: Buffer;
 }
 
-/**
- * Reads PEM files named by a config block; an unreadable one is an error
- * naming its key (`broker.tls.cert: cannot read …`), so a typo fails at start.
- */
-export function readTlsFiles(files: TlsFiles, keyPrefix: string): TlsMaterial {
-  const read = (name: keyof TlsFiles): Buffer | undefined => {
-    const path = files[name];
-    if (path === undefined) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new Error(`${keyPrefix}.${name}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-    }
-  };
-  const ca = read('ca');
-  return { cert: read('cert')!, key: read('key')!, ...(ca ? { ca } : {}) };
-}
-
-/** Reads the CA file an MQTT client pins, if any. */
-export function readCaFile(path: string | undefined, key: string): Buffer | undefined {
-  if (path === undefined) return undefined;
+/** Reads one PEM file named by config key `key`; an unreadable one is an error naming that key. */
+function readPem(path: string, key: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
     throw new Error(`${key}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
+}
+
+/**
+ * Reads the PEM files of a config block (`broker.tls`, `http.tls`), so a
+ * typo fails at start with `broker.tls.cert: cannot read …`.
+ */
+export function readTlsFiles(files: TlsFiles, keyPrefix: string): TlsMaterial {
+  return {
+    cert: readPem(files.cert, `${keyPrefix}.cert`),
+    key: readPem(files.key, `${keyPrefix}.key`),
+    ...(files.ca !== undefined ? { ca: readPem(files.ca, `${keyPrefix}.ca`) } : {}),
+  };
+}
+
+/** Reads the CA file an MQTT client pins (`agent.ca`, `ingest.ca`), if any. */
+export function readCaFile(path: string | undefined, key: string): Buffer | undefined {
+  return path === undefined ? undefined : readPem(path, key);
 }

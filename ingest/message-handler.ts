@@ -2,9 +2,9 @@ import type { EventBus } from '../core/event-bus.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import { HOUR_MS, secondsToMs, type Clock } from '../core/time.js';
 import { flattenMetrics } from '../protocol/metric-series.js';
-import { decodePayload } from '../protocol/payloads.js';
+import { decodePayload, type PayloadByKind } from '../protocol/payloads.js';
 import { HOST_TOPIC_KINDS, type HostTopicKind, type Topics } from '../protocol/topics.js';
-import type { HostRegistry } from './host-registry.js';
+import type { Arrival, HostRegistry } from './host-registry.js';
 import type { MetricStore } from './store/metric-store.js';
 import type { IngestEvents } from './types.js';
 
@@ -57,6 +57,28 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
     bus.emit('invalid', { topic: shown, error });
   }
 
+  /** Per kind: what an accepted payload does; a string is why it is refused after all. */
+  const accept: { [K in HostTopicKind]: (host: string, value: PayloadByKind[K], arrival: Arrival) => string | undefined } = {
+    metrics(host, m, arrival) {
+      const now = clock.now();
+      if (m.ts > now + MAX_CLOCK_AHEAD_MS) return `metrics.ts: ${new Date(m.ts).toISOString()} is more than 1 h ahead of the server clock`;
+      if (m.ts < now - rawRetentionMs) return `metrics.ts: ${new Date(m.ts).toISOString()} is older than the raw retention (${deps.rawRetention} s)`;
+      registry.onMetrics(host, m, arrival);
+      store.write(host, m.ts, flattenMetrics(m));
+      bus.emit('sample', { host, metrics: m, receivedAt: now });
+      return undefined;
+    },
+    status: (host, value, arrival) => void registry.onStatus(host, value, arrival),
+    info: (host, value, arrival) => void registry.onInfo(host, value, arrival),
+    services: (host, value, arrival) => void registry.onServices(host, value, arrival),
+  };
+
+  /** Decodes with the schema of `kind` and applies it; returns why it was refused, if it was. */
+  function dispatch<K extends HostTopicKind>(kind: K, host: string, payload: Uint8Array, arrival: Arrival): string | undefined {
+    const decoded = decodePayload(kind, payload);
+    return decoded.ok ? accept[kind](host, decoded.value, arrival) : decoded.error;
+  }
+
   function handle(topic: string, payload: Uint8Array, retained: boolean): void {
     counters.received += 1;
     try {
@@ -64,43 +86,10 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
       if (parsed === null || !isHostKind(parsed.kind)) {
         return reject(topic, parsed?.host ?? '?', `topic: "${topic.slice(0, 120)}" is not ${topics.prefix}/<host id>/<${HOST_TOPIC_KINDS.join('|')}> (host id: [a-z0-9][a-z0-9._-]{0,62})`);
       }
-      const host = parsed.host;
       // A zero-byte publish clears a retained topic [MQTT-3.3.1-10]: someone tidying up, not bad input.
       if (payload.byteLength === 0 && parsed.kind !== 'metrics') return;
-      const arrival = { retained };
-      switch (parsed.kind) {
-        case 'metrics': {
-          const r = decodePayload('metrics', payload);
-          if (!r.ok) return reject(topic, host, r.error);
-          const m = r.value;
-          const now = clock.now();
-          if (m.ts > now + MAX_CLOCK_AHEAD_MS) return reject(topic, host, `metrics.ts: ${new Date(m.ts).toISOString()} is more than 1 h ahead of the server clock`);
-          if (m.ts < now - rawRetentionMs) return reject(topic, host, `metrics.ts: ${new Date(m.ts).toISOString()} is older than the raw retention (${deps.rawRetention} s)`);
-          registry.onMetrics(host, m, arrival);
-          store.write(host, m.ts, flattenMetrics(m));
-          counters.accepted += 1;
-          bus.emit('sample', { host, metrics: m, receivedAt: now });
-          return;
-        }
-        case 'status': {
-          const r = decodePayload('status', payload);
-          if (!r.ok) return reject(topic, host, r.error);
-          registry.onStatus(host, r.value, arrival);
-          break;
-        }
-        case 'info': {
-          const r = decodePayload('info', payload);
-          if (!r.ok) return reject(topic, host, r.error);
-          registry.onInfo(host, r.value, arrival);
-          break;
-        }
-        case 'services': {
-          const r = decodePayload('services', payload);
-          if (!r.ok) return reject(topic, host, r.error);
-          registry.onServices(host, r.value, arrival);
-          break;
-        }
-      }
+      const refused = dispatch(parsed.kind, parsed.host, payload, { retained });
+      if (refused !== undefined) return reject(topic, parsed.host, refused);
       counters.accepted += 1;
     } catch (error) {
       counters.failed += 1;

@@ -69,10 +69,6 @@ export function createTopics(prefix: string = DEFAULT_PREFIX) {
     allHosts(kind: HostTopicKind): string {
       return `${prefix}/+/${kind}`;
     },
-    /** Subscription filter for everything under the prefix. */
-    everything(): string {
-      return `${prefix}/#`;
-    },
     /** Parses a per-host topic; null when it is not one of ours or the host is not a valid id. */
     parse(topic: string): ParsedTopic | null {
       return parseTopic(prefix, topic);

@@ -1,5 +1,7 @@
 /** Authentication and topic ACLs on a real broker, with credentials in a real accounts.db. */
 import BetterSqlite3 from 'better-sqlite3';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { test } from 'uvu';
@@ -18,12 +20,18 @@ let store: MqttCredentialStore;
 let auth: BrokerAuthenticator;
 let broker: BrokerHandle;
 const clients: MqttClient[] = [];
+/** The broker's log lines, parsed: refusals must be logged with who and from where. */
+const logged: Array<Record<string, unknown>> = [];
+const captureLog = pino(
+  { level: 'warn', base: undefined },
+  new Writable({ write: (chunk: Buffer, _enc, done) => (logged.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }),
+);
 
 test.before(async () => {
   db = openAccountsDatabase(dir.path);
   store = new MqttCredentialStore(db);
   auth = createBrokerAuthenticator({ store, pollMs: 50 });
-  broker = await startTestBroker({ allowAnonymous: false }, { authenticator: auth });
+  broker = await startTestBroker({ allowAnonymous: false }, { authenticator: auth, log: captureLog });
 });
 test.after(async () => {
   for (const c of clients) c.end(true);
@@ -84,6 +92,10 @@ test('a wrong password, unknown user or no credentials are refused and counted',
   assert.match(await refusal({ username: 'agent:nobody', password: 'x' }), /Bad username or password/);
   assert.match(await refusal({}), /Not authorized/);
   assert.is(broker.stats().refused - before, 3);
+  const line = logged.find((l) => l.username === username);
+  assert.ok(line, 'the refusal is logged');
+  assert.match(String(line!.msg), /refused: wrong or revoked credentials/);
+  assert.is(line!.remote, '127.0.0.1');
 });
 
 test('revoking in this process disconnects the agent at once, and it cannot come back', async () => {
