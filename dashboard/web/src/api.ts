@@ -1,23 +1,105 @@
-/** The REST client: unwraps the `{ ok, data } | { ok, error }` envelope. */
+import type { User } from './model.js';
+
+/**
+ * The REST client: unwraps the `{ ok, data } | { ok, error }` envelope, keeps
+ * the signed-in user and CSRF token, and reports a lost session once through
+ * onUnauthenticated() so the app shows its login screen (never a reload).
+ */
 
 export class ApiError extends Error {
-  constructor(readonly code: string, message: string, readonly status: number) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    /** Seconds from the Retry-After header (429, 423), when the server sent one. */
+    readonly retryAfter: number | null = null,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
 }
 
-export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, ...(signal ? { signal } : {}) });
-  let body: unknown;
+export interface Session {
+  user: User | null;
+  csrf: string | null;
+  setupRequired: boolean;
+}
+
+const session: Session = { user: null, csrf: null, setupRequired: false };
+const unauthListeners = new Set<() => void>();
+const userListeners = new Set<(user: User | null) => void>();
+
+/** The signed-in user, or null. */
+export const currentUser = (): User | null => session.user;
+
+/** Records who is signed in (after setup, login, logout or a profile change). */
+export function setSession(user: User | null, csrf: string | null): void {
+  session.user = user;
+  if (csrf !== null || user === null) session.csrf = csrf;
+  for (const cb of userListeners) cb(user);
+}
+
+/** Called whenever the signed-in user changes (name in the header, admin links). */
+export function onUserChange(cb: (user: User | null) => void): () => void {
+  userListeners.add(cb);
+  return () => userListeners.delete(cb);
+}
+
+/** Called when the server says the session is gone (401 VIGIE_ERR_UNAUTHENTICATED, socket refused). */
+export function onUnauthenticated(cb: () => void): () => void {
+  unauthListeners.add(cb);
+  return () => unauthListeners.delete(cb);
+}
+
+/** Forgets the session and tells the app (whose handler must be idempotent: several requests may fail at once). */
+export function sessionLost(): void {
+  setSession(null, null);
+  for (const cb of unauthListeners) cb();
+}
+
+async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') {
+    // JSON only: a cross-site HTML form cannot send it (the server answers 415 otherwise).
+    headers['content-type'] = 'application/json';
+    if (session.csrf) headers['x-csrf-token'] = session.csrf;
+  }
+  const res = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  let parsed: unknown;
   try {
-    body = await res.json();
+    parsed = await res.json();
   } catch {
     throw new ApiError('VIGIE_ERR_INTERNAL', `HTTP ${res.status}`, res.status);
   }
-  const env = body as { ok?: boolean; data?: T; error?: { code?: string; message?: string } };
+  const env = parsed as { ok?: boolean; data?: T; error?: { code?: string; message?: string } };
   if (env.ok === true) return env.data as T;
-  throw new ApiError(env.error?.code ?? 'VIGIE_ERR_INTERNAL', env.error?.message ?? `HTTP ${res.status}`, res.status);
+  const code = env.error?.code ?? 'VIGIE_ERR_INTERNAL';
+  if (res.status === 401 && code === 'VIGIE_ERR_UNAUTHENTICATED') sessionLost();
+  const retry = Number(res.headers.get('retry-after'));
+  throw new ApiError(code, env.error?.message ?? `HTTP ${res.status}`, res.status, Number.isFinite(retry) && retry > 0 ? retry : null);
+}
+
+export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  return request<T>('GET', path, undefined, signal);
+}
+
+/** A state-changing request: JSON body, the session's CSRF token. */
+export function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  return request<T>(method, path, body);
+}
+
+/** Asks the server who is signed in; remembers the answer. */
+export async function loadSession(): Promise<Session> {
+  const answer = await getJson<Session>('/api/session');
+  session.setupRequired = answer.setupRequired === true;
+  setSession(answer.user ?? null, answer.csrf ?? null);
+  return { ...session };
 }
 
 /** Builds `/api/...?a=1&b=2` with every value encoded. */
@@ -27,3 +109,6 @@ export function apiPath(path: string, query: Record<string, string | number | un
   const qs = params.toString();
   return `/api${path}${qs ? `?${qs}` : ''}`;
 }
+
+/** `/api/<kind>/<id>…` with the id encoded. */
+export const idPath = (kind: string, id: string | number, rest = ''): string => apiPath(`/${kind}/${encodeURIComponent(String(id))}${rest}`);

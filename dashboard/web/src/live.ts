@@ -1,6 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import type { HostSummary } from '../../../ingest/types.js';
 import type { MetricsPayload, ServicesPayload } from '../../../protocol/payloads.js';
+import { loadSession, sessionLost } from './api.js';
 
 /** The Socket.IO connection (one per page) and the rooms the current view wants. */
 
@@ -19,14 +20,53 @@ function setState(s: ConnState): void {
   for (const cb of stateListeners) cb(s);
 }
 
+/** The page's socket, opened on first use (only once signed in: the server checks the session cookie). */
 export function connection(): Socket {
   if (!socket) {
-    socket = io({ path: '/socket.io', transports: ['websocket', 'polling'] });
-    socket.on('connect', () => setState('live'));
-    socket.on('disconnect', () => setState('lost'));
-    socket.on('connect_error', () => setState('lost'));
+    const s = io({ path: '/socket.io', transports: ['websocket', 'polling'], withCredentials: true });
+    socket = s;
+    s.on('connect', () => setState('live'));
+    s.on('disconnect', (reason) => {
+      setState('lost');
+      // The server cuts a user's sockets when their session ends (logout
+      // elsewhere, password or role change): ask whether we are still signed in.
+      if (reason === 'io server disconnect') void recheck(s);
+    });
+    s.on('connect_error', (error) => {
+      if (error.message === 'unauthorized') {
+        closeConnection();
+        sessionLost();
+      } else {
+        setState('lost');
+      }
+    });
   }
   return socket;
+}
+
+async function recheck(s: Socket): Promise<void> {
+  try {
+    const answer = await loadSession();
+    if (socket !== s) return;
+    if (answer.user) s.connect();
+    else {
+      closeConnection();
+      sessionLost();
+    }
+  } catch {
+    if (socket === s) s.connect(); // server unreachable: keep trying like any lost connection
+  }
+}
+
+/** Closes the socket (logout, session lost); the next connection() opens a new one. */
+export function closeConnection(): void {
+  const s = socket;
+  socket = null;
+  if (s) {
+    s.removeAllListeners();
+    s.disconnect();
+  }
+  setState('connecting');
 }
 
 export function onConnState(cb: (s: ConnState) => void): () => void {

@@ -1,11 +1,23 @@
 import { normaliseHostId } from '../../../protocol/host-id.js';
+import { currentUser, loadSession, onUnauthenticated, onUserChange, sendJson, setSession } from './api.js';
 import { h, replaceChildren, setText, type View } from './dom.js';
-import { getLang, LANGUAGES, onLangChange, setLang, t, type Lang } from './i18n/index.js';
-import { onConnState, type ConnState } from './live.js';
+import { getLang, LANGUAGES, onLangChange, setLang, t, type Lang, type MessageKey } from './i18n/index.js';
+import { closeConnection, onConnState, type ConnState } from './live.js';
+import type { User } from './model.js';
+import { createAccountView } from './views/account.js';
+import { createEventsView } from './views/admin-events.js';
+import { createGroupsView } from './views/admin-groups.js';
+import { createHostsAdminView } from './views/admin-hosts.js';
+import { createUsersView } from './views/admin-users.js';
 import { createHostView } from './views/host.js';
 import { createOverview } from './views/overview.js';
+import { createLoginView, createSetupView } from './views/sign-in.js';
 
-/** Boots the app: header (brand, connection, language) and a hash router. */
+/**
+ * Boots the app: asks the server who is signed in, shows setup or login
+ * until someone is, then the header (pages, user, connection, language) and
+ * a hash router. The live socket opens only once signed in.
+ */
 
 const LOGO_PATH = 'M12 2 3 7v10l9 5 9-5V7l-9-5Zm0 4.2a5.8 5.8 0 1 1 0 11.6 5.8 5.8 0 0 1 0-11.6Zm0 3a2.8 2.8 0 1 0 0 5.6 2.8 2.8 0 0 0 0-5.6Z';
 
@@ -22,36 +34,82 @@ function logo(): SVGSVGElement {
   return svg;
 }
 
+/** The pages behind the header's links; `admin` ones are listed and opened for admins only. */
+const PAGES: { hash: string; label: MessageKey; admin: boolean; make: () => View }[] = [
+  { hash: '#/', label: 'nav.overview', admin: false, make: createOverview },
+  { hash: '#/account', label: 'nav.account', admin: false, make: createAccountView },
+  { hash: '#/admin/users', label: 'nav.users', admin: true, make: createUsersView },
+  { hash: '#/admin/groups', label: 'nav.groups', admin: true, make: createGroupsView },
+  { hash: '#/admin/hosts', label: 'nav.hosts', admin: true, make: createHostsAdminView },
+  { hash: '#/admin/events', label: 'nav.events', admin: true, make: createEventsView },
+];
+
 const tagline = h('span', { class: 'tagline' });
 const connText = h('span');
-const conn = h('span', { class: 'conn', 'data-conn': 'connecting' }, h('span', { class: 'dot' }), connText);
+const conn = h('span', { class: 'conn', 'data-conn': 'connecting', hidden: true }, h('span', { class: 'dot' }), connText);
 const langSelect = h('select', { class: 'lang', 'aria-label': 'Language' },
   ...Object.entries(LANGUAGES).map(([code, l]) => h('option', { value: code }, l.name)));
 langSelect.value = getLang();
 langSelect.addEventListener('change', () => setLang(langSelect.value as Lang));
+const nav = h('nav', { class: 'nav' });
+const userName = h('span', { class: 'user-name', 'data-testid': 'user-name' });
+const logoutButton = h('button', { type: 'button', class: 'btn small', 'data-testid': 'logout', on: { click: () => void logout() } });
+const navbar = h('div', { class: 'navbar', hidden: true }, nav, h('div', { class: 'who' }, userName, logoutButton));
 const header = h('header', { class: 'topbar' },
   h('a', { class: 'brand', href: '#/' }, logo(), h('span', { class: 'brand-name' }, 'Vigie'), tagline),
-  h('div', { class: 'topbar-right' }, conn, langSelect));
+  h('div', { class: 'topbar-right' }, conn, langSelect),
+  navbar);
 const main = h('main', { class: 'content' });
 document.body.replaceChildren(header, main);
 
+type Mode = 'boot' | 'setup' | 'login' | 'app';
+let mode: Mode = 'boot';
+let view: View | null = null;
 let connState: ConnState = 'connecting';
+let loginNotice: MessageKey | null = null;
+
+const show = (next: View, title: string): void => {
+  view?.destroy();
+  view = next;
+  replaceChildren(main, next.el);
+  document.title = title ? `${title} · Vigie` : 'Vigie';
+  window.scrollTo(0, 0);
+};
+
+const renderConn = (): void => {
+  conn.hidden = mode !== 'app';
+  conn.dataset.conn = connState;
+  setText(connText, t(connState === 'live' ? 'conn.live' : connState === 'lost' ? 'conn.lost' : 'conn.connecting'));
+};
+
+/** Header texts and links for the current mode, user and language. */
 const renderChrome = (): void => {
   document.documentElement.lang = getLang();
   setText(tagline, t('app.tagline'));
   langSelect.setAttribute('aria-label', t('lang.label'));
-  conn.dataset.conn = connState;
-  setText(connText, t(connState === 'live' ? 'conn.live' : connState === 'lost' ? 'conn.lost' : 'conn.connecting'));
+  renderConn();
+  const user = currentUser();
+  navbar.hidden = mode !== 'app' || !user;
+  nav.setAttribute('aria-label', t('nav.label'));
+  setText(logoutButton, t('nav.logout'));
+  setText(userName, user?.name ?? '');
+  if (user) userName.title = t(`role.${user.role}`);
+  const active = activePage();
+  replaceChildren(nav, ...PAGES.filter((p) => !p.admin || user?.role === 'admin').map((p) =>
+    h('a', { href: p.hash, class: 'nav-link', 'aria-current': p === active ? 'page' : null }, t(p.label))));
+  // On phones the links scroll sideways: keep the current one in sight.
+  nav.querySelector('[aria-current]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 };
-onConnState((s) => {
-  connState = s;
-  renderChrome();
-});
 
-let view: View | null = null;
+/** The header link to highlight: the host page belongs to the overview. */
+function activePage(): (typeof PAGES)[number] | undefined {
+  const hash = location.hash || '#/';
+  return PAGES.find((p) => p.hash === hash) ?? (hash.startsWith('#/host/') || !PAGES.some((p) => p.hash === hash) ? PAGES[0] : undefined);
+}
 
 function route(): void {
-  view?.destroy();
+  if (mode !== 'app') return;
+  renderChrome();
   const match = /^#\/host\/(.+)$/.exec(location.hash);
   if (match?.[1]) {
     let raw = match[1];
@@ -61,21 +119,90 @@ function route(): void {
       // keep it as typed; the id check below rejects it
     }
     const id = normaliseHostId(raw);
-    view = createHostView(id.ok ? id.value : raw);
-    document.title = `${id.ok ? id.value : raw} · Vigie`;
-  } else {
-    view = createOverview();
-    document.title = 'Vigie';
+    show(createHostView(id.ok ? id.value : raw), id.ok ? id.value : raw);
+    return;
   }
-  replaceChildren(main, view.el);
-  window.scrollTo(0, 0);
+  const found = PAGES.find((p) => p.hash === location.hash) ?? PAGES[0]!;
+  if (found.admin && currentUser()?.role !== 'admin') {
+    show({ el: h('p', { class: 'empty-state muted' }, t('admin.only')), destroy() {} }, t(found.label));
+    return;
+  }
+  show(found.make(), found.hash === '#/' ? '' : t(found.label));
 }
 
+function enterApp(user: User, csrf: string | null): void {
+  setSession(user, csrf);
+  mode = 'app';
+  loginNotice = null;
+  route();
+}
+
+function showLogin(): void {
+  view?.destroy();
+  view = null;
+  closeConnection(); // also the socket's rooms: nothing live reaches a signed-out page
+  mode = 'login';
+  renderChrome();
+  show(createLoginView((s) => enterApp(s.user, s.csrf), loginNotice ? t(loginNotice) : null), t('login.title'));
+}
+
+function showSetup(): void {
+  mode = 'setup';
+  renderChrome();
+  show(createSetupView((s) => enterApp(s.user, s.csrf), () => void boot()), t('setup.title'));
+}
+
+async function logout(): Promise<void> {
+  logoutButton.disabled = true;
+  try {
+    await sendJson('DELETE', '/api/session');
+  } catch {
+    // signed out here either way; the server forgets the session when it expires
+  } finally {
+    logoutButton.disabled = false;
+  }
+  setSession(null, null);
+  loginNotice = null;
+  showLogin();
+}
+
+/** First screen: the server says whether setup is pending, and who is signed in (by cookie). */
+async function boot(): Promise<void> {
+  try {
+    const s = await loadSession();
+    if (s.user) enterApp(s.user, s.csrf);
+    else if (s.setupRequired) showSetup();
+    else showLogin();
+  } catch (error) {
+    mode = 'boot';
+    renderChrome();
+    const retry = h('button', { type: 'button', class: 'btn', on: { click: () => void boot() } }, t('boot.retry'));
+    show({ el: h('div', { class: 'empty-state' }, h('p', { role: 'alert' }, t('boot.error', { msg: (error as Error).message })), retry), destroy() {} }, '');
+  }
+}
+
+onUnauthenticated(() => {
+  // Several requests may fail together; the first switch is enough (no reload loop).
+  if (mode !== 'app') return;
+  loginNotice = 'login.expired';
+  showLogin();
+});
+onUserChange((user) => {
+  if (user && mode === 'app') renderChrome();
+});
+onConnState((s) => {
+  connState = s;
+  renderConn();
+});
 window.addEventListener('hashchange', route);
 onLangChange(() => {
   langSelect.value = getLang();
   renderChrome();
-  route(); // views read their strings when built: rebuild the current one
+  // Views read their strings when built: rebuild the current one.
+  if (mode === 'app') route();
+  else if (mode === 'login') showLogin();
+  else if (mode === 'setup') showSetup();
+  else void boot();
 });
 renderChrome();
-route();
+void boot();

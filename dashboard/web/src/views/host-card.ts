@@ -4,6 +4,7 @@ import type { DiskMetrics } from '../../../../protocol/payloads.js';
 import { h, setText } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
+import { hostTitle, type Labelled } from '../model.js';
 
 /** One host's card on the overview; update() patches it in place on live updates. */
 
@@ -57,6 +58,7 @@ export function createHostCard(initial: HostSummary): HostCard {
   const name = h('span', { class: 'card-name' });
   const pill = h('span', { class: 'pill' });
   const os = h('div', { class: 'card-os' });
+  const idLine = h('div', { class: 'card-id mono', hidden: true });
   const cpu = meter(t('card.cpu'));
   const ram = meter(t('card.ram'));
   const disk = meter(t('card.disk'));
@@ -64,6 +66,7 @@ export function createHostCard(initial: HostSummary): HostCard {
   const seen = h('span', { class: 'card-seen' });
   const el = h('a', { class: 'card', href: `#/host/${encodeURIComponent(initial.id)}`, 'data-host': initial.id },
     h('div', { class: 'card-head' }, h('span', { class: 'dot' }), name, pill),
+    idLine,
     os,
     h('div', { class: 'meters' }, cpu.el, ram.el, disk.el),
     h('div', { class: 'card-foot' }, uptime, seen));
@@ -73,7 +76,11 @@ export function createHostCard(initial: HostSummary): HostCard {
     current = host;
     el.dataset.state = host.state;
     el.dataset.lastSeen = String(host.lastSeen); // changes only with live data (tests and styling hooks)
-    setText(name, host.info?.hostname || host.id);
+    // An operator's label is the title; the id stays visible beneath it.
+    const label = (host as HostSummary & Labelled).label;
+    setText(name, hostTitle(host));
+    setText(idLine, host.id);
+    idLine.hidden = !label;
     el.title = host.id;
     setText(pill, stateLabel(host.state));
     setText(os, osLine(host) || '\u00a0');

@@ -1,10 +1,12 @@
 import type { HostDetail, HostSummary } from '../../../../ingest/types.js';
 import type { MetricsPayload } from '../../../../protocol/payloads.js';
-import { ApiError, apiPath, getJson } from '../api.js';
+import { ApiError, apiPath, currentUser, getJson } from '../api.js';
 import { h, replaceChildren, setText, type View } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
 import { watchHost } from '../live.js';
+import { hostTitle, type Labelled } from '../model.js';
+import { createLabelEditor } from './host-label.js';
 import { osLine, stateLabel } from './host-card.js';
 import { chartSpecs, createHostCharts, RANGES, type HostCharts, type RangeName } from './host-charts.js';
 import { createInfoPanel, createServicesPanel } from './host-info.js';
@@ -15,11 +17,19 @@ let lastRange: RangeName = '1h'; // kept while browsing between hosts
 /** The host page (`#/host/<id>`): live stats, history charts, system info and services. */
 export function createHostView(id: string): View {
   const back = h('a', { class: 'back', href: '#/' }, `← ${t('host.back')}`);
-  const name = h('h1', null, id);
+  const name = h('h1', { 'data-testid': 'host-label' }, id);
   const pill = h('span', { class: 'pill' });
+  const idLine = h('div', { class: 'host-id mono muted', 'data-testid': 'host-id', hidden: true });
   const os = h('div', { class: 'muted' });
   const seen = h('span', { class: 'muted seen' });
-  const head = h('div', { class: 'host-head' }, h('div', { class: 'host-title' }, name, pill), h('div', { class: 'host-sub' }, os, seen));
+  let label: string | null = null;
+  // Operators and admins may rename; the server checks it too (viewers get 403).
+  const editor = currentUser()?.role === 'viewer' ? null : createLabelEditor(id, () => label, (s) => renderHead(s));
+  const head = h('div', { class: 'host-head' },
+    h('div', { class: 'host-title' }, name, pill, editor?.button ?? null),
+    editor?.form ?? null,
+    idLine,
+    h('div', { class: 'host-sub' }, os, seen));
   const stats = h('div', { class: 'grid stats' });
   const rangeBar = h('div', { class: 'ranges', role: 'group', 'aria-label': t('host.history') });
   const chartsSlot = h('div');
@@ -50,10 +60,15 @@ export function createHostView(id: string): View {
       typeof m?.temperature?.cpu === 'number' ? stat(t('host.stat.temperature'), `${formatNumber(m.temperature.cpu, 0)} °C`) : null);
   };
 
-  const renderHead = (s: HostSummary): void => {
-    summary = s;
+  const renderHead = (s: HostSummary & Labelled): void => {
+    if (s.label !== undefined) label = s.label; // a summary without the field keeps the one we know
+    summary = { ...s, label } as HostSummary;
     el.dataset.state = s.state;
-    setText(name, s.info?.hostname || s.id);
+    const title = hostTitle({ ...s, label });
+    setText(name, title);
+    setText(idLine, s.id);
+    idLine.hidden = !label;
+    document.title = `${title} · Vigie`;
     setText(pill, stateLabel(s.state));
     setText(os, osLine(s));
     tick();

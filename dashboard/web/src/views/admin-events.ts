@@ -1,0 +1,97 @@
+import { apiPath, getJson } from '../api.js';
+import { h, type View } from '../dom.js';
+import { locale, t } from '../i18n/index.js';
+import type { VigieEvent } from '../model.js';
+import { button, dataTable, field, input, messageLine, onSubmit, page, panel, run } from './ui.js';
+
+/** `#/admin/events`: the event log, newest first, filtered by type, host, user and dates; "more" pages back in time. */
+
+const PAGE = 100;
+
+/** Local midnight of a `<input type=date>` value, plus `days`; undefined when empty. */
+function dayStart(value: string, days = 0): number | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return undefined;
+  return new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days).getTime();
+}
+
+export function createEventsView(): View {
+  const type = input({ list: 'event-types', autocomplete: 'off', 'data-testid': 'events-type' });
+  const types = h('datalist', { id: 'event-types' });
+  const host = input({ autocomplete: 'off', spellcheck: 'false', 'data-testid': 'events-host' });
+  const user = input({ autocomplete: 'off', 'data-testid': 'events-user' });
+  const from = input({ type: 'date', 'data-testid': 'events-from' });
+  const to = input({ type: 'date', 'data-testid': 'events-to' });
+  const line = messageLine({ 'data-testid': 'events-error' });
+  const filters = h('form', { class: 'form filters', 'data-testid': 'events-filter' },
+    field(t('events.type'), type), types,
+    field(t('events.host'), host),
+    field(t('events.user'), user),
+    field(t('events.from'), from),
+    field(t('events.to'), to),
+    h('button', { type: 'submit', class: 'btn primary' }, t('events.apply')));
+  const table = dataTable([t('events.time'), t('events.type'), t('events.user'), t('events.host'), t('events.address'), t('events.message')], t('events.empty'));
+  const more = button(t('events.more'), { 'data-testid': 'events-more', hidden: true });
+  const el = page(t('nav.events'), panel(null, filters), line.el, panel(null, table.el, h('div', { class: 'actions' }, more)));
+  const time = new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'medium' });
+  const seen = new Set<number>();
+  const seenTypes = new Set<string>();
+  let oldest: number | null = null;
+  let destroyed = false;
+
+  const query = (before?: number): string => {
+    const fromTs = dayStart(from.value);
+    const toTs = dayStart(to.value, 1);
+    return apiPath('/events', {
+      type: type.value.trim() || undefined,
+      host: host.value.trim() || undefined,
+      user: user.value.trim() || undefined,
+      from: fromTs,
+      // `to` of the next page is the last row's time + 1: rows at that same
+      // millisecond come again and are skipped by id, so none is lost whether
+      // the server reads `to` as inclusive or exclusive.
+      to: before ?? (toTs === undefined ? undefined : toTs - 1),
+      limit: PAGE,
+    });
+  };
+
+  const add = (events: VigieEvent[]): number => {
+    let added = 0;
+    for (const e of events) {
+      if (seen.has(e.id)) continue;
+      seen.add(e.id);
+      added += 1;
+      oldest = oldest === null ? e.ts : Math.min(oldest, e.ts);
+      if (!seenTypes.has(e.type)) {
+        seenTypes.add(e.type);
+        types.appendChild(h('option', { value: e.type }));
+      }
+      table.row({ 'data-testid': 'event-row', 'data-type': e.type, 'data-id': e.id }, [
+        h('time', { datetime: new Date(e.ts).toISOString() }, time.format(e.ts)),
+        h('span', { class: 'mono' }, e.type),
+        e.user ?? '–',
+        e.host ? h('span', { class: 'mono' }, e.host) : '–',
+        e.address ? h('span', { class: 'mono' }, e.address) : '–',
+        h('span', { class: 'event-msg' }, e.message),
+      ]);
+    }
+    return added;
+  };
+
+  const load = async (next: boolean): Promise<void> => {
+    const events = await getJson<VigieEvent[]>(query(next && oldest !== null ? oldest + 1 : undefined));
+    if (destroyed) return;
+    if (!next) {
+      table.clear();
+      seen.clear();
+      oldest = null;
+    }
+    const added = add(events);
+    more.hidden = events.length < PAGE || added === 0;
+  };
+
+  onSubmit(filters, line, () => load(false));
+  more.addEventListener('click', () => void run(el, line, () => load(true)));
+  void run(el, line, () => load(false));
+  return { el, destroy() { destroyed = true; } };
+}

@@ -1,0 +1,125 @@
+import { normaliseHostId } from '../../../../protocol/host-id.js';
+import { apiPath, getJson, idPath, sendJson } from '../api.js';
+import { h, replaceChildren, type View } from '../dom.js';
+import { formatDateTime } from '../format.js';
+import { t } from '../i18n/index.js';
+import { credentialState, type Enrollment, type Group, type HostAccess, type User } from '../model.js';
+import { button, checkboxList, confirmButton, dataTable, field, input, messageLine, onSubmit, page, panel, run, secretBox, selectedId, userSelect, type MessageLine } from './ui.js';
+
+/**
+ * `#/admin/hosts`: who sees each host (owner, groups), its agent credentials
+ * (revoke, renew), and adding a host, which answers with the one-line command
+ * that starts its agent (the password in it is shown only here).
+ */
+export function createHostsAdminView(): View {
+  const pageLine = messageLine();
+  const result = h('div', { class: 'once', hidden: true, 'data-testid': 'enroll-result' });
+  const formSlot = h('div');
+  const table = dataTable([t('access.host'), t('access.state'), t('access.owner'), t('access.groups'), t('access.credentials'), ''], t('access.empty'));
+  const el = page(t('nav.hosts'), h('p', { class: 'muted' }, t('access.intro')), pageLine.el, formSlot, result, panel(null, table.el));
+  let destroyed = false;
+
+  const showEnrollment = (e: Enrollment): void => {
+    replaceChildren(result,
+      h('h2', { class: 'panel-title' }, t('enroll.done', { host: e.host })),
+      h('p', { class: 'warn', role: 'status' }, t('enroll.once')),
+      h('p', null, t('enroll.linux')),
+      secretBox(e.command, 'enroll-command'),
+      h('p', null, t('enroll.windows')),
+      secretBox(e.commandWindows, 'enroll-command-windows'),
+      h('dl', { class: 'kv' }, h('dt', null, t('enroll.broker')), h('dd', { class: 'mono' }, e.broker), h('dt', null, t('enroll.username')), h('dd', { class: 'mono' }, e.username)),
+      button(t('action.done'), { 'data-testid': 'enroll-done' }, () => {
+        result.hidden = true;
+        result.replaceChildren(); // the password leaves the page
+      }));
+    result.hidden = false;
+    result.scrollIntoView({ block: 'nearest' });
+  };
+
+  const load = async (): Promise<void> => {
+    try {
+      const [access, users, groups] = await Promise.all([
+        getJson<HostAccess[]>(apiPath('/access')),
+        getJson<User[]>(apiPath('/users')),
+        getJson<Group[]>(apiPath('/groups')),
+      ]);
+      if (destroyed) return;
+      const sortedUsers = [...users].sort((a, b) => a.name.localeCompare(b.name));
+      const sortedGroups = [...groups].sort((a, b) => a.name.localeCompare(b.name));
+      table.clear();
+      for (const a of [...access].sort((x, y) => x.host.localeCompare(y.host))) row(a, sortedUsers, sortedGroups);
+      if (!formSlot.firstChild) replaceChildren(formSlot, addForm(sortedUsers, sortedGroups));
+    } catch (error) {
+      if (!destroyed) pageLine.error(error);
+    }
+  };
+
+  const enroll = async (host: string, rotate: boolean): Promise<void> => {
+    showEnrollment(await sendJson<Enrollment>('POST', apiPath('/hosts'), rotate ? { host, rotate: true } : { host }));
+    await load();
+  };
+
+  const row = (a: HostAccess, users: User[], groups: Group[]): void => {
+    const line = messageLine({ 'data-testid': 'row-error' });
+    const owner = userSelect(users, a.owner, { 'aria-label': t('access.ownerOf', { host: a.host }), 'data-testid': 'access-owner' });
+    const shared = checkboxList(t('access.groups'), groups, a.groups, { 'data-testid': 'access-groups' }, t('groups.empty'));
+    const cred = credentialState(a);
+    const actions = h('div', { class: 'actions' });
+    replaceChildren(actions,
+      button(t('action.save'), { class: 'btn primary', 'data-testid': 'access-save' }, () => void run(actions, line, async () => {
+        await sendJson<HostAccess>('PUT', idPath('hosts', a.host, '/access'), { owner: selectedId(owner), groups: shared.values() });
+        await load();
+      })),
+      cred === 'active' ? confirmButton(t('access.revoke'), t('access.revokeQ', { host: a.host }), line, async () => {
+        await sendJson('DELETE', idPath('hosts', a.host, '/credentials'));
+        await load();
+      }, { 'data-testid': 'access-revoke' }) : null,
+      cred === 'none'
+        ? button(t('access.enroll'), { 'data-testid': 'access-enroll' }, () => void run(actions, line, () => enroll(a.host, false)))
+        : confirmButton(t('access.rotate'), t('access.rotateQ', { host: a.host }), line, () => enroll(a.host, true), { 'data-testid': 'access-rotate', class: 'btn' }));
+    const title = a.known ? h('a', { class: 'link mono', href: `#/host/${encodeURIComponent(a.host)}` }, a.host) : h('span', { class: 'mono' }, a.host);
+    table.row({ 'data-testid': 'access-row', 'data-host': a.host, 'data-cred': cred }, [
+      h('div', null, title, a.label ? h('div', { class: 'muted' }, a.label) : null),
+      h('span', { class: 'tag', 'data-known': a.known ? 'yes' : 'no' }, t(a.known ? 'access.known' : 'access.unknown')),
+      owner,
+      shared.el,
+      credentialsCell(a),
+      h('div', null, actions, line.el),
+    ]);
+  };
+
+  const credentialsCell = (a: HostAccess): HTMLElement => {
+    const cred = credentialState(a);
+    return h('div', null,
+      h('span', { class: 'cred', 'data-cred': cred, 'data-testid': 'access-cred' }, t(`cred.${cred}`)),
+      a.credentials ? h('div', { class: 'muted small' }, h('span', { class: 'mono' }, a.credentials.username), ' · ',
+        a.credentials.revokedAt === null ? formatDateTime(a.credentials.createdAt) : t('cred.revokedAt', { when: formatDateTime(a.credentials.revokedAt) })) : null);
+  };
+
+  const addForm = (users: User[], groups: Group[]): HTMLElement => {
+    const host = input({ required: true, maxlength: 255, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'none', 'data-testid': 'enroll-host' });
+    const owner = userSelect(users, null, { 'data-testid': 'enroll-owner' });
+    const shared = checkboxList(t('access.groups'), groups, [], { 'data-testid': 'enroll-groups' }, t('groups.empty'));
+    const line: MessageLine = messageLine({ 'data-testid': 'enroll-error' });
+    const form = h('form', { class: 'form', 'data-testid': 'enroll-form' },
+      field(t('enroll.host'), host, t('enroll.hostHint')),
+      field(t('access.owner'), owner),
+      shared.el,
+      line.el,
+      h('button', { type: 'submit', class: 'btn primary' }, t('enroll.submit')));
+    onSubmit(form, line, async () => {
+      const id = normaliseHostId(host.value.trim());
+      if (!id.ok) throw new Error(id.error);
+      const body: { host: string; owner?: number; groups?: number[] } = { host: id.value, groups: shared.values() };
+      const who = selectedId(owner);
+      if (who !== null) body.owner = who;
+      showEnrollment(await sendJson<Enrollment>('POST', apiPath('/hosts'), body));
+      host.value = '';
+      await load();
+    });
+    return panel(t('enroll.title'), form);
+  };
+
+  void load();
+  return { el, destroy() { destroyed = true; } };
+}
