@@ -19,9 +19,68 @@ const MIGRATIONS: readonly string[] = [
     CHECK ((kind = 'agent' AND host IS NOT NULL AND role IS NULL) OR (kind = 'service' AND role IS NOT NULL AND host IS NULL))
   );
   `,
+  `
+  -- Dashboard users. Names are unique ignoring case; only an scrypt hash of
+  -- the password is kept. failed_logins/locked_until carry the brute-force
+  -- lock across restarts.
+  CREATE TABLE users (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role          TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'viewer')),
+    password_hash TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_login_at INTEGER,
+    failed_logins INTEGER NOT NULL DEFAULT 0,
+    locked_until  INTEGER
+  );
+  -- Sessions: the cookie holds a random id, the table its SHA-256.
+  CREATE TABLE sessions (
+    id_hash      TEXT PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    csrf         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    address      TEXT
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE TABLE groups (
+    id         INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE group_members (
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    user_id  INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    PRIMARY KEY (group_id, user_id)
+  );
+  -- Who may see a host: its owner, and the groups it is shared with.
+  CREATE TABLE host_access (
+    host     TEXT PRIMARY KEY,
+    owner_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    label    TEXT
+  );
+  CREATE TABLE host_groups (
+    host     TEXT NOT NULL,
+    group_id INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    PRIMARY KEY (host, group_id)
+  );
+  -- API tokens for scripts: 'vgt_' + a generated secret, kept as its SHA-256.
+  CREATE TABLE api_tokens (
+    id           INTEGER PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    scope        TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+    secret_hash  TEXT NOT NULL UNIQUE,
+    prefix       TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+  );
+  `,
 ];
 
 /** Opens (creating if needed) `<dataDir>/accounts.db` with its schema up to date. */
 export function openAccountsDatabase(dataDir: string): Database {
-  return openSqlite(join(dataDir, ACCOUNTS_FILE), MIGRATIONS);
+  const db = openSqlite(join(dataDir, ACCOUNTS_FILE), MIGRATIONS);
+  db.pragma('foreign_keys = ON'); // deleting a user takes their sessions, tokens and memberships with it
+  return db;
 }

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AgentConfig } from '../agent/config.js';
 import { BrokerConfig } from '../broker/config.js';
-import { HttpConfig } from '../dashboard/server/config.js';
+import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
 import { IngestConfig } from '../ingest/config.js';
 
 /**
@@ -28,6 +28,7 @@ export const VigieConfig = Type.Object(
     ),
     broker: BrokerConfig,
     http: HttpConfig,
+    auth: AuthConfig,
     ingest: IngestConfig,
     agent: AgentConfig,
   },

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { openAccountsDatabase } from '../accounts/database.js';
 import { MqttCredentialStore, type CredentialSubject } from '../accounts/mqtt-credentials.js';
-import { lanAddresses } from '../core/net.js';
+import { enrollmentFor } from '../accounts/enrollment.js';
 import { normaliseHostId } from '../protocol/host-id.js';
 import { formatConfigError, loadConfig } from './config.js';
+import { publicBrokerUrl } from './public-broker-url.js';
 
 export const CREDENTIALS_HELP = `Usage: vigie credentials <add|list|revoke> [options]
 
@@ -84,10 +85,8 @@ export function credentialsMain(argv: string[], out: NodeJS.WritableStream = pro
       const { username, password } = store.add(subject);
       out.write(`${username}\npassword: ${password}\n(shown once: only a hash is stored)\n`);
       if (subject.kind === 'agent') {
-        const box = lanAddresses()[0] ?? '<this box>';
-        out.write(
-          `\nOn ${subject.host}, start the agent with:\n  VIGIE_AGENT_USERNAME='${username}' VIGIE_AGENT_PASSWORD='${password}' vigie agent --broker mqtt://${box}:${config.broker.port} --host ${subject.host}\n`,
-        );
+        const enrollment = enrollmentFor(subject.host, { username, password }, publicBrokerUrl(config));
+        out.write(`\nOn ${subject.host}, start the agent with:\n  ${enrollment.command}\n(PowerShell: ${enrollment.commandWindows})\n`);
       } else if (subject.role === 'ingest') {
         out.write(`\nFor 'vigie server': VIGIE_INGEST_USERNAME='${username}' VIGIE_INGEST_PASSWORD='${password}'\n`);
       }

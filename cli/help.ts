@@ -18,6 +18,7 @@ Commands:
   server    ingest + dashboard, connected to a broker
   agent     the agent: publishes this machine's metrics to a broker
   credentials  add, list or revoke MQTT credentials for agents and services
+  user         add, list, passwd or unlock dashboard users
 
 Run 'vigie <command> --help' for its options. 'vigie --version' prints the version.`,
   up: `Usage: vigie up [options]

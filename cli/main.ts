@@ -6,6 +6,7 @@ import { VIGIE_VERSION } from '../core/version.js';
 import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
 import { credentialsMain } from './credentials-command.js';
 import { HELP } from './help.js';
+import { userMain } from './user-command.js';
 import { startStack, type Role, type Stack } from './stack.js';
 
 const ROLES: readonly Role[] = ['up', 'broker', 'server', 'agent'];
@@ -24,6 +25,7 @@ const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'credentials') return credentialsMain(argv.slice(1));
+  if (argv[0] === 'user') return userMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -134,6 +136,8 @@ function banner(role: Role, config: VigieConfig, stack: Stack): string {
     if (lan.length > 0) lines.push(`Agents on other machines connect to mqtt://${lan[0]}:${stack.broker.port}: 'vigie credentials add --host NAME' prints the command to run there`);
     if (config.broker.allowAnonymous) lines.push('WARNING:   anonymous MQTT is on (broker.allowAnonymous): anyone may publish as any host');
   }
+  const setupCode = stack.dashboard?.setupCode();
+  if (setupCode) lines.push(`Setup:     no user yet: open the dashboard and enter the setup code ${setupCode} (or run 'vigie user add NAME --role admin')`);
   if (stack.agent) lines.push(`Agent:     publishing as "${stack.agent.hostId}" every ${config.agent.interval} s`);
   lines.push('Press Ctrl-C to stop.');
   return `${lines.join('\n')}\n`;

@@ -1,19 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createBrokerAuthenticator, type BrokerAuthenticator } from '../accounts/broker-authenticator.js';
-import { openAccountsDatabase } from '../accounts/database.js';
-import { MqttCredentialStore } from '../accounts/mqtt-credentials.js';
+import { openAccounts, type Accounts } from '../accounts/index.js';
 import { agentHostId, startAgent, type AgentHandle } from '../agent/index.js';
 import { startBroker, type BrokerHandle } from '../broker/index.js';
 import { startHttpServer, type HttpServerHandle } from '../core/http-server.js';
 import { startInOrder, type Handle } from '../core/lifecycle.js';
 import { readTlsFiles } from '../core/tls.js';
 import { createLogger } from '../core/logger.js';
-import { startDashboard } from '../dashboard/server/index.js';
+import { startDashboard, type DashboardHandle } from '../dashboard/server/index.js';
+import { EventLog } from '../events/event-log.js';
+import { DAY_MS, HOUR_MS } from '../core/time.js';
 import { startIngest } from '../ingest/index.js';
 import type { IngestHandle } from '../ingest/types.js';
 import type { Principal } from '../broker/acl.js';
 import type { VigieConfig } from './config.js';
+import { publicBrokerUrl } from './public-broker-url.js';
 
 /**
  * Wires components for each command. Components only talk through MQTT; the
@@ -24,6 +26,7 @@ export interface Stack extends Handle {
   http?: HttpServerHandle;
   broker?: BrokerHandle;
   ingest?: IngestHandle;
+  dashboard?: DashboardHandle;
   agent?: AgentHandle;
 }
 
@@ -48,6 +51,8 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
   // In `up`, the ingest and the local agent use the embedded broker whatever
   // the config says, with credentials that exist only in this process.
   let authenticator: BrokerAuthenticator | undefined;
+  let accounts: Accounts | undefined;
+  let events: EventLog | undefined;
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
@@ -70,16 +75,22 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
             },
           ]
         : []),
-      ...(withBroker
+      ...(withBroker || withServer
         ? [
             {
               name: 'accounts',
               start: async () => {
-                const db = openAccountsDatabase(dataDir);
-                authenticator = createBrokerAuthenticator({ store: new MqttCredentialStore(db) });
-                return { close: async () => { authenticator?.close(); db.close(); } };
+                // One connection for the broker's authenticator and the dashboard.
+                const opened = openAccounts(dataDir, { sessions: { idleMs: config.auth.sessionIdleHours * HOUR_MS, maxMs: config.auth.sessionMaxDays * DAY_MS } });
+                accounts = opened;
+                if (withBroker) authenticator = createBrokerAuthenticator({ store: opened.credentials });
+                return { close: async () => { authenticator?.close(); opened.close(); } };
               },
             },
+          ]
+        : []),
+      ...(withBroker
+        ? [
             {
               name: 'broker',
               start: async () => (stack.broker = await startBroker(config.broker, { httpServer: stack.http?.server, prefix, authenticator })),
@@ -94,8 +105,26 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
                 (stack.ingest = await startIngest({ ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix })),
             },
             {
+              name: 'events',
+              start: async () => {
+                const log = (events = EventLog.open(dataDir));
+                return { close: async () => log.close() };
+              },
+            },
+            {
               name: 'dashboard',
-              start: () => startDashboard({ http: config.http, prefix }, { http: stack.http!, ingest: stack.ingest! }),
+              start: async () =>
+                (stack.dashboard = await startDashboard(
+                  { http: config.http, auth: config.auth, prefix },
+                  {
+                    http: stack.http!,
+                    ingest: stack.ingest!,
+                    accounts: accounts!,
+                    events: events!,
+                    publicBroker: () => publicBrokerUrl(config, { ...(stack.broker ? { port: stack.broker.port } : {}), ...(stack.broker?.tlsPort !== undefined ? { tlsPort: stack.broker.tlsPort } : {}) }),
+                    credentialsChanged: () => authenticator?.notifyChanged(),
+                  },
+                )),
             },
           ]
         : []),

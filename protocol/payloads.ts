@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { err, ok, type Result } from '../core/result.js';
+import { describeSchemaError, describeValue } from '../core/schema-error.js';
 import type { HostTopicKind } from './topics.js';
 import { MAX_PAYLOAD_BYTES } from './schemas/common.js';
 import { InfoPayload } from './schemas/info.js';
@@ -47,9 +48,7 @@ export function validatePayload<K extends PayloadKind>(kind: K, value: unknown):
   const check = CHECKS[kind];
   if (check.Check(value)) return ok(value as PayloadByKind[K]);
   const first = check.Errors(value).First();
-  const where = first?.path ? first.path.slice(1).replace(/\//g, '.') : '(payload)';
-  const got = first ? describe(first.value) : 'nothing';
-  return err(`${kind}.${where || '(payload)'}: ${first?.message ?? 'invalid'} (got ${got})`);
+  return err(first?.path ? describeSchemaError(check, value, kind) : `${kind}.(payload): ${first?.message ?? 'invalid'} (got ${describeValue(first?.value)})`);
 }
 
 /**
@@ -71,11 +70,4 @@ export function decodePayload<K extends PayloadKind>(kind: K, raw: Buffer | Uint
 /** Serialises a payload for publishing, with the compile-time guarantee that it matches its kind. */
 export function encodePayload<K extends PayloadKind>(_kind: K, payload: PayloadByKind[K]): string {
   return JSON.stringify(payload);
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

@@ -2,33 +2,39 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import type { Logger } from '../../core/logger.js';
-import type { Clock } from '../../core/time.js';
-import type { IngestHandle } from '../../ingest/types.js';
+import helmet from 'helmet';
+import { createAccessRouter } from './api/access.js';
+import type { ApiContext } from './api/context.js';
+import { createEventsRouter } from './api/events.js';
+import { createGroupsRouter } from './api/groups.js';
 import { createHealthRouter } from './api/health.js';
 import { createHistoryRouter } from './api/history.js';
 import { createHostsRouter } from './api/hosts.js';
+import { createPublicSessionRouter, createSessionRouter } from './api/session.js';
+import { createTokensRouter } from './api/tokens.js';
+import { createUsersRouter } from './api/users.js';
+import { identify } from './auth/caller.js';
+import { requireCaller, requireRole, sameOriginWrites, sessionOnly } from './auth/guards.js';
 import { errorHandler, notFoundHandler } from './respond.js';
 
 /** dist/web, written by dashboard/web/build.ts; found from this compiled file (dist/dashboard/server/app.js). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
 // The app only loads its own bundle; data is shown with textContent, and this
-// header is the second line of defence if a string ever slips through.
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "connect-src 'self' ws: wss:",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+// policy is the second line of defence if a string ever slips through.
+const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'", 'ws:', 'wss:'],
+  objectSrc: ["'none'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+};
 
-export interface AppDeps {
-  ingest: IngestHandle;
-  log: Logger;
-  clock?: Clock;
+export interface AppDeps extends ApiContext {
   webRoot?: string;
 }
 
@@ -38,21 +44,38 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use((_req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
-    res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
-    next();
-  });
+  // helmet's defaults, but no upgrade-insecure-requests (most boxes serve
+  // plain HTTP on the LAN) and HSTS only when we do speak HTTPS.
+  app.use(
+    helmet({
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
+      strictTransportSecurity: deps.secureCookies,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
 
   const api = express.Router();
   api.use((_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  api.use('/health', createHealthRouter(deps.ingest));
-  api.use('/hosts', createHostsRouter(deps.ingest));
-  api.use('/hosts', createHistoryRouter(deps.ingest, deps.clock));
+  api.use(sameOriginWrites);
+  api.use(express.json({ limit: '16kb' }));
+  api.use((req, res, next) => {
+    res.locals.caller = identify(deps.accounts, req.headers);
+    next();
+  });
+  api.use('/health', createHealthRouter(deps));
+  api.use(createPublicSessionRouter(deps));
+  api.use(requireCaller);
+  api.use(createSessionRouter(deps));
+  api.use('/tokens', sessionOnly, createTokensRouter(deps));
+  api.use('/hosts', createHostsRouter(deps));
+  api.use('/hosts', createHistoryRouter(deps));
+  api.use('/users', requireRole('admin'), createUsersRouter(deps));
+  api.use('/groups', requireRole('admin'), createGroupsRouter(deps));
+  api.use('/events', requireRole('admin'), createEventsRouter(deps));
+  api.use(createAccessRouter(deps));
   api.use(notFoundHandler);
   api.use(errorHandler(deps.log));
   app.use('/api', api);

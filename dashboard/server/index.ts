@@ -1,15 +1,20 @@
+import type { Accounts } from '../../accounts/index.js';
+import { LoginThrottle } from '../../accounts/login-throttle.js';
 import type { Handle } from '../../core/lifecycle.js';
 import { onceClose } from '../../core/lifecycle.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import type { HttpServerHandle } from '../../core/http-server.js';
-import type { Clock } from '../../core/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/time.js';
+import type { EventLog } from '../../events/event-log.js';
 import type { IngestHandle } from '../../ingest/types.js';
 import { createApp } from './app.js';
-import type { HttpConfig } from './config.js';
+import { LoginService } from './auth/login.js';
+import type { AuthConfig, HttpConfig } from './config.js';
 import { startLive, type LiveStats } from './live.js';
 
 export interface DashboardConfig {
   http: HttpConfig;
+  auth: AuthConfig;
   /** MQTT topic prefix (kept for links and docs the dashboard shows). */
   prefix: string;
 }
@@ -17,6 +22,13 @@ export interface DashboardConfig {
 export interface DashboardDeps {
   http: HttpServerHandle;
   ingest: IngestHandle;
+  /** accounts.db: users, sessions, groups, host access, tokens, MQTT credentials. */
+  accounts: Accounts;
+  events: EventLog;
+  /** The broker URL put in agent enrollment commands. */
+  publicBroker(): string;
+  /** Tells the broker MQTT credentials changed (it re-checks its clients at once). */
+  credentialsChanged?(): void;
   log?: Logger;
   clock?: Clock;
   /** Where the built browser app lives (default: dist/web). */
@@ -25,6 +37,8 @@ export interface DashboardDeps {
 
 export interface DashboardHandle extends Handle {
   live(): LiveStats;
+  /** The one-time code for first-time setup while no user exists, else null. */
+  setupCode(): string | null;
 }
 
 /**
@@ -35,21 +49,48 @@ export interface DashboardHandle extends Handle {
  */
 export async function startDashboard(config: DashboardConfig, deps: DashboardDeps): Promise<DashboardHandle> {
   const log = deps.log ?? createLogger('dashboard');
-  const app = createApp({ ingest: deps.ingest, log, ...(deps.clock ? { clock: deps.clock } : {}), ...(deps.webRoot ? { webRoot: deps.webRoot } : {}) });
+  const clock = deps.clock ?? systemClock;
+  const { auth } = config;
+  const throttle = new LoginThrottle(
+    { slowAfter: auth.slowAfter, lockAfter: auth.lockAfter, lockMs: auth.lockMinutes * MINUTE_MS, addressFailures: auth.addressFailures, addressWindowMs: 15 * MINUTE_MS },
+    clock,
+  );
+  const login = new LoginService(deps.accounts, throttle, deps.events, log, clock);
+  const app = createApp({
+    ingest: deps.ingest,
+    accounts: deps.accounts,
+    login,
+    events: deps.events,
+    log,
+    clock,
+    secureCookies: deps.http.url.startsWith('https:'),
+    sessionMaxMs: auth.sessionMaxDays * DAY_MS,
+    publicBroker: deps.publicBroker,
+    credentialsChanged: deps.credentialsChanged ?? (() => {}),
+    ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
+  });
   deps.http.setHandler(app);
   const live = startLive(deps.http.server, {
     ingest: deps.ingest,
+    accounts: deps.accounts,
     log,
     overviewThrottle: config.http.overviewThrottle,
-    ...(deps.clock ? { clock: deps.clock } : {}),
+    clock,
   });
+  login.onSessionsEnded = (keys) => live.endSessions(keys);
+  const purge = setInterval(() => deps.accounts.sessions.purgeExpired(), HOUR_MS);
+  purge.unref();
+
+  const code = login.pendingSetupCode();
+  if (code !== null) log.warn({ url: `${deps.http.url}/`, setupCode: code }, `no user yet: open the dashboard and enter setup code ${code} (or run 'vigie user add NAME --role admin')`);
   log.info({ url: deps.http.url }, 'dashboard ready');
   const close = onceClose(async () => {
+    clearInterval(purge);
     await live.close();
     deps.http.setHandler((_req, res) => {
       res.writeHead(503, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: { code: 'VIGIE_ERR_UNAVAILABLE', message: 'Dashboard stopped' } }));
     });
   });
-  return { live: () => live.stats(), close };
+  return { live: () => live.stats(), setupCode: () => login.pendingSetupCode(), close };
 }

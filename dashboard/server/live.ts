@@ -7,10 +7,18 @@ import { secondsToMs, systemClock, type Clock } from '../../core/time.js';
 import type { HostSummary, IngestHandle, IngestEvents } from '../../ingest/types.js';
 import type { MetricsPayload, ServicesPayload } from '../../protocol/payloads.js';
 import { normaliseHostId } from '../../protocol/host-id.js';
+import type { Accounts } from '../../accounts/index.js';
+import { identify, type Caller } from './auth/caller.js';
+import { isOwnOrigin } from './auth/origin.js';
 import { createKeyedThrottle } from './throttle.js';
 
 /**
- * Live updates over Socket.IO (path /socket.io).
+ * Live updates over Socket.IO (path /socket.io), for signed-in callers only:
+ * the handshake must carry the session cookie or `auth.token` (an API
+ * token), and come from this dashboard's origin when it has one. Every
+ * socket sees only the hosts its user may see — in the overview stream, its
+ * ack, and the host rooms. Every 2 s sockets whose session ended or whose
+ * token was revoked are cut, and rooms of hosts no longer visible are left.
  *
  * Client → server (each takes an optional ack receiving an envelope):
  *   `overview`            join the overview stream; ack data: every HostSummary
@@ -40,18 +48,26 @@ export interface LiveStats {
 export interface LiveHandle extends Handle {
   io: SocketServer;
   stats(): LiveStats;
+  /** Cuts the sockets of sessions that just ended (logout, password change, user deleted). */
+  endSessions(keys: string[]): void;
 }
 
 export interface LiveOptions {
   ingest: IngestHandle;
+  accounts: Accounts;
   log: Logger;
   /** Seconds between two overview updates of one host. */
   overviewThrottle: number;
   clock?: Clock;
 }
 
-const OVERVIEW_ROOM = 'overview';
+// Admins see every host: their overview is one broadcast. Others are
+// filtered socket by socket.
+const OVERVIEW_ALL = 'overview:all';
+const OVERVIEW_FILTERED = 'overview:filtered';
 const hostRoom = (id: string): string => `host:${id}`;
+const sessionRoom = (key: string): string => `session:${key}`;
+const SWEEP_MS = 2000;
 /** Rooms one socket may hold: a page shows one host, a wall display a few. */
 const MAX_ROOMS_PER_SOCKET = 32;
 
@@ -59,7 +75,7 @@ type Ack = (answer: Envelope<unknown>) => void;
 
 /** Attaches Socket.IO to `server` and relays the ingest's events; close() detaches it and leaves the HTTP server running. */
 export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
-  const { ingest, log } = opts;
+  const { ingest, accounts, log } = opts;
   const warn = createRateLimitedLog(log);
   const stats = { invalid: 0, overviewUpdates: 0 };
   const requestBefore = server.listeners('request');
@@ -71,7 +87,17 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: 16 * 1024, // clients only send tiny control messages
+    // Cross-site WebSocket hijacking: a page elsewhere may not open a socket with our cookie.
+    allowRequest: (req, callback) => callback(null, isOwnOrigin(req.headers.origin, req.headers.host)),
   });
+  io.use((socket, next) => {
+    const caller = identify(accounts, socket.handshake.headers, (socket.handshake.auth as { token?: unknown } | undefined)?.token);
+    if (!caller) return next(new Error('unauthorized'));
+    (socket.data as SocketData).caller = caller;
+    if (caller.via === 'session') void socket.join(sessionRoom(caller.session.key));
+    next();
+  });
+  const callerOfSocket = (socket: Socket): Caller => (socket.data as SocketData).caller;
   // What engine.io's attach added (it wraps the 'request' listeners in one of
   // its own): close() takes exactly these off, whatever others attach later.
   // Socket.IO encodes a broadcast even for an empty room: on the per-sample
@@ -101,7 +127,12 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     const summary = overviewSummary(id);
     if (!summary) return;
     stats.overviewUpdates += 1;
-    if (watched(OVERVIEW_ROOM)) io.to(OVERVIEW_ROOM).emit('host', summary);
+    const view = { ...summary, label: accounts.hostAccess.labelOf(id) };
+    if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).emit('host', view);
+    for (const socketId of io.sockets.adapter.rooms.get(OVERVIEW_FILTERED) ?? []) {
+      const socket = io.sockets.sockets.get(socketId);
+      if (socket && accounts.hostAccess.canSee(callerOfSocket(socket).user, id)) socket.emit('host', view);
+    }
   }, opts.clock ?? systemClock);
 
   const offBus = [
@@ -146,18 +177,30 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   };
 
   io.on('connection', (socket) => {
+    const { user } = callerOfSocket(socket);
     socket.on('overview', (...args: unknown[]) => {
-      void socket.join(OVERVIEW_ROOM);
-      const hosts = [...ingest.listHosts()].sort((a, b) => a.id.localeCompare(b.id));
+      void socket.join(user.role === 'admin' ? OVERVIEW_ALL : OVERVIEW_FILTERED);
+      const labels = accounts.hostAccess.labels();
+      const hosts = ingest
+        .listHosts()
+        .filter((h) => accounts.hostAccess.canSee(user, h.id))
+        .sort((a, b) => a.id.localeCompare(b.id))
+        .map((h) => ({ ...h, label: labels.get(h.id) ?? null }));
       answer(args.at(-1), hosts);
     });
     socket.on('overview:leave', (...args: unknown[]) => {
-      void socket.leave(OVERVIEW_ROOM);
+      void socket.leave(OVERVIEW_ALL);
+      void socket.leave(OVERVIEW_FILTERED);
       answer(args.at(-1), null);
     });
     socket.on('subscribe', (arg: unknown, ack?: unknown) => {
       const id = hostFrom(socket, 'subscribe', arg, ack);
       if (id === null) return;
+      if (!accounts.hostAccess.canSee(user, id)) {
+        // The same answer for a host that exists but is not yours: ids reveal nothing.
+        if (typeof ack === 'function') (ack as Ack)(errorEnvelope('VIGIE_ERR_HOST_NOT_FOUND', `No host "${id}"`));
+        return;
+      }
       if (!socket.rooms.has(hostRoom(id)) && socket.rooms.size > MAX_ROOMS_PER_SOCKET) {
         reject(socket, 'subscribe', ack, 'VIGIE_ERR_BAD_REQUEST', `subscribe: at most ${MAX_ROOMS_PER_SOCKET} hosts per connection`);
         return;
@@ -173,7 +216,26 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     });
   });
 
+  /** Cuts sockets whose session or token ended; leaves rooms of hosts no longer visible. */
+  const sweep = (): void => {
+    for (const socket of io.sockets.sockets.values()) {
+      const caller = callerOfSocket(socket);
+      const alive = caller.via === 'session' ? accounts.sessions.keepAlive(caller.session.key) : accounts.tokens.get(caller.token.id) !== null;
+      const user = alive ? accounts.users.get(caller.user.id) : null;
+      if (!user || user.role !== caller.user.role) {
+        socket.disconnect(true);
+        continue;
+      }
+      for (const room of socket.rooms) {
+        if (room.startsWith('host:') && !accounts.hostAccess.canSee(user, room.slice(5))) void socket.leave(room);
+      }
+    }
+  };
+  const sweeper = setInterval(sweep, SWEEP_MS);
+  sweeper.unref();
+
   const close = onceClose(async () => {
+    clearInterval(sweeper);
     for (const off of offBus) off();
     throttle.close();
     io.disconnectSockets(true);
@@ -188,6 +250,13 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   return {
     io,
     stats: () => ({ clients: io.engine.clientsCount, ...stats }),
+    endSessions: (keys) => {
+      for (const key of keys) io.in(sessionRoom(key)).disconnectSockets(true);
+    },
     close,
   };
+}
+
+interface SocketData {
+  caller: Caller;
 }

@@ -9,6 +9,7 @@ import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { tempDir, waitFor } from '../helpers/env.js';
+import { ApiClient } from '../helpers/api-client.js';
 import { getJson } from '../helpers/stack.js';
 
 const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -25,11 +26,16 @@ const start = (args: string[], extraEnv: Record<string, string> = {}) => {
 };
 let dashboard = '';
 let mqttUrl = '';
+let admin: ApiClient;
 
 test.before(async () => {
   const up = start(['up', '--data-dir', data.path, '--http-port', '0', '--mqtt-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn']);
   dashboard = await waitFor('dashboard URL', () => /Dashboard: (http:\/\/\S+?)\/?$/m.exec(up.output())?.[1], 20_000);
   mqttUrl = await waitFor('MQTT URL', () => /MQTT: +(mqtt:\/\/\S+)/.exec(up.output())?.[1], 5000);
+  // The first admin, made with `vigie user add` while the server runs.
+  const made = spawnSync(process.execPath, [main, 'user', 'add', 'teacher', '--admin', '--password-stdin', '--data-dir', data.path], { encoding: 'utf8', env, input: 'a long teacher password\n' });
+  assert.is(made.status, 0, made.stderr);
+  admin = await ApiClient.signIn(dashboard, 'teacher', 'a long teacher password');
 });
 test.after(async () => {
   for (const c of children) c.kill('SIGINT');
@@ -44,11 +50,11 @@ test('the printed one-line command starts an agent that appears on the dashboard
   const password = /VIGIE_AGENT_PASSWORD='([^']+)'/.exec(added.stdout)?.[1];
   assert.is(username, 'agent:student-pc');
   assert.ok(password && password.length >= 43);
-  assert.match(added.stdout, /vigie agent --broker mqtt:\/\/\S+:\d+ --host student-pc/);
+  assert.match(added.stdout, /vigie agent --broker 'mqtt:\/\/\S+:\d+' --host 'student-pc'/);
   // The printed address is the box's LAN address; this test's broker listens on loopback.
   start(['agent', '--broker', mqttUrl, '--host', 'student-pc', '--log-level', 'warn'], { VIGIE_AGENT_USERNAME: username!, VIGIE_AGENT_PASSWORD: password! });
   const host = await waitFor('student-pc in /api/hosts', async () => {
-    const { body } = await getJson<{ data: Array<{ id: string; latest: unknown }> }>(`${dashboard}/api/hosts`);
+    const { body } = await getJson<{ data: Array<{ id: string; latest: unknown }> }>(`${dashboard}/api/hosts`, admin);
     return body.data.find((h) => h.id === 'student-pc' && h.latest);
   }, 20_000);
   assert.ok(host);

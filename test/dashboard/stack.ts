@@ -6,7 +6,13 @@
 import { Value } from '@sinclair/typebox/value';
 import type { MqttClient } from 'mqtt';
 import { startHttpServer, type HttpServerHandle } from '../../core/http-server.js';
+import { openAccounts, type Accounts } from '../../accounts/index.js';
+import type { Clock } from '../../core/time.js';
+import { AuthConfig } from '../../dashboard/server/config.js';
 import { startDashboard, type DashboardHandle } from '../../dashboard/server/index.js';
+import { EventLog } from '../../events/event-log.js';
+import { ApiClient } from '../helpers/api-client.js';
+import { adminClient } from '../helpers/stack.js';
 import { IngestConfig } from '../../ingest/config.js';
 import { startIngest } from '../../ingest/index.js';
 import type { IngestHandle } from '../../ingest/types.js';
@@ -23,6 +29,11 @@ export const topics = createTopics(PREFIX);
 
 export interface DashboardStack {
   broker: BrokerHandle;
+  accounts: Accounts;
+  events: EventLog;
+  /** Signed in as the stack's admin (`admin` / `admin-password-1`); anonymous with `withAdmin: false`. */
+  admin: ApiClient;
+  dataDir: string;
   ingest: IngestHandle;
   http: HttpServerHandle;
   dashboard: DashboardHandle;
@@ -34,7 +45,8 @@ export interface DashboardStack {
   close(): Promise<void>;
 }
 
-export async function startDashboardStack(opts: { overviewThrottle?: number } = {}): Promise<DashboardStack> {
+/** `withAdmin: false` starts with no user at all (the first-start setup). */
+export async function startDashboardStack(opts: { overviewThrottle?: number; auth?: Partial<AuthConfig>; clock?: Clock; withAdmin?: boolean } = {}): Promise<DashboardStack> {
   const dir = tempDir('vigie-dash-');
   const http = await startHttpServer({ host: '127.0.0.1', port: 0, closeTimeoutMs: 200 });
   const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, closeTimeout: 1, allowAnonymous: true }) as BrokerConfig, { httpServer: http.server });
@@ -43,13 +55,17 @@ export async function startDashboardStack(opts: { overviewThrottle?: number } = 
     dataDir: dir.path,
     prefix: PREFIX,
   });
+  const accounts = openAccounts(dir.path);
+  const events = EventLog.open(dir.path);
   const dashboard = await startDashboard(
-    { http: { host: '127.0.0.1', port: 0, overviewThrottle: opts.overviewThrottle ?? 1 }, prefix: PREFIX },
-    { http, ingest },
+    { http: { host: '127.0.0.1', port: 0, overviewThrottle: opts.overviewThrottle ?? 1 }, auth: Value.Default(AuthConfig, { ...opts.auth }) as AuthConfig, prefix: PREFIX },
+    { http, ingest, accounts, events, publicBroker: () => broker.url, ...(opts.clock ? { clock: opts.clock } : {}) },
   );
+  const admin = opts.withAdmin === false ? ApiClient.anonymous(http.url) : await adminClient(http.url, dir.path);
   const mqtt = await connectClient(broker.url, { clientId: `publisher-${process.pid}` });
   return {
-    broker, ingest, http, dashboard, mqtt,
+    broker, ingest, http, dashboard, mqtt, accounts, events, admin,
+    dataDir: dir.path,
     url: http.url,
     publish: (host, kind, payload, retain = kind !== 'metrics') =>
       new Promise((resolve, reject) => {
@@ -61,6 +77,8 @@ export async function startDashboardStack(opts: { overviewThrottle?: number } = 
       await ingest.close();
       await broker.close();
       await http.close();
+      events.close();
+      accounts.close();
       dir.remove();
     },
   };

@@ -1,7 +1,10 @@
 import { openAccountsDatabase } from '../../accounts/database.js';
+import { openAccounts } from '../../accounts/index.js';
+import type { Role as UserRole } from '../../accounts/rules.js';
 import { MqttCredentialStore, type CredentialSubject } from '../../accounts/mqtt-credentials.js';
 import { loadConfig, type VigieConfig } from '../../cli/config.js';
 import { startStack, type Role, type Stack } from '../../cli/stack.js';
+import { ApiClient } from './api-client.js';
 import { tempDir } from './env.js';
 
 export interface TestStack {
@@ -52,9 +55,9 @@ export async function startTestStack(role: Role, opts: { dataDir?: string; set?:
   };
 }
 
-/** GET a JSON endpoint; returns the HTTP status and the parsed body. */
-export async function getJson<T = unknown>(url: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url);
+/** GET a JSON endpoint, signed in as `as` when given; returns the HTTP status and the parsed body. */
+export async function getJson<T = unknown>(url: string, as?: ApiClient): Promise<{ status: number; body: T }> {
+  const res = await fetch(url, as ? { headers: { cookie: as.cookieHeader() } } : {});
   return { status: res.status, body: (await res.json()) as T };
 }
 
@@ -66,4 +69,22 @@ export function addCredentials(dataDir: string, subject: CredentialSubject): { u
   } finally {
     db.close();
   }
+}
+
+/** Creates a dashboard user in a data dir's accounts.db, as `vigie user add` does; the password is `<name>-password-1`. */
+export async function addUser(dataDir: string, name: string, role: UserRole = 'viewer'): Promise<{ id: number; name: string; password: string }> {
+  const accounts = openAccounts(dataDir);
+  try {
+    const password = `${name}-password-1`;
+    const user = await accounts.users.create({ name, password, role });
+    return { id: user.id, name: user.name, password };
+  } finally {
+    accounts.close();
+  }
+}
+
+/** Signs in as a new admin of the stack in `dataDir`. */
+export async function adminClient(url: string, dataDir: string, name = 'admin'): Promise<ApiClient> {
+  const admin = await addUser(dataDir, name, 'admin');
+  return ApiClient.signIn(url, admin.name, admin.password);
 }

@@ -4,14 +4,17 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTopics } from '../../protocol/topics.js';
 import { waitFor } from '../helpers/env.js';
-import { addCredentials, getJson, startTestStack, type TestStack } from '../helpers/stack.js';
+import { ApiClient } from '../helpers/api-client.js';
+import { addCredentials, adminClient, getJson, startTestStack, type TestStack } from '../helpers/stack.js';
 
 let up: TestStack;
+let admin: ApiClient;
 let client: mqtt.MqttClient;
 const topics = createTopics('vigie');
 
 test.before(async () => {
   up = await startTestStack('up');
+  admin = await adminClient(up.httpUrl, up.dataDir);
   // A real agent's credentials: what a buggy or hostile agent could send on its own topics.
   client = await mqtt.connectAsync(up.mqttUrl, { clientId: 'raw-publisher', ...addCredentials(up.dataDir, { kind: 'agent', host: 'bad1' }) });
 });
@@ -44,7 +47,7 @@ test('garbage on every kind of topic is counted as invalid and nothing crashes',
 test('a valid payload after the garbage is still ingested', async () => {
   await client.publishAsync(topics.host('bad1', 'metrics'), good(), { qos: 1 });
   const host = await waitFor('bad1 has a latest sample', async () => {
-    const { body } = await getJson<{ ok: boolean; data: { latest: { cpu: { usage: number } } | null } }>(`${up.httpUrl}/api/hosts/bad1`);
+    const { body } = await getJson<{ ok: boolean; data: { latest: { cpu: { usage: number } } | null } }>(`${up.httpUrl}/api/hosts/bad1`, admin);
     return body.ok && body.data.latest ? body.data : null;
   });
   assert.is(host.latest!.cpu.usage, 42);
@@ -56,7 +59,7 @@ test('a publish outside its own host is refused: the client is cut and nothing r
   const closed = new Promise<void>((resolve) => intruder.once('close', () => resolve()));
   intruder.publish(topics.host('bad1', 'metrics'), good(99), { qos: 1 });
   await closed;
-  const { body } = await getJson<{ data: { latest: { cpu: { usage: number } } | null } }>(`${up.httpUrl}/api/hosts/bad1`);
+  const { body } = await getJson<{ data: { latest: { cpu: { usage: number } } | null } }>(`${up.httpUrl}/api/hosts/bad1`, admin);
   assert.is.not(body.data.latest?.cpu.usage, 99);
   assert.ok(up.stack.broker!.stats().refused >= 1);
   intruder.end(true);

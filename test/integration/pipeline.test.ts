@@ -8,13 +8,16 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validatePayload } from '../../protocol/payloads.js';
 import { waitFor } from '../helpers/env.js';
-import { getJson, startTestStack, type TestStack } from '../helpers/stack.js';
+import { ApiClient } from '../helpers/api-client.js';
+import { adminClient, getJson, startTestStack, type TestStack } from '../helpers/stack.js';
 
 let up: TestStack;
+let admin: ApiClient;
 let socket: Socket | undefined;
 
 test.before(async () => {
   up = await startTestStack('up');
+  admin = await adminClient(up.httpUrl, up.dataDir);
 });
 test.after(async () => {
   socket?.close();
@@ -27,7 +30,7 @@ interface HostRow { id: string; state: string; presence: string; latest: { ts: n
 test('the local agent appears in GET /api/hosts with its latest values and state', async () => {
   const hostId = up.stack.agent!.hostId;
   const host = await waitFor('the local host in /api/hosts', async () => {
-    const { body } = await getJson<Api<HostRow[]>>(`${up.httpUrl}/api/hosts`);
+    const { body } = await getJson<Api<HostRow[]>>(`${up.httpUrl}/api/hosts`, admin);
     return body.data.find((h) => h.id === hostId && h.latest && h.info);
   });
   assert.is(host.presence, 'online');
@@ -42,6 +45,7 @@ test('its history is stored and served by the history endpoint', async () => {
   const history = await waitFor('two CPU points in the history', async () => {
     const { body } = await getJson<Api<{ points: Array<{ ts: number; avg: number }> }>>(
       `${up.httpUrl}/api/hosts/${hostId}/history?metric=cpu.usage&range=15m`,
+      admin,
     );
     return body.ok && body.data.points.length >= 2 ? body.data : null;
   }, 15_000);
@@ -53,7 +57,7 @@ test('its history is stored and served by the history endpoint', async () => {
 
 test('live samples reach a Socket.IO client in the host room', async () => {
   const hostId = up.stack.agent!.hostId;
-  socket = connectSocket(up.httpUrl, { transports: ['websocket'], forceNew: true });
+  socket = connectSocket(up.httpUrl, { transports: ['websocket'], forceNew: true, extraHeaders: { cookie: admin.cookieHeader() } });
   const received: Array<{ host: string; metrics: { ts: number } }> = [];
   socket.on('sample', (s: { host: string; metrics: { ts: number } }) => received.push(s));
   await new Promise<void>((resolve, reject) => {

@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createTopics } from '../../protocol/topics.js';
 import { tempDir, waitFor } from '../helpers/env.js';
-import { addCredentials, getJson, startTestStack, type TestStack } from '../helpers/stack.js';
+import { addCredentials, addUser, getJson, startTestStack, type TestStack } from '../helpers/stack.js';
+import { ApiClient } from '../helpers/api-client.js';
 
 const topics = createTopics('vigie');
 const data = tempDir();
@@ -40,10 +41,13 @@ test('history and hosts survive a restart of vigie server', async () => {
 
   const second = await startTestStack('server', serverOpts);
   try {
-    const hosts = await getJson<{ data: Array<{ id: string; firstSeen: number }> }>(`${second.httpUrl}/api/hosts`);
+    // Sessions are in accounts.db: the user made before the restart signs in after it.
+    const user = await addUser(data.path, 'keeper-admin', 'admin');
+    const admin = await ApiClient.signIn(second.httpUrl, user.name, user.password);
+    const hosts = await getJson<{ data: Array<{ id: string; firstSeen: number }> }>(`${second.httpUrl}/api/hosts`, admin);
     assert.ok(hosts.body.data.some((h) => h.id === 'keeper'), 'the host registry survived');
     const url = `${second.httpUrl}/api/hosts/keeper/history?metric=cpu.usage&from=${start - 1000}&to=${Date.now()}&step=1`;
-    const { body } = await getJson<History>(url);
+    const { body } = await getJson<History>(url, admin);
     assert.ok(body.ok);
     assert.equal(body.data.points.map((p) => p.avg), values);
   } finally {

@@ -1,30 +1,37 @@
 import { Router } from 'express';
 import { VIGIE_VERSION } from '../../../core/version.js';
-import type { IngestHandle } from '../../../ingest/types.js';
+import type { IngestStats } from '../../../ingest/types.js';
+import type { Caller } from '../auth/caller.js';
 import { sendOk } from '../respond.js';
+import type { ApiContext } from './context.js';
+import { visibleHosts } from './hosts.js';
 
 export interface Health {
   status: 'ok';
   version: string;
   /** Seconds this process has been running. */
   uptime: number;
-  hosts: { total: number; online: number; offline: number };
-  ingest: ReturnType<IngestHandle['stats']>;
+  /** The hosts the caller may see; absent without a caller. */
+  hosts?: { total: number; online: number; offline: number };
+  /** Ingest counters: admins only. */
+  ingest?: IngestStats;
 }
 
-/** GET /api/health: is the server up, and what is the ingest doing. */
-export function createHealthRouter(ingest: IngestHandle): Router {
+/**
+ * GET /api/health: open to anyone (for uptime checks), with the host counts
+ * the caller may see and, for admins, the ingest's counters.
+ */
+export function createHealthRouter(ctx: ApiContext): Router {
   const router = Router();
   router.get('/', (_req, res) => {
-    const hosts = ingest.listHosts();
-    const online = hosts.filter((h) => h.presence === 'online').length;
-    const health: Health = {
-      status: 'ok',
-      version: VIGIE_VERSION,
-      uptime: Math.round(process.uptime()),
-      hosts: { total: hosts.length, online, offline: hosts.length - online },
-      ingest: ingest.stats(),
-    };
+    const caller = res.locals.caller as Caller | null;
+    const health: Health = { status: 'ok', version: VIGIE_VERSION, uptime: Math.round(process.uptime()) };
+    if (caller) {
+      const hosts = visibleHosts(ctx, caller.user);
+      const online = hosts.filter((h) => h.presence === 'online').length;
+      health.hosts = { total: hosts.length, online, offline: hosts.length - online };
+      if (caller.user.role === 'admin') health.ingest = ctx.ingest.stats();
+    }
     sendOk(res, health);
   });
   return router;

@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import { systemClock, type Clock } from '../../../core/time.js';
-import type { HistoryQuery, HistoryResult, IngestHandle, SeriesRef } from '../../../ingest/types.js';
+import type { HistoryQuery, HistoryResult, SeriesRef } from '../../../ingest/types.js';
+import { callerOf } from '../auth/guards.js';
 import { resolveHistoryQuery, type RangeName } from '../history-query.js';
 import { sendOk } from '../respond.js';
+import type { ApiContext } from './context.js';
 import { findHost } from './hosts.js';
 
 /** The query as resolved, with the answer; `step` in seconds, as the request's parameter. */
@@ -12,15 +13,16 @@ export interface HistoryAnswer extends Omit<HistoryQuery, 'step'>, Omit<HistoryR
 }
 
 /** GET /api/hosts/:id/series (the stored metric/key pairs) and GET /api/hosts/:id/history. */
-export function createHistoryRouter(ingest: IngestHandle, clock: Clock = systemClock): Router {
+export function createHistoryRouter(ctx: ApiContext): Router {
+  const { ingest, clock } = ctx;
   const router = Router();
   router.get('/:id/series', async (req, res) => {
-    const host = findHost(ingest, req.params.id);
+    const host = findHost(ctx, callerOf(res).user, req.params.id);
     const series: SeriesRef[] = await ingest.series(host.id);
     sendOk(res, series);
   });
   router.get('/:id/history', async (req, res) => {
-    const host = findHost(ingest, req.params.id);
+    const host = findHost(ctx, callerOf(res).user, req.params.id);
     const q = resolveHistoryQuery(host.id, req.query, clock.now());
     const result = await ingest.history(q);
     const answer: HistoryAnswer = {

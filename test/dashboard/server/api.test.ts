@@ -11,7 +11,7 @@ let s: DashboardStack;
 const t0 = Date.now() - 60_000;
 
 async function get<T>(path: string): Promise<{ status: number; body: Env<T>; type: string }> {
-  const res = await fetch(`${s.url}${path}`);
+  const res = await fetch(`${s.url}${path}`, { headers: { cookie: s.admin.cookieHeader() } });
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Env<T> };
 }
 

@@ -12,8 +12,8 @@ type Env<T> = { ok: true; data: T } | { ok: false; error: { code: string; messag
 let s: DashboardStack;
 const sockets: Socket[] = [];
 
-async function connect(): Promise<Socket> {
-  const socket = io(s.url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true });
+async function connect(cookie = s.admin.cookieHeader()): Promise<Socket> {
+  const socket = io(s.url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie } });
   sockets.push(socket);
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());

@@ -116,6 +116,11 @@ if (requireProgram('chromium', existsSync(CHROMIUM))) {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(s.url);
+    // Signed out, the app asks for a name and password first.
+    await page.getByTestId('login-form').waitFor({ timeout: 10_000 });
+    await page.getByTestId('login-name').fill('admin');
+    await page.getByTestId('login-password').fill('admin-password-1');
+    await page.getByTestId('login-password').press('Enter');
     const card = page.locator(`.card[data-host="${localId}"]`);
     await card.waitFor({ state: 'visible', timeout: 10_000 });
     await page.evaluate(() => { (globalThis as any).marker = 42; });

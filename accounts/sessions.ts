@@ -1,0 +1,101 @@
+import type { Database } from 'better-sqlite3';
+import { generateSecret, hashSecret } from '../core/secrets.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../core/time.js';
+
+export interface SessionPolicy {
+  /** A session unused this long ends. */
+  idleMs: number;
+  /** A session ends this long after login, used or not. */
+  maxMs: number;
+}
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = { idleMs: 12 * HOUR_MS, maxMs: 7 * DAY_MS };
+
+/** A live session: `key` (the hash of its id) names it in logs and Socket.IO rooms without revealing it. */
+export interface Session {
+  key: string;
+  userId: number;
+  csrf: string;
+  createdAt: number;
+}
+
+interface Row {
+  id_hash: string;
+  user_id: number;
+  csrf: string;
+  created_at: number;
+  last_seen_at: number;
+}
+
+// last_seen is written at most this often per session: a page polling the API must not turn reads into writes.
+const TOUCH_EVERY_MS = MINUTE_MS;
+
+/**
+ * Dashboard sessions in accounts.db: the browser holds a random 256-bit id,
+ * the table only its SHA-256 (a stolen backup opens no session). Each
+ * session has its own CSRF token.
+ */
+export class SessionStore {
+  constructor(
+    private readonly db: Database,
+    private readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Opens a session; `id` goes in the cookie and is not kept. */
+  create(userId: number, address: string | null): { id: string; session: Session } {
+    const id = generateSecret();
+    const now = this.clock.now();
+    const session: Session = { key: hashSecret(id), userId, csrf: generateSecret(), createdAt: now };
+    this.db
+      .prepare('INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen_at, address) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(session.key, userId, session.csrf, now, now, address);
+    return { id, session };
+  }
+
+  /** The session a cookie value names, if it is still valid; keeps it alive. */
+  resolve(id: string): Session | null {
+    if (id.length === 0 || id.length > 128) return null;
+    const key = hashSecret(id);
+    const row = this.db.prepare('SELECT * FROM sessions WHERE id_hash = ?').get(key) as Row | undefined;
+    if (!row) return null;
+    const now = this.clock.now();
+    if (now - row.last_seen_at > this.policy.idleMs || now - row.created_at > this.policy.maxMs) {
+      this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
+      return null;
+    }
+    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now, key);
+    return { key, userId: row.user_id, csrf: row.csrf, createdAt: row.created_at };
+  }
+
+  /**
+   * For a page holding a live socket: whether the session `key` names is
+   * still open, counting the open page as use (a wall display stays signed
+   * in until the session's maximum age).
+   */
+  keepAlive(key: string): boolean {
+    const row = this.db.prepare('SELECT created_at, last_seen_at FROM sessions WHERE id_hash = ?').get(key) as Pick<Row, 'created_at' | 'last_seen_at'> | undefined;
+    const now = this.clock.now();
+    if (!row || now - row.last_seen_at > this.policy.idleMs || now - row.created_at > this.policy.maxMs) return false;
+    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now, key);
+    return true;
+  }
+
+  /** Ends one session (logout). */
+  end(key: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
+  }
+
+  /** Ends every session of a user but `keep` (after a password or role change); returns the keys ended. */
+  endAllOf(userId: number, keep?: string): string[] {
+    const rows = this.db.prepare('SELECT id_hash FROM sessions WHERE user_id = ? AND id_hash != ?').all(userId, keep ?? '') as { id_hash: string }[];
+    this.db.prepare('DELETE FROM sessions WHERE user_id = ? AND id_hash != ?').run(userId, keep ?? '');
+    return rows.map((r) => r.id_hash);
+  }
+
+  /** Deletes expired sessions; returns how many. */
+  purgeExpired(): number {
+    const now = this.clock.now();
+    return this.db.prepare('DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?').run(now - this.policy.idleMs, now - this.policy.maxMs).changes;
+  }
+}

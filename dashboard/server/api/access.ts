@@ -1,0 +1,96 @@
+import { Type } from '@sinclair/typebox';
+import { Router } from 'express';
+import { enrollmentFor, type Enrollment } from '../../../accounts/enrollment.js';
+import { usernameFor } from '../../../accounts/mqtt-credentials.js';
+import { VigieError } from '../../../core/errors.js';
+import { requireRole } from '../auth/guards.js';
+import { hostIdParam } from '../params.js';
+import { readBody } from '../body.js';
+import { sendOk } from '../respond.js';
+import { audit, type ApiContext } from './context.js';
+
+/** One host's access rules, label and agent credentials, as the admin pages show them. */
+export interface HostAccess {
+  host: string;
+  label: string | null;
+  owner: number | null;
+  groups: number[];
+  /** The ingest has heard from this host. */
+  known: boolean;
+  credentials: { username: string; createdAt: number; revokedAt: number | null } | null;
+}
+
+const Ids = Type.Array(Type.Integer({ minimum: 1 }), { maxItems: 1000 });
+const AccessBody = Type.Object({ owner: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]), groups: Ids });
+const EnrollBody = Type.Object({
+  host: Type.String({ minLength: 1, maxLength: 255 }),
+  owner: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
+  groups: Type.Optional(Ids),
+  rotate: Type.Optional(Type.Boolean()),
+});
+
+/**
+ * Admin routes for hosts: GET /api/access, PUT /api/hosts/:id/access,
+ * POST /api/hosts (enroll an agent: its credentials and one-line command),
+ * DELETE /api/hosts/:id/credentials (revoke: the broker cuts the agent). Admins only.
+ */
+export function createAccessRouter(ctx: ApiContext): Router {
+  const { hostAccess, credentials } = ctx.accounts;
+  const router = Router();
+  const admin = requireRole('admin');
+
+  const describe = (host: string): HostAccess => {
+    const access = hostAccess.get(host);
+    const cred = credentials.list().find((c) => c.principal.kind === 'agent' && c.principal.host === host);
+    return {
+      ...access,
+      known: ctx.ingest.getHost(host) !== null,
+      credentials: cred ? { username: cred.username, createdAt: cred.createdAt, revokedAt: cred.revokedAt } : null,
+    };
+  };
+
+  router.get('/access', admin, (_req, res) => {
+    const hosts = new Set<string>(ctx.ingest.listHosts().map((h) => h.id));
+    for (const a of hostAccess.list()) hosts.add(a.host);
+    for (const c of credentials.list()) if (c.principal.kind === 'agent') hosts.add(c.principal.host);
+    sendOk(res, [...hosts].sort().map(describe));
+  });
+
+  router.put('/hosts/:id/access', admin, (req, res) => {
+    const host = hostIdParam(req.params.id);
+    const body = readBody(AccessBody, req.body);
+    const before = hostAccess.get(host);
+    hostAccess.setAccess(host, body);
+    const after = describe(host);
+    audit(ctx, req, res, { type: 'host.access', host, message: `Access to ${host} changed`, data: { before: { owner: before.owner, groups: before.groups }, after: { owner: after.owner, groups: after.groups } } });
+    sendOk(res, after);
+  });
+
+  router.post('/hosts', admin, (req, res) => {
+    const body = readBody(EnrollBody, req.body);
+    const host = hostIdParam(body.host);
+    const existing = describe(host).credentials;
+    if (existing && existing.revokedAt === null && body.rotate !== true) {
+      throw new VigieError('VIGIE_ERR_CONFLICT', `host: ${host} already has agent credentials; send rotate: true to replace them (the old ones stop working)`);
+    }
+    if (body.owner !== undefined || body.groups !== undefined) {
+      const current = hostAccess.get(host);
+      hostAccess.setAccess(host, { owner: body.owner === undefined ? current.owner : body.owner, groups: body.groups ?? current.groups });
+    }
+    const created = credentials.add({ kind: 'agent', host });
+    if (existing) ctx.credentialsChanged(); // rotation: the old password's connection is cut
+    const enrollment: Enrollment = enrollmentFor(host, created, ctx.publicBroker());
+    audit(ctx, req, res, { type: existing ? 'host.credentials_rotated' : 'host.enrolled', host, message: `Agent credentials ${existing ? 'replaced' : 'created'} for ${host}`, data: { username: created.username } });
+    res.status(201).json({ ok: true, data: enrollment });
+  });
+
+  router.delete('/hosts/:id/credentials', admin, (req, res) => {
+    const host = hostIdParam(req.params.id);
+    const username = usernameFor({ kind: 'agent', host });
+    if (!credentials.revoke(username)) throw new VigieError('VIGIE_ERR_NOT_FOUND', `${host} has no active agent credentials`);
+    ctx.credentialsChanged();
+    audit(ctx, req, res, { type: 'host.credentials_revoked', host, message: `Agent credentials of ${host} revoked`, data: { username } });
+    sendOk(res, null);
+  });
+  return router;
+}

@@ -1,0 +1,36 @@
+import type { Request, Response } from 'express';
+import type { Accounts } from '../../../accounts/index.js';
+import type { Logger } from '../../../core/logger.js';
+import type { Clock } from '../../../core/time.js';
+import type { EventLog, NewEvent } from '../../../events/event-log.js';
+import type { IngestHandle } from '../../../ingest/types.js';
+import type { LoginService } from '../auth/login.js';
+import { callerName, type Caller } from '../auth/caller.js';
+import { callerOf } from '../auth/guards.js';
+
+/** What the API routers share. */
+export interface ApiContext {
+  ingest: IngestHandle;
+  accounts: Accounts;
+  login: LoginService;
+  events: EventLog;
+  log: Logger;
+  clock: Clock;
+  /** Set `Secure` on the session cookie (the server speaks HTTPS). */
+  secureCookies: boolean;
+  /** Lifetime of the session cookie, ms. */
+  sessionMaxMs: number;
+  /** The broker URL put in agent enrollment commands. */
+  publicBroker(): string;
+  /** Tells the broker that MQTT credentials changed (a revoked agent is cut at once). */
+  credentialsChanged(): void;
+}
+
+/** The peer's address, for throttling and the event log (no proxy headers are trusted). */
+export const addressOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown';
+
+/** Appends to the event log on behalf of the request's caller. */
+export function audit(ctx: ApiContext, req: Request, res: Response, event: Omit<NewEvent, 'user' | 'address'>): void {
+  const caller: Caller = callerOf(res);
+  ctx.events.append({ ...event, user: callerName(caller), address: addressOf(req) });
+}
