@@ -16,7 +16,7 @@ export function generateSetupCode(): string {
 /** Compares a typed code with the expected one, ignoring case, spaces and dashes. */
 export function setupCodeMatches(typed: string, expected: string): boolean {
   const norm = (s: string): Buffer => Buffer.from(s.toUpperCase().replace(/[\s-]/g, ''), 'utf8');
-  const a = norm(typed.slice(0, 64));
+  const a = norm(typed.length > 64 ? '' : typed); // over-long input is refused, not cut (a cut would accept the code plus junk)
   const b = norm(expected);
   return a.length === b.length && timingSafeEqual(a, b);
 }
