@@ -56,6 +56,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     clock,
   );
   const login = new LoginService(deps.accounts, throttle, deps.events, log, clock);
+  let sweepLive = (): void => {}; // Socket.IO attaches after the app
   const app = createApp({
     ingest: deps.ingest,
     accounts: deps.accounts,
@@ -67,6 +68,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     sessionMaxMs: auth.sessionMaxDays * DAY_MS,
     publicBroker: deps.publicBroker,
     credentialsChanged: deps.credentialsChanged ?? (() => {}),
+    accountsChanged: () => sweepLive(),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);
@@ -78,6 +80,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     clock,
   });
   login.onSessionsEnded = (keys) => live.endSessions(keys);
+  sweepLive = () => live.sweep();
   const purge = setInterval(() => deps.accounts.sessions.purgeExpired(), HOUR_MS);
   purge.unref();
 

@@ -50,6 +50,8 @@ export interface LiveHandle extends Handle {
   stats(): LiveStats;
   /** Cuts the sockets of sessions that just ended (logout, password change, user deleted). */
   endSessions(keys: string[]): void;
+  /** Re-checks every socket now (also done every 2 s for changes made by other processes). */
+  sweep(): void;
 }
 
 export interface LiveOptions {
@@ -250,6 +252,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   return {
     io,
     stats: () => ({ clients: io.engine.clientsCount, ...stats }),
+    sweep,
     endSessions: (keys) => {
       for (const key of keys) io.in(sessionRoom(key)).disconnectSockets(true);
     },

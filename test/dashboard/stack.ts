@@ -55,7 +55,7 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
     dataDir: dir.path,
     prefix: PREFIX,
   });
-  const accounts = openAccounts(dir.path);
+  const accounts = openAccounts(dir.path, opts.clock ? { clock: opts.clock } : {});
   const events = EventLog.open(dir.path);
   const dashboard = await startDashboard(
     { http: { host: '127.0.0.1', port: 0, overviewThrottle: opts.overviewThrottle ?? 1 }, auth: Value.Default(AuthConfig, { ...opts.auth }) as AuthConfig, prefix: PREFIX },

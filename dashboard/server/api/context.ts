@@ -24,13 +24,20 @@ export interface ApiContext {
   publicBroker(): string;
   /** Tells the broker that MQTT credentials changed (a revoked agent is cut at once). */
   credentialsChanged(): void;
+  /** Re-checks live sockets against the accounts (access, roles, tokens) now, not at the next sweep. */
+  accountsChanged(): void;
 }
 
 /** The peer's address, for throttling and the event log (no proxy headers are trusted). */
 export const addressOf = (req: Request): string => req.socket.remoteAddress ?? 'unknown';
 
-/** Appends to the event log on behalf of the request's caller. */
+/**
+ * Records a change on behalf of the request's caller. Every change of
+ * accounts goes through here, so it is also where live sockets are told:
+ * a host shared no more leaves the socket's rooms before the answer is sent.
+ */
 export function audit(ctx: ApiContext, req: Request, res: Response, event: Omit<NewEvent, 'user' | 'address'>): void {
   const caller: Caller = callerOf(res);
   ctx.events.append({ ...event, user: callerName(caller), address: addressOf(req) });
+  ctx.accountsChanged();
 }
