@@ -5,8 +5,9 @@ import { MINUTE_MS, systemClock, type Clock } from '../core/time.js';
 import { checkName } from './rules.js';
 import { valid } from './users.js';
 
-export type TokenScope = 'read' | 'write';
-export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'write'];
+import { TOKEN_SCOPES, type TokenScope } from './rules.js';
+
+export { TOKEN_SCOPES, type TokenScope } from './rules.js';
 
 /** An API token as listed: never its secret. */
 export interface ApiToken {

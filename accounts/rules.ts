@@ -9,6 +9,10 @@ import { err, ok, type Result } from '../core/result.js';
 export const ROLES = ['admin', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What an API token may do: `read` only GETs, `write` whatever its user may. */
+export type TokenScope = 'read' | 'write';
+export const TOKEN_SCOPES: readonly TokenScope[] = ['read', 'write'];
+
 export const MIN_PASSWORD = 10;
 export const MAX_PASSWORD = 1024;
 export const MAX_NAME = 64;

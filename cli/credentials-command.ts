@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { openAccountsDatabase } from '../accounts/database.js';
 import { MqttCredentialStore, type CredentialSubject } from '../accounts/mqtt-credentials.js';
 import { enrollmentFor } from '../accounts/enrollment.js';
 import { normaliseHostId } from '../protocol/host-id.js';
-import { formatConfigError, loadConfig } from './config.js';
+import { startAdminCommand } from './admin-command.js';
 import { publicBrokerUrl } from './public-broker-url.js';
 
 export const CREDENTIALS_HELP = `Usage: vigie credentials <add|list|revoke> [options]
@@ -27,36 +26,10 @@ Adding credentials that already exist replaces them (the old password stops work
 
 /** `vigie credentials …`: returns the exit code. */
 export function credentialsMain(argv: string[], out: NodeJS.WritableStream = process.stdout, errOut: NodeJS.WritableStream = process.stderr): number {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        host: { type: 'string' },
-        service: { type: 'string' },
-        name: { type: 'string' },
-        'data-dir': { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    errOut.write(`vigie credentials: ${(error as Error).message}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [action, ...rest] = positionals;
-  if (values.help || !action) {
-    out.write(`${CREDENTIALS_HELP}\n`);
-    return values.help ? 0 : 2;
-  }
-  const loaded = loadConfig({ file: values.config, overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {} });
-  if (!loaded.ok) {
-    errOut.write(formatConfigError(loaded.error));
-    return 2;
-  }
-  const config = loaded.value;
+  const args = startAdminCommand('credentials', CREDENTIALS_HELP, argv, { host: { type: 'string' }, service: { type: 'string' }, name: { type: 'string' } }, { out, err: errOut });
+  if (typeof args === 'number') return args;
+  const { values, action, rest, config } = args;
+  const positionals = [action, ...rest];
   const db = openAccountsDatabase(config.dataDir);
   try {
     const store = new MqttCredentialStore(db);
@@ -77,7 +50,7 @@ export function credentialsMain(argv: string[], out: NodeJS.WritableStream = pro
       return 0;
     }
     if (action === 'add' && rest.length === 0) {
-      const subject = subjectFrom(values.host, values.service, values.name);
+      const subject = subjectFrom(values.host as string | undefined, values.service as string | undefined, values.name as string | undefined);
       if (typeof subject === 'string') {
         errOut.write(`vigie credentials add: ${subject}\n`);
         return 2;

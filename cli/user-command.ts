@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { openAccounts } from '../accounts/index.js';
 import { isRole, ROLES, type Role } from '../accounts/rules.js';
 import { generateSecret } from '../core/secrets.js';
 import { EventLog } from '../events/event-log.js';
-import { formatConfigError, loadConfig } from './config.js';
+import { startAdminCommand } from './admin-command.js';
 
 export const USER_HELP = `Usage: vigie user <add|list|passwd|unlock> [options]
 
@@ -27,36 +26,10 @@ export async function userMain(
   argv: string[],
   io: { out: NodeJS.WritableStream; err: NodeJS.WritableStream; stdin: NodeJS.ReadableStream } = { out: process.stdout, err: process.stderr, stdin: process.stdin },
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        role: { type: 'string' },
-        admin: { type: 'boolean' },
-        'password-stdin': { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        config: { type: 'string', short: 'c' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (error) {
-    io.err.write(`vigie user: ${(error as Error).message}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [action, ...rest] = positionals;
-  if (values.help || !action) {
-    io.out.write(`${USER_HELP}\n`);
-    return values.help ? 0 : 2;
-  }
-  const loaded = loadConfig({ file: values.config, overrides: values['data-dir'] ? { dataDir: values['data-dir'] } : {} });
-  if (!loaded.ok) {
-    io.err.write(formatConfigError(loaded.error));
-    return 2;
-  }
-  const dataDir = loaded.value.dataDir;
+  const args = startAdminCommand('user', USER_HELP, argv, { role: { type: 'string' }, admin: { type: 'boolean' }, 'password-stdin': { type: 'boolean' } }, io);
+  if (typeof args === 'number') return args;
+  const { values, action, rest } = args;
+  const dataDir = args.config.dataDir;
   const accounts = openAccounts(dataDir);
   const events = EventLog.open(dataDir);
   const audit = (type: string, message: string, data?: Record<string, unknown>): void =>
@@ -70,13 +43,17 @@ export async function userMain(
       }
       return 0;
     }
+    if (!['add', 'passwd', 'unlock'].includes(action)) {
+      io.err.write(`vigie user: unknown action "${action}"\n\n${USER_HELP}\n`);
+      return 2;
+    }
     const name = rest[0];
     if (rest.length !== 1 || name === undefined) {
       io.err.write(`vigie user ${action}: expected one user NAME\n\n${USER_HELP}\n`);
       return 2;
     }
     if (action === 'add') {
-      const role = values.admin ? 'admin' : (values.role ?? 'viewer');
+      const role = values.admin ? 'admin' : ((values.role as string | undefined) ?? 'viewer');
       if (!isRole(role)) {
         io.err.write(`vigie user add: --role: "${role}" is not a role (expected ${ROLES.join(', ')})\n`);
         return 2;
@@ -103,14 +80,11 @@ export async function userMain(
       if (generated) io.out.write(`password: ${password}\n(shown once)\n`);
       return 0;
     }
-    if (action === 'unlock') {
-      accounts.users.unlock(user.id);
-      audit('user.updated', `${user.name} unlocked from the command line`, { id: user.id, unlocked: true });
-      io.out.write(`${user.name} unlocked\n`);
-      return 0;
-    }
-    io.err.write(`vigie user: unknown action "${action}"\n\n${USER_HELP}\n`);
-    return 2;
+    // unlock
+    accounts.users.unlock(user.id);
+    audit('user.updated', `${user.name} unlocked from the command line`, { id: user.id, unlocked: true });
+    io.out.write(`${user.name} unlocked\n`);
+    return 0;
   } catch (error) {
     io.err.write(`vigie user ${action}: ${(error as Error).message}\n`);
     return 2;

@@ -1,77 +1,17 @@
 /**
  * The account objects of the REST API, as the browser sees them
- * (notes/auth-contract.md, "Objects"). Times are ms since the epoch.
+ * (docs/api.md, "Objects"). Times are ms since the epoch.
  */
 
-export type Role = 'admin' | 'operator' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'operator', 'viewer'];
-
-export type Scope = 'read' | 'write';
-export const SCOPES: readonly Scope[] = ['read', 'write'];
-
-export interface User {
-  id: number;
-  name: string;
-  role: Role;
-  groups: number[];
-  createdAt: number;
-  lastLoginAt: number | null;
-  lockedUntil: number | null;
-}
-
-export interface Group {
-  id: number;
-  name: string;
-  members: number[];
-  hosts: string[];
-}
-
-export interface HostCredentials {
-  username: string;
-  createdAt: number;
-  revokedAt: number | null;
-}
-
-export interface HostAccess {
-  host: string;
-  label: string | null;
-  owner: number | null;
-  groups: number[];
-  /** The ingest has heard from it. */
-  known: boolean;
-  credentials: HostCredentials | null;
-}
-
-export interface ApiToken {
-  id: number;
-  name: string;
-  scope: Scope;
-  userId: number;
-  userName: string;
-  createdAt: number;
-  lastUsedAt: number | null;
-  prefix: string;
-}
-
-export interface Enrollment {
-  host: string;
-  username: string;
-  password: string;
-  broker: string;
-  command: string;
-  commandWindows: string;
-}
-
-export interface VigieEvent {
-  id: number;
-  ts: number;
-  type: string;
-  host: string | null;
-  user: string | null;
-  address: string | null;
-  message: string;
-  data: Record<string, unknown> | null;
-}
+// The server's own types and constants: one definition for both sides.
+export { ROLES, TOKEN_SCOPES as SCOPES, type Role, type TokenScope as Scope } from '../../../accounts/rules.js';
+export type { User } from '../../../accounts/users.js';
+export type { Group } from '../../../accounts/groups.js';
+export type { ApiToken } from '../../../accounts/api-tokens.js';
+export type { Enrollment } from '../../../accounts/enrollment.js';
+export type { HostAccess } from '../../../dashboard/server/api/access.js';
+export type { VigieEvent } from '../../../events/event-log.js';
+import type { HostAccess } from '../../../dashboard/server/api/access.js';
 
 /** An operator-set display name; host summaries carry it (null when unset). */
 export interface Labelled {
