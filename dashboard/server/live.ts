@@ -17,16 +17,17 @@ import { createKeyedThrottle } from './throttle.js';
  * the handshake must carry the session cookie or `auth.token` (an API
  * token), and come from this dashboard's origin when it has one. Every
  * socket sees only the hosts its user may see — in the overview stream, its
- * ack, and the host rooms. Every 2 s sockets whose session ended or whose
- * token was revoked are cut, and rooms of hosts no longer visible are left.
+ * ack, and the host rooms. Sockets whose session ended or whose token was
+ * revoked are cut, and rooms of hosts no longer visible are left: at once
+ * for changes made through this server, within 2 s for other processes.
  *
  * Client → server (each takes an optional ack receiving an envelope):
- *   `overview`            join the overview stream; ack data: every HostSummary
+ *   `overview`            join the overview stream; ack data: every HostSummary the user sees, with its label
  *   `overview:leave`      leave it
- *   `subscribe` {host}    join a host's room; ack data: { host } (the normalised id)
+ *   `subscribe` {host}    join a host's room; ack data: { host } (the normalised id); HOST_NOT_FOUND if not visible
  *   `unsubscribe` {host}  leave it
  * Server → client:
- *   `host` HostSummary                 overview: at most one per host per overviewThrottle seconds
+ *   `host` HostSummary + label         overview: at most one per host per overviewThrottle seconds
  *   `sample` {host, metrics, receivedAt}  host room: every accepted sample
  *   `services` {host, services}        host room
  *   `status` HostSummary               host room: presence/state/info changes
