@@ -1,0 +1,119 @@
+import { HOUR_MS } from '../core/time.js';
+
+/**
+ * Disk-full forecast: an ordinary least-squares line through (time, used %)
+ * over the last hours, extended to 100 %. This is what Prometheus'
+ * `predict_linear()` does; it is honest about steady growth (logs, backups,
+ * a database) and the fit quality r² says when the trend is only noise.
+ */
+
+export interface Point {
+  /** ms since the epoch. */
+  ts: number;
+  value: number;
+}
+
+export interface DiskForecast {
+  /** Growth in percentage points per hour (negative when shrinking). */
+  slopePerHour: number;
+  /** Fit quality, 0–1: the share of the variation the line explains (1 for a perfectly flat series). */
+  r2: number;
+  points: number;
+  /** Hours the points cover. */
+  spanHours: number;
+  /** The fitted value at the newest point. */
+  fitted: number;
+  /** When the line reaches 100 % (ms); null when it never does (flat or shrinking). */
+  fullAt: number | null;
+  /** Hours from the newest point to `fullAt`; 0 when already full, null when never. */
+  hoursToFull: number | null;
+}
+
+/** Fits a line to the points and extends it to `full` (100 %). Null with fewer than 2 distinct times. */
+export function forecastFull(points: readonly Point[], full = 100): DiskForecast | null {
+  const n = points.length;
+  if (n < 2) return null;
+  // Times in hours from the first point: epoch ms squared would lose precision.
+  const t0 = points[0]!.ts;
+  let sx = 0, sy = 0;
+  for (const p of points) {
+    sx += (p.ts - t0) / HOUR_MS;
+    sy += p.value;
+  }
+  const mx = sx / n, my = sy / n;
+  let sxx = 0, sxy = 0, syy = 0;
+  for (const p of points) {
+    const dx = (p.ts - t0) / HOUR_MS - mx, dy = p.value - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  if (sxx === 0) return null;
+  const slope = sxy / sxx;
+  const last = points[n - 1]!;
+  const xLast = (last.ts - t0) / HOUR_MS;
+  const fitted = my + slope * (xLast - mx);
+  // r² = explained / total variation; a constant series is fitted exactly.
+  const r2 = syy === 0 ? 1 : Math.min(1, (sxy * sxy) / (sxx * syy));
+  let hoursToFull: number | null = null;
+  if (fitted >= full) hoursToFull = 0;
+  else if (slope > 0) hoursToFull = (full - fitted) / slope;
+  return {
+    slopePerHour: slope,
+    r2,
+    points: n,
+    spanHours: xLast,
+    fitted,
+    fullAt: hoursToFull === null ? null : Math.round(last.ts + hoursToFull * HOUR_MS),
+    hoursToFull,
+  };
+}
+
+/** Most points a series keeps: one per window/360 (a minute for 6 h), whatever the agent's interval. */
+export const MAX_SERIES_POINTS = 360;
+
+/**
+ * The recent history of one mount for the forecast, bounded in memory:
+ * samples are averaged into at most MAX_SERIES_POINTS buckets over the window,
+ * and older buckets are dropped. Late samples (an agent's offline buffer) go
+ * into their own bucket in time order.
+ */
+export interface ForecastSeries {
+  add(ts: number, value: number, windowMs: number): void;
+  points(): Point[];
+  readonly size: number;
+}
+
+export function createForecastSeries(): ForecastSeries {
+  const buckets: Array<{ start: number; sumTs: number; sumValue: number; n: number }> = [];
+  return {
+    add(ts, value, windowMs) {
+      const width = Math.max(1, Math.floor(windowMs / MAX_SERIES_POINTS));
+      const start = Math.floor(ts / width) * width;
+      const newest = buckets.length ? Math.max(buckets[buckets.length - 1]!.sumTs / buckets[buckets.length - 1]!.n, ts) : ts;
+      if (ts < newest - windowMs) return;
+      let i = buckets.length;
+      while (i > 0 && buckets[i - 1]!.start > start) i--;
+      const at = buckets[i - 1];
+      if (at && at.start === start) {
+        at.sumTs += ts;
+        at.sumValue += value;
+        at.n += 1;
+      } else {
+        buckets.splice(i, 0, { start, sumTs: ts, sumValue: value, n: 1 });
+      }
+      const cutoff = newest - windowMs;
+      let drop = 0;
+      while (drop < buckets.length && buckets[drop]!.start + width <= cutoff) drop++;
+      // A window shortened in the settings leaves narrower buckets; the cap keeps memory bounded anyway.
+      drop = Math.max(drop, buckets.length - MAX_SERIES_POINTS);
+      if (drop > 0) buckets.splice(0, drop);
+    },
+    points() {
+      return buckets.map((b) => ({ ts: b.sumTs / b.n, value: b.sumValue / b.n }));
+    },
+    get size() {
+      return buckets.length;
+    },
+  };
+}

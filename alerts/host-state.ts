@@ -1,0 +1,163 @@
+import { HOUR_MS, secondsToMs } from '../core/time.js';
+import type { MetricsPayload } from '../protocol/payloads.js';
+import type { ServiceState } from '../protocol/schemas/services.js';
+import { createForecastSeries, forecastFull, type DiskForecast, type ForecastSeries } from './forecast.js';
+import type { Levels, LevelTrack } from './levels.js';
+import { THRESHOLD_RULES, type RuleSet } from './rules.js';
+import type { Alert, AlertSubject, AlertUnit, RuleId } from './types.js';
+
+/** What the engine remembers of one host: the latest values, not a history (except the forecast window). */
+export interface HostEntry {
+  /** Cores from the info payload; the metrics' own `cpu.cores` is the fallback. */
+  infoCores: number | null;
+  metricCores: number | null;
+  /** ts of the newest sample (agent clock); older samples only feed the forecast. */
+  newestTs: number | null;
+  /** Engine-clock time of the last sample or `online` status: staleness counts from here. */
+  heardAt: number | null;
+  /** Metrics interval in seconds: from the status payload, else the gap between the last two samples. */
+  intervalS: number | null;
+  intervalFromStatus: boolean;
+  /** The reason of the last status when it said offline (`lost`, `stopped`); null when online or unknown. */
+  offlineStatus: string | null;
+  latest: Latest | null;
+  servicesTs: number | null;
+  services: Map<string, ServiceState> | null;
+  series: Map<string, ForecastSeries>;
+  forecasts: Map<string, DiskForecast | null>;
+  tracks: Map<RuleId, Track>;
+}
+
+/** The values of the newest sample; a group the agent left out is undefined. */
+export interface Latest {
+  cpu?: number;
+  mem?: number;
+  swap?: number;
+  load1?: number;
+  temperature?: number;
+  disks?: Map<string, number>;
+}
+
+export interface Track {
+  alert: Alert;
+  /** Threshold and service rules; null for offline and forecast alerts. */
+  levels: LevelTrack | null;
+}
+
+export type Input =
+  | { kind: 'levels'; value: number; levels: Levels; unit: AlertUnit; subject: AlertSubject; serviceState?: ServiceState }
+  | { kind: 'forecast'; forecast: DiskForecast | null; rules: RuleSet['diskForecast']; subject: AlertSubject }
+  /** The rule applies but this sample has no value for it: its alert stays as it is. */
+  | { kind: 'frozen' };
+
+export function newHostEntry(): HostEntry {
+  return {
+    infoCores: null, metricCores: null, newestTs: null, heardAt: null, intervalS: null, intervalFromStatus: false,
+    offlineStatus: null, latest: null, servicesTs: null, services: null, series: new Map(), forecasts: new Map(), tracks: new Map(),
+  };
+}
+
+export function latestFrom(m: MetricsPayload): Latest {
+  const finite = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const out: Latest = {
+    cpu: finite(m.cpu?.usage),
+    mem: finite(m.mem?.usedPercent),
+    swap: finite(m.swap?.usedPercent),
+    load1: finite(m.cpu?.load1),
+    temperature: finite(m.temperature?.cpu),
+  };
+  if (m.disks) out.disks = new Map(m.disks.map((d) => [d.mount, d.usedPercent]));
+  return out;
+}
+
+/** Adds a sample's disks to the forecast series and refits the mounts it carries; forgets mounts it lacks. */
+export function feedForecast(h: HostEntry, m: MetricsPayload, rules: RuleSet['diskForecast'], isNewest: boolean): void {
+  if (!rules.enabled || !m.disks) {
+    if (!rules.enabled) h.series.clear(), h.forecasts.clear();
+    return;
+  }
+  const windowMs = rules.windowHours * HOUR_MS;
+  for (const d of m.disks) {
+    let s = h.series.get(d.mount);
+    if (!s) h.series.set(d.mount, (s = createForecastSeries()));
+    s.add(m.ts, d.usedPercent, windowMs);
+    h.forecasts.set(d.mount, forecastFull(s.points()));
+  }
+  if (!isNewest) return;
+  const present = new Set(m.disks.map((d) => d.mount));
+  for (const mount of h.series.keys()) {
+    if (!present.has(mount)) h.series.delete(mount), h.forecasts.delete(mount);
+  }
+}
+
+const SERVICE_LEVEL: Partial<Record<ServiceState, number>> = { stopped: 1, failed: 2 };
+
+/** Every rule that applies to the host now, with its input; a rule id absent from the map no longer applies. */
+export function ruleInputs(h: HostEntry, rules: RuleSet): Map<RuleId, Input> {
+  const out = new Map<RuleId, Input>();
+  const frozen: Input = { kind: 'frozen' };
+  const levels = (r: RuleSet['cpu']): Levels => ({ warning: r.warning, critical: r.critical, hysteresis: r.hysteresis, forMs: secondsToMs(r.for) });
+  const latest = h.latest ?? {};
+  const cores = h.infoCores ?? h.metricCores;
+
+  const simple = [
+    ['cpu', latest.cpu, 'percent', 'cpu.usage'],
+    ['mem', latest.mem, 'percent', 'mem.usedPercent'],
+    ['swap', latest.swap, 'percent', 'swap.usedPercent'],
+    ['temperature', latest.temperature, 'celsius', 'temperature.cpu'],
+    // Load per core: 4 on a 4-core host is as busy as 1 on a single core.
+    ['load', latest.load1 !== undefined && cores ? latest.load1 / cores : undefined, 'perCore', 'cpu.load1'],
+  ] as const;
+  for (const [rule, value, unit, metric] of simple) {
+    if (!rules[rule].enabled) continue;
+    out.set(rule, value === undefined ? frozen : { kind: 'levels', value, levels: levels(rules[rule]), unit, subject: { metric, key: '' } });
+  }
+
+  if (rules.disk.enabled) {
+    if (latest.disks) {
+      for (const [mount, value] of latest.disks) {
+        out.set(`disk:${mount}`, { kind: 'levels', value, levels: levels(rules.disk), unit: 'percent', subject: { metric: 'disk.usedPercent', key: mount } });
+      }
+    } else {
+      for (const id of h.tracks.keys()) if (id.startsWith('disk:')) out.set(id, frozen);
+    }
+  }
+
+  if (rules.diskForecast.enabled) {
+    for (const [mount, forecast] of h.forecasts) {
+      out.set(`disk_forecast:${mount}`, { kind: 'forecast', forecast, rules: rules.diskForecast, subject: { metric: 'disk.usedPercent', key: mount } });
+    }
+  }
+
+  if (rules.services.enabled) {
+    const forMs = secondsToMs(rules.services.for);
+    for (const name of rules.services.watch) {
+      const state = h.services?.get(name);
+      // Not listed (uninstalled, renamed): nothing to alert on. No payload yet: wait.
+      if (!h.services) out.set(`service:${name}`, frozen);
+      else if (state !== undefined) {
+        out.set(`service:${name}`, {
+          kind: 'levels', value: SERVICE_LEVEL[state] ?? 0, levels: { warning: 1, critical: 2, hysteresis: 0, forMs },
+          unit: 'state', subject: { metric: 'service', key: name }, serviceState: state,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether a rule id is switched on (and, for a service, watched) in `rules`. */
+export function ruleEnabled(rules: RuleSet, id: RuleId): boolean {
+  if (id === 'offline') return rules.offline.enabled;
+  if ((THRESHOLD_RULES as string[]).includes(id)) return rules[id as keyof RuleSet].enabled;
+  if (id.startsWith('disk:')) return rules.disk.enabled;
+  if (id.startsWith('disk_forecast:')) return rules.diskForecast.enabled;
+  if (id.startsWith('service:')) return rules.services.enabled && rules.services.watch.includes(id.slice('service:'.length));
+  return false;
+}
+
+/** True when no sample or online status came for `missedIntervals` metrics intervals. */
+export function isStale(h: HostEntry, rules: RuleSet, now: number): boolean {
+  if (h.heardAt === null || h.intervalS === null) return false;
+  return now - h.heardAt > rules.offline.missedIntervals * secondsToMs(h.intervalS);
+}

@@ -1,0 +1,78 @@
+import type { MetricName } from '../protocol/metric-series.js';
+import type { ServiceState } from '../protocol/schemas/services.js';
+import type { DiskForecast } from './forecast.js';
+
+export type Severity = 'warning' | 'critical';
+
+/**
+ * pending: the condition holds but not yet for the rule's `for` duration.
+ * firing: it has held long enough. resolved: a firing alert ended.
+ * cleared: a pending alert ended before it fired (nothing is notified).
+ */
+export type AlertState = 'pending' | 'firing' | 'resolved' | 'cleared';
+
+/**
+ * One alert per host and rule id: `cpu`, `mem`, `swap`, `load`,
+ * `temperature`, `offline`, `disk:<mount>`, `disk_forecast:<mount>`,
+ * `service:<name>`. Mounts keep their slashes (`disk:/var/lib`): whoever
+ * puts an id in an MQTT topic level must encode it.
+ */
+export type RuleId =
+  | 'cpu' | 'mem' | 'swap' | 'load' | 'temperature' | 'offline'
+  | `disk:${string}` | `disk_forecast:${string}` | `service:${string}`;
+
+/** What an alert is about: a stored series (so the dashboard can chart it), the host's presence, or a service. */
+export type AlertSubject =
+  | { metric: MetricName; key: string }
+  | { metric: 'presence'; key: '' }
+  | { metric: 'service'; key: string };
+
+/** Unit of `value` and `threshold`: load is per core, a forecast counts hours until full. */
+export type AlertUnit = 'percent' | 'perCore' | 'celsius' | 'seconds' | 'hours' | 'state';
+
+export interface Alert {
+  host: string;
+  rule: RuleId;
+  severity: Severity;
+  state: AlertState;
+  /** Latest value the rule saw; null when it has none (a service state, an offline host never heard from). */
+  value: number | null;
+  /** The level of `severity` the value is compared to; null when there is none (a service). */
+  threshold: number | null;
+  unit: AlertUnit;
+  metric: AlertSubject;
+  /** When the condition started (pending start), ms. */
+  since: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  /** Service alerts: the state that fired it (`stopped` or `failed`). */
+  serviceState?: ServiceState;
+  /** Forecast alerts: the fit behind the prediction. */
+  forecast?: DiskForecast;
+  /** Offline alerts: `lost` (Last Will), `stopped` (clean stop) or `stale` (missed intervals). */
+  offlineReason?: string;
+}
+
+/**
+ * pending/firing/resolved/cleared follow the lifecycle; escalated and
+ * deescalated are a firing alert changing severity.
+ */
+export type TransitionKind = 'pending' | 'firing' | 'escalated' | 'deescalated' | 'resolved' | 'cleared';
+
+/**
+ * Why an alert ended: the value recovered; the rule was disabled or the
+ * service unwatched in the settings; the mount or service disappeared from
+ * the host; the host went offline (pending alerts only); the host was removed.
+ */
+export type EndCause = 'recovered' | 'disabled' | 'gone' | 'offline' | 'removed';
+
+export interface AlertTransition {
+  kind: TransitionKind;
+  /** A copy of the alert after the transition. */
+  alert: Alert;
+  /** Severity before an escalation or de-escalation; null otherwise. */
+  previousSeverity: Severity | null;
+  /** Set on resolved and cleared. */
+  cause?: EndCause;
+  at: number;
+}
