@@ -72,13 +72,16 @@ export function latestFrom(m: MetricsPayload): Latest {
 
 /** Adds a sample's disks to the forecast series and refits the mounts it carries; forgets mounts it lacks. */
 export function feedForecast(h: HostEntry, m: MetricsPayload, rules: RuleSet['diskForecast'], isNewest: boolean): void {
-  if (!rules.enabled || !m.disks) {
-    if (!rules.enabled) h.series.clear(), h.forecasts.clear();
+  if (!rules.enabled) {
+    h.series.clear(); // no memory spent on a rule that is off
+    h.forecasts.clear();
     return;
   }
+  if (!m.disks) return;
   const windowMs = rules.windowHours * HOUR_MS;
   for (const d of m.disks) {
     let s = h.series.get(d.mount);
+    if (!s && !isNewest) continue; // a late sample must not bring back a mount that is gone
     if (!s) h.series.set(d.mount, (s = createForecastSeries()));
     s.add(m.ts, d.usedPercent, windowMs);
     h.forecasts.set(d.mount, forecastFull(s.points()));
@@ -86,7 +89,9 @@ export function feedForecast(h: HostEntry, m: MetricsPayload, rules: RuleSet['di
   if (!isNewest) return;
   const present = new Set(m.disks.map((d) => d.mount));
   for (const mount of h.series.keys()) {
-    if (!present.has(mount)) h.series.delete(mount), h.forecasts.delete(mount);
+    if (present.has(mount)) continue;
+    h.series.delete(mount);
+    h.forecasts.delete(mount);
   }
 }
 

@@ -32,7 +32,7 @@ function thresholdFields(s: ThresholdSpec, defaults: boolean) {
     warning: Type.Number({ ...level, ...d(s.warning), description: `${s.what} (${s.unit}) at or above which a warning fires` }),
     critical: Type.Number({ ...level, ...d(s.critical), description: `${s.what} (${s.unit}) at or above which it is critical; must be ≥ warning` }),
     for: Type.Number({ minimum: 0, maximum: 86_400, ...d(s.for), description: 'Seconds the level must hold before the alert fires (like Prometheus `for:`)' }),
-    hysteresis: Type.Number({ minimum: 0, maximum: s.max, ...d(s.hysteresis), description: `To clear, ${s.what} must go below the level minus this (${s.unit})` }),
+    hysteresis: Type.Number({ minimum: 0, maximum: s.max, ...d(s.hysteresis), description: `How far (${s.unit}) below a level the value must fall to clear it: stops flapping` }),
   };
 }
 
@@ -50,7 +50,7 @@ const SPECS = {
   swap: { what: 'Swap used', unit: '%', max: 100, warning: 50, critical: 80, for: 120, hysteresis: 5 },
   // A disk does not flap: no delay, but the same 5-point band so a full disk
   // must really be cleaned before the alert clears.
-  disk: { what: 'Disk used, per mount', unit: '%', max: 100, warning: 85, critical: 95, for: 0, hysteresis: 5 },
+  disk: { what: 'Disk used on each mount', unit: '%', max: 100, warning: 85, critical: 95, for: 0, hysteresis: 5 },
   load: { what: 'Load (1 min) per CPU core', unit: 'per core', max: 1000, warning: 1.5, critical: 3, for: 120, hysteresis: 0.25 },
   temperature: { what: 'CPU temperature', unit: '°C', min: -100, max: 250, warning: 75, critical: 85, for: 120, hysteresis: 5 },
 } as const satisfies Record<string, ThresholdSpec>;
