@@ -30,6 +30,23 @@ export function isPrefix(prefix: string): boolean {
   return prefix.length > 0 && prefix.split('/').every((level) => level.length > 0 && !/[+#\u0000]/.test(level));
 }
 
+/**
+ * Alert rule ids may hold a mount path (`disk:/var/lib`): `%`, `/`, `+`, `#`
+ * and NUL are %-encoded so the id fits one topic level and reads back unchanged.
+ */
+export function encodeRuleLevel(rule: string): string {
+  return rule.replace(/[%/+#\u0000]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** The rule id of an alert topic level; null when its %-escapes are malformed. */
+export function decodeRuleLevel(level: string): string | null {
+  try {
+    return decodeURIComponent(level);
+  } catch {
+    return null;
+  }
+}
+
 function assertLevel(what: string, value: string): void {
   if (!isTopicLevel(value)) throw new TypeError(`${what}: "${value}" is not a valid topic level (no "+", "#", "/")`);
 }
@@ -47,10 +64,16 @@ export function createTopics(prefix: string = DEFAULT_PREFIX) {
       assertHost(host);
       return `${prefix}/${host}/${kind}`;
     },
+    /** `<prefix>/<host>/alerts/<rule>`; characters a level cannot hold are %-encoded (`disk:/var` → `disk:%2Fvar`). */
     alert(host: string, rule: string): string {
       assertHost(host);
-      assertLevel('rule', rule);
-      return `${prefix}/${host}/alerts/${rule}`;
+      const level = encodeRuleLevel(rule);
+      assertLevel('rule', level);
+      return `${prefix}/${host}/alerts/${level}`;
+    },
+    /** Subscription filter for every alert of every host. */
+    allAlerts(): string {
+      return `${prefix}/+/alerts/+`;
     },
     commandRequest(host: string, id: string): string {
       assertHost(host);
@@ -94,7 +117,10 @@ export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
   if (levels.length === 2 && (HOST_TOPIC_KINDS as readonly string[]).includes(kind)) {
     return { host, kind: kind as HostTopicKind };
   }
-  if (levels.length === 3 && kind === 'alerts' && a && isTopicLevel(a)) return { host, kind: 'alert', rule: a };
+  if (levels.length === 3 && kind === 'alerts' && a && isTopicLevel(a)) {
+    const rule = decodeRuleLevel(a);
+    return rule === null ? null : { host, kind: 'alert', rule };
+  }
   if (levels.length === 4 && kind === 'cmd' && (a === 'req' || a === 'res') && b && isTopicLevel(b)) {
     return { host, kind: `cmd/${a}`, id: b };
   }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { createAccessRouter } from './api/access.js';
+import { createAlertsRouter } from './api/alerts.js';
 import type { ApiContext } from './api/context.js';
 import { createEventsRouter } from './api/events.js';
 import { createGroupsRouter } from './api/groups.js';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/users', requireRole('admin'), createUsersRouter(deps));
   api.use('/groups', requireRole('admin'), createGroupsRouter(deps));
   api.use('/events', requireRole('admin'), createEventsRouter(deps));
+  if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
   api.use(createAccessRouter(deps));
   api.use(notFoundHandler);
   api.use(errorHandler(deps.log));

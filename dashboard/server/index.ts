@@ -5,6 +5,7 @@ import { onceClose } from '../../core/lifecycle.js';
 import { createLogger, type Logger } from '../../core/logger.js';
 import type { HttpServerHandle } from '../../core/http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/time.js';
+import type { AlertService } from '../../alerts/service.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { IngestHandle } from '../../ingest/types.js';
 import { createApp } from './app.js';
@@ -33,6 +34,8 @@ export interface DashboardDeps {
   clock?: Clock;
   /** Where the built browser app lives (default: dist/web). */
   webRoot?: string;
+  /** The alert service, when this server evaluates alerts. */
+  alerts?: AlertService;
 }
 
 export interface DashboardHandle extends Handle {
@@ -69,12 +72,14 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     publicBroker: deps.publicBroker,
     credentialsChanged: deps.credentialsChanged ?? (() => {}),
     accountsChanged: () => sweepLive(),
+    ...(deps.alerts ? { alerts: deps.alerts } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);
   const live = startLive(deps.http.server, {
     ingest: deps.ingest,
     accounts: deps.accounts,
+    ...(deps.alerts ? { alerts: deps.alerts } : {}),
     log,
     overviewThrottle: config.http.overviewThrottle,
     clock,

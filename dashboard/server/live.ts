@@ -8,6 +8,7 @@ import type { HostSummary, IngestHandle, IngestEvents } from '../../ingest/types
 import type { MetricsPayload, ServicesPayload } from '../../protocol/payloads.js';
 import { normaliseHostId } from '../../protocol/host-id.js';
 import type { Accounts } from '../../accounts/index.js';
+import type { AlertService } from '../../alerts/service.js';
 import { identify, type Caller } from './auth/caller.js';
 import { isOwnOrigin } from './auth/origin.js';
 import { createKeyedThrottle } from './throttle.js';
@@ -31,6 +32,7 @@ import { createKeyedThrottle } from './throttle.js';
  *   `sample` {host, metrics, receivedAt}  host room: every accepted sample
  *   `services` {host, services}        host room
  *   `status` HostSummary               host room: presence/state/info changes
+ *   `alert` AlertView                  host room and overview: an alert fired, changed or resolved
  */
 export interface LiveEvents {
   host: HostSummary;
@@ -58,6 +60,8 @@ export interface LiveHandle extends Handle {
 export interface LiveOptions {
   ingest: IngestHandle;
   accounts: Accounts;
+  /** When given, alert changes go out as `alert` events. */
+  alerts?: AlertService;
   log: Logger;
   /** Seconds between two overview updates of one host. */
   overviewThrottle: number;
@@ -138,6 +142,15 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     }
   }, opts.clock ?? systemClock);
 
+  const offAlerts = opts.alerts?.onChange((alert) => {
+    const room = hostRoom(alert.host);
+    if (watched(room)) io.to(room).emit('alert', alert);
+    if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).except(room).emit('alert', alert);
+    for (const socketId of io.sockets.adapter.rooms.get(OVERVIEW_FILTERED) ?? []) {
+      const socket = io.sockets.sockets.get(socketId);
+      if (socket && !socket.rooms.has(room) && accounts.hostAccess.canSee(callerOfSocket(socket).user, alert.host)) socket.emit('alert', alert);
+    }
+  }, 'dashboard');
   const offBus = [
     ingest.bus.on('dashboard', 'sample', (e: IngestEvents['sample']) => {
       const seen = newest.get(e.host);
@@ -239,6 +252,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
 
   const close = onceClose(async () => {
     clearInterval(sweeper);
+    offAlerts?.();
     for (const off of offBus) off();
     throttle.close();
     io.disconnectSockets(true);

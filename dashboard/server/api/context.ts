@@ -3,6 +3,7 @@ import type { Accounts } from '../../../accounts/index.js';
 import type { Logger } from '../../../core/logger.js';
 import type { Clock } from '../../../core/time.js';
 import type { EventLog, NewEvent } from '../../../events/event-log.js';
+import type { AlertService } from '../../../alerts/service.js';
 import type { IngestHandle } from '../../../ingest/types.js';
 import type { LoginService } from '../auth/login.js';
 import { callerName, type Caller } from '../auth/caller.js';
@@ -26,6 +27,8 @@ export interface ApiContext {
   credentialsChanged(): void;
   /** Re-checks live sockets against the accounts (access, roles, tokens) now, not at the next sweep. */
   accountsChanged(): void;
+  /** The alert service, when this server evaluates alerts. */
+  alerts?: AlertService;
 }
 
 /** The peer's address, for throttling and the event log (no proxy headers are trusted). */

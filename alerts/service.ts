@@ -1,0 +1,336 @@
+import { EventBus } from '../core/event-bus.js';
+import { onceClose, type Handle } from '../core/lifecycle.js';
+import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
+import { MINUTE_MS, systemClock, type Clock } from '../core/time.js';
+import type { EventLog } from '../events/event-log.js';
+import type { HostSummary, IngestHandle } from '../ingest/types.js';
+import type { AlertNotice } from '../notify/types.js';
+import type { AlertPayload } from '../protocol/schemas/alert.js';
+import type { Topics } from '../protocol/topics.js';
+import { describeAlert, type Lang } from './advice.js';
+import { createRuleEngine, type RuleEngine } from './engine.js';
+import { activeWindows, type MaintenanceWindow } from './maintenance.js';
+import type { AlertSettings } from './rules.js';
+import type { AlertRecord, AlertStore } from './store.js';
+import type { Alert, AlertTransition } from './types.js';
+
+/** What the service needs to know about a host besides its metrics. */
+export interface HostContext {
+  label: string | null;
+  groupIds: number[];
+  groupNames: string[];
+}
+
+export interface AlertServiceOptions {
+  ingest: IngestHandle;
+  store: AlertStore;
+  events: EventLog;
+  topics: Topics;
+  /** Publishes on the server's MQTT connection (retained alert topics). */
+  publish(topic: string, payload: string, retain: boolean): void;
+  hostContext(host: string): HostContext;
+  /** Asks the host's agent for context (top processes, largest directories, log lines); lines to show. */
+  diagnose?(alert: Alert): Promise<string[]>;
+  notify?(notice: AlertNotice): void;
+  lang?: Lang;
+  /** Base URL of the dashboard, for links in notifications. */
+  dashboardUrl?(): string | null;
+  clock?: Clock;
+  log?: Logger;
+  /** How often `for:` durations and staleness are re-checked. */
+  tickMs?: number;
+  /** Alerts left firing by a previous run that the engine does not confirm within this are resolved. */
+  adoptGraceMs?: number;
+}
+
+/** A firing alert as the dashboard and the API show it: the stored record in words. */
+export interface AlertView extends AlertRecord {
+  title: string;
+  detail: string;
+  advice: string;
+  hostLabel: string | null;
+  /** A maintenance window covers the host now. */
+  inMaintenance: boolean;
+}
+
+export interface AlertCounts {
+  firing: number;
+  critical: number;
+  warning: number;
+  acknowledged: number;
+  maintenance: number;
+}
+
+export interface AlertService extends Handle {
+  engine: RuleEngine;
+  store: AlertStore;
+  /** Firing alerts, newest first. */
+  firing(): AlertView[];
+  view(record: AlertRecord): AlertView;
+  acknowledge(id: number, by: string, comment: string): AlertView;
+  silence(id: number, minutes: number, by: string): AlertView;
+  counts(): AlertCounts;
+  settings(): AlertSettings;
+  saveSettings(settings: AlertSettings): void;
+  maintenance(): MaintenanceWindow[];
+  /** Windows active now for a host. */
+  maintenanceOf(host: string): MaintenanceWindow[];
+  /** A stored alert changed (fired, escalated, resolved, acknowledged, silenced). */
+  onChange(cb: (alert: AlertView) => void, owner?: string): () => void;
+}
+
+const keyOf = (host: string, rule: string): string => `${host}/${rule}`;
+/** Rules worth asking the agent about, and what to ask. */
+const DIAGNOSED = /^(cpu|mem|swap|load|disk:|disk_forecast:|service:)/;
+
+/**
+ * Runs the rule engine on what the ingest accepts, and turns its transitions
+ * into stored alerts, retained MQTT topics, event log lines, diagnosis
+ * requests and notifications. Pending alerts stay in memory; an alert is
+ * stored once it fires.
+ */
+export function startAlertService(opts: AlertServiceOptions): AlertService {
+  const { ingest, store, events, topics } = opts;
+  const clock = opts.clock ?? systemClock;
+  const log = opts.log ?? createLogger('alerts');
+  const warn = createRateLimitedLog(log);
+  const lang = opts.lang ?? 'en';
+  const bus = new EventBus<{ change: AlertView }>(log);
+  const engine = createRuleEngine({ clock, settings: () => store.settings(), log });
+
+  // Firing alerts by host/rule → stored id. Those left by a previous run wait to be confirmed.
+  const open = new Map<string, number>();
+  const leftOver = new Map<string, number>();
+  for (const record of store.firing()) leftOver.set(keyOf(record.host, record.rule), record.id);
+  const startedAt = clock.now();
+  // One chain per alert, so a diagnosis still running cannot reorder its notices.
+  const chains = new Map<string, Promise<void>>();
+  const chain = (key: string, step: () => Promise<void> | void): void => {
+    const next = (chains.get(key) ?? Promise.resolve()).then(step).catch((error: unknown) => warn('chain', 'alert step failed', { key, err: error }));
+    chains.set(key, next);
+    void next.finally(() => {
+      if (chains.get(key) === next) chains.delete(key);
+    });
+  };
+
+  const maintenanceOf = (host: string): MaintenanceWindow[] =>
+    activeWindows(store.maintenanceWindows(), host, opts.hostContext(host).groupIds, clock.now());
+
+  const view = (record: AlertRecord): AlertView => {
+    const ctx = opts.hostContext(record.host);
+    const text = describeAlert(record, lang, ctx.label ?? record.host, clock.now());
+    return { ...record, ...text, hostLabel: ctx.label, inMaintenance: maintenanceOf(record.host).length > 0 };
+  };
+
+  const publishState = (record: AlertRecord): void => {
+    const topic = topics.alert(record.host, record.rule);
+    if (record.state !== 'firing') {
+      opts.publish(topic, '', true); // an empty retained message clears the topic
+      return;
+    }
+    const v = view(record);
+    const payload: AlertPayload = {
+      v: 1,
+      ts: clock.now(),
+      host: record.host,
+      rule: record.rule,
+      severity: record.severity,
+      state: 'firing',
+      value: record.value,
+      threshold: record.threshold,
+      unit: record.unit,
+      since: record.since,
+      firedAt: record.firedAt ?? record.since,
+      title: v.title.slice(0, 300),
+      advice: v.advice.slice(0, 1000),
+      acknowledged: record.ack !== null,
+      silencedUntil: record.silenced && record.silenced.until > clock.now() ? record.silenced.until : null,
+      maintenance: record.maintenance || v.inMaintenance,
+    };
+    opts.publish(topic, JSON.stringify(payload), true);
+  };
+
+  const changed = (id: number): AlertView | null => {
+    const record = store.get(id);
+    if (!record) return null;
+    publishState(record);
+    const v = view(record);
+    bus.emit('change', v);
+    return v;
+  };
+
+  /** Whether a notice about this alert should go out now. */
+  const quiet = (record: AlertRecord): boolean =>
+    record.maintenance || maintenanceOf(record.host).length > 0 || (record.silenced !== null && record.silenced.until > clock.now());
+
+  const notice = (kind: AlertNotice['kind'], record: AlertRecord): AlertNotice => {
+    const v = view(record);
+    const ctx = opts.hostContext(record.host);
+    const base = opts.dashboardUrl?.();
+    return {
+      kind,
+      key: keyOf(record.host, record.rule),
+      host: record.host,
+      hostLabel: ctx.label,
+      rule: record.rule,
+      severity: record.severity,
+      title: v.title,
+      detail: v.detail,
+      advice: v.advice,
+      context: record.context,
+      value: record.value,
+      threshold: record.threshold,
+      unit: record.unit,
+      since: record.since,
+      firedAt: record.firedAt,
+      resolvedAt: record.resolvedAt,
+      groups: ctx.groupNames,
+      url: base ? `${base}/#/alerts/${record.id}` : null,
+    };
+  };
+
+  const logEvent = (type: string, record: AlertRecord, extra: Record<string, unknown> = {}): void => {
+    const v = view(record);
+    events.append({ type, host: record.host, message: v.title, data: { id: record.id, rule: record.rule, severity: record.severity, value: record.value, ...extra } });
+  };
+
+  const onTransition = (t: AlertTransition): void => {
+    const key = keyOf(t.alert.host, t.alert.rule);
+    if (t.kind === 'firing') {
+      const adopted = leftOver.get(key);
+      if (adopted !== undefined) {
+        // Fired before a restart and still true: the same episode, already notified.
+        leftOver.delete(key);
+        open.set(key, adopted);
+        store.updateFiring(adopted, t.alert);
+        changed(adopted);
+        return;
+      }
+      const inMaintenance = maintenanceOf(t.alert.host).length > 0;
+      const id = store.insertFiring(t.alert, inMaintenance);
+      open.set(key, id);
+      const record = store.get(id)!;
+      logEvent('alert.firing', record, inMaintenance ? { maintenance: true } : {});
+      changed(id);
+      chain(key, async () => {
+        if (opts.diagnose && DIAGNOSED.test(t.alert.rule)) {
+          const lines = await opts.diagnose(t.alert).catch((error: unknown) => [`(diagnosis failed: ${(error as Error).message})`]);
+          if (lines.length > 0) {
+            store.setContext(id, lines);
+            changed(id);
+          }
+        }
+        const current = store.get(id);
+        if (current && current.state === 'firing' && !quiet(current)) opts.notify?.(notice('firing', current));
+      });
+      return;
+    }
+    const id = open.get(key);
+    if (id === undefined) return; // pending and cleared alerts live in the engine only
+    if (t.kind === 'escalated' || t.kind === 'deescalated') {
+      store.updateFiring(id, t.alert);
+      const record = changed(id);
+      if (record) logEvent(`alert.${t.kind}`, record, { from: t.previousSeverity });
+      if (t.kind === 'escalated') chain(key, () => {
+        const current = store.get(id);
+        if (current && !quiet(current)) opts.notify?.(notice('escalated', current));
+      });
+      return;
+    }
+    if (t.kind === 'resolved') {
+      open.delete(key);
+      store.resolve(id, t.at, t.cause ?? 'recovered', t.alert.value);
+      const record = store.get(id)!;
+      changed(id);
+      logEvent('alert.resolved', record, { cause: t.cause ?? 'recovered' });
+      chain(key, () => {
+        if (!quiet(record)) opts.notify?.(notice('resolved', record));
+      });
+    }
+  };
+  const offEngine = engine.onTransition(onTransition, 'alert-service');
+
+  // What the ingest accepted, as it accepted it.
+  const seen = new Map<string, { info: number; status: number }>();
+  const feedSummary = (h: HostSummary): void => {
+    const last = seen.get(h.id) ?? { info: 0, status: 0 };
+    if (h.info && h.info.ts !== last.info) {
+      engine.info(h.id, h.info);
+      last.info = h.info.ts;
+    }
+    if (h.status && (h.status.ts ?? 0) !== last.status) {
+      engine.status(h.id, h.status);
+      last.status = h.status.ts ?? 0;
+    }
+    seen.set(h.id, last);
+  };
+  for (const h of ingest.listHosts()) feedSummary(h);
+  const offBus = [
+    ingest.bus.on('alerts', 'sample', (e) => engine.sample(e.host, e.metrics)),
+    ingest.bus.on('alerts', 'host', feedSummary),
+    ingest.bus.on('alerts', 'services', (e) => engine.services(e.host, e.services)),
+  ];
+
+  const adoptGrace = opts.adoptGraceMs ?? 10 * MINUTE_MS;
+  const timer = setInterval(() => {
+    engine.tick();
+    if (leftOver.size > 0 && clock.now() - startedAt > adoptGrace) {
+      for (const [key, id] of leftOver) {
+        store.resolve(id, clock.now(), 'restart', null);
+        changed(id);
+        leftOver.delete(key);
+      }
+    }
+  }, opts.tickMs ?? 1000);
+  timer.unref();
+
+  const find = (id: number): AlertRecord => {
+    const record = store.get(id);
+    if (!record) throw new RangeError(`No alert with id ${id}`);
+    return record;
+  };
+
+  return {
+    engine,
+    store,
+    firing: () => store.firing().map(view).reverse(),
+    view,
+    acknowledge(id, by, comment) {
+      const record = find(id);
+      store.acknowledge(id, by, comment);
+      events.append({ type: 'alert.acknowledged', host: record.host, user: by, message: `${view(record).title} — acknowledged`, data: { id, comment } });
+      return changed(id)!;
+    },
+    silence(id, minutes, by) {
+      const record = find(id);
+      const until = clock.now() + minutes * MINUTE_MS;
+      store.silence(id, until, by);
+      events.append({ type: 'alert.silenced', host: record.host, user: by, message: `${view(record).title} — silenced for ${minutes} min`, data: { id, until } });
+      return changed(id)!;
+    },
+    counts() {
+      const firing = store.firing();
+      return {
+        firing: firing.length,
+        critical: firing.filter((a) => a.severity === 'critical').length,
+        warning: firing.filter((a) => a.severity === 'warning').length,
+        acknowledged: firing.filter((a) => a.ack !== null).length,
+        maintenance: firing.filter((a) => a.maintenance || maintenanceOf(a.host).length > 0).length,
+      };
+    },
+    settings: () => store.settings(),
+    saveSettings: (settings) => {
+      store.saveSettings(settings);
+      engine.tick(); // disabled rules end now, not at the next sample
+    },
+    maintenance: () => store.maintenanceWindows(),
+    maintenanceOf,
+    onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),
+    close: onceClose(async () => {
+      clearInterval(timer);
+      offEngine();
+      for (const off of offBus) off();
+      await Promise.allSettled([...chains.values()]);
+    }),
+  };
+}
