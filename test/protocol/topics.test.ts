@@ -16,7 +16,13 @@ test('builds the contract topics', () => {
 
 test('refuses a host or level that could escape its topic level', () => {
   for (const host of ['PC1', 'a/b', '+', '#', '_server', '']) assert.throws(() => t.host(host, 'metrics'), /host/);
-  for (const rule of ['a/b', '+', '#', '']) assert.throws(() => t.alert('pc1', rule), /rule/);
+  assert.throws(() => t.alert('pc1', ''), /rule/);
+  // Rule ids holding a mount path or a wildcard are %-encoded into one level, and parse back unchanged.
+  for (const [rule, level] of [['disk:/var/lib', 'disk:%2Fvar%2Flib'], ['a+b#c', 'a%2Bb%23c'], ['100%', '100%25']] as const) {
+    assert.is(t.alert('pc1', rule), `vigie/pc1/alerts/${level}`);
+    assert.equal(t.parse(t.alert('pc1', rule)), { host: 'pc1', kind: 'alert', rule });
+  }
+  assert.is(t.parse('vigie/pc1/alerts/%E0%A4%A'), null, 'a malformed escape is not ours');
   assert.throws(() => createTopics('vigie/#'), /mqtt.prefix/);
   assert.is(isTopicLevel('cpu.high'), true);
 });
