@@ -8,6 +8,7 @@ import { normaliseHostId } from '../protocol/host-id.js';
 import type { InfoPayload } from '../protocol/payloads.js';
 import { createCollectors, type Collector } from './collectors/index.js';
 import type { AgentConfig } from './config.js';
+import { startDiagnostics } from './diagnostics/index.js';
 import { collectInfo } from './info.js';
 import { startPublisher } from './publisher.js';
 import { takeSample } from './sample.js';
@@ -30,6 +31,8 @@ export interface AgentOptions {
   log?: Logger;
   /** Default true; tests of the metrics path turn services off to keep the broker quiet. */
   services?: boolean;
+  /** Answer read-only diagnosis requests on `cmd/req/+` (docs/agent.md); default true. */
+  diagnostics?: boolean;
 }
 
 /** Seconds between service checks: changes are published within this delay. */
@@ -57,10 +60,25 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   const collectors = opts.collectors ?? createCollectors();
   const collectorFailed = createRateLimitedLog(log, 60_000);
 
+  // What the agent reports, so diagnosis requests stay inside it: `du` walks
+  // only these mounts, `service-log` reads only these services.
+  let reportedMounts: readonly string[] = [];
+  let reportedServices: readonly string[] | null = null;
+  const diagnostics = opts.diagnostics === false
+    ? undefined
+    : startDiagnostics({
+      clock,
+      log: log.child({ part: 'diagnostics' }),
+      mounts: () => reportedMounts,
+      services: () => reportedServices,
+      respond: (id, payload) => publisher.respond(id, payload),
+    });
+
   let lastInfo: string | undefined;
   const refreshInfo = (): void => {
     collectInfo(clock, log)
       .then((info) => {
+        if (reportedMounts.length === 0) reportedMounts = info.disks.map((d) => d.mount);
         // Published again only when something but its timestamp changed (addresses move, disks are added).
         const key = JSON.stringify({ ...info, ts: 0 } satisfies InfoPayload);
         if (key === lastInfo) return;
@@ -85,6 +103,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     clock,
     log,
     onConnect: refreshInfo,
+    ...(diagnostics ? { onCommandRequest: (id: string, payload: Buffer) => diagnostics.handle(id, payload) } : {}),
   });
   refreshInfo();
 
@@ -104,6 +123,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     if (!sampling) {
       sampling = takeSample(collectors, clock, (name, error) => collectorFailed(`collector:${name}`, 'collector failed; left out of the sample', { collector: name, error }))
         .then((sample) => {
+          if (sample.disks) reportedMounts = sample.disks.map((d) => d.mount);
           if (!stopped) publisher.publishSample(sample);
         })
         .catch((error: unknown) => log.error({ err: error }, 'sampling failed'))
@@ -130,7 +150,10 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
         publishEvery: config.servicesInterval,
         clock,
         log,
-        publish: (payload) => publisher.setRetained('services', payload),
+        publish: (payload) => {
+          reportedServices = payload.services.map((s) => s.name);
+          publisher.setRetained('services', payload);
+        },
       });
     });
   }
@@ -145,6 +168,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       await servicesStarting;
       await services?.close();
       await sampling;
+      await diagnostics?.close();
       await publisher.close();
     }),
   };

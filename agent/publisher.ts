@@ -5,7 +5,9 @@ import { onceClose } from '../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import type { Clock } from '../core/time.js';
 import { VIGIE_VERSION } from '../core/version.js';
-import { decodePayload, encodePayload, PROTOCOL_VERSION, type MetricsPayload, type PayloadByKind, type StatusPayload } from '../protocol/payloads.js';
+import {
+  commandFilters, decodePayload, encodePayload, PROTOCOL_VERSION, type CommandResponsePayload, type MetricsPayload, type PayloadByKind, type StatusPayload,
+} from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
 import { createBackoff } from './backoff.js';
 import { BoundedQueue } from './queue.js';
@@ -31,6 +33,8 @@ export interface PublisherOptions {
   log: Logger;
   /** Called after each connection's status and retained payloads are queued (the agent refreshes info here). */
   onConnect?: () => void;
+  /** Diagnosis requests on this host's `cmd/req/<id>`; when given, the publisher subscribes to them on every connection. */
+  onCommandRequest?: (id: string, payload: Buffer) => void;
 }
 
 export interface PublisherStats {
@@ -48,6 +52,8 @@ export interface Publisher extends Handle {
   publishSample(sample: MetricsPayload): void;
   /** Publishes a retained payload now if connected, and again on every (re)connect. */
   setRetained<K extends 'info' | 'services'>(kind: K, payload: PayloadByKind[K]): void;
+  /** Publishes a diagnosis answer on `cmd/res/<id>`: QoS 1, never retained. */
+  respond(id: string, payload: CommandResponsePayload): void;
   stats(): PublisherStats;
 }
 
@@ -81,6 +87,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   // subscribed (its retained summary arrives), or serverWait passes: a
   // broker restarted without persistence would drop them otherwise.
   const summaryTopic = topics.serverSummary();
+  const requestFilter = commandFilters(topics).requestsFor(opts.hostId);
   let serverSeen = false;
   let serverWaitTimer: NodeJS.Timeout | undefined;
 
@@ -136,6 +143,12 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     publish(topics.host(opts.hostId, 'status'), status('online', 'connected', true), true).catch(ignore);
     for (const [kind, payload] of retained) publish(topics.host(opts.hostId, kind), payload, true).catch(ignore);
     opts.onConnect?.();
+    if (opts.onCommandRequest) {
+      // A clean session forgets subscriptions, so this is made on every connection.
+      client.subscribe(requestFilter, { qos: 1 }, (error) => {
+        if (error) warn('subscribe-cmd', 'could not subscribe to diagnosis requests', { err: error.message });
+      });
+    }
     serverSeen = opts.serverWait === 0;
     clearTimeout(serverWaitTimer);
     if (!serverSeen) {
@@ -153,7 +166,12 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   });
 
   client.on('message', (topic, payload) => {
-    if (topic !== summaryTopic || serverSeen) return;
+    if (topic !== summaryTopic) {
+      const parsed = topics.parse(topic);
+      if (parsed?.kind === 'cmd/req' && parsed.host === opts.hostId) opts.onCommandRequest?.(parsed.id, payload);
+      return;
+    }
+    if (serverSeen) return;
     if (!decodePayload('summary', payload).ok) return; // an empty (cleared) or foreign payload says nothing
     clearTimeout(serverWaitTimer);
     serverSeen = true;
@@ -197,6 +215,11 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       const text = encodePayload(kind, payload as PayloadByKind[typeof kind]);
       retained.set(kind, text);
       if (client.connected && !closing) publish(topics.host(opts.hostId, kind), text, true).catch(() => undefined);
+    },
+    respond(id, payload) {
+      if (closing) return;
+      publish(topics.commandResponse(opts.hostId, id), encodePayload('commandResponse', payload), false)
+        .catch((error: unknown) => warn('respond', 'diagnosis answer not acknowledged', { err: String(error) }));
     },
     stats: () => ({ connected: client.connected, published, buffered: queue.length + inFlight, dropped: queue.dropped }),
     close,

@@ -22,6 +22,8 @@ export interface ConsumerOptions {
   will?: { topic: string; payload: string };
   /** Called after every successful (re)subscription. */
   onSubscribed?: () => void;
+  /** More filters to subscribe to at QoS 1 besides the host topics (the diagnosis answers). */
+  extraFilters?: readonly string[];
 }
 
 export interface ConsumerHandle extends Handle {
@@ -46,7 +48,9 @@ const END_TIMEOUT_MS = 2000;
 export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
   const { log, topics } = opts;
   const warn = createRateLimitedLog(log, 30_000);
-  const filters = Object.fromEntries(HOST_TOPIC_KINDS.map((kind) => [topics.allHosts(kind), { qos: 1 as const }]));
+  const filters = Object.fromEntries(
+    [...HOST_TOPIC_KINDS.map((kind) => topics.allHosts(kind)), ...(opts.extraFilters ?? [])].map((filter) => [filter, { qos: 1 as const }]),
+  );
   let subscribed = false;
   let closing = false;
   let waiters: Array<() => void> = [];

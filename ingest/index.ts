@@ -2,7 +2,9 @@ import { EventBus } from '../core/event-bus.js';
 import { onceClose } from '../core/lifecycle.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { systemClock, type Clock } from '../core/time.js';
+import { commandFilters } from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
+import { startCommandRequester } from './commands.js';
 import type { IngestConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 import { lanAddresses } from '../core/net.js';
@@ -67,13 +69,20 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     topics, publish: (t, p, r) => publish(t, p, r), listHosts: () => hostRegistry.list(), bus, addresses: lanAddresses, clock,
     log: log.child({ part: 'summary' }),
   });
+  const commands = startCommandRequester({ topics, publish: (t, p, r) => publish(t, p, r), clock, log: log.child({ part: 'commands' }) });
+  // Diagnosis answers go to the requester; a cheap substring test keeps the metrics path to one topic parse.
+  const onMessage = (topic: string, payload: Uint8Array, retained: boolean): void => {
+    if (!(topic.includes('/cmd/res/') && commands.handle(topic, payload))) handler.handle(topic, payload, retained);
+  };
   const consumer = startConsumer({
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
-    onMessage: handler.handle, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed: summary.onSubscribed,
+    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed: summary.onSubscribed,
+    extraFilters: [commandFilters(topics).allResponses()],
   });
   publish = consumer.publish;
 
   const close = onceClose(async () => {
+    await commands.close();
     await summary.close();
     await consumer.close();
     for (const [name, part] of [['hosts', hostRegistry], ['store', metricStore]] as const) {
@@ -100,6 +109,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
         connected: consumer.connected(), dropped: s.dropped,
       };
     },
+    command: commands.command,
     flush: async () => {
       hostRegistry.persist();
       await metricStore.flush();

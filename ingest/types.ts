@@ -1,6 +1,9 @@
 import type { Handle } from '../core/lifecycle.js';
 import type { EventBus } from '../core/event-bus.js';
-import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
+import type { Envelope } from '../core/errors.js';
+import type {
+  CommandAction, CommandArgs, CommandData, InfoPayload, MetricsPayload, ServicesPayload, StatusPayload,
+} from '../protocol/payloads.js';
 import type { MetricName } from '../protocol/metric-series.js';
 
 /**
@@ -89,6 +92,21 @@ export interface IngestStats {
   dropped: number;
 }
 
+export interface CommandOptions {
+  /** How long to wait for the agent's answer, ms (default 10,000; bounded to 1,000–60,000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Asks one agent for a read-only diagnosis over `cmd/req/<id>` and resolves
+ * with its answer from `cmd/res/<id>` as an envelope; never rejects.
+ * Errors: VIGIE_ERR_BAD_HOST_ID, VIGIE_ERR_BAD_REQUEST (args out of bounds,
+ * or refused by the agent), VIGIE_ERR_UNAVAILABLE (no answer in time, agent
+ * busy, broker down, too many pending), VIGIE_ERR_INTERNAL (the agent failed
+ * or sent an invalid answer). See docs/protocol.md, "Diagnosis requests".
+ */
+export type CommandFn = <A extends CommandAction>(host: string, action: A, args: CommandArgs[A], opts?: CommandOptions) => Promise<Envelope<CommandData[A]>>;
+
 export interface IngestHandle extends Handle {
   bus: EventBus<IngestEvents>;
   listHosts(): HostSummary[];
@@ -98,4 +116,6 @@ export interface IngestHandle extends Handle {
   stats(): IngestStats;
   /** Resolves once every accepted point is written. */
   flush(): Promise<void>;
+  /** Read-only diagnosis of one host (top processes, largest directories, service log). */
+  command: CommandFn;
 }

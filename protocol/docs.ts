@@ -3,10 +3,11 @@ import { HOST_ID_PATTERN } from './host-id.js';
 import { METRICS } from './metric-series.js';
 import { UNITS } from './units.js';
 import { HOST_TOPIC_KINDS } from './topics.js';
+import { COMMAND_LIMITS } from './schemas/command.js';
 
 /** Renders docs/protocol.md from the schemas, so the docs cannot drift from the code. */
 export function renderProtocolDoc(): string {
-  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const].map(
+  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const, 'commandRequest' as const, 'commandResponse' as const].map(
     (kind) => `### \`${kind}\`\n\n\`\`\`json\n${JSON.stringify(SCHEMAS[kind], null, 2)}\n\`\`\`\n`,
   ).join('\n');
   const series = Object.entries(METRICS)
@@ -31,7 +32,8 @@ The prefix is \`vigie\` (config key \`mqtt.prefix\`). \`<host>\` is the host id.
 | \`vigie/<host>/metrics\` | agent, every interval (default 5 s) | 1 | no | [metrics](#metrics) |
 | \`vigie/<host>/services\` | agent, on change and every 5 minutes | 1 | yes | [services](#services) |
 | \`vigie/<host>/alerts/<rule>\` | ingest | 1 | yes | alert state (with alerting, coming next) |
-| \`vigie/<host>/cmd/req/<id>\`, \`…/cmd/res/<id>\` | ingest ↔ agent | 1 | no | read-only diagnostics (coming next) |
+| \`vigie/<host>/cmd/req/<id>\` | ingest | 1 | no | [commandRequest](#commandrequest): a read-only diagnosis |
+| \`vigie/<host>/cmd/res/<id>\` | agent | 1 | no | [commandResponse](#commandresponse): its answer |
 | \`vigie/_server/summary\` | ingest | 1 | yes | fleet summary (coming next) |
 
 ## Delivery across restarts
@@ -44,6 +46,32 @@ restarts; so after every (re)connection an agent subscribes to
 timestamps) until it sees a summary, i.e. until the ingest is subscribed
 again. If no summary arrives within \`agent.serverWait\` seconds (a broker
 with no Vigie ingest behind it), the agent publishes anyway.
+
+## Diagnosis requests (\`cmd/req\`, \`cmd/res\`)
+
+The ingest asks an agent for context on \`vigie/<host>/cmd/req/<id>\` and the
+agent answers on \`vigie/<host>/cmd/res/<id>\` with the same \`id\` (a random
+token of \`[A-Za-z0-9_-]\`, 1–64 characters). Both are QoS 1 and never
+retained. The channel is read-only and its actions are a closed set: nothing
+a requester writes is ever run as a command or through a shell.
+
+| action | args | answer \`data\` |
+|---|---|---|
+| \`top\` | \`limit\` 1–${COMMAND_LIMITS.topLimit} (10) | \`byCpu\`, \`byMem\`: \`{pid, name, cpu, memPercent, rss, user?}\`; \`cpu\` is percent of ONE core over \`interval\` seconds |
+| \`du\` | \`mount\` (one the agent reports in \`disks\`), \`depth\` 1–${COMMAND_LIMITS.duDepth} (1), \`limit\` 1–${COMMAND_LIMITS.duLimit} (10) | \`entries\` \`{path, bytes}\` largest first, \`total\`, \`truncated\`, \`skipped\`, \`elapsed\` |
+| \`service-log\` | \`service\` (one the agent reports in \`services\`), \`lines\` 1–${COMMAND_LIMITS.logLines} (20) | \`source\` \`journalctl\` or \`none\`, \`lines\` (each cut to ${COMMAND_LIMITS.logLineLength} characters), \`note\`? |
+
+A failed request is answered \`{ok: false, error: {code, message}}\` with a
+code of the error catalogue (docs/api.md): \`VIGIE_ERR_BAD_REQUEST\` for an
+invalid request (the message names the field), \`VIGIE_ERR_UNAVAILABLE\` when
+the agent is busy with another diagnosis or the request's \`timeout\`
+(seconds, 0.5–${COMMAND_LIMITS.timeout}) passed. What each action reads and its bounds are in
+docs/agent.md, "Diagnosis requests".
+
+\`\`\`json
+{"v":1,"ts":1763750000000,"id":"q2mX0aR7c1Lk","action":"du","args":{"mount":"/","depth":1,"limit":5},"timeout":8}
+{"v":1,"ts":1763750001200,"id":"q2mX0aR7c1Lk","action":"du","ok":true,"data":{"mount":"/","entries":[{"path":"/usr","bytes":5368709120},{"path":"/var","bytes":2147483648}],"total":8589934592,"truncated":false,"skipped":3,"elapsed":1.18}}
+\`\`\`
 
 ## Host ids
 

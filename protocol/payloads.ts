@@ -9,6 +9,7 @@ import { MetricsPayload } from './schemas/metrics.js';
 import { ServicesPayload } from './schemas/services.js';
 import { StatusPayload } from './schemas/status.js';
 import { SummaryPayload } from './schemas/summary.js';
+import { CommandRequestPayload, CommandResponsePayload, explainCommandError } from './schemas/command.js';
 
 export { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './schemas/common.js';
 export { InfoPayload } from './schemas/info.js';
@@ -16,6 +17,10 @@ export { MetricsPayload, type DiskMetrics, type NetMetrics } from './schemas/met
 export { ServicesPayload, SERVICE_STATES, type ServiceState, type ServiceEntry } from './schemas/services.js';
 export { StatusPayload } from './schemas/status.js';
 export { SummaryPayload } from './schemas/summary.js';
+export {
+  CommandRequestPayload, CommandResponsePayload, COMMAND_ACTIONS, COMMAND_ID_PATTERN, COMMAND_LIMITS, SERVICE_NAME_PATTERN, commandFilters,
+  type CommandAction, type CommandArgs, type CommandData, type Proc, type TopData, type DuData, type ServiceLogData,
+} from './schemas/command.js';
 
 /** Each topic kind has exactly one payload type (STYLE §2). */
 export interface PayloadByKind {
@@ -24,10 +29,12 @@ export interface PayloadByKind {
   metrics: MetricsPayload;
   services: ServicesPayload;
   summary: SummaryPayload;
+  commandRequest: CommandRequestPayload;
+  commandResponse: CommandResponsePayload;
 }
 
-/** The agents' per-host kinds plus the server's `summary`. */
-export type PayloadKind = HostTopicKind | 'summary';
+/** The agents' per-host kinds, the server's `summary`, and the diagnosis request/response (`cmd/req`, `cmd/res`). */
+export type PayloadKind = HostTopicKind | 'summary' | 'commandRequest' | 'commandResponse';
 
 /** The schema of each kind: validates at runtime and generates docs/protocol.md. */
 export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
@@ -36,6 +43,8 @@ export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
   metrics: MetricsPayload,
   services: ServicesPayload,
   summary: SummaryPayload,
+  commandRequest: CommandRequestPayload,
+  commandResponse: CommandResponsePayload,
 };
 
 // Compiled once: a compiled check costs ~1 µs over JSON.parse (DESIGN, measured facts).
@@ -47,6 +56,7 @@ const CHECKS = Object.fromEntries(
 export function validatePayload<K extends PayloadKind>(kind: K, value: unknown): Result<PayloadByKind[K]> {
   const check = CHECKS[kind];
   if (check.Check(value)) return ok(value as PayloadByKind[K]);
+  if (kind === 'commandRequest' || kind === 'commandResponse') return err(explainCommandError(kind, value));
   const first = check.Errors(value).First();
   return err(first?.path ? describeSchemaError(check, value, kind) : `${kind}.(payload): ${first?.message ?? 'invalid'} (got ${describeValue(first?.value)})`);
 }
