@@ -6,7 +6,10 @@
 import { Value } from '@sinclair/typebox/value';
 import type { MqttClient } from 'mqtt';
 import { startHttpServer, type HttpServerHandle } from '../../core/http-server.js';
+import { hostContextFrom } from '../../accounts/host-context.js';
 import { openAccounts, type Accounts } from '../../accounts/index.js';
+import { startAlertService, type AlertService } from '../../alerts/service.js';
+import { AlertStore } from '../../alerts/store.js';
 import type { Clock } from '../../core/time.js';
 import { AuthConfig } from '../../dashboard/server/config.js';
 import { startDashboard, type DashboardHandle } from '../../dashboard/server/index.js';
@@ -31,6 +34,7 @@ export interface DashboardStack {
   broker: BrokerHandle;
   accounts: Accounts;
   events: EventLog;
+  alerts: AlertService;
   /** Signed in as the stack's admin (`admin` / `admin-password-1`); anonymous with `withAdmin: false`. */
   admin: ApiClient;
   dataDir: string;
@@ -57,14 +61,22 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
   });
   const accounts = openAccounts(dir.path, opts.clock ? { clock: opts.clock } : {});
   const events = EventLog.open(dir.path);
+  const alertStore = AlertStore.open(dir.path);
+  const publisher = await connectClient(broker.url, { clientId: `alerts-${process.pid}` });
+  const alerts = startAlertService({
+    ingest, store: alertStore, events, topics,
+    publish: (topic, payload, retain) => publisher.publish(topic, payload, { qos: 1, retain }),
+    hostContext: hostContextFrom(accounts),
+    tickMs: 200,
+  });
   const dashboard = await startDashboard(
     { http: { host: '127.0.0.1', port: 0, overviewThrottle: opts.overviewThrottle ?? 1 }, auth: Value.Default(AuthConfig, { ...opts.auth }) as AuthConfig, prefix: PREFIX },
-    { http, ingest, accounts, events, publicBroker: () => broker.url, ...(opts.clock ? { clock: opts.clock } : {}) },
+    { http, ingest, accounts, events, alerts, publicBroker: () => broker.url, ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   const admin = opts.withAdmin === false ? ApiClient.anonymous(http.url) : await adminClient(http.url, dir.path);
   const mqtt = await connectClient(broker.url, { clientId: `publisher-${process.pid}` });
   return {
-    broker, ingest, http, dashboard, mqtt, accounts, events, admin,
+    broker, ingest, http, dashboard, mqtt, accounts, events, alerts, admin,
     dataDir: dir.path,
     url: http.url,
     publish: (host, kind, payload, retain = kind !== 'metrics') =>
@@ -74,10 +86,13 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
     close: async () => {
       mqtt.end(true);
       await dashboard.close();
+      await alerts.close();
+      publisher.end(true);
       await ingest.close();
       await broker.close();
       await http.close();
       events.close();
+      alertStore.close();
       accounts.close();
       dir.remove();
     },
