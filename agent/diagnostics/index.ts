@@ -160,7 +160,9 @@ export function startDiagnostics(opts: DiagnosticsOptions): Diagnostics {
       if (!current) return;
       current.controller.abort(new VigieError('VIGIE_ERR_UNAVAILABLE', 'agent stopping'));
       // Every action honours the abort; the deadline only guards against one that does not.
-      await Promise.race([current.done, new Promise((r) => setTimeout(r, CLOSE_DEADLINE_MS).unref())]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([current.done, new Promise((r) => { timer = setTimeout(r, CLOSE_DEADLINE_MS); })]);
+      clearTimeout(timer);
     }),
   };
 }

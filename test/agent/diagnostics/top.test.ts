@@ -1,5 +1,6 @@
 /** `top` on this machine: a child process spinning on one core is the top CPU entry. */
 import { spawn } from 'node:child_process';
+import { cpus } from 'node:os';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { validatePayload } from '../../../protocol/payloads.js';
@@ -16,8 +17,10 @@ test('parses /proc/<pid>/stat with a name holding spaces and parentheses', () =>
   assert.equal([...parsePasswd('root:x:0:0:root:/root:/bin/bash\nbad line\nwww-data:x:33:33::/var/www:/usr/sbin/nologin\n')], [[0, 'root'], [33, 'www-data']]);
 });
 
-// Two spinning threads: other engineers' compilers may busy a core of this shared machine; one spinning thread could tie with them.
-const SPIN = "new (require('node:worker_threads').Worker)('while(true){}', { eval: true }); while(true){}";
+// Two spinning threads per core: on a shared machine another busy process (a multi-threaded
+// compiler) could tie with a single spinning thread; the scheduler shares CPU per thread.
+const THREADS = Math.max(2, cpus().length * 2);
+const SPIN = `for (let i = 1; i < ${THREADS}; i++) new (require('node:worker_threads').Worker)('while(true){}', { eval: true }); while(true){}`;
 
 test('a busy child process is the top CPU entry, at least one full core', async () => {
   const child = spawn(process.execPath, ['-e', SPIN], { stdio: 'ignore' });
