@@ -19,8 +19,9 @@ const MAX_TOTAL = 5500;
 const embedSize = (e: DiscordEmbed): number =>
   e.title.length + e.description.length + e.fields.reduce((sum, f) => sum + f.name.length + f.value.length, 0);
 
-/** Markdown characters Discord would interpret in a host name or title. */
-export const escapeMarkdown = (text: string): string => text.replace(/([\\*_~`|>#[\]()-])/g, '\\$1');
+/** Markdown Discord would interpret in a host name or title: inline marks anywhere, headings and lists at a line start. */
+export const escapeMarkdown = (text: string): string =>
+  text.replace(/([\\*_~`|<>[\]])/g, '\\$1').replace(/^(\s*)([#>-])/gm, '$1\\$2');
 /** Context goes in a code block: only a run of backticks could close it. */
 const codeBlock = (lines: string[]): string => `\`\`\`\n${lines.join('\n').replace(/`/g, 'ˋ')}\n\`\`\``;
 

@@ -36,7 +36,7 @@ function attachmentOf(n: AlertNotice, ctx: SendContext): SlackBody['attachments'
   if (n.advice && n.kind !== 'resolved') blocks.push(section(`*${escapeSlack(w.suggestedAction)}*${w.colon} ${escapeSlack(n.advice)}`));
   if (n.context.length && n.kind !== 'resolved') blocks.push(section(`\`\`\`${escapeSlack(n.context.join('\n').replace(/`/g, 'ˋ'))}\`\`\``));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: clip(`${escapeSlack(w.host)}${w.colon} ${escapeSlack(hostOf(n))}`, 300) }] });
-  return { color: COLOUR[toneOf(n)], fallback: clip(title, 300), blocks };
+  return { color: COLOUR[toneOf(n)], fallback: escapeSlack(clip(title, 300)), blocks };
 }
 
 export function format(_config: SlackChannel, notices: readonly AlertNotice[], ctx: SendContext): SlackBody {

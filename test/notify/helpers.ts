@@ -94,3 +94,11 @@ export function notice(overrides: Partial<AlertNotice> = {}): AlertNotice {
 
 export const resolvedNotice = (overrides: Partial<AlertNotice> = {}): AlertNotice =>
   notice({ kind: 'resolved', title: 'CPU back to 40 % on web-1', detail: 'CPU usage is below 90 % again.', resolvedAt: T0 + 600_000, ...overrides });
+
+/** A memory warning on db-1 that ended: a second, unrelated notice for grouped messages. */
+export const memResolved = (): AlertNotice =>
+  resolvedNotice({
+    host: 'db-1', hostLabel: 'Database', key: 'db-1/mem', rule: 'mem', severity: 'warning', groups: ['db'],
+    title: 'Memory back to 62 % on db-1', detail: 'Memory used is below 80 % again.', advice: '', context: [],
+    value: 62, threshold: 85, url: 'http://vigie.local:8080/alerts/db-1/mem',
+  });

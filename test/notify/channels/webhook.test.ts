@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import '../../helpers/env.js';
 import { createNotifier } from '../../../notify/notifier.js';
 import type { WebhookBody } from '../../../notify/channels/webhook.js';
-import { notice, resolvedNotice, startRecorder, tempStore, writeSample } from '../helpers.js';
+import { memResolved, notice, startRecorder, tempStore, writeSample } from '../helpers.js';
 
 /** What a receiver does (docs/notifications.md): HMAC the raw body with the shared secret, compare in constant time. */
 function verify(rawBody: string, signatureHeader: string | undefined, secret: string): boolean {
@@ -20,7 +20,7 @@ test('webhook: one signed JSON POST with v: 1, the notices and a summary', async
   try {
     store.create({ type: 'webhook', name: 'hook', url: `${server.base}/hooks/vigie?x=1`, secret: 'shared-secret' });
     notifier.notify(notice());
-    notifier.notify(resolvedNotice({ host: 'db-1', key: 'db-1/mem', rule: 'mem', severity: 'warning' }));
+    notifier.notify(memResolved());
     await notifier.flush();
     assert.is(server.requests.length, 1);
     const req = server.requests[0]!;
