@@ -3,11 +3,12 @@ import { DeliveryError } from './delivery-error.js';
 
 export interface HttpResponse {
   status: number;
-  text: string;
 }
 
 /** Most an error message quotes of a response body. */
 const BODY_EXCERPT = 200;
+/** Most read of an error body: enough for a reason or a `retry_after`, never a flood. */
+const MAX_ERROR_BODY = 8192;
 
 /**
  * POSTs `body` with Node's fetch and a timeout. A 2xx resolves; anything
@@ -29,14 +30,38 @@ export async function postHttp(url: string, body: string, headers: Record<string
   } catch (error) {
     throw new DeliveryError(networkMessage(error, timeoutMs), true);
   }
-  const text = await response.text().catch(() => '');
   const { status } = response;
-  if (status >= 200 && status < 300) return { status, text };
+  if (status >= 200 && status < 300) {
+    await response.body?.cancel().catch(() => undefined); // nobody reads a success body: do not buffer it
+    return { status };
+  }
+  const text = await readSome(response, MAX_ERROR_BODY);
   const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT);
   const message = `HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
   if (status >= 300 && status < 400) throw new DeliveryError(`${message} (redirect refused: configure the final URL)`, false);
   if (status === 429) throw new DeliveryError(message, true, retryAfterMs(response.headers.get('retry-after'), text));
   throw new DeliveryError(message, status >= 500 || status === 408);
+}
+
+/** The first `max` bytes of a body as text; the rest is dropped unread. */
+async function readSome(response: Response, max: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < max) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } catch {
+    // a body cut short still says something
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 /** "fetch failed" says nothing: name the cause (ECONNREFUSED, certificate…) and never the URL. */

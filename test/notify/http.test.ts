@@ -35,4 +35,18 @@ test('a server that never answers times out, retryably', async () => {
   }
 });
 
+test('an error body is read only in part and quoted briefly', async () => {
+  const server = createServer((_req, res) => res.writeHead(502).end('x'.repeat(1_000_000)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  try {
+    const e = await failure(postHttp(`http://127.0.0.1:${port}/`, '{}', {}, 2000));
+    assert.is(e.retryable, true);
+    assert.is(e.message, `HTTP 502: ${'x'.repeat(200)}`);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
 test.run();
