@@ -149,7 +149,11 @@ const ERROR = compile(CommandError);
 /** One line naming the first wrong field of a command payload that failed its union schema. */
 export function explainCommandError(kind: 'commandRequest' | 'commandResponse', value: unknown): string {
   const v = value as Record<string, unknown>;
+  const actionOf = typeof value === 'object' && value !== null ? v.action : undefined;
   if (kind === 'commandRequest') {
+    if (typeof actionOf === 'string' && !(COMMAND_ACTIONS as readonly string[]).includes(actionOf)) {
+      return `${kind}.action: "${actionOf.slice(0, 32)}" is not one of ${COMMAND_ACTIONS.join(', ')}`;
+    }
     if (!RequestHead.Check(value)) return describeSchemaError(RequestHead, value, kind);
     const action = v.action as CommandAction;
     return describeSchemaError(ARGS[action], v.args, `${kind}.args`);
