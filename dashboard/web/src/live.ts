@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { HostSummary } from '../../../ingest/types.js';
 import type { MetricsPayload, ServicesPayload } from '../../../protocol/payloads.js';
 import { loadSession, sessionLost } from './api.js';
+import type { AlertView } from './model.js';
 
 /** The Socket.IO connection (one per page) and the rooms the current view wants. */
 
@@ -62,6 +63,7 @@ async function recheck(s: Socket): Promise<void> {
 export function closeConnection(): void {
   const s = socket;
   socket = null;
+  overviewUsers = 0;
   if (s) {
     s.removeAllListeners();
     s.disconnect();
@@ -75,6 +77,22 @@ export function onConnState(cb: (s: ConnState) => void): () => void {
   return () => stateListeners.delete(cb);
 }
 
+// The overview stream carries both host updates and `alert` events; the
+// overview page and the app-wide alert feed share it, so it is left only when
+// neither wants it any more. Rooms are per connection: each watcher joins
+// again on every `connect`.
+let overviewUsers = 0;
+
+function enterOverview(): void {
+  overviewUsers += 1;
+}
+
+function leaveOverview(s: Socket): void {
+  if (socket !== s) return; // a closed socket: its count was reset with it
+  overviewUsers = Math.max(0, overviewUsers - 1);
+  if (overviewUsers === 0) s.emit('overview:leave');
+}
+
 /**
  * Joins the overview stream; `onList` receives the full list now and after
  * every reconnect (rooms do not survive one), `onHost` each live update.
@@ -86,13 +104,36 @@ export function watchOverview(onList: (hosts: HostSummary[]) => void, onHost: (h
       if (answer.ok) onList(answer.data);
     });
   };
+  enterOverview();
   s.on('host', onHost);
   s.on('connect', join);
   if (s.connected) join();
   return () => {
     s.off('host', onHost);
     s.off('connect', join);
-    s.emit('overview:leave');
+    leaveOverview(s);
+  };
+}
+
+/**
+ * Receives every `alert` event (fired, changed, acknowledged, silenced,
+ * resolved) for the hosts the user sees. `resync` runs on every connect,
+ * the first included: whatever changed while disconnected must be reloaded.
+ */
+export function watchAlerts(onAlert: (alert: AlertView) => void, resync: () => void): () => void {
+  const s = connection();
+  const join = (): void => {
+    s.emit('overview');
+    resync();
+  };
+  enterOverview();
+  s.on('alert', onAlert);
+  s.on('connect', join);
+  if (s.connected) join();
+  return () => {
+    s.off('alert', onAlert);
+    s.off('connect', join);
+    leaveOverview(s);
   };
 }
 

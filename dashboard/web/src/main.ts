@@ -1,15 +1,21 @@
 import { normaliseHostId } from '../../../protocol/host-id.js';
+import { alertCounts, onAlertsChange, startAlertsFeed, stopAlertsFeed } from './alerts-feed.js';
 import { currentUser, loadSession, onUnauthenticated, onUserChange, sendJson, setSession } from './api.js';
 import { h, replaceChildren, setText, type View } from './dom.js';
 import { getLang, LANGUAGES, onLangChange, setLang, t, type Lang, type MessageKey } from './i18n/index.js';
 import { closeConnection, onConnState, type ConnState } from './live.js';
 import type { User } from './model.js';
 import { createAccountView } from './views/account.js';
+import { createAlertDefaultsView } from './views/admin-alert-defaults.js';
+import { createChannelsView } from './views/admin-channels.js';
 import { createEventsView } from './views/admin-events.js';
 import { createGroupsView } from './views/admin-groups.js';
 import { createHostsAdminView } from './views/admin-hosts.js';
 import { createUsersView } from './views/admin-users.js';
+import { createAlertsView } from './views/alerts.js';
+import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
+import { createMaintenanceView } from './views/maintenance.js';
 import { createOverview } from './views/overview.js';
 import { createLoginView, createSetupView } from './views/sign-in.js';
 
@@ -37,11 +43,15 @@ function logo(): SVGSVGElement {
 /** The pages behind the header's links; `admin` ones are listed and opened for admins only. */
 const PAGES: { hash: string; label: MessageKey; admin: boolean; make: () => View }[] = [
   { hash: '#/', label: 'nav.overview', admin: false, make: createOverview },
+  { hash: '#/alerts', label: 'nav.alerts', admin: false, make: createAlertsView },
+  { hash: '#/maintenance', label: 'nav.maintenance', admin: false, make: createMaintenanceView },
   { hash: '#/account', label: 'nav.account', admin: false, make: createAccountView },
   { hash: '#/admin/users', label: 'nav.users', admin: true, make: createUsersView },
   { hash: '#/admin/groups', label: 'nav.groups', admin: true, make: createGroupsView },
   { hash: '#/admin/hosts', label: 'nav.hosts', admin: true, make: createHostsAdminView },
   { hash: '#/admin/events', label: 'nav.events', admin: true, make: createEventsView },
+  { hash: '#/admin/channels', label: 'nav.channels', admin: true, make: createChannelsView },
+  { hash: '#/admin/alert-defaults', label: 'nav.alertDefaults', admin: true, make: createAlertDefaultsView },
 ];
 
 const tagline = h('span', { class: 'tagline' });
@@ -60,7 +70,13 @@ const header = h('header', { class: 'topbar' },
   h('div', { class: 'topbar-right' }, conn, langSelect),
   navbar);
 const main = h('main', { class: 'content' });
-document.body.replaceChildren(header, main);
+// Firing alerts, wherever one is: a line under the header that links to the alerts page.
+const bannerText = h('span', { class: 'banner-text' });
+const bannerLink = h('a', { class: 'banner-link', href: '#/alerts' });
+const banner = h('div', { class: 'alerts-banner', role: 'status', 'data-testid': 'alerts-banner', hidden: true }, h('span', { class: 'dot' }), bannerText, bannerLink);
+// Kept across header re-renders so the live count stays put.
+const navCount = h('span', { class: 'nav-count', 'data-testid': 'nav-alert-count', hidden: true });
+document.body.replaceChildren(header, banner, main);
 
 type Mode = 'boot' | 'setup' | 'login' | 'app';
 let mode: Mode = 'boot';
@@ -96,10 +112,30 @@ const renderChrome = (): void => {
   if (user) userName.title = t(`role.${user.role}`);
   const active = activePage();
   replaceChildren(nav, ...PAGES.filter((p) => !p.admin || user?.role === 'admin').map((p) =>
-    h('a', { href: p.hash, class: 'nav-link', 'aria-current': p === active ? 'page' : null }, t(p.label))));
+    h('a', { href: p.hash, class: 'nav-link', 'aria-current': p === active ? 'page' : null }, t(p.label), p.hash === '#/alerts' ? navCount : null)));
+  renderAlerts();
   // On phones the links scroll sideways: keep the current one in sight.
   nav.querySelector('[aria-current]')?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
 };
+
+/** The banner and the header count, from the live alert feed. */
+function renderAlerts(): void {
+  const c = alertCounts();
+  banner.hidden = mode !== 'app' || c.total === 0;
+  banner.dataset.state = c.critical > 0 ? 'critical' : 'warning';
+  banner.dataset.critical = String(c.critical);
+  banner.dataset.warning = String(c.warning);
+  const parts = [
+    c.critical ? t('banner.critical', { n: c.critical }) : '',
+    c.warning ? t('banner.warning', { n: c.warning }) : '',
+  ].filter(Boolean);
+  setText(bannerText, `${t('banner.firing', { list: parts.join(', ') })}${c.acknowledged ? ` ${t('banner.acked', { n: c.acknowledged })}` : ''}`);
+  setText(bannerLink, t('banner.see'));
+  navCount.hidden = c.total === 0;
+  navCount.dataset.state = c.critical > 0 ? 'critical' : 'warning';
+  setText(navCount, String(c.total));
+  navCount.setAttribute('aria-label', t('banner.count', { n: c.total }));
+}
 
 /** The header link to highlight: the host page belongs to the overview. */
 function activePage(): (typeof PAGES)[number] | undefined {
@@ -110,7 +146,7 @@ function activePage(): (typeof PAGES)[number] | undefined {
 function route(): void {
   if (mode !== 'app') return;
   renderChrome();
-  const match = /^#\/host\/(.+)$/.exec(location.hash);
+  const match = /^#\/host\/([^/]+)(\/alerts)?$/.exec(location.hash);
   if (match?.[1]) {
     let raw = match[1];
     try {
@@ -119,7 +155,9 @@ function route(): void {
       // keep it as typed; the id check below rejects it
     }
     const id = normaliseHostId(raw);
-    show(createHostView(id.ok ? id.value : raw), id.ok ? id.value : raw);
+    const host = id.ok ? id.value : raw;
+    if (match[2]) show(createHostAlertsView(host), t('rules.titleShort', { host }));
+    else show(createHostView(host), host);
     return;
   }
   const found = PAGES.find((p) => p.hash === location.hash) ?? PAGES[0]!;
@@ -134,12 +172,14 @@ function enterApp(user: User, csrf: string | null): void {
   setSession(user, csrf);
   mode = 'app';
   loginNotice = null;
+  startAlertsFeed();
   route();
 }
 
 function showLogin(): void {
   view?.destroy();
   view = null;
+  stopAlertsFeed();
   closeConnection(); // also the socket's rooms: nothing live reaches a signed-out page
   mode = 'login';
   renderChrome();
@@ -195,6 +235,7 @@ onConnState((s) => {
   renderConn();
 });
 window.addEventListener('hashchange', route);
+onAlertsChange(renderAlerts);
 onLangChange(() => {
   langSelect.value = getLang();
   renderChrome();

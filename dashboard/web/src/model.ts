@@ -29,3 +29,52 @@ export function credentialState(access: HostAccess): CredentialState {
   if (!access.credentials) return 'none';
   return access.credentials.revokedAt === null ? 'active' : 'revoked';
 }
+
+// Alerts, maintenance and notification channels (docs/api.md, "Alerts, settings, maintenance and notification channels").
+export type { AlertView } from '../../../alerts/service.js';
+export type { MaintenanceWindow, MaintenanceInput, MaintenanceScope, MaintenanceSchedule } from '../../../alerts/maintenance.js';
+export type { RuleSet, RuleSetOverride, AlertSettings, ThresholdRuleName } from '../../../alerts/rules.js';
+export type { Severity } from '../../../alerts/types.js';
+export type { ChannelConfig, ChannelType, ChannelOf } from '../../../notify/channel-config.js';
+import type { MaintenanceWindow } from '../../../alerts/maintenance.js';
+import type { RuleSet, RuleSetOverride, ThresholdRuleName } from '../../../alerts/rules.js';
+
+/** A window as GET /api/maintenance answers: with whether it is active now (server time). */
+export type MaintenanceView = MaintenanceWindow & { active: boolean };
+
+/** GET /api/hosts/:id/alert-settings. */
+export interface HostAlertSettings {
+  host: string;
+  override: RuleSetOverride;
+  effective: RuleSet;
+  defaults: RuleSet;
+  /** Service names the host reports, for the watch list. */
+  services: string[];
+}
+
+/** The threshold rules in the order the settings pages show them. */
+export const THRESHOLD_RULES = ['cpu', 'mem', 'swap', 'disk', 'load', 'temperature'] as const satisfies readonly ThresholdRuleName[];
+// Fails to compile if the server adds a threshold rule this list lacks.
+const _allListed: Exclude<ThresholdRuleName, (typeof THRESHOLD_RULES)[number]> extends never ? true : never = true;
+void _allListed;
+
+/** One delivery of a channel (GET /api/channels/:id/deliveries). */
+export interface ChannelDelivery {
+  id: number;
+  ts: number;
+  ok: boolean;
+  attempts: number;
+  error: string | null;
+  keys: string[];
+  test?: boolean;
+}
+
+/** POST /api/channels/:id/test. */
+export interface ChannelTestResult {
+  ok: boolean;
+  attempts: number;
+  error: string | null;
+}
+
+/** What the browser gets in place of a set secret, and sends back to keep it (notify/channel-config.ts REDACTED). */
+export const REDACTED = '********';

@@ -1,12 +1,26 @@
-import { apiPath, getJson } from '../api.js';
+import { apiPath, getJson, sendJson } from '../api.js';
 import { h, type View } from '../dom.js';
-import { locale, t } from '../i18n/index.js';
+import { locale, t, type MessageKey } from '../i18n/index.js';
 import type { VigieEvent } from '../model.js';
-import { button, dataTable, field, input, messageLine, onSubmit, page, panel, run } from './ui.js';
+import { button, confirmButton, dataTable, field, input, messageLine, onSubmit, page, panel, run } from './ui.js';
 
-/** `#/admin/events`: the event log, newest first, filtered by type, host, user and dates; "more" pages back in time. */
+/**
+ * `#/admin/events`: the event log, newest first, filtered by type, category,
+ * host, user and dates; "more" pages back in time. Admins may purge the
+ * events older than a day (the server also cleans up after its retention).
+ */
 
 const PAGE = 100;
+// The server filters on an exact type; a category (its prefix) is applied
+// here, reading a few pages further when a page has no match.
+const CATEGORY_PAGES = 10;
+const CATEGORIES = ['alert', 'maintenance', 'settings', 'notify', 'host', 'auth', 'user', 'group', 'token', 'events'] as const;
+/** Types offered in the type field before any was seen. */
+const KNOWN_TYPES = [
+  'alert.firing', 'alert.escalated', 'alert.deescalated', 'alert.resolved', 'alert.acknowledged', 'alert.silenced',
+  'maintenance.created', 'maintenance.deleted', 'settings.alerts', 'settings.host_alerts',
+  'host.first_seen', 'host.offline', 'auth.login', 'auth.login_failed', 'auth.locked', 'events.purged',
+];
 
 /** Local midnight of a `<input type=date>` value, plus `days`; undefined when empty. */
 function dayStart(value: string, days = 0): number | undefined {
@@ -22,8 +36,12 @@ export function createEventsView(): View {
   const user = input({ autocomplete: 'off', 'data-testid': 'events-user' });
   const from = input({ type: 'date', 'data-testid': 'events-from' });
   const to = input({ type: 'date', 'data-testid': 'events-to' });
+  const category = h('select', { class: 'input', 'data-testid': 'events-category' },
+    h('option', { value: '' }, t('events.allCategories')),
+    ...CATEGORIES.map((c) => h('option', { value: c }, t(`events.cat.${c}` as MessageKey))));
   const line = messageLine({ 'data-testid': 'events-error' });
   const filters = h('form', { class: 'form filters', 'data-testid': 'events-filter' },
+    field(t('events.category'), category),
     field(t('events.type'), type), types,
     field(t('events.host'), host),
     field(t('events.user'), user),
@@ -32,12 +50,28 @@ export function createEventsView(): View {
     h('button', { type: 'submit', class: 'btn primary' }, t('events.apply')));
   const table = dataTable([t('events.time'), t('events.type'), t('events.user'), t('events.host'), t('events.address'), t('events.message')], t('events.empty'));
   const more = button(t('events.more'), { 'data-testid': 'events-more', hidden: true });
-  const el = page(t('nav.events'), panel(null, filters), line.el, panel(null, table.el, h('div', { class: 'actions' }, more)));
+  const purgeDate = input({ type: 'date', 'data-testid': 'events-purge-date' });
+  const purgeLine = messageLine({ 'data-testid': 'events-purge-result' });
+  const purge = confirmButton(t('events.purge'), t('events.purgeQ'), purgeLine, async () => {
+    const before = dayStart(purgeDate.value);
+    if (before === undefined) throw new Error(t('events.purgeNeedDate'));
+    const { deleted } = await sendJson<{ deleted: number }>('DELETE', apiPath('/events', { before }));
+    await load(false);
+    purgeLine.ok(t('events.purged', { n: deleted }));
+  }, { 'data-testid': 'events-purge' });
+  const purgePanel = panel(t('events.purgeTitle'), h('p', { class: 'muted' }, t('events.purgeIntro')),
+    h('div', { class: 'row-form' }, field(t('events.purgeBefore'), purgeDate), purge), purgeLine.el);
+  const el = page(t('nav.events'), panel(null, filters), line.el, panel(null, table.el, h('div', { class: 'actions' }, more)), purgePanel);
   const time = new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'medium' });
   const seen = new Set<number>();
   const seenTypes = new Set<string>();
   let oldest: number | null = null;
   let destroyed = false;
+  for (const known of KNOWN_TYPES) {
+    seenTypes.add(known);
+    types.appendChild(h('option', { value: known }));
+  }
+  const inCategory = (e: VigieEvent): boolean => !category.value || e.type.startsWith(`${category.value}.`);
 
   const query = (before?: number): string => {
     const fromTs = dayStart(from.value);
@@ -60,12 +94,13 @@ export function createEventsView(): View {
     for (const e of events) {
       if (seen.has(e.id)) continue;
       seen.add(e.id);
-      added += 1;
       oldest = oldest === null ? e.ts : Math.min(oldest, e.ts);
       if (!seenTypes.has(e.type)) {
         seenTypes.add(e.type);
         types.appendChild(h('option', { value: e.type }));
       }
+      if (!inCategory(e)) continue;
+      added += 1;
       table.row({ 'data-testid': 'event-row', 'data-type': e.type, 'data-id': e.id }, [
         h('time', { datetime: new Date(e.ts).toISOString() }, time.format(e.ts)),
         h('span', { class: 'mono' }, e.type),
@@ -79,18 +114,26 @@ export function createEventsView(): View {
   };
 
   const load = async (next: boolean): Promise<void> => {
-    const events = await getJson<VigieEvent[]>(query(next && oldest !== null ? oldest + 1 : undefined));
-    if (destroyed) return;
     if (!next) {
       table.clear();
       seen.clear();
       oldest = null;
     }
-    const added = add(events);
-    more.hidden = events.length < PAGE || added === 0;
+    for (let pages = 0; pages < CATEGORY_PAGES; pages++) {
+      const before = next || pages > 0 ? oldest : null;
+      const events = await getJson<VigieEvent[]>(query(before !== null ? before + 1 : undefined));
+      if (destroyed) return;
+      const known = seen.size;
+      const added = add(events);
+      const exhausted = events.length < PAGE || seen.size === known;
+      more.hidden = exhausted;
+      // Without a category every page shows; with one, read on until something matched.
+      if (exhausted || !category.value || added > 0) return;
+    }
   };
 
   onSubmit(filters, line, () => load(false));
+  category.addEventListener('change', () => void run(el, line, () => load(false)));
   more.addEventListener('click', () => void run(el, line, () => load(true)));
   void run(el, line, () => load(false));
   return { el, destroy() { destroyed = true; } };

@@ -4,7 +4,7 @@ import type { DiskMetrics } from '../../../../protocol/payloads.js';
 import { h, setText } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
-import { hostTitle, type Labelled } from '../model.js';
+import { hostTitle, type Labelled, type Severity } from '../model.js';
 
 /** One host's card on the overview; update() patches it in place on live updates. */
 
@@ -13,6 +13,8 @@ export interface HostCard {
   update(host: HostSummary): void;
   /** Refreshes the "seen 12 s ago" text. */
   tick(now: number): void;
+  /** The host's worst firing alert (null: none) and whether a maintenance window covers it. */
+  setAlerts(worst: Severity | null, maintenance: boolean): void;
 }
 
 export const STATES: HostState[] = ['online', 'warning', 'critical', 'offline'];
@@ -57,6 +59,8 @@ function meter(label: string) {
 export function createHostCard(initial: HostSummary): HostCard {
   const name = h('span', { class: 'card-name' });
   const pill = h('span', { class: 'pill' });
+  const alertBadge = h('span', { class: 'pill sev', 'data-testid': 'card-alert', hidden: true });
+  const maintBadge = h('span', { class: 'tag maint', 'data-testid': 'card-maintenance', hidden: true });
   const os = h('div', { class: 'card-os' });
   const idLine = h('div', { class: 'card-id mono', hidden: true });
   const cpu = meter(t('card.cpu'));
@@ -65,7 +69,7 @@ export function createHostCard(initial: HostSummary): HostCard {
   const uptime = h('span', { class: 'card-uptime' });
   const seen = h('span', { class: 'card-seen' });
   const el = h('a', { class: 'card', href: `#/host/${encodeURIComponent(initial.id)}`, 'data-host': initial.id },
-    h('div', { class: 'card-head' }, h('span', { class: 'dot' }), name, pill),
+    h('div', { class: 'card-head' }, h('span', { class: 'dot' }), name, maintBadge, alertBadge, pill),
     idLine,
     os,
     h('div', { class: 'meters' }, cpu.el, ram.el, disk.el),
@@ -96,6 +100,18 @@ export function createHostCard(initial: HostSummary): HostCard {
   const tick = (now: number): void => {
     setText(seen, t('card.lastSeen', { ago: formatAgo(current.lastSeen, now) }));
   };
+  const setAlerts = (worst: Severity | null, maintenance: boolean): void => {
+    if (worst) el.dataset.alert = worst;
+    else delete el.dataset.alert;
+    el.toggleAttribute('data-maintenance', maintenance);
+    alertBadge.hidden = !worst;
+    if (worst) {
+      alertBadge.dataset.sev = worst;
+      setText(alertBadge, t('card.alert', { severity: t(`severity.${worst}`) }));
+    }
+    maintBadge.hidden = !maintenance;
+    setText(maintBadge, t('alerts.maintenance'));
+  };
   update(initial);
-  return { el, update, tick };
+  return { el, update, tick, setAlerts };
 }

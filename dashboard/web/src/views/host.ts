@@ -1,5 +1,6 @@
 import type { HostDetail, HostSummary } from '../../../../ingest/types.js';
 import type { MetricsPayload } from '../../../../protocol/payloads.js';
+import { firingAlerts, onAlertsChange } from '../alerts-feed.js';
 import { ApiError, apiPath, currentUser, getJson } from '../api.js';
 import { h, replaceChildren, setText, type View } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
@@ -25,11 +26,21 @@ export function createHostView(id: string): View {
   let label: string | null = null;
   // Operators and admins may rename; the server checks it too (viewers get 403).
   const editor = currentUser()?.role === 'viewer' ? null : createLabelEditor(id, () => label, (s) => renderHead(s));
+  const settingsLink = h('a', { class: 'btn small', href: `#/host/${encodeURIComponent(id)}/alerts`, 'data-testid': 'host-alert-settings' }, t('host.alertSettings'));
+  const hostAlerts = h('ul', { class: 'host-alerts', 'data-testid': 'host-alerts', hidden: true });
+  const renderAlerts = (): void => {
+    const mine = firingAlerts().filter((a) => a.host === id);
+    hostAlerts.hidden = mine.length === 0;
+    replaceChildren(hostAlerts, ...mine.map((a) => h('li', { 'data-sev': a.severity },
+      h('span', { class: 'pill sev', 'data-sev': a.severity }, t(`severity.${a.severity}`)),
+      h('a', { class: 'link', href: '#/alerts' }, a.title))));
+  };
   const head = h('div', { class: 'host-head' },
-    h('div', { class: 'host-title' }, name, pill, editor?.button ?? null),
+    h('div', { class: 'host-title' }, name, pill, editor?.button ?? null, settingsLink),
     editor?.form ?? null,
     idLine,
-    h('div', { class: 'host-sub' }, os, seen));
+    h('div', { class: 'host-sub' }, os, seen),
+    hostAlerts);
   const stats = h('div', { class: 'grid stats' });
   const rangeBar = h('div', { class: 'ranges', role: 'group', 'aria-label': t('host.history') });
   const chartsSlot = h('div');
@@ -123,6 +134,8 @@ export function createHostView(id: string): View {
     resync: () => void load(),
   });
   const timer = window.setInterval(tick, 1000);
+  const stopAlerts = onAlertsChange(renderAlerts);
+  renderAlerts();
   void load();
 
   return {
@@ -130,6 +143,7 @@ export function createHostView(id: string): View {
     destroy() {
       destroyed = true;
       stop();
+      stopAlerts();
       window.clearInterval(timer);
       charts?.destroy();
     },

@@ -1,4 +1,5 @@
 import type { HostState, HostSummary } from '../../../../ingest/types.js';
+import { inMaintenance, onAlertsChange, worstOn } from '../alerts-feed.js';
 import { h, replaceChildren, type View } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { watchOverview } from '../live.js';
@@ -37,6 +38,7 @@ export function createOverview(): View {
       card.update(host);
     } else {
       const created = createHostCard(host);
+      created.setAlerts(worstOn(host.id), inMaintenance(host.id));
       cards.set(host.id, created);
       // Keep cards in id order so they do not jump around.
       const after = [...cards.keys()].sort().find((id) => id > host.id);
@@ -61,6 +63,11 @@ export function createOverview(): View {
     renderAll();
   }, upsert);
 
+  const stopAlerts = onAlertsChange((changed) => {
+    const ids = changed ? [changed.host] : [...cards.keys()];
+    for (const id of ids) cards.get(id)?.setAlerts(worstOn(id), inMaintenance(id));
+  });
+
   const timer = window.setInterval(() => {
     const now = Date.now();
     for (const card of cards.values()) card.tick(now);
@@ -70,6 +77,7 @@ export function createOverview(): View {
     el,
     destroy() {
       stop();
+      stopAlerts();
       window.clearInterval(timer);
     },
   };

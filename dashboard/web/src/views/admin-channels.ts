@@ -1,0 +1,121 @@
+import { ApiError, apiPath, getJson, idPath, sendJson } from '../api.js';
+import { h, replaceChildren, setText, type View } from '../dom.js';
+import { formatDateTime } from '../format.js';
+import { t } from '../i18n/index.js';
+import type { ChannelConfig, ChannelDelivery, ChannelTestResult, Group } from '../model.js';
+import { createChannelForm } from './channel-form.js';
+import { button, confirmButton, dataTable, messageLine, page, panel, run, type MessageLine } from './ui.js';
+
+/**
+ * `#/admin/channels`: where alerts are sent (email, webhook, ntfy, Telegram,
+ * Discord, Slack), with each channel's routing, its last delivery, a
+ * "send test" button and its recent deliveries. Secrets never come back
+ * from the server: they show as "********".
+ */
+export function createChannelsView(): View {
+  const pageLine = messageLine();
+  const table = dataTable([t('chan.name'), t('chan.type'), t('chan.enabled'), t('chan.minSeverity'), t('chan.groups'), t('chan.last'), ''], t('chan.empty'));
+  const formSlot = h('div');
+  const add = button(t('chan.add'), { class: 'btn primary', 'data-testid': 'channel-add' }, () => openForm(null));
+  const el = page(t('nav.channels'), h('p', { class: 'muted' }, t('chan.intro')), pageLine.el, h('div', { class: 'actions' }, add), formSlot, panel(null, table.el));
+  let groupNames: string[] = [];
+  let destroyed = false;
+
+  const openForm = (channel: ChannelConfig | null): void => {
+    const form = createChannelForm({
+      channel,
+      groups: groupNames,
+      onSaved: () => {
+        replaceChildren(formSlot);
+        add.hidden = false;
+        void load();
+      },
+      onCancel: () => {
+        replaceChildren(formSlot);
+        add.hidden = false;
+      },
+    });
+    add.hidden = true;
+    replaceChildren(formSlot, panel(channel ? t('chan.edit', { name: channel.name }) : t('chan.add'), form));
+    formSlot.scrollIntoView({ block: 'nearest' });
+    form.querySelector<HTMLElement>('[data-testid=channel-name]')?.focus();
+  };
+
+  const lastText = (d: ChannelDelivery | undefined): HTMLElement => d
+    ? h('span', { class: d.ok ? 'delivery ok' : 'delivery failed', 'data-testid': 'channel-last', 'data-ok': d.ok ? 'yes' : 'no', title: d.error ?? '' },
+      `${d.ok ? t('chan.delivered') : t('chan.failed')} · ${formatDateTime(d.ts)}`)
+    : h('span', { class: 'muted', 'data-testid': 'channel-last' }, t('chan.never'));
+
+  const deliveriesList = (list: ChannelDelivery[]): HTMLElement => list.length
+    ? h('ul', { class: 'deliveries', 'data-testid': 'channel-deliveries' }, ...list.slice(0, 20).map((d) => h('li', { 'data-ok': d.ok ? 'yes' : 'no' },
+      h('span', { class: d.ok ? 'delivery ok' : 'delivery failed' }, d.ok ? t('chan.delivered') : t('chan.failed')),
+      ` ${formatDateTime(d.ts)} · ${t('chan.attempts', { n: d.attempts })}`,
+      d.test ? ` · ${t('chan.test')}` : '',
+      d.keys.length ? h('span', { class: 'mono muted' }, ` ${d.keys.join(', ')}`) : null,
+      d.error ? h('div', { class: 'delivery-error' }, d.error) : null)))
+    : h('p', { class: 'muted' }, t('chan.noDeliveries'));
+
+  const testResult = (r: ChannelTestResult): string =>
+    r.ok ? t('chan.testOk', { n: r.attempts }) : t('chan.testFailed', { n: r.attempts, error: r.error ?? '?' });
+
+  const row = (c: ChannelConfig, deliveries: ChannelDelivery[]): void => {
+    const line: MessageLine = messageLine({ 'data-testid': 'channel-row-error' });
+    const result = h('p', { class: 'form-msg', 'data-testid': 'channel-test-result', 'aria-live': 'polite', hidden: true });
+    const details = h('div', { hidden: true });
+    const actions = h('div', { class: 'actions' });
+    const test = button(t('chan.sendTest'), { class: 'btn small', 'data-testid': 'channel-test' }, () => void run(actions, line, async () => {
+      const r = await sendJson<ChannelTestResult>('POST', idPath('channels', c.id, '/test'));
+      result.dataset.kind = r.ok ? 'ok' : 'error';
+      result.dataset.ok = r.ok ? 'yes' : 'no';
+      setText(result, testResult(r));
+      result.hidden = false;
+    }));
+    const history = button(t('chan.deliveries'), { class: 'btn small', 'data-testid': 'channel-history' }, () => void run(actions, line, async () => {
+      if (!details.hidden) {
+        details.hidden = true;
+        return;
+      }
+      replaceChildren(details, deliveriesList(await getJson<ChannelDelivery[]>(idPath('channels', c.id, '/deliveries'))));
+      details.hidden = false;
+    }));
+    replaceChildren(actions,
+      button(t('chan.editButton'), { class: 'btn small', 'data-testid': 'channel-edit' }, () => openForm(c)),
+      test, history,
+      confirmButton(t('action.delete'), t('chan.deleteQ', { name: c.name }), line, async () => {
+        await sendJson('DELETE', idPath('channels', c.id));
+        await load();
+      }, { 'data-testid': 'channel-delete', class: 'btn small danger' }));
+    table.row({ 'data-testid': 'channel-row', 'data-channel': c.name, 'data-type': c.type }, [
+      h('span', { class: 'strong' }, c.name),
+      t(`chan.type.${c.type}`),
+      c.enabled ? t('chan.yes') : h('span', { class: 'muted' }, t('chan.no')),
+      t(`chan.sev.${c.minSeverity}`),
+      c.groups.length ? c.groups.join(', ') : h('span', { class: 'muted' }, t('chan.allHosts')),
+      lastText(deliveries[0]),
+      h('div', null, actions, result, details, line.el),
+    ]);
+  };
+
+  const load = async (): Promise<void> => {
+    try {
+      const [channels, groups] = await Promise.all([
+        getJson<ChannelConfig[]>(apiPath('/channels')),
+        getJson<Group[]>(apiPath('/groups')).catch(() => [] as Group[]),
+      ]);
+      // A handful of channels: one small request each for the latest delivery.
+      const deliveries = await Promise.all(channels.map((c) => getJson<ChannelDelivery[]>(idPath('channels', c.id, '/deliveries')).catch(() => [] as ChannelDelivery[])));
+      if (destroyed) return;
+      groupNames = groups.map((g) => g.name).sort((a, b) => a.localeCompare(b));
+      table.clear();
+      channels.forEach((c, i) => row(c, [...(deliveries[i] ?? [])].sort((a, b) => b.ts - a.ts)));
+    } catch (error) {
+      if (destroyed) return;
+      if (error instanceof ApiError && error.code === 'VIGIE_ERR_NOT_FOUND') {
+        pageLine.ok(t('chan.unavailable'));
+        add.hidden = true;
+      } else pageLine.error(error);
+    }
+  };
+  void load();
+  return { el, destroy() { destroyed = true; } };
+}

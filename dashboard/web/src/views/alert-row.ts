@@ -1,0 +1,101 @@
+import { alertDuration, valueLine } from '../alert-format.js';
+import { idPath, sendJson } from '../api.js';
+import { h, replaceChildren, setText } from '../dom.js';
+import { formatDateTime } from '../format.js';
+import { t } from '../i18n/index.js';
+import type { AlertView } from '../model.js';
+import { button, input, messageLine, onSubmit, run } from './ui.js';
+
+/** Silence choices, in minutes. */
+export const SILENCE_MINUTES = [15, 60, 240, 1440] as const;
+
+export interface AlertRow {
+  el: HTMLElement;
+  /** Refreshes the "for 5 min" text. */
+  tick(now: number): void;
+}
+
+export interface AlertRowOptions {
+  /** Operators and admins acknowledge and silence. */
+  canAct: boolean;
+  /** The server's answer after an action (the live event follows too). */
+  onChanged(alert: AlertView): void;
+  /** Keep the advice open when the row is rebuilt after a change. */
+  open?: boolean;
+}
+
+const hostName = (a: AlertView): string => a.hostLabel || a.host;
+
+/**
+ * One alert: severity, host, title and detail, how long and how far over its
+ * level, its maintenance / acknowledged / silenced marks, and the advice and
+ * diagnosis lines (pre-formatted text) in a part that opens.
+ */
+export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRow {
+  const firing = alert.state === 'firing';
+  const duration = h('span', { class: 'alert-duration' });
+  const line = messageLine({ 'data-testid': 'alert-error' });
+  const marks = h('div', { class: 'alert-marks' },
+    alert.maintenance || alert.inMaintenance ? h('span', { class: 'tag maint', 'data-testid': 'alert-maintenance' }, t('alerts.maintenance')) : null,
+    alert.ack ? h('span', { class: 'tag', 'data-testid': 'alert-acked' }, t('alerts.ackedBy', { by: alert.ack.by, when: formatDateTime(alert.ack.at) })) : null,
+    alert.ack?.comment ? h('q', { class: 'alert-comment' }, alert.ack.comment) : null,
+    alert.silenced && alert.silenced.until > Date.now()
+      ? h('span', { class: 'tag', 'data-testid': 'alert-silenced' }, t('alerts.silencedUntil', { until: formatDateTime(alert.silenced.until), by: alert.silenced.by }))
+      : null);
+  const more = alert.advice || alert.context.length
+    ? h('details', { class: 'alert-more', open: opts.open === true },
+      h('summary', null, t('alerts.whatToDo')),
+      alert.advice ? h('p', { class: 'alert-advice' }, alert.advice) : null,
+      alert.context.length ? h('h4', null, t('alerts.context')) : null,
+      alert.context.length ? h('pre', { class: 'alert-context', 'data-testid': 'alert-context' }, alert.context.join('\n')) : null)
+    : null;
+  const actions = firing && opts.canAct ? createActions(alert, opts, line) : null;
+  const el = h('article', {
+    class: 'alert-row', 'data-testid': 'alert-row', 'data-alert-id': alert.id, 'data-rule': alert.rule, 'data-host': alert.host,
+    'data-state': alert.state, 'data-severity': alert.severity, 'data-acked': alert.ack ? 'yes' : 'no',
+  },
+  h('div', { class: 'alert-head' },
+    h('span', { class: 'pill sev', 'data-sev': alert.severity }, t(`severity.${alert.severity}`)),
+    h('a', { class: 'alert-host link', href: `#/host/${encodeURIComponent(alert.host)}` }, hostName(alert)),
+    h('span', { class: 'alert-title' }, alert.title)),
+  alert.detail ? h('p', { class: 'alert-detail' }, alert.detail) : null,
+  h('div', { class: 'alert-facts muted' },
+    duration,
+    h('span', null, valueLine(alert)),
+    h('span', { class: 'mono' }, alert.rule)),
+  marks,
+  more,
+  actions,
+  line.el);
+  const tick = (now: number): void => {
+    const d = alertDuration(alert, now);
+    setText(duration, firing
+      ? t('alerts.firingFor', { d, since: formatDateTime(alert.firedAt ?? alert.since) })
+      : t('alerts.lasted', { d, when: formatDateTime(alert.resolvedAt) }));
+  };
+  tick(Date.now());
+  return { el, tick };
+}
+
+function createActions(alert: AlertView, opts: AlertRowOptions, line: ReturnType<typeof messageLine>): HTMLElement {
+  const formSlot = h('div');
+  const wrap = h('div', { class: 'alert-actions' });
+  const post = async (path: string, body: unknown): Promise<void> => {
+    opts.onChanged(await sendJson<AlertView>('POST', idPath('alerts', alert.id, path), body));
+  };
+  const ack = button(alert.ack ? t('alerts.ackAgain') : t('alerts.ack'), { class: 'btn small', 'data-testid': 'alert-ack' }, () => {
+    const comment = input({ maxlength: 500, autocomplete: 'off', placeholder: t('alerts.ackComment'), 'aria-label': t('alerts.ackComment'), 'data-testid': 'alert-ack-comment' });
+    const form = h('form', { class: 'row-form' }, comment,
+      h('button', { type: 'submit', class: 'btn primary small', 'data-testid': 'alert-ack-save' }, t('alerts.ack')),
+      button(t('action.cancel'), { class: 'btn small' }, () => replaceChildren(formSlot)));
+    onSubmit(form, line, () => post('/ack', { comment: comment.value.trim() }));
+    replaceChildren(formSlot, form);
+    comment.focus();
+  });
+  const silence = h('div', { class: 'silence', role: 'group', 'aria-label': t('alerts.silenceFor'), 'data-testid': 'alert-silence' },
+    h('span', { class: 'muted small' }, t('alerts.silenceFor')),
+    ...SILENCE_MINUTES.map((m) => button(m < 60 ? t('dur.minutes', { n: m }) : t('dur.hours', { n: m / 60 }), { class: 'btn small', 'data-minutes': m }, () =>
+      void run(wrap, line, () => post('/silence', { minutes: m })))));
+  replaceChildren(wrap, h('div', { class: 'actions' }, ack, silence), formSlot);
+  return wrap;
+}
