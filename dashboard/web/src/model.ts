@@ -12,6 +12,8 @@ export type { Enrollment } from '../../../accounts/enrollment.js';
 export type { HostAccess } from '../../../dashboard/server/api/access.js';
 export type { VigieEvent } from '../../../events/event-log.js';
 import type { HostAccess } from '../../../dashboard/server/api/access.js';
+import type { MaintenanceWindow } from '../../../alerts/maintenance.js';
+import type { RuleSet, RuleSetOverride, ThresholdRuleName } from '../../../alerts/rules.js';
 
 /** An operator-set display name; host summaries carry it (null when unset). */
 export interface Labelled {
@@ -36,8 +38,6 @@ export type { MaintenanceWindow, MaintenanceInput, MaintenanceScope, Maintenance
 export type { RuleSet, RuleSetOverride, AlertSettings, ThresholdRuleName } from '../../../alerts/rules.js';
 export type { Severity } from '../../../alerts/types.js';
 export type { ChannelConfig, ChannelType, ChannelOf } from '../../../notify/channel-config.js';
-import type { MaintenanceWindow } from '../../../alerts/maintenance.js';
-import type { RuleSet, RuleSetOverride, ThresholdRuleName } from '../../../alerts/rules.js';
 
 /** A window as GET /api/maintenance answers: with whether it is active now (server time). */
 export type MaintenanceView = MaintenanceWindow & { active: boolean };
