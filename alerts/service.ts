@@ -5,7 +5,7 @@ import { MINUTE_MS, systemClock, type Clock } from '../core/time.js';
 import type { EventLog } from '../events/event-log.js';
 import type { HostSummary, IngestHandle } from '../ingest/types.js';
 import type { AlertNotice } from '../notify/types.js';
-import type { AlertPayload } from '../protocol/schemas/alert.js';
+import { encodePayload, type AlertPayload } from '../protocol/payloads.js';
 import type { Topics } from '../protocol/topics.js';
 import { describeAlert, type Lang } from './advice.js';
 import { createRuleEngine, type RuleEngine } from './engine.js';
@@ -147,7 +147,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       silencedUntil: record.silenced && record.silenced.until > clock.now() ? record.silenced.until : null,
       maintenance: record.maintenance || v.inMaintenance,
     };
-    opts.publish(topic, JSON.stringify(payload), true);
+    opts.publish(topic, encodePayload('alert', payload), true);
   };
 
   const changed = (id: number): AlertView | null => {

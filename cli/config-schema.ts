@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AgentConfig } from '../agent/config.js';
+import { AlertsConfig } from '../alerts/config.js';
 import { BrokerConfig } from '../broker/config.js';
 import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
+import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
 
 /**
@@ -29,6 +31,8 @@ export const VigieConfig = Type.Object(
     broker: BrokerConfig,
     http: HttpConfig,
     auth: AuthConfig,
+    events: EventsConfig,
+    alerts: AlertsConfig,
     ingest: IngestConfig,
     agent: AgentConfig,
   },

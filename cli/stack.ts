@@ -10,6 +10,8 @@ import { readTlsFiles } from '../core/tls.js';
 import { createLogger } from '../core/logger.js';
 import { startDashboard, type DashboardHandle } from '../dashboard/server/index.js';
 import { EventLog } from '../events/event-log.js';
+import { startAlerting, type Alerting } from '../alerts/start.js';
+import { createTopics } from '../protocol/topics.js';
 import { DAY_MS, HOUR_MS } from '../core/time.js';
 import { startIngest } from '../ingest/index.js';
 import type { IngestHandle } from '../ingest/types.js';
@@ -26,6 +28,7 @@ export interface Stack extends Handle {
   http?: HttpServerHandle;
   broker?: BrokerHandle;
   ingest?: IngestHandle;
+  alerting?: Alerting;
   dashboard?: DashboardHandle;
   agent?: AgentHandle;
 }
@@ -112,6 +115,20 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
               },
             },
             {
+              name: 'alerts',
+              start: async () =>
+                (stack.alerting = startAlerting({
+                  config: config.alerts,
+                  retentionDays: config.events.retentionDays,
+                  dataDir,
+                  ingest: stack.ingest!,
+                  accounts: accounts!,
+                  events: events!,
+                  topics: createTopics(prefix),
+                  dashboardUrl: () => stack.http?.url ?? null,
+                })),
+            },
+            {
               name: 'dashboard',
               start: async () =>
                 (stack.dashboard = await startDashboard(
@@ -123,6 +140,8 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
                     events: events!,
                     publicBroker: () => publicBrokerUrl(config, { ...(stack.broker ? { port: stack.broker.port } : {}), ...(stack.broker?.tlsPort !== undefined ? { tlsPort: stack.broker.tlsPort } : {}) }),
                     credentialsChanged: () => authenticator?.notifyChanged(),
+                    alerts: stack.alerting!.service,
+                    channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                   },
                 )),
             },

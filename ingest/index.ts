@@ -110,6 +110,8 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
       };
     },
     command: commands.command,
+    publish: (topic, payload, retain) => publish(topic, payload, retain),
+    provideAlertCounts: (counts) => summary.provideAlerts(counts),
     flush: async () => {
       hostRegistry.persist();
       await metricStore.flush();

@@ -18,6 +18,8 @@ export interface SummaryPublisherOptions {
   debounceMs?: number;
 }
 
+export type SummaryAlerts = NonNullable<SummaryPayload['alerts']>;
+
 /**
  * Publishes the retained `<prefix>/_server/summary`: at once after every
  * (re)subscription — agents wait for it before sending metrics, see
@@ -27,6 +29,7 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
   const topic = opts.topics.serverSummary();
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  let alerts: (() => SummaryAlerts) | undefined;
 
   const build = (state: SummaryPayload['state']): string => {
     const hosts = opts.listHosts();
@@ -38,6 +41,7 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
       hosts: { total: hosts.length, online, offline: hosts.length - online },
       version: VIGIE_VERSION,
       addresses: opts.addresses().slice(0, 32),
+      ...alertCounts(),
     });
   };
   const publishNow = (): void => {
@@ -46,14 +50,35 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
     if (closed) return;
     opts.publish(topic, build('online'), true).catch((error: unknown) => opts.log.debug({ err: String(error) }, 'summary not published'));
   };
-  const off = opts.bus.on('summary', 'host', () => {
+  // The counts come from another part (the alert service): if it fails or is gone, the summary goes out without them.
+  const alertCounts = (): { alerts?: SummaryAlerts } => {
+    try {
+      return alerts ? { alerts: alerts() } : {};
+    } catch (error) {
+      opts.log.debug({ err: String(error) }, 'alert counts unavailable');
+      return {};
+    }
+  };
+  const soon = (): void => {
     timer ??= setTimeout(publishNow, opts.debounceMs ?? 1000);
-  });
+  };
+  const off = opts.bus.on('summary', 'host', soon);
 
   return {
     /** The Last Will to register when connecting. */
     will: (): { topic: string; payload: string } => ({ topic, payload: build('offline') }),
     onSubscribed: publishNow,
+    /** Adds the alert counts to the summary (the alert service runs beside the ingest); `changed()` republishes, debounced. */
+    provideAlerts(counts: () => SummaryAlerts): { changed(): void; stop(): void } {
+      alerts = counts;
+      soon();
+      return {
+        changed: soon,
+        stop: () => {
+          if (alerts === counts) alerts = undefined;
+        },
+      };
+    },
     /** Publishes `offline` (a clean disconnect sends no Last Will) and stops. */
     async close(): Promise<void> {
       closed = true;

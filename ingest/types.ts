@@ -1,3 +1,4 @@
+import type { SummaryAlerts } from './summary-publisher.js';
 import type { Handle } from '../core/lifecycle.js';
 import type { EventBus } from '../core/event-bus.js';
 import type { Envelope } from '../core/errors.js';
@@ -118,4 +119,8 @@ export interface IngestHandle extends Handle {
   flush(): Promise<void>;
   /** Read-only diagnosis of one host (top processes, largest directories, service log). */
   command: CommandFn;
+  /** Publishes at QoS 1 on the ingest's MQTT connection (the server's own topics: alerts); rejects when not connected. */
+  publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  /** Puts alert counts in the retained server summary; call `changed()` when they change. */
+  provideAlertCounts(counts: () => SummaryAlerts): { changed(): void; stop(): void };
 }

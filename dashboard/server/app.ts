@@ -5,6 +5,7 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { createAccessRouter } from './api/access.js';
 import { createAlertsRouter } from './api/alerts.js';
+import { createChannelsRouter } from './api/channels.js';
 import type { ApiContext } from './api/context.js';
 import { createEventsRouter } from './api/events.js';
 import { createGroupsRouter } from './api/groups.js';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/groups', requireRole('admin'), createGroupsRouter(deps));
   api.use('/events', requireRole('admin'), createEventsRouter(deps));
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
+  if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
   api.use(createAccessRouter(deps));
   api.use(notFoundHandler);
   api.use(errorHandler(deps.log));

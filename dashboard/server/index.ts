@@ -6,6 +6,8 @@ import { createLogger, type Logger } from '../../core/logger.js';
 import type { HttpServerHandle } from '../../core/http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/time.js';
 import type { AlertService } from '../../alerts/service.js';
+import type { ChannelStore } from '../../notify/channel-store.js';
+import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { IngestHandle } from '../../ingest/types.js';
 import { createApp } from './app.js';
@@ -36,6 +38,8 @@ export interface DashboardDeps {
   webRoot?: string;
   /** The alert service, when this server evaluates alerts. */
   alerts?: AlertService;
+  /** Notification channels and their notifier (the channels API). */
+  channels?: { store: ChannelStore; notifier: Notifier };
 }
 
 export interface DashboardHandle extends Handle {
@@ -73,6 +77,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     credentialsChanged: deps.credentialsChanged ?? (() => {}),
     accountsChanged: () => sweepLive(),
     ...(deps.alerts ? { alerts: deps.alerts } : {}),
+    ...(deps.channels ? { channels: deps.channels } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);

@@ -15,6 +15,12 @@ export const SummaryPayload = Type.Object(
     hosts: Type.Object({ total: Count, online: Count, offline: Count }),
     version: ShortText(64, { description: 'server version' }),
     addresses: Type.Array(ShortText(64), { maxItems: 32, description: 'IPv4 addresses of the server, for pointing agents at it' }),
+    alerts: Type.Optional(
+      Type.Object(
+        { firing: Count, critical: Count, warning: Count, acknowledged: Count, maintenance: Count },
+        { description: 'firing alerts by severity; how many are acknowledged, and how many fired in or are covered by a maintenance window' },
+      ),
+    ),
   },
   { $id: 'summary', title: 'summary', description: 'Fleet summary from the ingest' },
 );

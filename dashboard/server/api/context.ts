@@ -5,6 +5,8 @@ import type { Clock } from '../../../core/time.js';
 import type { EventLog, NewEvent } from '../../../events/event-log.js';
 import type { AlertService } from '../../../alerts/service.js';
 import type { IngestHandle } from '../../../ingest/types.js';
+import type { ChannelStore } from '../../../notify/channel-store.js';
+import type { Notifier } from '../../../notify/notifier.js';
 import type { LoginService } from '../auth/login.js';
 import { callerName, type Caller } from '../auth/caller.js';
 import { callerOf } from '../auth/guards.js';
@@ -29,6 +31,8 @@ export interface ApiContext {
   accountsChanged(): void;
   /** The alert service, when this server evaluates alerts. */
   alerts?: AlertService;
+  /** Notification channels and the notifier that sends to them. */
+  channels?: { store: ChannelStore; notifier: Notifier };
 }
 
 /** The peer's address, for throttling and the event log (no proxy headers are trusted). */
