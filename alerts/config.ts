@@ -5,6 +5,8 @@ export const AlertsConfig = Type.Object(
   {
     lang: Type.Union([Type.Literal('en'), Type.Literal('fr')], { default: 'en', description: 'Language of alert titles, advice and notifications: en or fr' }),
     diagnosis: Type.Boolean({ default: true, description: 'Ask the agent for context when an alert fires (top processes, largest directories, service log lines)' }),
+    diagnosisTimeout: Type.Number({ minimum: 1, maximum: 60, default: 15, description: 'Seconds to wait for that context before notifying without it' }),
+    groupSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'Alerts within this many seconds go to a channel in one message' }),
   },
   { default: {} },
 );

@@ -49,6 +49,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     store: channels,
     clock,
     lang: opts.config.lang,
+    groupWindowMs: opts.config.groupSeconds * 1000,
     log: createLogger('notify'),
     onFailure: (channel, error, notices) =>
       events.append({ type: 'notify.failed', message: `Notification to "${channel.name}" (${channel.type}) failed: ${error}`, data: { channel: channel.id, error, alerts: notices.map((n) => n.key) } }),
@@ -62,7 +63,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       ingest.publish(topic, payload, retain).catch((error: unknown) => log.debug({ err: String(error), topic }, 'alert topic not published'));
     },
     hostContext: hostContextFrom(opts.accounts),
-    ...(opts.config.diagnosis ? { diagnose: createDiagnosis(ingest.command) } : {}),
+    ...(opts.config.diagnosis ? { diagnose: createDiagnosis(ingest.command, { timeoutMs: opts.config.diagnosisTimeout * 1000 }) } : {}),
     notify: (notice) => notifier.notify(notice),
     lang: opts.config.lang,
     ...(opts.dashboardUrl ? { dashboardUrl: opts.dashboardUrl } : {}),

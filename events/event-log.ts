@@ -25,6 +25,7 @@ export type NewEvent = Omit<VigieEvent, 'id' | 'ts' | 'host' | 'user' | 'address
   Partial<Pick<VigieEvent, 'host' | 'user' | 'address' | 'data'>>;
 
 export interface EventFilter {
+  /** One type, or a family: `alert.*`. */
   type?: string;
   host?: string;
   user?: string;
@@ -91,7 +92,9 @@ export class EventLog {
       where.push(sql);
       args.push(value);
     };
-    add('type = ?', filter.type);
+    // `alert.*` asks for a family of types.
+    if (filter.type?.endsWith('.*')) add("type LIKE ? ESCAPE '\\'", `${filter.type.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    else add('type = ?', filter.type);
     add('host = ?', filter.host);
     add('user = ?', filter.user);
     add('ts >= ?', filter.from);

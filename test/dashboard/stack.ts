@@ -6,10 +6,10 @@
 import { Value } from '@sinclair/typebox/value';
 import type { MqttClient } from 'mqtt';
 import { startHttpServer, type HttpServerHandle } from '../../core/http-server.js';
-import { hostContextFrom } from '../../accounts/host-context.js';
 import { openAccounts, type Accounts } from '../../accounts/index.js';
-import { startAlertService, type AlertService } from '../../alerts/service.js';
-import { AlertStore } from '../../alerts/store.js';
+import { AlertsConfig } from '../../alerts/config.js';
+import type { AlertService } from '../../alerts/service.js';
+import { startAlerting } from '../../alerts/start.js';
 import type { Clock } from '../../core/time.js';
 import { AuthConfig } from '../../dashboard/server/config.js';
 import { startDashboard, type DashboardHandle } from '../../dashboard/server/index.js';
@@ -61,17 +61,18 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
   });
   const accounts = openAccounts(dir.path, opts.clock ? { clock: opts.clock } : {});
   const events = EventLog.open(dir.path);
-  const alertStore = AlertStore.open(dir.path);
-  const publisher = await connectClient(broker.url, { clientId: `alerts-${process.pid}` });
-  const alerts = startAlertService({
-    ingest, store: alertStore, events, topics,
-    publish: (topic, payload, retain) => publisher.publish(topic, payload, { qos: 1, retain }),
-    hostContext: hostContextFrom(accounts),
-    tickMs: 200,
+  // Alerts notify within a second here (30 s by default), and diagnosis gives up after 2 s.
+  const alerting = startAlerting({
+    config: Value.Default(AlertsConfig, { groupSeconds: 1, diagnosisTimeout: 2 }) as AlertsConfig,
+    retentionDays: 30,
+    dataDir: dir.path,
+    ingest, accounts, events, topics,
+    dashboardUrl: () => http.url,
   });
+  const alerts = alerting.service;
   const dashboard = await startDashboard(
     { http: { host: '127.0.0.1', port: 0, overviewThrottle: opts.overviewThrottle ?? 1 }, auth: Value.Default(AuthConfig, { ...opts.auth }) as AuthConfig, prefix: PREFIX },
-    { http, ingest, accounts, events, alerts, publicBroker: () => broker.url, ...(opts.clock ? { clock: opts.clock } : {}) },
+    { http, ingest, accounts, events, alerts, channels: { store: alerting.channels, notifier: alerting.notifier }, publicBroker: () => broker.url, ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   const admin = opts.withAdmin === false ? ApiClient.anonymous(http.url) : await adminClient(http.url, dir.path);
   const mqtt = await connectClient(broker.url, { clientId: `publisher-${process.pid}` });
@@ -86,13 +87,11 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
     close: async () => {
       mqtt.end(true);
       await dashboard.close();
-      await alerts.close();
-      publisher.end(true);
+      await alerting.close();
       await ingest.close();
       await broker.close();
       await http.close();
       events.close();
-      alertStore.close();
       accounts.close();
       dir.remove();
     },
