@@ -29,7 +29,9 @@ export const sameOriginWrites: RequestHandler = (req, _res, next) => {
   if (SAFE_METHODS.has(req.method)) return next();
   const origin = req.headers.origin;
   if (!isOwnOrigin(origin, req.headers.host)) throw new VigieError('VIGIE_ERR_CSRF', `Origin ${String(origin).slice(0, 100)} is not this dashboard`);
-  if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && !req.is('application/json')) {
+  // A body must be JSON; a POST with none (a "send test" button) carries nothing a form could forge.
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if ((req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') && hasBody && !req.is('application/json')) {
     throw new VigieError('VIGIE_ERR_UNSUPPORTED_MEDIA');
   }
   next();
