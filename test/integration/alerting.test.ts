@@ -18,7 +18,7 @@ import type { ApiClient } from '../helpers/api-client.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { body, header, startSmtp, type Smtp } from '../helpers/mail.js';
 import { adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
-import { startRecorder, type Recorder } from '../notify/helpers.js';
+import { startRecorder, writeSample, type Recorder } from '../notify/helpers.js';
 
 const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const data = tempDir();
@@ -90,12 +90,14 @@ test('an alert on the box\'s agent carries its process list to the mailbox and t
   assert.match(text, /% CPU/);
   assert.ok(text.includes(alert.advice.slice(0, 40)), 'the suggested action');
   assert.equal(mail.to, ['teacher@school.example']);
+  writeSample('e2e-email', `Subject: ${subject}\n\n${text}`);
 
   const request = await waitFor('the webhook', () => hook.requests.find((r) => r.body.includes('"cpu"')), 20_000);
   const expected = `sha256=${createHmac('sha256', SECRET).update(request.body).digest('hex')}`;
   assert.is(request.headers['x-vigie-signature'], expected, 'a valid HMAC signature');
   const payload = JSON.parse(request.body) as { v: number; notices: Array<{ host: string; rule: string; kind: string; context: string[] }> };
   assert.is(payload.v, 1);
+  writeSample('e2e-webhook', `X-Vigie-Signature: ${request.headers['x-vigie-signature']}\n\n${JSON.stringify(payload, null, 2)}`);
   const n = payload.notices.find((x) => x.host === host && x.rule === 'cpu');
   assert.is(n?.kind, 'firing');
   assert.match(n!.context.join('\n'), /Top processes by CPU/);

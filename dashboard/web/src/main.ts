@@ -139,7 +139,7 @@ function renderAlerts(): void {
 
 /** The header link to highlight: the host page belongs to the overview. */
 function activePage(): (typeof PAGES)[number] | undefined {
-  const hash = location.hash || '#/';
+  const hash = (location.hash || '#/').replace(/^(#\/alerts)\/\d+$/, '$1'); // one alert belongs to the alerts page
   return PAGES.find((p) => p.hash === hash) ?? (hash.startsWith('#/host/') || !PAGES.some((p) => p.hash === hash) ? PAGES[0] : undefined);
 }
 
@@ -158,6 +158,11 @@ function route(): void {
     const host = id.ok ? id.value : raw;
     if (match[2]) show(createHostAlertsView(host), t('rules.titleShort', { host }));
     else show(createHostView(host), host);
+    return;
+  }
+  const alertId = /^#\/alerts\/(\d{1,12})$/.exec(location.hash)?.[1];
+  if (alertId) {
+    show(createAlertsView(Number(alertId)), t('nav.alerts'));
     return;
   }
   const found = PAGES.find((p) => p.hash === location.hash) ?? PAGES[0]!;

@@ -32,7 +32,7 @@ if (haveChromium()) {
 
   const sample = (cpu: number): Promise<void> => s.publish(HOST, 'metrics', metricsPayload(cpu));
 
-  const firingOf = (rule: string): { state: string; severity: string } | undefined =>
+  const firingOf = (rule: string): { id: number; state: string; severity: string } | undefined =>
     s.alerts.firing().find((a) => a.host === HOST && a.rule === rule);
 
   test.before(async () => {
@@ -115,6 +115,16 @@ if (haveChromium()) {
     const width = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth);
     assert.ok(width <= 375, `no sideways scroll at 375 px (got ${width})`);
     await shot(page, 'alerts-firing-375.png');
+
+    // A notification's link (#/alerts/<id>) opens the page on that alert, its advice shown.
+    const id = firingOf('cpu')!.id;
+    const linked = await newPage();
+    await signInThroughForm(linked, s.url, ADMIN.name, ADMIN.password);
+    await linked.goto(`${s.url}/#/alerts/${id}`);
+    const focused = linked.locator(`[data-testid=alert-row][data-alert-id="${id}"].focused`);
+    await focused.waitFor({ timeout: 10_000 });
+    assert.ok(await focused.locator('details').evaluate((d) => (d as unknown as { open: boolean }).open), 'its advice is open');
+    await linked.close();
 
     // Acknowledge with a comment: the row moves to the acknowledged list.
     await row.getByTestId('alert-ack').click();

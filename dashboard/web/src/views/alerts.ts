@@ -16,7 +16,8 @@ const PAST_PAGE = 50;
 
 interface Shown { alert: AlertView; row: AlertRow; key: string }
 
-export function createAlertsView(): View {
+/** The alerts page; `focus` (from a notification's link, `#/alerts/<id>`) opens and scrolls to that alert. */
+export function createAlertsView(focus?: number): View {
   const canAct = currentUser()?.role !== 'viewer';
   const pageLine = messageLine();
   const firingList = h('div', { class: 'alert-list', 'data-testid': 'alerts-firing' });
@@ -37,7 +38,7 @@ export function createAlertsView(): View {
 
   const shown = new Map<number, Shown>();
   const past = new Map<number, Shown>();
-  const open = new Set<number>(); // ids whose advice the user opened
+  const open = new Set<number>(focus === undefined ? [] : [focus]); // ids whose advice the user opened
   let oldestPast: number | null = null;
   let destroyed = false;
 
@@ -118,7 +119,12 @@ export function createAlertsView(): View {
   }, 5000);
   renderFiring();
   pastEmpty.hidden = true;
-  void run(el, pageLine, () => loadPast(false));
+  const reveal = (): void => {
+    const row = focus === undefined ? null : el.querySelector<HTMLElement>(`[data-alert-id="${focus}"]`);
+    row?.classList.add('focused');
+    row?.scrollIntoView({ block: 'center' });
+  };
+  void run(el, pageLine, () => loadPast(false)).then(reveal);
   return {
     el,
     destroy() {
