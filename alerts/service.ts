@@ -251,16 +251,18 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const offEngine = engine.onTransition(onTransition, 'alert-service');
 
   // What the ingest accepted, as it accepted it.
-  const seen = new Map<string, { info: number; status: number }>();
+  // A Last Will carries no ts (it is written at connect time): a status is new when any of these change.
+  const statusKey = (st: NonNullable<HostSummary['status']>): string => `${st.state}|${st.reason}|${st.ts ?? ''}`;
+  const seen = new Map<string, { info: number; status: string }>();
   const feedSummary = (h: HostSummary): void => {
-    const last = seen.get(h.id) ?? { info: 0, status: 0 };
+    const last = seen.get(h.id) ?? { info: 0, status: '' };
     if (h.info && h.info.ts !== last.info) {
       engine.info(h.id, h.info);
       last.info = h.info.ts;
     }
-    if (h.status && (h.status.ts ?? 0) !== last.status) {
+    if (h.status && statusKey(h.status) !== last.status) {
       engine.status(h.id, h.status);
-      last.status = h.status.ts ?? 0;
+      last.status = statusKey(h.status);
     }
     seen.set(h.id, last);
   };

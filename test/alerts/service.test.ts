@@ -165,11 +165,13 @@ test('after a restart a still-true alert is the same episode (no second notice);
   });
 });
 
-test('an offline agent (Last Will) fires at once; back online resolves', async () => {
-  await withAlerts(async (rig) => {
+test('an offline agent (Last Will, no ts) fires at once; back online resolves', async () => {
+  await withAlerts(async (rig, ingestRig) => {
+    const onlineInIngest = (host: string): boolean => ingestRig.ingest.getHost(host)?.presence === 'online';
     await publish(rig.agent, topics.host('pc-9', 'info'), info('pc-9'), true);
-    await publish(rig.agent, topics.host('pc-9', 'status'), { ...status('online', 'connected'), ts: Date.now() }, true);
-    await publish(rig.agent, topics.host('pc-9', 'status'), { ...status('offline', 'lost'), ts: Date.now() + 1 }, true);
+    await publish(rig.agent, topics.host('pc-9', 'status'), status('online', 'connected'), true);
+    await waitFor('online seen', () => rig.service.engine.active('pc-9').length === 0 && onlineInIngest('pc-9'));
+    await publish(rig.agent, topics.host('pc-9', 'status'), status('offline', 'lost'), true); // a Last Will has no ts
     const alert = await waitFor('offline fires', () => rig.service.firing().find((a) => a.host === 'pc-9' && a.rule === 'offline'));
     assert.is(alert.offlineReason, 'lost');
     await publish(rig.agent, topics.host('pc-9', 'status'), { ...status('online', 'connected'), ts: Date.now() + 2 }, true);
