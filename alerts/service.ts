@@ -75,6 +75,8 @@ export interface AlertService extends Handle {
   maintenance(): MaintenanceWindow[];
   /** Windows active now for a host. */
   maintenanceOf(host: string): MaintenanceWindow[];
+  /** Forgets a removed host: its alerts end (cause `removed`), unnotified. */
+  removeHost(host: string): void;
   /** A stored alert changed (fired, escalated, resolved, acknowledged, silenced). */
   onChange(cb: (alert: AlertView) => void, owner?: string): () => void;
 }
@@ -159,9 +161,11 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     return v;
   };
 
+  // Hosts being removed: their alerts end without a notice (nobody watches them any more).
+  const removing = new Set<string>();
   /** Whether a notice about this alert should go out now. */
   const quiet = (record: AlertRecord): boolean =>
-    record.maintenance || maintenanceOf(record.host).length > 0 || (record.silenced !== null && record.silenced.until > clock.now());
+    removing.has(record.host) || record.maintenance || maintenanceOf(record.host).length > 0 || (record.silenced !== null && record.silenced.until > clock.now());
 
   const notice = (kind: AlertNotice['kind'], record: AlertRecord): AlertNotice => {
     const v = view(record);
@@ -243,8 +247,9 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       const record = store.get(id)!;
       changed(id);
       logEvent('alert.resolved', record, { cause: t.cause ?? 'recovered' });
+      const silent = quiet(record); // now: a removed host is only being removed during this call
       chain(key, () => {
-        if (!quiet(record)) opts.notify?.(notice('resolved', record));
+        if (!silent) opts.notify?.(notice('resolved', record));
       });
     }
   };
@@ -327,6 +332,15 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     },
     maintenance: () => store.maintenanceWindows(),
     maintenanceOf,
+    removeHost: (host) => {
+      removing.add(host);
+      try {
+        engine.removeHost(host);
+      } finally {
+        removing.delete(host);
+      }
+      seen.delete(host);
+    },
     onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),
     close: onceClose(async () => {
       clearInterval(timer);

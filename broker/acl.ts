@@ -7,7 +7,8 @@ import { SERVER_LEVEL, type Topics } from '../protocol/topics.js';
  *   command requests and the server summary;
  * - the ingest service reads everything under the prefix (also through a
  *   shared subscription, for several workers) and publishes alerts, command
- *   requests and the server summary;
+ *   requests and the server summary, and clears the retained status, info
+ *   and services of a host an admin removed;
  * - a reader service (the OLED, Home Assistant, Telegraf…) reads everything
  *   under the prefix and publishes nothing;
  * - anonymous exists only in the explicit lab mode, where anything goes.
@@ -40,7 +41,8 @@ export function canPublish(topics: Topics, who: Principal, topic: string): boole
     return ['status', 'info', 'metrics', 'services', 'cmd/res'].includes(parsed.kind);
   }
   if (who.role === 'ingest') {
-    return parsed.kind === 'alert' || parsed.kind === 'cmd/req' || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
+    // status/info/services: to clear the retained topics of a host an admin removed.
+    return ['alert', 'cmd/req', 'status', 'info', 'services'].includes(parsed.kind) || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
   }
   return false;
 }

@@ -39,6 +39,8 @@ export interface HostRegistry extends Handle {
   checkStale(): void;
   /** Writes changed hosts now, in one transaction. */
   persist(): void;
+  /** Forgets a host (an admin removed it); false when unknown. */
+  remove(id: string): boolean;
 }
 
 interface HostRecord extends StoredHost {
@@ -179,6 +181,12 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     },
     checkStale,
     persist,
+    remove(id) {
+      if (!hosts.delete(id)) return false;
+      dirty.delete(id);
+      repo.delete(id);
+      return true;
+    },
     close: onceClose(async () => {
       clearInterval(staleTimer);
       clearInterval(persistTimer);

@@ -111,6 +111,15 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     },
     command: commands.command,
     publish: (topic, payload, retain) => publish(topic, payload, retain),
+    removeHost: async (id) => {
+      if (!hostRegistry.get(id)) return null;
+      // Cleared first: a retained message arriving between the two steps would recreate the host.
+      for (const kind of ['status', 'info', 'services'] as const) {
+        await publish(topics.host(id, kind), '', true).catch((error: unknown) => log.warn({ err: String(error), host: id }, 'retained topic not cleared'));
+      }
+      hostRegistry.remove(id);
+      return metricStore.deleteHost(id);
+    },
     provideAlertCounts: (counts) => summary.provideAlerts(counts),
     flush: async () => {
       hostRegistry.persist();

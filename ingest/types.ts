@@ -121,6 +121,13 @@ export interface IngestHandle extends Handle {
   command: CommandFn;
   /** Publishes at QoS 1 on the ingest's MQTT connection (the server's own topics: alerts); rejects when not connected. */
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  /**
+   * Forgets a host: its registry entry, every stored point, and its retained
+   * status, info and services topics on the broker (else they would bring it
+   * back at the next subscription). A running agent brings it back.
+   * Resolves with the number of points deleted; null when the host is unknown.
+   */
+  removeHost(id: string): Promise<number | null>;
   /** Puts alert counts in the retained server summary; call `changed()` when they change. */
   provideAlertCounts(counts: () => SummaryAlerts): { changed(): void; stop(): void };
 }

@@ -25,6 +25,8 @@ export interface MetricStore extends Handle {
   history(q: HistoryQuery): Promise<HistoryResult>;
   /** Every series a host has stored, sorted by metric then key. */
   series(host: string): Promise<SeriesRef[]>;
+  /** Deletes everything stored for a host (it was removed); resolves with the number of points deleted. */
+  deleteHost(host: string): Promise<number>;
   stats(): MetricStoreStats;
 }
 

@@ -10,7 +10,7 @@ import type { Enrollment } from '../../accounts/enrollment.js';
 import { createTopics } from '../../protocol/topics.js';
 import type { ApiClient } from '../helpers/api-client.js';
 import { waitFor } from '../helpers/env.js';
-import { adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
+import { addCredentials, adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const topics = createTopics('vigie');
 let up: TestStack;
@@ -73,6 +73,40 @@ test('rotating replaces the password: the old connection is cut, the new passwor
   const fresh = await connect(second.username, second.password);
   assert.ok(fresh.connected);
   fresh.end(true);
+});
+
+test('removing a host deletes its data, clears its retained topics, revokes its agent and ends its alerts', async () => {
+  const { data: e } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'leaver' });
+  const client = await connect(e.username, e.password);
+  const ts = Date.now();
+  await client.publishAsync(topics.host('leaver', 'status'), JSON.stringify({ v: 1, state: 'online', reason: 'connected', agent: '0.1.0', interval: 1, ts }), { qos: 1, retain: true });
+  await admin.send('PUT', '/api/alert-settings', { defaults: { cpu: { for: 0 } }, hosts: {} });
+  await client.publishAsync(topics.host('leaver', 'metrics'), JSON.stringify({ v: 1, ts, cpu: { usage: 99, load1: 0, load5: 0, load15: 0 } }), { qos: 1 });
+  await waitFor('stored and alerting', async () => {
+    await up.stack.ingest!.flush();
+    const series = await up.stack.ingest!.series('leaver');
+    return series.length > 0 && up.stack.alerting!.service.firing().some((a) => a.host === 'leaver');
+  });
+  const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+
+  const removed = await admin.send<{ points: number }>('DELETE', '/api/hosts/leaver');
+  assert.is(removed.status, 200);
+  assert.ok(removed.data.points > 0, 'its points were deleted');
+  assert.is((await admin.get('/api/hosts/leaver')).status, 404);
+  assert.equal(await up.stack.ingest!.series('leaver'), [], 'no series left');
+  await closed; // its credentials are revoked: the agent is cut
+  const alert = up.stack.alerting!.service.store.query({ host: 'leaver' })[0];
+  assert.equal([alert?.state, alert?.endCause], ['resolved', 'removed']);
+  // A new subscriber gets no retained status: a restarted ingest would not bring the host back.
+  const reader = await mqtt.connectAsync(up.mqttUrl, { ...addCredentials(up.dataDir, { kind: 'service', role: 'reader', name: 'checker' }), reconnectPeriod: 0 });
+  const retained: string[] = [];
+  reader.on('message', (topic, payload) => retained.push(`${topic}=${payload.length}`));
+  await reader.subscribeAsync('vigie/leaver/#');
+  await new Promise((r) => setTimeout(r, 300));
+  reader.end(true);
+  assert.equal(retained, [], 'no retained message left under vigie/leaver/');
+  assert.ok((await admin.get<Array<{ type: string }>>('/api/events?host=leaver')).data.some((ev) => ev.type === 'host.removed'), 'logged');
+  assert.is((await admin.send('DELETE', '/api/hosts/never-was')).status, 404);
 });
 
 test.run();

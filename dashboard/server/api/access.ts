@@ -32,7 +32,8 @@ const EnrollBody = Type.Object({
 /**
  * Admin routes for hosts: GET /api/access, PUT /api/hosts/:id/access,
  * POST /api/hosts (enroll an agent: its credentials and one-line command),
- * DELETE /api/hosts/:id/credentials (revoke: the broker cuts the agent). Admins only.
+ * DELETE /api/hosts/:id/credentials (revoke: the broker cuts the agent),
+ * DELETE /api/hosts/:id (remove the host and its data). Admins only.
  */
 export function createAccessRouter(ctx: ApiContext): Router {
   const { hostAccess, credentials } = ctx.accounts;
@@ -82,6 +83,22 @@ export function createAccessRouter(ctx: ApiContext): Router {
     const enrollment: Enrollment = enrollmentFor(host, created, ctx.publicBroker());
     audit(ctx, req, res, { type: existing ? 'host.credentials_rotated' : 'host.enrolled', host, message: `Agent credentials ${existing ? 'replaced' : 'created'} for ${host}`, data: { username: created.username } });
     res.status(201).json({ ok: true, data: enrollment });
+  });
+
+  // Removing a host: its data, its retained topics, its access rules, its credentials and its alerts.
+  router.delete('/hosts/:id', admin, async (req, res) => {
+    const host = hostIdParam(req.params.id);
+    const known = describe(host);
+    const points = await ctx.ingest.removeHost(host);
+    if (points === null && !known.credentials && known.owner === null && known.groups.length === 0 && known.label === null) {
+      throw new VigieError('VIGIE_ERR_HOST_NOT_FOUND', `No host "${host}"`);
+    }
+    const username = usernameFor({ kind: 'agent', host });
+    if (credentials.revoke(username)) ctx.credentialsChanged();
+    hostAccess.remove(host);
+    ctx.alerts?.removeHost(host);
+    audit(ctx, req, res, { type: 'host.removed', host, message: `${host} removed`, data: { points: points ?? 0, before: { owner: known.owner, groups: known.groups, label: known.label } } });
+    sendOk(res, { host, points: points ?? 0 });
   });
 
   router.delete('/hosts/:id/credentials', admin, (req, res) => {

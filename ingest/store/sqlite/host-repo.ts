@@ -33,7 +33,7 @@ export class HostRepo {
   private readonly selectAll: Statement<[], Row>;
   private readonly saveMany: (hosts: readonly StoredHost[]) => void;
 
-  constructor(db: Database, private readonly log: Logger) {
+  constructor(private readonly db: Database, private readonly log: Logger) {
     this.upsert = db.prepare(`INSERT OR REPLACE INTO hosts (id, first_seen, last_seen, presence, reason, info, status, services, latest)
       VALUES (@id, @first_seen, @last_seen, @presence, @reason, @info, @status, @services, @latest)`);
     this.selectAll = db.prepare('SELECT * FROM hosts ORDER BY id');
@@ -45,6 +45,10 @@ export class HostRepo {
   /** Writes the hosts in one transaction. */
   save(hosts: readonly StoredHost[]): void {
     if (hosts.length > 0) this.saveMany(hosts);
+  }
+
+  delete(id: string): void {
+    this.db.prepare('DELETE FROM hosts WHERE id = ?').run(id);
   }
 
   loadAll(): StoredHost[] {

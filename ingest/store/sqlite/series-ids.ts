@@ -42,6 +42,11 @@ export class SeriesIds {
     return id;
   }
 
+  /** Drops a host's ids from the cache (its series were deleted). */
+  forget(host: string): void {
+    this.byHost.delete(host);
+  }
+
   /** Every known series id (retention walks them). */
   allIds(): number[] {
     const out: number[] = [];

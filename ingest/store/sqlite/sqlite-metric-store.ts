@@ -273,6 +273,18 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     },
     history,
     series: async (host) => ids.list(host),
+    deleteHost: async (host) => {
+      flushNow(); // queued points of the host must not come back after the delete
+      let deleted = 0;
+      opts.db.transaction(() => {
+        for (const table of ['points_raw', 'points_1m', 'points_1h']) {
+          deleted += opts.db.prepare(`DELETE FROM ${table} WHERE series_id IN (SELECT id FROM series WHERE host = ?)`).run(host).changes;
+        }
+        opts.db.prepare('DELETE FROM series WHERE host = ?').run(host);
+      })();
+      ids.forget(host);
+      return deleted;
+    },
     stats: (): MetricStoreStats => ({ written: counters.written, pending: pendingPoints, refused: counters.refused, dropped: counters.dropped }),
     maintain,
     close,

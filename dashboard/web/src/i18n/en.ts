@@ -121,6 +121,8 @@ export const en = {
   'access.empty': 'No hosts yet: add one above.',
   'access.revoke': 'Revoke agent credentials',
   'access.revokeQ': 'Revoke the credentials of {host}? Its agent is disconnected at once.',
+  'access.remove': 'Remove host',
+  'access.removeQ': 'Remove {host} and all its history? Its agent is disconnected and its credentials revoked. This cannot be undone.',
   'access.rotate': 'New credentials',
   'access.rotateQ': 'Create new credentials for {host}? The current password stops working.',
   'access.enroll': 'Create credentials',

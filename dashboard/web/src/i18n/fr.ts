@@ -120,6 +120,8 @@ export const fr: Messages = {
   'access.empty': 'Aucune machine pour l’instant : ajoutez-en une ci-dessus.',
   'access.revoke': 'Révoquer les identifiants de l’agent',
   'access.revokeQ': 'Révoquer les identifiants de {host} ? Son agent est déconnecté immédiatement.',
+  'access.remove': 'Retirer la machine',
+  'access.removeQ': 'Retirer {host} et tout son historique ? Son agent est déconnecté et ses identifiants révoqués. C’est définitif.',
   'access.rotate': 'Nouveaux identifiants',
   'access.rotateQ': 'Créer de nouveaux identifiants pour {host} ? L’ancien mot de passe cessera de fonctionner.',
   'access.enroll': 'Créer des identifiants',

@@ -76,7 +76,11 @@ export function createHostsAdminView(): View {
       }, { 'data-testid': 'access-revoke' }) : null,
       cred === 'none'
         ? button(t('access.enroll'), { 'data-testid': 'access-enroll' }, () => void run(actions, line, () => enroll(a.host, false)))
-        : confirmButton(t('access.rotate'), t('access.rotateQ', { host: a.host }), line, () => enroll(a.host, true), { 'data-testid': 'access-rotate', class: 'btn' }));
+        : confirmButton(t('access.rotate'), t('access.rotateQ', { host: a.host }), line, () => enroll(a.host, true), { 'data-testid': 'access-rotate', class: 'btn' }),
+      confirmButton(t('access.remove'), t('access.removeQ', { host: a.host }), line, async () => {
+        await sendJson('DELETE', idPath('hosts', a.host, ''));
+        await load();
+      }, { 'data-testid': 'access-remove' }));
     const title = a.known ? h('a', { class: 'link mono', href: `#/host/${encodeURIComponent(a.host)}` }, a.host) : h('span', { class: 'mono' }, a.host);
     table.row({ 'data-testid': 'access-row', 'data-host': a.host, 'data-cred': cred }, [
       h('div', null, title, a.label ? h('div', { class: 'muted' }, a.label) : null),
