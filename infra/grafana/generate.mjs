@@ -12,7 +12,8 @@
  *
  * Schema written by the ingest (docs/influxdb.md): one measurement per metric
  * group, tag `host` everywhere, `mount` on disk, `iface` on net, and an
- * `events` measurement (tags host, kind; string fields state, reason, name).
+ * `events` measurement (tags host, kind, and service on service events;
+ * string fields state, reason, name).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

@@ -37,7 +37,8 @@ function schemaFromMetrics(): Map<string, Measurement> {
   }
   schema.get('disk')?.tags.add('mount');
   schema.get('net')?.tags.add('iface');
-  schema.set('events', { fields: new Set(['state', 'reason', 'name']), tags: new Set(['host', 'kind']) });
+  // A service event also carries its name as tag `service` (ingest/store/influx/schema.ts eventLine).
+  schema.set('events', { fields: new Set(['state', 'reason', 'name']), tags: new Set(['host', 'kind', 'service']) });
   return schema;
 }
 const SCHEMA = schemaFromMetrics();
@@ -302,8 +303,10 @@ test('every InfluxQL query runs on InfluxDB 1.6 and answers what its panel shows
     host('pi-1', now - 20_000, 30, { '/': 45, '/boot': 60 }); // latest: CPU 30, fullest disk 60
     host('nas', now - 20_000, 5, { '/': 10, '/srv/data': 95 });
     host('old', now - 600_000, 89, { '/': 99 }); // in the time range, but not reporting
-    lines.push(`events,host=pi-1,kind=status state="offline",reason="last will",name="" ${now - 40_000}`,
-      `events,host=pi-1,kind=service state="failed",reason="",name="nginx" ${now - 30_000}`);
+    // As the ingest writes them: optional fields absent, a service event tagged with its name too.
+    lines.push(`events,host=pi-1,kind=status state="offline",reason="last will" ${now - 40_000}`,
+      `events,host=pi-1,kind=service,service=nginx state="failed",name="nginx" ${now - 30_000}`,
+      `events,host=pi-1,kind=service,service=cron state="running",name="cron" ${now - 30_000}`);
     const res = await fetch(`${influx.url}/write?db=vigie&precision=ms`, { method: 'POST', body: lines.join('\n') });
     assert.is(res.status, 204, await res.text());
 
@@ -331,7 +334,11 @@ test('every InfluxQL query runs on InfluxDB 1.6 and answers what its panel shows
     assert.equal(mounts, ['/', '/boot']);
     const events = (await run(panel(hostD, 'Status and service changes').targets![0]!.query)).results[0]?.series?.[0];
     assert.equal(events?.columns, ['time', 'kind', 'name', 'state', 'reason']);
-    assert.equal(events?.values.map((r) => r.slice(1, 4)), [['service', 'nginx', 'failed'], ['status', '', 'offline']]);
+    const times = events?.values.map((r) => r[0] as number) ?? [];
+    assert.equal(times, [...times].sort((a, b) => b - a), 'newest first');
+    // Two services changed at one ts: their relative order is InfluxDB's choice.
+    assert.equal(events?.values.map((r) => r.slice(1)).sort((a, b) => String(a[1]).localeCompare(String(b[1]))),
+      [['service', 'cron', 'running', null], ['service', 'nginx', 'failed', null], ['status', null, 'offline', 'last will']]);
   } finally {
     await influx.stop();
   }
