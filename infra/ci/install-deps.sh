@@ -2,10 +2,11 @@
 # Debian packages the test suites need: real servers and a real browser, no mocks.
 #   chromium   headless browser for the dashboard tests (driven by playwright-core; never downloaded)
 #   openssl    makes the throwaway CA and certificates of the TLS tests
+#   influxdb   InfluxDB 1.6 (Debian's): the InfluxDB store and Grafana suites start their own influxd
 # Run as root (CI is root). Safe to re-run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(chromium openssl)
+packages=(chromium openssl influxdb)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
