@@ -1,5 +1,35 @@
 import { Type, type Static } from '@sinclair/typebox';
 
+/** `ingest.influx` block: used when `ingest.store` is `influx` (docs/influxdb.md). */
+export const InfluxConfig = Type.Object(
+  {
+    api: Type.Union([Type.Literal('v1'), Type.Literal('v2')], {
+      default: 'v1',
+      description: 'v2: InfluxDB 2.x, 3.x and 1.8+ (url, token, org, bucket); v1: InfluxDB 1.x such as Debian\'s 1.6 (url, database, retentionPolicy, username, password)',
+    }),
+    url: Type.String({ minLength: 1, pattern: '^https?://', default: 'http://127.0.0.1:8086', description: 'Base URL of the InfluxDB HTTP API' }),
+    token: Type.Optional(Type.String({ minLength: 1, description: 'v2: API token with write (and read, for history) access to the bucket' })),
+    org: Type.Optional(Type.String({ minLength: 1, description: 'v2: organisation name' })),
+    bucket: Type.Optional(Type.String({ minLength: 1, description: 'v2: bucket; history reads use it as the InfluxQL database (DBRP mapping)' })),
+    database: Type.String({ minLength: 1, default: 'vigie', description: 'v1: database (create it first: CREATE DATABASE vigie)' }),
+    retentionPolicy: Type.Optional(Type.String({ minLength: 1, description: 'v1: retention policy; the database default otherwise' })),
+    username: Type.Optional(Type.String({ minLength: 1, description: 'v1: user (basic auth), when [http] auth-enabled is on' })),
+    password: Type.Optional(Type.String({ description: 'v1: password' })),
+    batchSize: Type.Integer({ minimum: 1, maximum: 100_000, default: 5000, description: 'Points per write request; a full batch is sent at once' }),
+    flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between write requests when fewer than batchSize points are queued' }),
+    bufferPoints: Type.Integer({
+      minimum: 1, maximum: 10_000_000, default: 100_000,
+      description: 'Points kept while InfluxDB is unreachable; past it the oldest are dropped (counted, logged)',
+    }),
+    timeout: Type.Number({ minimum: 0.1, maximum: 300, default: 10, description: 'Seconds one write or query request may take' }),
+    retryDelay: Type.Number({ minimum: 0.01, maximum: 60, default: 1, description: 'Seconds before the first retry of a failed write; doubles each time (with jitter)' }),
+    maxRetryDelay: Type.Number({ minimum: 0.01, maximum: 3600, default: 30, description: 'Longest wait between retries, seconds; a Retry-After from the server (429, 503) is honoured instead, up to 10 minutes' }),
+    closeTimeout: Type.Number({ minimum: 0, maximum: 600, default: 10, description: 'Seconds flush() and close() wait for the buffer to drain before giving up' }),
+  },
+  { default: {} },
+);
+export type InfluxConfig = Static<typeof InfluxConfig>;
+
 /** `ingest` block. Defaults live here only (STYLE §9). */
 export const IngestConfig = Type.Object(
   {
@@ -11,6 +41,11 @@ export const IngestConfig = Type.Object(
     staleAfterIntervals: Type.Number({ minimum: 1, maximum: 100, default: 3, description: 'A host whose metrics stop for this many intervals is offline' }),
     flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between store write batches' }),
     flushSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000, description: 'Points that trigger an early write batch' }),
+    store: Type.Union([Type.Literal('sqlite'), Type.Literal('influx')], {
+      default: 'sqlite',
+      description: 'Where metric history goes: sqlite (<dataDir>/vigie.db) or influx (ingest.influx); hosts, users and events always stay in SQLite',
+    }),
+    influx: InfluxConfig,
     retention: Type.Object(
       {
         raw: Type.Number({ minimum: 1, default: 48 * 3600, description: 'Seconds raw samples are kept (48 h)' }),

@@ -15,6 +15,9 @@ import { createMessageHandler } from './message-handler.js';
 import { openDatabase } from './store/sqlite/database.js';
 import { HostRepo } from './store/sqlite/host-repo.js';
 import { startSqliteMetricStore } from './store/sqlite/sqlite-metric-store.js';
+import { attachInfluxEvents } from './store/influx/events.js';
+import { startInfluxMetricStore, type InfluxMetricStore } from './store/influx/influx-metric-store.js';
+import type { MetricStore } from './store/metric-store.js';
 import type { IngestEvents, IngestHandle } from './types.js';
 
 export type * from './types.js';
@@ -42,16 +45,29 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   const bus = new EventBus<IngestEvents>(log);
 
   const db = openDatabase(config.dataDir);
-  let store: ReturnType<typeof startSqliteMetricStore> | undefined;
+  let store: MetricStore | undefined;
+  let influx: InfluxMetricStore | undefined;
   let registry: ReturnType<typeof startHostRegistry> | undefined;
+  let detachEvents = (): void => undefined;
   try {
-    store = startSqliteMetricStore({
-      db, retention: cfg.retention, flushInterval: cfg.flushInterval, flushSize: cfg.flushSize, clock, log: log.child({ part: 'store' }),
-    });
-    registry = startHostRegistry({
+    // Metric history goes to SQLite (the default) or InfluxDB; hosts always stay in SQLite.
+    if (cfg.store === 'influx') {
+      store = influx = startInfluxMetricStore({ influx: cfg.influx, retention: cfg.retention, clock, log: log.child({ part: 'influx' }) });
+    } else {
+      store = startSqliteMetricStore({
+        db, retention: cfg.retention, flushInterval: cfg.flushInterval, flushSize: cfg.flushSize, clock, log: log.child({ part: 'store' }),
+      });
+    }
+    const reg = startHostRegistry({
       repo: new HostRepo(db, log), bus, staleAfterIntervals: cfg.staleAfterIntervals, persistInterval: cfg.flushInterval, clock,
       log: log.child({ part: 'hosts' }),
     });
+    registry = reg;
+    if (influx) {
+      detachEvents = attachInfluxEvents({
+        bus, hosts: reg.list(), getServices: (id) => reg.get(id)?.services ?? null, writeEvent: influx.writeEvent, clock,
+      });
+    }
   } catch (error) {
     await registry?.close();
     await store?.close();
@@ -85,6 +101,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     await commands.close();
     await summary.close();
     await consumer.close();
+    detachEvents();
     for (const [name, part] of [['hosts', hostRegistry], ['store', metricStore]] as const) {
       try {
         await part.close();

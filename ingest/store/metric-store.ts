@@ -28,6 +28,28 @@ export interface MetricStore extends Handle {
   /** Deletes everything stored for a host (it was removed); resolves with the number of points deleted. */
   deleteHost(host: string): Promise<number>;
   stats(): MetricStoreStats;
+  /** What the health page shows about a remote store (InfluxDB): where, write rate, buffer fill, last error. Absent for SQLite. */
+  details?(): MetricStoreDetails;
+}
+
+export interface MetricStoreDetails {
+  /** `influx`, for the store in use. */
+  kind: string;
+  /** Where the points go (URL, API generation, database or bucket), never a credential. */
+  target: string;
+  /** Points written per second over the last 10 s. */
+  writeRate: number;
+  /** Points waiting / buffer size, 0..1. */
+  bufferFill: number;
+  pending: number;
+  written: number;
+  /** Points sent again after a failed attempt. */
+  retried: number;
+  /** Points lost because the buffer was full. */
+  dropped: number;
+  /** Points the server refused (bad data or credentials). */
+  rejected: number;
+  lastError: { at: number; message: string } | null;
 }
 
 export interface MetricStoreStats {

@@ -108,7 +108,7 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Infl
     await launch();
     if (opts.admin) {
       // With auth on and no user yet, influxd accepts exactly this statement unauthenticated.
-      const params = new URLSearchParams({ q: `CREATE USER "${opts.admin.user}" WITH PASSWORD '${opts.admin.password}' WITH ALL PRIVILEGES` });
+      const params = new URLSearchParams({ q: `CREATE USER "${opts.admin.user}" WITH PASSWORD '${opts.admin.password.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}' WITH ALL PRIVILEGES` });
       const res = await fetch(`${url}/query`, { method: 'POST', body: params });
       if (!res.ok) throw new Error(`creating the admin user failed: ${res.status} ${await res.text()}`);
     }
