@@ -43,7 +43,7 @@ export const IngestConfig = Type.Object(
     flushSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000, description: 'Points that trigger an early write batch' }),
     store: Type.Union([Type.Literal('sqlite'), Type.Literal('influx')], {
       default: 'sqlite',
-      description: 'Where metric history goes: sqlite (<dataDir>/vigie.db) or influx (ingest.influx); hosts, users and events always stay in SQLite',
+      description: 'Where metric history goes: sqlite (vigie.db in dataDir) or influx (ingest.influx, see docs/influxdb.md); the host registry, users and the event log always stay in SQLite',
     }),
     influx: InfluxConfig,
     retention: Type.Object(
