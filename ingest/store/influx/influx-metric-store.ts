@@ -11,7 +11,7 @@ import { influxQL, type QuerySeries } from './query.js';
 import { INFLUX_SERIES, eventLine, sampleLines, type InfluxEvent } from './schema.js';
 import { historyQuery, seriesQuery, seriesFromAnswer, countQuery, dropHostQuery, v2DeleteBody } from './statements.js';
 import { createTarget } from './target.js';
-import { startInfluxWriter, type InfluxWriter, type InfluxWriterOptions } from './writer.js';
+import { startInfluxWriter, type InfluxWriter } from './writer.js';
 
 export interface InfluxMetricStoreOptions {
   influx: InfluxConfig;
@@ -19,8 +19,6 @@ export interface InfluxMetricStoreOptions {
   retention: Retention;
   clock?: Clock;
   log?: Logger;
-  /** Overrides for the writer (tests: a fixed jitter). */
-  writer?: Partial<Pick<InfluxWriterOptions, 'random'>>;
 }
 
 export interface InfluxMetricStore extends MetricStore {
@@ -44,7 +42,7 @@ export function startInfluxMetricStore(opts: InfluxMetricStoreOptions): InfluxMe
   const drainMs = secondsToMs(cfg.closeTimeout);
   const writer: InfluxWriter = startInfluxWriter({
     target, batchSize: cfg.batchSize, flushInterval: cfg.flushInterval, bufferPoints: cfg.bufferPoints, timeout: cfg.timeout,
-    retryDelay: cfg.retryDelay, maxRetryDelay: cfg.maxRetryDelay, closeTimeout: cfg.closeTimeout, log, clock, ...opts.writer,
+    retryDelay: cfg.retryDelay, maxRetryDelay: cfg.maxRetryDelay, closeTimeout: cfg.closeTimeout, log, clock,
   });
   let closed = false;
   let refused = 0;

@@ -22,10 +22,8 @@ export interface InfluxWriterOptions {
   closeTimeout: number;
   log: Logger;
   clock?: Clock;
-  /** Jitter source in [0, 1) (tests may fix it). */
+  /** Jitter source in [0, 1). */
   random?: () => number;
-  /** Sends one batch; the HTTP sender by default. */
-  send?: (target: InfluxTarget, lines: readonly string[], timeoutMs: number, cancel: AbortSignal) => Promise<SendOutcome>;
 }
 
 export interface InfluxWriterStats {
@@ -71,7 +69,6 @@ const RATE_WINDOW_MS = 10_000;
 export function startInfluxWriter(opts: InfluxWriterOptions): InfluxWriter {
   const clock = opts.clock ?? systemClock;
   const random = opts.random ?? Math.random;
-  const send = opts.send ?? sendLines;
   const { log, target } = opts;
   const warn = createRateLimitedLog(log);
   const queue = new LineQueue();
@@ -172,7 +169,12 @@ export function startInfluxWriter(opts: InfluxWriterOptions): InfluxWriter {
     head = { lines: batch, firstSeq: head.firstSeq + head.offset, offset: 0 };
     if (failures > 0) counters.retried += batch.length;
     sending = true;
-    const outcome = await send(target, batch, secondsToMs(opts.timeout), cancel.signal);
+    let outcome: SendOutcome;
+    try {
+      outcome = await sendLines(target, batch, secondsToMs(opts.timeout), cancel.signal);
+    } catch (error) {
+      outcome = { kind: 'retry', error: String(error) }; // sendLines does not throw; a bug must not stall the queue
+    }
     sending = false;
     // Closed meanwhile: close() already accounted for this batch.
     if (cancel.signal.aborted) return;

@@ -5,6 +5,7 @@ import { gunzipSync } from 'node:zlib';
 import { Value } from '@sinclair/typebox/value';
 import { InfluxConfig } from '../../../../ingest/config.js';
 import { startInfluxMetricStore, type InfluxMetricStore } from '../../../../ingest/store/influx/influx-metric-store.js';
+import { parseRetryAfter } from '../../../../ingest/store/influx/send.js';
 import { waitFor } from '../../../helpers/env.js';
 
 /**
@@ -168,6 +169,16 @@ test('deleteHost counts with /query, then deletes through POST /api/v2/delete wi
   assert.is(del.headers.authorization, 'Token s3cr=t token');
   assert.equal(JSON.parse(del.body.toString()), { start: '1970-01-01T00:00:00Z', stop: '2262-04-11T00:00:00Z', predicate: 'host="web \\"1\\""' });
   await s.close();
+});
+
+test('Retry-After is read as seconds or an HTTP date, and bounded', () => {
+  const now = Date.UTC(2025, 0, 1, 12, 0, 0);
+  assert.is(parseRetryAfter('7', now), 7000);
+  assert.is(parseRetryAfter('Wed, 01 Jan 2025 12:00:30 GMT', now), 30_000);
+  assert.is(parseRetryAfter('Wed, 01 Jan 2025 11:00:00 GMT', now), 0, 'a date in the past: retry now');
+  assert.is(parseRetryAfter('999999', now), 600_000, 'at most 10 minutes');
+  assert.is(parseRetryAfter('soon', now), undefined);
+  assert.is(parseRetryAfter(null, now), undefined);
 });
 
 test('api v2 without token, org or bucket is refused at start, naming the key', () => {
