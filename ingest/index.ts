@@ -123,7 +123,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
       const c = handler.counters;
       return {
         received: c.received, accepted: c.accepted, invalid: c.invalid, pointsWritten: s.written, pending: s.pending,
-        connected: consumer.connected(), dropped: s.dropped,
+        connected: consumer.connected(), dropped: s.dropped, store: metricStore.details?.() ?? null,
       };
     },
     command: commands.command,

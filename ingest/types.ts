@@ -1,3 +1,4 @@
+import type { MetricStoreDetails } from './store/metric-store.js';
 import type { SummaryAlerts } from './summary-publisher.js';
 import type { Handle } from '../core/lifecycle.js';
 import type { EventBus } from '../core/event-bus.js';
@@ -91,6 +92,8 @@ export interface IngestStats {
   connected: boolean;
   /** Points lost because the database kept failing (see docs/storage.md). */
   dropped: number;
+  /** The history store: which, where, write rate, buffer fill, retries, last error (the status page). */
+  store: MetricStoreDetails | null;
 }
 
 export interface CommandOptions {

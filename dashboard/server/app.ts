@@ -12,6 +12,7 @@ import { createGroupsRouter } from './api/groups.js';
 import { createHealthRouter } from './api/health.js';
 import { createHistoryRouter } from './api/history.js';
 import { createHostsRouter } from './api/hosts.js';
+import { createSelfMetricsRouter } from './api/self-metrics.js';
 import { createPublicSessionRouter, createSessionRouter } from './api/session.js';
 import { createTokensRouter } from './api/tokens.js';
 import { createUsersRouter } from './api/users.js';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/users', requireRole('admin'), createUsersRouter(deps));
   api.use('/groups', requireRole('admin'), createGroupsRouter(deps));
   api.use('/events', requireRole('admin'), createEventsRouter(deps));
+  api.use('/metrics', createSelfMetricsRouter(deps));
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
   if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
   api.use(createAccessRouter(deps));

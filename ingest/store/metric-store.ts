@@ -33,7 +33,7 @@ export interface MetricStore extends Handle {
 }
 
 export interface MetricStoreDetails {
-  /** `influx`, for the store in use. */
+  /** `sqlite` or `influx`: the store in use. */
   kind: string;
   /** Where the points go (URL, API generation, database or bucket), never a credential. */
   target: string;

@@ -6,7 +6,7 @@ import { createLogger, type Logger } from '../../../core/logger.js';
 import { HOUR_MS, floorTo, secondsToMs, systemClock, type Clock } from '../../../core/time.js';
 import { isMetricName, type SeriesPoint } from '../../../protocol/metric-series.js';
 import type { HistoryQuery, HistoryResult } from '../../types.js';
-import type { MetricStore, MetricStoreStats } from '../metric-store.js';
+import type { MetricStore, MetricStoreDetails, MetricStoreStats } from '../metric-store.js';
 import { TIER_WIDTH_MS, chooseTier, deleteBefore, type Retention } from '../tiers.js';
 import { HistoryStatements } from './history-query.js';
 import { RollupStatements } from './rollup.js';
@@ -47,6 +47,9 @@ interface Pending { host: string; ts: number; points: readonly SeriesPoint[] }
 /** Series handled per transaction by maintenance, between which the event loop runs. */
 const MAINTENANCE_CHUNK = 500;
 const RETENTION_EVERY_MS = HOUR_MS;
+/** The window of the write rate shown on the status page. */
+const RATE_WINDOW_MS = 10_000;
+
 /** A failing database keeps at most this many batches queued before dropping the oldest points. */
 const MAX_PENDING_BATCHES = 10;
 const META_DIRTY_FROM = 'rollup_dirty_from';
@@ -74,7 +77,10 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   let stopping = false;
   let flushTimer: NodeJS.Timeout | undefined;
   let flushScheduled = false;
-  const counters = { written: 0, refused: 0, dropped: 0 };
+  const counters = { written: 0, refused: 0, dropped: 0, retried: 0 };
+  // For the status page: points written over the last 10 s, and the last failure.
+  const recent: Array<{ at: number; n: number }> = [];
+  let lastError: { at: number; message: string } | null = null;
 
   // Rollup bookkeeping: series id → earliest sample ts written since its last
   // rollup. `rolling` holds the snapshot a running maintenance works through.
@@ -116,7 +122,12 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     try {
       writeBatch(batch);
       counters.written += points;
+      const at = clock.now();
+      recent.push({ at, n: points });
+      while (recent.length > 0 && recent[0]!.at < at - RATE_WINDOW_MS) recent.shift();
     } catch (error) {
+      lastError = { at: clock.now(), message: (error as Error).message };
+      counters.retried += points;
       // The transaction rolled back: forget the ids it took and keep the points for the
       // next try. Dirty marks it set are left: a mark too many only costs a recompute.
       ids.reload();
@@ -286,6 +297,22 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       return deleted;
     },
     stats: (): MetricStoreStats => ({ written: counters.written, pending: pendingPoints, refused: counters.refused, dropped: counters.dropped }),
+    details: (): MetricStoreDetails => {
+      const now = clock.now();
+      const n = recent.reduce((sum, r) => (r.at >= now - RATE_WINDOW_MS ? sum + r.n : sum), 0);
+      return {
+        kind: 'sqlite',
+        target: opts.db.name,
+        writeRate: n / (RATE_WINDOW_MS / 1000),
+        bufferFill: pendingPoints / (opts.flushSize * MAX_PENDING_BATCHES),
+        pending: pendingPoints,
+        written: counters.written,
+        retried: counters.retried,
+        dropped: counters.dropped,
+        rejected: counters.refused,
+        lastError,
+      };
+    },
     maintain,
     close,
   };

@@ -153,4 +153,23 @@ test('the web app is served at /', async () => {
   }
 });
 
+test('the status: health names the store and its write rate; /api/metrics gives vigie_* counters to admins only', async () => {
+  const h = data(await get<{ ingest: { store: { kind: string; written: number; writeRate: number; bufferFill: number; lastError: unknown } } }>('/api/health'));
+  assert.is(h.ingest.store.kind, 'sqlite');
+  assert.ok(h.ingest.store.written >= 30 * 5, `points written (${h.ingest.store.written})`);
+  assert.ok(h.ingest.store.bufferFill >= 0 && h.ingest.store.bufferFill <= 1);
+  assert.is(h.ingest.store.lastError, null);
+  const res = await fetch(`${s.url}/api/metrics`, { headers: { cookie: s.admin.cookieHeader() } });
+  assert.is(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const text = await res.text();
+  const written = Number(/^vigie_points_written_total\{store="sqlite"\} (\d+)$/m.exec(text)?.[1]);
+  assert.is(written, h.ingest.store.written, 'the same counter as the health answer');
+  for (const name of ['vigie_points_retried_total', 'vigie_points_dropped_total', 'vigie_hosts', 'vigie_alerts_firing', 'vigie_process_resident_memory_bytes']) {
+    assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
+  }
+  assert.match(text, /^vigie_hosts\{presence="online"\} 1$/m);
+  assert.is((await fetch(`${s.url}/api/metrics`)).status, 401, 'not for strangers');
+});
+
 test.run();
