@@ -13,6 +13,7 @@ import { createGroupsView } from './views/admin-groups.js';
 import { createHostsAdminView } from './views/admin-hosts.js';
 import { createUsersView } from './views/admin-users.js';
 import { createAlertsView } from './views/alerts.js';
+import { createStatusView } from './views/admin-status.js';
 import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
 import { createMaintenanceView } from './views/maintenance.js';
@@ -52,6 +53,7 @@ const PAGES: { hash: string; label: MessageKey; admin: boolean; make: () => View
   { hash: '#/admin/events', label: 'nav.events', admin: true, make: createEventsView },
   { hash: '#/admin/channels', label: 'nav.channels', admin: true, make: createChannelsView },
   { hash: '#/admin/alert-defaults', label: 'nav.alertDefaults', admin: true, make: createAlertDefaultsView },
+  { hash: '#/admin/status', label: 'nav.status', admin: true, make: createStatusView },
 ];
 
 const tagline = h('span', { class: 'tagline' });

@@ -194,6 +194,14 @@ if (requireProgram('chromium', existsSync(CHROMIUM))) {
     await shot('host-375.png');
   });
 
+  test('the admin status page names the history store and its write rate', async () => {
+    await page.goto(`${s.url}/#/admin/status`);
+    await page.getByTestId('status-store').waitFor({ timeout: 10_000 });
+    assert.match(await page.getByTestId('status-store').innerText(), /^sqlite — .*vigie\.db$/);
+    await page.waitForFunction(() => /^[1-9][\d.]* points\/s$/.test((globalThis as any).document.querySelector('[data-testid=status-write-rate]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    assert.is(await page.getByTestId('status-last-error').innerText(), 'none');
+  });
+
   test('a host that does not exist shows a message, not a crash', async () => {
     await page.setViewportSize({ width: 1280, height: 860 });
     await page.goto(`${s.url}/#/host/nobody-here`);

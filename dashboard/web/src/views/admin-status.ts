@@ -1,0 +1,32 @@
+import type { Health } from '../../../../dashboard/server/api/health.js';
+import { apiPath, getJson } from '../api.js';
+import { h, replaceChildren, type View } from '../dom.js';
+import { formatDateTime, formatDuration, formatPercent } from '../format.js';
+import { t } from '../i18n/index.js';
+import { messageLine, page, panel, run } from './ui.js';
+
+/** Admin status page: the server's health and the history store in use (which, write rate, buffer fill, last error). */
+export function createStatusView(): View {
+  const line = messageLine();
+  const body = h('dl', { class: 'status-list', 'data-testid': 'status' });
+  const el = page(t('nav.status'), line.el, panel(null, body));
+  const row = (label: string, value: string, id: string): HTMLElement[] => [h('dt', null, label), h('dd', { 'data-testid': `status-${id}` }, value)];
+  const load = async (): Promise<void> => {
+    const health = await getJson<Health>(apiPath('/health'));
+    const store = health.ingest?.store ?? null;
+    replaceChildren(body,
+      ...row(t('status.version'), health.version, 'version'),
+      ...row(t('status.uptime'), formatDuration(health.uptime), 'uptime'),
+      ...row(t('status.hosts'), t('status.hostsValue', { online: health.hosts?.online ?? 0, total: health.hosts?.total ?? 0 }), 'hosts'),
+      ...row(t('status.broker'), t(health.ingest?.connected ? 'status.connected' : 'status.disconnected'), 'broker'),
+      ...row(t('status.store'), store ? `${store.kind} — ${store.target}` : '–', 'store'),
+      ...row(t('status.writeRate'), store ? t('status.perSecond', { n: store.writeRate.toFixed(1) }) : '–', 'write-rate'),
+      ...row(t('status.buffer'), store ? `${formatPercent(store.bufferFill * 100, 1)} (${store.pending})` : '–', 'buffer'),
+      ...row(t('status.counts'), store ? t('status.countsValue', { written: store.written, retried: store.retried, dropped: store.dropped, rejected: store.rejected }) : '–', 'counts'),
+      ...row(t('status.lastError'), store?.lastError ? `${formatDateTime(store.lastError.at)} — ${store.lastError.message}` : t('status.none'), 'last-error'),
+    );
+  };
+  void run(el, line, load);
+  const timer = window.setInterval(() => void load().catch(() => undefined), 5000);
+  return { el, destroy: () => window.clearInterval(timer) };
+}
