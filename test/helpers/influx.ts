@@ -23,6 +23,8 @@ export interface InfluxdHandle {
   restart(): Promise<void>;
   /** Stops it and removes its directory. */
   stop(): Promise<void>;
+  /** The server's process id while it runs (benchmarks read its CPU and memory). */
+  pid(): number | undefined;
 }
 
 export interface InfluxQueryJson {
@@ -121,6 +123,7 @@ export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<Infl
 
   return {
     url, port, query,
+    pid: () => child?.pid,
     pause: halt,
     restart: async () => {
       await halt();
