@@ -19,6 +19,7 @@ Commands:
   agent     the agent: publishes this machine's metrics to a broker
   credentials  add, list or revoke MQTT credentials for agents and services
   user         add, list, passwd or unlock dashboard users
+  history      copy the SQLite metric history into InfluxDB ('vigie history copy --to influx')
 
 Run 'vigie <command> --help' for its options. 'vigie --version' prints the version.`,
   up: `Usage: vigie up [options]

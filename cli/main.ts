@@ -6,6 +6,7 @@ import { VIGIE_VERSION } from '../core/version.js';
 import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
 import { credentialsMain } from './credentials-command.js';
 import { HELP } from './help.js';
+import { historyMain } from './history-command.js';
 import { userMain } from './user-command.js';
 import { startStack, type Role, type Stack } from './stack.js';
 
@@ -26,6 +27,7 @@ const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'credentials') return credentialsMain(argv.slice(1));
   if (argv[0] === 'user') return userMain(argv.slice(1));
+  if (argv[0] === 'history') return historyMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
