@@ -104,11 +104,11 @@ export function simulateToTerminal(stream: TerminalStream): Display {
     const picture = power ? toText(frame) : toText(new Framebuffer({ width: 128, height: frame.height } as ScreenSize));
     // The first frame clears the screen; the next ones overwrite it from the top-left corner.
     const home = cleared ? '\u001b[H' : '\u001b[2J\u001b[H';
-    const out = `${home}${dim ? '\u001b[2m' : ''}${picture}\u001b[0m\u001b[J`;
-    if (out === last) return;
-    last = out;
+    const body = `${dim ? '\u001b[2m' : ''}${picture}\u001b[0m\u001b[J`;
+    if (body === last) return;
+    last = body;
     cleared = true;
-    stream.write(out);
+    stream.write(home + body);
   };
   return {
     show(fb) {
