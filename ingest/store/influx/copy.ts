@@ -116,20 +116,21 @@ export async function copyHistoryToInflux(opts: CopyOptions): Promise<CopyResult
   const log = opts.log ?? createLogger('history-copy');
   const target = createTarget(opts.influx); // throws naming the missing key
   const db = openHistoryReadOnly(opts.dataDir);
-  // closeTimeout 0: the copy drains every chunk itself, with its own limits.
+  // The copy waits for every chunk to be drained, with its own limits: a partial batch (a
+  // chunk's tail) goes at once rather than after a flush interval, and close() does not wait.
   const writer = startInfluxWriter({
-    target, batchSize: opts.influx.batchSize, flushInterval: opts.influx.flushInterval, bufferPoints: opts.influx.bufferPoints,
+    target, batchSize: opts.influx.batchSize, flushInterval: 0, bufferPoints: opts.influx.bufferPoints,
     timeout: opts.influx.timeout, retryDelay: opts.influx.retryDelay, maxRetryDelay: opts.influx.maxRetryDelay, closeTimeout: 0, log,
   });
   try {
-    return await runCopy(opts, db, target, writer);
+    return await runCopy(opts, log, db, target, writer);
   } finally {
     await writer.close();
     db.close();
   }
 }
 
-async function runCopy(opts: CopyOptions, db: Database, target: InfluxTarget, writer: InfluxWriter): Promise<CopyResult> {
+async function runCopy(opts: CopyOptions, log: Logger, db: Database, target: InfluxTarget, writer: InfluxWriter): Promise<CopyResult> {
   const started = Date.now();
   const from = opts.from ?? 0;
   // A chunk larger than the writer's buffer would make it drop our own oldest lines.
@@ -139,7 +140,7 @@ async function runCopy(opts: CopyOptions, db: Database, target: InfluxTarget, wr
   const { groups, skipped } = loadGroups(db);
   const reader = new TierReader(db);
 
-  let resume = opts.restart ? undefined : readCheckpoint(file, target.describe, from, opts.log);
+  let resume = opts.restart ? undefined : readCheckpoint(file, target.describe, from, log);
   const resumed = resume !== undefined;
   opts.onStart?.({ seriesTotal: groups.length, resumed, target: target.describe, checkpoint: file });
   const progress: CopyProgress = { seriesDone: 0, seriesTotal: groups.length, points: 0, elapsedMs: 0 };
@@ -230,18 +231,18 @@ function loadGroups(db: Database): { groups: Group[]; skipped: number } {
   return { groups, skipped };
 }
 
-function readCheckpoint(file: string, target: string, from: number, log: Logger | undefined): Checkpoint | undefined {
+function readCheckpoint(file: string, target: string, from: number, log: Logger): Checkpoint | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const cp = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
     if (cp.v !== 1 || typeof cp.group !== 'string' || !TIERS.includes(cp.tier) || typeof cp.after !== 'number') throw new Error('unexpected content');
     if (cp.target !== target || cp.from !== from) {
-      log?.warn({ file, was: { target: cp.target, from: cp.from } }, 'checkpoint is for another target or --from: starting over');
+      log.warn({ file, was: { target: cp.target, from: cp.from } }, 'checkpoint is for another target or --from: starting over');
       return undefined;
     }
     return cp;
   } catch (error) {
-    log?.warn({ file, error: (error as Error).message }, 'unreadable checkpoint: starting over');
+    log.warn({ file, error: (error as Error).message }, 'unreadable checkpoint: starting over');
     return undefined;
   }
 }
