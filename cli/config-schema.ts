@@ -5,6 +5,7 @@ import { BrokerConfig } from '../broker/config.js';
 import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
+import { OledConfig } from '../oled/config.js';
 
 /**
  * The whole configuration: one block per component, each block's schema
@@ -33,6 +34,7 @@ export const VigieConfig = Type.Object(
     auth: AuthConfig,
     events: EventsConfig,
     alerts: AlertsConfig,
+    oled: OledConfig,
     ingest: IngestConfig,
     agent: AgentConfig,
   },

@@ -17,6 +17,7 @@ Commands:
   broker    the MQTT broker alone (TCP and WebSocket)
   server    ingest + dashboard, connected to a broker
   agent     the agent: publishes this machine's metrics to a broker
+  oled      the box's OLED screen alone (or --simulate it in this terminal)
   credentials  add, list or revoke MQTT credentials for agents and services
   user         add, list, passwd or unlock dashboard users
   history      copy the SQLite metric history into InfluxDB ('vigie history copy --to influx')
@@ -54,6 +55,17 @@ Publishes this machine's metrics, info and services to a broker.
   --broker URL          broker URL, e.g. mqtt://192.168.1.20:1883 (default mqtt://127.0.0.1:1883)
   --host ID             host id to publish as (default: this machine's hostname)
   --interval SECONDS    seconds between samples (default 5)
+
+${COMMON}`,
+  oled: `Usage: vigie oled [options]
+
+Drives the box's SSD1306 OLED (I2C) from the MQTT topics: IP address and load,
+hosts online/offline, the most severe alert. 'vigie up' runs it already; this
+runs it alone (see docs/oled.md and infra/systemd/vigie-oled.service).
+  --simulate            draw the screen in this terminal instead of on the panel
+  --broker URL          broker URL (default mqtt://127.0.0.1:1883); credentials: oled.username / oled.password
+                        (VIGIE_OLED_USERNAME / VIGIE_OLED_PASSWORD, from 'vigie credentials add --service reader --name oled')
+  --host ID             the box's host id, whose metrics the first page shows (default: this machine's)
 
 ${COMMON}`,
 };

@@ -6,11 +6,12 @@ import { VIGIE_VERSION } from '../core/version.js';
 import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
 import { credentialsMain } from './credentials-command.js';
 import { HELP } from './help.js';
+import { simulateToTerminal } from '../oled/index.js';
 import { historyMain } from './history-command.js';
 import { userMain } from './user-command.js';
 import { startStack, type Role, type Stack } from './stack.js';
 
-const ROLES: readonly Role[] = ['up', 'broker', 'server', 'agent'];
+const ROLES: readonly Role[] = ['up', 'broker', 'server', 'agent', 'oled'];
 
 /** Named flags and the config paths they set; --set covers every other key. */
 const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
@@ -18,8 +19,8 @@ const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
   'http-port': () => ['http.port'],
   'mqtt-port': () => ['broker.port'],
   bind: () => ['http.host', 'broker.host'],
-  broker: (role) => (role === 'agent' ? ['agent.broker'] : ['ingest.broker']),
-  host: () => ['agent.host'],
+  broker: (role) => (role === 'agent' ? ['agent.broker'] : role === 'oled' ? ['oled.broker'] : ['ingest.broker']),
+  host: (role) => (role === 'oled' ? ['oled.host'] : ['agent.host']),
   interval: () => ['agent.interval'],
   'log-level': () => ['log.level'],
 };
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
         set: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
+        simulate: { type: 'boolean' },
         ...Object.fromEntries(Object.keys(FLAG_PATHS).map((f) => [f, { type: 'string' as const }])),
       },
     });
@@ -91,12 +93,13 @@ export async function main(argv: string[]): Promise<number> {
 
   let stack: Stack;
   try {
-    stack = await startStack(role, config);
+    stack = await startStack(role, config, values.simulate && role === 'oled' ? { oledDisplay: simulateToTerminal(process.stdout) } : {});
   } catch (error) {
     process.stderr.write(`vigie ${role}: could not start: ${describeStartError(error)}\n`);
     return 1;
   }
-  process.stdout.write(banner(role, config, stack));
+  // The simulator draws on stdout: no banner over it.
+  if (!(role === 'oled' && values.simulate)) process.stdout.write(banner(role, config, stack));
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -141,6 +144,10 @@ function banner(role: Role, config: VigieConfig, stack: Stack): string {
   const setupCode = stack.dashboard?.setupCode();
   if (setupCode) lines.push(`Setup:     no user yet: open the dashboard and enter the setup code ${setupCode} (or run 'vigie user add NAME --role admin')`);
   if (stack.agent) lines.push(`Agent:     publishing as "${stack.agent.hostId}" every ${config.agent.interval} s`);
+  if (stack.oled) {
+    const d = stack.oled.display();
+    lines.push(`Display:   ${d.kind === 'ssd1306' && d.on ? `OLED on I2C bus ${config.oled.bus} at 0x${config.oled.address.toString(16)}` : `no OLED panel: ${d.reason ?? 'off'}`}`);
+  }
   lines.push('Press Ctrl-C to stop.');
   return `${lines.join('\n')}\n`;
 }

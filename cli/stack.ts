@@ -12,6 +12,7 @@ import { startDashboard, type DashboardHandle } from '../dashboard/server/index.
 import { EventLog } from '../events/event-log.js';
 import { startAlerting, type Alerting } from '../alerts/start.js';
 import { createTopics } from '../protocol/topics.js';
+import { startOled, type Display, type OledHandle } from '../oled/index.js';
 import { DAY_MS, HOUR_MS } from '../core/time.js';
 import { startIngest } from '../ingest/index.js';
 import type { IngestHandle } from '../ingest/types.js';
@@ -30,10 +31,11 @@ export interface Stack extends Handle {
   ingest?: IngestHandle;
   alerting?: Alerting;
   dashboard?: DashboardHandle;
+  oled?: OledHandle;
   agent?: AgentHandle;
 }
 
-export type Role = 'up' | 'broker' | 'server' | 'agent';
+export type Role = 'up' | 'broker' | 'server' | 'agent' | 'oled';
 
 const log = createLogger('stack');
 
@@ -43,11 +45,12 @@ export function localBrokerUrl(host: string, port: number): string {
   return `mqtt://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
-export async function startStack(role: Role, config: VigieConfig): Promise<Stack> {
+/** `oledDisplay`: for `vigie oled --simulate`, the terminal in place of the panel. */
+export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display } = {}): Promise<Stack> {
   const stack: Stack = { close: async () => {} };
   const prefix = config.mqtt.prefix;
   const dataDir = resolve(config.dataDir);
-  const withHttp = role !== 'agent';
+  const withHttp = role !== 'agent' && role !== 'oled';
   const withBroker = role === 'up' || role === 'broker';
   const withServer = role === 'up' || role === 'server';
   const withAgent = role === 'up' || role === 'agent';
@@ -141,6 +144,7 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
                     publicBroker: () => publicBrokerUrl(config, { ...(stack.broker ? { port: stack.broker.port } : {}), ...(stack.broker?.tlsPort !== undefined ? { tlsPort: stack.broker.tlsPort } : {}) }),
                     credentialsChanged: () => authenticator?.notifyChanged(),
                     alerts: stack.alerting!.service,
+                    boxDisplay: () => stack.oled?.frame() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                   },
                 )),
@@ -153,6 +157,19 @@ export async function startStack(role: Role, config: VigieConfig): Promise<Stack
               name: 'agent',
               start: async () =>
                 (stack.agent = await startAgent(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) }), { prefix })),
+            },
+          ]
+        : []),
+      // The box's screen: in `up` always rendered (the dashboard shows the same pixels), on the panel when oled.enabled.
+      ...(role === 'up' || role === 'oled'
+        ? [
+            {
+              name: 'oled',
+              start: async () =>
+                (stack.oled = startOled(
+                  role === 'up' ? viaEmbedded(config.oled, 'oled', { kind: 'service', role: 'reader' }) : opts.oledDisplay ? config.oled : { ...config.oled, enabled: true },
+                  { prefix, host: config.oled.host ?? agentHostId(config.agent), ...(opts.oledDisplay ? { display: opts.oledDisplay } : {}) },
+                )),
             },
           ]
         : []),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
+import { VigieError } from '../../core/errors.js';
 import { createAccessRouter } from './api/access.js';
 import { createAlertsRouter } from './api/alerts.js';
 import { createChannelsRouter } from './api/channels.js';
@@ -18,7 +19,7 @@ import { createTokensRouter } from './api/tokens.js';
 import { createUsersRouter } from './api/users.js';
 import { identify } from './auth/caller.js';
 import { requireCaller, requireRole, sameOriginWrites, sessionOnly } from './auth/guards.js';
-import { errorHandler, notFoundHandler } from './respond.js';
+import { errorHandler, notFoundHandler, sendOk } from './respond.js';
 
 /** dist/web, written by dashboard/web/build.ts; found from this compiled file (dist/dashboard/server/app.js). */
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
@@ -79,6 +80,12 @@ export function createApp(deps: AppDeps): Express {
   api.use('/groups', requireRole('admin'), createGroupsRouter(deps));
   api.use('/events', requireRole('admin'), createEventsRouter(deps));
   api.use('/metrics', createSelfMetricsRouter(deps));
+  // The box's screen, the same pixels as the OLED: admins only, as it shows the whole fleet (counts, the worst alert of any host).
+  api.get('/box/display', requireRole('admin'), (_req, res) => {
+    const frame = deps.boxDisplay?.() ?? null;
+    if (!frame) throw new VigieError('VIGIE_ERR_UNAVAILABLE', 'No box display on this server (it runs with vigie up)');
+    sendOk(res, frame);
+  });
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
   if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
   api.use(createAccessRouter(deps));

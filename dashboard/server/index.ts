@@ -6,6 +6,7 @@ import { createLogger, type Logger } from '../../core/logger.js';
 import type { HttpServerHandle } from '../../core/http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/time.js';
 import type { AlertService } from '../../alerts/service.js';
+import type { BoxFrame } from './api/context.js';
 import type { ChannelStore } from '../../notify/channel-store.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
@@ -40,6 +41,8 @@ export interface DashboardDeps {
   alerts?: AlertService;
   /** Notification channels and their notifier (the channels API). */
   channels?: { store: ChannelStore; notifier: Notifier };
+  /** The box's OLED frame now (GET /api/box/display), when the box runs its screen. */
+  boxDisplay?(): BoxFrame | null;
 }
 
 export interface DashboardHandle extends Handle {
@@ -78,6 +81,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     accountsChanged: () => sweepLive(),
     ...(deps.alerts ? { alerts: deps.alerts } : {}),
     ...(deps.channels ? { channels: deps.channels } : {}),
+    ...(deps.boxDisplay ? { boxDisplay: deps.boxDisplay } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);

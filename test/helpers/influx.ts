@@ -46,7 +46,9 @@ export interface StartInfluxdOptions {
 export async function startInfluxd(opts: StartInfluxdOptions = {}): Promise<InfluxdHandle> {
   const dir = tempDir('vigie-influxd-');
   const port = await freePort();
-  const rpcPort = await freePort();
+  // Two quick freePort() calls may hand out the same port: influxd would then fail to bind.
+  let rpcPort = await freePort();
+  while (rpcPort === port) rpcPort = await freePort();
   const config = join(dir.path, 'influxd.conf');
   writeFileSync(config, [
     'reporting-disabled = true',

@@ -33,6 +33,15 @@ export interface ApiContext {
   alerts?: AlertService;
   /** Notification channels and the notifier that sends to them. */
   channels?: { store: ChannelStore; notifier: Notifier };
+  /** The box's OLED frame now, when the box runs its screen. */
+  boxDisplay?(): BoxFrame | null;
+}
+
+/** One OLED frame: `bits` is the base64 of the SSD1306 page-major buffer (8 vertical pixels per byte). */
+export interface BoxFrame {
+  width: number;
+  height: number;
+  bits: string;
 }
 
 /** The peer's address, for throttling and the event log (no proxy headers are trusted). */

@@ -14,6 +14,7 @@ import { createHostsAdminView } from './views/admin-hosts.js';
 import { createUsersView } from './views/admin-users.js';
 import { createAlertsView } from './views/alerts.js';
 import { createStatusView } from './views/admin-status.js';
+import { createBoxDisplayView } from './views/box-display.js';
 import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
 import { createMaintenanceView } from './views/maintenance.js';
@@ -54,6 +55,7 @@ const PAGES: { hash: string; label: MessageKey; admin: boolean; make: () => View
   { hash: '#/admin/channels', label: 'nav.channels', admin: true, make: createChannelsView },
   { hash: '#/admin/alert-defaults', label: 'nav.alertDefaults', admin: true, make: createAlertDefaultsView },
   { hash: '#/admin/status', label: 'nav.status', admin: true, make: createStatusView },
+  { hash: '#/admin/box', label: 'nav.boxDisplay', admin: true, make: () => createBoxDisplayView({ title: t('box.title'), description: t('box.description') }) },
 ];
 
 const tagline = h('span', { class: 'tagline' });

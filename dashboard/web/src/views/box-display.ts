@@ -3,11 +3,8 @@ import { h, type View } from '../dom.js';
 import { messageLine, page, panel } from './ui.js';
 
 /** What `GET /api/box/display` answers (in the usual envelope): base64 of the panel's page-major buffer (oled/simulator.ts). */
-export interface BoxFrame {
-  width: number;
-  height: number;
-  bits: string;
-}
+import type { BoxFrame } from '../../../server/api/context.js';
+export type { BoxFrame };
 
 /** Screen pixels per panel pixel: a 128×64 panel is drawn 512×256, about its real size on a desk. */
 const SCALE = 4;
