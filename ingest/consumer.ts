@@ -29,6 +29,8 @@ export interface ConsumerOptions {
 export interface ConsumerHandle extends Handle {
   /** True while connected to the broker. */
   connected(): boolean;
+  /** Connected and subscribed: messages published to the ingest now reach it. */
+  subscribed(): boolean;
   /** Resolves on the next (or current) successful connection and subscription. */
   ready(): Promise<void>;
   /** Publishes at QoS 1; resolves when acknowledged, rejects if not connected or refused. */
@@ -93,6 +95,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
 
   return {
     connected: () => client.connected,
+    subscribed: () => subscribed && client.connected,
     publish: async (topic, payload, retain) => {
       if (!client.connected) throw new Error('not connected');
       await client.publishAsync(topic, payload, { qos: 1, retain });

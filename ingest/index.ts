@@ -81,8 +81,9 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   // The consumer is created after the summary publisher (its Last Will) and
   // handed to it through this indirection.
   let publish = (_topic: string, _payload: string, _retain: boolean): Promise<void> => Promise.reject(new Error('not started'));
+  let subscribed = (): boolean => false;
   const summary = startSummaryPublisher({
-    topics, publish: (t, p, r) => publish(t, p, r), listHosts: () => hostRegistry.list(), bus, addresses: lanAddresses, clock,
+    topics, publish: (t, p, r) => publish(t, p, r), subscribed: () => subscribed(), listHosts: () => hostRegistry.list(), bus, addresses: lanAddresses, clock,
     log: log.child({ part: 'summary' }),
   });
   const commands = startCommandRequester({ topics, publish: (t, p, r) => publish(t, p, r), clock, log: log.child({ part: 'commands' }) });
@@ -96,6 +97,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     extraFilters: [commandFilters(topics).allResponses()],
   });
   publish = consumer.publish;
+  subscribed = consumer.subscribed;
 
   const close = onceClose(async () => {
     await commands.close();

@@ -16,6 +16,12 @@ export interface SummaryPublisherOptions {
   log: Logger;
   /** ms to gather host changes into one publication. */
   debounceMs?: number;
+  /**
+   * Whether the ingest is subscribed. Agents send their buffered samples as
+   * soon as they see a summary: one published after a reconnection but before
+   * the subscription would send them into the void. Default: always.
+   */
+  subscribed?(): boolean;
 }
 
 export type SummaryAlerts = NonNullable<SummaryPayload['alerts']>;
@@ -47,7 +53,7 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
   const publishNow = (): void => {
     clearTimeout(timer);
     timer = undefined;
-    if (closed) return;
+    if (closed || !(opts.subscribed?.() ?? true)) return; // after the resubscription, onSubscribed publishes
     opts.publish(topic, build('online'), true).catch((error: unknown) => opts.log.debug({ err: String(error) }, 'summary not published'));
   };
   // The counts come from another part (the alert service): if it fails or is gone, the summary goes out without them.

@@ -2,7 +2,12 @@
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { EventBus } from '../../core/event-bus.js';
+import { createLogger } from '../../core/logger.js';
 import { startIngest } from '../../ingest/index.js';
+import { startSummaryPublisher } from '../../ingest/summary-publisher.js';
+import type { IngestEvents } from '../../ingest/types.js';
+import { createTopics } from '../../protocol/topics.js';
 import { decodePayload, type SummaryPayload } from '../../protocol/payloads.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { connectClient, startTestBroker } from '../helpers/mqtt.js';
@@ -39,6 +44,28 @@ test('online once subscribed, counts hosts, offline after a clean stop', async (
     await broker.close();
     dir.remove();
   }
+});
+
+test('no summary goes out while the ingest is not subscribed: agents would send their buffer into the void', async () => {
+  const sent: string[] = [];
+  let subscribed = false;
+  const bus = new EventBus<IngestEvents>(createLogger('test'));
+  const summary = startSummaryPublisher({
+    topics: createTopics('vigie'), publish: async (topic) => { sent.push(topic); }, listHosts: () => [], bus,
+    addresses: () => [], clock: { now: () => Date.now() }, log: createLogger('test'), debounceMs: 10, subscribed: () => subscribed,
+  });
+  // A host change while reconnected but not yet subscribed: the debounced publication is skipped...
+  bus.emit('host', { id: 'pc1' } as never);
+  await new Promise((r) => setTimeout(r, 50));
+  const counts = summary.provideAlerts(() => ({ firing: 1, critical: 1, warning: 0, acknowledged: 0, maintenance: 0 }));
+  counts.changed();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(sent, [], 'nothing published before the subscription');
+  // ...and the subscription publishes it.
+  subscribed = true;
+  summary.onSubscribed();
+  assert.equal(sent, ['vigie/_server/summary']);
+  await summary.close();
 });
 
 test.run();
