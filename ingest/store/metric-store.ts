@@ -1,4 +1,6 @@
+import { VigieError } from '../../core/errors.js';
 import type { Handle } from '../../core/lifecycle.js';
+import { isMetricName } from '../../protocol/metric-series.js';
 import type { SeriesPoint } from '../../protocol/metric-series.js';
 import type { HistoryQuery, HistoryResult, SeriesRef } from '../types.js';
 
@@ -61,4 +63,13 @@ export interface MetricStoreStats {
   refused: number;
   /** Points lost because batches kept failing and the queue hit its bound. */
   dropped: number;
+}
+
+/** Every store refuses the same malformed queries with the same errors (the REST layer validates first; this guards other callers). */
+export function checkHistoryQuery(q: HistoryQuery): void {
+    if (!isMetricName(q.metric)) throw new VigieError('VIGIE_ERR_BAD_METRIC', `metric: "${String(q.metric).slice(0, 60)}" is not a metric`);
+    if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || !(q.from < q.to)) {
+      throw new VigieError('VIGIE_ERR_BAD_RANGE', `from/to: expected finite ms with from < to (from=${q.from}, to=${q.to})`);
+    }
+    if (!Number.isFinite(q.step) || !(q.step > 0)) throw new VigieError('VIGIE_ERR_BAD_RANGE', `step: expected a positive number of ms, got ${q.step}`);
 }

@@ -2,10 +2,10 @@ import { VigieError } from '../../../core/errors.js';
 import { onceClose } from '../../../core/lifecycle.js';
 import { createLogger, type Logger } from '../../../core/logger.js';
 import { floorTo, secondsToMs, systemClock, type Clock } from '../../../core/time.js';
-import { isMetricName, type SeriesPoint } from '../../../protocol/metric-series.js';
+import type { SeriesPoint } from '../../../protocol/metric-series.js';
 import type { InfluxConfig } from '../../config.js';
 import type { HistoryQuery, HistoryResult, SeriesRef } from '../../types.js';
-import type { MetricStore, MetricStoreDetails, MetricStoreStats } from '../metric-store.js';
+import { checkHistoryQuery, type MetricStore, type MetricStoreDetails, type MetricStoreStats } from '../metric-store.js';
 import { chooseTier, type Retention } from '../tiers.js';
 import { influxQL, type QuerySeries } from './query.js';
 import { INFLUX_SERIES, eventLine, sampleLines, type InfluxEvent } from './schema.js';
@@ -74,11 +74,7 @@ export function startInfluxMetricStore(opts: InfluxMetricStoreOptions): InfluxMe
   }
 
   async function history(q: HistoryQuery): Promise<HistoryResult> {
-    if (!isMetricName(q.metric)) throw new VigieError('VIGIE_ERR_BAD_METRIC', `metric: "${String(q.metric).slice(0, 60)}" is not a metric`);
-    if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || !(q.from < q.to)) {
-      throw new VigieError('VIGIE_ERR_BAD_RANGE', `from/to: expected finite ms with from < to (from=${q.from}, to=${q.to})`);
-    }
-    if (!Number.isFinite(q.step) || !(q.step > 0)) throw new VigieError('VIGIE_ERR_BAD_RANGE', `step: expected a positive number of ms, got ${q.step}`);
+    checkHistoryQuery(q);
     if (closed) throw new VigieError('VIGIE_ERR_UNAVAILABLE', 'store: closed');
     // The same step as the SQLite store (whole tier buckets, at most MAX_BUCKETS), so both
     // answer with identical buckets; InfluxDB always aggregates raw points, hence tier raw.

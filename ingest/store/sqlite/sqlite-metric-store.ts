@@ -4,9 +4,9 @@ import { VigieError } from '../../../core/errors.js';
 import { onceClose } from '../../../core/lifecycle.js';
 import { createLogger, type Logger } from '../../../core/logger.js';
 import { HOUR_MS, floorTo, secondsToMs, systemClock, type Clock } from '../../../core/time.js';
-import { isMetricName, type SeriesPoint } from '../../../protocol/metric-series.js';
+import type { SeriesPoint } from '../../../protocol/metric-series.js';
 import type { HistoryQuery, HistoryResult } from '../../types.js';
-import type { MetricStore, MetricStoreDetails, MetricStoreStats } from '../metric-store.js';
+import { checkHistoryQuery, type MetricStore, type MetricStoreDetails, type MetricStoreStats } from '../metric-store.js';
 import { TIER_WIDTH_MS, chooseTier, deleteBefore, type Retention } from '../tiers.js';
 import { HistoryStatements } from './history-query.js';
 import { RollupStatements } from './rollup.js';
@@ -244,11 +244,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   }
 
   async function history(q: HistoryQuery): Promise<HistoryResult> {
-    if (!isMetricName(q.metric)) throw new VigieError('VIGIE_ERR_BAD_METRIC', `metric: "${String(q.metric).slice(0, 60)}" is not a metric`);
-    if (!Number.isFinite(q.from) || !Number.isFinite(q.to) || !(q.from < q.to)) {
-      throw new VigieError('VIGIE_ERR_BAD_RANGE', `from/to: expected finite ms with from < to (from=${q.from}, to=${q.to})`);
-    }
-    if (!Number.isFinite(q.step) || !(q.step > 0)) throw new VigieError('VIGIE_ERR_BAD_RANGE', `step: expected a positive number of ms, got ${q.step}`);
+    checkHistoryQuery(q);
     if (closed) throw new VigieError('VIGIE_ERR_UNAVAILABLE', 'store: closed');
     const { tier, step } = chooseTier(q, clock.now(), retention);
     const id = ids.get(q.host, q.metric, q.key);
