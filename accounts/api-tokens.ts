@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { VigieError } from '../core/errors.js';
 import { generateSecret, hashSecret } from '../core/secrets.js';
 import { MINUTE_MS, systemClock, type Clock } from '../core/time.js';
@@ -33,6 +33,8 @@ const SELECT = `SELECT t.id, t.name, t.scope, t.user_id AS userId, u.name AS use
  * reading when its scope is `read`. Only the SHA-256 of a token is kept.
  */
 export class ApiTokenStore {
+  private bySecret: Statement | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
@@ -65,7 +67,8 @@ export class ApiTokenStore {
   /** The token a bearer secret stands for, or null. */
   resolve(secret: string): ApiToken | null {
     if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 128) return null;
-    const token = this.db.prepare(`${SELECT} WHERE t.secret_hash = ?`).get(hashSecret(secret)) as ApiToken | undefined;
+    this.bySecret ??= this.db.prepare(`${SELECT} WHERE t.secret_hash = ?`); // every request with a token
+    const token = this.bySecret.get(hashSecret(secret)) as ApiToken | undefined;
     if (!token) return null;
     const now = this.clock.now();
     // Written at most once a minute: a script polling every second must not turn reads into writes.

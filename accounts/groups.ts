@@ -28,6 +28,11 @@ export class GroupStore {
     return rows.map((r) => ({ id: r.id, name: r.name, members: (members.get(r.id) ?? []) as number[], hosts: (hosts.get(r.id) ?? []) as string[] }));
   }
 
+  /** Names of the groups a host is shared with, by id order. */
+  namesOfHost(host: string): string[] {
+    return this.db.prepare('SELECT g.name FROM host_groups hg JOIN groups g ON g.id = hg.group_id WHERE hg.host = ? ORDER BY g.id').pluck().all(host) as string[];
+  }
+
   get(id: number): Group | null {
     return this.list().find((g) => g.id === id) ?? null;
   }

@@ -95,6 +95,13 @@ export class HostAccessStore {
     return user.role === 'admin' || this.visible(user.id).has(host);
   }
 
+  /** The same question for many hosts (a list, a sweep): the user's hosts are looked up once. */
+  visibilityOf(user: Pick<User, 'id' | 'role'>): (host: string) => boolean {
+    if (user.role === 'admin') return () => true;
+    const hosts = this.visible(user.id);
+    return (host) => hosts.has(host);
+  }
+
   /** The hosts a non-admin user sees (admins see all: check the role first). */
   visible(userId: number): ReadonlySet<string> {
     const stamp = `${this.db.pragma('data_version', { simple: true })}:${this.changes.get()}`;

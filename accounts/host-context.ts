@@ -5,7 +5,6 @@ import type { Accounts } from './index.js';
 export function hostContextFrom(accounts: Accounts): (host: string) => HostContext {
   return (host) => {
     const access = accounts.hostAccess.get(host);
-    const names = new Map(accounts.groups.list().map((g) => [g.id, g.name]));
-    return { label: access.label, groupIds: access.groups, groupNames: access.groups.map((id) => names.get(id) ?? String(id)) };
+    return { label: access.label, groupIds: access.groups, groupNames: accounts.groups.namesOfHost(host) };
   };
 }

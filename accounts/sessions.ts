@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { generateSecret, hashSecret } from '../core/secrets.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../core/time.js';
 
@@ -36,11 +36,20 @@ const TOUCH_EVERY_MS = MINUTE_MS;
  * session has its own CSRF token.
  */
 export class SessionStore {
+  // Prepared once: every API request and every live socket's sweep resolves a session.
+  private readonly byKey: Statement<[string], Row>;
+  private readonly touch: Statement<[number, string]>;
+  private readonly drop: Statement<[string]>;
+
   constructor(
     private readonly db: Database,
     private readonly policy: SessionPolicy = DEFAULT_SESSION_POLICY,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.byKey = db.prepare('SELECT * FROM sessions WHERE id_hash = ?');
+    this.touch = db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?');
+    this.drop = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
+  }
 
   /** Opens a session; `id` goes in the cookie and is not kept. */
   create(userId: number, address: string | null): { id: string; session: Session } {
@@ -57,14 +66,14 @@ export class SessionStore {
   resolve(id: string): Session | null {
     if (id.length === 0 || id.length > 128) return null;
     const key = hashSecret(id);
-    const row = this.db.prepare('SELECT * FROM sessions WHERE id_hash = ?').get(key) as Row | undefined;
+    const row = this.byKey.get(key);
     if (!row) return null;
     const now = this.clock.now();
     if (now - row.last_seen_at > this.policy.idleMs || now - row.created_at > this.policy.maxMs) {
-      this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
+      this.drop.run(key);
       return null;
     }
-    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now, key);
+    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.touch.run(now, key);
     return { key, userId: row.user_id, csrf: row.csrf, createdAt: row.created_at };
   }
 
@@ -74,16 +83,16 @@ export class SessionStore {
    * in until the session's maximum age).
    */
   keepAlive(key: string): boolean {
-    const row = this.db.prepare('SELECT created_at, last_seen_at FROM sessions WHERE id_hash = ?').get(key) as Pick<Row, 'created_at' | 'last_seen_at'> | undefined;
+    const row = this.byKey.get(key);
     const now = this.clock.now();
     if (!row || now - row.last_seen_at > this.policy.idleMs || now - row.created_at > this.policy.maxMs) return false;
-    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.db.prepare('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?').run(now, key);
+    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.touch.run(now, key);
     return true;
   }
 
   /** Ends one session (logout). */
   end(key: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(key);
+    this.drop.run(key);
   }
 
   /** Ends every session of a user but `keep` (after a password or role change); returns the keys ended. */

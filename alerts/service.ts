@@ -118,19 +118,20 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const maintenanceOf = (host: string): MaintenanceWindow[] =>
     activeWindows(store.maintenanceWindows(), host, opts.hostContext(host).groupIds, clock.now());
 
-  const view = (record: AlertRecord): AlertView => {
-    const ctx = opts.hostContext(record.host);
-    const text = describeAlert(record, lang, ctx.label ?? record.host, clock.now());
-    return { ...record, ...text, hostLabel: ctx.label, inMaintenance: maintenanceOf(record.host).length > 0 };
+  /** An alert in words, for a host whose context is known; `windows` saves a query when viewing many. */
+  const viewIn = (record: AlertRecord, ctx: HostContext, windows: readonly MaintenanceWindow[] = store.maintenanceWindows()): AlertView => {
+    const now = clock.now();
+    const text = describeAlert(record, lang, ctx.label ?? record.host, now);
+    return { ...record, ...text, hostLabel: ctx.label, inMaintenance: activeWindows(windows, record.host, ctx.groupIds, now).length > 0 };
   };
+  const view = (record: AlertRecord): AlertView => viewIn(record, opts.hostContext(record.host));
 
-  const publishState = (record: AlertRecord): void => {
+  const publishState = (record: AlertView): void => {
     const topic = topics.alert(record.host, record.rule);
     if (record.state !== 'firing') {
       opts.publish(topic, '', true); // an empty retained message clears the topic
       return;
     }
-    const v = view(record);
     const payload: AlertPayload = {
       v: 1,
       ts: clock.now(),
@@ -143,33 +144,32 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       unit: record.unit,
       since: record.since,
       firedAt: record.firedAt ?? record.since,
-      title: v.title.slice(0, 300),
-      advice: v.advice.slice(0, 1000),
+      title: record.title.slice(0, 300),
+      advice: record.advice.slice(0, 1000),
       acknowledged: record.ack !== null,
       silencedUntil: record.silenced && record.silenced.until > clock.now() ? record.silenced.until : null,
-      maintenance: record.maintenance || v.inMaintenance,
+      maintenance: record.maintenance || record.inMaintenance,
     };
     opts.publish(topic, encodePayload('alert', payload), true);
   };
 
+  /** Publishes and broadcasts a stored alert's new state; returns it in words. */
   const changed = (id: number): AlertView | null => {
     const record = store.get(id);
     if (!record) return null;
-    publishState(record);
     const v = view(record);
+    publishState(v);
     bus.emit('change', v);
     return v;
   };
 
-  // Hosts being removed: their alerts end without a notice (nobody watches them any more).
-  const removing = new Set<string>();
   /** Whether a notice about this alert should go out now. */
-  const quiet = (record: AlertRecord): boolean =>
-    removing.has(record.host) || record.maintenance || maintenanceOf(record.host).length > 0 || (record.silenced !== null && record.silenced.until > clock.now());
+  const quiet = (v: AlertView): boolean =>
+    v.maintenance || v.inMaintenance || (v.silenced !== null && v.silenced.until > clock.now());
 
   const notice = (kind: AlertNotice['kind'], record: AlertRecord): AlertNotice => {
-    const v = view(record);
     const ctx = opts.hostContext(record.host);
+    const v = viewIn(record, ctx);
     const base = opts.dashboardUrl?.();
     return {
       kind,
@@ -193,9 +193,8 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     };
   };
 
-  const logEvent = (type: string, record: AlertRecord, extra: Record<string, unknown> = {}): void => {
-    const v = view(record);
-    events.append({ type, host: record.host, message: v.title, data: { id: record.id, rule: record.rule, severity: record.severity, value: record.value, ...extra } });
+  const logEvent = (type: string, v: AlertView, extra: Record<string, unknown> = {}): void => {
+    events.append({ type, host: v.host, message: v.title, data: { id: v.id, rule: v.rule, severity: v.severity, value: v.value, ...extra } });
   };
 
   const onTransition = (t: AlertTransition): void => {
@@ -213,18 +212,17 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       const inMaintenance = maintenanceOf(t.alert.host).length > 0;
       const id = store.insertFiring(t.alert, inMaintenance);
       open.set(key, id);
-      const record = store.get(id)!;
-      logEvent('alert.firing', record, inMaintenance ? { maintenance: true } : {});
-      changed(id);
+      const fired = changed(id)!;
+      logEvent('alert.firing', fired, inMaintenance ? { maintenance: true } : {});
       chain(key, async () => {
+        let current: AlertView | null = fired;
         if (opts.diagnose && DIAGNOSED.test(t.alert.rule)) {
           const lines = await opts.diagnose(t.alert).catch((error: unknown) => [`(diagnosis failed: ${(error as Error).message})`]);
           if (lines.length > 0) {
             store.setContext(id, lines);
-            changed(id);
+            current = changed(id);
           }
         }
-        const current = store.get(id);
         if (current && current.state === 'firing' && !quiet(current)) opts.notify?.(notice('firing', current));
       });
       return;
@@ -233,24 +231,21 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     if (id === undefined) return; // pending and cleared alerts live in the engine only
     if (t.kind === 'escalated' || t.kind === 'deescalated') {
       store.updateFiring(id, t.alert);
-      const record = changed(id);
-      if (record) logEvent(`alert.${t.kind}`, record, { from: t.previousSeverity });
-      if (t.kind === 'escalated') chain(key, () => {
-        const current = store.get(id);
-        if (current && !quiet(current)) opts.notify?.(notice('escalated', current));
-      });
+      const v = changed(id);
+      if (!v) return;
+      logEvent(`alert.${t.kind}`, v, { from: t.previousSeverity });
+      if (t.kind === 'escalated' && !quiet(v)) chain(key, () => opts.notify?.(notice('escalated', v)));
       return;
     }
     if (t.kind === 'resolved') {
       open.delete(key);
-      store.resolve(id, t.at, t.cause ?? 'recovered', t.alert.value);
-      const record = store.get(id)!;
-      changed(id);
-      logEvent('alert.resolved', record, { cause: t.cause ?? 'recovered' });
-      const silent = quiet(record); // now: a removed host is only being removed during this call
-      chain(key, () => {
-        if (!silent) opts.notify?.(notice('resolved', record));
-      });
+      const cause = t.cause ?? 'recovered';
+      store.resolve(id, t.at, cause, t.alert.value);
+      const v = changed(id);
+      if (!v) return;
+      logEvent('alert.resolved', v, { cause });
+      // A removed host's alerts end without a notice: nobody watches it any more.
+      if (cause !== 'removed' && !quiet(v)) chain(key, () => opts.notify?.(notice('resolved', v)));
     }
   };
   const offEngine = engine.onTransition(onTransition, 'alert-service');
@@ -300,7 +295,10 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   return {
     engine,
     store,
-    firing: () => store.firing().map(view).reverse(),
+    firing: () => {
+      const windows = store.maintenanceWindows();
+      return store.firing().map((r) => viewIn(r, opts.hostContext(r.host), windows)).reverse();
+    },
     view,
     acknowledge(id, by, comment) {
       const record = find(id);
@@ -317,12 +315,14 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     },
     counts() {
       const firing = store.firing();
+      const windows = store.maintenanceWindows();
+      const now = clock.now();
       return {
         firing: firing.length,
         critical: firing.filter((a) => a.severity === 'critical').length,
         warning: firing.filter((a) => a.severity === 'warning').length,
         acknowledged: firing.filter((a) => a.ack !== null).length,
-        maintenance: firing.filter((a) => a.maintenance || maintenanceOf(a.host).length > 0).length,
+        maintenance: firing.filter((a) => a.maintenance || (windows.length > 0 && activeWindows(windows, a.host, opts.hostContext(a.host).groupIds, now).length > 0)).length,
       };
     },
     settings: () => store.settings(),
@@ -333,12 +333,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     maintenance: () => store.maintenanceWindows(),
     maintenanceOf,
     removeHost: (host) => {
-      removing.add(host);
-      try {
-        engine.removeHost(host);
-      } finally {
-        removing.delete(host);
-      }
+      engine.removeHost(host);
       seen.delete(host);
     },
     onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),

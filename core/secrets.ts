@@ -58,7 +58,12 @@ export function hashSecret(secret: string): string {
 
 /** Checks a generated secret against `hashSecret`'s output, in constant time. */
 export function verifySecret(secret: string, stored: string): boolean {
-  const expected = Buffer.from(stored, 'utf8');
-  const actual = Buffer.from(hashSecret(secret), 'utf8');
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  return sameSecret(hashSecret(secret), stored);
+}
+
+/** Compares two secrets (tokens, codes, hashes) in time that does not depend on where they differ. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
 }

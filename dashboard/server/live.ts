@@ -197,9 +197,10 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     socket.on('overview', (...args: unknown[]) => {
       void socket.join(user.role === 'admin' ? OVERVIEW_ALL : OVERVIEW_FILTERED);
       const labels = accounts.hostAccess.labels();
+      const sees = accounts.hostAccess.visibilityOf(user);
       const hosts = ingest
         .listHosts()
-        .filter((h) => accounts.hostAccess.canSee(user, h.id))
+        .filter((h) => sees(h.id))
         .sort((a, b) => a.id.localeCompare(b.id))
         .map((h) => ({ ...h, label: labels.get(h.id) ?? null }));
       answer(args.at(-1), hosts);
@@ -242,8 +243,9 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
         socket.disconnect(true);
         continue;
       }
+      const sees = accounts.hostAccess.visibilityOf(user);
       for (const room of socket.rooms) {
-        if (room.startsWith('host:') && !accounts.hostAccess.canSee(user, room.slice(5))) void socket.leave(room);
+        if (room.startsWith('host:') && !sees(room.slice(5))) void socket.leave(room);
       }
     }
   };

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { Router } from 'express';
 import { enrollmentFor, type Enrollment } from '../../../accounts/enrollment.js';
-import { usernameFor } from '../../../accounts/mqtt-credentials.js';
+import { usernameFor, type CredentialInfo } from '../../../accounts/mqtt-credentials.js';
 import { VigieError } from '../../../core/errors.js';
 import { requireRole } from '../auth/guards.js';
 import { hostIdParam } from '../params.js';
@@ -40,9 +40,13 @@ export function createAccessRouter(ctx: ApiContext): Router {
   const router = Router();
   const admin = requireRole('admin');
 
-  const describe = (host: string): HostAccess => {
+  /** Agent credentials by host: read once per request, not once per host. */
+  const agentCredentials = (): Map<string, CredentialInfo> =>
+    new Map(credentials.list().flatMap((c) => (c.principal.kind === 'agent' ? [[c.principal.host, c] as const] : [])));
+
+  const describe = (host: string, creds = agentCredentials()): HostAccess => {
     const access = hostAccess.get(host);
-    const cred = credentials.list().find((c) => c.principal.kind === 'agent' && c.principal.host === host);
+    const cred = creds.get(host);
     return {
       ...access,
       known: ctx.ingest.getHost(host) !== null,
@@ -51,10 +55,9 @@ export function createAccessRouter(ctx: ApiContext): Router {
   };
 
   router.get('/access', admin, (_req, res) => {
-    const hosts = new Set<string>(ctx.ingest.listHosts().map((h) => h.id));
-    for (const a of hostAccess.list()) hosts.add(a.host);
-    for (const c of credentials.list()) if (c.principal.kind === 'agent') hosts.add(c.principal.host);
-    sendOk(res, [...hosts].sort().map(describe));
+    const creds = agentCredentials();
+    const hosts = new Set<string>([...ctx.ingest.listHosts().map((h) => h.id), ...hostAccess.list().map((a) => a.host), ...creds.keys()]);
+    sendOk(res, [...hosts].sort().map((host) => describe(host, creds)));
   });
 
   router.put('/hosts/:id/access', admin, (req, res) => {

@@ -48,7 +48,8 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
       ...optional('to', intParam(req.query, 'to', 'milliseconds since the Unix epoch')),
       ...optional('limit', intParam(req.query, 'limit', 'a number of alerts from 1 to 1000', 1000)),
     });
-    sendOk(res, records.filter((r) => canSee(user, r.host)).map((r) => alerts.view(r)));
+    const sees = ctx.accounts.hostAccess.visibilityOf(user);
+    sendOk(res, records.filter((r) => sees(r.host)).map((r) => alerts.view(r)));
   });
 
   router.post('/alerts/:id/ack', requireRole('operator'), (req, res) => {

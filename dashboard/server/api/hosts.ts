@@ -26,9 +26,10 @@ export function findHost(ctx: ApiContext, user: User, raw: unknown): HostView<Ho
 /** Every host the user may see, sorted by id, with labels. */
 export function visibleHosts(ctx: ApiContext, user: User): HostView[] {
   const labels = ctx.accounts.hostAccess.labels();
+  const sees = ctx.accounts.hostAccess.visibilityOf(user);
   return ctx.ingest
     .listHosts()
-    .filter((h) => ctx.accounts.hostAccess.canSee(user, h.id))
+    .filter((h) => sees(h.id))
     .sort((a, b) => a.id.localeCompare(b.id))
     .map((h) => ({ ...h, label: labels.get(h.id) ?? null }));
 }

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { VigieError } from '../../../core/errors.js';
+import { sameSecret } from '../../../core/secrets.js';
 import type { Role } from '../../../accounts/rules.js';
 import type { Caller } from './caller.js';
 import { isOwnOrigin } from './origin.js';
@@ -44,7 +44,7 @@ export const sameOriginWrites: RequestHandler = (req, _res, next) => {
 export const requireCaller: RequestHandler = (req, res, next) => {
   const caller = callerOf(res);
   if (!SAFE_METHODS.has(req.method)) {
-    if (caller.via === 'session' && !tokensEqual(req.get('x-csrf-token') ?? '', caller.session.csrf)) {
+    if (caller.via === 'session' && !sameSecret(req.get('x-csrf-token') ?? '', caller.session.csrf)) {
       throw new VigieError('VIGIE_ERR_CSRF', 'X-CSRF-Token: missing or wrong; read it from GET /api/session');
     }
     if (caller.via === 'token' && caller.token.scope === 'read') throw new VigieError('VIGIE_ERR_FORBIDDEN', 'This API token is read-only');
@@ -68,9 +68,3 @@ export const sessionOnly: RequestHandler = (_req, res, next) => {
   if (callerOf(res).via !== 'session') throw new VigieError('VIGIE_ERR_FORBIDDEN', 'Sign in with a password for this; API tokens cannot do it');
   next();
 };
-
-function tokensEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
