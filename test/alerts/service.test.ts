@@ -165,6 +165,19 @@ test('after a restart a still-true alert is the same episode (no second notice);
   });
 });
 
+test('a removed host: its alerts end (cause removed), their topics are cleared, nobody is notified', async () => {
+  await withAlerts(async (rig) => {
+    await publish(rig.agent, topics.host('gone-1', 'metrics'), cpu(99));
+    const alert = await waitFor('fires', () => rig.service.firing().find((a) => a.host === 'gone-1'));
+    await waitFor('the firing notice', () => rig.notices.some((n) => n.host === 'gone-1'));
+    rig.service.removeHost('gone-1');
+    assert.equal([rig.store.get(alert.id)!.state, rig.store.get(alert.id)!.endCause], ['resolved', 'removed']);
+    assert.is(rig.published.filter((p) => p.topic === 'vigie/gone-1/alerts/cpu').at(-1)!.payload, '', 'retained topic cleared');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(rig.notices.filter((n) => n.host === 'gone-1').map((n) => n.kind), ['firing'], 'no resolved notice');
+  });
+});
+
 test('an offline agent (Last Will, no ts) fires at once; back online resolves', async () => {
   await withAlerts(async (rig, ingestRig) => {
     const onlineInIngest = (host: string): boolean => ingestRig.ingest.getHost(host)?.presence === 'online';
