@@ -4,11 +4,11 @@ import { SERVER_LEVEL, type Topics } from '../protocol/topics.js';
  * Who an MQTT connection is, once authenticated:
  * - an agent may publish only under its own `<prefix>/<host>/` (status, info,
  *   metrics, services, command results) and subscribe only to its own
- *   command requests and the server summary;
+ *   command requests, its own `stored` acknowledgements and the server summary;
  * - the ingest service reads everything under the prefix (also through a
  *   shared subscription, for several workers) and publishes alerts, command
- *   requests and the server summary, and clears the retained status, info
- *   and services of a host an admin removed;
+ *   requests, `stored` acknowledgements and the server summary, and clears
+ *   the retained status, info and services of a host an admin removed;
  * - a reader service (the OLED, Home Assistant, Telegraf…) reads everything
  *   under the prefix and publishes nothing;
  * - anonymous exists only in the explicit lab mode, where anything goes.
@@ -42,7 +42,7 @@ export function canPublish(topics: Topics, who: Principal, topic: string): boole
   }
   if (who.role === 'ingest') {
     // status/info/services: to clear the retained topics of a host an admin removed.
-    return ['alert', 'cmd/req', 'status', 'info', 'services'].includes(parsed.kind) || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
+    return ['alert', 'cmd/req', 'stored', 'status', 'info', 'services'].includes(parsed.kind) || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
   }
   return false;
 }
@@ -50,7 +50,7 @@ export function canPublish(topics: Topics, who: Principal, topic: string): boole
 export function canSubscribe(topics: Topics, who: Principal, filter: string): boolean {
   if (who.kind === 'anonymous') return true;
   if (who.kind === 'agent') {
-    return filter === topics.serverSummary() || filter === `${topics.prefix}/${who.host}/cmd/req/+`;
+    return filter === topics.serverSummary() || filter === topics.stored(who.host) || filter === `${topics.prefix}/${who.host}/cmd/req/+`;
   }
   const inner = unshare(filter);
   if (inner === null) return false;

@@ -7,7 +7,7 @@ import { COMMAND_LIMITS } from './schemas/command.js';
 
 /** Renders docs/protocol.md from the schemas, so the docs cannot drift from the code. */
 export function renderProtocolDoc(): string {
-  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const, 'alert' as const, 'commandRequest' as const, 'commandResponse' as const].map(
+  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const, 'stored' as const, 'alert' as const, 'commandRequest' as const, 'commandResponse' as const].map(
     (kind) => `### \`${kind}\`\n\n\`\`\`json\n${JSON.stringify(SCHEMAS[kind], null, 2)}\n\`\`\`\n`,
   ).join('\n');
   const series = Object.entries(METRICS)
@@ -31,6 +31,7 @@ The prefix is \`vigie\` (config key \`mqtt.prefix\`). \`<host>\` is the host id.
 | \`vigie/<host>/info\` | agent, on connect | 1 | yes | [info](#info) |
 | \`vigie/<host>/metrics\` | agent, every interval (default 5 s) | 1 | no | [metrics](#metrics) |
 | \`vigie/<host>/services\` | agent, on change and every 5 minutes | 1 | yes | [services](#services) |
+| \`vigie/<host>/stored\` | ingest, after each store commit holding this host's samples | 1 | yes | [stored](#stored): every sample of this host up to \`seq\` is committed |
 | \`vigie/<host>/alerts/<rule>\` | server (alert service) | 1 | yes | [alert](#alert) while it fires; an empty retained message clears it when it resolves. \`<rule>\` is %-encoded: \`disk:%2Fvar\` |
 | \`vigie/<host>/cmd/req/<id>\` | ingest | 1 | no | [commandRequest](#commandrequest): a read-only diagnosis |
 | \`vigie/<host>/cmd/res/<id>\` | agent | 1 | no | [commandResponse](#commandresponse): its answer |

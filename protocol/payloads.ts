@@ -9,6 +9,7 @@ import { MetricsPayload } from './schemas/metrics.js';
 import { ServicesPayload } from './schemas/services.js';
 import { StatusPayload } from './schemas/status.js';
 import { SummaryPayload } from './schemas/summary.js';
+import { StoredPayload } from './schemas/stored.js';
 import { AlertPayload } from './schemas/alert.js';
 import { CommandRequestPayload, CommandResponsePayload, explainCommandError } from './schemas/command.js';
 
@@ -18,6 +19,7 @@ export { MetricsPayload, type DiskMetrics, type NetMetrics } from './schemas/met
 export { ServicesPayload, SERVICE_STATES, type ServiceState, type ServiceEntry } from './schemas/services.js';
 export { StatusPayload } from './schemas/status.js';
 export { SummaryPayload } from './schemas/summary.js';
+export { StoredPayload } from './schemas/stored.js';
 export { AlertPayload } from './schemas/alert.js';
 export {
   CommandRequestPayload, CommandResponsePayload, COMMAND_ACTIONS, COMMAND_ID_PATTERN, COMMAND_LIMITS, SERVICE_NAME_PATTERN, commandFilters,
@@ -31,13 +33,14 @@ export interface PayloadByKind {
   metrics: MetricsPayload;
   services: ServicesPayload;
   summary: SummaryPayload;
+  stored: StoredPayload;
   alert: AlertPayload;
   commandRequest: CommandRequestPayload;
   commandResponse: CommandResponsePayload;
 }
 
-/** The agents' per-host kinds, the server's `summary`, and the diagnosis request/response (`cmd/req`, `cmd/res`). */
-export type PayloadKind = HostTopicKind | 'summary' | 'alert' | 'commandRequest' | 'commandResponse';
+/** The agents' per-host kinds, the server's `summary` and `stored`, and the diagnosis request/response (`cmd/req`, `cmd/res`). */
+export type PayloadKind = HostTopicKind | 'summary' | 'stored' | 'alert' | 'commandRequest' | 'commandResponse';
 
 /** The schema of each kind: validates at runtime and generates docs/protocol.md. */
 export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
@@ -46,6 +49,7 @@ export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
   metrics: MetricsPayload,
   services: ServicesPayload,
   summary: SummaryPayload,
+  stored: StoredPayload,
   alert: AlertPayload,
   commandRequest: CommandRequestPayload,
   commandResponse: CommandResponsePayload,

@@ -4,6 +4,7 @@ import { isHostId } from './host-id.js';
  * Topics are owned here (STYLE §1): nobody else writes a topic string.
  *
  *   <prefix>/<host>/status | info | metrics | services
+ *   <prefix>/<host>/stored                (ingest → that agent: samples committed)
  *   <prefix>/<host>/alerts/<rule>
  *   <prefix>/<host>/cmd/req/<id>, <prefix>/<host>/cmd/res/<id>
  *   <prefix>/_server/summary
@@ -71,6 +72,11 @@ export function createTopics(prefix: string = DEFAULT_PREFIX) {
       assertLevel('rule', level);
       return `${prefix}/${host}/alerts/${level}`;
     },
+    /** `<prefix>/<host>/stored`: the ingest's acknowledgement of committed samples (StoredPayload). */
+    stored(host: string): string {
+      assertHost(host);
+      return `${prefix}/${host}/stored`;
+    },
     /** Subscription filter for every alert of every host. */
     allAlerts(): string {
       return `${prefix}/+/alerts/+`;
@@ -103,6 +109,7 @@ export type Topics = ReturnType<typeof createTopics>;
 
 export type ParsedTopic =
   | { host: string; kind: HostTopicKind }
+  | { host: string; kind: 'stored' }
   | { host: string; kind: 'alert'; rule: string }
   | { host: string; kind: 'cmd/req' | 'cmd/res'; id: string }
   | { host: typeof SERVER_LEVEL; kind: 'summary' };
@@ -117,6 +124,7 @@ export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
   if (levels.length === 2 && (HOST_TOPIC_KINDS as readonly string[]).includes(kind)) {
     return { host, kind: kind as HostTopicKind };
   }
+  if (levels.length === 2 && kind === 'stored') return { host, kind: 'stored' };
   if (levels.length === 3 && kind === 'alerts' && a && isTopicLevel(a)) {
     const rule = decodeRuleLevel(a);
     return rule === null ? null : { host, kind: 'alert', rule };

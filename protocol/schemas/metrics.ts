@@ -48,6 +48,14 @@ export const MetricsPayload = Type.Object(
   {
     v: Version,
     ts: EpochMs,
+    seq: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: Number.MAX_SAFE_INTEGER,
+        description:
+          'per-agent sequence number, strictly increasing across agent restarts (an agent with no saved state starts from its clock in ms); the ingest acknowledges it on `stored` once the sample is committed',
+      }),
+    ),
     cpu: Type.Optional(CpuMetrics),
     mem: Type.Optional(MemMetrics),
     swap: Type.Optional(SwapMetrics),
