@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createBrokerAuthenticator, type BrokerAuthenticator } from '../accounts/broker-authenticator.js';
 import { openAccounts, type Accounts } from '../accounts/index.js';
@@ -6,6 +5,7 @@ import { agentHostId, startAgent, type AgentHandle } from '../agent/index.js';
 import { startBroker, type BrokerHandle } from '../broker/index.js';
 import { startHttpServer, type HttpServerHandle } from '../core/http-server.js';
 import { startInOrder, type Handle } from '../core/lifecycle.js';
+import { ensurePrivateDir } from '../core/private-files.js';
 import { readTlsFiles } from '../core/tls.js';
 import { createLogger } from '../core/logger.js';
 import { startDashboard, type DashboardHandle } from '../dashboard/server/index.js';
@@ -64,7 +64,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
   };
 
-  if (withServer || withBroker) mkdirSync(dataDir, { recursive: true });
+  if (withServer || withBroker) ensurePrivateDir(dataDir);
 
   const handle = await startInOrder(
     [

@@ -1,17 +1,19 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database } from 'better-sqlite3';
+import { ensurePrivateDir, ensurePrivateFile } from './private-files.js';
 
 export type { Database } from 'better-sqlite3';
 
 /**
  * Opens (creating if needed) a SQLite file in WAL mode and brings its schema
  * up to date with `migrations` (one SQL script per version, tracked in
- * `PRAGMA user_version`). Throws when the file was written by a newer Vigie:
- * going on would misread it.
+ * `PRAGMA user_version`). The file and its WAL are 0600 in a 0700 directory.
+ * Throws when the file was written by a newer Vigie: going on would misread it.
  */
 export function openSqlite(path: string, migrations: readonly string[]): Database {
-  mkdirSync(dirname(path), { recursive: true });
+  ensurePrivateDir(dirname(path));
+  ensurePrivateFile(path);
   const db = new BetterSqlite3(path);
   try {
     // WAL: readers never block the writer, and commits are sequential appends.
@@ -19,6 +21,8 @@ export function openSqlite(path: string, migrations: readonly string[]): Databas
     // NORMAL is safe from corruption in WAL; a power cut may lose the last commits only.
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // Files left by an older Vigie (or another tool) with a looser mode are tightened too.
+    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) ensurePrivateFile(side);
     migrate(db, migrations);
     return db;
   } catch (error) {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
@@ -25,18 +26,30 @@ import { errorHandler, notFoundHandler, sendOk } from './respond.js';
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
 
 // The app only loads its own bundle; data is shown with textContent, and this
-// policy is the second line of defence if a string ever slips through.
+// policy is the second line of defence if a string ever slips through. Styles
+// come from app.css only (the app sets style properties through the CSSOM,
+// which style-src does not govern), and sockets may open only to the page's
+// own host: 'self' covers ws:/wss: of the same origin in CSP 3, and the
+// explicit ws(s)://<host> keeps older browsers working.
 const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],
-  styleSrc: ["'self'", "'unsafe-inline'"],
+  styleSrc: ["'self'"],
   imgSrc: ["'self'", 'data:'],
-  connectSrc: ["'self'", 'ws:', 'wss:'],
+  connectSrc: ["'self'", (req: IncomingMessage) => sameHostSockets(req.headers.host)],
   objectSrc: ["'none'"],
   frameAncestors: ["'none'"],
   baseUri: ["'none'"],
   formAction: ["'self'"],
 };
+
+/** A Host header that is a name or address with an optional port; anything else could smuggle CSP syntax. */
+const HOST_HEADER = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/** `ws://host wss://host` for the host the page was loaded from, or nothing for a malformed Host. */
+export function sameHostSockets(host: string | undefined): string {
+  return host && HOST_HEADER.test(host) ? `ws://${host} wss://${host}` : '';
+}
 
 export interface AppDeps extends ApiContext {
   webRoot?: string;

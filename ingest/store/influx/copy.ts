@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../../../core/private-files.js';
 import { join } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { createLogger, type Logger } from '../../../core/logger.js';
@@ -148,7 +149,7 @@ async function runCopy(opts: CopyOptions, log: Logger, db: Database, target: Inf
   const result = (status: CopyResult['status']): CopyResult => ({ ...progress, elapsedMs: Date.now() - started, status, resumed, skipped });
   const save = (cp: Omit<Checkpoint, 'v' | 'target' | 'from'>): void => {
     const tmp = `${file}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ v: 1, target: target.describe, from, ...cp }));
+    writeFileSync(tmp, JSON.stringify({ v: 1, target: target.describe, from, ...cp }), { mode: PRIVATE_FILE_MODE });
     renameSync(tmp, file); // atomic: a crash leaves the old checkpoint or the new one
   };
 

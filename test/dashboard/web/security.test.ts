@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -196,13 +196,41 @@ if (haveChromium()) {
     assert.is(scriptSrc.trim(), "'self'", `script-src only the app's own files (${csp})`);
     assert.match(csp, /object-src 'none'/);
     assert.match(csp, /frame-ancestors 'none'/);
+    const directive = (name: string): string[] => (new RegExp(`(?:^|;)\\s*${name} ([^;]*)`).exec(csp)?.[1] ?? '').trim().split(/\s+/);
+    assert.equal(directive('style-src'), ["'self'"], `no inline styles (${csp})`);
+    const host = new URL(s.url).host;
+    assert.equal(directive('connect-src'), ["'self'", `ws://${host}`, `wss://${host}`], `sockets only to the page's own host, never any ws:/wss: (${csp})`);
+    const forged = await new Promise<string>((resolve, reject) => {
+      // A Host header trying to add a source of its own is left out, not echoed into the policy.
+      const req = httpRequest(`${s.url}/`, { headers: { host: 'evil.example; script-src *' } }, (r) => { r.resume(); resolve(String(r.headers['content-security-policy'] ?? '')); });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.not.match(forged, /evil/, forged);
     assert.is(res.headers.get('x-content-type-options'), 'nosniff');
-    // And in the browser, with the policy on, the app still boots (no inline script of its own).
+    // And in the browser, with the policy on, the app boots and every page works signed in: no inline
+    // script or style of its own, the live socket connects (charts, cards and bars are drawn).
     const page = await newPage();
     const violations: string[] = [];
     page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    await publishHost('csp-1', 'csp-host');
     await page.goto(s.url);
     await page.getByTestId('login-form').waitFor({ timeout: 10_000 });
+    await signInThroughForm(page, s.url, ADMIN.name, ADMIN.password);
+    await page.locator('.card[data-host="csp-1"]').first().waitFor({ timeout: 10_000 });
+    const widths = await page.locator('.card[data-host="csp-1"] .meter-fill').evaluateAll((els) => els.map((e: any) => e.style.width));
+    assert.ok(widths.some((w: string) => /%$/.test(w)), `the card's bars are sized through the CSSOM (${widths})`);
+    for (const hash of ['#/host/csp-1', '#/alerts', '#/maintenance', '#/admin/status', '#/admin/box']) {
+      await page.goto(`${s.url}/${hash}`);
+      await page.waitForLoadState('networkidle').catch(() => undefined);
+    }
+    await page.goto(`${s.url}/#/host/csp-1`);
+    await page.locator('.uplot').first().waitFor({ timeout: 10_000 });
+    // Live over the socket: a new sample changes the card without a reload.
+    await page.goto(`${s.url}/#/`);
+    await page.locator('.card[data-host="csp-1"]').first().waitFor({ timeout: 10_000 });
+    await s.publish('csp-1', 'metrics', metricsPayload(41));
+    await page.locator('.card[data-host="csp-1"]', { hasText: '41' }).first().waitFor({ timeout: 10_000 });
     assert.equal(violations, [], 'the app itself breaks no rule of its policy');
   });
 
