@@ -182,12 +182,13 @@ if (haveChromium()) {
     await page.getByTestId('maintenance-kind').selectOption('weekly');
     await page.locator('[data-testid=maintenance-day][data-day="0"]').check();
     await page.getByTestId('maintenance-time').fill('03:00');
+    await page.getByTestId('maintenance-zone').fill('Europe/Paris');
     await page.getByTestId('maintenance-duration').fill('90');
     await page.getByTestId('maintenance-save').click();
     const weekly = page.locator('[data-testid=maintenance-row]').filter({ hasText: 'Backups' });
     await weekly.waitFor({ timeout: 10_000 });
-    assert.match(await weekly.innerText(), /Every Sun at 03:00 for 1 h 30 min/);
-    assert.equal(s.alerts.maintenance().find((w) => w.name === 'Backups')?.schedule, { kind: 'weekly', days: [0], start: '03:00', durationMinutes: 90 });
+    assert.match(await weekly.innerText(), /Every Sun at 03:00 \(Europe\/Paris\) for 1 h 30 min/);
+    assert.equal(s.alerts.maintenance().find((w) => w.name === 'Backups')?.schedule, { kind: 'weekly', days: [0], start: '03:00', durationMinutes: 90, timeZone: 'Europe/Paris' });
     await shot(page, 'alerts-maintenance.png');
   });
 
