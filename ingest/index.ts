@@ -3,7 +3,7 @@ import { onceClose } from '../core/lifecycle.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { DAY_MS, secondsToMs, systemClock, type Clock } from '../core/time.js';
 import { commandFilters } from '../protocol/payloads.js';
-import { createTopics, type HostTopicKind } from '../protocol/topics.js';
+import { createTopics } from '../protocol/topics.js';
 import { startCommandRequester } from './commands.js';
 import type { IngestConfig } from './config.js';
 import { startConsumer } from './consumer.js';
@@ -12,7 +12,7 @@ import { readCaFile } from '../core/tls.js';
 import { startSummaryPublisher } from './summary-publisher.js';
 import { startHostRegistry } from './host-registry.js';
 import { createMessageHandler } from './message-handler.js';
-import { openTombstones } from './tombstones.js';
+import { ignoreRemoved, openTombstones } from './tombstones.js';
 import { openDatabase } from './store/sqlite/database.js';
 import { HostRepo } from './store/sqlite/host-repo.js';
 import { startSqliteMetricStore } from './store/sqlite/sqlite-metric-store.js';
@@ -77,23 +77,10 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   }
   const [metricStore, hostRegistry] = [store, registry];
   const tombstones = openTombstones(db, { clock, ttlMs: cfg.tombstoneDays * DAY_MS });
-  // A removed host's late Last Will or retained message is ignored, and cleared
-  // on the broker so other subscribers (OLED, Home Assistant) do not see it
-  // either; at most once per topic every few seconds, whatever an agent sends.
-  const cleared = new Map<string, number>();
-  const ignore = (host: string, kind: HostTopicKind): boolean => {
-    if (!tombstones.has(host)) return false;
-    if (kind !== 'metrics') {
-      const topic = `${host}/${kind}`;
-      const now = clock.now();
-      if ((cleared.get(topic) ?? 0) + 5000 <= now) {
-        if (cleared.size > 10_000) cleared.clear();
-        cleared.set(topic, now);
-        publish(topics.host(host, kind), '', true).catch((error: unknown) => log.debug({ err: String(error), host }, 'retained topic of a removed host not cleared'));
-      }
-    }
-    return true;
-  };
+  const ignore = ignoreRemoved(tombstones, {
+    clock,
+    clear: (host, kind) => void publish(topics.host(host, kind), '', true).catch((error: unknown) => log.debug({ err: String(error), host }, 'retained topic of a removed host not cleared')),
+  });
   const handler = createMessageHandler({
     topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, clock, log: log.child({ part: 'consumer' }), ignore,
   });

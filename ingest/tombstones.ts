@@ -1,5 +1,6 @@
 import type { Database } from './store/sqlite/database.js';
 import type { Clock } from '../core/time.js';
+import type { HostTopicKind } from '../protocol/topics.js';
 
 /**
  * Removed hosts, remembered so that what they leave behind cannot bring them
@@ -63,5 +64,30 @@ export function openTombstones(db: Database, opts: { clock: Clock; ttlMs: number
       return false;
     },
     list: () => [...live.values()].filter((e) => e.until > clock.now()).map((e) => ({ ...e })),
+  };
+}
+
+/** A buried host's retained topic is cleared at most this often, whatever its agent keeps sending. */
+const CLEAR_EVERY_MS = 5000;
+
+/**
+ * The message handler's `ignore`: true for a host with a tombstone. A
+ * status, info or services message of that host is also cleared on the
+ * broker (`clear`), since a late Last Will stays retained there and other
+ * subscribers (the OLED, Home Assistant) would show it.
+ */
+export function ignoreRemoved(tombstones: Tombstones, opts: { clock: Clock; clear(host: string, kind: HostTopicKind): void }): (host: string, kind: HostTopicKind) => boolean {
+  const cleared = new Map<string, number>();
+  return (host, kind) => {
+    if (!tombstones.has(host)) return false;
+    if (kind === 'metrics') return true; // never retained
+    const key = `${host}/${kind}`;
+    const now = opts.clock.now();
+    if ((cleared.get(key) ?? Number.NEGATIVE_INFINITY) + CLEAR_EVERY_MS <= now) {
+      if (cleared.size > 10_000) cleared.clear();
+      cleared.set(key, now);
+      opts.clear(host, kind);
+    }
+    return true;
   };
 }
