@@ -21,6 +21,13 @@ export interface RuleEngineOptions {
   clock: Clock;
   settings: () => AlertSettings;
   log?: Logger;
+  /**
+   * Until when (ms) no offline alert may fire: the server was away (not
+   * subscribed, or just back), so silence and Last Wills prove nothing yet.
+   * An offline alert already firing stays; a host still offline when the
+   * hold ends fires then. Default: never held.
+   */
+  offlineHeldUntil?: () => number;
 }
 
 export interface RuleEngine {
@@ -129,6 +136,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     const track = h.tracks.get('offline');
     if (track && (!reason || !rules.offline.enabled)) return end(h, track, reason ? 'disabled' : 'recovered', now);
     if (!reason || !rules.offline.enabled) return;
+    if (!track && now < (opts.offlineHeldUntil?.() ?? 0)) return; // re-evaluated at every tick: fires once the hold ends
     const value = h.heardAt === null ? null : (now - h.heardAt) / 1000;
     const threshold = h.intervalS === null ? null : rules.offline.missedIntervals * h.intervalS;
     if (track) {

@@ -26,8 +26,8 @@ export interface AlertServiceOptions {
   store: AlertStore;
   events: EventLog;
   topics: Topics;
-  /** Publishes on the server's MQTT connection (retained alert topics). */
-  publish(topic: string, payload: string, retain: boolean): void;
+  /** Publishes on the server's MQTT connection (retained alert topics); rejects when not delivered to the broker. */
+  publish(topic: string, payload: string, retain: boolean): Promise<void>;
   hostContext(host: string): HostContext;
   /** Asks the host's agent for context (top processes, largest directories, log lines); lines to show. */
   diagnose?(alert: Alert): Promise<string[]>;
@@ -75,13 +75,20 @@ export interface AlertService extends Handle {
   maintenance(): MaintenanceWindow[];
   /** Windows active now for a host. */
   maintenanceOf(host: string): MaintenanceWindow[];
-  /** Forgets a removed host: its alerts end (cause `removed`), unnotified. */
-  removeHost(host: string): void;
+  /**
+   * Forgets a removed host: its alerts end (cause `removed`), unnotified.
+   * Returns the alert topics it may have left on the broker (every rule it
+   * ever alerted on), for the removal to clear with its other topics.
+   */
+  removeHost(host: string): string[];
   /** A stored alert changed (fired, escalated, resolved, acknowledged, silenced). */
   onChange(cb: (alert: AlertView) => void, owner?: string): () => void;
 }
 
 const keyOf = (host: string, rule: string): string => `${host}/${rule}`;
+/** Clears that may have failed before a restart: topics of alerts resolved this recently are cleared again at the first connection. */
+const CLEAR_AGAIN_MS = 24 * 60 * MINUTE_MS;
+const CLEAR_AGAIN_MAX = 2000;
 /** Rules worth asking the agent about, and what to ask. */
 const DIAGNOSED = /^(cpu|mem|swap|load|disk:|disk_forecast:|service:)/;
 
@@ -98,7 +105,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const warn = createRateLimitedLog(log);
   const lang = opts.lang ?? 'en';
   const bus = new EventBus<{ change: AlertView }>(log);
-  const engine = createRuleEngine({ clock, settings: () => store.settings(), log });
+  const engine = createRuleEngine({ clock, settings: () => store.settings(), log, offlineHeldUntil: () => ingest.presenceHeldUntil() });
 
   // Firing alerts by host/rule → stored id. Those left by a previous run wait to be confirmed.
   const open = new Map<string, number>();
@@ -126,12 +133,35 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   };
   const view = (record: AlertRecord): AlertView => viewIn(record, opts.hostContext(record.host));
 
+  // Retained topics to clear, with the attempt that set them: a clear that
+  // fails (broker away) is retried at every (re)connection until it goes
+  // through or the alert fires again. Seeded with recent ones at start, in
+  // case the last run could not clear them.
+  const toClear = new Map<string, number>();
+  let attempts = 0;
+  const firingTopics = (): Set<string> => new Set(store.firing().map((r) => topics.alert(r.host, r.rule)));
+  {
+    const firingNow = firingTopics();
+    for (const r of store.resolvedSince(clock.now() - CLEAR_AGAIN_MS, CLEAR_AGAIN_MAX)) {
+      const topic = topics.alert(r.host, r.rule);
+      if (!firingNow.has(topic)) toClear.set(topic, 0);
+    }
+  }
+  const notPublished = (topic: string) => (error: unknown): void =>
+    warn('publish', 'alert topic not published; it is re-asserted at the next connection to the broker', { topic, err: String(error) });
+  const clearTopic = (topic: string): void => {
+    const attempt = ++attempts;
+    toClear.set(topic, attempt);
+    // An empty retained message clears the topic [MQTT-3.3.1-10].
+    opts.publish(topic, '', true).then(() => {
+      if (toClear.get(topic) === attempt) toClear.delete(topic);
+    }, notPublished(topic));
+  };
+
   const publishState = (record: AlertView): void => {
     const topic = topics.alert(record.host, record.rule);
-    if (record.state !== 'firing') {
-      opts.publish(topic, '', true); // an empty retained message clears the topic
-      return;
-    }
+    if (record.state !== 'firing') return clearTopic(topic);
+    toClear.delete(topic);
     const payload: AlertPayload = {
       v: 1,
       ts: clock.now(),
@@ -150,7 +180,23 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       silencedUntil: record.silenced && record.silenced.until > clock.now() ? record.silenced.until : null,
       maintenance: record.maintenance || record.inMaintenance,
     };
-    opts.publish(topic, encodePayload('alert', payload), true);
+    opts.publish(topic, encodePayload('alert', payload), true).catch(notPublished(topic));
+  };
+
+  /**
+   * The whole retained state again: every firing alert and every clear still
+   * owed. Publishing only on change is not enough: a restarted broker (or one
+   * without persistence) has lost the retained topics while nothing changed.
+   */
+  const reassert = (): void => {
+    const windows = store.maintenanceWindows();
+    const firing = store.firing();
+    for (const r of firing) publishState(viewIn(r, opts.hostContext(r.host), windows));
+    const firingNow = new Set(firing.map((r) => topics.alert(r.host, r.rule)));
+    for (const topic of [...toClear.keys()]) {
+      if (firingNow.has(topic)) toClear.delete(topic);
+      else clearTopic(topic);
+    }
   };
 
   /** Publishes and broadcasts a stored alert's new state; returns it in words. */
@@ -271,7 +317,10 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     ingest.bus.on('alerts', 'sample', (e) => engine.sample(e.host, e.metrics)),
     ingest.bus.on('alerts', 'host', feedSummary),
     ingest.bus.on('alerts', 'services', (e) => engine.services(e.host, e.services)),
+    ingest.bus.on('alerts', 'subscribed', reassert),
   ];
+  // Already subscribed (the ingest started first): assert now rather than at the next reconnection.
+  if (ingest.presenceHeldUntil() !== Number.POSITIVE_INFINITY) reassert();
 
   const adoptGrace = opts.adoptGraceMs ?? 10 * MINUTE_MS;
   const timer = setInterval(() => {
@@ -335,6 +384,14 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     removeHost: (host) => {
       engine.removeHost(host);
       seen.delete(host);
+      // Alerts left by a previous run, not confirmed yet, end too (they were never in the engine).
+      for (const [key, id] of leftOver) {
+        if (!key.startsWith(`${host}/`)) continue;
+        leftOver.delete(key);
+        store.resolve(id, clock.now(), 'removed', null);
+        changed(id);
+      }
+      return store.rulesOf(host).map((rule) => topics.alert(host, rule));
     },
     onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),
     close: onceClose(async () => {

@@ -59,9 +59,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     store,
     events,
     topics: opts.topics,
-    publish: (topic, payload, retain) => {
-      ingest.publish(topic, payload, retain).catch((error: unknown) => log.debug({ err: String(error), topic }, 'alert topic not published'));
-    },
+    publish: (topic, payload, retain) => ingest.publish(topic, payload, retain),
     hostContext: hostContextFrom(opts.accounts),
     ...(opts.config.diagnosis ? { diagnose: createDiagnosis(ingest.command, { timeoutMs: opts.config.diagnosisTimeout * 1000 }) } : {}),
     notify: (notice) => notifier.notify(notice),
@@ -72,7 +70,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
   });
   const summary = ingest.provideAlertCounts(() => service.counts());
   const offCounts = service.onChange(() => summary.changed(), 'summary');
-  const offHosts = logHostEvents(ingest, events);
+  const offHosts = logHostEvents(ingest, events, { clock });
   const cleanUp = (): void => {
     const before = clock.now() - opts.retentionDays * DAY_MS;
     const deleted = events.purgeBefore(before) + store.purgeResolvedBefore(before);

@@ -165,6 +165,18 @@ export class AlertStore {
     return (this.db.prepare(sql).all(...args) as Row[]).map(toRecord);
   }
 
+  /** Every rule a host ever had a stored alert for (the retained topics it may have left). */
+  rulesOf(host: string): string[] {
+    return (this.db.prepare('SELECT DISTINCT rule FROM alerts WHERE host = ?').all(host) as Array<{ rule: string }>).map((r) => r.rule);
+  }
+
+  /** Host and rule of alerts resolved at or after `since` (their topics should be empty), newest first, at most `limit`. */
+  resolvedSince(since: number, limit: number): Array<{ host: string; rule: string }> {
+    return this.db
+      .prepare("SELECT host, rule FROM alerts WHERE state = 'resolved' AND resolved_at >= ? GROUP BY host, rule ORDER BY max(resolved_at) DESC LIMIT ?")
+      .all(since, limit) as Array<{ host: string; rule: string }>;
+  }
+
   /** Deletes resolved alerts that ended before `before`; returns how many. */
   purgeResolvedBefore(before: number): number {
     return this.db.prepare("DELETE FROM alerts WHERE state = 'resolved' AND resolved_at < ?").run(before).changes;

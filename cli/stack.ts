@@ -103,6 +103,19 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
             },
           ]
         : []),
+      // The local agent starts before the server parts so it stops after them: a
+      // planned stop of `vigie up` is not an outage, and its "stopped" status
+      // reaches no alert (issue 10, item 13). Its samples wait for the ingest
+      // (the agent sends once the server summary says online).
+      ...(withAgent
+        ? [
+            {
+              name: 'agent',
+              start: async () =>
+                (stack.agent = await startAgent(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) }), { prefix })),
+            },
+          ]
+        : []),
       ...(withServer
         ? [
             {
@@ -148,15 +161,6 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                   },
                 )),
-            },
-          ]
-        : []),
-      ...(withAgent
-        ? [
-            {
-              name: 'agent',
-              start: async () =>
-                (stack.agent = await startAgent(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) }), { prefix })),
             },
           ]
         : []),

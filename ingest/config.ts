@@ -39,6 +39,14 @@ export const IngestConfig = Type.Object(
     username: Type.Optional(Type.String({ description: 'MQTT username (from `vigie credentials add --service ingest`)' })),
     password: Type.Optional(Type.String({ description: 'MQTT password' })),
     staleAfterIntervals: Type.Number({ minimum: 1, maximum: 100, default: 3, description: 'A host whose metrics stop for this many intervals is offline' }),
+    presenceGrace: Type.Number({
+      minimum: 0, maximum: 3600, default: 30,
+      description: 'Seconds after the ingest (re)connects to the broker — at start, after a broker restart — during which hosts going offline (Last Will, missed intervals) are neither alerted nor logged: agents get this long to reconnect. While disconnected the box sees nobody, so it judges nobody either',
+    }),
+    tombstoneDays: Type.Number({
+      minimum: 0.001, maximum: 3650, default: 7,
+      description: 'Days the messages of a removed host are ignored (a late Last Will, a retained status, samples in flight), unless it is enrolled again before',
+    }),
     flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between store write batches' }),
     flushSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000, description: 'Points that trigger an early write batch' }),
     store: Type.Union([Type.Literal('sqlite'), Type.Literal('influx')], {

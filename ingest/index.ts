@@ -1,7 +1,7 @@
 import { EventBus } from '../core/event-bus.js';
 import { onceClose } from '../core/lifecycle.js';
 import { createLogger, type Logger } from '../core/logger.js';
-import { systemClock, type Clock } from '../core/time.js';
+import { DAY_MS, secondsToMs, systemClock, type Clock } from '../core/time.js';
 import { commandFilters } from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
 import { startCommandRequester } from './commands.js';
@@ -12,6 +12,7 @@ import { readCaFile } from '../core/tls.js';
 import { startSummaryPublisher } from './summary-publisher.js';
 import { startHostRegistry } from './host-registry.js';
 import { createMessageHandler } from './message-handler.js';
+import { ignoreRemoved, openTombstones } from './tombstones.js';
 import { openDatabase } from './store/sqlite/database.js';
 import { HostRepo } from './store/sqlite/host-repo.js';
 import { startSqliteMetricStore } from './store/sqlite/sqlite-metric-store.js';
@@ -75,8 +76,13 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     throw error;
   }
   const [metricStore, hostRegistry] = [store, registry];
+  const tombstones = openTombstones(db, { clock, ttlMs: cfg.tombstoneDays * DAY_MS });
+  const ignore = ignoreRemoved(tombstones, {
+    clock,
+    clear: (host, kind) => void publish(topics.host(host, kind), '', true).catch((error: unknown) => log.debug({ err: String(error), host }, 'retained topic of a removed host not cleared')),
+  });
   const handler = createMessageHandler({
-    topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, clock, log: log.child({ part: 'consumer' }),
+    topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, clock, log: log.child({ part: 'consumer' }), ignore,
   });
   // The consumer is created after the summary publisher (its Last Will) and
   // handed to it through this indirection.
@@ -91,9 +97,16 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   const onMessage = (topic: string, payload: Uint8Array, retained: boolean): void => {
     if (!(topic.includes('/cmd/res/') && commands.handle(topic, payload))) handler.handle(topic, payload, retained);
   };
+  // When the ingest last (re)subscribed: offline judgements wait a grace after it (presenceHeldUntil).
+  let subscribedAt: number | null = null;
+  const onSubscribed = (): void => {
+    subscribedAt = clock.now();
+    summary.onSubscribed();
+    bus.emit('subscribed', { at: subscribedAt });
+  };
   const consumer = startConsumer({
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
-    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed: summary.onSubscribed,
+    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed,
     extraFilters: [commandFilters(topics).allResponses()],
   });
   publish = consumer.publish;
@@ -130,15 +143,17 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     },
     command: commands.command,
     publish: (topic, payload, retain) => publish(topic, payload, retain),
-    removeHost: async (id) => {
-      if (!hostRegistry.get(id)) return null;
-      // Cleared first: a retained message arriving between the two steps would recreate the host.
-      for (const kind of ['status', 'info', 'services'] as const) {
-        await publish(topics.host(id, kind), '', true).catch((error: unknown) => log.warn({ err: String(error), host: id }, 'retained topic not cleared'));
-      }
-      hostRegistry.remove(id);
+    removeHost: async (id, opts = {}) => {
+      // The tombstone first: whatever arrives from now on (a Last Will, a retained message) is ignored.
+      tombstones.add(id);
+      const retained = [...(['status', 'info', 'services'] as const).map((kind) => topics.host(id, kind)), topics.stored(id), ...(opts.alsoClear ?? [])];
+      await Promise.all(retained.map((topic) => publish(topic, '', true).catch((error: unknown) => log.warn({ err: String(error), host: id, topic }, 'retained topic not cleared'))));
+      if (!hostRegistry.remove(id)) return null;
       return metricStore.deleteHost(id);
     },
+    buryHost: (id) => tombstones.add(id),
+    restoreHost: (id) => tombstones.lift(id),
+    presenceHeldUntil: () => (subscribed() && subscribedAt !== null ? subscribedAt + secondsToMs(cfg.presenceGrace) : Number.POSITIVE_INFINITY),
     provideAlertCounts: (counts) => summary.provideAlerts(counts),
     flush: async () => {
       hostRegistry.persist();

@@ -20,6 +20,8 @@ export interface MessageHandlerDeps {
   rawRetention: number;
   clock: Clock;
   log: Logger;
+  /** True for a host whose messages are to be dropped unseen (removed: ingest/tombstones.ts). */
+  ignore?(host: string, kind: HostTopicKind): boolean;
 }
 
 export interface MessageCounters {
@@ -88,6 +90,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
       }
       // A zero-byte publish clears a retained topic [MQTT-3.3.1-10]: someone tidying up, not bad input.
       if (payload.byteLength === 0 && parsed.kind !== 'metrics') return;
+      if (deps.ignore?.(parsed.host, parsed.kind)) return;
       const refused = dispatch(parsed.kind, parsed.host, payload, { retained });
       if (refused !== undefined) return reject(topic, parsed.host, refused);
       counters.accepted += 1;

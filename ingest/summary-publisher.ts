@@ -1,5 +1,5 @@
 import type { EventBus } from '../core/event-bus.js';
-import type { Logger } from '../core/logger.js';
+import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import type { Clock } from '../core/time.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { encodePayload, PROTOCOL_VERSION, type SummaryPayload } from '../protocol/payloads.js';
@@ -29,13 +29,15 @@ export type SummaryAlerts = NonNullable<SummaryPayload['alerts']>;
 /**
  * Publishes the retained `<prefix>/_server/summary`: at once after every
  * (re)subscription — agents wait for it before sending metrics, see
- * protocol/schemas/summary.ts — then on host changes, debounced.
+ * protocol/schemas/summary.ts; a restarted broker gets it back — then on
+ * host changes, debounced.
  */
 export function startSummaryPublisher(opts: SummaryPublisherOptions) {
   const topic = opts.topics.serverSummary();
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let alerts: (() => SummaryAlerts) | undefined;
+  const warn = createRateLimitedLog(opts.log);
 
   const build = (state: SummaryPayload['state']): string => {
     const hosts = opts.listHosts();
@@ -54,7 +56,11 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
     clearTimeout(timer);
     timer = undefined;
     if (closed || !(opts.subscribed?.() ?? true)) return; // after the resubscription, onSubscribed publishes
-    opts.publish(topic, build('online'), true).catch((error: unknown) => opts.log.debug({ err: String(error) }, 'summary not published'));
+    // A failed publish is tried again (debounced) while subscribed, and in any case after the next resubscription.
+    opts.publish(topic, build('online'), true).catch((error: unknown) => {
+      warn('summary', 'server summary not published; retrying', { err: String(error) });
+      if (!closed && (opts.subscribed?.() ?? true)) soon();
+    });
   };
   // The counts come from another part (the alert service): if it fails or is gone, the summary goes out without them.
   const alertCounts = (): { alerts?: SummaryAlerts } => {

@@ -79,6 +79,11 @@ export interface IngestEvents {
   services: { host: string; services: ServicesPayload };
   /** A payload was rejected. */
   invalid: { topic: string; error: string };
+  /**
+   * The ingest is (again) connected and subscribed to the broker: owners of
+   * retained topics re-assert them (a restarted broker may have lost them).
+   */
+  subscribed: { at: number };
 }
 
 export interface IngestStats {
@@ -125,12 +130,24 @@ export interface IngestHandle extends Handle {
   /** Publishes at QoS 1 on the ingest's MQTT connection (the server's own topics: alerts); rejects when not connected. */
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
   /**
-   * Forgets a host: its registry entry, every stored point, and its retained
-   * status, info and services topics on the broker (else they would bring it
-   * back at the next subscription). A running agent brings it back.
-   * Resolves with the number of points deleted; null when the host is unknown.
+   * Forgets a host, in this order: a tombstone first (its messages are
+   * ignored from now on, see ingest/tombstones.ts), then its retained status,
+   * info, services, stored and `alsoClear` topics are cleared on the broker
+   * (acknowledged, or a warning), then its registry entry and every stored
+   * point are deleted. Resolves with the number of points deleted; null when
+   * the host was not in the registry (the tombstone is set all the same).
    */
-  removeHost(id: string): Promise<number | null>;
+  removeHost(id: string, opts?: { alsoClear?: readonly string[] }): Promise<number | null>;
+  /** Sets a removed host's tombstone now (the first step of a removal): its messages are ignored from here on. */
+  buryHost(id: string): void;
+  /** Lifts a removed host's tombstone (it is enrolled again); false when it had none. */
+  restoreHost(id: string): boolean;
+  /**
+   * Until when (ms) offline judgements wait: Infinity while the ingest is not
+   * subscribed (it hears nobody), else its last subscription plus
+   * `ingest.presenceGrace`. Alerts and the event log hold offline until then.
+   */
+  presenceHeldUntil(): number;
   /** Puts alert counts in the retained server summary; call `changed()` when they change. */
   provideAlertCounts(counts: () => SummaryAlerts): { changed(): void; stop(): void };
 }

@@ -59,10 +59,10 @@ export function settingsOf(input: unknown): AlertSettings {
  * An engine on a fake clock that records every transition. `feed(host, values)`
  * sends a sample stamped with the clock's time; `advance(s)` moves the clock.
  */
-export function harness(initial: AlertSettings = defaultAlertSettings()) {
+export function harness(initial: AlertSettings = defaultAlertSettings(), opts: { offlineHeldUntil?: () => number } = {}) {
   let now = T0;
   let current = initial;
-  const engine: RuleEngine = createRuleEngine({ clock: { now: () => now }, settings: () => current });
+  const engine: RuleEngine = createRuleEngine({ clock: { now: () => now }, settings: () => current, ...opts });
   const events: AlertTransition[] = [];
   engine.onTransition((t) => events.push(t));
   return {

@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { defaultAlertSettings } from '../../alerts/rules.js';
 import { harness, services, settingsOf, status } from './harness.js';
 
 test('offline fires at once on a Last Will `lost` status and resolves when the agent is back online', () => {
@@ -135,6 +136,33 @@ test('an older services payload is ignored', () => {
   h.engine.services('h', services(h.now, { app: 'running' }));
   h.engine.services('h', services(h.now - 1000, { app: 'failed' }));
   assert.equal(h.engine.active(), []);
+});
+
+test('while offline is held (the server was away), neither a Last Will nor silence fires; a host still offline fires when the hold ends', () => {
+  let heldUntil = Number.POSITIVE_INFINITY; // the ingest is not subscribed
+  const h = harness(defaultAlertSettings(), { offlineHeldUntil: () => heldUntil });
+  for (const host of ['back', 'gone', 'will']) {
+    h.engine.status(host, status('online', 'connected', 1));
+    h.feed(host, { cpu: 10 });
+  }
+  h.advance(10); // ten 1 s intervals of silence while the box is away
+  h.engine.status('will', status('offline', 'lost'));
+  h.engine.tick();
+  assert.equal(h.events, [], 'nothing fires while the box sees nobody');
+  heldUntil = h.now + 8000; // subscribed again: 8 s of grace
+  h.advance(3);
+  h.feed('back', { cpu: 10 });
+  h.engine.status('will', status('online', 'connected', 1));
+  h.engine.tick();
+  assert.equal(h.events, [], 'those back within the grace never fire');
+  for (let i = 0; i < 5; i++) {
+    h.advance(1);
+    h.feed('back', { cpu: 10 });
+    h.feed('will', { cpu: 10 });
+    h.engine.tick();
+  }
+  assert.equal(h.kinds('offline', 'gone'), ['firing:critical'], 'still silent when the grace ends: offline');
+  assert.equal(h.events.filter((e) => e.alert.host !== 'gone'), []);
 });
 
 test.run();

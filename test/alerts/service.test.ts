@@ -30,7 +30,7 @@ interface Rig {
 }
 
 async function withAlerts(run: (rig: Rig, ingestRig: IngestRig, restart: (grace?: number) => Promise<void>) => Promise<void>): Promise<void> {
-  await withIngest({}, async (ingestRig) => {
+  await withIngest({ ingest: { presenceGrace: 0 } }, async (ingestRig) => {
     const dir = tempDir();
     const store = AlertStore.open(dir.path);
     const events = EventLog.open(dir.path);
@@ -47,7 +47,7 @@ async function withAlerts(run: (rig: Rig, ingestRig: IngestRig, restart: (grace?
         store,
         events,
         topics,
-        publish: (topic, payload, retain) => rig.published.push({ topic, payload, retain }),
+        publish: async (topic, payload, retain) => void rig.published.push({ topic, payload, retain }),
         hostContext: (host) => ({ label: host === 'web-1' ? 'Web server' : null, groupIds: host === 'lab-2' ? [7] : [], groupNames: host === 'lab-2' ? ['lab'] : [] }),
         notify: (n) => rig.notices.push(n),
         tickMs: 50,

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { Router } from 'express';
 import { enrollmentFor, type Enrollment } from '../../../accounts/enrollment.js';
 import { usernameFor, type CredentialInfo } from '../../../accounts/mqtt-credentials.js';
+import { removeHost } from '../host-removal.js';
 import { VigieError } from '../../../core/errors.js';
 import { requireRole } from '../auth/guards.js';
 import { hostIdParam } from '../params.js';
@@ -82,26 +83,23 @@ export function createAccessRouter(ctx: ApiContext): Router {
       hostAccess.setAccess(host, { owner: body.owner === undefined ? current.owner : body.owner, groups: body.groups ?? current.groups });
     }
     const created = credentials.add({ kind: 'agent', host });
+    ctx.ingest.restoreHost(host); // a host removed earlier may come back now
     if (existing) ctx.credentialsChanged(); // rotation: the old password's connection is cut
     const enrollment: Enrollment = enrollmentFor(host, created, ctx.publicBroker());
     audit(ctx, req, res, { type: existing ? 'host.credentials_rotated' : 'host.enrolled', host, message: `Agent credentials ${existing ? 'replaced' : 'created'} for ${host}`, data: { username: created.username } });
     res.status(201).json({ ok: true, data: enrollment });
   });
 
-  // Removing a host: its data, its retained topics, its access rules, its credentials and its alerts.
+  // Removing a host: its credentials, its alerts, its retained topics, its data and its access rules (host-removal.ts).
   router.delete('/hosts/:id', admin, async (req, res) => {
     const host = hostIdParam(req.params.id);
     const known = describe(host);
-    const points = await ctx.ingest.removeHost(host);
-    if (points === null && !known.credentials && known.owner === null && known.groups.length === 0 && known.label === null) {
+    if (!known.known && !known.credentials && known.owner === null && known.groups.length === 0 && known.label === null) {
       throw new VigieError('VIGIE_ERR_HOST_NOT_FOUND', `No host "${host}"`);
     }
-    const username = usernameFor({ kind: 'agent', host });
-    if (credentials.revoke(username)) ctx.credentialsChanged();
-    hostAccess.remove(host);
-    ctx.alerts?.removeHost(host);
-    audit(ctx, req, res, { type: 'host.removed', host, message: `${host} removed`, data: { points: points ?? 0, before: { owner: known.owner, groups: known.groups, label: known.label } } });
-    sendOk(res, { host, points: points ?? 0 });
+    const { points } = await removeHost({ ingest: ctx.ingest, accounts: ctx.accounts, credentialsChanged: ctx.credentialsChanged, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) }, host);
+    audit(ctx, req, res, { type: 'host.removed', host, message: `${host} removed`, data: { points, before: { owner: known.owner, groups: known.groups, label: known.label } } });
+    sendOk(res, { host, points });
   });
 
   router.delete('/hosts/:id/credentials', admin, (req, res) => {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Router } from 'express';
-import { MaintenanceInput, windowActive, type MaintenanceWindow } from '../../../alerts/maintenance.js';
+import { MaintenanceInput, serverTimeZone, timeZoneError, windowActive, type MaintenanceWindow } from '../../../alerts/maintenance.js';
 import { effectiveRules, validateAlertSettings, type AlertSettings } from '../../../alerts/rules.js';
 import type { AlertService, AlertView } from '../../../alerts/service.js';
 import type { User } from '../../../accounts/users.js';
@@ -120,6 +120,12 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
       throw new VigieError('VIGIE_ERR_FORBIDDEN', 'scope: operators may plan maintenance only for a host they see');
     }
     if (input.schedule.kind === 'once' && input.schedule.end <= input.schedule.start) throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'schedule.end: must be after schedule.start');
+    if (input.schedule.kind === 'weekly') {
+      const zoneError = input.schedule.timeZone === undefined ? null : timeZoneError(input.schedule.timeZone);
+      if (zoneError) throw new VigieError('VIGIE_ERR_BAD_REQUEST', zoneError);
+      // Stored with its zone, so moving the box to another TZ does not move the window.
+      input.schedule.timeZone ??= serverTimeZone();
+    }
     const window = alerts.store.addMaintenance(input, user.name);
     audit(ctx, req, res, { type: 'maintenance.created', host: input.scope.kind === 'host' ? input.scope.host : null, message: `Maintenance window "${window.name}" planned`, data: { after: window } });
     res.status(201).json({ ok: true, data: window });

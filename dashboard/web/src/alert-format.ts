@@ -52,5 +52,5 @@ export function scheduleInWords(w: MaintenanceView): string {
   // Monday first, as most of the world reads a week; Sunday last.
   const days = [...s.days].sort((a, b) => ((a + 6) % 7) - ((b + 6) % 7)).map((d) => names[d] ?? String(d));
   const every = days.length === 7 ? t('maint.everyDay') : days.join(', ');
-  return t('maint.weeklyWords', { days: every, time: s.start, duration: formatDuration(s.durationMinutes * 60) });
+  return t('maint.weeklyWords', { days: every, time: s.start, zone: s.timeZone ?? t('maint.zoneServer'), duration: formatDuration(s.durationMinutes * 60) });
 }

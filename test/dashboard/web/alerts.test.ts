@@ -101,7 +101,8 @@ if (haveChromium()) {
     const page = await newPage(375);
     await signInThroughForm(page, s.url, ADMIN.name, ADMIN.password);
     await page.goto(`${s.url}/#/alerts`);
-    await page.getByTestId('alerts-firing').waitFor({ timeout: 10_000 });
+    // Attached, not visible: with nothing firing (offline waits ingest.presenceGrace after the start) the list is empty.
+    await page.getByTestId('alerts-firing').waitFor({ state: 'attached', timeout: 10_000 });
 
     await sample(97);
     await waitFor('the cpu alert fires', () => firingOf('cpu'));
@@ -182,12 +183,13 @@ if (haveChromium()) {
     await page.getByTestId('maintenance-kind').selectOption('weekly');
     await page.locator('[data-testid=maintenance-day][data-day="0"]').check();
     await page.getByTestId('maintenance-time').fill('03:00');
+    await page.getByTestId('maintenance-zone').fill('Europe/Paris');
     await page.getByTestId('maintenance-duration').fill('90');
     await page.getByTestId('maintenance-save').click();
     const weekly = page.locator('[data-testid=maintenance-row]').filter({ hasText: 'Backups' });
     await weekly.waitFor({ timeout: 10_000 });
-    assert.match(await weekly.innerText(), /Every Sun at 03:00 for 1 h 30 min/);
-    assert.equal(s.alerts.maintenance().find((w) => w.name === 'Backups')?.schedule, { kind: 'weekly', days: [0], start: '03:00', durationMinutes: 90 });
+    assert.match(await weekly.innerText(), /Every Sun at 03:00 \(Europe\/Paris\) for 1 h 30 min/);
+    assert.equal(s.alerts.maintenance().find((w) => w.name === 'Backups')?.schedule, { kind: 'weekly', days: [0], start: '03:00', durationMinutes: 90, timeZone: 'Europe/Paris' });
     await shot(page, 'alerts-maintenance.png');
   });
 

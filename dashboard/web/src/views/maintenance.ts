@@ -10,7 +10,8 @@ import { confirmButton, dataTable, field, input, messageLine, onSubmit, page, pa
 /**
  * `#/maintenance` (seed 004): planned windows during which alerts are still
  * shown, marked "maintenance", but nobody is notified. One-off (start and
- * end) or weekly (days, a start time in the box's time zone, a duration),
+ * end) or weekly (days, a start time in an IANA time zone — the server's
+ * when left empty — and a duration),
  * for one host, a group or every host. Operators plan windows for a host
  * they see; admins for any scope.
  */
@@ -92,10 +93,13 @@ export function createMaintenanceView(): View {
     const days = h('fieldset', { class: 'checks' }, h('legend', null, t('maint.days')), ...dayBoxes.map((b, i) => h('label', { class: 'check' }, b, names[[1, 2, 3, 4, 5, 6, 0][i]!] ?? '')));
     const time = input({ type: 'time', value: '22:00', 'data-testid': 'maintenance-time' });
     const duration = input({ type: 'number', min: 1, max: 10_080, step: 1, value: 120, 'data-testid': 'maintenance-duration' });
+    // Empty: the server fills in its own zone. The list only helps typing; the server validates.
+    const zones = h('datalist', { id: 'maintenance-zones' }, ...Intl.supportedValuesOf('timeZone').map((z) => h('option', { value: z })));
+    const zone = input({ maxlength: 64, autocomplete: 'off', list: 'maintenance-zones', placeholder: t('maint.zoneServer'), 'data-testid': 'maintenance-zone' });
     const hostField = field(t('maint.host'), host);
     const groupField = field(t('maint.group'), group);
     const onceFields = h('div', { class: 'inline-form form' }, field(t('maint.start'), start), field(t('maint.end'), end));
-    const weeklyFields = h('div', { class: 'form' }, days, h('div', { class: 'inline-form form' }, field(t('maint.time'), time, t('maint.timeHint')), field(t('maint.duration'), duration)));
+    const weeklyFields = h('div', { class: 'form' }, days, h('div', { class: 'inline-form form' }, field(t('maint.time'), time), field(t('maint.zone'), zone, t('maint.zoneHint')), field(t('maint.duration'), duration)), zones);
     const sync = (): void => {
       hostField.hidden = scope.value !== 'host';
       groupField.hidden = scope.value !== 'group';
@@ -116,7 +120,10 @@ export function createMaintenanceView(): View {
         name: name.value.trim(),
         scope: scope.value === 'all' ? { kind: 'all' } : scope.value === 'group' ? { kind: 'group', groupId: Number(group.value) } : { kind: 'host', host: host.value },
         schedule: kind.value === 'weekly'
-          ? { kind: 'weekly', days: dayBoxes.filter((b) => b.checked).map((b) => Number(b.value)), start: time.value, durationMinutes: Number(duration.value) }
+          ? {
+            kind: 'weekly', days: dayBoxes.filter((b) => b.checked).map((b) => Number(b.value)), start: time.value, durationMinutes: Number(duration.value),
+            ...(zone.value.trim() ? { timeZone: zone.value.trim() } : {}),
+          }
           : { kind: 'once', start: localTime(start.value, 'schedule.start'), end: localTime(end.value, 'schedule.end') },
       };
       await sendJson<MaintenanceView>('POST', apiPath('/maintenance'), body);
