@@ -167,7 +167,7 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
     const holder = idError === null ? owners.heldByOther(client.id, owner) : null;
     if (idError !== null || holder !== null) {
       stats.clientIdRefused += 1;
-      warn(`client-id:${owner}`, 'MQTT connection refused: client id not allowed for these credentials', {
+      warn(`client-id:${owner}:${requested.slice(0, 64)}`, 'MQTT connection refused: client id not allowed for these credentials', {
         clientId: requested.slice(0, 200), username, remote: remoteOf(client), reason: idError ?? `the id is held by another identity (${holder})`,
       });
       disarm(client);
