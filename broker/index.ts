@@ -73,6 +73,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   let rejectedOversize = 0;
   let slowClientsCut = 0;
   let sessionQueueDropped = 0;
+  const cutForDrain = new WeakSet<Client>();
   const aedes = await Aedes.createBroker({
     mq: createMessageQueue(),
     persistence: createBoundedPersistence({ limits: config.sessionQueue, log, onDrop: (_id, count) => (sessionQueueDropped += count) }),
@@ -87,7 +88,12 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   // (Aedes's typings omit 'error', which it does emit.)
   (aedes as EventEmitter).on('error', (err: Error) => log.error({ err }, 'broker error'));
   const onClientError = (client: Client | null, err: Error): void => {
-    if (!closing && err.message === 'drain timeout') slowClientsCut += 1; // Aedes's own cut, see drainTimeout
+    // Aedes's own cut (drainTimeout), reported again for each write that was waiting: count the client once.
+    if (!closing && client && err.message === 'drain timeout' && !cutForDrain.has(client)) {
+      cutForDrain.add(client);
+      slowClientsCut += 1;
+      warnLimited(`slow:${client.id}`, 'MQTT subscriber disconnected: its connection took no output for drainTimeout', { clientId: client.id, drainTimeout: config.drainTimeout });
+    }
     if (closing || err instanceof PacketGuardError || err instanceof SlowConsumerError) return; // shutdown noise; guard and cut log their own
     warnLimited(`client-error:${err.message}`, 'MQTT client error', { clientId: client?.id ?? undefined, error: err.message });
   };
