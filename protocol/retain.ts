@@ -2,7 +2,7 @@ import type { ParsedTopic, Topics } from './topics.js';
 
 /**
  * The "retained" column of the MQTT contract (docs/protocol.md), one entry
- * per topic kind: the broker enforces it (broker/retained-store.ts), so a
+ * per topic kind: the broker enforces it (broker/auth.ts), so a
  * sample or a command cannot be stored and replayed to every new subscriber.
  * A new topic kind does not compile until it has its entry here.
  */
