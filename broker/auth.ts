@@ -148,7 +148,7 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
     } else {
       warn(`auth:${username}`, 'MQTT connection refused: wrong or revoked credentials', { clientId: client.id, username, remote, failures: failed.failures });
       if (failed.lockedUntil !== null) {
-        log.warn({ username, remote, failures: failed.failures, until: new Date(failed.lockedUntil).toISOString() }, 'MQTT username locked after repeated failed logins');
+        warn(`locked:${username}`, 'MQTT username locked after repeated failed logins', { username, remote, failures: failed.failures, until: new Date(failed.lockedUntil).toISOString() });
       }
     }
     return refusal(4, 'Bad user name or password');
