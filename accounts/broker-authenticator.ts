@@ -49,6 +49,7 @@ export function createBrokerAuthenticator(opts: { store?: MqttCredentialStore; p
       if (local.has(username)) return 'local';
       return opts.store?.stamp(username) ?? null;
     },
+    inProcess: (username) => local.has(username),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -5,26 +5,30 @@ import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
-import { secondsToMs } from '../core/time.js';
+import { MINUTE_MS, secondsToMs } from '../core/time.js';
 import { createTopics, DEFAULT_PREFIX } from '../protocol/topics.js';
-import { installBrokerAuth, type Authenticator } from './auth.js';
+import { installBrokerAuth, type AuthStats, type Authenticator } from './auth.js';
 import type { BrokerConfig } from './config.js';
 import { createMessageQueue } from './message-queue.js';
 import { guardPacketSize, PacketGuardError } from './packet-size-guard.js';
+import { createBoundedPersistence } from './session-queue.js';
 import { shutdownBroker } from './shutdown.js';
+import { isolateSlowConsumer, SlowConsumerError } from './slow-consumer.js';
 import { startTcpListener, type TcpListener } from './tcp-listener.js';
 import { readTlsFiles } from '../core/tls.js';
 import { attachWsListener, type WsListener } from './ws-listener.js';
 
 export type { BrokerConfig } from './config.js';
 
-export interface BrokerStats {
+export interface BrokerStats extends AuthStats {
   /** Clients connected and registered (after CONNECT). */
   clients: number;
   /** Connections cut because a packet declared more than maxPacketSize. */
   rejectedOversize: number;
-  /** CONNECTs, publishes and subscriptions refused by authentication or the topic ACL. */
-  refused: number;
+  /** Subscribers disconnected for not reading: output past maxClientBacklog, or not drained within drainTimeout. */
+  slowClientsCut: number;
+  /** Messages dropped from full persistent-session queues (broker.sessionQueue). */
+  sessionQueueDropped: number;
 }
 
 export interface BrokerHandle extends Handle {
@@ -66,13 +70,17 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   // Read first: a bad path fails the start before anything listens.
   const tlsMaterial = config.tls ? readTlsFiles(config.tls, 'broker.tls') : undefined;
   const warnLimited = createRateLimitedLog(log);
+  let rejectedOversize = 0;
+  let slowClientsCut = 0;
+  let sessionQueueDropped = 0;
+  const cutForDrain = new WeakSet<Client>();
   const aedes = await Aedes.createBroker({
     mq: createMessageQueue(),
-    // Aedes takes ms; a frozen subscriber holds mqemitter's delivery slots
-    // until this fires, so it bounds how long it can stall everyone else.
+    persistence: createBoundedPersistence({ limits: config.sessionQueue, log, onDrop: (_id, count) => (sessionQueueDropped += count) }),
+    // Aedes takes ms. A subscriber whose socket stays full this long is cut;
+    // it no longer holds anyone else's deliveries meanwhile (slow-consumer.ts).
     drainTimeout: secondsToMs(config.drainTimeout),
   });
-  let rejectedOversize = 0;
   let closing = false;
   const connections = new Set<Duplex>();
 
@@ -80,7 +88,13 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   // (Aedes's typings omit 'error', which it does emit.)
   (aedes as EventEmitter).on('error', (err: Error) => log.error({ err }, 'broker error'));
   const onClientError = (client: Client | null, err: Error): void => {
-    if (closing || err instanceof PacketGuardError) return; // shutdown noise; guard logs its own
+    // Aedes's own cut (drainTimeout), reported again for each write that was waiting: count the client once.
+    if (!closing && client && err.message === 'drain timeout' && !cutForDrain.has(client)) {
+      cutForDrain.add(client);
+      slowClientsCut += 1;
+      warnLimited(`slow:${client.id}`, 'MQTT subscriber disconnected: its connection took no output for drainTimeout', { clientId: client.id, drainTimeout: config.drainTimeout });
+    }
+    if (closing || err instanceof PacketGuardError || err instanceof SlowConsumerError) return; // shutdown noise; guard and cut log their own
     warnLimited(`client-error:${err.message}`, 'MQTT client error', { clientId: client?.id ?? undefined, error: err.message });
   };
   aedes.on('clientError', onClientError);
@@ -89,6 +103,14 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     topics: createTopics(opts.prefix ?? DEFAULT_PREFIX),
     allowAnonymous: config.allowAnonymous,
     authenticator: opts.authenticator,
+    loginPolicy: {
+      slowAfter: config.loginThrottle.slowAfter,
+      lockAfter: config.loginThrottle.lockAfter,
+      lockMs: Math.round(config.loginThrottle.lockMinutes * MINUTE_MS),
+      addressFailures: config.loginThrottle.addressFailures,
+      addressWindowMs: 15 * MINUTE_MS,
+    },
+    retainedPerAgent: config.retainedPerAgent,
     log,
   });
   if (config.allowAnonymous) {
@@ -110,7 +132,14 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     });
     connections.add(guarded);
     guarded.once('close', () => connections.delete(guarded));
-    aedes.handle(guarded, req);
+    const client = aedes.handle(guarded, req);
+    isolateSlowConsumer(client, {
+      maxBacklogBytes: config.maxClientBacklog,
+      onCut: (cut, error) => {
+        slowClientsCut += 1;
+        warnLimited(`slow:${cut.id}`, 'MQTT subscriber disconnected: it does not read its messages (broker.maxClientBacklog)', { clientId: cut.id, remote, backlogBytes: error.backlogBytes });
+      },
+    });
   };
 
   const onSocket = (socket: Socket): void => accept(socket, socket.remoteAddress);
@@ -148,7 +177,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     port: tcp.port,
     ...(secure ? { tlsPort: secure.port } : {}),
     url,
-    stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, refused: auth.stats().refused }),
+    stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, slowClientsCut, sessionQueueDropped, ...auth.stats() }),
     close: onceClose(async () => {
       closing = true;
       auth.stop();

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
-import type { Aedes } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { Logger } from '../core/logger.js';
+import { suppressWill } from './wills.js';
 
 export interface ShutdownParts {
   aedes: Aedes;
@@ -20,7 +21,9 @@ const MAX_DRAIN_MS = 1_000;
 
 /**
  * Stops the broker within `timeoutMs`:
- * 1. stop the listeners;
+ * 1. stop the listeners, and take back every client's Last Will: a planned
+ *    stop is not an outage (issue 10, item 13: a restart under 500 agents
+ *    published 500 "offline" wills and paged everyone);
  * 2. end every connection (output already queued is flushed, then FIN) and
  *    wait a bounded drain for peers to close;
  * 3. destroy what is left — a frozen peer would otherwise hold its queue;
@@ -34,6 +37,10 @@ export async function shutdownBroker(parts: ShutdownParts): Promise<void> {
   const deadline = Date.now() + parts.timeoutMs;
   const listenersClosed = Promise.all(listeners.map((l) => l.close().catch((err) => log.warn({ err }, 'listener close failed'))));
 
+  for (const conn of connections) {
+    const client = (conn as Duplex & { client?: Client }).client;
+    if (client) suppressWill(aedes, client);
+  }
   for (const conn of connections) conn.end();
   const drainMs = Math.min(parts.timeoutMs * DRAIN_SHARE, MAX_DRAIN_MS);
   await withDeadline(allClosed(connections), drainMs);

@@ -158,6 +158,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     credentialsChanged: () => authenticator?.notifyChanged(),
                     alerts: stack.alerting!.service,
                     boxDisplay: () => stack.oled?.frame() ?? null,
+                    broker: () => stack.broker?.stats() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                   },
                 )),

@@ -1,3 +1,4 @@
+import type { BrokerStats } from '../../broker/index.js';
 import type { Accounts } from '../../accounts/index.js';
 import { LoginThrottle } from '../../accounts/login-throttle.js';
 import type { Handle } from '../../core/lifecycle.js';
@@ -43,6 +44,8 @@ export interface DashboardDeps {
   channels?: { store: ChannelStore; notifier: Notifier };
   /** The box's OLED frame now (GET /api/box/display), when the box runs its screen. */
   boxDisplay?(): BoxFrame | null;
+  /** The embedded broker's counters (/api/metrics, /api/health), when this process runs the broker. */
+  broker?(): BrokerStats | null;
 }
 
 export interface DashboardHandle extends Handle {
@@ -82,6 +85,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.alerts ? { alerts: deps.alerts } : {}),
     ...(deps.channels ? { channels: deps.channels } : {}),
     ...(deps.boxDisplay ? { boxDisplay: deps.boxDisplay } : {}),
+    ...(deps.broker ? { broker: deps.broker } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);

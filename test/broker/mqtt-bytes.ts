@@ -51,3 +51,31 @@ export function publishPacket(topic: string, payload: Buffer): Buffer {
   const body = Buffer.concat([str(topic), payload]);
   return Buffer.concat([Buffer.from([0x30]), varint(body.length), body]);
 }
+
+/** CONNECT, MQTT 3.1.1, with the client id given as raw bytes (may be invalid UTF-8), a clean flag and optional credentials. */
+export function connectPacketRaw(opts: { clientId: Buffer; clean: boolean; username?: string; password?: string }): Buffer {
+  const raw = (b: Buffer): Buffer => Buffer.concat([Buffer.from([b.length >> 8, b.length & 0xff]), b]);
+  let flags = opts.clean ? 0x02 : 0;
+  if (opts.username !== undefined) flags |= 0x80;
+  if (opts.password !== undefined) flags |= 0x40;
+  const body = Buffer.concat([
+    str('MQTT'),
+    Buffer.from([4, flags, 0, 60]),
+    raw(opts.clientId),
+    ...(opts.username !== undefined ? [str(opts.username)] : []),
+    ...(opts.password !== undefined ? [str(opts.password)] : []),
+  ]);
+  return Buffer.concat([Buffer.from([0x10]), varint(body.length), body]);
+}
+
+/** SUBSCRIBE (packet id 1) to one filter given as raw bytes (may be invalid UTF-8). */
+export function subscribePacketRaw(filter: Buffer, qos: 0 | 1 = 0): Buffer {
+  const body = Buffer.concat([Buffer.from([0, 1, filter.length >> 8, filter.length & 0xff]), filter, Buffer.from([qos])]);
+  return Buffer.concat([Buffer.from([0x82]), varint(body.length), body]);
+}
+
+/** PUBLISH QoS 0 to a topic given as raw bytes (may be invalid UTF-8). */
+export function publishPacketRaw(topic: Buffer, payload: Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from([topic.length >> 8, topic.length & 0xff]), topic, payload]);
+  return Buffer.concat([Buffer.from([0x30]), varint(body.length), body]);
+}

@@ -72,7 +72,7 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
   const alerts = alerting.service;
   const dashboard = await startDashboard(
     { http: { host: '127.0.0.1', port: 0, overviewThrottle: opts.overviewThrottle ?? 1 }, auth: Value.Default(AuthConfig, { ...opts.auth }) as AuthConfig, prefix: PREFIX },
-    { http, ingest, accounts, events, alerts, channels: { store: alerting.channels, notifier: alerting.notifier }, publicBroker: () => broker.url, ...(opts.clock ? { clock: opts.clock } : {}) },
+    { http, ingest, accounts, events, alerts, channels: { store: alerting.channels, notifier: alerting.notifier }, publicBroker: () => broker.url, broker: () => broker.stats(), ...(opts.clock ? { clock: opts.clock } : {}) },
   );
   const admin = opts.withAdmin === false ? ApiClient.anonymous(http.url) : await adminClient(http.url, dir.path);
   const mqtt = await connectClient(broker.url, { clientId: `publisher-${process.pid}` });

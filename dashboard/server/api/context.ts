@@ -4,6 +4,7 @@ import type { Logger } from '../../../core/logger.js';
 import type { Clock } from '../../../core/time.js';
 import type { EventLog, NewEvent } from '../../../events/event-log.js';
 import type { AlertService } from '../../../alerts/service.js';
+import type { BrokerStats } from '../../../broker/index.js';
 import type { IngestHandle } from '../../../ingest/types.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
 import type { Notifier } from '../../../notify/notifier.js';
@@ -35,6 +36,8 @@ export interface ApiContext {
   channels?: { store: ChannelStore; notifier: Notifier };
   /** The box's OLED frame now, when the box runs its screen. */
   boxDisplay?(): BoxFrame | null;
+  /** The embedded broker's counters, when this process runs the broker. */
+  broker?(): BrokerStats | null;
 }
 
 /** One OLED frame: `bits` is the base64 of the SSD1306 page-major buffer (8 vertical pixels per byte). */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { VIGIE_VERSION } from '../../../core/version.js';
+import type { BrokerStats } from '../../../broker/index.js';
 import type { IngestStats } from '../../../ingest/types.js';
 import type { Caller } from '../auth/caller.js';
 import { sendOk } from '../respond.js';
@@ -15,6 +16,8 @@ export interface Health {
   hosts?: { total: number; online: number; offline: number };
   /** Ingest counters: admins only. */
   ingest?: IngestStats;
+  /** The embedded broker's counters (refusals, cuts, drops): admins only, when this process runs the broker. */
+  broker?: BrokerStats;
 }
 
 /**
@@ -30,7 +33,11 @@ export function createHealthRouter(ctx: ApiContext): Router {
       const hosts = visibleHosts(ctx, caller.user);
       const online = hosts.filter((h) => h.presence === 'online').length;
       health.hosts = { total: hosts.length, online, offline: hosts.length - online };
-      if (caller.user.role === 'admin') health.ingest = ctx.ingest.stats();
+      if (caller.user.role === 'admin') {
+        health.ingest = ctx.ingest.stats();
+        const broker = ctx.broker?.() ?? null;
+        if (broker) health.broker = broker;
+      }
     }
     sendOk(res, health);
   });

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import type { BrokerStats } from '../../../broker/index.js';
 import { requireRole } from '../auth/guards.js';
 import type { ApiContext } from './context.js';
 
@@ -10,6 +11,28 @@ function family(name: string, type: 'counter' | 'gauge', help: string, samples: 
     lines.push(`${name}${l ? `{${l}}` : ''} ${Number.isFinite(value) ? value : 0}`);
   }
   return lines.join('\n');
+}
+
+/** The embedded broker's refusal, cut and drop counters (issue 10, item 6d). */
+function brokerFamilies(b: BrokerStats): string[] {
+  return [
+    family('vigie_broker_clients', 'gauge', 'MQTT clients connected to the embedded broker.', [[{}, b.clients]]),
+    family('vigie_broker_refused_total', 'counter', 'MQTT CONNECTs, publishes and subscriptions refused, by cause.', [
+      [{ cause: 'auth' }, b.refused],
+      [{ cause: 'throttled_login' }, b.throttledLogins],
+      [{ cause: 'client_id' }, b.clientIdRefused],
+      [{ cause: 'invalid_topic' }, b.invalidTopics],
+    ]),
+    family('vigie_broker_connections_cut_total', 'counter', 'MQTT connections the broker cut, by cause.', [
+      [{ cause: 'oversize' }, b.rejectedOversize],
+      [{ cause: 'slow_consumer' }, b.slowClientsCut],
+    ]),
+    family('vigie_broker_retained_refused_total', 'counter', 'Retained publishes delivered but not stored, by cause.', [
+      [{ cause: 'contract' }, b.retainRefused],
+      [{ cause: 'quota' }, b.retainOverQuota],
+    ]),
+    family('vigie_broker_session_queue_dropped_total', 'counter', 'Messages dropped from full persistent-session queues.', [[{}, b.sessionQueueDropped]]),
+  ];
 }
 
 /**
@@ -54,6 +77,8 @@ export function createSelfMetricsRouter(ctx: ApiContext): Router {
         [{ outcome: 'dropped' }, n.dropped],
       ]));
     }
+    const broker = ctx.broker?.() ?? null;
+    if (broker) out.push(...brokerFamilies(broker));
     out.push(family('vigie_process_resident_memory_bytes', 'gauge', 'Resident memory of the server process.', [[{}, process.memoryUsage.rss()]]));
     res.type('text/plain; version=0.0.4').send(`${out.join('\n')}\n`);
   });

@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { HostDetail, HostSummary, SeriesRef } from '../../../ingest/types.js';
@@ -170,6 +171,28 @@ test('the status: health names the store and its write rate; /api/metrics gives 
   }
   assert.match(text, /^vigie_hosts\{presence="online"\} 1$/m);
   assert.is((await fetch(`${s.url}/api/metrics`)).status, 401, 'not for strangers');
+});
+
+test("the broker's refusals, cuts and drops are in /api/metrics and /api/health (issue 10, item 6d)", async () => {
+  // One refusal the broker counts: a client id with a wildcard (lab-mode broker: anonymous is on).
+  const refused = await mqtt.connectAsync(s.broker.url, { clientId: 'bad+id', reconnectPeriod: 0, connectTimeout: 3000 }).then(
+    (c) => (c.end(true), 'connected'),
+    (e: Error) => e.message,
+  );
+  assert.match(refused, /Identifier rejected/);
+  const text = await (await fetch(`${s.url}/api/metrics`, { headers: { cookie: s.admin.cookieHeader() } })).text();
+  assert.match(text, /^vigie_broker_refused_total\{cause="client_id"\} 1$/m);
+  for (const [name, causes] of [
+    ['vigie_broker_refused_total', ['auth', 'throttled_login', 'invalid_topic']],
+    ['vigie_broker_connections_cut_total', ['oversize', 'slow_consumer']],
+    ['vigie_broker_retained_refused_total', ['contract', 'quota']],
+  ] as const) {
+    for (const cause of causes) assert.match(text, new RegExp(`^${name}\\{cause="${cause}"\\} \\d+$`, 'm'), `${name} ${cause}`);
+  }
+  assert.match(text, /^vigie_broker_session_queue_dropped_total \d+$/m);
+  assert.match(text, /^vigie_broker_clients [1-9]\d*$/m);
+  const h = data(await get<{ broker: { clientIdRefused: number } }>('/api/health'));
+  assert.is(h.broker.clientIdRefused, 1);
 });
 
 test.run();

@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { test } from 'uvu';
@@ -200,6 +201,21 @@ if (requireProgram('chromium', existsSync(CHROMIUM))) {
     assert.match(await page.getByTestId('status-store').innerText(), /^sqlite — .*vigie\.db$/);
     await page.waitForFunction(() => /^[1-9][\d.]* points\/s$/.test((globalThis as any).document.querySelector('[data-testid=status-write-rate]')?.textContent ?? ''), undefined, { timeout: 15_000 });
     assert.is(await page.getByTestId('status-last-error').innerText(), 'none');
+  });
+
+  test("the admin status page shows the broker's refusals, cuts and drops", async () => {
+    // A connection the broker refuses for its client id, then the page counts it (it refreshes every 5 s).
+    const refused = await mqtt.connectAsync(s.broker.url, { clientId: 'bad#id', reconnectPeriod: 0, connectTimeout: 3000 }).then(
+      (c) => (c.end(true), 'connected'),
+      (e: Error) => e.message,
+    );
+    assert.match(refused, /Identifier rejected/);
+    await page.goto(`${s.url}/#/admin/status`);
+    await page.getByTestId('status-mqtt-refused').waitFor({ timeout: 10_000 });
+    await page.waitForFunction(() => / [1-9]\d* client ids,/.test((globalThis as any).document.querySelector('[data-testid=status-mqtt-refused]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    assert.match(await page.getByTestId('status-mqtt-cut').innerText(), /^\d+ oversized packets, \d+ slow subscribers$/);
+    assert.match(await page.getByTestId('status-mqtt-retained').innerText(), /^\d+ on non-retained topics, \d+ over quota$/);
+    assert.match(await page.getByTestId('status-mqtt-queue').innerText(), /^\d+ messages dropped$/);
   });
 
   test('a host that does not exist shows a message, not a crash', async () => {

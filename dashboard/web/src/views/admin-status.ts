@@ -1,9 +1,21 @@
+import type { BrokerStats } from '../../../../broker/index.js';
 import type { Health } from '../../../../dashboard/server/api/health.js';
 import { apiPath, getJson } from '../api.js';
 import { h, replaceChildren, type View } from '../dom.js';
 import { formatDateTime, formatDuration, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
 import { messageLine, page, panel, run } from './ui.js';
+
+/** The embedded broker's refusals, cuts and drops (issue 10, item 6d): shown only where this server runs the broker. */
+function brokerRows(b: BrokerStats, row: (label: string, value: string, id: string) => HTMLElement[]): HTMLElement[] {
+  return [
+    ...row(t('status.mqttClients'), String(b.clients), 'mqtt-clients'),
+    ...row(t('status.mqttRefused'), t('status.mqttRefusedValue', { auth: b.refused, throttled: b.throttledLogins, clientId: b.clientIdRefused, topics: b.invalidTopics }), 'mqtt-refused'),
+    ...row(t('status.mqttCut'), t('status.mqttCutValue', { oversize: b.rejectedOversize, slow: b.slowClientsCut }), 'mqtt-cut'),
+    ...row(t('status.mqttRetained'), t('status.mqttRetainedValue', { contract: b.retainRefused, quota: b.retainOverQuota }), 'mqtt-retained'),
+    ...row(t('status.mqttQueue'), t('status.mqttQueueValue', { dropped: b.sessionQueueDropped }), 'mqtt-queue'),
+  ];
+}
 
 /** Admin status page: the server's health and the history store in use (which, write rate, buffer fill, last error). */
 export function createStatusView(): View {
@@ -24,6 +36,7 @@ export function createStatusView(): View {
       ...row(t('status.buffer'), store ? `${formatPercent(store.bufferFill * 100, 1)} (${store.pending})` : '–', 'buffer'),
       ...row(t('status.counts'), store ? t('status.countsValue', { written: store.written, retried: store.retried, dropped: store.dropped, rejected: store.rejected }) : '–', 'counts'),
       ...row(t('status.lastError'), store?.lastError ? `${formatDateTime(store.lastError.at)} — ${store.lastError.message}` : t('status.none'), 'last-error'),
+      ...(health.broker ? brokerRows(health.broker, row) : []),
     );
   };
   void run(el, line, load);

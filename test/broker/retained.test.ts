@@ -1,0 +1,89 @@
+/**
+ * The contract's retain column, enforced by the broker, and the retained
+ * quota per agent (issue 10, item 2), on a real broker with real credentials.
+ */
+import type { MqttClient } from 'mqtt';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { waitFor } from '../helpers/env.js';
+import { nextMessage } from '../helpers/mqtt.js';
+import { sleep, startAuthRig, type AuthRig } from './rig.js';
+
+/** Every retained message a fresh subscriber to `filter` gets at once: what the broker stores. */
+async function retainedUnder(rig: AuthRig, filter: string): Promise<Map<string, number>> {
+  const reader = await rig.connect(rig.store.add({ kind: 'service', role: 'reader', name: `probe-${Math.random().toString(36).slice(2, 8)}` }));
+  const seen = new Map<string, number>();
+  reader.on('message', (topic, payload, packet) => {
+    if (packet.retain) seen.set(topic, payload.length);
+  });
+  await reader.subscribeAsync(filter, { qos: 1 });
+  await sleep(300); // retained messages follow the SUBACK at once
+  reader.end(true);
+  return seen;
+}
+
+test('retained publishes on metrics and cmd/res are delivered live but not stored', async () => {
+  const rig = await startAuthRig();
+  try {
+    const agent = await rig.connect({ clientId: 'vigie-agent-r1', ...rig.store.add({ kind: 'agent', host: 'r1' }) });
+    const live = await rig.connect(rig.store.add({ kind: 'service', role: 'reader', name: 'live' }));
+    const got = nextMessage(live, 'vigie/r1/metrics');
+    await got.subscribed;
+    await agent.publishAsync('vigie/r1/metrics', '{"v":1}', { qos: 1, retain: true });
+    await agent.publishAsync('vigie/r1/cmd/res/abc', '{"v":1}', { qos: 1, retain: true });
+    await agent.publishAsync('vigie/r1/status', '{"v":1,"state":"online"}', { qos: 1, retain: true });
+    const message = await got;
+    assert.is(message.payload.toString(), '{"v":1}', 'still delivered to live subscribers');
+    const stored = await retainedUnder(rig, 'vigie/r1/#');
+    assert.equal([...stored.keys()], ['vigie/r1/status'], 'only the retained kind of the contract is kept');
+    assert.is(rig.broker.stats().retainRefused, 2);
+  } finally {
+    await rig.close();
+  }
+});
+
+test("800 retained 60 KB messages from one agent: the store stays within the agent's quota", async () => {
+  const rig = await startAuthRig({ retainedPerAgent: { topics: 2, bytes: 130_000 } });
+  try {
+    const agent: MqttClient = await rig.connect({ clientId: 'vigie-agent-r2', ...rig.store.add({ kind: 'agent', host: 'r2' }) });
+    const big = Buffer.alloc(60_000, 0x61);
+    const kinds = ['status', 'info', 'services'];
+    const sends: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 800; i++) {
+      // The tester's flood on cmd/res (never stored), and on the three retained kinds an agent may publish.
+      sends.push(agent.publishAsync(i % 2 ? `vigie/r2/cmd/res/id${i}` : `vigie/r2/${kinds[i % 3]}`, big, { qos: 1, retain: true }));
+    }
+    await Promise.all(sends);
+    const stored = await retainedUnder(rig, 'vigie/#');
+    const bytes = [...stored].reduce((sum, [topic, size]) => sum + topic.length + size, 0);
+    assert.ok(stored.size <= 2, `${stored.size} retained topics kept`);
+    assert.ok(bytes <= 130_000, `${bytes} retained bytes kept`);
+    assert.ok(stored.size >= 1, 'what fits is kept');
+    const stats = rig.broker.stats();
+    assert.is(stats.retainRefused, 400, 'every cmd/res refused');
+    assert.ok(stats.retainOverQuota >= 1, 'the excess is counted');
+    const line = rig.logged.find((l) => /over the agent's quota/.test(String(l.msg)));
+    assert.ok(line, 'and logged');
+  } finally {
+    await rig.close();
+  }
+});
+
+test('replacing its own retained topics does not use up the quota, and clearing one frees its share', async () => {
+  const rig = await startAuthRig({ retainedPerAgent: { topics: 2, bytes: 10_000 } });
+  try {
+    const agent = await rig.connect({ clientId: 'vigie-agent-r3', ...rig.store.add({ kind: 'agent', host: 'r3' }) });
+    for (let i = 0; i < 50; i++) await agent.publishAsync('vigie/r3/status', JSON.stringify({ v: 1, state: 'online', i }), { qos: 1, retain: true });
+    await agent.publishAsync('vigie/r3/info', '{"v":1}', { qos: 1, retain: true });
+    await agent.publishAsync('vigie/r3/services', '{"v":1}', { qos: 1, retain: true }); // third topic: over
+    assert.equal([...(await retainedUnder(rig, 'vigie/r3/#')).keys()].sort(), ['vigie/r3/info', 'vigie/r3/status']);
+    await agent.publishAsync('vigie/r3/info', '', { qos: 1, retain: true }); // [MQTT-3.3.1-10] deletes it
+    await agent.publishAsync('vigie/r3/services', '{"v":1}', { qos: 1, retain: true });
+    await waitFor('services stored', async () => (await retainedUnder(rig, 'vigie/r3/#')).has('vigie/r3/services'));
+    assert.is(rig.broker.stats().retainOverQuota, 1);
+  } finally {
+    await rig.close();
+  }
+});
+
+test.run();

@@ -1,0 +1,79 @@
+/**
+ * The queue the broker keeps for a persistent session while its client is
+ * away is bounded (issue 10, item 10): the oldest messages go, counted and
+ * logged once, and the client gets the newest when it comes back.
+ */
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { waitFor } from '../helpers/env.js';
+import { connectClient, startTestBroker } from '../helpers/mqtt.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function captureLog(): { log: pino.Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const log = pino({ level: 'warn', base: undefined }, new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>), done()) }));
+  return { log, lines };
+}
+
+/** A persistent session subscribed to `vigie/+/metrics`, then away; `count` QoS 1 messages published meanwhile; what it gets back. */
+async function awayWhile(brokerUrl: string, count: number, payloadBytes: number): Promise<number[]> {
+  const away = await connectClient(brokerUrl, { clientId: 'vigie-ingest', clean: false });
+  await away.subscribeAsync('vigie/+/metrics', { qos: 1 });
+  await away.endAsync();
+  const agent = await connectClient(brokerUrl, { clientId: 'vigie-agent-q' });
+  const pad = 'x'.repeat(payloadBytes);
+  for (let i = 0; i < count; i++) await agent.publishAsync('vigie/q/metrics', JSON.stringify({ n: i, pad }), { qos: 1 });
+  await agent.endAsync();
+  const received: number[] = [];
+  const back = await connectClient(brokerUrl, { clientId: 'vigie-ingest', clean: false });
+  back.on('message', (_t, payload) => received.push((JSON.parse(payload.toString()) as { n: number }).n));
+  await waitFor('the queue to be delivered', () => received.length > 0);
+  await sleep(500); // let the whole queue arrive
+  await back.endAsync();
+  return received;
+}
+
+test('past sessionQueue.maxMessages the oldest messages of an absent session are dropped, counted and logged once', async () => {
+  const { log, lines } = captureLog();
+  const broker = await startTestBroker({ sessionQueue: { maxMessages: 100, maxBytes: 64 * 1024 * 1024 } }, { log });
+  try {
+    const received = await awayWhile(broker.url, 500, 10);
+    assert.ok(received.length <= 100 && received.length >= 90, `${received.length} kept`);
+    assert.is(received[received.length - 1], 499, 'the newest is kept');
+    assert.equal(received, [...received].sort((a, b) => a - b), 'in order');
+    assert.is(received[0], 500 - received.length, 'the oldest went');
+    assert.is(broker.stats().sessionQueueDropped, 500 - received.length);
+    assert.is(lines.filter((l) => /session queue full/.test(String(l.msg))).length, 1, 'logged once');
+  } finally {
+    await broker.close();
+  }
+});
+
+test('past sessionQueue.maxBytes too', async () => {
+  const broker = await startTestBroker({ sessionQueue: { maxMessages: 100_000, maxBytes: 100 * 1024 } });
+  try {
+    const received = await awayWhile(broker.url, 300, 1000);
+    // ~1 KB each: at most ~100 fit in 100 KiB.
+    assert.ok(received.length <= 102 && received.length >= 90, `${received.length} kept`);
+    assert.is(received[received.length - 1], 299);
+    assert.is(broker.stats().sessionQueueDropped, 300 - received.length);
+  } finally {
+    await broker.close();
+  }
+});
+
+test('under the bounds nothing is dropped', async () => {
+  const broker = await startTestBroker({ sessionQueue: { maxMessages: 1000, maxBytes: 64 * 1024 * 1024 } });
+  try {
+    const received = await awayWhile(broker.url, 300, 10);
+    assert.is(received.length, 300);
+    assert.is(broker.stats().sessionQueueDropped, 0);
+  } finally {
+    await broker.close();
+  }
+});
+
+test.run();
