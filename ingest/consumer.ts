@@ -26,6 +26,8 @@ export interface ConsumerOptions {
   reconnectPeriod?: number;
   /** Retained Last Will, published by the broker if we vanish (the server summary saying offline). */
   will?: { topic: string; payload: string };
+  /** Called on every (re)connection, before the broker resends what was left unacknowledged. */
+  onConnect?: () => void;
   /** Called after every successful (re)subscription. */
   onSubscribed?: () => void;
   /** More filters to subscribe to at QoS 1 besides the host topics (the diagnosis answers). */
@@ -137,6 +139,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
 
   client.on('connect', (connack) => {
     log.info({ url: opts.url, sessionPresent: connack.sessionPresent }, 'connected to broker');
+    opts.onConnect?.();
     client.subscribe(filters, (error) => {
       if (error) {
         warn('subscribe', 'subscribe failed', { err: error });

@@ -83,6 +83,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   });
   // The series a host already has keep working after a restart (SQLite only: InfluxDB may be unreachable at start).
   if (cfg.store === 'sqlite') for (const h of hostRegistry.list()) limiter.seed(h.id, await metricStore.series(h.id));
+  let onConnect = (): void => handler.resume();
   // Set once the consumer exists (it publishes the `stored` acknowledgements).
   let storedAgain = (_host: string): void => undefined;
   const handler = createMessageHandler({
@@ -103,7 +104,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     (topic.includes('/cmd/res/') && commands.handle(topic, payload)) || handler.handle(topic, payload, retained);
   const consumer = startConsumer({
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
-    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed: summary.onSubscribed,
+    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed: summary.onSubscribed, onConnect: () => onConnect(),
     extraFilters: [commandFilters(topics).allResponses()], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
   });
   publish = consumer.publish;
@@ -115,6 +116,10 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     // Samples left unacknowledged while the store was full come back only when the broker
     // resends them, which it does on a reconnection [MQTT-4.4.0-1]: reconnect once writes succeed.
     let deferredSeen = 0;
+    onConnect = () => {
+      handler.resume();
+      deferredSeen = handler.counters.deferred; // what was deferred before is resent on this connection
+    };
     commits.onCommit(() => {
       if (handler.counters.deferred === deferredSeen || commits.full()) return;
       deferredSeen = handler.counters.deferred;

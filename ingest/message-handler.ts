@@ -46,6 +46,8 @@ export interface MessageHandler {
    * for refused input (sending it again would not help).
    */
   handle(topic: string, payload: Uint8Array, retained: boolean): boolean;
+  /** A new broker connection: the messages left unacknowledged come again, in order; samples are taken again. */
+  resume(): void;
   counters: MessageCounters;
 }
 
@@ -67,6 +69,10 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
   const counters: MessageCounters = { received: 0, accepted: 0, invalid: 0, failed: 0, duplicates: 0, deferred: 0 };
   // Highest seq per host queued in the store but maybe not committed yet: a redelivery of it is a duplicate too.
   const queuedSeq = new Map<string, number>();
+  // Once one sample is left unacknowledged, every later one is too until the broker resends them
+  // in order on a new connection: storing a later seq first would make the earlier one look like a
+  // duplicate when it comes back (a `stored` acknowledgement covers every lower seq).
+  let deferring = false;
 
   function reject(topic: string, host: string, error: string): void {
     counters.invalid += 1;
@@ -95,8 +101,12 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
         counters.duplicates += 1;
         return undefined;
       }
+      if (deferring) return DEFER;
       const m = deps.limiter.limit(host, sample);
-      if (!store.write(host, m.ts, flattenMetrics(m), m.seq) && store.commits?.full()) return DEFER;
+      if (!store.write(host, m.ts, flattenMetrics(m), m.seq) && store.commits?.full()) {
+        deferring = true;
+        return DEFER;
+      }
       if (m.seq !== undefined) queuedSeq.set(host, m.seq);
       registry.onMetrics(host, m, arrival);
       bus.emit('sample', { host, metrics: m, receivedAt: now });
@@ -138,5 +148,11 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
     return true;
   }
 
-  return { handle, counters };
+  return {
+    handle,
+    resume: () => {
+      deferring = false;
+    },
+    counters,
+  };
 }
