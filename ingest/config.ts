@@ -19,7 +19,7 @@ export const InfluxConfig = Type.Object(
     flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between write requests when fewer than batchSize points are queued' }),
     bufferPoints: Type.Integer({
       minimum: 1, maximum: 10_000_000, default: 100_000,
-      description: 'Points kept while InfluxDB is unreachable; past it the oldest are dropped (counted, logged)',
+      description: 'Points kept while InfluxDB is unreachable; past it new samples are refused and left unacknowledged, so agents and the broker keep them (nothing queued is dropped)',
     }),
     timeout: Type.Number({ minimum: 0.1, maximum: 300, default: 10, description: 'Seconds one write or query request may take' }),
     retryDelay: Type.Number({ minimum: 0.01, maximum: 60, default: 1, description: 'Seconds before the first retry of a failed write; doubles each time (with jitter)' }),
