@@ -101,15 +101,15 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
         counters.duplicates += 1;
         return undefined;
       }
-      if (deferring) return DEFER;
       const m = deps.limiter.limit(host, sample);
-      if (!store.write(host, m.ts, flattenMetrics(m), m.seq) && store.commits?.full()) {
-        deferring = true;
-        return DEFER;
-      }
-      if (m.seq !== undefined) queuedSeq.set(host, m.seq);
+      let deferred = deferring;
+      if (!deferred && !store.write(host, m.ts, flattenMetrics(m), m.seq) && store.commits?.full()) deferring = deferred = true;
+      // A deferred sample still proves its host alive and feeds the live view and alerts: a full
+      // disk must not turn into "offline" alarms. It is stored when the broker resends it.
       registry.onMetrics(host, m, arrival);
       bus.emit('sample', { host, metrics: m, receivedAt: now });
+      if (deferred) return DEFER;
+      if (m.seq !== undefined) queuedSeq.set(host, m.seq);
       return undefined;
     },
     status: (host, value, arrival) => void registry.onStatus(host, value, arrival),
