@@ -36,7 +36,11 @@ export async function startIngestProcess(opts: {
   const args = [MAIN, 'server', ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
   // Subscribed before the child starts: an old retained "online" would not prove this child is up.
   const topics = createTopics('vigie');
-  const watcher: MqttClient = await mqtt.connectAsync(opts.brokerUrl, { ...credentials, clientId: `watch-${process.pid}-${Date.now()}` });
+  // An agent's identity (agents read the summary), with the client id that identity owns.
+  const watcherHost = `summary-watch-${process.pid}`;
+  const watcher: MqttClient = await mqtt.connectAsync(opts.brokerUrl, {
+    ...addCredentials(opts.brokerDataDir, { kind: 'agent', host: watcherHost }), clientId: `vigie-agent-${watcherHost}`,
+  });
   let online = false;
   let sawOffline = false;
   watcher.on('message', (_t, payload) => {
