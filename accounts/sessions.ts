@@ -31,6 +31,20 @@ interface Row {
 const TOUCH_EVERY_MS = MINUTE_MS;
 
 /**
+ * Resolving a session is a read that may also write (last_seen, or dropping an
+ * expired row). When that write fails (disk full, issue 10, item 16) the read
+ * still answers: a missed touch only moves the idle expiry earlier, a missed
+ * drop is retried at the next resolution or purge.
+ */
+function tolerateWriteFailure(write: () => unknown): void {
+  try {
+    write();
+  } catch {
+    // Deliberately ignored: see above. A login (create) still fails loudly: it cannot work without its row.
+  }
+}
+
+/**
  * Dashboard sessions in accounts.db: the browser holds a random 256-bit id,
  * the table only its SHA-256 (a stolen backup opens no session). Each
  * session has its own CSRF token.
@@ -70,10 +84,10 @@ export class SessionStore {
     if (!row) return null;
     const now = this.clock.now();
     if (now - row.last_seen_at > this.policy.idleMs || now - row.created_at > this.policy.maxMs) {
-      this.drop.run(key);
+      tolerateWriteFailure(() => this.drop.run(key));
       return null;
     }
-    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.touch.run(now, key);
+    if (now - row.last_seen_at > TOUCH_EVERY_MS) tolerateWriteFailure(() => this.touch.run(now, key));
     return { key, userId: row.user_id, csrf: row.csrf, createdAt: row.created_at };
   }
 
@@ -86,7 +100,7 @@ export class SessionStore {
     const row = this.byKey.get(key);
     const now = this.clock.now();
     if (!row || now - row.last_seen_at > this.policy.idleMs || now - row.created_at > this.policy.maxMs) return false;
-    if (now - row.last_seen_at > TOUCH_EVERY_MS) this.touch.run(now, key);
+    if (now - row.last_seen_at > TOUCH_EVERY_MS) tolerateWriteFailure(() => this.touch.run(now, key));
     return true;
   }
 

@@ -12,7 +12,8 @@ const HOLD_CHECK_MS = 1000;
  * `presenceHeldUntil`), a host going offline is logged only if it is still
  * offline when the hold ends; one back in time leaves no line at all, so a
  * broker restart does not write one "offline" per agent.
- * Returns the function that stops listening.
+ * Also hosts going over their cardinality limits. Returns the function that
+ * stops listening.
  */
 export function logHostEvents(ingest: IngestHandle, events: EventLog, opts: { clock?: Clock } = {}): () => void {
   const clock = opts.clock ?? systemClock;
@@ -26,6 +27,14 @@ export function logHostEvents(ingest: IngestHandle, events: EventLog, opts: { cl
     else events.append({ type: 'host.online', host: h.id, message: `${h.id} is back online`, data: { reason: h.reason } });
   };
 
+  // Once per host per episode (ingest/host-limits.ts): the admin learns which host is over its limits.
+  const stopLimits = ingest.bus.on('events', 'limit', (e) => {
+    events.append({
+      type: 'host.over_limit', host: e.host,
+      message: `${e.host} sent more mounts or interfaces than its limits allow; the new ones are dropped (${e.mounts} mounts, ${e.interfaces} interfaces, ${e.series} series kept)`,
+      data: { mounts: e.mounts, interfaces: e.interfaces, series: e.series, refusedMounts: e.refusedMounts, refusedInterfaces: e.refusedInterfaces },
+    });
+  });
   const off = ingest.bus.on('events', 'host', (h) => {
     const before = logged.get(h.id);
     if (before === undefined) {
@@ -54,5 +63,6 @@ export function logHostEvents(ingest: IngestHandle, events: EventLog, opts: { cl
   return () => {
     clearInterval(timer);
     off();
+    stopLimits();
   };
 }

@@ -19,7 +19,7 @@ export const InfluxConfig = Type.Object(
     flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between write requests when fewer than batchSize points are queued' }),
     bufferPoints: Type.Integer({
       minimum: 1, maximum: 10_000_000, default: 100_000,
-      description: 'Points kept while InfluxDB is unreachable; past it the oldest are dropped (counted, logged)',
+      description: 'Points kept while InfluxDB is unreachable; past it new samples are refused and left unacknowledged, so agents and the broker keep them (nothing queued is dropped)',
     }),
     timeout: Type.Number({ minimum: 0.1, maximum: 300, default: 10, description: 'Seconds one write or query request may take' }),
     retryDelay: Type.Number({ minimum: 0.01, maximum: 60, default: 1, description: 'Seconds before the first retry of a failed write; doubles each time (with jitter)' }),
@@ -54,6 +54,23 @@ export const IngestConfig = Type.Object(
       description: 'Where metric history goes: sqlite (vigie.db in dataDir) or influx (ingest.influx, see docs/influxdb.md); the host registry, users and the event log always stay in SQLite',
     }),
     influx: InfluxConfig,
+    limits: Type.Object(
+      {
+        seriesPerHost: Type.Integer({
+          minimum: 20, maximum: 100_000, default: 1000,
+          description: 'Most metric series one host may have; a sample\'s new mount or interface past it is dropped (the rest of the sample is kept), counted and shown to admins',
+        }),
+        mountsPerHost: Type.Integer({
+          minimum: 1, maximum: 10_000, default: 64,
+          description: 'Most disk mounts one host may have; known mounts keep working, a new one past the limit is dropped and counted',
+        }),
+        interfacesPerHost: Type.Integer({
+          minimum: 1, maximum: 10_000, default: 64,
+          description: 'Most network interfaces one host may have; known interfaces keep working, a new one past the limit is dropped and counted',
+        }),
+      },
+      { default: {}, description: 'Per-host cardinality limits: one misbehaving agent cannot flood the store, the alerts and the charts' },
+    ),
     retention: Type.Object(
       {
         raw: Type.Number({ minimum: 1, default: 48 * 3600, description: 'Seconds raw samples are kept (48 h)' }),

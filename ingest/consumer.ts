@@ -13,17 +13,34 @@ export interface ConsumerOptions {
   /** CA to trust for mqtts:// / wss://. */
   ca?: Buffer | undefined;
   topics: Topics;
-  /** Called for every message; must not throw (the message handler never does). */
-  onMessage(topic: string, payload: Uint8Array, retained: boolean): void;
+  /**
+   * Called for every message; must not throw (the message handler never does). Returns false to
+   * leave a QoS 1 message unacknowledged (the store could not take it): the broker sends it again
+   * after `redeliver()` or the next reconnection.
+   */
+  onMessage(topic: string, payload: Uint8Array, retained: boolean): boolean;
+  /** When given, a QoS 1 message is acknowledged only once every store write made before its ack was queued is committed. */
+  acks?: AckGate;
   log: Logger;
   /** ms between reconnection attempts (default 1000). */
   reconnectPeriod?: number;
   /** Retained Last Will, published by the broker if we vanish (the server summary saying offline). */
   will?: { topic: string; payload: string };
+  /** Called on every (re)connection, before the broker resends what was left unacknowledged. */
+  onConnect?: () => void;
   /** Called after every successful (re)subscription. */
   onSubscribed?: () => void;
   /** More filters to subscribe to at QoS 1 besides the host topics (the diagnosis answers). */
   extraFilters?: readonly string[];
+}
+
+/** The store's commit progress, as the consumer needs it (StoreCommits fits). */
+export interface AckGate {
+  /** Ticket of the latest accepted write. */
+  written(): number;
+  /** Every write up to this ticket is committed. */
+  committed(): number;
+  onCommit(listener: () => void): void;
 }
 
 export interface ConsumerHandle extends Handle {
@@ -35,7 +52,19 @@ export interface ConsumerHandle extends Handle {
   ready(): Promise<void>;
   /** Publishes at QoS 1; resolves when acknowledged, rejects if not connected or refused. */
   publish(topic: string, payload: string, retain: boolean): Promise<void>;
+  /** Disconnects cleanly and reconnects, so the broker resends the messages left unacknowledged. */
+  redeliver(): void;
+  /** QoS 1 messages received and not yet acknowledged (waiting for a commit). */
+  unacked(): number;
 }
+
+/** mqtt.js's internal packet writer: the only way to send a PUBACK later than its handler allows. */
+interface PacketSender {
+  _sendPacket(packet: { cmd: 'puback'; messageId: number }): void;
+}
+
+/** Passed to mqtt.js's handleMessage callback: its QoS 1 path then skips the PUBACK and goes on (handlers/publish.js). */
+const ACK_DEFERRED = new Error('PUBACK deferred until the store commits');
 
 /** Time given to a clean MQTT disconnect before the socket is cut. */
 const END_TIMEOUT_MS = 2000;
@@ -72,8 +101,45 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
     ...(opts.will ? { will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1 as const, retain: true } } : {}),
   });
 
+  // Acknowledge after commit (issue 10, item 14). mqtt.js handles one packet at a
+  // time and sends a QoS 1 PUBACK from handleMessage's callback, waiting for it
+  // before the next packet: holding that callback until a batch commit would
+  // serialise the ingest to one message per commit. So handleMessage returns at
+  // once with ACK_DEFERRED (no PUBACK), and the PUBACKs wait here, in order, each
+  // with the store ticket it needs, until a commit reaches it. They belong to one
+  // connection: on close they are forgotten (a message id means nothing on the
+  // next one) and the broker resends the unacknowledged messages of our
+  // persistent session when we reconnect [MQTT-4.4.0-1].
+  const gate = opts.acks;
+  let acks: Array<{ messageId: number; ticket: number }> = [];
+  let ackHead = 0;
+  const sender = client as unknown as PacketSender;
+  function sendDueAcks(): void {
+    if (!gate || !client.connected) return;
+    const reached = gate.committed();
+    while (ackHead < acks.length && acks[ackHead]!.ticket <= reached) {
+      sender._sendPacket({ cmd: 'puback', messageId: acks[ackHead]!.messageId });
+      ackHead += 1;
+    }
+    if (ackHead > 1024 && ackHead * 2 > acks.length) {
+      acks = acks.slice(ackHead);
+      ackHead = 0;
+    }
+  }
+  gate?.onCommit(sendDueAcks);
+  client.handleMessage = (packet, callback) => {
+    const take = opts.onMessage(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload, packet.retain);
+    if (packet.qos !== 1 || packet.messageId === undefined) return callback();
+    if (!take) return callback(ACK_DEFERRED); // never acknowledged on this connection
+    if (!gate) return callback();
+    acks.push({ messageId: packet.messageId, ticket: gate.written() });
+    callback(ACK_DEFERRED);
+    sendDueAcks();
+  };
+
   client.on('connect', (connack) => {
     log.info({ url: opts.url, sessionPresent: connack.sessionPresent }, 'connected to broker');
+    opts.onConnect?.();
     client.subscribe(filters, (error) => {
       if (error) {
         warn('subscribe', 'subscribe failed', { err: error });
@@ -86,8 +152,9 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
       opts.onSubscribed?.();
     });
   });
-  client.on('message', (topic, payload, packet) => opts.onMessage(topic, payload, packet.retain));
   client.on('close', () => {
+    acks = [];
+    ackHead = 0;
     if (subscribed && !closing) log.warn({ url: opts.url }, 'disconnected from broker; reconnecting');
     subscribed = false;
   });
@@ -100,6 +167,14 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
       if (!client.connected) throw new Error('not connected');
       await client.publishAsync(topic, payload, { qos: 1, retain });
     },
+    redeliver: () => {
+      if (closing || !client.connected) return;
+      log.info({ unacked: acks.length - ackHead }, 'reconnecting so the broker resends the messages left unacknowledged');
+      client.end(false, {}, () => {
+        if (!closing) client.reconnect();
+      });
+    },
+    unacked: () => acks.length - ackHead,
     ready: () => (subscribed && client.connected ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     close: onceClose(async () => {
       closing = true;

@@ -1,6 +1,6 @@
 import type { EventBus } from '../core/event-bus.js';
 import { onceClose, type Handle } from '../core/lifecycle.js';
-import type { Logger } from '../core/logger.js';
+import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import { secondsToMs, type Clock } from '../core/time.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
 import { hostHealth } from './host-health.js';
@@ -134,11 +134,13 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     repo.save(changed);
   }
 
+  // Once a minute at most: a full disk fails every persist interval (issue 10, item 16).
+  const warnPersist = createRateLimitedLog(log, 60_000);
   function persistLogged(): void {
     try {
       persist();
     } catch (error) {
-      log.error({ err: error }, 'saving hosts failed; will retry');
+      warnPersist('persist', 'saving hosts failed; will retry', { err: (error as Error).message });
       for (const id of hosts.keys()) dirty.add(id);
     }
   }

@@ -13,6 +13,8 @@ import { startSummaryPublisher } from './summary-publisher.js';
 import { startHostRegistry } from './host-registry.js';
 import { createMessageHandler } from './message-handler.js';
 import { ignoreRemoved, openTombstones } from './tombstones.js';
+import { createHostLimiter } from './host-limits.js';
+import { startStoredPublisher } from './stored-publisher.js';
 import { openDatabase } from './store/sqlite/database.js';
 import { HostRepo } from './store/sqlite/host-repo.js';
 import { startSqliteMetricStore } from './store/sqlite/sqlite-metric-store.js';
@@ -81,8 +83,18 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     clock,
     clear: (host, kind) => void publish(topics.host(host, kind), '', true).catch((error: unknown) => log.debug({ err: String(error), host }, 'retained topic of a removed host not cleared')),
   });
+  const limiter = createHostLimiter(cfg.limits, clock, (e) => {
+    log.warn({ host: e.host, mounts: e.mounts, interfaces: e.interfaces, series: e.series, limits: cfg.limits }, 'host over its cardinality limits: new mounts/interfaces dropped');
+    bus.emit('limit', e);
+  });
+  // The series a host already has keep working after a restart (SQLite only: InfluxDB may be unreachable at start).
+  if (cfg.store === 'sqlite') for (const h of hostRegistry.list()) limiter.seed(h.id, await metricStore.series(h.id));
+  let onConnect = (): void => handler.resume();
+  // Set once the consumer exists (it publishes the `stored` acknowledgements).
+  let storedAgain = (_host: string): void => undefined;
   const handler = createMessageHandler({
-    topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, clock, log: log.child({ part: 'consumer' }), ignore,
+    topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, limiter, onDuplicate: (h) => storedAgain(h), clock,
+    log: log.child({ part: 'consumer' }), ignore,
   });
   // The consumer is created after the summary publisher (its Last Will) and
   // handed to it through this indirection.
@@ -94,9 +106,8 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   });
   const commands = startCommandRequester({ topics, publish: (t, p, r) => publish(t, p, r), clock, log: log.child({ part: 'commands' }) });
   // Diagnosis answers go to the requester; a cheap substring test keeps the metrics path to one topic parse.
-  const onMessage = (topic: string, payload: Uint8Array, retained: boolean): void => {
-    if (!(topic.includes('/cmd/res/') && commands.handle(topic, payload))) handler.handle(topic, payload, retained);
-  };
+  const onMessage = (topic: string, payload: Uint8Array, retained: boolean): boolean =>
+    (topic.includes('/cmd/res/') && commands.handle(topic, payload)) || handler.handle(topic, payload, retained);
   // When the ingest last (re)subscribed: offline judgements wait a grace after it (presenceHeldUntil).
   let subscribedAt: number | null = null;
   const onSubscribed = (): void => {
@@ -106,11 +117,28 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   };
   const consumer = startConsumer({
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
-    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed,
-    extraFilters: [commandFilters(topics).allResponses()],
+    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed, onConnect: () => onConnect(),
+    extraFilters: [commandFilters(topics).allResponses()], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
   });
   publish = consumer.publish;
   subscribed = consumer.subscribed;
+  const commits = metricStore.commits;
+  if (commits) {
+    const stored = startStoredPublisher({ topics, publish: (t, p, r) => publish(t, p, r), commits, clock, log: log.child({ part: 'stored' }) });
+    storedAgain = stored.again;
+    // Samples left unacknowledged while the store was full come back only when the broker
+    // resends them, which it does on a reconnection [MQTT-4.4.0-1]: reconnect once writes succeed.
+    let deferredSeen = 0;
+    onConnect = () => {
+      handler.resume();
+      deferredSeen = handler.counters.deferred; // what was deferred before is resent on this connection
+    };
+    commits.onCommit(() => {
+      if (handler.counters.deferred === deferredSeen || commits.full()) return;
+      deferredSeen = handler.counters.deferred;
+      consumer.redeliver();
+    });
+  }
 
   const close = onceClose(async () => {
     await commands.close();
@@ -136,9 +164,12 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     stats: () => {
       const s = metricStore.stats();
       const c = handler.counters;
+      const details = metricStore.details?.() ?? null;
       return {
-        received: c.received, accepted: c.accepted, invalid: c.invalid, pointsWritten: s.written, pending: s.pending,
-        connected: consumer.connected(), dropped: s.dropped, store: metricStore.details?.() ?? null,
+        received: c.received, accepted: c.accepted, invalid: c.invalid, failed: c.failed, duplicates: c.duplicates, deferred: c.deferred,
+        unacked: consumer.unacked(), pointsWritten: s.written, pending: s.pending,
+        connected: consumer.connected(), dropped: s.dropped, storage: details?.state ?? 'ok', store: details,
+        limits: { ...cfg.limits, refused: limiter.refusedTotal(), hosts: limiter.overLimit() },
       };
     },
     command: commands.command,
@@ -149,6 +180,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
       const retained = [...(['status', 'info', 'services'] as const).map((kind) => topics.host(id, kind)), topics.stored(id), ...(opts.alsoClear ?? [])];
       await Promise.all(retained.map((topic) => publish(topic, '', true).catch((error: unknown) => log.warn({ err: String(error), host: id, topic }, 'retained topic not cleared'))));
       if (!hostRegistry.remove(id)) return null;
+      limiter.forget(id);
       return metricStore.deleteHost(id);
     },
     buryHost: (id) => tombstones.add(id),

@@ -4,6 +4,7 @@ import { HOUR_MS, secondsToMs, type Clock } from '../core/time.js';
 import { flattenMetrics } from '../protocol/metric-series.js';
 import { decodePayload, type PayloadByKind } from '../protocol/payloads.js';
 import { HOST_TOPIC_KINDS, type HostTopicKind, type Topics } from '../protocol/topics.js';
+import type { HostLimiter } from './host-limits.js';
 import type { Arrival, HostRegistry } from './host-registry.js';
 import type { MetricStore } from './store/metric-store.js';
 import type { IngestEvents } from './types.js';
@@ -18,6 +19,10 @@ export interface MessageHandlerDeps {
   bus: EventBus<IngestEvents>;
   /** Seconds raw samples are kept: an older sample could not be stored. */
   rawRetention: number;
+  /** Per-host cardinality limits: the sample is cut down to admitted mounts and interfaces before anything else sees it. */
+  limiter: HostLimiter;
+  /** A sample with a seq the store already committed came again: the `stored` acknowledgement should be sent again. */
+  onDuplicate?(host: string): void;
   clock: Clock;
   log: Logger;
   /** True for a host whose messages are to be dropped unseen (removed: ingest/tombstones.ts). */
@@ -30,13 +35,26 @@ export interface MessageCounters {
   invalid: number;
   /** Messages whose handling hit an internal error (logged; the process goes on). */
   failed: number;
+  /** Samples whose seq was already stored or queued: dropped (not stored twice), acknowledged again. */
+  duplicates: number;
+  /** Samples left unacknowledged because the store's buffer was full (disk full or failing): the sender keeps them. */
+  deferred: number;
 }
 
 export interface MessageHandler {
-  /** Handles one MQTT message. Never throws: whatever the network sends. */
-  handle(topic: string, payload: Uint8Array, retained: boolean): void;
+  /**
+   * Handles one MQTT message. Never throws: whatever the network sends. Returns false when the
+   * message must not be acknowledged (the store could not take it); true otherwise, including
+   * for refused input (sending it again would not help).
+   */
+  handle(topic: string, payload: Uint8Array, retained: boolean): boolean;
+  /** A new broker connection: the messages left unacknowledged come again, in order; samples are taken again. */
+  resume(): void;
   counters: MessageCounters;
 }
+
+/** The store could not take the sample now: leave the message unacknowledged. */
+const DEFER = Symbol('defer');
 
 const isHostKind = (kind: string): kind is HostTopicKind => (HOST_TOPIC_KINDS as readonly string[]).includes(kind);
 
@@ -50,7 +68,13 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
   const { topics, registry, store, bus, clock, log } = deps;
   const warn = createRateLimitedLog(log);
   const rawRetentionMs = secondsToMs(deps.rawRetention);
-  const counters: MessageCounters = { received: 0, accepted: 0, invalid: 0, failed: 0 };
+  const counters: MessageCounters = { received: 0, accepted: 0, invalid: 0, failed: 0, duplicates: 0, deferred: 0 };
+  // Highest seq per host queued in the store but maybe not committed yet: a redelivery of it is a duplicate too.
+  const queuedSeq = new Map<string, number>();
+  // Once one sample is left unacknowledged, every later one is too until the broker resends them
+  // in order on a new connection: storing a later seq first would make the earlier one look like a
+  // duplicate when it comes back (a `stored` acknowledgement covers every lower seq).
+  let deferring = false;
 
   function reject(topic: string, host: string, error: string): void {
     counters.invalid += 1;
@@ -59,15 +83,35 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
     bus.emit('invalid', { topic: shown, error });
   }
 
-  /** Per kind: what an accepted payload does; a string is why it is refused after all. */
-  const accept: { [K in HostTopicKind]: (host: string, value: PayloadByKind[K], arrival: Arrival) => string | undefined } = {
-    metrics(host, m, arrival) {
+  function isDuplicate(host: string, seq: number): boolean {
+    const committed = store.commits?.committedSeq(host);
+    if (committed !== undefined && seq <= committed) {
+      deps.onDuplicate?.(host);
+      return true;
+    }
+    const queued = queuedSeq.get(host);
+    return queued !== undefined && seq <= queued; // its commit will publish `stored` anyway
+  }
+
+  /** Per kind: what an accepted payload does; a string is why it is refused after all, DEFER that it must wait. */
+  const accept: { [K in HostTopicKind]: (host: string, value: PayloadByKind[K], arrival: Arrival) => string | typeof DEFER | undefined } = {
+    metrics(host, sample, arrival) {
       const now = clock.now();
-      if (m.ts > now + MAX_CLOCK_AHEAD_MS) return `metrics.ts: ${new Date(m.ts).toISOString()} is more than 1 h ahead of the server clock`;
-      if (m.ts < now - rawRetentionMs) return `metrics.ts: ${new Date(m.ts).toISOString()} is older than the raw retention (${deps.rawRetention} s)`;
+      if (sample.ts > now + MAX_CLOCK_AHEAD_MS) return `metrics.ts: ${new Date(sample.ts).toISOString()} is more than 1 h ahead of the server clock`;
+      if (sample.ts < now - rawRetentionMs) return `metrics.ts: ${new Date(sample.ts).toISOString()} is older than the raw retention (${deps.rawRetention} s)`;
+      if (sample.seq !== undefined && isDuplicate(host, sample.seq)) {
+        counters.duplicates += 1;
+        return undefined;
+      }
+      const m = deps.limiter.limit(host, sample);
+      let deferred = deferring;
+      if (!deferred && !store.write(host, m.ts, flattenMetrics(m), m.seq) && store.commits?.full()) deferring = deferred = true;
+      // A deferred sample still proves its host alive and feeds the live view and alerts: a full
+      // disk must not turn into "offline" alarms. It is stored when the broker resends it.
       registry.onMetrics(host, m, arrival);
-      store.write(host, m.ts, flattenMetrics(m));
       bus.emit('sample', { host, metrics: m, receivedAt: now });
+      if (deferred) return DEFER;
+      if (m.seq !== undefined) queuedSeq.set(host, m.seq);
       return undefined;
     },
     status: (host, value, arrival) => void registry.onStatus(host, value, arrival),
@@ -76,29 +120,42 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
   };
 
   /** Decodes with the schema of `kind` and applies it; returns why it was refused, if it was. */
-  function dispatch<K extends HostTopicKind>(kind: K, host: string, payload: Uint8Array, arrival: Arrival): string | undefined {
+  function dispatch<K extends HostTopicKind>(kind: K, host: string, payload: Uint8Array, arrival: Arrival): string | typeof DEFER | undefined {
     const decoded = decodePayload(kind, payload);
     return decoded.ok ? accept[kind](host, decoded.value, arrival) : decoded.error;
   }
 
-  function handle(topic: string, payload: Uint8Array, retained: boolean): void {
+  function handle(topic: string, payload: Uint8Array, retained: boolean): boolean {
     counters.received += 1;
     try {
       const parsed = topics.parse(topic);
       if (parsed === null || !isHostKind(parsed.kind)) {
-        return reject(topic, parsed?.host ?? '?', `topic: "${topic.slice(0, 120)}" is not ${topics.prefix}/<host id>/<${HOST_TOPIC_KINDS.join('|')}> (host id: [a-z0-9][a-z0-9._-]{0,62})`);
+        reject(topic, parsed?.host ?? '?', `topic: "${topic.slice(0, 120)}" is not ${topics.prefix}/<host id>/<${HOST_TOPIC_KINDS.join('|')}> (host id: [a-z0-9][a-z0-9._-]{0,62})`);
+        return true;
       }
       // A zero-byte publish clears a retained topic [MQTT-3.3.1-10]: someone tidying up, not bad input.
-      if (payload.byteLength === 0 && parsed.kind !== 'metrics') return;
-      if (deps.ignore?.(parsed.host, parsed.kind)) return;
+      if (payload.byteLength === 0 && parsed.kind !== 'metrics') return true;
+      if (deps.ignore?.(parsed.host, parsed.kind)) return true; // a removed host: acknowledged and dropped unseen
       const refused = dispatch(parsed.kind, parsed.host, payload, { retained });
-      if (refused !== undefined) return reject(topic, parsed.host, refused);
-      counters.accepted += 1;
+      if (refused === DEFER) {
+        counters.deferred += 1;
+        warn('deferred', 'store buffer full: samples left unacknowledged for their senders to keep', { deferred: counters.deferred });
+        return false;
+      }
+      if (refused !== undefined) reject(topic, parsed.host, refused);
+      else counters.accepted += 1;
     } catch (error) {
       counters.failed += 1;
       warn('handler-failed', 'message handling failed', { topic: topic.slice(0, 200), err: error });
     }
+    return true;
   }
 
-  return { handle, counters };
+  return {
+    handle,
+    resume: () => {
+      deferring = false;
+    },
+    counters,
+  };
 }

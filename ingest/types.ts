@@ -1,4 +1,5 @@
-import type { MetricStoreDetails } from './store/metric-store.js';
+import type { MetricStoreDetails, StorageState } from './store/metric-store.js';
+import type { HostLimitsConfig, HostOverLimit } from './host-limits.js';
 import type { SummaryAlerts } from './summary-publisher.js';
 import type { Handle } from '../core/lifecycle.js';
 import type { EventBus } from '../core/event-bus.js';
@@ -84,12 +85,26 @@ export interface IngestEvents {
    * retained topics re-assert them (a restarted broker may have lost them).
    */
   subscribed: { at: number };
+  /** A host started sending more mounts/interfaces than its limits allow (once per episode). */
+  limit: HostOverLimit;
 }
 
 export interface IngestStats {
   received: number;
   accepted: number;
   invalid: number;
+  /** Messages whose handling hit an internal error (logged; the ingest went on). */
+  failed: number;
+  /** Samples whose seq was already stored: dropped, acknowledged again. */
+  duplicates: number;
+  /** Samples left unacknowledged because the store was full or failing: their senders keep them. */
+  deferred: number;
+  /** QoS 1 messages waiting for a store commit before their acknowledgement. */
+  unacked: number;
+  /** `full` (disk full) or `failing` while store writes fail; nothing is acknowledged meanwhile. */
+  storage: StorageState;
+  /** Per-host cardinality limits, what they refused, and the hosts over them now. */
+  limits: HostLimitsConfig & { refused: number; hosts: HostOverLimit[] };
   pointsWritten: number;
   /** Points waiting for the next write batch. */
   pending: number;

@@ -82,7 +82,38 @@ export function decodePayload<K extends PayloadKind>(kind: K, raw: Buffer | Uint
   } catch {
     return err(`${kind}: payload is not valid JSON`);
   }
+  // Before the schema: its checks and error walk recurse, and 10,000 nested arrays overflow the stack (issue 10, item 7).
+  const deep = tooDeep(value, MAX_PAYLOAD_DEPTH);
+  if (deep !== null) return err(`${kind}.${deep}: nested deeper than ${MAX_PAYLOAD_DEPTH} levels of objects and arrays; the contract's payloads need a few`);
   return validatePayload(kind, value);
+}
+
+/** Deepest nesting of objects and arrays a payload may have; the contract's own go 4 levels deep. */
+export const MAX_PAYLOAD_DEPTH = 32;
+
+/**
+ * The path of the first object or array nested deeper than `max` levels (the
+ * root is level 1), shortened to its first levels; null when the value is
+ * shallow enough. Iterative: it must not overflow on the input it rejects.
+ */
+export function tooDeep(value: unknown, max: number): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  // Containers only, with a parent link: the path is built only for the one that fails.
+  const nodes: Array<{ value: object; depth: number; parent: number; key: string }> = [{ value, depth: 1, parent: -1, key: '' }];
+  for (let i = 0; i < nodes.length; i += 1) {
+    const node = nodes[i]!;
+    for (const [key, child] of Object.entries(node.value)) {
+      if (typeof child !== 'object' || child === null) continue;
+      if (node.depth + 1 > max) {
+        const path: string[] = [key];
+        for (let at = i; at > 0; at = nodes[at]!.parent) path.push(nodes[at]!.key);
+        path.reverse();
+        return path.length > 8 ? `${path.slice(0, 8).join('.')}.…` : path.join('.');
+      }
+      nodes.push({ value: child as object, depth: node.depth + 1, parent: i, key });
+    }
+  }
+  return null;
 }
 
 /** Serialises a payload for publishing, with the compile-time guarantee that it matches its kind. */

@@ -11,6 +11,7 @@
  * markdown table: samples and values per second, Node CPU seconds, the
  * Node process RSS, and for InfluxDB the server's own CPU and RSS.
  */
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Value } from '@sinclair/typebox/value';
 import { IngestConfig, type InfluxConfig } from '../../ingest/config.js';
@@ -30,6 +31,9 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '60' },
     'influx-url': { type: 'string' },
     'influx-db': { type: 'string', default: 'vigie' },
+    // SQLite's points per write batch (one commit, one fsync with synchronous=FULL); the ingest's flushSize by default.
+    'flush-size': { type: 'string' },
+    'no-influx': { type: 'boolean', default: false },
   },
 });
 const hosts = Number(args.hosts);
@@ -85,17 +89,22 @@ async function run(name: string, store: MetricStore, serverPid?: number): Promis
 
 const rows: Row[] = [];
 const dir = tempDir('vigie-bench-store-');
-const db = openDatabase(dir.path);
-rows.push(await run('SQLite', startSqliteMetricStore({ db, retention: defaults.retention, flushInterval: defaults.flushInterval, flushSize: defaults.flushSize })));
-db.close();
+const flushSize = args['flush-size'] ? Number(args['flush-size']) : defaults.flushSize;
+// synchronous=FULL is what the ingest runs (its acknowledgements depend on commits surviving a power cut); NORMAL for comparison.
+for (const synchronous of ['NORMAL', 'FULL'] as const) {
+  const sub = join(dir.path, synchronous);
+  const db = openDatabase(sub, { synchronous });
+  rows.push(await run(`SQLite synchronous=${synchronous}, ${flushSize} points/commit`, startSqliteMetricStore({ db, retention: defaults.retention, flushInterval: defaults.flushInterval, flushSize })));
+  db.close();
+}
 
 let influxUrl = args['influx-url'];
 let influxd: Awaited<ReturnType<typeof startInfluxd>> | undefined;
-if (!influxUrl && haveInfluxd()) {
+if (!influxUrl && haveInfluxd() && !args['no-influx']) {
   influxd = await startInfluxd({ databases: [String(args['influx-db'])] });
   influxUrl = influxd.url;
 }
-if (influxUrl) {
+if (influxUrl && !args['no-influx']) {
   const influx = { ...defaults.influx, url: influxUrl, database: String(args['influx-db']) } as InfluxConfig;
   const pid = influxd?.pid();
   rows.push(await run(`InfluxDB (${influx.api}, ${influxUrl})`, startInfluxMetricStore({ influx, retention: defaults.retention }), pid));

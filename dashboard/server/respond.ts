@@ -32,6 +32,11 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       sendError(res, error.code, error.message);
       return;
     }
+    // A full disk is not a bug: reads go on, writes answer 503 with the reason (issue 10, item 16).
+    if ((error as { code?: unknown })?.code === 'SQLITE_FULL') {
+      sendError(res, 'VIGIE_ERR_UNAVAILABLE', 'Storage full: the server cannot save this change now; reading still works. Free disk space and retry');
+      return;
+    }
     const status = typeof (error as { status?: unknown })?.status === 'number' ? (error as { status: number }).status : 500;
     if (status >= 400 && status < 500) {
       sendError(res, status === 413 ? 'VIGIE_ERR_PAYLOAD_TOO_LARGE' : 'VIGIE_ERR_BAD_REQUEST', status === 413 ? undefined : `Malformed request: ${(error as Error).message}`);

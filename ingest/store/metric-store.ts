@@ -21,8 +21,13 @@ import type { HistoryQuery, HistoryResult, SeriesRef } from '../types.js';
  *   that are stored but not yet rolled up.
  */
 export interface MetricStore extends Handle {
-  /** Queues the points of one sample; false when refused (store closed, or `ts` past raw retention). */
-  write(host: string, ts: number, points: readonly SeriesPoint[]): boolean;
+  /**
+   * Queues the points of one sample; false when refused (store closed, `ts` past raw retention, or the
+   * buffer full: see `commits.full()`). `seq` is the agent's sample number, recorded per host on commit.
+   */
+  write(host: string, ts: number, points: readonly SeriesPoint[], seq?: number): boolean;
+  /** Commit tracking, for stores that can tell when a write is durable (SQLite); absent otherwise. */
+  readonly commits?: StoreCommits;
   flush(): Promise<void>;
   history(q: HistoryQuery): Promise<HistoryResult>;
   /** Every series a host has stored, sorted by metric then key. */
@@ -34,9 +39,32 @@ export interface MetricStore extends Handle {
   details?(): MetricStoreDetails;
 }
 
+/**
+ * What the ingest needs to acknowledge a sample only once it is durable
+ * (issue 10, item 14): every accepted write gets the next ticket; a commit
+ * covers every ticket up to `committed()`.
+ */
+export interface StoreCommits {
+  /** Ticket of the latest accepted write (0 before any). */
+  written(): number;
+  /** Every write with a ticket up to this one is committed. */
+  committed(): number;
+  /** Highest `seq` of this host ever committed (kept across restarts); undefined when none. */
+  committedSeq(host: string): number | undefined;
+  /** True while the buffer is full (the disk is failing): write() refuses and the caller must not acknowledge. */
+  full(): boolean;
+  /** Called after each commit with the highest seq per host it held (possibly none). Listeners must not throw. */
+  onCommit(listener: (seqs: ReadonlyMap<string, number>) => void): void;
+}
+
+/** `ok`; `full`: the last write failed because the disk is full; `failing`: it failed for another reason. */
+export type StorageState = 'ok' | 'full' | 'failing';
+
 export interface MetricStoreDetails {
   /** `sqlite` or `influx`: the store in use. */
   kind: string;
+  /** Whether writes currently succeed (the status page shows `full` as "storage full"). */
+  state?: StorageState;
   /** Where the points go (URL, API generation, database or bucket), never a credential. */
   target: string;
   /** Points written per second over the last 10 s. */
@@ -61,7 +89,7 @@ export interface MetricStoreStats {
   pending: number;
   /** Points refused: too old for raw retention, or written after close. */
   refused: number;
-  /** Points lost because batches kept failing and the queue hit its bound. */
+  /** Points lost because batches kept failing and the queue hit its bound (SQLite refuses instead: always 0). */
   dropped: number;
 }
 

@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodePayload, MAX_PAYLOAD_BYTES, validatePayload } from '../../protocol/payloads.js';
+import { decodePayload, MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, validatePayload } from '../../protocol/payloads.js';
+import { describeValue } from '../../core/schema-error.js';
 import { flattenMetrics } from '../../protocol/metric-series.js';
 import type { MetricsPayload } from '../../protocol/payloads.js';
 
@@ -87,6 +88,23 @@ test('flattenMetrics yields one point per series with keys for disks and interfa
   assert.is(find('processes'), 210);
   assert.is(points.filter((p) => p.metric === 'temperature.cpu').length, 1);
   assert.is(flattenMetrics({ v: 1, ts: now, temperature: { cpu: null } }).length, 0);
+});
+
+test('deep nesting is refused before validation, naming the field; describeValue never overflows (issue 10, item 7)', () => {
+  const deep = `{"v":1,"ts":1,"disks":[{"mount":${'['.repeat(20_000)}${']'.repeat(20_000)}}]}`;
+  const r = decodePayload('metrics', deep);
+  assert.is(r.ok, false);
+  assert.match(r.ok ? '' : r.error, /^metrics\.disks\.0\.mount\.0\.0\.0\.0\.0\.…: nested deeper than 32 levels/);
+  const nested: unknown[] = [];
+  let cur = nested;
+  for (let i = 0; i < 100_000; i++) cur.push((cur = []));
+  assert.is(describeValue(nested), '[[[[…]]]]');
+  assert.is(describeValue({ a: 'x'.repeat(100_000) }).length, 40);
+  assert.is(describeValue(250), '250');
+  // A payload exactly at the bound is still validated normally (an error about the schema, not depth).
+  const atBound = `{"v":1,"ts":${Date.now()},"cpu":${'['.repeat(MAX_PAYLOAD_DEPTH - 1)}${']'.repeat(MAX_PAYLOAD_DEPTH - 1)}}`;
+  const b = decodePayload('metrics', atBound);
+  assert.ok(!b.ok && b.error.startsWith('metrics.cpu') && !b.error.includes('nested'), b.ok ? '' : b.error);
 });
 
 test.run();

@@ -55,7 +55,16 @@ export function createSelfMetricsRouter(ctx: ApiContext): Router {
       family('vigie_mqtt_messages_total', 'counter', 'Agent messages the ingest received, by outcome.', [
         [{ outcome: 'accepted' }, stats.accepted],
         [{ outcome: 'invalid' }, stats.invalid],
+        [{ outcome: 'failed' }, stats.failed],
+        [{ outcome: 'duplicate' }, stats.duplicates],
+        [{ outcome: 'deferred' }, stats.deferred],
       ]),
+      family('vigie_storage_ok', 'gauge', '1 while store writes succeed; 0 while they fail (disk full or failing: nothing is acknowledged).', [
+        [{ ...kind, state: stats.storage }, stats.storage === 'ok' ? 1 : 0],
+      ]),
+      family('vigie_ingest_unacked_messages', 'gauge', 'QoS 1 messages received and waiting for a store commit before their acknowledgement.', [[{}, stats.unacked]]),
+      family('vigie_limit_refused_total', 'counter', 'Disk and network entries refused by the per-host cardinality limits.', [[{}, stats.limits.refused]]),
+      family('vigie_hosts_over_limit', 'gauge', 'Hosts refused by their cardinality limits in the last 10 minutes.', [[{}, stats.limits.hosts.length]]),
       family('vigie_ingest_connected', 'gauge', '1 while the ingest is connected to the broker.', [[{}, stats.connected ? 1 : 0]]),
       family('vigie_points_written_total', 'counter', 'Points written to the history store.', [[kind, store?.written ?? stats.pointsWritten]]),
       family('vigie_points_retried_total', 'counter', 'Points sent again after a failed write.', [[kind, store?.retried ?? 0]]),

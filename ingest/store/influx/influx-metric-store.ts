@@ -5,7 +5,7 @@ import { floorTo, secondsToMs, systemClock, type Clock } from '../../../core/tim
 import type { SeriesPoint } from '../../../protocol/metric-series.js';
 import type { InfluxConfig } from '../../config.js';
 import type { HistoryQuery, HistoryResult, SeriesRef } from '../../types.js';
-import { checkHistoryQuery, type MetricStore, type MetricStoreDetails, type MetricStoreStats } from '../metric-store.js';
+import { checkHistoryQuery, type MetricStore, type MetricStoreDetails, type MetricStoreStats, type StoreCommits } from '../metric-store.js';
 import { chooseTier, type Retention } from '../tiers.js';
 import { influxQL, type QuerySeries } from './query.js';
 import { INFLUX_SERIES, eventLine, sampleLines, type InfluxEvent } from './schema.js';
@@ -48,19 +48,66 @@ export function startInfluxMetricStore(opts: InfluxMetricStoreOptions): InfluxMe
   let refused = 0;
   log.info({ target: target.describe }, 'metric history goes to InfluxDB');
 
-  function write(host: string, ts: number, points: readonly SeriesPoint[]): boolean {
+  // Commit tracking (issue 10, item 14): a write's ticket is the seq after its last line; it is
+  // committed once InfluxDB has every line before it. A write that would overflow the buffer is
+  // refused rather than let the writer drop the oldest lines, which may be acknowledged ones' peers
+  // still waiting: nothing the ingest acknowledges is dropped.
+  let lastTicket = 0;
+  let starved = false;
+  const seqLog: Array<{ ticket: number; host: string; seq: number }> = [];
+  let seqHead = 0;
+  const committedSeqs = new Map<string, number>();
+  const commitListeners: Array<(seqs: ReadonlyMap<string, number>) => void> = [];
+  let lastDone = writer.doneSeq();
+  writer.onProgress(() => {
+    const done = writer.doneSeq();
+    if (done === lastDone) return;
+    lastDone = done;
+    starved = false;
+    const seqs = new Map<string, number>();
+    while (seqHead < seqLog.length && seqLog[seqHead]!.ticket <= done) {
+      const { host, seq } = seqLog[seqHead]!;
+      if (seq > (seqs.get(host) ?? -1)) seqs.set(host, seq);
+      seqHead += 1;
+    }
+    if (seqHead > 1024 && seqHead * 2 > seqLog.length) {
+      seqLog.splice(0, seqHead);
+      seqHead = 0;
+    }
+    for (const [host, seq] of seqs) committedSeqs.set(host, Math.max(seq, committedSeqs.get(host) ?? -1));
+    for (const listener of commitListeners) {
+      try {
+        listener(seqs);
+      } catch (error) {
+        log.error({ err: error }, 'commit listener failed');
+      }
+    }
+  });
+  const commits: StoreCommits = {
+    written: () => lastTicket,
+    committed: () => writer.doneSeq(),
+    // In memory only: after a restart a resent sample is written again, which InfluxDB stores once (same series and time).
+    committedSeq: (host) => committedSeqs.get(host),
+    full: () => starved,
+    onCommit: (listener) => void commitListeners.push(listener),
+  };
+
+  function write(host: string, ts: number, points: readonly SeriesPoint[], seq?: number): boolean {
     const lines = sampleLines(host, ts, points);
-    if (closed || !writer.enqueue(lines)) {
+    if (!closed && writer.room() < lines.length) starved = true;
+    if (closed || starved || !writer.enqueue(lines)) {
       refused += lines.length;
       return false;
     }
+    lastTicket = writer.nextSeq();
+    if (seq !== undefined) seqLog.push({ ticket: lastTicket, host, seq });
     return true;
   }
 
   function writeEvent(e: InfluxEvent): boolean {
     const line = eventLine(e);
     if (line === undefined) return true;
-    if (closed || !writer.enqueue([line])) {
+    if (closed || writer.room() < 1 || !writer.enqueue([line])) {
       refused += 1;
       return false;
     }
@@ -122,7 +169,7 @@ export function startInfluxMetricStore(opts: InfluxMetricStoreOptions): InfluxMe
   function details(): MetricStoreDetails {
     const w = writer.stats();
     return {
-      kind: 'influx', target: target.describe, writeRate: w.writeRate, bufferFill: w.bufferFill, pending: w.pending, written: w.written,
+      kind: 'influx', state: w.failures > 0 ? 'failing' : 'ok', target: target.describe, writeRate: w.writeRate, bufferFill: w.bufferFill, pending: w.pending, written: w.written,
       retried: w.retried, dropped: w.dropped, rejected: w.rejected, lastError: w.lastError,
     };
   }
@@ -132,7 +179,7 @@ export function startInfluxMetricStore(opts: InfluxMetricStoreOptions): InfluxMe
     await writer.close();
   });
 
-  return { write, writeEvent, flush, history, series, deleteHost, stats, details, close };
+  return { write, writeEvent, flush, history, series, deleteHost, stats, details, commits, close };
 }
 
 /** Total of every count_* column: the number of field values, as SQLite counts points. */

@@ -52,6 +52,14 @@ export interface InfluxWriter {
   /** Resolves true once every line queued before the call has left the buffer (written, rejected or dropped); false after `timeoutMs`. */
   drain(timeoutMs: number): Promise<boolean>;
   stats(): InfluxWriterStats;
+  /** Lines that can still be queued before the buffer bound (past it the oldest would be dropped). */
+  room(): number;
+  /** Seq the next queued line gets: lines are numbered in queue order. */
+  nextSeq(): number;
+  /** Every line with a seq below this one has left the buffer (written, rejected or dropped). */
+  doneSeq(): number;
+  /** Called whenever lines leave the buffer. The listener must not throw. */
+  onProgress(listener: () => void): void;
   /** Stops accepting lines, sends what is queued for at most `closeTimeout` s, then drops (and counts) the rest. Idempotent. */
   close(): Promise<void>;
 }
@@ -108,7 +116,9 @@ export function startInfluxWriter(opts: InfluxWriterOptions): InfluxWriter {
     settleWaiters();
   }
 
+  const progressListeners: Array<() => void> = [];
   function settleWaiters(): void {
+    for (const l of progressListeners) l();
     if (waiters.length === 0) return;
     const oldest = oldestSeq();
     const still: typeof waiters = [];
@@ -248,6 +258,10 @@ export function startInfluxWriter(opts: InfluxWriterOptions): InfluxWriter {
     enqueue,
     drain,
     close,
+    room: () => opts.bufferPoints - pending(),
+    nextSeq: () => queue.nextSeq,
+    doneSeq: oldestSeq,
+    onProgress: (listener) => void progressListeners.push(listener),
     stats: () => {
       const now = clock.now();
       const n = recent.reduce((sum, r) => (r.at >= now - RATE_WINDOW_MS ? sum + r.n : sum), 0);

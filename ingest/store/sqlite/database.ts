@@ -7,9 +7,18 @@ export type { Database } from '../../../core/sqlite.js';
 /** The ingest's database file under the data directory. */
 export const DATABASE_FILE = 'vigie.db';
 
-/** Opens (creating if needed) `<dataDir>/vigie.db` in WAL mode with the ingest's schema up to date. */
-export function openDatabase(dataDir: string): Database {
-  return openSqlite(join(dataDir, DATABASE_FILE), MIGRATIONS);
+/**
+ * Opens (creating if needed) `<dataDir>/vigie.db` in WAL mode with the ingest's schema up to date.
+ *
+ * `synchronous = FULL` (the default here): the ingest acknowledges a sample (MQTT PUBACK, `stored`)
+ * once its batch is committed, so that commit must survive a power cut, which NORMAL does not
+ * promise in WAL mode (the last commits may roll back). FULL syncs the WAL at each commit: one
+ * fsync per write batch (measured in bench/store; docs/storage.md). `NORMAL` is for benchmarks.
+ */
+export function openDatabase(dataDir: string, opts: { synchronous?: 'FULL' | 'NORMAL' } = {}): Database {
+  const db = openSqlite(join(dataDir, DATABASE_FILE), MIGRATIONS);
+  db.pragma(`synchronous = ${opts.synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`); // one of two literals
+  return db;
 }
 
 /** Applies the ingest's migrations past `user_version`. */

@@ -56,4 +56,12 @@ export const MIGRATIONS: readonly string[] = [
     value
   ) WITHOUT ROWID;
   `,
+  // 2: the highest committed metrics seq per host, written in the same transaction as the points,
+  // so a restarted ingest still recognises a sample it already stored (issue 10, item 14).
+  `
+  CREATE TABLE host_seq (
+    host TEXT PRIMARY KEY,
+    seq  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -2,11 +2,13 @@ import type { Database, Statement } from 'better-sqlite3';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { VigieError } from '../../../core/errors.js';
 import { onceClose } from '../../../core/lifecycle.js';
-import { createLogger, type Logger } from '../../../core/logger.js';
+import { createLogger, createRateLimitedLog, type Logger } from '../../../core/logger.js';
 import { HOUR_MS, floorTo, secondsToMs, systemClock, type Clock } from '../../../core/time.js';
 import type { SeriesPoint } from '../../../protocol/metric-series.js';
 import type { HistoryQuery, HistoryResult } from '../../types.js';
-import { checkHistoryQuery, type MetricStore, type MetricStoreDetails, type MetricStoreStats } from '../metric-store.js';
+import {
+  checkHistoryQuery, type MetricStore, type MetricStoreDetails, type MetricStoreStats, type StorageState, type StoreCommits,
+} from '../metric-store.js';
 import { TIER_WIDTH_MS, chooseTier, deleteBefore, type Retention } from '../tiers.js';
 import { HistoryStatements } from './history-query.js';
 import { RollupStatements } from './rollup.js';
@@ -42,7 +44,7 @@ export interface SqliteMetricStore extends MetricStore {
   maintain(opts?: { retention?: boolean }): Promise<MaintenanceReport>;
 }
 
-interface Pending { host: string; ts: number; points: readonly SeriesPoint[] }
+interface Pending { host: string; ts: number; points: readonly SeriesPoint[]; seq: number | undefined; ticket: number }
 
 /** Series handled per transaction by maintenance, between which the event loop runs. */
 const MAINTENANCE_CHUNK = 500;
@@ -50,8 +52,10 @@ const RETENTION_EVERY_MS = HOUR_MS;
 /** The window of the write rate shown on the status page. */
 const RATE_WINDOW_MS = 10_000;
 
-/** A failing database keeps at most this many batches queued before dropping the oldest points. */
+/** A failing database keeps at most this many batches queued; past it write() refuses (nothing queued is dropped). */
 const MAX_PENDING_BATCHES = 10;
+/** One "write batch failed" line per this many ms, with the count of those suppressed (a full disk fails every second). */
+const FAILURE_LOG_EVERY_MS = 60_000;
 const META_DIRTY_FROM = 'rollup_dirty_from';
 
 /**
@@ -69,6 +73,19 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   const insertRaw: Statement<[number, number, number]> = db.prepare('INSERT OR REPLACE INTO points_raw (series_id, ts, value) VALUES (?, ?, ?)');
   const getMeta: Statement<[string], { value: number | null }> = db.prepare('SELECT value FROM meta WHERE key = ?');
   const setMeta: Statement<[string, number | null]> = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+  const upsertSeq: Statement<[string, number]> = db.prepare(
+    'INSERT INTO host_seq (host, seq) VALUES (?, ?) ON CONFLICT (host) DO UPDATE SET seq = max(seq, excluded.seq)',
+  );
+  const warnFailure = createRateLimitedLog(log, FAILURE_LOG_EVERY_MS);
+  // Commit tracking (issue 10, item 14): the ingest acknowledges a message only once its ticket is committed.
+  const committedSeqs = new Map<string, number>();
+  for (const row of db.prepare('SELECT host, seq FROM host_seq').iterate() as IterableIterator<{ host: string; seq: number }>) {
+    committedSeqs.set(row.host, row.seq);
+  }
+  const commitListeners: Array<(seqs: ReadonlyMap<string, number>) => void> = [];
+  let lastTicket = 0;
+  let committedTicket = 0;
+  let state: StorageState = 'ok';
 
   const rawRetentionMs = secondsToMs(retention.raw);
   let pending: Pending[] = [];
@@ -95,8 +112,10 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
 
   const writeBatch = db.transaction((batch: Pending[]) => {
     let batchMin = Infinity;
-    for (const { host, ts, points } of batch) {
+    const seqs = new Map<string, number>();
+    for (const { host, ts, points, seq } of batch) {
       if (ts < batchMin) batchMin = ts;
+      if (seq !== undefined && seq > (seqs.get(host) ?? -1)) seqs.set(host, seq);
       for (const p of points) {
         const id = ids.getOrCreate(host, p.metric, p.key);
         insertRaw.run(id, ts, p.value);
@@ -108,6 +127,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       setMeta.run(META_DIRTY_FROM, batchMin);
       persistedDirtyFrom = batchMin;
     }
+    for (const [host, seq] of seqs) upsertSeq.run(host, seq);
+    return seqs;
   });
 
   function flushNow(): void {
@@ -119,28 +140,38 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     pending = [];
     pendingPoints = 0;
     const persistedBefore = persistedDirtyFrom;
+    let seqs: Map<string, number>;
     try {
-      writeBatch(batch);
-      counters.written += points;
-      const at = clock.now();
-      recent.push({ at, n: points });
-      while (recent.length > 0 && recent[0]!.at < at - RATE_WINDOW_MS) recent.shift();
+      seqs = writeBatch(batch);
     } catch (error) {
       lastError = { at: clock.now(), message: (error as Error).message };
+      state = (error as { code?: unknown }).code === 'SQLITE_FULL' ? 'full' : 'failing';
       counters.retried += points;
       // The transaction rolled back: forget the ids it took and keep the points for the
       // next try. Dirty marks it set are left: a mark too many only costs a recompute.
+      // Nothing is dropped: once the queue is at its bound write() refuses, and the
+      // ingest leaves those messages unacknowledged for the broker or agent to resend.
       ids.reload();
       persistedDirtyFrom = persistedBefore;
       pending = batch.concat(pending);
       pendingPoints += points;
-      while (pendingPoints > opts.flushSize * MAX_PENDING_BATCHES && pending.length > 0) {
-        const lost = pending.shift() as Pending;
-        pendingPoints -= lost.points.length;
-        counters.dropped += lost.points.length;
-      }
       if (!closed) armTimer();
       throw error;
+    }
+    if (state !== 'ok') log.info({ pending: pendingPoints, was: state }, 'write batches succeed again');
+    state = 'ok';
+    counters.written += points;
+    committedTicket = batch[batch.length - 1]!.ticket;
+    for (const [host, seq] of seqs) committedSeqs.set(host, Math.max(seq, committedSeqs.get(host) ?? -1));
+    const at = clock.now();
+    recent.push({ at, n: points });
+    while (recent.length > 0 && recent[0]!.at < at - RATE_WINDOW_MS) recent.shift();
+    for (const listener of commitListeners) {
+      try {
+        listener(seqs);
+      } catch (error) {
+        log.error({ err: error }, 'commit listener failed');
+      }
     }
   }
 
@@ -148,9 +179,13 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     try {
       flushNow();
     } catch (error) {
-      log.error({ err: error, pending: pendingPoints }, 'write batch failed; will retry');
+      warnFailure('write', 'write batch failed; will retry (nothing is acknowledged until it succeeds)', {
+        err: (error as Error).message, code: (error as { code?: unknown }).code, pending: pendingPoints,
+      });
     }
   }
+
+  const full = (): boolean => pendingPoints >= opts.flushSize * MAX_PENDING_BATCHES;
 
   function armTimer(): void {
     flushTimer ??= setTimeout(flushLogged, secondsToMs(opts.flushInterval));
@@ -216,8 +251,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   }, secondsToMs(opts.maintenanceInterval ?? 60));
   maintenanceTimer.unref();
 
-  function write(host: string, ts: number, points: readonly SeriesPoint[]): boolean {
-    if (closed || stopping) {
+  function write(host: string, ts: number, points: readonly SeriesPoint[], seq?: number): boolean {
+    if (closed || stopping || full()) {
       counters.refused += points.length;
       return false;
     }
@@ -226,9 +261,11 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       counters.refused += points.length;
       return false;
     }
-    pending.push({ host, ts, points });
+    lastTicket += 1;
+    pending.push({ host, ts, points, seq, ticket: lastTicket });
     pendingPoints += points.length;
-    if (pendingPoints >= opts.flushSize) {
+    // While the disk fails, retries wait for the timer instead of running on every message.
+    if (pendingPoints >= opts.flushSize && state === 'ok') {
       if (!flushScheduled) {
         flushScheduled = true;
         // Out of the caller's stack: the MQTT handler returns before the batch runs.
@@ -242,6 +279,14 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     }
     return true;
   }
+
+  const commits: StoreCommits = {
+    written: () => lastTicket,
+    committed: () => committedTicket,
+    committedSeq: (host) => committedSeqs.get(host),
+    full,
+    onCommit: (listener) => void commitListeners.push(listener),
+  };
 
   async function history(q: HistoryQuery): Promise<HistoryResult> {
     checkHistoryQuery(q);
@@ -288,8 +333,10 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
           deleted += opts.db.prepare(`DELETE FROM ${table} WHERE series_id IN (SELECT id FROM series WHERE host = ?)`).run(host).changes;
         }
         opts.db.prepare('DELETE FROM series WHERE host = ?').run(host);
+        opts.db.prepare('DELETE FROM host_seq WHERE host = ?').run(host);
       })();
       ids.forget(host);
+      committedSeqs.delete(host);
       return deleted;
     },
     stats: (): MetricStoreStats => ({ written: counters.written, pending: pendingPoints, refused: counters.refused, dropped: counters.dropped }),
@@ -298,6 +345,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       const n = recent.reduce((sum, r) => (r.at >= now - RATE_WINDOW_MS ? sum + r.n : sum), 0);
       return {
         kind: 'sqlite',
+        state,
         target: opts.db.name,
         writeRate: n / (RATE_WINDOW_MS / 1000),
         bufferFill: pendingPoints / (opts.flushSize * MAX_PENDING_BATCHES),
@@ -310,6 +358,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       };
     },
     maintain,
+    commits,
     close,
   };
 }

@@ -201,6 +201,10 @@ if (requireProgram('chromium', existsSync(CHROMIUM))) {
     assert.match(await page.getByTestId('status-store').innerText(), /^sqlite — .*vigie\.db$/);
     await page.waitForFunction(() => /^[1-9][\d.]* points\/s$/.test((globalThis as any).document.querySelector('[data-testid=status-write-rate]')?.textContent ?? ''), undefined, { timeout: 15_000 });
     assert.is(await page.getByTestId('status-last-error').innerText(), 'none');
+    // Issue 10, items 3, 7, 16: storage state, failed next to invalid, hosts over their limits.
+    assert.is(await page.getByTestId('status-storage').innerText(), 'writing');
+    assert.match(await page.getByTestId('status-messages').innerText(), /^\d+ accepted, \d+ invalid, 0 failed, \d+ duplicates, 0 left unacknowledged$/);
+    assert.is(await page.getByTestId('status-limits').innerText(), 'none');
   });
 
   test("the admin status page shows the broker's refusals, cuts and drops", async () => {

@@ -35,6 +35,11 @@ export function createStatusView(): View {
       ...row(t('status.writeRate'), store ? t('status.perSecond', { n: store.writeRate.toFixed(1) }) : '–', 'write-rate'),
       ...row(t('status.buffer'), store ? `${formatPercent(store.bufferFill * 100, 1)} (${store.pending})` : '–', 'buffer'),
       ...row(t('status.counts'), store ? t('status.countsValue', { written: store.written, retried: store.retried, dropped: store.dropped, rejected: store.rejected }) : '–', 'counts'),
+      ...row(t('status.storage'), t(health.ingest?.storage === 'full' ? 'status.storageFull' : health.ingest?.storage === 'failing' ? 'status.storageFailing' : 'status.storageOk'), 'storage'),
+      ...row(t('status.messages'), health.ingest ? t('status.messagesValue', {
+        accepted: health.ingest.accepted, invalid: health.ingest.invalid, failed: health.ingest.failed, duplicates: health.ingest.duplicates, deferred: health.ingest.deferred,
+      }) : '–', 'messages'),
+      ...row(t('status.limits'), health.ingest?.limits.hosts.length ? health.ingest.limits.hosts.map((o) => t('status.limitsValue', { ...o, since: formatDateTime(o.since) })).join('; ') : t('status.none'), 'limits'),
       ...row(t('status.lastError'), store?.lastError ? `${formatDateTime(store.lastError.at)} — ${store.lastError.message}` : t('status.none'), 'last-error'),
       ...(health.broker ? brokerRows(health.broker, row) : []),
     );

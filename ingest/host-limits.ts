@@ -1,0 +1,139 @@
+import type { Clock } from '../core/time.js';
+import { MINUTE_MS } from '../core/time.js';
+import type { MetricsPayload } from '../protocol/payloads.js';
+import { METRICS } from '../protocol/metric-series.js';
+import type { SeriesRef } from './types.js';
+
+/** Per-host cardinality limits (config `ingest.limits`). */
+export interface HostLimitsConfig {
+  seriesPerHost: number;
+  mountsPerHost: number;
+  interfacesPerHost: number;
+}
+
+/** A host that sent more than its limits allow, as the admin sees it (health, Status page). */
+export interface HostOverLimit {
+  host: string;
+  /** Mounts, interfaces and series the host has (known before the limit, or admitted since). */
+  mounts: number;
+  interfaces: number;
+  series: number;
+  /** What was refused in this episode: disk entries (new mounts) and net entries (new interfaces). */
+  refusedMounts: number;
+  refusedInterfaces: number;
+  /** First and latest refusal of this episode, ms. */
+  since: number;
+  lastAt: number;
+}
+
+export interface HostLimiter {
+  /** Marks the series a host already has as known (from the store at start): they keep working. */
+  seed(host: string, series: readonly SeriesRef[]): void;
+  /** The sample with only admitted mounts and interfaces (the same object when nothing is refused). */
+  limit(host: string, m: MetricsPayload): MetricsPayload;
+  /** Forgets a removed host. */
+  forget(host: string): void;
+  /** Hosts refused something in the last episode window. */
+  overLimit(): HostOverLimit[];
+  /** Disk and net entries refused since start, all hosts. */
+  refusedTotal(): number;
+}
+
+/** An episode ends after this long without a refusal; the next refusal starts a new one (and a new event). */
+export const LIMIT_EPISODE_QUIET_MS = 10 * MINUTE_MS;
+
+/** Each disk brings disk.usedPercent and disk.used; each interface net.rxRate and net.txRate (protocol/metric-series.ts). */
+const SERIES_PER_DISK = 2;
+const SERIES_PER_IFACE = 2;
+/** The unkeyed metrics (cpu, mem, swap, temperature, uptime, processes): a fixed set of the protocol, always admitted. */
+const BASE_SERIES = Object.keys(METRICS).filter((n) => !n.startsWith('disk.') && !n.startsWith('net.')).length;
+
+interface HostKeys {
+  mounts: Set<string>;
+  ifaces: Set<string>;
+  episode: HostOverLimit | null;
+}
+
+/**
+ * Per-host cardinality limits (issue 10, item 3): a host may have at most so
+ * many mounts, interfaces and series. Known keys keep working; a new mount or
+ * interface past a limit is dropped from the sample (the rest of the sample is
+ * kept) and counted. Everything downstream (store, alerts, live view) only
+ * ever sees the limited sample, so a host's alert rules and series are bounded
+ * by these limits. `onEpisode` is called once when a host starts refusing.
+ */
+export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode: (e: HostOverLimit) => void): HostLimiter {
+  const hosts = new Map<string, HostKeys>();
+  let refusedTotal = 0;
+
+  function keys(host: string): HostKeys {
+    let k = hosts.get(host);
+    if (!k) hosts.set(host, (k = { mounts: new Set(), ifaces: new Set(), episode: null }));
+    return k;
+  }
+  const seriesOf = (k: HostKeys): number => BASE_SERIES + k.mounts.size * SERIES_PER_DISK + k.ifaces.size * SERIES_PER_IFACE;
+
+  function summarise(host: string, k: HostKeys, e: HostOverLimit): HostOverLimit {
+    return { ...e, host, mounts: k.mounts.size, interfaces: k.ifaces.size, series: seriesOf(k) };
+  }
+
+  function refuse(host: string, k: HostKeys, mounts: number, ifaces: number): void {
+    const now = clock.now();
+    refusedTotal += mounts + ifaces;
+    if (k.episode && now - k.episode.lastAt > LIMIT_EPISODE_QUIET_MS) k.episode = null;
+    const fresh = k.episode === null;
+    k.episode ??= { host, mounts: 0, interfaces: 0, series: 0, refusedMounts: 0, refusedInterfaces: 0, since: now, lastAt: now };
+    k.episode.refusedMounts += mounts;
+    k.episode.refusedInterfaces += ifaces;
+    k.episode.lastAt = now;
+    if (fresh) onEpisode(summarise(host, k, k.episode));
+  }
+
+  return {
+    seed(host, series) {
+      const k = keys(host);
+      for (const s of series) {
+        if (s.metric.startsWith('disk.')) k.mounts.add(s.key);
+        else if (s.metric.startsWith('net.')) k.ifaces.add(s.key);
+      }
+    },
+    limit(host, m) {
+      const k = keys(host);
+      const allKnown = (m.disks ?? []).every((d) => k.mounts.has(d.mount)) && (m.net ?? []).every((n) => k.ifaces.has(n.iface));
+      if (allKnown) return m;
+      let refusedMounts = 0;
+      let refusedIfaces = 0;
+      const disks = m.disks?.filter((d) => {
+        if (k.mounts.has(d.mount)) return true;
+        if (k.mounts.size < cfg.mountsPerHost && seriesOf(k) + SERIES_PER_DISK <= cfg.seriesPerHost) {
+          k.mounts.add(d.mount);
+          return true;
+        }
+        refusedMounts += 1;
+        return false;
+      });
+      const net = m.net?.filter((n) => {
+        if (k.ifaces.has(n.iface)) return true;
+        if (k.ifaces.size < cfg.interfacesPerHost && seriesOf(k) + SERIES_PER_IFACE <= cfg.seriesPerHost) {
+          k.ifaces.add(n.iface);
+          return true;
+        }
+        refusedIfaces += 1;
+        return false;
+      });
+      if (refusedMounts + refusedIfaces === 0) return m;
+      refuse(host, k, refusedMounts, refusedIfaces);
+      return { ...m, ...(disks ? { disks } : {}), ...(net ? { net } : {}) };
+    },
+    forget: (host) => void hosts.delete(host),
+    overLimit() {
+      const now = clock.now();
+      const out: HostOverLimit[] = [];
+      for (const [host, k] of hosts) {
+        if (k.episode && now - k.episode.lastAt <= LIMIT_EPISODE_QUIET_MS) out.push(summarise(host, k, k.episode));
+      }
+      return out.sort((a, b) => a.host.localeCompare(b.host));
+    },
+    refusedTotal: () => refusedTotal,
+  };
+}

@@ -1,0 +1,42 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LIMIT_EPISODE_QUIET_MS, createHostLimiter, type HostOverLimit } from '../../ingest/host-limits.js';
+import { metrics } from './fixtures.js';
+
+const disk = (mount: string) => ({ mount, fs: 'ext4', total: 100, used: 1, free: 99, usedPercent: 1 });
+const nic = (iface: string) => ({ iface, rxRate: 1, txRate: 1 });
+
+test('known keys keep working, new ones past a limit are cut from the sample and counted, one episode event', () => {
+  let now = 1_000_000;
+  const episodes: HostOverLimit[] = [];
+  const limiter = createHostLimiter({ seriesPerHost: 1000, mountsPerHost: 2, interfacesPerHost: 1 }, { now: () => now }, (e) => episodes.push(e));
+  limiter.seed('h', [{ metric: 'disk.used', key: '/' }, { metric: 'cpu.usage', key: '' }]);
+  const first = metrics(now, { disks: [disk('/'), disk('/a'), disk('/b')], net: [nic('eth0'), nic('eth1')] });
+  const out = limiter.limit('h', first);
+  assert.equal(out.disks!.map((d) => d.mount), ['/', '/a']);
+  assert.equal(out.net!.map((n) => n.iface), ['eth0']);
+  assert.is(out.cpu, first.cpu, 'the rest of the sample is kept');
+  assert.is(episodes.length, 1);
+  assert.equal({ ...episodes[0], since: 0, lastAt: 0 }, { host: 'h', mounts: 2, interfaces: 1, series: 18, refusedMounts: 1, refusedInterfaces: 1, since: 0, lastAt: 0 });
+  const known = metrics(now, { disks: [disk('/a')], net: [nic('eth0')] });
+  assert.is(limiter.limit('h', known), known, 'a sample with known keys only passes untouched');
+  now += 1000;
+  limiter.limit('h', metrics(now, { disks: [disk('/c')] }));
+  assert.is(episodes.length, 1, 'still the same episode');
+  assert.is(limiter.overLimit()[0]!.refusedMounts, 2);
+  assert.is(limiter.refusedTotal(), 3);
+  now += LIMIT_EPISODE_QUIET_MS + 1;
+  assert.equal(limiter.overLimit(), [], 'the episode ended after a quiet period');
+  limiter.limit('h', metrics(now, { disks: [disk('/d')] }));
+  assert.is(episodes.length, 2, 'a new episode, a new event');
+});
+
+test('the series limit also bounds new mounts and interfaces', () => {
+  const limiter = createHostLimiter({ seriesPerHost: 20, mountsPerHost: 64, interfacesPerHost: 64 }, { now: () => 0 }, () => undefined);
+  // 12 unkeyed series + 2 per mount/interface: 4 keyed entries fit in 20.
+  const out = limiter.limit('h', metrics(0, { disks: [disk('/1'), disk('/2'), disk('/3')], net: [nic('a'), nic('b')] }));
+  assert.is(out.disks!.length + out.net!.length, 4);
+  assert.is(limiter.overLimit()[0]!.series, 20);
+});
+
+test.run();
