@@ -199,7 +199,7 @@ test('a full buffer drops the oldest samples and counts exactly those', async ()
   try {
     // Samples 0–9 are taken; the 11th waits, so the counts below are exact.
     await waitFor('ten samples taken', () => seq.taken() === 10 && agent.stats().buffered + agent.stats().dropped === 10);
-    assert.equal(agent.stats(), { connected: false, published: 0, buffered: 3, dropped: 7 });
+    assert.equal(agent.stats(), { connected: false, published: 0, buffered: 3, dropped: 7, server: 'disconnected', failing: [] });
     broker = await startGatedBroker(port, 'vigie-agent-tiny-box');
     watcher = await connectClient(broker.url);
     const got = await watchMetrics(watcher, 'vigie/tiny-box/metrics');
