@@ -102,7 +102,8 @@ export class SampleBuffer {
       try {
         await this.journal.append({ seq, text });
       } catch (error) {
-        this.opts.log.error({ err: error, dir: this.opts.dir }, 'agent buffer: could not write the journal; this sample is kept in memory only');
+        // Rate-limited: a full disk fails every sample.
+        this.warn('journal-write', 'agent buffer: could not write the journal; samples are kept in memory only until it works again', { err: String(error), dir: this.opts.dir });
       }
     }
     const entry: BufferedSample = { seq, text, bytes: Buffer.byteLength(text) };
