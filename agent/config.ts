@@ -16,7 +16,7 @@ export const AgentConfig = Type.Object(
     servicesInterval: Type.Number({ minimum: 10, maximum: 86_400, default: 300, description: 'Seconds between full services publications (changes are published at once)' }),
     bufferSize: Type.Integer({
       minimum: 1, maximum: 1_000_000, default: 2880,
-      description: 'Samples kept until the server says it stored them (on disk under <dataDir>/agent/<host>/); past it the oldest are dropped, counted and logged at warn (the newest is always kept); 2880 = 4 h at 5 s',
+      description: 'Samples kept until the server says it stored them (on disk under `<dataDir>/agent/<host>/`); past it the oldest are dropped, counted and logged at warn (the newest is always kept); 2880 = 4 h at 5 s',
     }),
     bufferBytes: Type.Integer({
       minimum: 0, maximum: 1_073_741_824, default: 16_777_216,

@@ -82,6 +82,15 @@ const CLOSE_DEADLINE_MS = 2000;
 /** The resend delay doubles while nothing gets stored, up to this many times the configured one. */
 const RESEND_MAX_FACTOR = 16;
 const MAX_ERROR_TEXT = 200;
+/**
+ * CONNACK refusals that will not go away by themselves (MQTT 3.1.1 §3.2.2.3:
+ * 1 protocol version, 2 identifier rejected, 4 bad user name or password,
+ * 5 not authorised): retried with the same jitter but capped at this many
+ * seconds, so a fleet with revoked credentials does not hammer the broker's
+ * login throttling every few seconds. 3 (server unavailable) is an outage.
+ */
+const REFUSED_CODES = new Set([1, 2, 4, 5]);
+const REFUSED_CAP_S = 60;
 
 /**
  * The agent's MQTT side, per the contract in protocol/: retained `status`
@@ -100,6 +109,8 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const log = opts.log;
   const warn = createRateLimitedLog(log, 60_000);
   const backoff = createBackoff(opts.reconnectMin, opts.reconnectMax, opts.random);
+  const refusedBackoff = createBackoff(opts.reconnectMin, Math.max(opts.reconnectMax, REFUSED_CAP_S), opts.random);
+  let refused = false;
   const buffer = opts.buffer;
   const retained = new Map<'info' | 'services', string>();
   let failing: FailingCollector[] = [];
@@ -224,6 +235,8 @@ export function startPublisher(opts: PublisherOptions): Publisher {
 
   client.on('connect', () => {
     backoff.reset();
+    refusedBackoff.reset();
+    refused = false;
     // Nagle's algorithm adds 30–40 ms tails (DESIGN, measured facts); mqtt.js leaves it on for TCP.
     (client.stream as Partial<Socket>).setNoDelay?.(true);
     log.info({ url: opts.url, buffered: buffer.length }, 'connected to broker');
@@ -290,7 +303,11 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     }
   };
 
-  client.on('error', (error) => warn(`error:${error.message}`, 'broker connection error', { url: opts.url, err: error.message }));
+  client.on('error', (error) => {
+    // The refusal is reported before the connection closes.
+    if (REFUSED_CODES.has((error as { code?: unknown }).code as number)) refused = true;
+    warn(`error:${error.message}`, 'broker connection error', { url: opts.url, err: error.message });
+  });
 
   client.on('close', () => {
     connection += 1;
@@ -299,7 +316,8 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     stopResend();
     clearTimeout(serverWaitTimer);
     if (closing || reconnectTimer) return;
-    const delay = backoff.next();
+    const delay = refused ? refusedBackoff.next() : backoff.next();
+    refused = false;
     log.debug({ delayMs: delay }, 'broker connection closed; reconnecting');
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;

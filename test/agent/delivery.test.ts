@@ -126,6 +126,25 @@ test('item 13: with the default back-off, a broker restarted on the same port is
   }
 });
 
+test('item 13: a broker that refuses the credentials is retried with the same jitter but up to 60 s, not every cap', async () => {
+  const port = await freePort();
+  const broker = await startGatedBroker(port, 'vigie-agent-refused-box'); // never opened
+  let attempts = 0;
+  broker.aedes.on('clientError', (client) => { if (client.id === 'vigie-agent-refused-box') attempts += 1; });
+  // random → 1: every delay is its envelope, so the counts are exact: 0.1, 0.2, 0.4, 0.8, 1.6, 3.2… s.
+  const agent = await startAgent(config({ broker: broker.url, host: 'refused-box', interval: 1, serverWait: 0, reconnectMin: 0.1, reconnectMax: 0.2 }), {
+    prefix: 'vigie', services: false, diagnostics: false, collectors: uptimeOnly(), random: () => 0.999_999,
+  });
+  try {
+    await sleep(4000);
+    // An outage (no CONNACK) would be retried every 0.2 s here: about 20 attempts.
+    assert.ok(attempts >= 4 && attempts <= 7, `${attempts} attempts in 4 s`);
+  } finally {
+    await agent.close();
+    await broker.close();
+  }
+});
+
 test('item 14: samples are kept until `stored` covers them, sent again after resendDelay, and a `stored` above the highest seq is ignored', async () => {
   const broker = await startTestBroker();
   const server = await connectClient(broker.url);
