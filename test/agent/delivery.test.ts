@@ -48,7 +48,7 @@ test('item 10: a retained summary saying offline holds metrics (serverWait does 
     await waitFor('held again', () => a.stats().server === 'offline');
     const before = got.all.length;
     await sleep(600);
-    assert.ok(got.all.length <= before + 1, 'at most the sample in flight when the summary changed');
+    assert.ok(got.all.length <= before + 2, 'at most what was in flight when the summary changed');
   } finally {
     await agent?.close();
     await server.endAsync();
@@ -73,19 +73,19 @@ test('item 11: a collector that never returns does not silence the agent; it is 
       },
     });
     await status.subscribed;
-    agent = await startAgent(config({ broker: broker.url, host: 'nfs-box', interval: 0.3, serverWait: 0 }), {
+    agent = await startAgent(config({ broker: broker.url, host: 'nfs-box', interval: 0.5, serverWait: 0 }), {
       prefix: 'vigie', services: false, diagnostics: false, collectors: [...createCollectors({}, ['uptime', 'mem']), hung],
     });
     await waitFor('eight samples', () => got.all.length >= 8, 15_000);
     const ts = got.all.map((m) => m.ts);
-    assert.ok(ts.every((t, i) => i === 0 || t - ts[i - 1]! < 2 * 300), `a sample every interval, none skipped: ${ts.map((t) => t - ts[0]!).join(',')}`);
+    assert.ok(ts.every((t, i) => i === 0 || t - ts[i - 1]! < 2 * 500), `a sample every interval, none skipped: ${ts.map((t) => t - ts[0]!).join(',')}`);
     assert.ok(got.all.every((m) => typeof m.uptime === 'number' && m.mem !== undefined && m.disks === undefined), 'the other groups are published');
     assert.is(calls, 1, 'the stuck collector is not started again');
     const s = decodePayload('status', (await status).payload);
     assert.ok(s.ok);
     if (s.ok) {
       assert.is(s.value.failing?.[0]?.collector, 'disks');
-      assert.match(s.value.failing?.[0]?.error ?? '', /timed out after 0\.24 s|still running/);
+      assert.match(s.value.failing?.[0]?.error ?? '', /timed out after 0\.4 s|still running/);
     }
     assert.equal(agent.stats().failing.map((f) => f.collector), ['disks']);
   } finally {
@@ -168,8 +168,10 @@ test('item 14: samples are kept until `stored` covers them, sent again after res
     await waitFor('a resend of the first sample', () => (got.count.get(first) ?? 0) >= 2, 5000);
     // Now the ingest stores everything received so far.
     const upTo = Math.max(...got.seqs());
+    assert.ok(upTo - first + 1 >= 8, 'several samples to release');
     await publishStored(server, 'ack-box', upTo);
-    await waitFor('the buffer shrinks to what came after', () => a.stats().buffered <= 3);
+    await waitFor('the buffer shrinks to what came after', () => a.stats().buffered <= 5);
+    await sleep(200); // a resend already on the wire when `stored` came may still land
     const resendsBefore = got.count.get(upTo) ?? 0;
     await sleep(1500); // three resend delays
     assert.is(got.count.get(upTo) ?? 0, resendsBefore, 'a stored sample is not sent again');
