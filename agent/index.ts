@@ -71,9 +71,9 @@ export function agentHostId(config: Pick<AgentConfig, 'host'>): string {
  * status/info/services/metrics per the contract, and keeps each sample in
  * a bounded buffer (on disk under `opts.dataDir`) until the server's
  * `stored` acknowledgement covers it. Resolves at once, even when the
- * broker is down; rejects on a host id that cannot be made valid, a
- * collector deadline not below the interval, or a buffer directory that
- * cannot be opened.
+ * broker is down; rejects on a host id that cannot be made valid or a
+ * collector deadline not below the interval. A buffer directory that cannot
+ * be opened is logged as an error and the buffer kept in memory.
  */
 export async function startAgent(config: AgentConfig, opts: AgentOptions): Promise<AgentHandle> {
   const log = opts.log ?? createLogger('agent');
@@ -88,10 +88,11 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   });
   let failing: FailingCollector[] = [];
   const dir = opts.dataDir === undefined ? undefined : join(opts.dataDir, 'agent', hostId);
-  const buffer = await SampleBuffer.open({
-    ...(dir !== undefined ? { dir } : {}), maxSamples: config.bufferSize, maxBytes: config.bufferBytes, clock, log,
-  }).catch((error: unknown) => {
-    throw new Error(`agent buffer: cannot open ${dir ?? ''}: ${(error as Error).message}`);
+  const bufferOptions = { maxSamples: config.bufferSize, maxBytes: config.bufferBytes, clock, log };
+  const buffer = await SampleBuffer.open({ ...bufferOptions, ...(dir !== undefined ? { dir } : {}) }).catch((error: unknown) => {
+    // Monitoring without the durable buffer beats no monitoring (a read-only or foreign-owned data directory).
+    log.error({ dir, err: (error as Error).message }, 'agent buffer: cannot open its directory; samples are kept in memory only and lost on restart');
+    return SampleBuffer.open(bufferOptions);
   });
 
   // What the agent reports, so diagnosis requests stay inside it: `du` walks
@@ -199,7 +200,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     });
   }
 
-  log.info({ hostId, broker: config.broker, interval: config.interval, buffer: dir ?? 'memory' }, 'agent started');
+  log.info({ hostId, broker: config.broker, interval: config.interval, buffer: buffer.durable ? dir : 'memory' }, 'agent started');
   return {
     hostId,
     stats: () => ({ ...publisher.stats(), failing }),

@@ -2,6 +2,8 @@
  * The agent against a real Aedes broker: presence (status, Last Will),
  * info, metrics, and the offline buffer across a broker restart.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
@@ -11,7 +13,7 @@ import { AgentConfig } from '../../agent/config.js';
 import { startAgent, type AgentHandle } from '../../agent/index.js';
 import { VIGIE_VERSION } from '../../core/version.js';
 import { decodePayload, type MetricsPayload } from '../../protocol/payloads.js';
-import { freePort, waitFor } from '../helpers/env.js';
+import { freePort, tempDir, waitFor } from '../helpers/env.js';
 import { connectClient, nextMessage, startTestBroker } from '../helpers/mqtt.js';
 import { startGatedBroker } from './helpers/gated-broker.js';
 
@@ -262,6 +264,26 @@ test('with no server summary, metrics go out after serverWait', async () => {
     watcher.end(true);
     await agent.close();
     await broker.close();
+  }
+});
+
+test('a data directory that cannot be used leaves the buffer in memory; the agent still publishes', async () => {
+  const broker = await startTestBroker();
+  const dir = tempDir();
+  const file = join(dir.path, 'not-a-directory');
+  writeFileSync(file, '');
+  const agent = await startAgent(config({ broker: broker.url, host: 'nodisk-box', interval: 0.2 }), {
+    prefix: 'vigie', services: false, diagnostics: false, collectors: [sequenceCollector().collector], dataDir: file,
+  });
+  const watcher = await connectClient(broker.url);
+  try {
+    const got = await watchMetrics(watcher, 'vigie/nodisk-box/metrics');
+    await waitFor('metrics', () => got.length >= 2);
+  } finally {
+    watcher.end(true);
+    await agent.close();
+    await broker.close();
+    dir.remove();
   }
 });
 
