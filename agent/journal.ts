@@ -174,16 +174,18 @@ export async function openJournal(dir: string, opts: { segmentSamples: number; l
       await prune();
     }
   };
-  const release = (seq: number): void => {
-    if (seq <= stateWanted) return;
-    stateWanted = seq;
-    if (stateWriting) return;
+  /** Starts writing the state unless a write runs (it loops until caught up); after a failure, the next release tries again. */
+  const kick = (): void => {
+    if (stateWriting || closed || stateWritten >= stateWanted) return;
     stateWriting = writeState()
       .catch((error: unknown) => log.error({ err: error, dir }, 'agent buffer: could not record released samples; they may be sent again after a restart'))
       .finally(() => {
         stateWriting = undefined;
-        if (stateWritten < stateWanted && !closed) release(stateWanted);
       });
+  };
+  const release = (seq: number): void => {
+    if (seq > stateWanted) stateWanted = seq;
+    kick();
   };
 
   const roll = async (first: number, segmentSamples: number): Promise<{ segment: Segment; handle: FileHandle }> => {
@@ -217,6 +219,8 @@ export async function openJournal(dir: string, opts: { segmentSamples: number; l
       closed = true;
       await chain;
       await stateWriting;
+      // The last releases, so the next start does not send them again.
+      if (stateWritten < stateWanted) await writeState().catch((error: unknown) => log.error({ err: error, dir }, 'agent buffer: could not record released samples'));
       await current?.handle.close().catch(() => undefined);
       current = undefined;
     },
