@@ -35,6 +35,9 @@ export interface SampleBufferOptions {
   log: Logger;
 }
 
+/** How long a sample waits for its journal write before the disk is taken as hung. */
+const WRITE_DEADLINE_MS = 2000;
+
 /** Lines per journal file: small enough that a released file goes soon, large enough to keep the file count low. */
 const segmentSamples = (maxSamples: number): number => Math.max(1, Math.min(256, Math.ceil(maxSamples / 8)));
 
@@ -46,6 +49,8 @@ export class SampleBuffer {
   private readonly warn: ReturnType<typeof createRateLimitedLog>;
   /** Samples dropped over the bounds since start. */
   dropped = 0;
+  /** A journal write is stuck past its deadline: samples skip the journal meanwhile. */
+  private stalled = false;
 
   private constructor(private readonly opts: SampleBufferOptions, private readonly journal: Journal | undefined, loaded: { entries: { seq: number; text: string }[]; lastSeq: number | undefined }) {
     // The bounds are enforced here, not by the queue: it is only storage.
@@ -92,24 +97,27 @@ export class SampleBuffer {
    * clock in ms, so a host that lost its data directory still counts up from
    * its previous life), writes it to the journal, then keeps it. Resolves
    * once it is on disk; a journal that cannot be written is logged and the
-   * sample kept in memory.
+   * sample kept in memory; one that hangs, see write().
    */
   async add(sample: MetricsPayload): Promise<BufferedSample> {
     const seq = this.lastSeq === undefined ? Math.max(0, Math.round(this.opts.clock.now())) : this.lastSeq + 1;
     this.lastSeq = seq;
     const text = encodePayload('metrics', { ...sample, seq });
-    if (this.journal) {
-      try {
-        await this.journal.append({ seq, text });
-      } catch (error) {
-        // Rate-limited: a full disk fails every sample.
-        this.warn('journal-write', 'agent buffer: could not write the journal; samples are kept in memory only until it works again', { err: String(error), dir: this.opts.dir });
-      }
-    }
+    if (this.journal && !this.stalled) await this.write(this.journal, seq, text);
     const entry: BufferedSample = { seq, text, bytes: Buffer.byteLength(text) };
     this.push(entry);
     this.enforceBounds();
     return entry;
+  }
+
+  /**
+   * Makes the next seq at least `seq + 1`: after an acknowledgement from
+   * another life of this host id (or a clock set back at boot), the ingest
+   * drops every sample up to it as already stored, so numbering goes on
+   * above it.
+   */
+  skipPast(seq: number): void {
+    if (this.lastSeq === undefined || this.lastSeq < seq) this.lastSeq = seq;
   }
 
   /** The next sample not yet sent since the last rewind, in seq order. */
@@ -156,7 +164,37 @@ export class SampleBuffer {
   }
 
   async close(): Promise<void> {
-    await this.journal?.close();
+    if (!this.journal) return;
+    // A hung disk must not hang the agent's stop.
+    await Promise.race([this.journal.close(), new Promise((r) => setTimeout(r, WRITE_DEADLINE_MS).unref())]);
+  }
+
+  /**
+   * Appends to the journal, waiting at most WRITE_DEADLINE_MS: a disk that
+   * hangs (a dead NFS data directory, a dying SD card) must not silence the
+   * agent, as a hung collector must not (issue 10, item 11). Past the
+   * deadline the buffer is "stalled": samples skip the journal (memory
+   * only, not durable) until the stuck write returns.
+   */
+  private async write(journal: Journal, seq: number, text: string): Promise<void> {
+    const written = journal.append({ seq, text }).then(
+      () => true,
+      (error: unknown) => {
+        // Rate-limited: a full disk fails every sample.
+        this.warn('journal-write', 'agent buffer: could not write the journal; samples are kept in memory only until it works again', { err: String(error), dir: this.opts.dir });
+        return true;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([written, new Promise<false>((r) => { timer = setTimeout(() => r(false), WRITE_DEADLINE_MS); })]);
+    clearTimeout(timer);
+    if (inTime) return;
+    this.stalled = true;
+    this.opts.log.error({ dir: this.opts.dir, waitedMs: WRITE_DEADLINE_MS }, 'agent buffer: a journal write did not complete in time; samples are kept in memory only until the disk answers');
+    void written.then(() => {
+      this.stalled = false;
+      this.opts.log.warn({ dir: this.opts.dir }, 'agent buffer: the journal answers again; samples are written to disk again');
+    });
   }
 
   private push(entry: BufferedSample): void {

@@ -291,8 +291,11 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     }
     const highest = buffer.highestSeq;
     if (highest === undefined || stored.value.seq > highest) {
-      // An acknowledgement of a sample this agent never sent: another life of the host id (a wiped data directory, a clock set back).
-      warn('stored-ahead', 'stored acknowledgement above the highest seq sent; ignored', { seq: stored.value.seq, highest });
+      // An acknowledgement of a sample this agent never sent: another life of the host id (a wiped data
+      // directory, a clock set back at boot), or samples sent while the journal could not be written.
+      // It releases nothing; numbering goes on above it, or the ingest would drop new samples as stored.
+      warn('stored-ahead', 'stored acknowledgement above the highest seq sent: releases nothing; new samples are numbered above it', { seq: stored.value.seq, highest });
+      buffer.skipPast(stored.value.seq);
       return;
     }
     const released = buffer.release(stored.value.seq);

@@ -2,7 +2,8 @@
  * The sample buffer and its on-disk journal (agent/buffer.ts, agent/journal.ts)
  * on real files: bounds, torn writes, releases across restarts.
  */
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, closeSync, constants, openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
@@ -12,7 +13,7 @@ import { SampleBuffer } from '../../agent/buffer.js';
 import type { Logger } from '../../core/logger.js';
 import { systemClock } from '../../core/time.js';
 import type { MetricsPayload } from '../../protocol/payloads.js';
-import { tempDir } from '../helpers/env.js';
+import { tempDir, waitFor } from '../helpers/env.js';
 
 const sample = (n: number): MetricsPayload => ({ v: 1, ts: Date.now(), processes: n });
 
@@ -126,6 +127,35 @@ test('release is by seq and rewinds nothing it should not: the send cursor follo
   b.rewind();
   assert.is(b.nextToSend()?.seq, seqs[2], 'after a rewind: the oldest kept');
   assert.is(b.release(seqs[0]!), 0, 'an older acknowledgement releases nothing');
+});
+
+test('a journal write that hangs (a dead disk) does not hold samples back: they go on in memory', async () => {
+  if (process.platform !== 'linux') return;
+  const d = tempDir();
+  const { log, lines } = capturingLog();
+  try {
+    const b = await open(d.path, log, 8); // one sample per file: the next file's name is known
+    const first = await b.add(sample(1));
+    // The next file is a FIFO with no reader: opening it for writing blocks, as I/O on a dead NFS mount does.
+    const fifo = join(d.path, `buffer-${first.seq + 1}.jsonl`);
+    execFileSync('mkfifo', ['-m', '600', fifo]);
+    const started = Date.now();
+    const second = await b.add(sample(2));
+    assert.ok(Date.now() - started < 4000, 'the sample is kept after the write deadline');
+    assert.is(second.seq, first.seq + 1);
+    assert.ok(lines.some((l) => l.level === 50 && /did not complete in time/.test(l.msg)), 'logged at error');
+    const t = Date.now();
+    await b.add(sample(3));
+    assert.ok(Date.now() - t < 500, 'while stalled, samples do not wait for the disk');
+    assert.is(b.length, 3);
+    // The disk answers again: the FIFO gets a reader, the stuck open returns.
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    await waitFor('writes resume', () => lines.some((l) => /answers again/.test(l.msg)));
+    closeSync(reader);
+    await b.close();
+  } finally {
+    d.remove();
+  }
 });
 
 test.run();
