@@ -7,11 +7,31 @@ export const AgentConfig = Type.Object(
     host: Type.Optional(Type.String({ description: 'Host id to publish as; default: this machine\'s hostname, normalised' })),
     // 0.1 s is the status schema's own minimum; it lets tests and benchmarks run in seconds, not minutes.
     interval: Type.Number({ minimum: 0.1, maximum: 3600, default: 5, description: 'Seconds between metrics samples' }),
+    collectorTimeout: Type.Optional(
+      Type.Number({
+        minimum: 0.01, maximum: 3600,
+        description: 'Seconds a collector may take before the sample is published without its group (the collector is reported failing and not started again until it returns); must be below interval; default 0.8 × interval, at most 10',
+      }),
+    ),
     servicesInterval: Type.Number({ minimum: 10, maximum: 86_400, default: 300, description: 'Seconds between full services publications (changes are published at once)' }),
-    bufferSize: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 2880, description: 'Samples kept while the broker is unreachable (oldest dropped first); 2880 = 4 h at 5 s' }),
-    reconnectMin: Type.Number({ minimum: 0.1, maximum: 3600, default: 1, description: 'First reconnect delay, seconds' }),
-    reconnectMax: Type.Number({ minimum: 0.1, maximum: 3600, default: 60, description: 'Longest reconnect delay, seconds (the delay doubles up to it)' }),
-    serverWait: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'Seconds to hold metrics after connecting until the server summary shows the ingest is subscribed; then publish anyway (0 = do not wait)' }),
+    bufferSize: Type.Integer({
+      minimum: 1, maximum: 1_000_000, default: 2880,
+      description: 'Samples kept until the server says it stored them (on disk under `<dataDir>/agent/<host>/`); past it the oldest are dropped, counted and logged at warn (the newest is always kept); 2880 = 4 h at 5 s',
+    }),
+    bufferBytes: Type.Integer({
+      minimum: 0, maximum: 1_073_741_824, default: 16_777_216,
+      description: 'Bytes of encoded samples the buffer may hold (16 MiB); past it the oldest are dropped, counted and logged',
+    }),
+    resendDelay: Type.Number({
+      minimum: 0.1, maximum: 86_400, default: 60,
+      description: 'Seconds a sample sent while the server is online waits for its `stored` acknowledgement before it is sent again; doubles while nothing gets acknowledged, up to 16 times this',
+    }),
+    reconnectMin: Type.Number({ minimum: 0.1, maximum: 3600, default: 1, description: 'Base of the reconnect back-off, seconds: attempt n waits a random time in [0, min(reconnectMax, reconnectMin × 2^n)] (full jitter)' }),
+    reconnectMax: Type.Number({ minimum: 0.1, maximum: 3600, default: 5, description: 'Cap of the reconnect back-off, seconds: a returned broker is noticed within this delay' }),
+    serverWait: Type.Number({
+      minimum: 0, maximum: 3600, default: 30,
+      description: 'Seconds to hold metrics after connecting until a server summary says the ingest is online; with no summary at all by then, publish anyway (a broker with no Vigie ingest). A summary saying offline holds them until it says online (0 = do not wait)',
+    }),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA to trust for mqtts:// and wss:// (pins a self-signed box certificate); the system CAs otherwise' })),
     username: Type.Optional(Type.String({ description: 'MQTT username' })),
     password: Type.Optional(Type.String({ description: 'MQTT password' })),
@@ -19,3 +39,19 @@ export const AgentConfig = Type.Object(
   { default: {} },
 );
 export type AgentConfig = Static<typeof AgentConfig>;
+
+/** Longest default collector deadline: a collector slower than this is stuck, not slow. */
+const MAX_DEFAULT_COLLECTOR_TIMEOUT_S = 10;
+
+/**
+ * The collector deadline in seconds: `collectorTimeout`, else 0.8 × interval
+ * capped at 10 s. Throws, naming the key, when it is not below the interval
+ * (a sample must end before the next tick).
+ */
+export function collectorTimeoutS(config: Pick<AgentConfig, 'interval' | 'collectorTimeout'>): number {
+  if (config.collectorTimeout === undefined) return Math.min(config.interval * 0.8, MAX_DEFAULT_COLLECTOR_TIMEOUT_S);
+  if (config.collectorTimeout >= config.interval) {
+    throw new Error(`agent.collectorTimeout: expected a number of seconds below agent.interval (${config.interval}), got ${config.collectorTimeout}`);
+  }
+  return config.collectorTimeout;
+}

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Handle } from '../core/lifecycle.js';
 import { onceClose } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
@@ -7,11 +8,12 @@ import { readCaFile } from '../core/tls.js';
 import { normaliseHostId } from '../protocol/host-id.js';
 import type { InfoPayload } from '../protocol/payloads.js';
 import { createCollectors, type Collector } from './collectors/index.js';
-import type { AgentConfig } from './config.js';
+import { SampleBuffer } from './buffer.js';
+import { collectorTimeoutS, type AgentConfig } from './config.js';
 import { startDiagnostics } from './diagnostics/index.js';
 import { collectInfo } from './info.js';
-import { startPublisher } from './publisher.js';
-import { takeSample } from './sample.js';
+import { startPublisher, type ServerState } from './publisher.js';
+import { createSampler, type FailingCollector } from './sample.js';
 import { findServiceManager, startServiceMonitor } from './services/index.js';
 
 export type { AgentConfig } from './config.js';
@@ -19,7 +21,17 @@ export type { AgentConfig } from './config.js';
 export interface AgentHandle extends Handle {
   /** The normalised host id the agent publishes as. */
   hostId: string;
-  stats(): { connected: boolean; published: number; buffered: number; dropped: number };
+  stats(): {
+    connected: boolean;
+    /** Metrics messages the broker acknowledged, resends included. */
+    published: number;
+    /** Samples kept until the server has stored them. */
+    buffered: number;
+    dropped: number;
+    server: ServerState;
+    /** Collectors left out of the latest sample. */
+    failing: FailingCollector[];
+  };
 }
 
 export interface AgentOptions {
@@ -33,6 +45,14 @@ export interface AgentOptions {
   services?: boolean;
   /** Answer read-only diagnosis requests on `cmd/req/+` (docs/agent.md); default true. */
   diagnostics?: boolean;
+  /**
+   * The data directory: samples are kept on disk under `<dataDir>/agent/<host>/`
+   * until the server has stored them, across restarts. Without it they are
+   * kept in memory only (embedding, tests).
+   */
+  dataDir?: string;
+  /** Random source of the reconnect back-off (tests). */
+  random?: () => number;
 }
 
 /** Seconds between service checks: changes are published within this delay. */
@@ -48,10 +68,12 @@ export function agentHostId(config: Pick<AgentConfig, 'host'>): string {
 /**
  * Starts the agent: samples every `config.interval` seconds (ticks aligned
  * to multiples of the interval, `ts` taken when sampling starts), publishes
- * status/info/services/metrics per the contract, and keeps samples in a
- * bounded buffer while the broker is unreachable. Resolves at once, even
- * when the broker is down; rejects only on a host id that cannot be made
- * valid.
+ * status/info/services/metrics per the contract, and keeps each sample in
+ * a bounded buffer (on disk under `opts.dataDir`) until the server's
+ * `stored` acknowledgement covers it. Resolves at once, even when the
+ * broker is down; rejects on a host id that cannot be made valid or a
+ * collector deadline not below the interval. A buffer directory that cannot
+ * be opened is logged as an error and the buffer kept in memory.
  */
 export async function startAgent(config: AgentConfig, opts: AgentOptions): Promise<AgentHandle> {
   const log = opts.log ?? createLogger('agent');
@@ -59,6 +81,19 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   const hostId = agentHostId(config);
   const collectors = opts.collectors ?? createCollectors();
   const collectorFailed = createRateLimitedLog(log, 60_000);
+  const sampler = createSampler(collectors, {
+    clock,
+    timeoutMs: collectorTimeoutS(config) * 1000,
+    onFailure: (name, error) => collectorFailed(`collector:${name}`, 'collector failed; left out of the sample', { collector: name, error }),
+  });
+  let failing: FailingCollector[] = [];
+  const dir = opts.dataDir === undefined ? undefined : join(opts.dataDir, 'agent', hostId);
+  const bufferOptions = { maxSamples: config.bufferSize, maxBytes: config.bufferBytes, clock, log };
+  const buffer = await SampleBuffer.open({ ...bufferOptions, ...(dir !== undefined ? { dir } : {}) }).catch((error: unknown) => {
+    // Monitoring without the durable buffer beats no monitoring (a read-only or foreign-owned data directory).
+    log.error({ dir, err: (error as Error).message }, 'agent buffer: cannot open its directory; samples are kept in memory only and lost on restart');
+    return SampleBuffer.open(bufferOptions);
+  });
 
   // What the agent reports, so diagnosis requests stay inside it: `du` walks
   // only these mounts, `service-log` reads only these services.
@@ -96,7 +131,9 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     hostId,
     prefix: opts.prefix,
     interval: config.interval,
-    bufferSize: config.bufferSize,
+    buffer,
+    resendDelay: config.resendDelay,
+    ...(opts.random ? { random: opts.random } : {}),
     reconnectMin: config.reconnectMin,
     reconnectMax: config.reconnectMax,
     serverWait: config.serverWait,
@@ -107,7 +144,9 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   });
   refreshInfo();
 
-  // Metrics loop: one sample at a time; a tick that comes while the previous sample still runs is skipped.
+  // Metrics loop: one sample at a time. A sample ends by the collector
+  // deadline (below the interval), so ticks are not skipped even when a
+  // collector hangs; a tick that still finds one running is skipped.
   const intervalMs = config.interval * 1000;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -121,10 +160,13 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   };
   const tick = (): void => {
     if (!sampling) {
-      sampling = takeSample(collectors, clock, (name, error) => collectorFailed(`collector:${name}`, 'collector failed; left out of the sample', { collector: name, error }))
-        .then((sample) => {
+      sampling = sampler.take()
+        .then(async (result) => {
+          const { sample } = result;
           if (sample.disks) reportedMounts = sample.disks.map((d) => d.mount);
-          if (!stopped) publisher.publishSample(sample);
+          failing = result.failing;
+          publisher.setFailing(failing);
+          if (!stopped) await publisher.publishSample(sample);
         })
         .catch((error: unknown) => log.error({ err: error }, 'sampling failed'))
         .finally(() => {
@@ -158,10 +200,10 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     });
   }
 
-  log.info({ hostId, broker: config.broker, interval: config.interval }, 'agent started');
+  log.info({ hostId, broker: config.broker, interval: config.interval, buffer: buffer.durable ? dir : 'memory' }, 'agent started');
   return {
     hostId,
-    stats: () => publisher.stats(),
+    stats: () => ({ ...publisher.stats(), failing }),
     close: onceClose(async () => {
       stopped = true;
       clearTimeout(timer);

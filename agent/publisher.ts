@@ -10,7 +10,8 @@ import {
 } from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
 import { createBackoff } from './backoff.js';
-import { BoundedQueue } from './queue.js';
+import type { BufferedSample, SampleBuffer } from './buffer.js';
+import type { FailingCollector } from './sample.js';
 
 export interface PublisherOptions {
   /** mqtt://, mqtts://, ws://, wss:// */
@@ -23,35 +24,53 @@ export interface PublisherOptions {
   prefix: string;
   /** Metrics interval in seconds, announced in `status`. */
   interval: number;
-  /** Samples kept while the broker is unreachable. */
-  bufferSize: number;
+  /** Samples kept until released (agent/buffer.ts); the publisher sends from it and releases from it. */
+  buffer: SampleBuffer;
+  /** Reconnect back-off base and cap, seconds (full jitter, agent/backoff.ts). */
   reconnectMin: number;
   reconnectMax: number;
-  /** Seconds to hold metrics after connecting until the server summary is seen (0: do not wait). */
+  /** Seconds to hold metrics after connecting until a server summary is seen (0: do not wait). */
   serverWait: number;
+  /** Seconds before samples sent while the server is online and still not `stored` are sent again. */
+  resendDelay: number;
   clock: Clock;
   log: Logger;
+  /** Random source of the back-off (tests inject one). */
+  random?: () => number;
   /** Called after each connection's status and retained payloads are queued (the agent refreshes info here). */
   onConnect?: () => void;
   /** Diagnosis requests on this host's `cmd/req/<id>`; when given, the publisher subscribes to them on every connection. */
   onCommandRequest?: (id: string, payload: Buffer) => void;
 }
 
+/**
+ * What the publisher knows of the Vigie server on this connection:
+ * - `waiting`: no summary yet; metrics are held (up to serverWait);
+ * - `offline`: the summary says the ingest is away; metrics are held, the buffer keeps filling;
+ * - `online`: the ingest is subscribed; samples are sent and kept until `stored` covers them;
+ * - `absent`: serverWait passed with no summary at all (a broker with no Vigie
+ *   ingest): samples are sent and released on the broker's PUBACK.
+ */
+export type ServerState = 'disconnected' | 'waiting' | 'offline' | 'online' | 'absent';
+
 export interface PublisherStats {
   connected: boolean;
-  /** Metrics samples the broker acknowledged (PUBACK). */
+  /** Metrics messages the broker acknowledged (PUBACK), resends included. */
   published: number;
-  /** Samples waiting for the broker: buffered offline plus in flight. */
+  /** Samples kept until released: waiting, in flight, or sent and not yet `stored`. */
   buffered: number;
   /** Samples dropped from a full buffer since start. */
   dropped: number;
+  server: ServerState;
 }
 
 export interface Publisher extends Handle {
-  /** Queues a sample; it is sent at once when connected, in order after any buffered ones. */
-  publishSample(sample: MetricsPayload): void;
+  /** Gives the sample its seq, writes it to the buffer (on disk), then sends it when the server allows. */
+  publishSample(sample: MetricsPayload): Promise<void>;
   /** Publishes a retained payload now if connected, and again on every (re)connect. */
   setRetained<K extends 'info' | 'services'>(kind: K, payload: PayloadByKind[K]): void;
+  /** The collectors left out of the latest sample; `status` is published again when the set changes. */
+  setFailing(failing: readonly FailingCollector[]): void;
   /** Publishes a diagnosis answer on `cmd/res/<id>`: QoS 1, never retained. */
   respond(id: string, payload: CommandResponsePayload): void;
   stats(): PublisherStats;
@@ -60,42 +79,62 @@ export interface Publisher extends Handle {
 /** Samples handed to mqtt.js before their PUBACK: enough to drain a backlog over a slow link, bounded. */
 const IN_FLIGHT_WINDOW = 32;
 const CLOSE_DEADLINE_MS = 2000;
+/** The resend delay doubles while nothing gets stored, up to this many times the configured one. */
+const RESEND_MAX_FACTOR = 16;
+const MAX_ERROR_TEXT = 200;
+/**
+ * CONNACK refusals that will not go away by themselves (MQTT 3.1.1 §3.2.2.3:
+ * 1 protocol version, 2 identifier rejected, 4 bad user name or password,
+ * 5 not authorised): retried with the same jitter but capped at this many
+ * seconds, so a fleet with revoked credentials does not hammer the broker's
+ * login throttling every few seconds. 3 (server unavailable) is an outage.
+ */
+const REFUSED_CODES = new Set([1, 2, 4, 5]);
+const REFUSED_CAP_S = 60;
 
 /**
  * The agent's MQTT side, per the contract in protocol/: retained `status`
  * online on connect with a retained Last Will `offline`/`lost`; retained
- * `info` and `services`; `metrics` at QoS 1 from a bounded buffer so samples
- * taken while the broker is unreachable are delivered on reconnect, in
- * order, with their original timestamps.
+ * `info` and `services`; `metrics` at QoS 1 from the sample buffer, in seq
+ * order with their original timestamps, kept until the ingest's `stored`
+ * acknowledgement covers them (docs/storage.md, "Agent buffer").
  *
  * Reconnection is driven here rather than by mqtt.js: its `reconnectPeriod`
- * is a fixed setInterval, and the contract asks for a delay that doubles
- * from reconnectMin to reconnectMax.
+ * is a fixed setInterval, and the contract asks for a jittered back-off.
+ * Each connection starts with fresh mqtt.js stores: what was in flight is
+ * sent again from the buffer, which alone decides what is resent.
  */
 export function startPublisher(opts: PublisherOptions): Publisher {
   const topics = createTopics(opts.prefix);
   const log = opts.log;
   const warn = createRateLimitedLog(log, 60_000);
-  const backoff = createBackoff(opts.reconnectMin, opts.reconnectMax);
-  const queue = new BoundedQueue<MetricsPayload>(opts.bufferSize);
+  const backoff = createBackoff(opts.reconnectMin, opts.reconnectMax, opts.random);
+  const refusedBackoff = createBackoff(opts.reconnectMin, Math.max(opts.reconnectMax, REFUSED_CAP_S), opts.random);
+  let refused = false;
+  const buffer = opts.buffer;
   const retained = new Map<'info' | 'services', string>();
+  let failing: FailingCollector[] = [];
   let inFlight = 0;
   let published = 0;
   let closing = false;
   let reconnectTimer: NodeJS.Timeout | undefined;
-  // Metrics wait after each (re)connection until the ingest is known to be
-  // subscribed (its retained summary arrives), or serverWait passes: a
-  // broker restarted without persistence would drop them otherwise.
-  const summaryTopic = topics.serverSummary();
-  const requestFilter = commandFilters(topics).requestsFor(opts.hostId);
-  let serverSeen = false;
+  /** Bumped on every close: acknowledgements of an older connection are ignored. */
+  let connection = 0;
+  let server: ServerState = 'disconnected';
   let serverWaitTimer: NodeJS.Timeout | undefined;
+  let resendTimer: NodeJS.Timeout | undefined;
+  const resendBaseMs = opts.resendDelay * 1000;
+  let resendMs = resendBaseMs;
+  const summaryTopic = topics.serverSummary();
+  const storedTopic = topics.stored(opts.hostId);
+  const requestFilter = commandFilters(topics).requestsFor(opts.hostId);
 
   const status = (state: 'online' | 'offline', reason: string, withTs: boolean): string => {
     const payload: StatusPayload = { v: PROTOCOL_VERSION, state, reason, agent: VIGIE_VERSION, interval: opts.interval };
     // The Last Will is fixed when connecting: a ts there would be the connect time, not the loss.
     if (withTs) payload.ts = Math.round(opts.clock.now());
-    payload.dropped = queue.dropped;
+    payload.dropped = buffer.dropped;
+    if (state === 'online' && failing.length > 0) payload.failing = failing.slice(0, 32);
     return encodePayload('status', payload);
   };
 
@@ -116,78 +155,177 @@ export function startPublisher(opts: PublisherOptions): Publisher {
 
   const publish = (topic: string, payload: string, retain: boolean): Promise<unknown> =>
     client.publishAsync(topic, payload, { qos: 1, retain });
-
-  const canSend = (): boolean => client.connected && serverSeen && !closing && inFlight < IN_FLIGHT_WINDOW;
-  const pump = (): void => {
-    while (canSend() && queue.length > 0) send(queue.shift() as MetricsPayload);
+  const publishStatus = (): void => {
+    publish(topics.host(opts.hostId, 'status'), status('online', 'connected', true), true).catch(() => undefined);
   };
-  const send = (sample: MetricsPayload): void => {
+
+  const sending = (): boolean => client.connected && !closing && (server === 'online' || server === 'absent');
+  const pump = (): void => {
+    while (sending() && inFlight < IN_FLIGHT_WINDOW) {
+      const entry = buffer.nextToSend();
+      if (!entry) break;
+      send(entry);
+    }
+    armResend();
+  };
+  const send = (entry: BufferedSample): void => {
+    const mine = connection;
     inFlight += 1;
-    publish(topics.host(opts.hostId, 'metrics'), encodePayload('metrics', sample), false)
-      .then(() => { published += 1; })
-      // mqtt.js keeps an unacknowledged QoS 1 message in its store and resends it on
-      // reconnect, so a failure here is not a loss to requeue (that would duplicate it).
-      .catch((error: unknown) => warn('publish', 'metrics publish not acknowledged', { err: String(error) }))
+    entry.sentAt = opts.clock.now();
+    publish(topics.host(opts.hostId, 'metrics'), entry.text, false)
+      .then(() => {
+        if (mine !== connection) return;
+        published += 1;
+        entry.pubacked = true;
+        // With no Vigie ingest, the broker's acknowledgement is the only one there will be.
+        if (server === 'absent') buffer.releasePubacked();
+      })
+      .catch((error: unknown) => {
+        if (mine === connection) warn('publish', 'metrics publish not acknowledged; it will be sent again', { err: String(error) });
+      })
       .finally(() => {
+        if (mine !== connection) return;
         inFlight -= 1;
         pump();
       });
   };
 
+  /**
+   * While the ingest is online, samples it has not acknowledged after
+   * resendMs are sent again, oldest first (the ingest drops what it already
+   * stored, by seq). The delay doubles while no `stored` arrives, so a stuck
+   * ingest (full disk) is not flooded with the same backlog.
+   */
+  const armResend = (): void => {
+    if (resendTimer || server !== 'online' || closing) return;
+    const head = buffer.head();
+    if (head?.sentAt === undefined) return;
+    const wait = Math.max(0, head.sentAt + resendMs - opts.clock.now());
+    resendTimer = setTimeout(() => {
+      resendTimer = undefined;
+      const oldest = buffer.head();
+      if (server !== 'online' || oldest?.sentAt === undefined) return;
+      if (opts.clock.now() - oldest.sentAt >= resendMs) {
+        log.info({ samples: buffer.length, from: oldest.seq, waitedMs: resendMs }, 'samples not acknowledged as stored in time; sending them again');
+        resendMs = Math.min(resendMs * 2, resendBaseMs * RESEND_MAX_FACTOR);
+        buffer.rewind();
+        pump();
+      }
+      armResend();
+    }, wait);
+  };
+  const stopResend = (): void => {
+    clearTimeout(resendTimer);
+    resendTimer = undefined;
+  };
+
+  const setServer = (next: ServerState): void => {
+    const previous = server;
+    if (next === previous) return;
+    server = next;
+    if (next !== 'online') stopResend();
+    if (next === 'online' && previous === 'offline') {
+      // The ingest came back: what was sent before it left may be lost with its session.
+      buffer.rewind();
+    }
+    if (next === 'offline') log.info({ buffered: buffer.length }, 'the server summary says the ingest is offline; holding metrics until it is back');
+    else if (previous === 'offline' && next === 'online') log.info({ buffered: buffer.length }, 'the ingest is back online; sending held metrics');
+    pump();
+  };
+
   client.on('connect', () => {
     backoff.reset();
+    refusedBackoff.reset();
+    refused = false;
     // Nagle's algorithm adds 30–40 ms tails (DESIGN, measured facts); mqtt.js leaves it on for TCP.
     (client.stream as Partial<Socket>).setNoDelay?.(true);
-    log.info({ url: opts.url, buffered: queue.length + inFlight }, 'connected to broker');
+    log.info({ url: opts.url, buffered: buffer.length }, 'connected to broker');
     const ignore = (): void => {}; // a lost connection is reported by 'close'; these are retried on connect
-    publish(topics.host(opts.hostId, 'status'), status('online', 'connected', true), true).catch(ignore);
+    publishStatus();
     for (const [kind, payload] of retained) publish(topics.host(opts.hostId, kind), payload, true).catch(ignore);
     opts.onConnect?.();
-    if (opts.onCommandRequest) {
-      // A clean session forgets subscriptions, so this is made on every connection.
-      client.subscribe(requestFilter, { qos: 1 }, (error) => {
-        if (error) warn('subscribe-cmd', 'could not subscribe to diagnosis requests', { err: error.message });
-      });
-    }
-    serverSeen = opts.serverWait === 0;
+    // A clean session forgets subscriptions, so they are made on every connection.
+    // `stored` is retained: the latest acknowledgement arrives at once and releases what the store already has.
+    const filters: Record<string, { qos: 1 }> = { [storedTopic]: { qos: 1 } };
+    if (opts.serverWait > 0) filters[summaryTopic] = { qos: 1 };
+    if (opts.onCommandRequest) filters[requestFilter] = { qos: 1 };
+    client.subscribe(filters, (error) => {
+      if (error) warn('subscribe', 'could not subscribe to the server summary, stored acknowledgements or diagnosis requests', { err: error.message });
+    });
+    buffer.rewind();
     clearTimeout(serverWaitTimer);
-    if (!serverSeen) {
-      client.subscribe(summaryTopic, { qos: 1 }, (error) => {
-        if (error) warn('subscribe', 'could not subscribe to the server summary', { err: error.message });
-      });
-      serverWaitTimer = setTimeout(() => {
-        if (serverSeen || !client.connected) return;
-        log.info({ waited: opts.serverWait }, 'no Vigie server summary on this broker; publishing metrics anyway');
-        serverSeen = true;
-        pump();
-      }, opts.serverWait * 1000);
+    if (opts.serverWait === 0) {
+      setServer('absent');
+      return;
     }
-    pump();
+    setServer('waiting');
+    serverWaitTimer = setTimeout(() => {
+      // Only when no summary at all was seen: one saying offline holds metrics until it says online.
+      if (server !== 'waiting' || !client.connected) return;
+      log.info({ waited: opts.serverWait }, 'no Vigie server summary on this broker; publishing metrics anyway, released on the broker\'s acknowledgement');
+      setServer('absent');
+    }, opts.serverWait * 1000);
   });
 
   client.on('message', (topic, payload) => {
-    if (topic !== summaryTopic) {
-      const parsed = topics.parse(topic);
-      if (parsed?.kind === 'cmd/req' && parsed.host === opts.hostId) opts.onCommandRequest?.(parsed.id, payload);
+    if (topic === summaryTopic) {
+      const summary = decodePayload('summary', payload);
+      if (!summary.ok) return; // an empty (cleared) or foreign payload says nothing
+      clearTimeout(serverWaitTimer);
+      setServer(summary.value.state);
       return;
     }
-    if (serverSeen) return;
-    if (!decodePayload('summary', payload).ok) return; // an empty (cleared) or foreign payload says nothing
-    clearTimeout(serverWaitTimer);
-    serverSeen = true;
-    pump();
+    if (topic === storedTopic) {
+      onStored(payload);
+      return;
+    }
+    const parsed = topics.parse(topic);
+    if (parsed?.kind === 'cmd/req' && parsed.host === opts.hostId) opts.onCommandRequest?.(parsed.id, payload);
   });
 
-  client.on('error', (error) => warn(`error:${error.message}`, 'broker connection error', { url: opts.url, err: error.message }));
+  const onStored = (payload: Buffer): void => {
+    const stored = decodePayload('stored', payload);
+    if (!stored.ok) {
+      if (payload.length > 0) warn('stored-invalid', 'invalid stored acknowledgement ignored', { err: stored.error });
+      return;
+    }
+    const highest = buffer.highestSeq;
+    if (highest === undefined || stored.value.seq > highest) {
+      // An acknowledgement of a sample this agent never sent: another life of the host id (a wiped data
+      // directory, a clock set back at boot), or samples sent while the journal could not be written.
+      // It releases nothing; numbering goes on above it, or the ingest would drop new samples as stored.
+      warn('stored-ahead', 'stored acknowledgement above the highest seq sent: releases nothing; new samples are numbered above it', { seq: stored.value.seq, highest });
+      buffer.skipPast(stored.value.seq);
+      return;
+    }
+    const released = buffer.release(stored.value.seq);
+    if (released > 0) {
+      resendMs = resendBaseMs;
+      stopResend();
+      armResend();
+    }
+  };
+
+  client.on('error', (error) => {
+    // The refusal is reported before the connection closes.
+    if (REFUSED_CODES.has((error as { code?: unknown }).code as number)) refused = true;
+    warn(`error:${error.message}`, 'broker connection error', { url: opts.url, err: error.message });
+  });
 
   client.on('close', () => {
+    connection += 1;
+    inFlight = 0;
+    server = 'disconnected';
+    stopResend();
+    clearTimeout(serverWaitTimer);
     if (closing || reconnectTimer) return;
-    const delay = backoff.next();
+    const delay = refused ? refusedBackoff.next() : backoff.next();
+    refused = false;
     log.debug({ delayMs: delay }, 'broker connection closed; reconnecting');
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
-      // Passing the stores keeps unacknowledged QoS 1 messages (mqtt.js would start empty ones).
-      if (!closing) client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
+      // Fresh stores: the buffer resends what was not acknowledged; mqtt.js resending its own copies would double it.
+      if (!closing) client.reconnect();
     }, delay);
   });
 
@@ -195,33 +333,43 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     closing = true;
     clearTimeout(reconnectTimer);
     clearTimeout(serverWaitTimer);
+    stopResend();
     const deadline = <T>(p: Promise<T>): Promise<unknown> =>
       Promise.race([p.catch(() => undefined), new Promise((r) => setTimeout(r, CLOSE_DEADLINE_MS).unref())]);
     if (client.connected) {
       await deadline(publish(topics.host(opts.hostId, 'status'), status('offline', 'stopped', true), true));
       await deadline(client.endAsync());
     }
-    if (queue.length > 0) log.info({ samples: queue.length }, 'stopped with samples still buffered');
     await client.endAsync(true).catch(() => undefined);
+    await buffer.close();
+    if (buffer.length > 0) {
+      if (buffer.durable) log.info({ samples: buffer.length }, 'stopped; samples not yet stored are kept on disk for the next start');
+      else log.warn({ samples: buffer.length }, 'stopped with samples buffered in memory only (no data directory): they are lost');
+    }
   });
 
   return {
-    publishSample(sample) {
-      // Straight out when nothing waits before it; the buffer is for when the broker is away.
-      if (queue.length === 0 && canSend()) send(sample);
-      else queue.push(sample);
+    async publishSample(sample) {
+      await buffer.add(sample);
+      if (!closing) pump();
     },
     setRetained(kind, payload) {
       const text = encodePayload(kind, payload as PayloadByKind[typeof kind]);
       retained.set(kind, text);
       if (client.connected && !closing) publish(topics.host(opts.hostId, kind), text, true).catch(() => undefined);
     },
+    setFailing(next) {
+      const key = (list: readonly FailingCollector[]): string => list.map((f) => f.collector).join('\n');
+      const changed = key(next) !== key(failing);
+      failing = next.map((f) => ({ ...f, error: f.error.slice(0, MAX_ERROR_TEXT) }));
+      if (changed && client.connected && !closing) publishStatus();
+    },
     respond(id, payload) {
       if (closing) return;
       publish(topics.commandResponse(opts.hostId, id), encodePayload('commandResponse', payload), false)
         .catch((error: unknown) => warn('respond', 'diagnosis answer not acknowledged', { err: String(error) }));
     },
-    stats: () => ({ connected: client.connected, published, buffered: queue.length + inFlight, dropped: queue.dropped }),
+    stats: () => ({ connected: client.connected, published, buffered: buffer.length, dropped: buffer.dropped, server }),
     close,
   };
 }

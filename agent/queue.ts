@@ -33,6 +33,12 @@ export class BoundedQueue<T> {
     this.size += 1;
   }
 
+  /** The item at `index` from the oldest (0), or undefined past the end. */
+  at(index: number): T | undefined {
+    if (index < 0 || index >= this.size) return undefined;
+    return this.items[(this.head + index) % this.items.length];
+  }
+
   shift(): T | undefined {
     if (this.size === 0) return undefined;
     const item = this.items[this.head];

@@ -112,7 +112,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
             {
               name: 'agent',
               start: async () =>
-                (stack.agent = await startAgent(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) }), { prefix })),
+                (stack.agent = await startAgent(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) }), { prefix, dataDir })),
             },
           ]
         : []),

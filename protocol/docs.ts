@@ -44,9 +44,14 @@ the broker queues metrics while the ingest restarts. The other way round, a
 broker without persistence (the embedded Aedes) forgets that session when it
 restarts; so after every (re)connection an agent subscribes to
 \`vigie/_server/summary\` and holds its metrics (buffered, with their original
-timestamps) until it sees a summary, i.e. until the ingest is subscribed
-again. If no summary arrives within \`agent.serverWait\` seconds (a broker
-with no Vigie ingest behind it), the agent publishes anyway.
+timestamps) until a summary says \`state: "online"\`, i.e. until the ingest is
+subscribed again; while it says \`offline\` (the ingest's Last Will) the agent
+keeps holding them and sampling into its buffer. If no summary at all arrives
+within \`agent.serverWait\` seconds (a broker with no Vigie ingest behind it),
+the agent publishes anyway. Samples carry \`seq\` and stay in the agent's
+on-disk buffer until a \`stored\` covers them; the agent sends them again, in
+seq order, after each reconnection, when the summary goes back online, and
+after \`agent.resendDelay\` without \`stored\` (docs/storage.md, "Agent buffer").
 
 ## Diagnosis requests (\`cmd/req\`, \`cmd/res\`)
 

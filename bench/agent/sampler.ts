@@ -9,7 +9,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createCollectors, type CollectorSource } from '../../agent/collectors/index.js';
-import { takeSample } from '../../agent/sample.js';
+import { createSampler } from '../../agent/sample.js';
 import { systemClock } from '../../core/time.js';
 
 const [source, samplesArg, intervalArg] = process.argv.slice(2);
@@ -17,8 +17,9 @@ const samples = Number(samplesArg);
 const intervalMs = Number(intervalArg) * 1000;
 const collectors = createCollectors({ source: source as CollectorSource });
 const failed = (name: string, error: string): void => { process.stderr.write(`${source}: ${name} failed: ${error}\n`); };
+const sampler = createSampler(collectors, { clock: systemClock, timeoutMs: intervalMs * 0.8, onFailure: failed });
 
-await takeSample(collectors, systemClock, failed); // primes the rate collectors (and systeminformation's caches)
+await sampler.take(); // primes the rate collectors (and systeminformation's caches)
 process.send?.({ ready: true });
 await new Promise<void>((resolve) => process.once('message', () => resolve()));
 
@@ -31,7 +32,7 @@ for (let i = 0; i < samples; i += 1) {
   histogram.reset();
   histogram.enable();
   const start = performance.now();
-  await takeSample(collectors, systemClock, failed);
+  await sampler.take();
   walls.push(performance.now() - start);
   // The loop's worst stall while sampling (ns → ms), measured over the sampling window itself.
   await new Promise((r) => setTimeout(r, 5));

@@ -11,6 +11,19 @@ export const StatusPayload = Type.Object(
     interval: Type.Number({ minimum: 0.1, maximum: 86_400, description: 'metrics interval, seconds' }),
     ts: Type.Optional(EpochMs),
     dropped: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e9, description: 'samples dropped from the offline buffer since start' })),
+    failing: Type.Optional(
+      Type.Array(
+        Type.Object({
+          collector: ShortText(64, { minLength: 1, description: 'metric group left out (cpu, disks…)' }),
+          error: ShortText(256, { description: 'why: the error, "timed out after 4 s", or "still running … not started again"' }),
+          since: EpochMs,
+        }),
+        {
+          maxItems: 32,
+          description: 'collectors left out of the latest sample: failed, past their deadline, or still stuck from an earlier one (as node_exporter\'s node_scrape_collector_success); published again when the set changes; absent when all succeed',
+        },
+      ),
+    ),
   },
   { $id: 'status', title: 'status', description: 'Presence of an agent' },
 );
