@@ -11,8 +11,8 @@ export const BrokerConfig = Type.Object(
     maxClientBacklog: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824, default: 8_388_608, description: 'Bytes of output the broker holds for one connected client that does not read fast enough (beyond what the OS socket buffers take); past it the client is disconnected as a slow consumer' }),
     sessionQueue: Type.Object(
       {
-        maxMessages: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 50_000, description: 'QoS 1 messages kept for one persistent session (e.g. the ingest\'s while it is away); past it the oldest are dropped and counted' }),
-        maxBytes: Type.Integer({ minimum: 65_536, maximum: 4_294_967_296, default: 33_554_432, description: 'Bytes (topic + payload) kept for one persistent session; past it the oldest messages are dropped and counted' }),
+        maxMessages: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 50_000, description: 'QoS 1 messages kept for one persistent session (e.g. the ingest\'s while it is away); past it new messages are not queued (counted); the oldest are kept, and agents send the rest again' }),
+        maxBytes: Type.Integer({ minimum: 65_536, maximum: 4_294_967_296, default: 33_554_432, description: 'Bytes (topic + payload) kept for one persistent session; past it new messages are not queued (counted)' }),
       },
       { default: {}, description: 'Bounds of the queue the broker keeps for a persistent session. Agents keep each sample until the ingest reports it stored, so what is dropped is sent again' },
     ),

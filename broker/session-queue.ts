@@ -43,10 +43,13 @@ const sizeOf = (packet: QueuedPacket): number => Buffer.byteLength(packet.topic)
  * Aedes's in-memory persistence with a bounded queue per session (issue 10,
  * item 10). Aedes keeps every QoS 1 message for a persistent session whose
  * client is away, without limit: agents flushing into an offline ingest grew
- * the broker until it fell over. Past `maxMessages` or `maxBytes`, the oldest
- * messages go: counted, and logged once per overflow. Agents keep each sample
- * until the ingest reports it stored (the `stored` topic), so what is dropped
- * here is sent again, not lost.
+ * the broker until it fell over. Past `maxMessages` or `maxBytes`, NEW
+ * messages are not queued: counted, and logged once per overflow. Agents keep
+ * each sample until the ingest reports it stored (the `stored` topic) and send
+ * again, in order, what it does not cover; the ingest drops a sample whose seq
+ * it already committed. Keeping the oldest is what makes that safe: dropping
+ * them instead would let newer samples commit first and the resent older ones
+ * be taken for duplicates.
  */
 export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log: Logger; onDrop(clientId: string, count: number): void }): MemoryPersistence {
   const queues = new Map<string, Queue>();
@@ -59,25 +62,16 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
 
   const enqueue = (clientId: string, packet: QueuedPacket): void => {
     const queue = queueOf(clientId);
-    const copy = new Packet(packet);
-    queue.packets.push(copy);
-    queue.bytes += sizeOf(copy);
-    if (queue.packets.length <= maxMessages && queue.bytes <= maxBytes) return;
-    // Drop to a little under the bounds, so a full queue does not shift its whole array at every message.
-    let drop = 0;
-    let bytes = queue.bytes;
-    const targetCount = Math.floor(maxMessages * 0.99);
-    const targetBytes = Math.floor(maxBytes * 0.99);
-    while (drop < queue.packets.length - 1 && (queue.packets.length - drop > targetCount || bytes > targetBytes)) {
-      bytes -= sizeOf(queue.packets[drop]!);
-      drop += 1;
+    const size = sizeOf(packet);
+    if (queue.packets.length < maxMessages && queue.bytes + size <= maxBytes) {
+      queue.packets.push(new Packet(packet));
+      queue.bytes += size;
+      return;
     }
-    queue.packets.splice(0, drop);
-    queue.bytes = bytes;
-    opts.onDrop(clientId, drop);
+    opts.onDrop(clientId, 1);
     if (!queue.overflowing) {
       queue.overflowing = true;
-      opts.log.warn({ clientId, maxMessages, maxBytes }, 'persistent session queue full: dropping its oldest messages (broker.sessionQueue)');
+      opts.log.warn({ clientId, maxMessages, maxBytes }, 'persistent session queue full: new messages are not queued for it (broker.sessionQueue)');
     }
   };
 
