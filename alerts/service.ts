@@ -77,6 +77,8 @@ export interface AlertService extends Handle {
   maintenanceOf(host: string): MaintenanceWindow[];
   /** Forgets a removed host: its alerts end (cause `removed`), unnotified. */
   removeHost(host: string): void;
+  /** Firing alerts worth a reminder now, with their current severity: not acknowledged, silenced or in maintenance (the notifier's reminders). */
+  reminders(): AlertNotice[];
   /** A stored alert changed (fired, escalated, resolved, acknowledged, silenced). */
   onChange(cb: (alert: AlertView) => void, owner?: string): () => void;
 }
@@ -335,6 +337,13 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     removeHost: (host) => {
       engine.removeHost(host);
       seen.delete(host);
+    },
+    reminders: () => {
+      const windows = store.maintenanceWindows();
+      return store.firing()
+        // Left by a previous run and not yet confirmed by the engine: no reminder until it is.
+        .filter((r) => r.ack === null && !leftOver.has(keyOf(r.host, r.rule)) && !quiet(viewIn(r, opts.hostContext(r.host), windows)))
+        .map((r) => notice('repeat', r));
     },
     onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),
     close: onceClose(async () => {

@@ -65,6 +65,8 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
   const alerting = startAlerting({
     config: Value.Default(AlertsConfig, { groupSeconds: 1, diagnosisTimeout: 2 }) as AlertsConfig,
     retentionDays: 30,
+    // Channels in these tests post to recorders on 127.0.0.1.
+    notify: { allowInternal: ['127.0.0.1'], retryHours: 24 },
     dataDir: dir.path,
     ingest, accounts, events, topics,
     dashboardUrl: () => http.url,
