@@ -23,7 +23,7 @@ const RANGE_WORDS: Record<string, string> = {
   carrierGradeNat: 'carrier-grade NAT (100.64.0.0/10)',
   multicast: 'multicast',
   broadcast: 'broadcast',
-  unspecified: 'unspecified address',
+  unspecified: 'unspecified',
 };
 
 /** Raised when a target is refused; its message names the host, the address and the reason, never a URL path. */
@@ -114,19 +114,15 @@ export function createOutboundGuard(allowInternal: readonly string[] = [], setti
     const reason = internalReason(address);
     if (reason === null || allowedAddress(address)) return;
     const named = host === address ? address : `${host} resolves to ${address}`;
-    throw new OutboundRefused(`refused: ${named}, a ${reason} address; internal addresses are blocked unless listed in ${settingName}`);
+    throw new OutboundRefused(`refused: ${named}, an internal address (${reason}); internal addresses are blocked unless listed in ${settingName}`);
   };
   return {
     allowed: [...allowInternal],
     async resolve(rawHost) {
       const host = rawHost.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
-      if (isIP(host)) {
-        check(host, host);
-        return [host];
-      }
       if (ipaddr.isValid(host)) {
-        // 2130706433, 0x7f.1, 0177.0.0.1: the URL parser turns these into dotted quads, but a bare
-        // host (SMTP) keeps them, and the system resolver reads them as the address they spell.
+        // An IP literal, checked as it is. 2130706433, 0x7f.1, 0177.0.0.1: the URL parser turns these into
+        // dotted quads, but a bare host (SMTP) keeps them, and the system resolver reads them as the address they spell.
         const address = normalise(ipaddr.parse(host)).toString();
         check(host, address);
         return [address];
