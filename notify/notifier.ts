@@ -212,7 +212,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         log.debug({ channel: id, attempt: n, error: failure.message }, 'notify: will retry');
       }
       if (expired.length > 0) {
-        const why = giveUp ? failure.message : `gave up after ${Math.round(retry.maxAgeMs / MINUTE_MS)} min: ${failure.message}`;
+        const why = giveUp ? failure.message : `gave up after ${spoken(retry.maxAgeMs)}: ${failure.message}`;
         outbox.finish(expired.map((e) => e.id), 'failed', n, why);
         counts.failed += 1;
         warn(`fail:${id}`, 'notify: delivery failed', { channel: id, name: channel.name, type: channel.type, attempts: n, error: why });
@@ -243,6 +243,13 @@ export function createNotifier(options: NotifierOptions): Notifier {
     if (superseded.length > 0) outbox.finish(superseded, 'superseded', null);
     // A firing notice after its resolution (a new episode) stays after it.
     return batch.filter((e) => keep.has(e.id));
+  }
+
+  /** A retry horizon in words: 24 h, 30 min, 0.3 s. */
+  function spoken(ms: number): string {
+    if (ms >= HOUR_MS) return `${Number((ms / HOUR_MS).toFixed(1))} h`;
+    if (ms >= MINUTE_MS) return `${Math.round(ms / MINUTE_MS)} min`;
+    return `${Number((ms / 1000).toFixed(1))} s`;
   }
 
   function safeRead<T>(read: () => T, fallback: T): T {

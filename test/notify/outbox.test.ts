@@ -16,7 +16,9 @@ import { ChannelStore, NOTIFY_FILE } from '../../notify/channel-store.js';
 import type { WebhookBody } from '../../notify/channels/webhook.js';
 import { createNotifier } from '../../notify/notifier.js';
 import { Outbox } from '../../notify/outbox.js';
+import { buildWeb } from '../../dashboard/web/build.js';
 import { startDashboardStack } from '../dashboard/stack.js';
+import { haveChromium, launchChromium, shot, signInThroughForm } from '../dashboard/web/browser-helpers.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { LOCAL, notice, resolvedNotice, startRecorder, tempStore, type Received } from './helpers.js';
 
@@ -51,7 +53,7 @@ test('a target down for many attempts: the notice keeps being retried with back-
   }
 });
 
-test('past notify.retryHours a notice is marked failed: counted and listed by GET /api/channels/outbox, and in the event log', async () => {
+test('past notify.retryHours a notice is marked failed: counted and listed by GET /api/channels/outbox, on the channels page and in the event log', async () => {
   const stack = await startDashboardStack();
   const server = await startRecorder((_req, _n, res) => res.writeHead(503).end());
   try {
@@ -68,7 +70,7 @@ test('past notify.retryHours a notice is marked failed: counted and listed by GE
     });
     notifier.notify(notice());
     await waitFor('given up', () => failed.length === 1, 10_000);
-    assert.match(failed[0]!, /^gave up after 0 min: HTTP 503$/);
+    assert.match(failed[0]!, /^gave up after 0.3 s: HTTP 503$/);
     await notifier.close();
     channels.close();
     const outbox = await stack.admin.get<{ pending: number; failed: number; recentFailed: Array<{ channelId: number; channelName: string; key: string; kind: string; attempts: number; error: string }> }>('/api/channels/outbox');
@@ -79,6 +81,22 @@ test('past notify.retryHours a notice is marked failed: counted and listed by GE
     assert.ok((entry?.attempts ?? 0) > 1);
     const logged = await stack.admin.get<Array<{ type: string; message: string }>>('/api/events?type=notify.failed');
     assert.match(logged.data[0]?.message ?? '', /Notification to "Down hook" \(webhook\) failed: gave up/);
+    if (haveChromium()) {
+      await buildWeb();
+      const browser = await launchChromium();
+      try {
+        const page = await (await browser.newContext({ locale: 'en-US' })).newPage();
+        await signInThroughForm(page, stack.url, 'admin', 'admin-password-1');
+        await page.goto(`${stack.url}/#/admin/channels`);
+        await page.locator('[data-testid=outbox-summary][data-failed="1"]').waitFor({ timeout: 10_000 });
+        const listed = await page.getByTestId('outbox-failed').innerText();
+        assert.match(listed, /Down hook · web-1\/cpu \(firing\)/);
+        assert.match(listed, /gave up after 0\.3 s: HTTP 503/);
+        await shot(page, 'channels-undelivered.png');
+      } finally {
+        await browser.close();
+      }
+    }
   } finally {
     await stack.close();
     await server.close();
