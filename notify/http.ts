@@ -56,6 +56,8 @@ export async function postHttp(url: string, body: string, headers: Record<string
           // An IP literal never goes through lookup; it was checked above as it is.
           ...(isIP(host) ? {} : { lookup: pinnedLookup(addresses) }),
           signal: deadline,
+          // No pooled socket: each delivery connects to the addresses just checked.
+          agent: false,
         },
         resolve,
       );

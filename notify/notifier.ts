@@ -225,23 +225,18 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   /**
    * One notice per alert state in a message: of an alert's notices still
-   * waiting, the latest resolution, and the latest of the others unless it
-   * is a reminder older than that resolution (after an outage or a restart,
-   * "fired, escalated, reminded ×10, resolved" becomes "fired … resolved").
+   * waiting, the latest of each kind (fired, escalated, resolved), and a
+   * reminder only when nothing else about the alert is in the message. After
+   * an outage or a restart, "fired, reminded ×10, resolved" becomes "fired,
+   * resolved".
    */
   function collapse(batch: OutboxEntry[]): OutboxEntry[] {
-    const keep = new Set<number>();
-    const byKey = new Map<string, OutboxEntry[]>();
-    for (const e of batch) byKey.set(e.notice.key, [...(byKey.get(e.notice.key) ?? []), e]);
-    for (const entries of byKey.values()) {
-      const resolved = entries.filter((e) => e.notice.kind === 'resolved').at(-1);
-      const open = entries.filter((e) => e.notice.kind !== 'resolved').at(-1);
-      if (resolved) keep.add(resolved.id);
-      if (open && !(resolved && open.notice.kind === 'repeat' && open.id < resolved.id)) keep.add(open.id);
-    }
+    const latest = new Map<string, OutboxEntry>(); // `${key} ${kind}` → newest entry
+    for (const e of batch) latest.set(`${e.notice.key} ${e.notice.kind}`, e);
+    const told = new Set([...latest.values()].filter((e) => e.notice.kind !== 'repeat').map((e) => e.notice.key));
+    const keep = new Set([...latest.values()].filter((e) => e.notice.kind !== 'repeat' || !told.has(e.notice.key)).map((e) => e.id));
     const superseded = batch.filter((e) => !keep.has(e.id)).map((e) => e.id);
     if (superseded.length > 0) outbox.finish(superseded, 'superseded', null);
-    // A firing notice after its resolution (a new episode) stays after it.
     return batch.filter((e) => keep.has(e.id));
   }
 

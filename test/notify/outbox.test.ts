@@ -120,9 +120,9 @@ test('kill -9 during retries: after a restart the notice is delivered exactly on
     const setup = ChannelStore.open(dir.path);
     setup.create({ type: 'webhook', name: 'hook', url: `${server.base}/h` });
     setup.close();
-    // What the alert service told the notifier before the crash: web-1 fired, was reminded, resolved; db-1 fired.
+    // What the alert service told the notifier before the crash: web-1 fired, escalated, was reminded, resolved; db-1 fired.
     const notices = [
-      notice(), notice({ kind: 'repeat' }), notice({ kind: 'repeat', value: 99 }), resolvedNotice(),
+      notice({ severity: 'warning' }), notice({ kind: 'escalated' }), notice({ kind: 'repeat' }), notice({ kind: 'repeat', value: 99 }), resolvedNotice(),
       notice({ host: 'db-1', key: 'db-1/mem', rule: 'mem' }),
     ];
     writeFileSync(join(dir.path, 'notices.json'), JSON.stringify(notices));
@@ -145,7 +145,7 @@ test('kill -9 during retries: after a restart the notice is delivered exactly on
     await pause(700); // several retry periods: a second copy would have come
     const after = server.requests.slice(refused);
     assert.is(after.length, 1, 'delivered exactly once');
-    assert.equal([...carried(after[0]!)].sort(), ['firing db-1/mem', 'firing web-1/cpu', 'resolved web-1/cpu'], 'the reminders of an alert that resolved are collapsed');
+    assert.equal([...carried(after[0]!)].sort(), ['escalated web-1/cpu', 'firing db-1/mem', 'firing web-1/cpu', 'resolved web-1/cpu'], 'one notice per alert state: the reminders are collapsed');
     second.kill('SIGKILL');
     const done = ChannelStore.open(dir.path);
     assert.is(new Outbox(done.db).pendingCount(), 0);
