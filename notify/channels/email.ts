@@ -70,7 +70,8 @@ export async function send(config: EmailChannel, notices: readonly AlertNotice[]
     [address] = (await ctx.guard.resolve(config.host)) as [string];
   } catch (error) {
     if (error instanceof OutboundRefused) throw new DeliveryError(`host: ${error.message}`, false);
-    throw unreachable(config);
+    // A name that does not resolve says nothing about ports: say so, it is likely a typo.
+    throw new DeliveryError(`host: cannot resolve ${config.host} (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`, true);
   }
   const transport = nodemailer.createTransport(transportOptions(config, ctx.timeoutMs, address));
   try {
