@@ -7,7 +7,7 @@ import { redactChannel, type ChannelConfig } from './channel-config.js';
 import type { ChannelStore } from './channel-store.js';
 import { sendToChannel } from './channels/index.js';
 import { asDeliveryError } from './delivery-error.js';
-import { Outbox, type OutboxEntry } from './outbox.js';
+import { Outbox, OUTBOX_KEPT_MS, type OutboxEntry } from './outbox.js';
 import { backoffMs, routes } from './routing.js';
 import { testNotice } from './test-notice.js';
 import type { AlertNotice, DeliveryResult, Lang, SendContext } from './types.js';
@@ -55,6 +55,11 @@ export interface NotifierOptions {
   maxPendingPerChannel?: number;
   /** How often reminders are due-checked (default 30 s; a reminder may come this much late). */
   repeatCheckMs?: number;
+  /**
+   * An alert firing this long that a channel routing it never heard about
+   * gets its firing notice (default 2 min: longer than a diagnosis and a group window).
+   */
+  catchUpAfterMs?: number;
 }
 
 export interface NotifierStats {
@@ -114,6 +119,9 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const runs = new Map<number, ChannelRun>();
   /** When each channel last heard about each firing alert: key → channel id → ms (filled from the outbox after a restart). */
   const lastTold = new Map<string, Map<number, number>>();
+  /** Which channels heard about which firing episode: key → channel id → firedAt (a cache of the outbox). */
+  const heardEpisode = new Map<string, Map<number, number>>();
+  const catchUpMs = options.catchUpAfterMs ?? 2 * MINUTE_MS;
   const counts = { delivered: 0, failed: 0, retries: 0, dropped: 0 };
   let closing = false;
   let purgedAt = 0;
@@ -262,7 +270,25 @@ export function createNotifier(options: NotifierOptions): Notifier {
     );
   }
 
-  /** Due reminders, from the alert service's state now: an alert acknowledged, silenced, in maintenance or over gets none. */
+  /** Whether the channel heard about this episode of the alert (any notice since it fired, kept in the outbox). */
+  function heard(key: string, channelId: number, firedAt: number): boolean {
+    const known = heardEpisode.get(key);
+    if (known?.get(channelId) === firedAt) return true;
+    const yes = safeRead(() => outbox.toldSince(key, channelId, firedAt), true);
+    if (yes) {
+      if (!known) heardEpisode.set(key, new Map([[channelId, firedAt]]));
+      else known.set(channelId, firedAt);
+    }
+    return yes;
+  }
+
+  /**
+   * From the alert service's state now (an alert acknowledged, silenced, in
+   * maintenance or over is not in it): due reminders, and the firing notice
+   * of an alert a channel never heard about, e.g. lost by a crash between the
+   * alert firing and its notice reaching the outbox, or whose silence or
+   * maintenance ended while it still fires.
+   */
   function remind(): void {
     if (clock.now() - purgedAt >= HOUR_MS) {
       purgedAt = clock.now();
@@ -272,21 +298,31 @@ export function createNotifier(options: NotifierOptions): Notifier {
     let channels: ChannelConfig[];
     try {
       current = options.reminders?.() ?? [];
-      channels = current.length > 0 ? store.list().filter((c) => c.enabled && c.repeatMinutes > 0) : [];
+      channels = current.length > 0 ? store.list().filter((c) => c.enabled) : [];
     } catch (error) {
       warn('reminders', 'notify: cannot read the alerts to remind', { err: error });
       return;
     }
     const keys = new Set(current.map((n) => n.key));
-    for (const key of lastTold.keys()) if (!keys.has(key)) lastTold.delete(key); // bounded by the firing alerts
+    // Bounded by the alerts worth a reminder now.
+    for (const key of lastTold.keys()) if (!keys.has(key)) lastTold.delete(key);
+    for (const key of heardEpisode.keys()) if (!keys.has(key)) heardEpisode.delete(key);
     const now = clock.now();
     for (const notice of current) {
+      const firedAt = notice.firedAt ?? notice.since;
+      const fired: AlertNotice = { ...notice, kind: 'firing' };
       const reminder: AlertNotice = { ...notice, kind: 'repeat' };
+      // Younger alerts may still be on their way (diagnosis, group window); older ones than the outbox keeps are not checked.
+      const catchUp = now - firedAt >= catchUpMs && now - firedAt < OUTBOX_KEPT_MS;
       for (const channel of channels) {
+        if (catchUp && routes(channel, fired) && !heard(notice.key, channel.id, firedAt)) {
+          enqueue(channel, fired);
+          continue;
+        }
         if (!routes(channel, reminder)) continue;
         let last = lastTold.get(notice.key)?.get(channel.id);
         if (last === undefined) {
-          last = safeRead(() => outbox.lastTold(notice.key, channel.id), null) ?? notice.firedAt ?? notice.since;
+          last = safeRead(() => outbox.lastTold(notice.key, channel.id), null) ?? firedAt;
           told(notice.key, channel.id, last);
         }
         if (now - last >= channel.repeatMinutes * MINUTE_MS) enqueue(channel, reminder);

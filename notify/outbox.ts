@@ -149,6 +149,11 @@ export class Outbox {
     return row.ts;
   }
 
+  /** Whether any notice about the alert went to the channel's outbox at or after `since` (its firing). */
+  toldSince(key: string, channelId: number, since: number): boolean {
+    return this.db.prepare('SELECT 1 FROM outbox WHERE alert_key = ? AND channel_id = ? AND created_at >= ? LIMIT 1').get(key, channelId, since) !== undefined;
+  }
+
   /** Notices given up on, newest first, for the dashboard. */
   failed(limit = 50): OutboxEntry[] {
     return (this.db.prepare("SELECT * FROM outbox WHERE state = 'failed' ORDER BY done_at DESC, id DESC LIMIT ?").all(Math.min(Math.max(Math.trunc(limit), 1), 500)) as Row[]).map(entryOf);
