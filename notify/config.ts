@@ -8,7 +8,7 @@ export const NotifyConfig = Type.Object(
       maxItems: 100,
       description:
         'Internal targets notification channels may reach: IP addresses (192.168.1.10), CIDR ranges (10.0.0.0/8) or host names (ntfy.lan). ' +
-        'Every other loopback, private, link-local, CGNAT, multicast or reserved address is refused, after DNS resolution (e.g. a LAN ntfy server must be listed here)',
+        'Every other loopback, private, link-local, CGNAT, multicast or reserved address is refused, after DNS resolution (e.g. a LAN ntfy server must be listed here). In the environment or on the command line: comma-separated',
     }),
     retryHours: Type.Number({
       minimum: 0.01, maximum: 168, default: 24,
