@@ -81,6 +81,8 @@ export interface AlertService extends Handle {
    * ever alerted on), for the removal to clear with its other topics.
    */
   removeHost(host: string): string[];
+  /** Firing alerts worth a reminder now, with their current severity: not acknowledged, silenced or in maintenance (the notifier's reminders). */
+  reminders(): AlertNotice[];
   /** A stored alert changed (fired, escalated, resolved, acknowledged, silenced). */
   onChange(cb: (alert: AlertView) => void, owner?: string): () => void;
 }
@@ -392,6 +394,13 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
         changed(id);
       }
       return store.rulesOf(host).map((rule) => topics.alert(host, rule));
+    },
+    reminders: () => {
+      const windows = store.maintenanceWindows();
+      return store.firing()
+        // Left by a previous run and not yet confirmed by the engine: no reminder until it is.
+        .filter((r) => r.ack === null && !leftOver.has(keyOf(r.host, r.rule)) && !quiet(viewIn(r, opts.hostContext(r.host), windows)))
+        .map((r) => notice('repeat', r));
     },
     onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),
     close: onceClose(async () => {

@@ -7,6 +7,7 @@ import type { EventLog } from '../events/event-log.js';
 import { logHostEvents } from '../events/host-events.js';
 import type { IngestHandle } from '../ingest/types.js';
 import { ChannelStore } from '../notify/channel-store.js';
+import type { NotifyConfig } from '../notify/config.js';
 import { createNotifier, type Notifier } from '../notify/notifier.js';
 import type { Topics } from '../protocol/topics.js';
 import type { AlertsConfig } from './config.js';
@@ -22,6 +23,8 @@ export interface Alerting extends Handle {
 
 export interface AlertingOptions {
   config: AlertsConfig;
+  /** Outbound allow-list and retry horizon of notifications (defaults: nothing internal, 24 h). */
+  notify?: NotifyConfig;
   /** Days of event log and resolved alerts kept. */
   retentionDays: number;
   dataDir: string;
@@ -50,6 +53,10 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     clock,
     lang: opts.config.lang,
     groupWindowMs: opts.config.groupSeconds * 1000,
+    allowInternal: opts.notify?.allowInternal ?? [],
+    retry: { maxAgeMs: (opts.notify?.retryHours ?? 24) * HOUR_MS },
+    // Read at each check: acknowledged, silenced, in maintenance, resolved or de-escalated as of now.
+    reminders: () => service.reminders(),
     log: createLogger('notify'),
     onFailure: (channel, error, notices) =>
       events.append({ type: 'notify.failed', message: `Notification to "${channel.name}" (${channel.type}) failed: ${error}`, data: { channel: channel.id, error, alerts: notices.map((n) => n.key) } }),

@@ -5,6 +5,7 @@ import { BrokerConfig } from '../broker/config.js';
 import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
+import { NotifyConfig } from '../notify/config.js';
 import { OledConfig } from '../oled/config.js';
 
 /**
@@ -34,6 +35,7 @@ export const VigieConfig = Type.Object(
     auth: AuthConfig,
     events: EventsConfig,
     alerts: AlertsConfig,
+    notify: NotifyConfig,
     oled: OledConfig,
     ingest: IngestConfig,
     agent: AgentConfig,

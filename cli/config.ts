@@ -92,6 +92,8 @@ function convert(schema: TSchema, raw: string): unknown {
     return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
   }
   if (schema.type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
+  // A list from the environment or the command line: comma-separated (`127.0.0.1,10.0.0.0/8`).
+  if (schema.type === 'array') return raw.split(',').map((s) => s.trim()).filter((s) => s !== '');
   return raw;
 }
 

@@ -135,6 +135,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               start: async () =>
                 (stack.alerting = startAlerting({
                   config: config.alerts,
+                  notify: config.notify,
                   retentionDays: config.events.retentionDays,
                   dataDir,
                   ingest: stack.ingest!,

@@ -5,6 +5,7 @@ import { VigieError } from '../core/errors.js';
 import { openSqlite } from '../core/sqlite.js';
 import { systemClock, type Clock } from '../core/time.js';
 import { mergeChannelUpdate, parseChannel, type ChannelConfig } from './channel-config.js';
+import { OUTBOX_MIGRATION } from './outbox.js';
 
 /** Channels and their delivery log live apart from metrics and accounts. */
 export const NOTIFY_FILE = 'notify.db';
@@ -50,6 +51,7 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX deliveries_channel ON deliveries (channel_id, id);
   `,
+  OUTBOX_MIGRATION,
 ];
 
 interface DeliveryRow { id: number; channel_id: number; ts: number; ok: number; attempts: number; error: string | null; keys: string; test: number }
@@ -57,7 +59,8 @@ interface DeliveryRow { id: number; channel_id: number; ts: number; ok: number; 
 /**
  * Notification channels in `<dataDir>/notify.db`, with their secrets: the
  * server needs them in clear to send, so this file is as sensitive as the
- * SMTP password it holds (made mode 0600 on open). Whatever
+ * SMTP password it holds (made mode 0600 on open). The notification outbox
+ * (notify/outbox.ts) lives in the same file. Whatever
  * leaves for the browser goes through `redactChannel`.
  */
 export class ChannelStore {
@@ -112,6 +115,7 @@ export class ChannelStore {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM channels WHERE id = ?').run(id);
       this.db.prepare('DELETE FROM deliveries WHERE channel_id = ?').run(id);
+      this.db.prepare('DELETE FROM outbox WHERE channel_id = ?').run(id);
     })();
   }
 

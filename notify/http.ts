@@ -1,3 +1,7 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { OutboundRefused, pinnedLookup, type OutboundGuard } from '../core/outbound-guard.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { DeliveryError } from './delivery-error.js';
 
@@ -5,70 +9,110 @@ export interface HttpResponse {
   status: number;
 }
 
-/** Most an error message quotes of a response body. */
-const BODY_EXCERPT = 200;
-/** Most read of an error body: enough for a reason or a `retry_after`, never a flood. */
+export interface PostOptions {
+  /** The channel field the URL came from (`url`, `apiUrl`, `webhookUrl`): errors name it. */
+  field: string;
+  timeoutMs: number;
+  /** Where requests may go (core/outbound-guard). */
+  guard: OutboundGuard;
+}
+
+/** Most read of an error body: enough for a `retry_after`, never a flood. It is never quoted back. */
 const MAX_ERROR_BODY = 8192;
 
 /**
- * POSTs `body` with Node's fetch and a timeout. A 2xx resolves; anything
- * else rejects with a DeliveryError saying whether a retry may help:
- * network errors, timeouts, 408, 429 (with its Retry-After) and 5xx are
- * retryable, other statuses are not. Redirects are refused rather than
- * followed, so a body (and its signature) only goes where it was configured.
+ * POSTs `body` over node:http(s) with one deadline for DNS, connection and
+ * answer. The host is resolved and checked by the outbound guard first, and
+ * the socket connects only to the checked addresses (a pinned `lookup`), so
+ * neither an IP spelling nor a DNS answer that changes can reach an internal
+ * address (issue 10 item 4). A 2xx resolves; anything else rejects with a
+ * DeliveryError saying whether a retry may help: network errors, timeouts,
+ * 408, 429 (with its Retry-After) and 5xx are retryable, other statuses are
+ * not. Errors carry the status only, never the response body: quoting it let
+ * the test button read internal pages. Redirects are refused rather than
+ * followed, so a body (and its signature) only goes where it was configured
+ * and no redirect can lead past the guard.
  */
-export async function postHttp(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
-  let response: Response;
+export async function postHttp(url: string, body: string, headers: Record<string, string>, opts: PostOptions): Promise<HttpResponse> {
+  const target = new URL(url);
+  const deadline = AbortSignal.timeout(opts.timeoutMs);
+  let addresses: string[];
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'user-agent': `Vigie/${VIGIE_VERSION}`, ...headers },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+    addresses = await Promise.race([opts.guard.resolve(target.hostname), aborted(deadline)]);
+  } catch (error) {
+    if (error instanceof OutboundRefused) throw new DeliveryError(`${opts.field}: ${error.message}`, false);
+    throw new DeliveryError(networkMessage(error, opts.timeoutMs), true);
+  }
+  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const host = target.hostname.replace(/^\[|\]$/g, '');
+  let response: IncomingMessage;
+  try {
+    response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        target,
+        {
+          method: 'POST',
+          headers: { 'user-agent': `Vigie/${VIGIE_VERSION}`, 'content-length': Buffer.byteLength(body), ...headers },
+          // An IP literal never goes through lookup; it was checked above as it is.
+          ...(isIP(host) ? {} : { lookup: pinnedLookup(addresses) }),
+          signal: deadline,
+          // No pooled socket: each delivery connects to the addresses just checked.
+          agent: false,
+        },
+        resolve,
+      );
+      req.on('error', reject);
+      req.end(body);
     });
   } catch (error) {
-    throw new DeliveryError(networkMessage(error, timeoutMs), true);
+    throw new DeliveryError(networkMessage(error, opts.timeoutMs), true);
   }
-  const { status } = response;
+  const status = response.statusCode ?? 0;
   if (status >= 200 && status < 300) {
-    await response.body?.cancel().catch(() => undefined); // nobody reads a success body: do not buffer it
+    response.resume(); // nobody reads a success body: do not buffer it
     return { status };
   }
-  const text = await readSome(response, MAX_ERROR_BODY);
-  const excerpt = text.replace(/\s+/g, ' ').trim().slice(0, BODY_EXCERPT);
-  const message = `HTTP ${status}${excerpt ? `: ${excerpt}` : ''}`;
+  const text = status === 429 ? await readSome(response, MAX_ERROR_BODY) : (response.resume(), '');
+  const message = `HTTP ${status}`;
   if (status >= 300 && status < 400) throw new DeliveryError(`${message} (redirect refused: configure the final URL)`, false);
-  if (status === 429) throw new DeliveryError(message, true, retryAfterMs(response.headers.get('retry-after'), text));
+  if (status === 429) throw new DeliveryError(message, true, retryAfterMs(header(response, 'retry-after'), text));
   throw new DeliveryError(message, status >= 500 || status === 408);
 }
 
+const header = (response: IncomingMessage, name: string): string | null => {
+  const value = response.headers[name];
+  return typeof value === 'string' ? value : null;
+};
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
 /** The first `max` bytes of a body as text; the rest is dropped unread. */
-async function readSome(response: Response, max: number): Promise<string> {
-  const reader = response.body?.getReader();
-  if (!reader) return '';
-  const chunks: Uint8Array[] = [];
+async function readSome(response: IncomingMessage, max: number): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
   try {
-    while (size < max) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.length;
+    for await (const chunk of response) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= max) break;
     }
   } catch {
     // a body cut short still says something
   } finally {
-    await reader.cancel().catch(() => undefined);
+    response.destroy();
   }
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
-/** "fetch failed" says nothing: name the cause (ECONNREFUSED, certificate…) and never the URL. */
+/** Name the cause (ECONNREFUSED, certificate…) and never the URL. */
 function networkMessage(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError' || e.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
-  const cause = e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
+  const e = error as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string } };
+  if (e.name === 'TimeoutError' || e.name === 'AbortError' || e.code === 'ABORT_ERR') return `no answer within ${timeoutMs} ms`;
+  const cause = e.code ?? e.cause?.code ?? e.cause?.message ?? e.message ?? String(error);
   return `network error: ${cause}`;
 }
 

@@ -7,3 +7,5 @@ export {
 } from './channel-config.js';
 export { ChannelStore, NOTIFY_FILE, type Delivery } from './channel-store.js';
 export { createNotifier, type Notifier, type NotifierOptions, type NotifierStats } from './notifier.js';
+export { Outbox, type OutboxEntry, type OutboxState } from './outbox.js';
+export { NotifyConfig } from './config.js';

@@ -1,3 +1,4 @@
+import type { OutboundGuard } from '../core/outbound-guard.js';
 import type { Clock } from '../core/time.js';
 
 export type Severity = 'warning' | 'critical';
@@ -50,4 +51,6 @@ export interface SendContext {
   clock: Clock;
   /** Per-request timeout (HTTP request, SMTP connection/greeting/socket). */
   timeoutMs: number;
+  /** Which addresses a channel may reach (internal ones only when allow-listed). */
+  guard: OutboundGuard;
 }

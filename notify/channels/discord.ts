@@ -71,5 +71,5 @@ export function format(_config: DiscordChannel, notices: readonly AlertNotice[],
 }
 
 export async function send(config: DiscordChannel, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
-  await postHttp(config.webhookUrl, JSON.stringify(format(config, notices, ctx)), { ...jsonHeaders }, ctx.timeoutMs);
+  await postHttp(config.webhookUrl, JSON.stringify(format(config, notices, ctx)), { ...jsonHeaders }, { field: 'webhookUrl', timeoutMs: ctx.timeoutMs, guard: ctx.guard });
 }

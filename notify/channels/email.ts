@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import nodemailer from 'nodemailer';
+import { OutboundRefused } from '../../core/outbound-guard.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { EmailChannel } from '../channel-config.js';
 import { DeliveryError } from '../delivery-error.js';
@@ -32,8 +34,12 @@ export function format(config: EmailChannel, notices: readonly AlertNotice[], ct
   };
 }
 
-/** The nodemailer options for a channel (exported so a test can read them). */
-export function transportOptions(config: EmailChannel, timeoutMs: number): SMTPTransport.Options {
+/**
+ * The nodemailer options for a channel (exported so a test can read them).
+ * `address` is where to connect, already checked by the outbound guard: the
+ * configured name stays the TLS server name (SNI and certificate check).
+ */
+export function transportOptions(config: EmailChannel, timeoutMs: number, address: string = config.host): SMTPTransport.Options {
   let ca: Buffer | undefined;
   if (config.caFile !== undefined) {
     try {
@@ -43,7 +49,8 @@ export function transportOptions(config: EmailChannel, timeoutMs: number): SMTPT
     }
   }
   return {
-    host: config.host,
+    host: address,
+    ...(isIP(config.host) ? {} : { servername: config.host }),
     port: config.port,
     secure: config.security === 'tls',
     requireTLS: config.security === 'starttls',
@@ -57,11 +64,20 @@ export function transportOptions(config: EmailChannel, timeoutMs: number): SMTPT
 }
 
 export async function send(config: EmailChannel, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
-  const transport = nodemailer.createTransport(transportOptions(config, ctx.timeoutMs));
+  let address: string;
+  try {
+    // Resolved and checked here, then pinned: nodemailer connects to this address and nothing else.
+    [address] = (await ctx.guard.resolve(config.host)) as [string];
+  } catch (error) {
+    if (error instanceof OutboundRefused) throw new DeliveryError(`host: ${error.message}`, false);
+    // A name that does not resolve says nothing about ports: say so, it is likely a typo.
+    throw new DeliveryError(`host: cannot resolve ${config.host} (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`, true);
+  }
+  const transport = nodemailer.createTransport(transportOptions(config, ctx.timeoutMs, address));
   try {
     await transport.sendMail(format(config, notices, ctx));
   } catch (error) {
-    throw classify(error);
+    throw classify(error, config);
   } finally {
     transport.close();
   }
@@ -72,12 +88,20 @@ export async function send(config: EmailChannel, notices: readonly AlertNotice[]
  * (RFC 5321 §4.2.1). Without a reply, a connection problem is retried; a
  * refused login or a TLS failure is a setting to fix, not worth retrying.
  */
-function classify(error: unknown): DeliveryError {
+function classify(error: unknown, config: EmailChannel): DeliveryError {
   const e = error as { code?: string; responseCode?: number; message?: string };
+  // Before any SMTP reply, refused, timed out, reset or not SMTP all read the same: telling
+  // them apart would let a channel scan ports (issue 10 item 4).
+  if (!e.responseCode && e.code !== 'EAUTH' && e.code !== 'ETLS' && !/certificate|self[- ]signed|STARTTLS/i.test(e.message ?? '')) return unreachable(config);
   // nodemailer's message quotes the server's reply; it never holds the password.
   const text = (e.message ?? String(error)).replace(/\s+/g, ' ').slice(0, 300);
   const message = `SMTP ${e.code ?? 'error'}${e.responseCode ? ` ${e.responseCode}` : ''}: ${text}`;
   if (e.code === 'EAUTH' || e.code === 'ETLS' || /certificate|self[- ]signed/i.test(text)) return new DeliveryError(message, false);
   if (e.responseCode) return new DeliveryError(message, e.responseCode < 500);
   return new DeliveryError(message, true);
+}
+
+/** The one message for "no SMTP conversation happened", whatever the cause; retried. */
+function unreachable(config: EmailChannel): DeliveryError {
+  return new DeliveryError(`SMTP: no SMTP server answered at ${config.host}:${config.port}`, true);
 }

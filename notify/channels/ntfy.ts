@@ -56,5 +56,5 @@ export function format(config: NtfyChannel, notices: readonly AlertNotice[], ctx
 
 export async function send(config: NtfyChannel, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
   const { url, headers, message } = format(config, notices, ctx);
-  await postHttp(url, JSON.stringify(message), headers, ctx.timeoutMs);
+  await postHttp(url, JSON.stringify(message), headers, { field: 'url', timeoutMs: ctx.timeoutMs, guard: ctx.guard });
 }

@@ -47,5 +47,5 @@ export function format(_config: SlackChannel, notices: readonly AlertNotice[], c
 }
 
 export async function send(config: SlackChannel, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
-  await postHttp(config.webhookUrl, JSON.stringify(format(config, notices, ctx)), { ...jsonHeaders }, ctx.timeoutMs);
+  await postHttp(config.webhookUrl, JSON.stringify(format(config, notices, ctx)), { ...jsonHeaders }, { field: 'webhookUrl', timeoutMs: ctx.timeoutMs, guard: ctx.guard });
 }

@@ -60,5 +60,5 @@ export function format(config: TelegramChannel, notices: readonly AlertNotice[],
 
 export async function send(config: TelegramChannel, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
   const { url, body } = format(config, notices, ctx);
-  await postHttp(url, JSON.stringify(body), { ...jsonHeaders }, ctx.timeoutMs);
+  await postHttp(url, JSON.stringify(body), { ...jsonHeaders }, { field: 'apiUrl', timeoutMs: ctx.timeoutMs, guard: ctx.guard });
 }

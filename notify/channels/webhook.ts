@@ -40,5 +40,5 @@ export function format(config: WebhookChannel, notices: readonly AlertNotice[], 
 
 export async function send(config: WebhookChannel, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
   const { body, headers } = format(config, notices, ctx);
-  await postHttp(config.url, body, headers, ctx.timeoutMs);
+  await postHttp(config.url, body, headers, { field: 'url', timeoutMs: ctx.timeoutMs, guard: ctx.guard });
 }

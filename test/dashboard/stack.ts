@@ -50,7 +50,7 @@ export interface DashboardStack {
 }
 
 /** `withAdmin: false` starts with no user at all (the first-start setup). */
-export async function startDashboardStack(opts: { overviewThrottle?: number; auth?: Partial<AuthConfig>; clock?: Clock; withAdmin?: boolean } = {}): Promise<DashboardStack> {
+export async function startDashboardStack(opts: { overviewThrottle?: number; auth?: Partial<AuthConfig>; clock?: Clock; withAdmin?: boolean; allowInternal?: string[] } = {}): Promise<DashboardStack> {
   const dir = tempDir('vigie-dash-');
   const http = await startHttpServer({ host: '127.0.0.1', port: 0, closeTimeoutMs: 200 });
   const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, closeTimeout: 1, allowAnonymous: true }) as BrokerConfig, { httpServer: http.server });
@@ -65,6 +65,8 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
   const alerting = startAlerting({
     config: Value.Default(AlertsConfig, { groupSeconds: 1, diagnosisTimeout: 2 }) as AlertsConfig,
     retentionDays: 30,
+    // Channels in these tests post to recorders on 127.0.0.1 (refused by default: the SSRF suite passes []).
+    notify: { allowInternal: opts.allowInternal ?? ['127.0.0.1'], retryHours: 24 },
     dataDir: dir.path,
     ingest, accounts, events, topics,
     dashboardUrl: () => http.url,

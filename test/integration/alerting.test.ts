@@ -37,7 +37,7 @@ test.before(async () => {
   recent.close();
   smtp = await startSmtp({ allowInsecureAuth: true }); // plain SMTP on loopback; STARTTLS and TLS are covered in notify/channels/email
   hook = await startRecorder();
-  up = await startTestStack('up', { dataDir: data.path, set: { 'alerts.groupSeconds': '1', 'alerts.diagnosisTimeout': '10', 'ingest.presenceGrace': '0' } });
+  up = await startTestStack('up', { dataDir: data.path, set: { 'notify.allowInternal': '127.0.0.1', 'alerts.groupSeconds': '1', 'alerts.diagnosisTimeout': '10', 'ingest.presenceGrace': '0' } });
   admin = await adminClient(up.httpUrl, up.dataDir);
 });
 

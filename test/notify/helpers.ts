@@ -56,6 +56,12 @@ export async function startRecorder(answer?: (req: Received, n: number, res: Ser
   };
 }
 
+/**
+ * The test servers listen on 127.0.0.1, which notifications refuse by
+ * default (SSRF guard): every notifier here opts in explicitly.
+ */
+export const LOCAL: readonly string[] = ['127.0.0.1'];
+
 /** A channel store in a fresh temp directory, and a function that closes and removes it. */
 export function tempStore(): { store: ChannelStore; remove: () => void } {
   const dir = tempDir('vigie-notify-');

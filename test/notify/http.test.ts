@@ -2,8 +2,12 @@ import { createServer } from 'node:http';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { freePort } from '../helpers/env.js';
+import { createOutboundGuard } from '../../core/outbound-guard.js';
 import { DeliveryError } from '../../notify/delivery-error.js';
 import { postHttp } from '../../notify/http.js';
+
+/** These servers listen on 127.0.0.1: allowed explicitly, as the SSRF guard refuses it by default. */
+const opts = (timeoutMs: number) => ({ field: 'url', timeoutMs, guard: createOutboundGuard(['127.0.0.1']) });
 
 const failure = async (p: Promise<unknown>): Promise<DeliveryError> => {
   try {
@@ -16,7 +20,7 @@ const failure = async (p: Promise<unknown>): Promise<DeliveryError> => {
 
 test('a refused connection is retryable and its message names the cause, not the URL', async () => {
   const port = await freePort();
-  const e = await failure(postHttp(`http://127.0.0.1:${port}/bot123:SECRET/sendMessage`, '{}', {}, 2000));
+  const e = await failure(postHttp(`http://127.0.0.1:${port}/bot123:SECRET/sendMessage`, '{}', {}, opts(2000)));
   assert.instance(e, DeliveryError);
   assert.is(e.retryable, true);
   assert.is(e.message, 'network error: ECONNREFUSED');
@@ -27,7 +31,7 @@ test('a server that never answers times out, retryably', async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
   try {
-    const e = await failure(postHttp(`http://127.0.0.1:${port}/`, '{}', {}, 150));
+    const e = await failure(postHttp(`http://127.0.0.1:${port}/`, '{}', {}, opts(150)));
     assert.equal([e.retryable, e.message], [true, 'no answer within 150 ms']);
   } finally {
     server.closeAllConnections();
@@ -35,14 +39,14 @@ test('a server that never answers times out, retryably', async () => {
   }
 });
 
-test('an error body is read only in part and quoted briefly', async () => {
-  const server = createServer((_req, res) => res.writeHead(502).end('x'.repeat(1_000_000)));
+test('an error answer is reported by its status only: its body is never quoted (it may be an internal page)', async () => {
+  const server = createServer((_req, res) => res.writeHead(502).end(`internal-admin-page ${'x'.repeat(1_000_000)}`));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
   try {
-    const e = await failure(postHttp(`http://127.0.0.1:${port}/`, '{}', {}, 2000));
+    const e = await failure(postHttp(`http://127.0.0.1:${port}/`, '{}', {}, opts(2000)));
     assert.is(e.retryable, true);
-    assert.is(e.message, `HTTP 502: ${'x'.repeat(200)}`);
+    assert.is(e.message, 'HTTP 502');
   } finally {
     server.closeAllConnections();
     server.close();

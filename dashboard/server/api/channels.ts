@@ -22,6 +22,19 @@ export function createChannelsRouter(ctx: ApiContext, channels: ChannelStore, no
     return channel;
   };
   router.get('/', (_req, res) => sendOk(res, channels.list().map(redactChannel)));
+  // Notices given up on (target down past notify.retryHours, a refused address, a 4xx…) and how many still wait.
+  router.get('/outbox', (_req, res) => {
+    const names = new Map(channels.list().map((c) => [c.id, c.name]));
+    sendOk(res, {
+      pending: notifier.outbox.pendingCount(),
+      failed: notifier.outbox.failedCount(),
+      recentFailed: notifier.outbox.failed(50).map((e) => ({
+        id: e.id, channelId: e.channelId, channelName: names.get(e.channelId) ?? null,
+        key: e.notice.key, kind: e.notice.kind, severity: e.notice.severity, title: e.notice.title,
+        createdAt: e.createdAt, failedAt: e.doneAt, attempts: e.attempts, error: e.error,
+      })),
+    });
+  });
   router.post('/', (req, res) => {
     const channel = redactChannel(channels.create(req.body));
     audit(ctx, req, res, { type: 'settings.channel_created', message: `Notification channel "${channel.name}" (${channel.type}) created`, data: { after: channel } });

@@ -3,14 +3,14 @@ import * as assert from 'uvu/assert';
 import '../../helpers/env.js';
 import { createNotifier } from '../../../notify/notifier.js';
 import { COLOUR, type DiscordBody } from '../../../notify/channels/discord.js';
-import { memResolved, notice, startRecorder, tempStore, writeSample } from '../helpers.js';
+import { memResolved, notice, startRecorder, tempStore, writeSample, LOCAL } from '../helpers.js';
 
 // Execute Webhook (https://discord.com/developers/docs/resources/webhook#execute-webhook):
 // JSON with content, embeds (title, description, color, fields, timestamp) and allowed_mentions.
 test('discord: one embed per notice coloured by severity, mentions disabled', async () => {
   const server = await startRecorder((_req, _n, res) => res.writeHead(204).end());
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 50 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 50 });
   try {
     store.create({ type: 'discord', name: 'ops', webhookUrl: `${server.base}/api/webhooks/123/tok-en` });
     notifier.notify(notice({ hostLabel: '@everyone' }));

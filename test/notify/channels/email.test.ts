@@ -5,7 +5,7 @@ import { makeTestCertificates, type TestCertificates } from '../../helpers/certs
 import { waitFor } from '../../helpers/env.js';
 import { body, header, startSmtp } from '../../helpers/mail.js';
 import { createNotifier } from '../../../notify/notifier.js';
-import { notice, tempStore, writeSample } from '../helpers.js';
+import { notice, tempStore, writeSample, LOCAL } from '../helpers.js';
 
 /**
  * Email through a real SMTP server (the `smtp-server` package, in-process on
@@ -24,7 +24,7 @@ test.after(() => certs.remove());
 test('a firing alert arrives by SMTP with authentication: subject, from/to, title, advice and context in the body', async () => {
   const smtp = await startSmtp({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true });
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 50 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 50 });
   try {
     const channel = store.create({ ...base, type: 'email', host: '127.0.0.1', port: smtp.port, security: 'none' });
     notifier.notify(notice());
@@ -58,7 +58,7 @@ test('a wrong password fails at once, without retrying, with the SMTP reply', as
   const smtp = await startSmtp({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true });
   const { store, remove } = tempStore();
   const failures: string[] = [];
-  const notifier = createNotifier({ store, groupWindowMs: 10, retry: { baseMs: 10 }, onFailure: (_c, error) => failures.push(error) });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 10, retry: { baseMs: 10 }, onFailure: (_c, error) => failures.push(error) });
   try {
     const channel = store.create({ ...base, password: 'wrong', type: 'email', host: '127.0.0.1', port: smtp.port, security: 'none' });
     notifier.notify(notice());
@@ -79,7 +79,7 @@ test('a wrong password fails at once, without retrying, with the SMTP reply', as
 test('STARTTLS: the upgraded session verifies the server against caFile; the test button reports success', async () => {
   const smtp = await startSmtp({ key: readFileSync(certs.key), cert: readFileSync(certs.cert) });
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store });
+  const notifier = createNotifier({ store, allowInternal: LOCAL });
   try {
     const channel = store.create({ ...base, type: 'email', host: '127.0.0.1', port: smtp.port, security: 'starttls', caFile: certs.ca });
     const result = await notifier.sendTest(channel.id);
@@ -108,7 +108,7 @@ test('STARTTLS: the upgraded session verifies the server against caFile; the tes
 test('STARTTLS required: a server that does not offer it gets nothing, not even the password', async () => {
   const smtp = await startSmtp({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true });
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store });
+  const notifier = createNotifier({ store, allowInternal: LOCAL });
   try {
     const channel = store.create({ ...base, type: 'email', host: '127.0.0.1', port: smtp.port, security: 'starttls' });
     const result = await notifier.sendTest(channel.id);
@@ -125,7 +125,7 @@ test('STARTTLS required: a server that does not offer it gets nothing, not even 
 test('implicit TLS (port 465 style) with caFile', async () => {
   const smtp = await startSmtp({ secure: true, key: readFileSync(certs.key), cert: readFileSync(certs.cert) });
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 20 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 20 });
   try {
     store.create({ ...base, type: 'email', host: '127.0.0.1', port: smtp.port, security: 'tls', caFile: certs.ca });
     notifier.notify(notice());

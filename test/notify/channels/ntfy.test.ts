@@ -3,14 +3,14 @@ import * as assert from 'uvu/assert';
 import '../../helpers/env.js';
 import { createNotifier } from '../../../notify/notifier.js';
 import type { NtfyMessage } from '../../../notify/channels/ntfy.js';
-import { notice, resolvedNotice, startRecorder, tempStore, writeSample } from '../helpers.js';
+import { notice, resolvedNotice, startRecorder, tempStore, writeSample, LOCAL } from '../helpers.js';
 
 // ntfy JSON publishing (https://docs.ntfy.sh/publish/#publish-as-json): POST to the
 // server root, topic in the body, priority 1–5, tags, click; access tokens as Bearer.
 test('ntfy: JSON published to the server root with topic, title, priority, tags, click and the Bearer token', async () => {
   const server = await startRecorder();
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 50 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 50 });
   try {
     store.create({ type: 'ntfy', name: 'phone', url: `${server.base}/ntfy/vigie-alerts`, token: 'tk_abcdef', tags: ['server'] });
     notifier.notify(notice());
@@ -40,7 +40,7 @@ test('ntfy: JSON published to the server root with topic, title, priority, tags,
 test('ntfy: a resolved warning has the default priority and a check mark; no token, no Authorization', async () => {
   const server = await startRecorder();
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 10 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 10 });
   try {
     store.create({ type: 'ntfy', name: 'public', url: `${server.base}/topic_1` });
     notifier.notify(resolvedNotice({ severity: 'warning' }));

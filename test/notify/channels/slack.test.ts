@@ -3,14 +3,14 @@ import * as assert from 'uvu/assert';
 import '../../helpers/env.js';
 import { createNotifier } from '../../../notify/notifier.js';
 import { COLOUR, type SlackBody } from '../../../notify/channels/slack.js';
-import { notice, startRecorder, tempStore, writeSample } from '../helpers.js';
+import { notice, startRecorder, tempStore, writeSample, LOCAL } from '../helpers.js';
 
 // Incoming webhooks (https://api.slack.com/messaging/webhooks): JSON with `text` (the
 // notification fallback) and attachments carrying a colour bar and Block Kit sections.
 test('slack: fallback text, an attachment coloured by severity, mrkdwn escaped', async () => {
   const server = await startRecorder((_req, _n, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 20 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 20 });
   try {
     store.create({ type: 'slack', name: 'ops', webhookUrl: `${server.base}/services/T000/B000/XXXX` });
     notifier.notify(notice({ severity: 'warning', title: 'CPU at 88 % on web-1 <!channel>' }));

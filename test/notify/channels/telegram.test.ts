@@ -3,14 +3,14 @@ import * as assert from 'uvu/assert';
 import '../../helpers/env.js';
 import { createNotifier } from '../../../notify/notifier.js';
 import type { TelegramRequest } from '../../../notify/channels/telegram.js';
-import { notice, startRecorder, tempStore, writeSample } from '../helpers.js';
+import { notice, startRecorder, tempStore, writeSample, LOCAL } from '../helpers.js';
 
 // Bot API sendMessage (https://core.telegram.org/bots/api#sendmessage): POST
 // <api>/bot<token>/sendMessage with chat_id and text; parse_mode HTML needs <, > and & escaped.
 test('telegram: sendMessage at the configured API URL, HTML text with hostile characters escaped', async () => {
   const server = await startRecorder((_req, _n, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"result":{"message_id":1}}'));
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 50, lang: 'fr' });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 50, lang: 'fr' });
   try {
     store.create({ type: 'telegram', name: 'ops chat', botToken: '123456:ABC-def', chatId: '-1001234567', apiUrl: `${server.base}/` });
     notifier.notify(notice({
@@ -50,7 +50,7 @@ test('telegram: sendMessage at the configured API URL, HTML text with hostile ch
 test('telegram: many alerts stay under the 4096-character limit and say how many were left out', async () => {
   const server = await startRecorder();
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 20 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 20 });
   try {
     store.create({ type: 'telegram', name: 'busy', botToken: '1:x', chatId: '42', apiUrl: server.base });
     for (let i = 0; i < 60; i += 1) notifier.notify(notice({ host: `web-${i}`, key: `web-${i}/cpu`, context: Array(10).fill('x'.repeat(60)) }));

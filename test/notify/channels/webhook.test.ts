@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import '../../helpers/env.js';
 import { createNotifier } from '../../../notify/notifier.js';
 import type { WebhookBody } from '../../../notify/channels/webhook.js';
-import { memResolved, notice, startRecorder, tempStore, writeSample } from '../helpers.js';
+import { memResolved, notice, startRecorder, tempStore, writeSample, LOCAL } from '../helpers.js';
 
 /** What a receiver does (docs/notifications.md): HMAC the raw body with the shared secret, compare in constant time. */
 function verify(rawBody: string, signatureHeader: string | undefined, secret: string): boolean {
@@ -16,7 +16,7 @@ function verify(rawBody: string, signatureHeader: string | undefined, secret: st
 test('webhook: one signed JSON POST with v: 1, the notices and a summary', async () => {
   const server = await startRecorder();
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, groupWindowMs: 50 });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 50 });
   try {
     store.create({ type: 'webhook', name: 'hook', url: `${server.base}/hooks/vigie?x=1`, secret: 'shared-secret' });
     notifier.notify(notice());
@@ -48,7 +48,7 @@ test('webhook: one signed JSON POST with v: 1, the notices and a summary', async
 test('webhook without a secret: no signature header, timestamp still sent', async () => {
   const server = await startRecorder();
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store });
+  const notifier = createNotifier({ store, allowInternal: LOCAL });
   try {
     const channel = store.create({ type: 'webhook', name: 'plain', url: `${server.base}/in` });
     assert.equal(await notifier.sendTest(channel.id), { ok: true, attempts: 1, error: null });
@@ -66,7 +66,7 @@ test('webhook without a secret: no signature header, timestamp still sent', asyn
 test('webhook: a redirect is refused, not followed (the body goes only where configured)', async () => {
   const server = await startRecorder((_req, _n, res) => res.writeHead(302, { location: 'http://127.0.0.1:1/elsewhere' }).end());
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store });
+  const notifier = createNotifier({ store, allowInternal: LOCAL });
   try {
     const channel = store.create({ type: 'webhook', name: 'moved', url: `${server.base}/old` });
     const result = await notifier.sendTest(channel.id);

@@ -449,6 +449,12 @@ export const en = {
   'chan.hint.hmac': 'When set, each request carries an X-Vigie-Signature header.',
   'chan.hint.secretSet': 'Set. Leave “********” to keep it, or type a new one.',
   'chan.hint.repeat': '0: never remind.',
+  'chan.hint.internal': 'Public addresses only; a server on your network (192.168…, 10…, localhost) must be listed in notify.allowInternal.',
+  'chan.outbox.title': 'Undelivered notifications',
+  'chan.outbox.summary': '{pending} waiting to be retried, {failed} given up on.',
+  'chan.outbox.intro': 'A notification that cannot be delivered is retried for hours (notify.retryHours), across restarts; after that it is listed here and in the event log.',
+  'chan.outbox.none': 'None: every notification was delivered.',
+  'chan.outbox.item': '{time} · {channel} · {alert} ({kind}) · {attempts} attempts',
 
   'events.category': 'Category',
   'events.allCategories': 'All',

@@ -448,6 +448,12 @@ export const fr: Messages = {
   'chan.hint.hmac': 'Si elle est définie, chaque requête porte un en-tête X-Vigie-Signature.',
   'chan.hint.secretSet': 'Défini. Laissez « ******** » pour le garder, ou saisissez-en un nouveau.',
   'chan.hint.repeat': '0 : jamais de rappel.',
+  'chan.hint.internal': 'Adresses publiques uniquement ; un serveur de votre réseau (192.168…, 10…, localhost) doit figurer dans notify.allowInternal.',
+  'chan.outbox.title': 'Notifications non remises',
+  'chan.outbox.summary': '{pending} en attente d’un nouvel essai, {failed} abandonnée(s).',
+  'chan.outbox.intro': 'Une notification qui ne peut pas être remise est réessayée pendant des heures (notify.retryHours), même après un redémarrage ; ensuite elle figure ici et dans le journal.',
+  'chan.outbox.none': 'Aucune : toutes les notifications ont été remises.',
+  'chan.outbox.item': '{time} · {channel} · {alert} ({kind}) · {attempts} essais',
 
   'events.category': 'Catégorie',
   'events.allCategories': 'Toutes',

@@ -6,18 +6,28 @@ import type { ChannelConfig, ChannelDelivery, ChannelTestResult, Group } from '.
 import { createChannelForm } from './channel-form.js';
 import { button, confirmButton, dataTable, messageLine, page, panel, run, type MessageLine } from './ui.js';
 
+/** GET /api/channels/outbox: notices still waiting, and those given up on. */
+interface OutboxSummary {
+  pending: number;
+  failed: number;
+  recentFailed: Array<{ id: number; channelName: string | null; key: string; kind: string; title: string; failedAt: number | null; attempts: number; error: string | null }>;
+}
+
 /**
  * `#/admin/channels`: where alerts are sent (email, webhook, ntfy, Telegram,
  * Discord, Slack), with each channel's routing, its last delivery, a
- * "send test" button and its recent deliveries. Secrets never come back
- * from the server: they show as "********".
+ * "send test" button and its recent deliveries, and the notifications
+ * given up on (issue 10 item 17). Secrets never come back from the server:
+ * they show as "********".
  */
 export function createChannelsView(): View {
   const pageLine = messageLine();
   const table = dataTable([t('chan.name'), t('chan.type'), t('chan.enabled'), t('chan.minSeverity'), t('chan.groups'), t('chan.last'), ''], t('chan.empty'));
   const formSlot = h('div');
   const add = button(t('chan.add'), { class: 'btn primary', 'data-testid': 'channel-add' }, () => openForm(null));
-  const el = page(t('nav.channels'), h('p', { class: 'muted' }, t('chan.intro')), pageLine.el, h('div', { class: 'actions' }, add), formSlot, panel(null, table.el));
+  const outboxSlot = h('div', { 'data-testid': 'outbox' });
+  const el = page(t('nav.channels'), h('p', { class: 'muted' }, t('chan.intro')), pageLine.el, h('div', { class: 'actions' }, add), formSlot, panel(null, table.el),
+    panel(t('chan.outbox.title'), h('p', { class: 'muted' }, t('chan.outbox.intro')), outboxSlot));
   let groupNames: string[] = [];
   let destroyed = false;
 
@@ -54,6 +64,17 @@ export function createChannelsView(): View {
       d.keys.length ? h('span', { class: 'mono muted' }, ` ${d.keys.join(', ')}`) : null,
       d.error ? h('div', { class: 'delivery-error' }, d.error) : null)))
     : h('p', { class: 'muted' }, t('chan.noDeliveries'));
+
+  const outboxView = (o: OutboxSummary): HTMLElement[] => [
+    h('p', { 'data-testid': 'outbox-summary', 'data-failed': String(o.failed), 'data-pending': String(o.pending) }, t('chan.outbox.summary', { pending: o.pending, failed: o.failed })),
+    o.recentFailed.length
+      ? h('ul', { class: 'deliveries', 'data-testid': 'outbox-failed' }, ...o.recentFailed.map((f) => h('li', { 'data-ok': 'no' },
+        h('span', { class: 'delivery failed' }, t('chan.failed')),
+        ` ${t('chan.outbox.item', { time: f.failedAt ? formatDateTime(f.failedAt) : '?', channel: f.channelName ?? '?', alert: f.key, kind: f.kind, attempts: f.attempts })}`,
+        h('div', { class: 'muted' }, f.title),
+        f.error ? h('div', { class: 'delivery-error' }, f.error) : null)))
+      : h('p', { class: 'muted' }, t('chan.outbox.none')),
+  ];
 
   const testResult = (r: ChannelTestResult): string =>
     r.ok ? t('chan.testOk', { n: r.attempts }) : t('chan.testFailed', { n: r.attempts, error: r.error ?? '?' });
@@ -104,7 +125,9 @@ export function createChannelsView(): View {
       ]);
       // A handful of channels: one small request each for the latest delivery.
       const deliveries = await Promise.all(channels.map((c) => getJson<ChannelDelivery[]>(idPath('channels', c.id, '/deliveries')).catch(() => [] as ChannelDelivery[])));
+      const outbox = await getJson<OutboxSummary>(apiPath('/channels/outbox')).catch(() => null);
       if (destroyed) return;
+      replaceChildren(outboxSlot, ...(outbox ? outboxView(outbox) : []));
       groupNames = groups.map((g) => g.name).sort((a, b) => a.localeCompare(b));
       table.clear();
       channels.forEach((c, i) => row(c, [...(deliveries[i] ?? [])].sort((a, b) => b.ts - a.ts)));

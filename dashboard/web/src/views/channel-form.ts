@@ -19,7 +19,7 @@ type Common = Pick<ChannelConfig, 'name' | 'enabled' | 'minSeverity' | 'groups' 
 // Typed against each channel type: a field renamed on the server breaks the build here.
 export const CHANNEL_FIELDS: { [K in ChannelType]: readonly Spec<ChannelOf<K>>[] } = {
   email: [
-    { name: 'host', kind: 'text', required: true, placeholder: 'smtp.example.com' },
+    { name: 'host', kind: 'text', required: true, placeholder: 'smtp.example.com', hint: 'chan.hint.internal' },
     { name: 'port', kind: 'number', placeholder: '587' },
     { name: 'security', kind: 'select', options: ['starttls', 'tls', 'none'], hint: 'chan.hint.security' },
     { name: 'username', kind: 'text' },
@@ -30,18 +30,18 @@ export const CHANNEL_FIELDS: { [K in ChannelType]: readonly Spec<ChannelOf<K>>[]
     { name: 'caFile', kind: 'text', hint: 'chan.hint.caFile' },
   ],
   webhook: [
-    { name: 'url', kind: 'url', required: true, placeholder: 'https://example.com/hook' },
+    { name: 'url', kind: 'url', required: true, placeholder: 'https://example.com/hook', hint: 'chan.hint.internal' },
     { name: 'secret', kind: 'secret', hint: 'chan.hint.hmac' },
   ],
   ntfy: [
-    { name: 'url', kind: 'url', required: true, placeholder: 'https://ntfy.sh/my-topic' },
+    { name: 'url', kind: 'url', required: true, placeholder: 'https://ntfy.sh/my-topic', hint: 'chan.hint.internal' },
     { name: 'token', kind: 'secret' },
     { name: 'tags', kind: 'list', hint: 'chan.hint.list' },
   ],
   telegram: [
     { name: 'botToken', kind: 'secret', required: true },
     { name: 'chatId', kind: 'text', required: true, placeholder: '-1001234567890' },
-    { name: 'apiUrl', kind: 'url', placeholder: 'https://api.telegram.org' },
+    { name: 'apiUrl', kind: 'url', placeholder: 'https://api.telegram.org', hint: 'chan.hint.internal' },
   ],
   discord: [{ name: 'webhookUrl', kind: 'secret', required: true, placeholder: 'https://discord.com/api/webhooks/…' }],
   slack: [{ name: 'webhookUrl', kind: 'secret', required: true, placeholder: 'https://hooks.slack.com/services/…' }],
