@@ -9,7 +9,7 @@
  * second, publish→Socket.IO latency (p50/p99/max over the hosts watched by a
  * Socket.IO client), the server's peak RSS and CPU. Prints a markdown table.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
 import { openAccountsDatabase } from '../../accounts/database.js';
 import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
 import { simulatedHost, startFleet } from './fleet.js';
+import { request } from '../lib/child-request.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,18 +40,6 @@ const watchCount = Number(values.watch);
 
 interface Row { agents: number; interval: number; offered: number; published: number; ingested: number; points: number; p50: number; p99: number; max: number; rssMb: number; cpuPct: number; invalid: number }
 
-function request<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (m: { type: string } & Record<string, unknown>) => {
-      if (m.type === type) {
-        child.off('message', onMessage);
-        resolve(m as T);
-      }
-    };
-    child.on('message', onMessage);
-    if (type !== 'ready') child.send({ type });
-  });
-}
 
 async function runOne(agents: number, intervalS: number): Promise<Row> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-'));

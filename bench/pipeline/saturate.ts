@@ -9,7 +9,7 @@
  *
  *   node dist/bench/pipeline/saturate.js --publishers 20 --window 50 --duration 15
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import { openAccountsDatabase } from '../../accounts/database.js';
 import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
 import type { IngestStats } from '../../ingest/types.js';
 import { markdownTable, readProcStats } from '../lib/proc-stats.js';
+import { request } from '../lib/child-request.js';
 
 const { values } = parseArgs({
   options: {
@@ -35,18 +36,6 @@ const windowSize = Number(values.window);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
 
-function request<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (m: { type: string } & Record<string, unknown>) => {
-      if (m.type === type) {
-        child.off('message', onMessage);
-        resolve(m as T);
-      }
-    };
-    child.on('message', onMessage);
-    if (type !== 'ready') child.send({ type });
-  });
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-'));
 const server = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
