@@ -7,6 +7,10 @@ export const AlertsConfig = Type.Object(
     diagnosis: Type.Boolean({ default: true, description: 'Ask the agent for context when an alert fires (top processes, largest directories, service log lines)' }),
     diagnosisTimeout: Type.Number({ minimum: 1, maximum: 60, default: 15, description: 'Seconds to wait for that context before notifying without it' }),
     groupSeconds: Type.Number({ minimum: 0, maximum: 3600, default: 30, description: 'Alerts within this many seconds go to a channel in one message' }),
+    transitionsPerHostPerMinute: Type.Integer({
+      minimum: 1, maximum: 10_000, default: 30,
+      description: 'Alert transitions (fired, escalated, de-escalated, resolved) one host may cause per minute with a diagnosis, an event line and a notification; past it they are stored and shown only, and the event log says which host (host.alert_flood)',
+    }),
   },
   { default: {} },
 );

@@ -13,6 +13,7 @@ import { activeWindows, type MaintenanceWindow } from './maintenance.js';
 import type { AlertSettings } from './rules.js';
 import type { AlertRecord, AlertStore } from './store.js';
 import type { Alert, AlertTransition } from './types.js';
+import { createTransitionBudget } from './transition-budget.js';
 
 /** What the service needs to know about a host besides its metrics. */
 export interface HostContext {
@@ -41,6 +42,8 @@ export interface AlertServiceOptions {
   tickMs?: number;
   /** Alerts left firing by a previous run that the engine does not confirm within this are resolved. */
   adoptGraceMs?: number;
+  /** Transitions per host and minute that may ask for a diagnosis and notify (alerts/transition-budget.ts); default 30. */
+  transitionsPerHostPerMinute?: number;
 }
 
 /** A firing alert as the dashboard and the API show it: the stored record in words. */
@@ -93,6 +96,7 @@ const CLEAR_AGAIN_MS = 24 * 60 * MINUTE_MS;
 const CLEAR_AGAIN_MAX = 2000;
 /** Rules worth asking the agent about, and what to ask. */
 const DIAGNOSED = /^(cpu|mem|swap|load|disk:|disk_forecast:|service:)/;
+const DEFAULT_TRANSITIONS_PER_MINUTE = 30;
 
 /**
  * Runs the rule engine on what the ingest accepts, and turns its transitions
@@ -108,6 +112,18 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const lang = opts.lang ?? 'en';
   const bus = new EventBus<{ change: AlertView }>(log);
   const engine = createRuleEngine({ clock, settings: () => store.settings(), log, offlineHeldUntil: () => ingest.presenceHeldUntil() });
+  const budget = createTransitionBudget({
+    perMinute: opts.transitionsPerHostPerMinute ?? DEFAULT_TRANSITIONS_PER_MINUTE,
+    clock,
+    onOver: (host, perMinute) => {
+      log.warn({ host, perMinute }, 'host past its alert transitions per minute: further ones this minute are stored but not diagnosed or notified');
+      events.append({
+        type: 'host.alert_flood', host,
+        message: `${host} caused more than ${perMinute} alert transitions in a minute; the others this minute are stored and shown, without diagnosis or notification`,
+        data: { perMinute },
+      });
+    },
+  });
 
   // Firing alerts by host/rule → stored id. Those left by a previous run wait to be confirmed.
   const open = new Map<string, number>();
@@ -247,6 +263,8 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
 
   const onTransition = (t: AlertTransition): void => {
     const key = keyOf(t.alert.host, t.alert.rule);
+    // A removed host's alerts end quietly anyway; everything else spends the host's budget.
+    const loud = t.kind === 'resolved' && t.cause === 'removed' ? true : budget.take(t.alert.host);
     if (t.kind === 'firing') {
       const adopted = leftOver.get(key);
       if (adopted !== undefined) {
@@ -261,6 +279,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       const id = store.insertFiring(t.alert, inMaintenance);
       open.set(key, id);
       const fired = changed(id)!;
+      if (!loud) return; // stored, published and shown; no event line, diagnosis or notice (transition budget)
       logEvent('alert.firing', fired, inMaintenance ? { maintenance: true } : {});
       chain(key, async () => {
         let current: AlertView | null = fired;
@@ -280,7 +299,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     if (t.kind === 'escalated' || t.kind === 'deescalated') {
       store.updateFiring(id, t.alert);
       const v = changed(id);
-      if (!v) return;
+      if (!v || !loud) return;
       logEvent(`alert.${t.kind}`, v, { from: t.previousSeverity });
       if (t.kind === 'escalated' && !quiet(v)) chain(key, () => opts.notify?.(notice('escalated', v)));
       return;
@@ -290,7 +309,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       const cause = t.cause ?? 'recovered';
       store.resolve(id, t.at, cause, t.alert.value);
       const v = changed(id);
-      if (!v) return;
+      if (!v || !loud) return;
       logEvent('alert.resolved', v, { cause });
       // A removed host's alerts end without a notice: nobody watches it any more.
       if (cause !== 'removed' && !quiet(v)) chain(key, () => opts.notify?.(notice('resolved', v)));
@@ -386,6 +405,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     removeHost: (host) => {
       engine.removeHost(host);
       seen.delete(host);
+      budget.forget(host);
       // Alerts left by a previous run, not confirmed yet, end too (they were never in the engine).
       for (const [key, id] of leftOver) {
         if (!key.startsWith(`${host}/`)) continue;

@@ -71,6 +71,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     ...(opts.config.diagnosis ? { diagnose: createDiagnosis(ingest.command, { timeoutMs: opts.config.diagnosisTimeout * 1000 }) } : {}),
     notify: (notice) => notifier.notify(notice),
     lang: opts.config.lang,
+    transitionsPerHostPerMinute: opts.config.transitionsPerHostPerMinute,
     ...(opts.dashboardUrl ? { dashboardUrl: opts.dashboardUrl } : {}),
     clock,
     log,

@@ -51,6 +51,7 @@ async function withAlerts(run: (rig: Rig, ingestRig: IngestRig, restart: (grace?
         hostContext: (host) => ({ label: host === 'web-1' ? 'Web server' : null, groupIds: host === 'lab-2' ? [7] : [], groupNames: host === 'lab-2' ? ['lab'] : [] }),
         notify: (n) => rig.notices.push(n),
         tickMs: 50,
+        transitionsPerHostPerMinute: 10,
         ...(grace !== undefined ? { adoptGraceMs: grace } : {}),
       });
     rig.service = start();
@@ -95,6 +96,25 @@ test('a CPU spike fires a stored alert, a retained topic, an event and a notice;
     assert.equal([cleared.payload, cleared.retain], ['', true], 'an empty retained message clears the topic');
     assert.equal(rig.events.query({ host: 'web-1' }).map((e) => e.type).sort(), ['alert.deescalated', 'alert.firing', 'alert.resolved']);
     assert.is(rig.notices.filter((n) => n.key === 'web-1/cpu').length, 2, 'firing and resolved; no notice for a de-escalation');
+  });
+});
+
+test('40 mounts filling at once: every alert is stored and shown, but past 10 transitions a minute none is diagnosed or notified; the admin is told which host', async () => {
+  await withAlerts(async (rig) => {
+    const disks = Array.from({ length: 40 }, (_, i) => ({ mount: `/m${i}`, fs: 'ext4', total: 1e10, used: 99e8, free: 1e8, usedPercent: 99 }));
+    await publish(rig.agent, topics.host('flood-1', 'metrics'), metrics(Date.now(), { disks }));
+    await waitFor('every disk alert stored', () => rig.service.firing().filter((a) => a.host === 'flood-1' && a.rule.startsWith('disk:')).length === 40);
+    await waitFor('the notices of the budget', () => rig.notices.filter((n) => n.host === 'flood-1').length >= 10);
+    await new Promise((r) => setTimeout(r, 300)); // would-be notices past the budget have had time to come
+    assert.is(rig.notices.filter((n) => n.host === 'flood-1').length, 10, 'ten notices, not forty');
+    assert.is(rig.events.query({ type: 'alert.firing', host: 'flood-1' }).length, 10, 'ten event lines');
+    const told = rig.events.query({ type: 'host.alert_flood', host: 'flood-1' });
+    assert.is(told.length, 1, 'the admin is told once which host');
+    assert.match(told[0]!.message, /flood-1 caused more than 10 alert transitions in a minute/);
+    assert.is(rig.published.filter((p) => p.topic.startsWith('vigie/flood-1/alerts/')).length, 40, 'every alert is on its retained topic');
+    // Another host has a budget of its own.
+    await publish(rig.agent, topics.host('web-1', 'metrics'), cpu(97));
+    await waitFor('the other host is notified', () => rig.notices.some((n) => n.key === 'web-1/cpu' && n.kind === 'firing'));
   });
 });
 

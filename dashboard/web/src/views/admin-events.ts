@@ -19,7 +19,7 @@ const CATEGORIES = ['alert', 'maintenance', 'settings', 'notify', 'host', 'auth'
 const KNOWN_TYPES = [
   'alert.firing', 'alert.escalated', 'alert.deescalated', 'alert.resolved', 'alert.acknowledged', 'alert.silenced',
   'maintenance.created', 'maintenance.deleted', 'settings.alerts', 'settings.host_alerts',
-  'host.first_seen', 'host.offline', 'host.over_limit', 'auth.login', 'auth.login_failed', 'auth.locked', 'events.purged',
+  'host.first_seen', 'host.offline', 'host.over_limit', 'host.alert_flood', 'auth.login', 'auth.login_failed', 'auth.locked', 'events.purged',
 ];
 
 /** Local midnight of a `<input type=date>` value, plus `days`; undefined when empty. */
