@@ -89,11 +89,15 @@ test.before(async () => {
     dataDir: data.path,
     set: {
       'ingest.broker': `mqtt://127.0.0.1:${link.port}`, 'ingest.username': ingest.username, 'ingest.password': ingest.password,
-      'ingest.presenceGrace': String(GRACE_S), 'alerts.groupSeconds': '1', 'alerts.diagnosis': 'false',
+      'ingest.presenceGrace': String(GRACE_S), 'alerts.groupSeconds': '1', 'alerts.diagnosis': 'false', 'notify.allowInternal': '127.0.0.1',
     },
   });
   admin = await adminClient(server.httpUrl, data.path);
-  assert.is((await admin.send('POST', '/api/channels', { type: 'webhook', name: 'Pager', url: `${hook.base}/page` })).status, 201);
+  const pager = await admin.send<{ id: number }>('POST', '/api/channels', { type: 'webhook', name: 'Pager', url: `${hook.base}/page` });
+  assert.is(pager.status, 201);
+  // The pager is reachable: "no notice" below is the grace's doing, not a blocked channel.
+  await admin.send('POST', `/api/channels/${pager.data.id}/test`, {});
+  await waitFor('the pager reachable', () => hook.requests.length > 0);
   // pc-0's memory use is always ≥ 0 % and never 100 %: one warning that stays as it is, nothing else changes.
   await admin.send('PUT', '/api/alert-settings', { defaults: {}, hosts: { 'pc-0': { mem: { warning: 0, critical: 100, for: 0 } } } });
   for (const host of HOSTS) {

@@ -13,11 +13,19 @@ import { startTestStack } from '../helpers/stack.js';
 
 const modeOf = (path: string): string => (statSync(path).mode & 0o777).toString(8).padStart(3, '0');
 
-function modes(dir: string): Record<string, string> {
-  return Object.fromEntries(readdirSync(dir).map((name) => [name, modeOf(join(dir, name))]));
+/** Every file and directory below `dir`, by relative path, with its mode. */
+function modes(dir: string, prefix = ''): Record<string, { mode: string; dir: boolean }> {
+  const out: Record<string, { mode: string; dir: boolean }> = {};
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    const isDir = statSync(path).isDirectory();
+    out[prefix + name] = { mode: modeOf(path), dir: isDir };
+    if (isDir) Object.assign(out, modes(path, `${prefix}${name}/`));
+  }
+  return out;
 }
 
-test('vigie up makes the data directory 0700 and every database, WAL and file in it 0600', async () => {
+test('vigie up makes the data directory 0700 and every database, WAL and file in it 0600 (directories 0700)', async () => {
   const previous = process.umask(0o022);
   const dir = tempDir();
   try {
@@ -35,7 +43,8 @@ test('vigie up makes the data directory 0700 and every database, WAL and file in
         assert.ok(name in files, `${name} exists (${Object.keys(files).join(', ')})`);
       }
       assert.is(modeOf(dir.path), '700', 'data directory');
-      for (const [name, mode] of Object.entries(files)) assert.is(mode, '600', `${name} is owner-only`);
+      for (const [name, f] of Object.entries(files)) assert.is(f.mode, f.dir ? '700' : '600', `${name} is owner-only`);
+      assert.ok(Object.keys(files).some((name) => name.startsWith('agent/')), 'the local agent\'s buffer is in it too');
     } finally {
       await up.close();
     }

@@ -20,7 +20,7 @@ import { startRecorder, type Recorder } from '../notify/helpers.js';
 const main = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const data = tempDir();
 // No grace: an offline alert would fire at once, so only the removal itself keeps it quiet.
-const SETTINGS = { 'alerts.groupSeconds': '1', 'alerts.diagnosis': 'false', 'ingest.presenceGrace': '0' };
+const SETTINGS = { 'alerts.groupSeconds': '1', 'alerts.diagnosis': 'false', 'ingest.presenceGrace': '0', 'notify.allowInternal': '127.0.0.1' };
 let up: TestStack;
 let admin: ApiClient;
 let hook: Recorder;

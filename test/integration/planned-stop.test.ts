@@ -13,7 +13,7 @@ import { startRecorder, type Recorder } from '../notify/helpers.js';
 
 const data = tempDir();
 // No grace: only the stop order keeps the box quiet here.
-const SETTINGS = { 'alerts.groupSeconds': '0', 'alerts.diagnosis': 'false', 'ingest.presenceGrace': '0' };
+const SETTINGS = { 'alerts.groupSeconds': '0', 'alerts.diagnosis': 'false', 'ingest.presenceGrace': '0', 'notify.allowInternal': '127.0.0.1' };
 let up: TestStack | undefined;
 let hook: Recorder;
 
@@ -29,7 +29,8 @@ test.after(async () => {
 test('stopping and restarting `vigie up` raises no offline alert, event or notice about the box', async () => {
   up = await startTestStack('up', { dataDir: data.path, set: SETTINGS });
   let admin: ApiClient = await adminClient(up.httpUrl, up.dataDir);
-  assert.is((await admin.send('POST', '/api/channels', { type: 'webhook', name: 'Pager', url: `${hook.base}/page` })).status, 201);
+  const created = await admin.send<{ id: number }>('POST', '/api/channels', { type: 'webhook', name: 'Pager', url: `${hook.base}/page` });
+  assert.is(created.status, 201);
   const box = up.stack.agent!.hostId;
   await waitFor('the box online', () => up!.stack.ingest!.getHost(box)?.presence === 'online' && up!.stack.ingest!.getHost(box)?.latest, 15_000);
   const startedAt = Date.now();
@@ -45,6 +46,10 @@ test('stopping and restarting `vigie up` raises no offline alert, event or notic
   const events = (await admin.get<Array<{ type: string }>>(`/api/events?host=${box}&type=host.*`)).data.map((e) => e.type);
   assert.not.ok(events.includes('host.offline'), `no offline line in the event log (${events.join(', ')})`);
   assert.equal(hook.requests.filter((r) => r.body.includes(`"host":"${box}"`)).length, 0, 'nobody paged');
+  // The pager could be reached all along: "nobody paged" is the stop order's doing, not a blocked channel.
+  const heard = hook.requests.length;
+  await admin.send('POST', `/api/channels/${created.data.id}/test`, {});
+  await waitFor('the pager reachable', () => hook.requests.length > heard);
 });
 
 test.run();
