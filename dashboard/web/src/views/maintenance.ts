@@ -99,7 +99,8 @@ export function createMaintenanceView(): View {
     const hostField = field(t('maint.host'), host);
     const groupField = field(t('maint.group'), group);
     const onceFields = h('div', { class: 'inline-form form' }, field(t('maint.start'), start), field(t('maint.end'), end));
-    const weeklyFields = h('div', { class: 'form' }, days, h('div', { class: 'inline-form form' }, field(t('maint.time'), time), field(t('maint.zone'), zone, t('maint.zoneHint')), field(t('maint.duration'), duration)), zones);
+    // The zone has a hint below it: on its own row, so the time and duration fields stay level.
+    const weeklyFields = h('div', { class: 'form' }, days, h('div', { class: 'inline-form form' }, field(t('maint.time'), time), field(t('maint.duration'), duration)), field(t('maint.zone'), zone, t('maint.zoneHint')), zones);
     const sync = (): void => {
       hostField.hidden = scope.value !== 'host';
       groupField.hidden = scope.value !== 'group';
