@@ -221,6 +221,7 @@ if (requireProgram('chromium', existsSync(CHROMIUM))) {
     assert.match(await page.getByTestId('status-mqtt-cut').innerText(), /^\d+ oversized packets, \d+ slow subscribers$/);
     assert.match(await page.getByTestId('status-mqtt-retained').innerText(), /^\d+ on non-retained topics, \d+ over quota$/);
     assert.match(await page.getByTestId('status-mqtt-queue').innerText(), /^\d+ messages dropped$/);
+    await shot('status.png');
   });
 
   test('a host that does not exist shows a message, not a crash', async () => {
