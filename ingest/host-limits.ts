@@ -42,11 +42,11 @@ export interface HostLimiter {
 /** An episode ends after this long without a refusal; the next refusal starts a new one (and a new event). */
 export const LIMIT_EPISODE_QUIET_MS = 10 * MINUTE_MS;
 
-/** Each disk brings disk.usedPercent and disk.used; each interface net.rxRate and net.txRate (protocol/metric-series.ts). */
-const SERIES_PER_DISK = 2;
-const SERIES_PER_IFACE = 2;
-/** The unkeyed metrics (cpu, mem, swap, temperature, uptime, processes): a fixed set of the protocol, always admitted. */
-const BASE_SERIES = Object.keys(METRICS).filter((n) => !n.startsWith('disk.') && !n.startsWith('net.')).length;
+/** Series each mount and each interface brings, and the unkeyed ones always admitted: counted from the protocol's METRICS. */
+const countMetrics = (keep: (name: string) => boolean): number => Object.keys(METRICS).filter(keep).length;
+const SERIES_PER_DISK = countMetrics((n) => n.startsWith('disk.'));
+const SERIES_PER_IFACE = countMetrics((n) => n.startsWith('net.'));
+const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.'));
 
 interface HostKeys {
   mounts: Set<string>;
@@ -99,8 +99,8 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
     },
     limit(host, m) {
       const k = keys(host);
-      const allKnown = (m.disks ?? []).every((d) => k.mounts.has(d.mount)) && (m.net ?? []).every((n) => k.ifaces.has(n.iface));
-      if (allKnown) return m;
+      const allKnown = (m.disks?.every((d) => k.mounts.has(d.mount)) ?? true) && (m.net?.every((n) => k.ifaces.has(n.iface)) ?? true);
+      if (allKnown) return m; // the usual case: no copy
       let refusedMounts = 0;
       let refusedIfaces = 0;
       const disks = m.disks?.filter((d) => {

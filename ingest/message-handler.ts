@@ -55,6 +55,8 @@ export interface MessageHandler {
 
 /** The store could not take the sample now: leave the message unacknowledged. */
 const DEFER = Symbol('defer');
+/** A sample whose seq is already stored or queued: acknowledged, not stored again, not counted as accepted. */
+const DUPLICATE = Symbol('duplicate');
 
 const isHostKind = (kind: string): kind is HostTopicKind => (HOST_TOPIC_KINDS as readonly string[]).includes(kind);
 
@@ -94,15 +96,12 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
   }
 
   /** Per kind: what an accepted payload does; a string is why it is refused after all, DEFER that it must wait. */
-  const accept: { [K in HostTopicKind]: (host: string, value: PayloadByKind[K], arrival: Arrival) => string | typeof DEFER | undefined } = {
+  const accept: { [K in HostTopicKind]: (host: string, value: PayloadByKind[K], arrival: Arrival) => string | typeof DEFER | typeof DUPLICATE | undefined } = {
     metrics(host, sample, arrival) {
       const now = clock.now();
       if (sample.ts > now + MAX_CLOCK_AHEAD_MS) return `metrics.ts: ${new Date(sample.ts).toISOString()} is more than 1 h ahead of the server clock`;
       if (sample.ts < now - rawRetentionMs) return `metrics.ts: ${new Date(sample.ts).toISOString()} is older than the raw retention (${deps.rawRetention} s)`;
-      if (sample.seq !== undefined && isDuplicate(host, sample.seq)) {
-        counters.duplicates += 1;
-        return undefined;
-      }
+      if (sample.seq !== undefined && isDuplicate(host, sample.seq)) return DUPLICATE;
       const m = deps.limiter.limit(host, sample);
       let deferred = deferring;
       if (!deferred && !store.write(host, m.ts, flattenMetrics(m), m.seq) && store.commits?.full()) deferring = deferred = true;
@@ -119,8 +118,8 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
     services: (host, value, arrival) => void registry.onServices(host, value, arrival),
   };
 
-  /** Decodes with the schema of `kind` and applies it; returns why it was refused, if it was. */
-  function dispatch<K extends HostTopicKind>(kind: K, host: string, payload: Uint8Array, arrival: Arrival): string | typeof DEFER | undefined {
+  /** Decodes with the schema of `kind` and applies it; returns why it was refused, if it was (or DEFER, DUPLICATE). */
+  function dispatch<K extends HostTopicKind>(kind: K, host: string, payload: Uint8Array, arrival: Arrival): string | typeof DEFER | typeof DUPLICATE | undefined {
     const decoded = decodePayload(kind, payload);
     return decoded.ok ? accept[kind](host, decoded.value, arrival) : decoded.error;
   }
@@ -142,7 +141,8 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
         warn('deferred', 'store buffer full: samples left unacknowledged for their senders to keep', { deferred: counters.deferred });
         return false;
       }
-      if (refused !== undefined) reject(topic, parsed.host, refused);
+      if (refused === DUPLICATE) counters.duplicates += 1;
+      else if (refused !== undefined) reject(topic, parsed.host, refused);
       else counters.accepted += 1;
     } catch (error) {
       counters.failed += 1;

@@ -31,6 +31,7 @@ test('stored follows commits, duplicates are dropped and re-acked even after a r
     await publish(agent, topics.host('seq1', 'metrics'), metrics(t0 + 3000, { seq: 3, uptime: 999 }));
     await waitFor('stored sent again', () => acks.length > before && acks.at(-1)!.seq === 5);
     assert.is(second.stats().duplicates, 1);
+    assert.is(second.stats().accepted, 0, 'a duplicate is not counted as accepted');
     // A sample without seq (a third-party publisher) is stored.
     await publish(agent, topics.host('seq1', 'metrics'), metrics(t0 + 9000, { uptime: 9 }));
     await waitFor('the seq-less sample taken', () => second.getHost('seq1')?.latest?.ts === t0 + 9000);

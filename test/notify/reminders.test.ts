@@ -18,22 +18,42 @@ import type { WebhookBody } from '../../notify/channels/webhook.js';
 import type { AlertNotice } from '../../notify/types.js';
 import { createNotifier, type Notifier } from '../../notify/notifier.js';
 import { tempDir, waitFor } from '../helpers/env.js';
-import { metrics, publish, topics, withIngest } from '../ingest/fixtures.js';
+import { metrics, publish, topics, withIngest, type IngestRig } from '../ingest/fixtures.js';
 import { LOCAL, startRecorder, tempStore } from './helpers.js';
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('reminders skip acknowledged, silenced, in-maintenance and resolved alerts, carry the current severity, and survive a restart without a burst', async () => {
-  const server = await startRecorder();
-  const channels = tempStore();
+/** What both tests start from: a webhook recorder, a channel store, an alert store whose CPU rule fires at once, a movable clock. */
+function setUp() {
   const dir = tempDir();
-  let now = Date.now();
-  const clock = { now: () => now };
+  const box = { now: Date.now() };
+  const clock = { now: () => box.now };
   const store = AlertStore.open(dir.path, clock);
   const events = EventLog.open(dir.path);
   const settings = validateAlertSettings({ defaults: { cpu: { for: 0, hysteresis: 5 }, offline: { enabled: false } } });
   if (!settings.ok) throw new Error(settings.error);
   store.saveSettings(settings.value);
+  return {
+    box, clock, store, events, channels: tempStore(),
+    /** The alert service on the rig's ingest, with this clock and stores. */
+    service: (rig: IngestRig, notify: (n: AlertNotice) => void): AlertService => startAlertService({
+      ingest: rig.ingest, store, events, topics, clock, tickMs: 50,
+      publish: () => Promise.resolve(),
+      hostContext: () => ({ label: null, groupIds: [], groupNames: [] }),
+      notify,
+    }),
+    close(): void {
+      events.close();
+      store.close();
+      dir.remove();
+    },
+  };
+}
+
+test('reminders skip acknowledged, silenced, in-maintenance and resolved alerts, carry the current severity, and survive a restart without a burst', async () => {
+  const server = await startRecorder();
+  const t = setUp();
+  const { box, clock, store, channels } = t;
   let service: AlertService | null = null;
   const startNotifier = (): Notifier =>
     createNotifier({ store: channels.store, allowInternal: LOCAL, clock, groupWindowMs: 0, repeatCheckMs: 20, reminders: () => service?.reminders() ?? [] });
@@ -45,16 +65,11 @@ test('reminders skip acknowledged, silenced, in-maintenance and resolved alerts,
   try {
     channels.store.create({ type: 'webhook', name: 'remind me', url: `${server.base}/hook`, repeatMinutes: 1 });
     await withIngest({}, async (rig) => {
-      service = startAlertService({
-        ingest: rig.ingest, store, events, topics, clock, tickMs: 50,
-        publish: () => Promise.resolve(),
-        hostContext: () => ({ label: null, groupIds: [], groupNames: [] }),
-        notify: (n) => notifier.notify(n),
-      });
+      service = t.service(rig, (n) => notifier.notify(n));
       const agent = await rig.connect();
       const hosts = ['acked', 'silenced', 'maintained', 'ghost', 'calmer'];
       const sample = async (host: string, cpu: number): Promise<void> =>
-        publish(agent, topics.host(host, 'metrics'), metrics(now, { cpu: { usage: cpu, load1: 0.1, load5: 0.1, load15: 0.1 } }));
+        publish(agent, topics.host(host, 'metrics'), metrics(box.now, { cpu: { usage: cpu, load1: 0.1, load5: 0.1, load15: 0.1 } }));
       const alertOf = (host: string) => service!.firing().find((a) => a.host === host && a.rule === 'cpu');
 
       for (const host of hosts) await sample(host, 97);
@@ -62,20 +77,20 @@ test('reminders skip acknowledged, silenced, in-maintenance and resolved alerts,
 
       service.acknowledge(alertOf('acked')!.id, 'teacher', 'on it');
       service.silence(alertOf('silenced')!.id, 60, 'teacher');
-      store.addMaintenance({ name: 'patching', scope: { kind: 'host', host: 'maintained' }, schedule: { kind: 'once', start: now - 1000, end: now + 3_600_000 } }, 'teacher');
+      store.addMaintenance({ name: 'patching', scope: { kind: 'host', host: 'maintained' }, schedule: { kind: 'once', start: box.now - 1000, end: box.now + 3_600_000 } }, 'teacher');
       service.silence(alertOf('ghost')!.id, 5, 'teacher');
-      now += 1000;
+      box.now += 1000;
       await sample('ghost', 10); // resolves while silenced: no "resolved" notice goes out
       await sample('calmer', 88); // critical → warning (below 95 − 5)
       await waitFor('ghost resolved and calmer de-escalated', () => !alertOf('ghost') && alertOf('calmer')?.severity === 'warning');
 
-      now += 61_000;
+      box.now += 61_000;
       await waitFor('the first reminder', () => reminders().length === 1);
       await pause(200); // ten more reminder checks
       await notifier.flush();
       assert.equal(reminders(), ['repeat calmer warning'], 'only the de-escalated alert is reminded, at its current severity');
 
-      now += 5 * 60_000; // the ghost's silence has ended too: it stays quiet, being resolved
+      box.now += 5 * 60_000; // the ghost's silence has ended too: it stays quiet, being resolved
       await waitFor('the second reminder', () => reminders().length === 2);
       await pause(200);
       assert.equal(reminders(), ['repeat calmer warning', 'repeat calmer warning'], 'one reminder per repeatMinutes, however late');
@@ -85,15 +100,13 @@ test('reminders skip acknowledged, silenced, in-maintenance and resolved alerts,
       notifier = startNotifier();
       await pause(200);
       assert.is(reminders().length, 2, 'no reminder right after a restart');
-      now += 61_000;
+      box.now += 61_000;
       await waitFor('the next reminder on time', () => reminders().length === 3);
       await service.close();
     });
   } finally {
     await notifier.close();
-    events.close();
-    store.close();
-    dir.remove();
+    t.close();
     channels.remove();
     await server.close();
   }
@@ -101,15 +114,8 @@ test('reminders skip acknowledged, silenced, in-maintenance and resolved alerts,
 
 test('an alert whose firing notice never reached the outbox (a crash between the alert and its notice) is notified once after restart', async () => {
   const server = await startRecorder();
-  const channels = tempStore();
-  const dir = tempDir();
-  let now = Date.now();
-  const clock = { now: () => now };
-  const store = AlertStore.open(dir.path, clock);
-  const events = EventLog.open(dir.path);
-  const settings = validateAlertSettings({ defaults: { cpu: { for: 0, hysteresis: 5 }, offline: { enabled: false } } });
-  if (!settings.ok) throw new Error(settings.error);
-  store.saveSettings(settings.value);
+  const t = setUp();
+  const { box, clock, store, channels } = t;
   let service: AlertService | null = null;
   const notifier = createNotifier({
     store: channels.store, allowInternal: LOCAL, clock, groupWindowMs: 0, repeatCheckMs: 20, catchUpAfterMs: 60_000,
@@ -120,30 +126,25 @@ test('an alert whose firing notice never reached the outbox (a crash between the
   try {
     channels.store.create({ type: 'webhook', name: 'no reminders', url: `${server.base}/hook` });
     await withIngest({}, async (rig) => {
-      const start = (notify: (n: AlertNotice) => void): AlertService => startAlertService({
-        ingest: rig.ingest, store, events, topics, clock, tickMs: 50,
-        publish: () => Promise.resolve(),
-        hostContext: () => ({ label: null, groupIds: [], groupNames: [] }),
-        notify,
-      });
+      const start = (notify: (n: AlertNotice) => void): AlertService => t.service(rig, notify);
       const agent = await rig.connect();
       const sample = async (cpu: number): Promise<void> =>
-        publish(agent, topics.host('lost', 'metrics'), metrics(now, { cpu: { usage: cpu, load1: 0.1, load5: 0.1, load15: 0.1 } }));
+        publish(agent, topics.host('lost', 'metrics'), metrics(box.now, { cpu: { usage: cpu, load1: 0.1, load5: 0.1, load15: 0.1 } }));
       // First life: the alert is stored as firing, and the process dies before its notice is handed over.
       service = start(() => undefined);
       await sample(97);
       await waitFor('stored as firing', () => store.firing().some((a) => a.host === 'lost'));
       await service.close();
       // Second life: the alert is adopted (the same episode: the service sends no second notice).
-      now += 1000;
+      box.now += 1000;
       service = start((n) => notifier.notify(n));
       await sample(97);
       await waitFor('adopted', () => service!.reminders().some((n) => n.host === 'lost'));
       await pause(200);
       assert.equal(firings(), [], 'not yet: a young alert may still be on its way');
-      now += 61_000;
+      box.now += 61_000;
       await waitFor('the firing notice', () => firings().length === 1);
-      now += 10 * 60_000;
+      box.now += 10 * 60_000;
       await pause(200);
       await notifier.flush();
       assert.equal(firings(), ['firing lost critical'], 'once');
@@ -151,9 +152,7 @@ test('an alert whose firing notice never reached the outbox (a crash between the
     });
   } finally {
     await notifier.close();
-    events.close();
-    store.close();
-    dir.remove();
+    t.close();
     channels.remove();
     await server.close();
   }
