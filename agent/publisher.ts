@@ -12,6 +12,7 @@ import { createTopics } from '../protocol/topics.js';
 import { createBackoff } from './backoff.js';
 import type { BufferedSample, SampleBuffer } from './buffer.js';
 import type { FailingCollector } from './sample.js';
+import { agentClientId } from '../protocol/client-ids.js';
 
 export interface PublisherOptions {
   /** mqtt://, mqtts://, ws://, wss:// */
@@ -139,7 +140,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   };
 
   const clientOptions: IClientOptions = {
-    clientId: `vigie-agent-${opts.hostId}`, // fixed: a reconnect takes the old session over instead of leaving it to time out
+    clientId: agentClientId(opts.hostId), // fixed: a reconnect takes the old session over instead of leaving it to time out
     clean: true,
     reconnectPeriod: 0, // see above: reconnection is ours
     connectTimeout: 10_000,

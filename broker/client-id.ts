@@ -1,3 +1,4 @@
+import { AGENT_CLIENT_PREFIX, INGEST_CLIENT_ID, RESERVED_CLIENT_PREFIX, agentClientId, isIngestClientId } from '../protocol/client-ids.js';
 import type { Principal } from './acl.js';
 
 /**
@@ -6,10 +7,7 @@ import type { Principal } from './acl.js';
  * and, with clean=false, the persistent session and its queued messages.
  * So ids are not free-for-all (issue 10, item 1; Mosquitto's
  * `use_username_as_clientid` and EMQX's client-id binding are the models).
- * Reserved namespaces:
- * - `vigie-agent-<host>` belongs to the agent of that host;
- * - `vigie-ingest` and `vigie-ingest-<anything>` belong to ingest services;
- * - every other `vigie-…` id (the OLED's `vigie-oled-…`) belongs to services.
+ * The reserved namespaces are named in protocol/client-ids.ts.
  * Other ids are open (Home Assistant, Telegraf, scripts choose their own),
  * but an agent's credentials get a persistent session only under their own
  * id, so they cannot park a session on a name another tool will need.
@@ -20,9 +18,6 @@ import type { Principal } from './acl.js';
 /** Longest id accepted, in characters. MQTT 3.1.1 guarantees 23 [MQTT-3.1.3-5]; `vigie-agent-` plus a 63-character host id needs 75. */
 export const MAX_CLIENT_ID_LENGTH = 128;
 
-const AGENT_PREFIX = 'vigie-agent-';
-const INGEST_ID = 'vigie-ingest';
-const RESERVED_PREFIX = 'vigie-';
 
 /**
  * Printable ASCII without space. `+`, `#` and `/` are refused too: ids end
@@ -33,11 +28,6 @@ const RESERVED_PREFIX = 'vigie-';
  */
 const ID_CHARS = /^[!-~]+$/;
 const FORBIDDEN = /[+#/]/;
-
-/** The client id an agent of `host` connects with. */
-export function agentClientId(host: string): string {
-  return `${AGENT_PREFIX}${host}`;
-}
 
 /** Why `id` is not acceptable as a client id at all; null when it is. Empty ids are handled by the caller (see `checkClientId`). */
 export function clientIdFormatError(id: string): string | null {
@@ -53,12 +43,11 @@ export function clientIdOwnershipError(principal: Principal, id: string, clean: 
   if (principal.kind === 'agent') {
     const own = agentClientId(principal.host);
     if (id === own) return null;
-    if (id.startsWith(RESERVED_PREFIX)) return `"${RESERVED_PREFIX}…" ids are reserved; the agent of ${principal.host} connects as "${own}"`;
+    if (id.startsWith(RESERVED_CLIENT_PREFIX)) return `"${RESERVED_CLIENT_PREFIX}…" ids are reserved; the agent of ${principal.host} connects as "${own}"`;
     return clean ? null : `agent credentials get a persistent session only as "${own}"`;
   }
-  if (id.startsWith(AGENT_PREFIX)) return `"${AGENT_PREFIX}<host>" ids belong to agents`;
-  const ingestId = id === INGEST_ID || id.startsWith(`${INGEST_ID}-`);
-  if (ingestId && principal.role !== 'ingest') return `"${INGEST_ID}" ids belong to ingest services`;
+  if (id.startsWith(AGENT_CLIENT_PREFIX)) return `"${AGENT_CLIENT_PREFIX}<host>" ids belong to agents`;
+  if (isIngestClientId(id) && principal.role !== 'ingest') return `"${INGEST_CLIENT_ID}" ids belong to ingest services`;
   return null;
 }
 

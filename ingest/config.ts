@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { INGEST_CLIENT_ID } from '../protocol/client-ids.js';
 
 /** `ingest.influx` block: used when `ingest.store` is `influx` (docs/influxdb.md). */
 export const InfluxConfig = Type.Object(
@@ -34,7 +35,7 @@ export type InfluxConfig = Static<typeof InfluxConfig>;
 export const IngestConfig = Type.Object(
   {
     broker: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'MQTT broker URL the ingest subscribes to' }),
-    clientId: Type.String({ minLength: 1, maxLength: 64, default: 'vigie-ingest', description: 'Fixed MQTT client id (persistent session)' }),
+    clientId: Type.String({ minLength: 1, maxLength: 64, default: INGEST_CLIENT_ID, description: 'Fixed MQTT client id (persistent session); the embedded broker lets ingest credentials alone use vigie-ingest or vigie-ingest-<worker>' }),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA to trust for mqtts:// and wss://; the system CAs otherwise' })),
     username: Type.Optional(Type.String({ description: 'MQTT username (from `vigie credentials add --service ingest`)' })),
     password: Type.Optional(Type.String({ description: 'MQTT password' })),

@@ -4,6 +4,7 @@ import { METRICS } from './metric-series.js';
 import { UNITS } from './units.js';
 import { HOST_TOPIC_KINDS } from './topics.js';
 import { COMMAND_LIMITS } from './schemas/command.js';
+import { AGENT_CLIENT_PREFIX, INGEST_CLIENT_ID, RESERVED_CLIENT_PREFIX } from './client-ids.js';
 
 /** Renders docs/protocol.md from the schemas, so the docs cannot drift from the code. */
 export function renderProtocolDoc(): string {
@@ -86,6 +87,15 @@ every other character becomes \`-\`, accents are dropped, leading characters
 that cannot start an id are removed and the id is cut to 63 characters. So
 \`MyPC\` and \`mypc\` are one host, and \`+\`, \`#\` and \`/\` can never reach a topic.
 \`_server\` cannot be a host id (it starts with \`_\`).
+
+## Client ids
+
+A client id names an MQTT session, so the broker binds Vigie's to their
+owners (protocol/client-ids.ts, docs/security.md): \`${AGENT_CLIENT_PREFIX}<host>\` is
+the agent of that host and nobody else, \`${INGEST_CLIENT_ID}\` and
+\`${INGEST_CLIENT_ID}-<worker>\` are ingest services, and every other \`${RESERVED_CLIENT_PREFIX}…\` id is
+one of Vigie's services. Other tools pick their own ids; an id in use by one
+identity is refused to any other (CONNACK 2), and the holder is never kicked.
 
 ## Payloads
 

@@ -21,6 +21,7 @@ import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
 import type { IngestStats } from '../../ingest/types.js';
 import { markdownTable, readProcStats } from '../lib/proc-stats.js';
 import { request } from '../lib/child-request.js';
+import { agentClientId } from '../../protocol/client-ids.js';
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +49,7 @@ db.close();
 let stop = false;
 let acked = 0;
 const t0 = Date.now();
-const clients = await Promise.all(creds.map((c) => mqtt.connectAsync(`mqtt://127.0.0.1:${ready.mqttPort}`, { clientId: `vigie-agent-${c.host}`, username: c.username, password: c.password })));
+const clients = await Promise.all(creds.map((c) => mqtt.connectAsync(`mqtt://127.0.0.1:${ready.mqttPort}`, { clientId: agentClientId(c.host), username: c.username, password: c.password })));
 const loops = clients.map(async (client, i) => {
   const topic = `vigie/${creds[i]!.host}/metrics`;
   let seq = 0;
