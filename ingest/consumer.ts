@@ -115,7 +115,7 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
   let ackHead = 0;
   const sender = client as unknown as PacketSender;
   function sendDueAcks(): void {
-    if (!gate || !client.connected) return;
+    if (!gate || closing || !client.connected) return; // ending: the broker resends what is left
     const reached = gate.committed();
     while (ackHead < acks.length && acks[ackHead]!.ticket <= reached) {
       sender._sendPacket({ cmd: 'puback', messageId: acks[ackHead]!.messageId });

@@ -60,11 +60,40 @@ const entryOf = (r: Row): OutboxEntry => ({
   nextAt: r.next_at, attempts: r.attempts, state: r.state, error: r.error, doneAt: r.done_at,
 });
 
+/** Every statement of the outbox, prepared once: reminders and retries query it at every check. */
+function prepareStatements(db: Database) {
+  return {
+    samePending: db.prepare("SELECT id FROM outbox WHERE state = 'pending' AND channel_id = ? AND alert_key = ? AND kind = ? AND attempts = 0 ORDER BY id DESC LIMIT 1"),
+    updateNotice: db.prepare('UPDATE outbox SET notice = ? WHERE id = ?'),
+    insert: db.prepare('INSERT INTO outbox (channel_id, alert_key, kind, notice, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    pendingByChannel: db.prepare("SELECT channel_id, MIN(next_at) AS next_at FROM outbox WHERE state = 'pending' GROUP BY channel_id"),
+    nextDue: db.prepare("SELECT MIN(next_at) AS next_at FROM outbox WHERE state = 'pending' AND channel_id = ?"),
+    batch: db.prepare("SELECT * FROM outbox WHERE state = 'pending' AND channel_id = ? AND (next_at <= ? OR attempts = 0) ORDER BY id"),
+    pendingAll: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'"),
+    pendingOf: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND channel_id = ?"),
+    overflow: db.prepare("SELECT id FROM outbox WHERE state = 'pending' AND channel_id = ? ORDER BY id DESC LIMIT -1 OFFSET ?"),
+    finish: db.prepare('UPDATE outbox SET state = ?, attempts = COALESCE(?, attempts), error = ?, done_at = ? WHERE id = ?'),
+    retry: db.prepare('UPDATE outbox SET attempts = ?, next_at = ?, error = ? WHERE id = ?'),
+    lastTold: db.prepare("SELECT MAX(created_at) AS ts FROM outbox WHERE alert_key = ? AND channel_id = ? AND kind != 'resolved' AND state IN ('pending', 'sent', 'failed')"),
+    toldSince: db.prepare('SELECT 1 FROM outbox WHERE alert_key = ? AND channel_id = ? AND created_at >= ? LIMIT 1'),
+    failed: db.prepare("SELECT * FROM outbox WHERE state = 'failed' ORDER BY done_at DESC, id DESC LIMIT ?"),
+    failedCount: db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'"),
+    purge: db.prepare("DELETE FROM outbox WHERE state != 'pending' AND done_at < ?"),
+  };
+}
+
 export class Outbox {
+  private statements: ReturnType<typeof prepareStatements> | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly clock: Clock = systemClock,
   ) {}
+
+  /** Prepared once, on first use (a notifier may be made on a store already closed: it then fails per call, not at start). */
+  private get q(): ReturnType<typeof prepareStatements> {
+    return (this.statements ??= prepareStatements(this.db));
+  }
 
   /**
    * Queues `notice` for a channel, due at `dueAt`. A pending notice of the
@@ -73,29 +102,27 @@ export class Outbox {
    */
   add(channelId: number, notice: AlertNotice, dueAt: number): number {
     const json = JSON.stringify(notice);
-    const same = this.db
-      .prepare("SELECT id FROM outbox WHERE state = 'pending' AND channel_id = ? AND alert_key = ? AND kind = ? AND attempts = 0 ORDER BY id DESC LIMIT 1")
+    const same = this.q.samePending
       .get(channelId, notice.key, notice.kind) as { id: number } | undefined;
     if (same) {
-      this.db.prepare('UPDATE outbox SET notice = ? WHERE id = ?').run(json, same.id);
+      this.q.updateNotice.run(json, same.id);
       return same.id;
     }
     return Number(
-      this.db
-        .prepare('INSERT INTO outbox (channel_id, alert_key, kind, notice, created_at, next_at) VALUES (?, ?, ?, ?, ?, ?)')
+      this.q.insert
         .run(channelId, notice.key, notice.kind, json, this.clock.now(), dueAt).lastInsertRowid,
     );
   }
 
   /** Channels with pending notices, and when the earliest is due. */
   pendingChannels(): Array<{ channelId: number; nextAt: number }> {
-    return (this.db.prepare("SELECT channel_id, MIN(next_at) AS next_at FROM outbox WHERE state = 'pending' GROUP BY channel_id").all() as Array<{ channel_id: number; next_at: number }>)
+    return (this.q.pendingByChannel.all() as Array<{ channel_id: number; next_at: number }>)
       .map((r) => ({ channelId: r.channel_id, nextAt: r.next_at }));
   }
 
   /** When the channel's earliest pending notice is due, or null. */
   nextDue(channelId: number): number | null {
-    const row = this.db.prepare("SELECT MIN(next_at) AS next_at FROM outbox WHERE state = 'pending' AND channel_id = ?").get(channelId) as { next_at: number | null };
+    const row = this.q.nextDue.get(channelId) as { next_at: number | null };
     return row.next_at;
   }
 
@@ -105,29 +132,27 @@ export class Outbox {
    * waits share its message), oldest first.
    */
   batch(channelId: number, until: number): OutboxEntry[] {
-    return (this.db
-      .prepare("SELECT * FROM outbox WHERE state = 'pending' AND channel_id = ? AND (next_at <= ? OR attempts = 0) ORDER BY id")
+    return (this.q.batch
       .all(channelId, until) as Row[]).map(entryOf);
   }
 
   pendingCount(channelId?: number): number {
     const row = (channelId === undefined
-      ? this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending'").get()
-      : this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'pending' AND channel_id = ?").get(channelId)) as { n: number };
+      ? this.q.pendingAll.get()
+      : this.q.pendingOf.get(channelId)) as { n: number };
     return row.n;
   }
 
   /** The oldest pending notices of a channel past `max`, ids only. */
   overflow(channelId: number, max: number): number[] {
-    return (this.db
-      .prepare("SELECT id FROM outbox WHERE state = 'pending' AND channel_id = ? ORDER BY id DESC LIMIT -1 OFFSET ?")
+    return (this.q.overflow
       .all(channelId, max) as Array<{ id: number }>).map((r) => r.id).reverse();
   }
 
   /** Ends notices: sent, failed (with why), superseded or cancelled. */
   finish(ids: readonly number[], state: Exclude<OutboxState, 'pending'>, attempts: number | null, error: string | null = null): void {
     const now = this.clock.now();
-    const stmt = this.db.prepare('UPDATE outbox SET state = ?, attempts = COALESCE(?, attempts), error = ?, done_at = ? WHERE id = ?');
+    const stmt = this.q.finish;
     this.db.transaction(() => {
       for (const id of ids) stmt.run(state, attempts, error, now, id);
     })();
@@ -135,7 +160,7 @@ export class Outbox {
 
   /** Keeps notices pending for another attempt at `nextAt`. */
   retryAt(ids: readonly number[], attempts: number, nextAt: number, error: string): void {
-    const stmt = this.db.prepare('UPDATE outbox SET attempts = ?, next_at = ?, error = ? WHERE id = ?');
+    const stmt = this.q.retry;
     this.db.transaction(() => {
       for (const id of ids) stmt.run(attempts, nextAt, error, id);
     })();
@@ -143,28 +168,27 @@ export class Outbox {
 
   /** When the channel was last told about an alert still firing (a firing, escalated or reminder notice), or null. */
   lastTold(key: string, channelId: number): number | null {
-    const row = this.db
-      .prepare("SELECT MAX(created_at) AS ts FROM outbox WHERE alert_key = ? AND channel_id = ? AND kind != 'resolved' AND state IN ('pending', 'sent', 'failed')")
+    const row = this.q.lastTold
       .get(key, channelId) as { ts: number | null };
     return row.ts;
   }
 
   /** Whether any notice about the alert went to the channel's outbox at or after `since` (its firing). */
   toldSince(key: string, channelId: number, since: number): boolean {
-    return this.db.prepare('SELECT 1 FROM outbox WHERE alert_key = ? AND channel_id = ? AND created_at >= ? LIMIT 1').get(key, channelId, since) !== undefined;
+    return this.q.toldSince.get(key, channelId, since) !== undefined;
   }
 
   /** Notices given up on, newest first, for the dashboard. */
   failed(limit = 50): OutboxEntry[] {
-    return (this.db.prepare("SELECT * FROM outbox WHERE state = 'failed' ORDER BY done_at DESC, id DESC LIMIT ?").all(Math.min(Math.max(Math.trunc(limit), 1), 500)) as Row[]).map(entryOf);
+    return (this.q.failed.all(Math.min(Math.max(Math.trunc(limit), 1), 500)) as Row[]).map(entryOf);
   }
 
   failedCount(): number {
-    return (this.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE state = 'failed'").get() as { n: number }).n;
+    return (this.q.failedCount.get() as { n: number }).n;
   }
 
   /** Deletes done notices older than OUTBOX_KEPT_MS; returns how many. */
   purge(): number {
-    return this.db.prepare("DELETE FROM outbox WHERE state != 'pending' AND done_at < ?").run(this.clock.now() - OUTBOX_KEPT_MS).changes;
+    return this.q.purge.run(this.clock.now() - OUTBOX_KEPT_MS).changes;
   }
 }

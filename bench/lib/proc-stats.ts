@@ -20,8 +20,15 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[rank]!;
 }
 
-/** A markdown table from a header and rows. */
+/** A markdown table from a header and rows; a NaN or infinite figure, or no row at all, sets a failing exit code. */
 export function markdownTable(header: string[], rows: Array<Array<string | number>>): string {
+  // A figure that could not be measured must not pass for one: the bench then exits non-zero.
+  const bad = rows.length === 0 ? ['(no rows: nothing was measured)'] : rows.flatMap((row) =>
+    row.flatMap((cell, i) => ((typeof cell === 'number' && !Number.isFinite(cell)) || (typeof cell === 'string' && /\bNaN\b|Infinity/.test(cell)) ? [`${header[i] ?? `column ${i + 1}`} = ${cell}`] : [])));
+  if (bad.length > 0) {
+    process.stderr.write(`bench: not measured: ${bad.join('; ')}\n`);
+    process.exitCode = 1;
+  }
   const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }

@@ -118,4 +118,4 @@ process.stdout.write(
     rows.map((r) => [r.agents, r.interval, r.offered, r.published, r.ingested, r.points, r.p50, r.p99, r.max, r.rssMb, r.cpuPct, r.invalid]),
   )}\n\nServer CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client, ${watchCount} hosts watched.\n`,
 );
-process.exit(0);
+process.exit(process.exitCode ?? 0); // open handles of the watchers: exit now, with markdownTable's verdict
