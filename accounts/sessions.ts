@@ -39,8 +39,10 @@ const TOUCH_EVERY_MS = MINUTE_MS;
 function tolerateWriteFailure(write: () => unknown): void {
   try {
     write();
-  } catch {
-    // Deliberately ignored: see above. A login (create) still fails loudly: it cannot work without its row.
+  } catch (error) {
+    // A disk or database that cannot take the write (SQLITE_FULL, SQLITE_IOERR…) is tolerated, see above;
+    // anything else is a bug and is thrown. A login (create) still fails loudly: it cannot work without its row.
+    if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_')) throw error;
   }
 }
 
