@@ -103,23 +103,22 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
       if (allKnown) return m; // the usual case: no copy
       let refusedMounts = 0;
       let refusedIfaces = 0;
+      /** Whether a key may pass: known, or new and within both the per-kind and the series limit. */
+      const admit = (known: Set<string>, key: string, max: number, seriesPerKey: number): boolean => {
+        if (known.has(key)) return true;
+        if (known.size >= max || seriesOf(k) + seriesPerKey > cfg.seriesPerHost) return false;
+        known.add(key);
+        return true;
+      };
       const disks = m.disks?.filter((d) => {
-        if (k.mounts.has(d.mount)) return true;
-        if (k.mounts.size < cfg.mountsPerHost && seriesOf(k) + SERIES_PER_DISK <= cfg.seriesPerHost) {
-          k.mounts.add(d.mount);
-          return true;
-        }
-        refusedMounts += 1;
-        return false;
+        const ok = admit(k.mounts, d.mount, cfg.mountsPerHost, SERIES_PER_DISK);
+        if (!ok) refusedMounts += 1;
+        return ok;
       });
       const net = m.net?.filter((n) => {
-        if (k.ifaces.has(n.iface)) return true;
-        if (k.ifaces.size < cfg.interfacesPerHost && seriesOf(k) + SERIES_PER_IFACE <= cfg.seriesPerHost) {
-          k.ifaces.add(n.iface);
-          return true;
-        }
-        refusedIfaces += 1;
-        return false;
+        const ok = admit(k.ifaces, n.iface, cfg.interfacesPerHost, SERIES_PER_IFACE);
+        if (!ok) refusedIfaces += 1;
+        return ok;
       });
       if (refusedMounts + refusedIfaces === 0) return m;
       refuse(host, k, refusedMounts, refusedIfaces);
