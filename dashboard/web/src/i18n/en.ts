@@ -192,11 +192,11 @@ export const en = {
 
   'label.edit': 'Edit label',
   'label.input': 'Label',
-  'label.placeholder': 'Display name (empty: the hostname)',
+  'label.placeholder': 'Display name (empty: the enrolled id)',
 
   'state.online': 'Online',
-  'state.warning': 'Warning',
-  'state.critical': 'Critical',
+  'state.warning': 'Busy',
+  'state.critical': 'Saturated',
   'state.offline': 'Offline',
 
   'overview.title': 'Hosts',
@@ -476,6 +476,17 @@ export const en = {
   'events.purgeNeedDate': 'Choose a date first.',
   'events.purged': '{n} events deleted.',
   'host.alertSettings': 'Alert settings',
+  // issue 11: names
+  'card.hostname': 'hostname: {name}',
+  'info.hostname': 'Hostname',
+  'state.hint.online': 'Online; CPU, memory and disks below {warn} %',
+  'state.hint.warning': 'CPU, memory or a disk above {warn} %',
+  'state.hint.critical': 'CPU, memory or a disk above {crit} %',
+  'state.hint.offline': 'The agent is not connected',
+  'overview.counts': 'Hosts by state',
+  'range.90d': '90 d',
+  'range.180d': '180 d',
+  'range.400d': '400 d',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -191,11 +191,11 @@ export const fr: Messages = {
 
   'label.edit': 'Modifier le libellé',
   'label.input': 'Libellé',
-  'label.placeholder': 'Nom affiché (vide : le nom d’hôte)',
+  'label.placeholder': 'Nom affiché (vide : l’identifiant d’enrôlement)',
 
   'state.online': 'En ligne',
-  'state.warning': 'Attention',
-  'state.critical': 'Critique',
+  'state.warning': 'Chargée',
+  'state.critical': 'Saturée',
   'state.offline': 'Hors ligne',
 
   'overview.title': 'Machines',
@@ -475,4 +475,15 @@ export const fr: Messages = {
   'events.purgeNeedDate': 'Choisissez d’abord une date.',
   'events.purged': '{n} événements supprimés.',
   'host.alertSettings': 'Paramètres d’alerte',
+  // issue 11: names
+  'card.hostname': 'nom d’hôte : {name}',
+  'info.hostname': 'Nom d’hôte',
+  'state.hint.online': 'En ligne ; CPU, mémoire et disques sous {warn} %',
+  'state.hint.warning': 'CPU, mémoire ou un disque au-dessus de {warn} %',
+  'state.hint.critical': 'CPU, mémoire ou un disque au-dessus de {crit} %',
+  'state.hint.offline': 'L’agent n’est pas connecté',
+  'overview.counts': 'Machines par état',
+  'range.90d': '90 j',
+  'range.180d': '180 j',
+  'range.400d': '400 j',
 };
