@@ -487,6 +487,10 @@ export const en = {
   'range.90d': '90 d',
   'range.180d': '180 d',
   'range.400d': '400 d',
+  'count.online': '{n} online',
+  'count.warning': '{n} busy',
+  'count.critical': '{n} saturated',
+  'count.offline': '{n} offline',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -486,4 +486,8 @@ export const fr: Messages = {
   'range.90d': '90 j',
   'range.180d': '180 j',
   'range.400d': '400 j',
+  'count.online': '{n} en ligne',
+  'count.warning': '{n} chargée(s)',
+  'count.critical': '{n} saturée(s)',
+  'count.offline': '{n} hors ligne',
 };
