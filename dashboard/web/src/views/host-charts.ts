@@ -1,4 +1,5 @@
-import type { HistoryPoint, SeriesRef } from '../../../../ingest/types.js';
+import type { SeriesRef } from '../../../../ingest/types.js';
+import type { HistoryAnswer } from '../../../server/api/history.js';
 import type { MetricName } from '../../../../protocol/metric-series.js';
 import type { MetricsPayload } from '../../../../protocol/payloads.js';
 import { apiPath, getJson } from '../api.js';
@@ -29,7 +30,6 @@ interface ChartSpec {
   lines: LineSpec[];
 }
 
-interface HistoryAnswer { from: number; to: number; step: number; tier: string; gapAfter?: number; points: HistoryPoint[] }
 
 const MAX_DISKS = 6;
 const MAX_IFACES = 3;
@@ -122,7 +122,7 @@ export function createHostCharts(hostId: string, specs: ChartSpec[]): HostCharts
             getJson<HistoryAnswer>(apiPath(`/hosts/${encodeURIComponent(hostId)}/history`, { metric: l.metric, key: l.key || undefined, range }))));
           if (mine !== generation) return; // a newer range was asked meanwhile
           stepMs = (answers[0]?.step ?? 0) * 1000;
-          gapAfterMs = (answers[0]?.gapAfter ?? 0) * 1000;
+          gapAfterMs = (answers[0]?.gapAfter ?? 0) * 1000; // 0 from an older server: no breaks
           const { xs, ys, breaks } = breakGaps(alignHistory(answers.map((a) => a.points)), gapAfterMs, stepMs);
           c.error.hidden = true;
           // For tests and curious eyes: where the data came from, and how many gaps break the lines.
