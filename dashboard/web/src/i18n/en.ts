@@ -476,6 +476,16 @@ export const en = {
   'events.purgeNeedDate': 'Choose a date first.',
   'events.purged': '{n} events deleted.',
   'host.alertSettings': 'Alert settings',
+  // issue 11: lang
+  'events.newer': 'Newer',
+  'events.older': 'Older',
+  'events.pageSize': 'Per page',
+  'events.position': 'Page {page} · events {from}–{to}',
+  'chan.language': 'Language of the messages',
+  'chan.lang.en': 'English',
+  'chan.lang.fr': 'French',
+  'chan.lastTest': 'Test delivered',
+  'chan.lastTestFailed': 'Test failed',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -475,4 +475,14 @@ export const fr: Messages = {
   'events.purgeNeedDate': 'Choisissez d’abord une date.',
   'events.purged': '{n} événements supprimés.',
   'host.alertSettings': 'Paramètres d’alerte',
+  // issue 11: lang
+  'events.newer': 'Plus récents',
+  'events.older': 'Plus anciens',
+  'events.pageSize': 'Par page',
+  'events.position': 'Page {page} · événements {from} à {to}',
+  'chan.language': 'Langue des messages',
+  'chan.lang.en': 'Anglais',
+  'chan.lang.fr': 'Français',
+  'chan.lastTest': 'Test remis',
+  'chan.lastTestFailed': 'Test échoué',
 };
