@@ -106,6 +106,7 @@ if (haveChromium()) {
     await rows.first().waitFor({ timeout: 10_000 });
     assert.is(await rows.count(), 50, 'a page of 50 by default');
     assert.is(await rows.filter({ hasText: 'h-119 est de nouveau en ligne' }).count(), 1, 'event lines in French');
+    await page.locator('[data-testid=events-older]:not([disabled])').waitFor({ timeout: 10_000 });
     assert.ok(await page.getByTestId('events-newer').isDisabled(), 'nothing newer than the first page');
     const ids = async (): Promise<string[]> => rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id') ?? ''));
     const first = await ids();
@@ -116,7 +117,9 @@ if (haveChromium()) {
     assert.ok(Number(second[0]) < Number(first.at(-1)), 'older rows, none repeated');
     await page.getByTestId('events-older').click();
     await page.getByTestId('events-position').filter({ hasText: 'Page 3' }).waitFor({ timeout: 10_000 });
-    // 120 host lines and the stack's own events: a third page exists and reaches the oldest.
+    // The last page: 120 host lines and the stack's own events make three; nothing older.
+    await page.locator('[data-testid=events-newer]:not([disabled])').waitFor({ timeout: 10_000 });
+    assert.ok(await page.getByTestId('events-older').isDisabled(), 'the oldest page has no Older');
     await page.getByTestId('events-newer').click();
     await page.getByTestId('events-position').filter({ hasText: 'Page 2' }).waitFor({ timeout: 10_000 });
     assert.equal(await ids(), second, 'Newer brings back the same page');
@@ -125,6 +128,8 @@ if (haveChromium()) {
     await page.getByTestId('events-category').selectOption('alert');
     await page.getByTestId('events-position').filter({ hasText: 'Page 1' }).waitFor({ timeout: 10_000 });
     await rows.filter({ hasText: 'Processeur à 97 % sur web-1' }).first().waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=events-newer][disabled]').waitFor({ timeout: 10_000 });
+    assert.ok(await page.getByTestId('events-older').isDisabled(), 'a few alert lines: one page');
     assert.ok((await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-type') ?? ''))).every((type) => type.startsWith('alert.')));
     await page.getByTestId('events-category').selectOption('');
     await page.getByTestId('events-position').filter({ hasText: 'Page 1' }).waitFor({ timeout: 10_000 });

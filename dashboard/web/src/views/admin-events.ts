@@ -77,7 +77,14 @@ export function createEventsView(): View {
   let index = 0;
   let first: number | null = null;
   let last: number | null = null;
+  let canOlder = false;
+  let canNewer = false;
   let destroyed = false;
+  // Set after each load and after `run`, which re-enables the buttons it disabled while busy.
+  const syncPager = (): void => {
+    older.disabled = !canOlder;
+    newer.disabled = !canNewer;
+  };
   for (const known of KNOWN_TYPES) {
     seenTypes.add(known);
     types.appendChild(h('option', { value: known }));
@@ -136,21 +143,23 @@ export function createEventsView(): View {
       const more = events.length > n;
       index = more ? Math.max(1, index - 1) : 0;
       show(more ? events.slice(1) : events);
-      newer.disabled = !more;
-      older.disabled = false;
-      return;
+      canNewer = more;
+      canOlder = true;
+    } else {
+      index = where === 'older' ? index + 1 : 0;
+      show(events.slice(0, n));
+      canOlder = events.length > n;
+      canNewer = index > 0;
     }
-    index = where === 'older' ? index + 1 : 0;
-    show(events.slice(0, n));
-    older.disabled = events.length <= n;
-    newer.disabled = index === 0;
+    syncPager();
   };
+  const go = (where: 'newest' | 'older' | 'newer'): void => void run(el, line, () => load(where)).then(syncPager);
 
   onSubmit(filters, line, () => load('newest'));
-  category.addEventListener('change', () => void run(el, line, () => load('newest')));
-  pageSize.addEventListener('change', () => void run(el, line, () => load('newest')));
-  older.addEventListener('click', () => void run(el, line, () => load('older')));
-  newer.addEventListener('click', () => void run(el, line, () => load('newer')));
-  void run(el, line, () => load('newest'));
+  category.addEventListener('change', () => go('newest'));
+  pageSize.addEventListener('change', () => go('newest'));
+  older.addEventListener('click', () => go('older'));
+  newer.addEventListener('click', () => go('newer'));
+  go('newest');
   return { el, destroy() { destroyed = true; } };
 }
