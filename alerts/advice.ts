@@ -1,5 +1,5 @@
 import type { Alert } from './types.js';
-import { spokenAhead, spokenDuration, spokenMoment, spokenNumber, spokenPercentRate, type Lang } from './words.js';
+import { spokenAhead, spokenDuration, spokenMoment, spokenNumber, spokenOfflineReason, spokenPercentRate, type Lang } from './words.js';
 
 export type { Lang } from './words.js';
 
@@ -150,7 +150,7 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
   let detail: string;
   switch (family) {
     case 'offline': {
-      const reason = alert.offlineReason ?? (fr ? 'inconnu' : 'unknown');
+      const reason = spokenOfflineReason(alert.offlineReason ?? 'unknown', lang);
       title = `${what}${fr ? ' :' : ':'} ${hostName}`;
       detail = ended
         ? (fr ? `Sans nouvelle de l’agent pendant ${lasted} (${reason}).` : `No word from the agent for ${lasted} (${reason}).`)

@@ -86,6 +86,14 @@ export function spokenMoment(at: number, now: number, lang: Lang, timeZone?: str
   return new Intl.DateTimeFormat(locale, { ...zone, weekday: 'short', day: 'numeric', month: 'short' }).format(at);
 }
 
+const REASONS: Record<Lang, Record<string, string>> = {
+  en: { lost: 'connection lost', stopped: 'agent stopped', stale: 'no data received', removed: 'removed', unknown: 'unknown' },
+  fr: { lost: 'connexion perdue', stopped: 'agent arrêté', stale: 'plus de données reçues', removed: 'retirée', unknown: 'inconnue' },
+};
+
+/** Why a host is offline, in words: `lost` (Last Will), `stopped`, `stale` (missed intervals); others as they are. */
+export const spokenOfflineReason = (reason: string, lang: Lang): string => REASONS[lang][reason] ?? reason;
+
 /**
  * A growth rate of a percentage, in the unit that gives a readable number:
  * "+10.2 %/min" when fast, "+1.5 %/h", "+0.4 %/day" ("+0,4 %/jour") when slow.

@@ -1,6 +1,6 @@
 import { alertFacts, describeAlert } from '../alerts/advice.js';
 import type { Alert } from '../alerts/types.js';
-import type { Lang } from '../alerts/words.js';
+import { spokenOfflineReason, type Lang } from '../alerts/words.js';
 import type { VigieEvent } from './event-log.js';
 
 /**
@@ -31,12 +31,8 @@ const ROLES: Record<Lang, Record<string, string>> = {
   en: { admin: 'admin', operator: 'operator', viewer: 'viewer' },
   fr: { admin: 'administrateur', operator: 'opérateur', viewer: 'lecteur' },
 };
-const REASONS: Record<Lang, Record<string, string>> = {
-  en: { lost: 'connection lost', stopped: 'agent stopped', stale: 'no data', removed: 'removed' },
-  fr: { lost: 'connexion perdue', stopped: 'agent arrêté', stale: 'plus de données', removed: 'retirée' },
-};
 const role = (r: string, lang: Lang): string => ROLES[lang][r] ?? r;
-const reason = (r: string, lang: Lang): string => REASONS[lang][r] ?? r;
+const reason = spokenOfflineReason;
 
 const en = (lang: Lang): boolean => lang === 'en';
 
@@ -56,9 +52,11 @@ const TEMPLATES: Record<string, Template> = {
     : `Utilisateur ${p.s('after.name')} créé (${role(p.s('after.role'), l)})`),
   'user.updated': (p, l) => {
     if (p.has('before.role')) return en(l) ? `User ${p.s('after.name')} changed by an admin` : `Utilisateur ${p.s('after.name')} modifié par un administrateur`;
-    const what = [p.has('after.name') && (en(l) ? 'name' : 'nom'), p.has('password') && (en(l) ? 'password' : 'mot de passe')].filter(Boolean).join(en(l) ? ' and ' : ' et ');
-    const who = p.has('before.name') ? p.s('before.name') : p.s('user');
-    return en(l) ? `${who} changed their ${what}` : `${who} a changé son ${what}`;
+    // Someone changing their own name (and password). A password alone reads the same from the account
+    // page and from the command line (`vigie user`): those rows keep their stored line.
+    if (!p.has('after.name')) throw new Missing('after.name');
+    const what = [en(l) ? 'name' : 'nom', p.has('password') && (en(l) ? 'password' : 'mot de passe')].filter(Boolean).join(en(l) ? ' and ' : ' et ');
+    return en(l) ? `${p.s('before.name')} changed their ${what}` : `${p.s('before.name')} a changé son ${what}`;
   },
   'user.deleted': (p, l) => (en(l) ? `User ${p.s('before.name')} deleted` : `Utilisateur ${p.s('before.name')} supprimé`),
   'group.created': (p, l) => (en(l) ? `Group ${p.s('name')} created` : `Groupe ${p.s('name')} créé`),

@@ -40,6 +40,13 @@ test('a firing alert: "for X" runs to now, from when the condition started', () 
   assert.match(describeAlert(firing, 'fr', 'web-1', T0).advice, /processus/);
 });
 
+test('an offline alert says why in words, in the reader\'s language', () => {
+  const offline = cpu({ rule: 'offline', unit: 'seconds', value: null, threshold: 120, metric: { metric: 'presence', key: '' }, offlineReason: 'lost' });
+  assert.is(describeAlert(offline, 'fr', 'web-1', T0 + 5 * MINUTE_MS).detail, 'Aucune nouvelle de l’agent depuis 5 min (connexion perdue).');
+  assert.is(describeAlert(offline, 'fr', 'web-1', T0).title, 'Machine hors ligne : web-1');
+  assert.is(describeAlert(offline, 'en', 'web-1', T0 + 5 * MINUTE_MS).detail, 'No word from the agent for 5 min (connection lost).');
+});
+
 test('durations ahead and moments in words, minutes to days, with a date', () => {
   assert.is(spokenAhead(10 * MINUTE_MS, 'en'), 'about 10 minutes');
   assert.is(spokenAhead(1 * MINUTE_MS, 'en'), 'about 1 minute');

@@ -42,6 +42,9 @@ test('an unknown type, or an old row without the parameters, keeps its stored me
   // Written before alert events kept the alert: English, as stored.
   assert.is(eventMessage(line({ type: 'alert.firing', host: 'web-1', message: 'CPU at 97 % on web-1', data: { id: 1, rule: 'cpu' } }), 'fr'), 'CPU at 97 % on web-1');
   assert.is(eventMessage(line({ type: 'auth.locked', user: 'eve', message: 'Account "eve" locked after 5 failed logins', data: { until: T0 } }), 'fr'), 'Account "eve" locked after 5 failed logins');
+  // One shape, two stories (the account page, `vigie user`): the stored line says which.
+  assert.is(eventMessage(line({ type: 'user.updated', user: 'command line', message: 'Password of eve reset from the command line', data: { id: 2, password: true } }), 'fr'), 'Password of eve reset from the command line');
+  assert.is(eventMessage(line({ type: 'user.updated', user: 'eve', message: '', data: { id: 2, before: { name: 'eve' }, after: { name: 'eva' }, password: false } }), 'fr'), 'eve a changé son nom');
   // A hostile value is text, never a template.
   assert.is(eventMessage(line({ type: 'auth.login', user: '{user} <b>', message: '' }), 'en'), '{user} <b> signed in');
 });
