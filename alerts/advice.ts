@@ -1,5 +1,5 @@
 import type { Alert } from './types.js';
-import { spokenAhead, spokenDuration, spokenMoment, spokenNumber, spokenOfflineReason, spokenPercentRate, type Lang } from './words.js';
+import { spokenAhead, spokenByteRate, spokenDuration, spokenMoment, spokenNumber, spokenOfflineReason, spokenPercentRate, type Lang } from './words.js';
 
 export type { Lang } from './words.js';
 
@@ -124,7 +124,10 @@ export function alertSpan(alert: Pick<Alert, 'since' | 'resolvedAt'>, now: numbe
 function forecastDetail(alert: Alert, lang: Lang, now: number, ended: boolean, timeZone?: string): string {
   const fr = lang === 'fr';
   const fullAt = alert.forecast?.fullAt ?? (alert.value === null ? null : (alert.resolvedAt ?? now) + alert.value * 3_600_000);
-  const rate = alert.forecast ? spokenPercentRate(alert.forecast.slopePerHour, lang) : null;
+  const f = alert.forecast;
+  const percent = f ? spokenPercentRate(f.slopePerHour, lang) : null;
+  // In bytes too when the mount's size is known: "+1.2 GiB/h (+0.5 %/h)".
+  const rate = f && percent && f.sizeBytes ? `${spokenByteRate((f.slopePerHour / 100) * f.sizeBytes, lang)}, ${percent}` : percent;
   const atRate = rate ? (fr ? ` au rythme actuel (${rate})` : ` at the current rate (${rate})`) : '';
   if (fullAt === null) return fr ? `Plein bientôt${atRate}.` : `Full soon${atRate}.`;
   const around = spokenMoment(fullAt, now, lang, timeZone);

@@ -94,6 +94,35 @@ const REASONS: Record<Lang, Record<string, string>> = {
 /** Why a host is offline, in words: `lost` (Last Will), `stopped`, `stale` (missed intervals); others as they are. */
 export const spokenOfflineReason = (reason: string, lang: Lang): string => REASONS[lang][reason] ?? reason;
 
+const BYTE_UNITS: Record<Lang, readonly string[]> = {
+  en: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'],
+  fr: ['o', 'Kio', 'Mio', 'Gio', 'Tio', 'Pio'],
+};
+
+/** "1.2 GiB" ("1,2 Gio"): powers of 1024, as the dashboard shows sizes. */
+export function spokenBytes(bytes: number, lang: Lang): string {
+  const units = BYTE_UNITS[lang];
+  let value = Math.abs(bytes);
+  let i = 0;
+  while (value >= 1024 && i < units.length - 1) {
+    value /= 1024;
+    i += 1;
+  }
+  return `${spokenNumber(value, lang, value >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+/**
+ * A growth in bytes per hour, per minute when fast or per day when slow:
+ * "+1.2 GiB/h", "+5 Gio/min", "+48 MiB/day".
+ */
+export function spokenByteRate(perHour: number, lang: Lang): string {
+  const sign = perHour > 0 ? '+' : perHour < 0 ? '−' : '';
+  const abs = Math.abs(perHour);
+  const GiB = 1024 ** 3;
+  const [value, unit] = abs >= 60 * GiB ? [abs / 60, 'min'] : abs >= 100 * 1024 ** 2 ? [abs, 'h'] : [abs * 24, lang === 'fr' ? 'jour' : 'day'];
+  return `${sign}${spokenBytes(value, lang)}/${unit}`;
+}
+
 /**
  * A growth rate of a percentage, in the unit that gives a readable number:
  * "+10.2 %/min" when fast, "+1.5 %/h", "+0.4 %/day" ("+0,4 %/jour") when slow.

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { alertSpan, describeAlert } from '../../alerts/advice.js';
 import type { Alert } from '../../alerts/types.js';
-import { spokenAhead, spokenDuration, spokenMoment, spokenPercentRate } from '../../alerts/words.js';
+import { spokenAhead, spokenByteRate, spokenDuration, spokenMoment, spokenPercentRate } from '../../alerts/words.js';
 import { MINUTE_MS } from '../../core/time.js';
 
 // Thu 10 Dec 2026, 14:22 UTC.
@@ -62,6 +62,9 @@ test('durations ahead and moments in words, minutes to days, with a date', () =>
 });
 
 test('rates in the unit that reads best', () => {
+  assert.is(spokenByteRate(1.2 * 1024 ** 3, 'en'), '+1.2 GiB/h');
+  assert.is(spokenByteRate(300 * 1024 ** 3, 'fr'), '+5 Gio/min');
+  assert.is(spokenByteRate(2 * 1024 ** 2, 'en'), '+48 MiB/day');
   assert.is(spokenPercentRate(611.6, 'en'), '+10 %/min');
   assert.is(spokenPercentRate(360, 'fr'), '+6 %/min');
   assert.is(spokenPercentRate(1.5, 'fr'), '+1,5 %/h');
@@ -84,6 +87,11 @@ test('a disk forecast says when it will be full in words with a date, and its ra
   // Looked at later, the time left shrinks with the clock: the date stays.
   assert.is(describeAlert(forecast(5, 2), 'en', 'db-1', T0 + 3 * 60 * MINUTE_MS, { timeZone: 'UTC' }).detail, 'Full in about 2 hours (around 19:22) at the current rate (+2 %/h).');
   assert.is(describeAlert(forecast(5, 2), 'fr', 'db-1', T0).title, 'Disque en train de se remplir /var — db-1');
+  // With the mount's size, the growth reads in bytes too.
+  const sized = forecast(5, 2);
+  sized.forecast = { ...sized.forecast!, sizeBytes: 100 * 1024 ** 3 };
+  assert.is(describeAlert(sized, 'en', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Full in about 5 hours (around 19:22) at the current rate (+2 GiB/h, +2 %/h).');
+  assert.is(describeAlert(sized, 'fr', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Plein dans environ 5 heures (vers 19:22) au rythme actuel (+2 Gio/h, +2 %/h).');
 });
 
 test.run();
