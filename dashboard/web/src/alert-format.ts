@@ -15,7 +15,8 @@ export function formatAlertValue(alert: Pick<AlertView, 'unit' | 'serviceState'>
     case 'perCore': return t('alerts.perCore', { v: formatNumber(value, 2) });
     case 'celsius': return `${formatNumber(value, 1)} °C`;
     case 'seconds': return formatDuration(value);
-    case 'hours': return t('dur.hours', { n: formatNumber(value, 1) });
+    // A forecast's hours to full: "10 min", "5 h 12 min", never "0.2 h".
+    case 'hours': return formatDuration(value * 3600);
     default: return formatNumber(value, 2);
   }
 }
