@@ -1,5 +1,5 @@
 import type { Alert } from './types.js';
-import { spokenAhead, spokenByteRate, spokenDuration, spokenMoment, spokenNumber, spokenOfflineReason, spokenPercentRate, type Lang } from './words.js';
+import { spokenAhead, spokenDuration, spokenGrowth, spokenMoment, spokenNumber, spokenOfflineReason, type Lang } from './words.js';
 
 export type { Lang } from './words.js';
 
@@ -124,10 +124,8 @@ export function alertSpan(alert: Pick<Alert, 'since' | 'resolvedAt'>, now: numbe
 function forecastDetail(alert: Alert, lang: Lang, now: number, ended: boolean, timeZone?: string): string {
   const fr = lang === 'fr';
   const fullAt = alert.forecast?.fullAt ?? (alert.value === null ? null : (alert.resolvedAt ?? now) + alert.value * 3_600_000);
-  const f = alert.forecast;
-  const percent = f ? spokenPercentRate(f.slopePerHour, lang) : null;
-  // In bytes too when the mount's size is known: "+1.2 GiB/h (+0.5 %/h)".
-  const rate = f && percent && f.sizeBytes ? `${spokenByteRate((f.slopePerHour / 100) * f.sizeBytes, lang)}, ${percent}` : percent;
+  // In bytes too when the mount's size is known: "+1.2 GiB/h, +0.5 %/h".
+  const rate = alert.forecast ? spokenGrowth(alert.forecast.slopePerHour, alert.forecast.sizeBytes, lang) : null;
   const atRate = rate ? (fr ? ` au rythme actuel (${rate})` : ` at the current rate (${rate})`) : '';
   if (fullAt === null) return fr ? `Plein bientôt${atRate}.` : `Full soon${atRate}.`;
   const around = spokenMoment(fullAt, now, lang, timeZone);

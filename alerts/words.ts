@@ -72,7 +72,7 @@ export function spokenAhead(ms: number, lang: Lang): string {
 
 /**
  * A moment ahead, as precise as useful: "14:32" later today, "Sat 02:10"
- * within the week, "Sat 12 Dec" beyond ("sam. 12 déc."). `timeZone`: an
+ * within two days, "Sat 12 Dec" beyond ("sam. 12 déc."). `timeZone`: an
  * IANA name; by default the zone of whoever renders (the server's, or the
  * viewer's in the browser).
  */
@@ -82,7 +82,7 @@ export function spokenMoment(at: number, now: number, lang: Lang, timeZone?: str
   const day = new Intl.DateTimeFormat('en-CA', { ...zone, year: 'numeric', month: '2-digit', day: '2-digit' });
   const time = new Intl.DateTimeFormat(locale, { ...zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at);
   if (day.format(at) === day.format(now)) return time;
-  if (at - now < 6 * DAY_S * 1000) return `${new Intl.DateTimeFormat(locale, { ...zone, weekday: 'short' }).format(at)} ${time}`;
+  if (at - now < 2 * DAY_S * 1000) return `${new Intl.DateTimeFormat(locale, { ...zone, weekday: 'short' }).format(at)} ${time}`;
   return new Intl.DateTimeFormat(locale, { ...zone, weekday: 'short', day: 'numeric', month: 'short' }).format(at);
 }
 
@@ -111,25 +111,35 @@ export function spokenBytes(bytes: number, lang: Lang): string {
   return `${spokenNumber(value, lang, value >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
 }
 
-/**
- * A growth in bytes per hour, per minute when fast or per day when slow:
- * "+1.2 GiB/h", "+5 Gio/min", "+48 MiB/day".
- */
-export function spokenByteRate(perHour: number, lang: Lang): string {
-  const sign = perHour > 0 ? '+' : perHour < 0 ? '−' : '';
-  const abs = Math.abs(perHour);
-  const GiB = 1024 ** 3;
-  const [value, unit] = abs >= 60 * GiB ? [abs / 60, 'min'] : abs >= 100 * 1024 ** 2 ? [abs, 'h'] : [abs * 24, lang === 'fr' ? 'jour' : 'day'];
-  return `${sign}${spokenBytes(value, lang)}/${unit}`;
+type RateUnit = 'min' | 'h' | 'day';
+const RATE_UNIT: Record<Lang, Record<RateUnit, string>> = { en: { min: 'min', h: 'h', day: 'day' }, fr: { min: 'min', h: 'h', day: 'jour' } };
+const PER_HOUR: Record<RateUnit, number> = { min: 1 / 60, h: 1, day: 24 };
+const signOf = (v: number): string => (v > 0 ? '+' : v < 0 ? '−' : '');
+
+/** The time unit that gives a readable number for a growth of `percentPerHour` points: per minute when fast, per day when slow. */
+function rateUnit(percentPerHour: number): RateUnit {
+  const abs = Math.abs(percentPerHour);
+  return abs >= 60 ? 'min' : abs >= 1 ? 'h' : 'day';
 }
 
 /**
  * A growth rate of a percentage, in the unit that gives a readable number:
- * "+10.2 %/min" when fast, "+1.5 %/h", "+0.4 %/day" ("+0,4 %/jour") when slow.
+ * "+10 %/min" when fast, "+1.5 %/h", "+0.4 %/day" ("+0,4 %/jour") when slow.
  */
 export function spokenPercentRate(perHour: number, lang: Lang): string {
-  const sign = perHour > 0 ? '+' : perHour < 0 ? '−' : '';
-  const abs = Math.abs(perHour);
-  const [value, unit] = abs >= 60 ? [abs / 60, 'min'] : abs >= 1 ? [abs, 'h'] : [abs * 24, lang === 'fr' ? 'jour' : 'day'];
-  return `${sign}${spokenNumber(value, lang, value >= 10 ? 0 : 1)} %/${unit}`;
+  const unit = rateUnit(perHour);
+  const value = Math.abs(perHour) * PER_HOUR[unit];
+  return `${signOf(perHour)}${spokenNumber(value, lang, value >= 10 ? 0 : 1)} %/${RATE_UNIT[lang][unit]}`;
+}
+
+/**
+ * A disk's growth, in bytes when its size is known, then in points, in one
+ * time unit: "+2 GiB/h, +2 %/h", "+69 Gio/jour, +3,4 %/jour"; without a size, the points alone.
+ */
+export function spokenGrowth(percentPerHour: number, sizeBytes: number | undefined, lang: Lang): string {
+  const percent = spokenPercentRate(percentPerHour, lang);
+  if (!sizeBytes || sizeBytes <= 0) return percent;
+  const unit = rateUnit(percentPerHour);
+  const bytes = (percentPerHour / 100) * sizeBytes * PER_HOUR[unit];
+  return `${signOf(bytes)}${spokenBytes(bytes, lang)}/${RATE_UNIT[lang][unit]}, ${percent}`;
 }

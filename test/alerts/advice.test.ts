@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { alertSpan, describeAlert } from '../../alerts/advice.js';
 import type { Alert } from '../../alerts/types.js';
-import { spokenAhead, spokenByteRate, spokenDuration, spokenMoment, spokenPercentRate } from '../../alerts/words.js';
+import { spokenAhead, spokenDuration, spokenGrowth, spokenMoment, spokenPercentRate } from '../../alerts/words.js';
 import { MINUTE_MS } from '../../core/time.js';
 
 // Thu 10 Dec 2026, 14:22 UTC.
@@ -54,7 +54,8 @@ test('durations ahead and moments in words, minutes to days, with a date', () =>
   assert.is(spokenAhead(5 * 60 * MINUTE_MS, 'fr'), 'environ 5 heures');
   assert.is(spokenAhead(3 * 24 * 60 * MINUTE_MS, 'en'), 'about 3 days');
   assert.is(spokenMoment(T0 + 10 * MINUTE_MS, T0, 'en', 'UTC'), '14:32', 'later today: the time');
-  assert.is(spokenMoment(T0 + 12 * 60 * MINUTE_MS, T0, 'en', 'UTC'), 'Fri 02:22', 'within the week: day and time');
+  assert.is(spokenMoment(T0 + 12 * 60 * MINUTE_MS, T0, 'en', 'UTC'), 'Fri 02:22', 'within two days: day and time');
+  assert.is(spokenMoment(T0 + 3 * 24 * 60 * MINUTE_MS, T0, 'en', 'UTC'), 'Sun 13 Dec', 'further: the date');
   assert.is(spokenMoment(T0 + 12 * 60 * MINUTE_MS, T0, 'fr', 'UTC'), 'ven. 02:22');
   assert.is(spokenMoment(T0 + 9 * 24 * 60 * MINUTE_MS, T0, 'en', 'UTC'), 'Sat 19 Dec', 'further: the date');
   assert.is(spokenMoment(T0 + 9 * 24 * 60 * MINUTE_MS, T0, 'fr', 'UTC'), 'sam. 19 déc.');
@@ -62,9 +63,11 @@ test('durations ahead and moments in words, minutes to days, with a date', () =>
 });
 
 test('rates in the unit that reads best', () => {
-  assert.is(spokenByteRate(1.2 * 1024 ** 3, 'en'), '+1.2 GiB/h');
-  assert.is(spokenByteRate(300 * 1024 ** 3, 'fr'), '+5 Gio/min');
-  assert.is(spokenByteRate(2 * 1024 ** 2, 'en'), '+48 MiB/day');
+  // Bytes and points in one time unit, the one that suits the points.
+  assert.is(spokenGrowth(0.5, 240 * 1024 ** 3, 'en'), '+28.8 GiB/day, +12 %/day');
+  assert.is(spokenGrowth(2, 60 * 1024 ** 3, 'en'), '+1.2 GiB/h, +2 %/h');
+  assert.is(spokenGrowth(611.6, 20 * 1024 ** 3, 'fr'), '+2 Gio/min, +10 %/min');
+  assert.is(spokenGrowth(2, undefined, 'en'), '+2 %/h');
   assert.is(spokenPercentRate(611.6, 'en'), '+10 %/min');
   assert.is(spokenPercentRate(360, 'fr'), '+6 %/min');
   assert.is(spokenPercentRate(1.5, 'fr'), '+1,5 %/h');
@@ -82,7 +85,7 @@ test('a disk forecast says when it will be full in words with a date, and its ra
   assert.is(describeAlert(soon, 'en', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Full in about 10 minutes (around 14:32) at the current rate (+10 %/min).');
   assert.is(describeAlert(soon, 'fr', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Plein dans environ 10 minutes (vers 14:32) au rythme actuel (+10 %/min).');
   assert.is(describeAlert(forecast(5, 2), 'en', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Full in about 5 hours (around 19:22) at the current rate (+2 %/h).');
-  assert.is(describeAlert(forecast(72, 0.14), 'en', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Full in about 3 days (around Sun 14:22) at the current rate (+3.4 %/day).');
+  assert.is(describeAlert(forecast(72, 0.14), 'en', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Full in about 3 days (around Sun 13 Dec) at the current rate (+3.4 %/day).');
   assert.is(describeAlert(forecast(9 * 24, 0.05), 'fr', 'db-1', T0, { timeZone: 'UTC' }).detail, 'Plein dans environ 9 jours (vers sam. 19 déc.) au rythme actuel (+1,2 %/jour).');
   // Looked at later, the time left shrinks with the clock: the date stays.
   assert.is(describeAlert(forecast(5, 2), 'en', 'db-1', T0 + 3 * 60 * MINUTE_MS, { timeZone: 'UTC' }).detail, 'Full in about 2 hours (around 19:22) at the current rate (+2 %/h).');
