@@ -7,6 +7,7 @@ import type { User } from '../../../accounts/users.js';
 import { VigieError } from '../../../core/errors.js';
 import { callerOf, requireRole } from '../auth/guards.js';
 import { idParam, readBody } from '../body.js';
+import { requestLang } from '../lang.js';
 import { intParam, queryValue } from '../params.js';
 import { sendOk } from '../respond.js';
 import { audit, type ApiContext } from './context.js';
@@ -17,7 +18,8 @@ const SilenceBody = Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 7
 
 /**
  * Alerts, their settings and maintenance windows:
- *   GET  /api/alerts?state=firing|resolved&host=&from=&to=&limit=   (the caller's hosts only)
+ *   GET  /api/alerts?state=firing|resolved&host=&from=&to=&limit=&lang=   (the caller's hosts only)
+ * Alert titles, details and advice come in the caller's language: `?lang=en|fr`, else Accept-Language, else English.
  *   POST /api/alerts/:id/ack      { comment }            operator
  *   POST /api/alerts/:id/silence  { minutes, comment? }  operator
  *   GET|PUT /api/alert-settings                          defaults and every override (admin)
@@ -41,6 +43,7 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
     const state = queryValue(req.query, 'state');
     if (state !== undefined && state !== 'firing' && state !== 'resolved' && state !== '') throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'state: expected firing or resolved');
     const host = queryValue(req.query, 'host') || undefined;
+    const lang = requestLang(req);
     const records = alerts.store.query({
       ...(state ? { state } : {}),
       ...(host ? { host } : {}),
@@ -49,21 +52,23 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
       ...optional('limit', intParam(req.query, 'limit', 'a number of alerts from 1 to 1000', 1000)),
     });
     const sees = ctx.accounts.hostAccess.visibilityOf(user);
-    sendOk(res, records.filter((r) => sees(r.host)).map((r) => alerts.view(r)));
+    sendOk(res, records.filter((r) => sees(r.host)).map((r) => alerts.view(r, lang)));
   });
 
   router.post('/alerts/:id/ack', requireRole('operator'), (req, res) => {
     const { user } = callerOf(res);
+    const lang = requestLang(req);
     const alert = visibleAlert(user, req.params.id);
     const body = readBody(AckBody, req.body);
-    sendOk(res, alerts.acknowledge(alert.id, user.name, body.comment.trim()));
+    sendOk(res, alerts.view(alerts.acknowledge(alert.id, user.name, body.comment.trim()), lang));
   });
 
   router.post('/alerts/:id/silence', requireRole('operator'), (req, res) => {
     const { user } = callerOf(res);
+    const lang = requestLang(req);
     const alert = visibleAlert(user, req.params.id);
     const body = readBody(SilenceBody, req.body);
-    sendOk(res, alerts.silence(alert.id, body.minutes, user.name));
+    sendOk(res, alerts.view(alerts.silence(alert.id, body.minutes, user.name), lang));
   });
 
   router.get('/alert-settings', requireRole('admin'), (_req, res) => sendOk(res, alerts.settings()));

@@ -131,7 +131,7 @@ export class LoginService {
     this.log.warn({ user: shown(name), address, failures }, 'failed login');
     if (lockedUntil !== null) {
       if (known) this.accounts.users.lock(known.id, lockedUntil);
-      this.events.append({ type: 'auth.locked', user: shown(name), address, message: `Account "${shown(name)}" locked after ${failures} failed logins`, data: { until: lockedUntil } });
+      this.events.append({ type: 'auth.locked', user: shown(name), address, message: `Account "${shown(name)}" locked after ${failures} failed logins`, data: { until: lockedUntil, failures } });
       this.log.warn({ user: shown(name), address, until: new Date(lockedUntil).toISOString() }, 'account locked');
     }
   }

@@ -1,3 +1,4 @@
+import { getLang } from './i18n/index.js';
 import type { User } from './model.js';
 
 /**
@@ -58,7 +59,8 @@ export function sessionLost(): void {
 }
 
 async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // Texts the server puts in words (alert titles, event lines) come in the language the viewer chose here.
+  const headers: Record<string, string> = { accept: 'application/json', 'accept-language': getLang() };
   if (method !== 'GET') {
     // JSON only: a cross-site HTML form cannot send it (the server answers 415 otherwise).
     headers['content-type'] = 'application/json';

@@ -491,6 +491,16 @@ export const en = {
   'count.warning': '{n} busy',
   'count.critical': '{n} saturated',
   'count.offline': '{n} offline',
+  // issue 11: lang
+  'events.newer': 'Newer',
+  'events.older': 'Older',
+  'events.pageSize': 'Per page',
+  'events.position': 'Page {page} · events {from}–{to}',
+  'chan.language': 'Language of the messages',
+  'chan.lang.en': 'English',
+  'chan.lang.fr': 'French',
+  'chan.lastTest': 'Test delivered',
+  'chan.lastTestFailed': 'Test failed',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -490,4 +490,14 @@ export const fr: Messages = {
   'count.warning': '{n} chargée(s)',
   'count.critical': '{n} saturée(s)',
   'count.offline': '{n} hors ligne',
+  // issue 11: lang
+  'events.newer': 'Plus récents',
+  'events.older': 'Plus anciens',
+  'events.pageSize': 'Par page',
+  'events.position': 'Page {page} · événements {from} à {to}',
+  'chan.language': 'Langue des messages',
+  'chan.lang.en': 'Anglais',
+  'chan.lang.fr': 'Français',
+  'chan.lastTest': 'Test remis',
+  'chan.lastTestFailed': 'Test échoué',
 };
