@@ -6,6 +6,7 @@
 export const ERRORS = {
   VIGIE_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   VIGIE_ERR_HOST_NOT_FOUND: { status: 404, message: 'No such host' },
+  VIGIE_ERR_HOST_OFFLINE: { status: 503, message: 'The host is offline: its agent cannot be asked now' },
   VIGIE_ERR_BAD_REQUEST: { status: 400, message: 'Invalid request' },
   VIGIE_ERR_BAD_HOST_ID: { status: 400, message: 'Invalid host id' },
   VIGIE_ERR_BAD_METRIC: { status: 400, message: 'Unknown metric' },

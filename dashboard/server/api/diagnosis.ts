@@ -38,8 +38,9 @@ const DiagnosisBody = Type.Object({
  * admins who see the host): asks the host's agent now over `cmd/req` and
  * answers its top processes by CPU and by memory with the time taken.
  * Viewers get 403: a request runs code on the watched machine, however
- * read-only. 429 with Retry-After inside a host's throttle window; 503 at
- * once for an offline host, or when the agent is busy or does not answer.
+ * read-only. 429 with Retry-After inside a host's throttle window; 503
+ * VIGIE_ERR_HOST_OFFLINE at once for an offline host, VIGIE_ERR_UNAVAILABLE
+ * when the agent is busy or does not answer.
  */
 export function createDiagnosisRouter(ctx: ApiContext): Router {
   const router = Router();
@@ -61,7 +62,7 @@ export function createDiagnosisRouter(ctx: ApiContext): Router {
   router.post('/:id/diagnosis', requireRole('operator'), async (req, res) => {
     const host = findHost(ctx, callerOf(res).user, req.params.id);
     const body = readBody(DiagnosisBody, req.body);
-    if (host.presence !== 'online') throw new VigieError('VIGIE_ERR_UNAVAILABLE', `${host.id} is offline: its agent cannot be asked now`);
+    if (host.presence !== 'online') throw new VigieError('VIGIE_ERR_HOST_OFFLINE', `${host.id} is offline: its agent cannot be asked now`);
     throttle(host.id, res);
     const requestedAt = ctx.clock.now();
     const started = performance.now();

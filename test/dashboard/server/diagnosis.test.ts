@@ -79,6 +79,7 @@ test('an offline host is answered 503 at once, without asking', async () => {
   await waitFor('gone-box offline', () => s.ingest.getHost('gone-box')?.presence === 'offline');
   const res = await s.admin.send('POST', '/api/hosts/gone-box/diagnosis', { action: 'top' });
   assert.is(res.status, 503);
+  assert.ok(!res.body.ok && res.body.error.code === 'VIGIE_ERR_HOST_OFFLINE');
   assert.match(!res.body.ok ? res.body.error.message : '', /gone-box is offline/);
 });
 

@@ -476,6 +476,28 @@ export const en = {
   'events.purgeNeedDate': 'Choose a date first.',
   'events.purged': '{n} events deleted.',
   'host.alertSettings': 'Alert settings',
+  // issue 11: forms
+  'processes.title': 'Top processes',
+  'processes.intro': 'Asks the agent now, the same way an alert does; it measures CPU use over half a second.',
+  'processes.run': 'Show top processes',
+  'processes.again': 'Ask again',
+  'processes.asking': 'Asking the agent…',
+  'processes.order': 'Sort processes',
+  'processes.byCpu': 'By CPU',
+  'processes.byMem': 'By memory',
+  'processes.pid': 'PID',
+  'processes.name': 'Process',
+  'processes.user': 'User',
+  'processes.cpu': 'CPU (one core = 100 %)',
+  'processes.mem': 'Memory',
+  'processes.empty': 'The agent reported no processes.',
+  'processes.meta': 'Answered in {elapsed} at {time} · CPU measured over {interval} s on {cores} cores',
+  'processes.offline': 'This host is offline: its agent cannot be asked now.',
+  'processes.throttled': 'This host was asked a moment ago. Try again in {wait}.',
+  'processes.unavailable': 'The agent did not answer in time, or is busy with other diagnoses. Try again in a moment.',
+  'processes.forbidden': 'Only operators and admins may ask an agent.',
+  'processes.refused': 'The agent refused the request.',
+  'processes.failed': 'Could not get the process list.',
 } as const;
 
 export type MessageKey = keyof typeof en;
