@@ -29,24 +29,42 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export type Envelope<T> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
+/**
+ * A wrong field of a request: `field` is its dot-separated JSON path in the
+ * request body (`cpu.warning`, `defaults.cpu.warning`), `message` what is
+ * wrong with it, without the path.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * The envelope. A validation error may add `field` (the first wrong field's
+ * path) and `fields` (every wrong field): optional, so older clients that
+ * read `code` and `message` see no change.
+ */
+export type Envelope<T> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string; field?: string; fields?: FieldError[] } };
 
 /** An error that carries a catalogue code; the HTTP layer turns it into an envelope. */
 export class VigieError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** The wrong fields of a validation error, when it names them (sent as `field`/`fields`). */
+  readonly fields: readonly FieldError[];
 
-  constructor(code: ErrorCode, message?: string) {
+  constructor(code: ErrorCode, message?: string, fields: readonly FieldError[] = []) {
     super(message ?? ERRORS[code].message);
     this.name = 'VigieError';
     this.code = code;
     this.status = ERRORS[code].status;
+    this.fields = fields;
   }
 }
 
 export const okEnvelope = <T>(data: T): Envelope<T> => ({ ok: true, data });
 
-export const errorEnvelope = (code: ErrorCode, message?: string): Envelope<never> => ({
+export const errorEnvelope = (code: ErrorCode, message?: string, fields: readonly FieldError[] = []): Envelope<never> => ({
   ok: false,
-  error: { code, message: message ?? ERRORS[code].message },
+  error: { code, message: message ?? ERRORS[code].message, ...(fields.length > 0 ? { field: fields[0]!.field, fields: [...fields] } : {}) },
 });

@@ -498,6 +498,8 @@ export const en = {
   'processes.forbidden': 'Only operators and admins may ask an agent.',
   'processes.refused': 'The agent refused the request.',
   'processes.failed': 'Could not get the process list.',
+  'me.signIn': 'This sign-in: {at}; previous: {previous}.',
+  'users.roleChangeQ': 'Change the role of {name} from {from} to {to}?',
 } as const;
 
 export type MessageKey = keyof typeof en;

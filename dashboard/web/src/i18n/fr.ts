@@ -497,4 +497,6 @@ export const fr: Messages = {
   'processes.forbidden': 'Seuls les opérateurs et les administrateurs peuvent interroger un agent.',
   'processes.refused': 'L’agent a refusé la demande.',
   'processes.failed': 'Impossible d’obtenir la liste des processus.',
+  'me.signIn': 'Cette connexion : {at} ; précédente : {previous}.',
+  'users.roleChangeQ': 'Changer le rôle de {name} : {from} → {to} ?',
 };

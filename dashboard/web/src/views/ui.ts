@@ -104,18 +104,25 @@ export const button = (label: string, attrs: Attrs, onClick?: () => void): HTMLB
  */
 export function confirmButton(label: string, question: string, line: MessageLine, action: () => Promise<void>, attrs: Attrs = null): HTMLElement {
   const wrap = h('span', { class: 'confirm' });
-  const ask = (): void => {
-    const yes = button(t('action.confirm'), { class: 'btn danger', 'data-testid': 'confirm-yes' });
-    const no = button(t('action.cancel'), { class: 'btn', 'data-testid': 'confirm-no' }, reset);
-    yes.addEventListener('click', () => void run(wrap, line, action).then(() => { if (wrap.isConnected) reset(); }));
-    replaceChildren(wrap, h('span', { class: 'confirm-q' }, question), yes, no);
-    no.focus();
-  };
   const reset = (): void => {
-    replaceChildren(wrap, button(label, { class: 'btn danger', ...attrs }, ask));
+    replaceChildren(wrap, button(label, { class: 'btn danger', ...attrs }, () => askInPlace(wrap, question, line, action, reset)));
   };
   reset();
   return wrap;
+}
+
+/**
+ * The question of confirmButton, asked in `wrap` for any trigger (a select
+ * that changed): "confirm" runs `action` (its failure goes to `line`),
+ * "cancel" does not; either way `done(confirmed)` follows, if `wrap` is
+ * still on the page.
+ */
+export function askInPlace(wrap: HTMLElement, question: string, line: MessageLine, action: () => Promise<void>, done: (confirmed: boolean) => void): void {
+  const yes = button(t('action.confirm'), { class: 'btn danger', 'data-testid': 'confirm-yes' });
+  const no = button(t('action.cancel'), { class: 'btn', 'data-testid': 'confirm-no' }, () => done(false));
+  yes.addEventListener('click', () => void run(wrap, line, action).then(() => { if (wrap.isConnected) done(true); }));
+  replaceChildren(wrap, h('span', { class: 'confirm-q' }, question), yes, no);
+  no.focus();
 }
 
 /** Copies the text of `source`: the clipboard API where allowed (HTTPS, localhost), else select and copy. */
