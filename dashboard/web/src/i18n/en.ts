@@ -500,6 +500,17 @@ export const en = {
   'processes.failed': 'Could not get the process list.',
   'me.signIn': 'This sign-in: {at}; previous: {previous}.',
   'users.roleChangeQ': 'Change the role of {name} from {from} to {to}?',
+  'rules.hysteresis': 'Hysteresis',
+  'rules.hysteresisHint': 'Hysteresis: how far below a level the value must fall before the alert clears, so a value hovering at the threshold does not flap.',
+  'rules.window': 'History used (hours)',
+  'rules.windowHint': 'History used: the hours of disk use the forecast fits its trend on (0.1 to 720 h); longer is steadier, shorter reacts faster.',
+  'rules.err.order': 'Must not be above the critical level ({v}).',
+  'form.err.number': 'Enter a number.',
+  'form.err.integer': 'Enter a whole number.',
+  'form.err.range': 'Enter a value from {min} to {max}.',
+  'form.refused': 'Refused by the server: {msg}',
+  'form.fixOne': 'Not saved: fix “{field}”, marked in the form.',
+  'form.fixMany': 'Not saved: fix “{field}” and {n} more, marked in the form.',
 } as const;
 
 export type MessageKey = keyof typeof en;

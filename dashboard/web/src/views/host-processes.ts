@@ -55,7 +55,7 @@ export function createProcessesPanel(host: string): HTMLElement | null {
     if (!answer) return;
     const list: Proc[] = order === 'cpu' ? answer.data.byCpu : answer.data.byMem;
     for (const p of list) {
-      table.row({ 'data-testid': 'process-row', 'data-pid': p.pid }, [
+      table.row({ 'data-testid': 'process-row', 'data-pid': p.pid, 'data-cpu': p.cpu, 'data-rss': p.rss }, [
         h('span', { class: 'mono' }, String(p.pid)),
         h('span', { class: 'strong' }, p.name),
         p.user ?? '–',

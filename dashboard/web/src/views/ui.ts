@@ -3,6 +3,7 @@ import { h, replaceChildren, setText } from '../dom.js';
 import { formatDuration } from '../format.js';
 import { t } from '../i18n/index.js';
 import type { Role, User } from '../model.js';
+import { clearFieldErrors, fieldErrorsOf, fixSentence, focusFirst, markFieldErrors } from './field-errors.js';
 
 /**
  * Building blocks of the account and admin pages: labelled fields, message
@@ -84,10 +85,16 @@ export async function run(scope: HTMLElement, line: MessageLine, action: () => P
   for (const b of buttons) b.disabled = true;
   scope.setAttribute('aria-busy', 'true');
   line.clear();
+  clearFieldErrors(scope);
   try {
     await action();
   } catch (error) {
-    line.error(error);
+    // Wrong fields are marked where they are; the line says which to fix in words, not as a JSON path.
+    const marked = markFieldErrors(scope, fieldErrorsOf(error));
+    if (marked.length > 0) {
+      line.error(new Error(fixSentence(marked)));
+      focusFirst(marked);
+    } else line.error(error);
   } finally {
     for (const b of buttons) b.disabled = false;
     scope.removeAttribute('aria-busy');
