@@ -6,7 +6,7 @@
  * page. Screenshots at 1366×800 and 390×844, English and French.
  */
 import { Value } from '@sinclair/typebox/value';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AgentConfig } from '../../../agent/config.js';
@@ -15,7 +15,7 @@ import { buildWeb } from '../../../dashboard/web/build.js';
 import { waitFor } from '../../helpers/env.js';
 import { addUser } from '../../helpers/stack.js';
 import { infoPayload, metricsPayload, PREFIX, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
-import { haveChromium, launchChromium, shot, signInThroughForm } from './browser-helpers.js';
+import { haveChromium, launchChromium, shot, SHOTS, signInThroughForm } from './browser-helpers.js';
 
 const ADMIN = { name: 'admin', password: 'admin-password-1' };
 const DESKTOP = { width: 1366, height: 800 };
@@ -59,6 +59,11 @@ if (haveChromium()) {
     await s?.close();
   });
 
+  /** One part of the page, as the full-page shots of a phone are too tall to read. */
+  const part = async (locator: Locator, name: string): Promise<void> => {
+    await locator.screenshot({ path: new URL(name, SHOTS).pathname });
+  };
+
   const numbers = async (page: Page, attr: string): Promise<number[]> =>
     (await page.getByTestId('process-row').evaluateAll((rows, a) => rows.map((r) => r.getAttribute(a)), attr)).map(Number);
 
@@ -67,7 +72,7 @@ if (haveChromium()) {
     await page.goto(`${s.url}/#/host/forms-box`);
     await page.getByTestId('processes-run').click();
     await page.getByTestId('process-row').first().waitFor({ timeout: 15_000 });
-    assert.match(await page.getByTestId('processes-meta').innerText(), /^Answered in [\d.]+ s at .+ · CPU measured over [\d.]+ s on \d+ cores$/);
+    assert.match(await page.getByTestId('processes-meta').innerText(), /^Answered in [\d.]+ s at .+ · CPU in % of one core, measured over [\d.]+ s \(\d+ cores\)$/);
     const cpu = await numbers(page, 'data-cpu');
     assert.equal(cpu, [...cpu].sort((a, b) => b - a), 'by CPU: most first');
     await page.getByTestId('processes-by-mem').click();
@@ -89,6 +94,7 @@ if (haveChromium()) {
     assert.match(await page.getByTestId('processes-meta').innerText(), /^Réponse en [\d,]+ s à /);
     await page.getByTestId('processes').scrollIntoViewIfNeeded();
     await shot(page, 'forms-host-processes-phone-fr.png');
+    await part(page.getByTestId('processes'), 'forms-host-processes-phone-fr-panel.png');
     await page.goto(`${s.url}/#/host/gone-box`);
     await page.getByTestId('processes-run').click();
     await page.getByTestId('processes-msg').filter({ hasText: 'Cet hôte est hors ligne' }).waitFor({ timeout: 10_000 });
@@ -137,6 +143,7 @@ if (haveChromium()) {
     await row.getByTestId('role-confirm').filter({ hasText: 'Changer le rôle de victor : Lecteur → Opérateur ?' }).waitFor({ timeout: 5000 });
     await row.scrollIntoViewIfNeeded();
     await shot(page, 'forms-users-confirm-phone-fr.png');
+    await part(row, 'forms-users-confirm-phone-fr-row.png');
     await row.getByTestId('confirm-no').click();
     assert.is(await roleOf('victor'), 'viewer');
   });
@@ -161,19 +168,23 @@ if (haveChromium()) {
     await page.getByTestId('rules-save').click();
     const line = page.getByTestId('rules-error');
     await line.filter({ hasText: 'Not saved' }).waitFor({ timeout: 10_000 });
-    assert.is(await line.innerText(), 'Not saved: fix “CPU › Hysteresis” and 1 more, marked in the form.');
+    assert.is(await line.innerText(), 'Not saved: fix “CPU › Hysteresis (%)” and 1 more, marked in the form.');
     const hysteresis = page.getByTestId('rule-cpu-hysteresis');
     assert.is(await hysteresis.getAttribute('aria-invalid'), 'true');
-    const describedBy = await hysteresis.getAttribute('aria-describedby');
-    assert.is(await page.locator(`[id="${describedBy}"]`).innerText(), 'Enter a value from 0 % to 100 %.');
+    // Described by the shared help, then by its own error message.
+    const [help, message] = (await hysteresis.getAttribute('aria-describedby'))!.split(' ');
+    assert.match(await page.locator(`[id="${help}"]`).innerText(), /^Hysteresis: how far below a level/);
+    assert.is(await page.locator(`[id="${message}"]`).innerText(), 'Enter a value from 0 % to 100 %.');
     assert.is(await page.getByTestId('rule-diskForecast-window').getAttribute('aria-invalid'), 'true');
     assert.ok(await hysteresis.evaluate((el) => el === el.ownerDocument.activeElement), 'the first wrong field has the focus');
     assert.equal(await override('forms-box'), { cpu: { hysteresis: 3 }, diskForecast: { windowHours: 12 } }, 'nothing was saved');
     await hysteresis.scrollIntoViewIfNeeded();
     await shot(page, 'forms-rules-error-desktop-en.png');
+    await part(page.locator('fieldset[data-rule=cpu]'), 'forms-rules-error-desktop-en-cpu.png');
     // Typing clears the field's mark.
     await hysteresis.fill('4');
     assert.is(await hysteresis.getAttribute('aria-invalid'), null);
+    assert.is(await hysteresis.getAttribute('aria-describedby'), help, 'back to the help alone');
   });
 
   test('the host rules in French on a phone: labels, help and errors in French', async () => {
@@ -189,6 +200,8 @@ if (haveChromium()) {
     assert.is(await cpu.getByTestId('field-error').innerText(), 'Saisissez un nombre.');
     await cpu.scrollIntoViewIfNeeded();
     await shot(page, 'forms-rules-phone-fr.png');
+    await part(cpu, 'forms-rules-phone-fr-cpu.png');
+    await part(page.locator('fieldset[data-rule=diskForecast]'), 'forms-rules-phone-fr-forecast.png');
   });
 
   test('the defaults: a field the server refuses is marked where it is, its path kept out of the sentence', async () => {
@@ -229,6 +242,7 @@ if (haveChromium()) {
     await phone.goto(`${s.url}/#/account`);
     await phone.getByTestId('me-signin').filter({ hasText: /^Cette connexion : .+ ; précédente : jamais\.$/ }).waitFor({ timeout: 10_000 });
     await shot(phone, 'forms-account-phone-fr.png');
+    await part(phone.locator('.panel').first(), 'forms-account-phone-fr-panel.png');
   });
 }
 

@@ -35,6 +35,8 @@ interface Entry { rule: RuleName; field: string; read(): unknown; bounds?: Field
 
 const UNITS: Record<(typeof THRESHOLD_RULES)[number], string> = { cpu: '%', mem: '%', swap: '%', disk: '%', load: '', temperature: '°C' };
 
+let editors = 0;
+
 const fieldValue = (set: RuleSet | null, rule: RuleName, field: string): unknown =>
   set ? (set[rule] as Record<string, unknown>)[field] : undefined;
 
@@ -42,7 +44,7 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
   const entries: Entry[] = [];
 
   /** A control with its label, the default beside it, and "use default". */
-  const wrap = (rule: RuleName, field: string, label: string, control: HTMLInputElement, shown: (v: unknown) => string, current: () => unknown, reset: (v: unknown) => void, hint?: string): HTMLElement => {
+  const wrap = (rule: RuleName, field: string, label: string, control: HTMLInputElement, shown: (v: unknown) => string, current: () => unknown, reset: (v: unknown) => void): HTMLElement => {
     const baseValue = fieldValue(base, rule, field);
     const note = h('span', { class: 'field-hint muted' });
     const useDefault = base && editable
@@ -55,7 +57,6 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
       control.type === 'checkbox' ? control : null,
       h('span', { class: control.type === 'checkbox' ? '' : 'field-label' }, label),
       control.type === 'checkbox' ? null : control,
-      hint ? h('span', { class: 'field-hint muted rule-hint' }, hint) : null,
       base ? h('span', { class: 'rule-default' }, note, useDefault) : null);
     const sync = (): void => {
       if (!base) return;
@@ -76,17 +77,20 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
   };
 
   const TESTIDS: Record<string, string> = { missedIntervals: 'missed', horizonHours: 'horizon', windowHours: 'window' };
-  const num = (rule: RuleName, field: string, label: string, unit: string, bounds: FieldBounds, hint?: string): HTMLElement => {
+  // One explanation of the hysteresis for the six rules, read with each of their fields.
+  const hysteresisHintId = `rules-hysteresis-hint-${++editors}`;
+  const windowHintId = `rules-window-hint-${editors}`;
+  const num = (rule: RuleName, field: string, label: string, unit: string, bounds: FieldBounds, describedBy?: string): HTMLElement => {
     const value = fieldValue(values, rule, field);
     // No min/max attributes: the browser's own bubble would block the submit in English; read() says it in the page's language.
     const control = h('input', {
       type: 'number', class: 'input', step: bounds.integer ? 1 : 'any', inputmode: bounds.integer ? 'numeric' : 'decimal', value: typeof value === 'number' ? value : '',
-      disabled: !editable, 'data-testid': `rule-${rule}-${TESTIDS[field] ?? field}`,
+      disabled: !editable, 'data-testid': `rule-${rule}-${TESTIDS[field] ?? field}`, ...(describedBy ? { 'aria-describedby': describedBy } : {}),
     });
     const read = (): number => (control.value.trim() === '' ? Number.NaN : Number(control.value));
     entries.push({ rule, field, read, bounds, unit });
     const shown = (v: unknown): string => (typeof v === 'number' ? withUnit(v, unit) : '–');
-    return wrap(rule, field, label, control, shown, read, (v) => { control.value = typeof v === 'number' ? String(v) : ''; }, hint);
+    return wrap(rule, field, label, control, shown, read, (v) => { control.value = typeof v === 'number' ? String(v) : ''; });
   };
 
   const toggle = (rule: RuleName, label: string): HTMLElement => {
@@ -107,8 +111,7 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
         num(rule, 'warning', t('rules.warning'), UNITS[rule], bounds.level),
         num(rule, 'critical', t('rules.critical'), UNITS[rule], bounds.level),
         num(rule, 'for', t('rules.for'), 's', FOR_BOUNDS),
-        num(rule, 'hysteresis', t('rules.hysteresis'), UNITS[rule], bounds.hysteresis)),
-      h('p', { class: 'field-hint muted rule-hint' }, t('rules.hysteresisHint')));
+        num(rule, 'hysteresis', UNITS[rule] ? `${t('rules.hysteresis')} (${UNITS[rule]})` : t('rules.hysteresis'), UNITS[rule], bounds.hysteresis, hysteresisHintId)));
   });
   const offline = group('offline', 'rule.offline',
     toggle('offline', t('rules.enabled')),
@@ -117,14 +120,16 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
     toggle('diskForecast', t('rules.enabled')),
     h('div', { class: 'rule-levels' },
       num('diskForecast', 'horizonHours', t('rules.horizon'), 'h', HORIZON_HOURS_BOUNDS),
-      num('diskForecast', 'windowHours', t('rules.window'), 'h', WINDOW_HOURS_BOUNDS)),
-    h('p', { class: 'field-hint muted rule-hint' }, t('rules.windowHint')));
+      num('diskForecast', 'windowHours', t('rules.window'), 'h', WINDOW_HOURS_BOUNDS, windowHintId)),
+    h('p', { class: 'field-hint muted rule-hint', id: windowHintId }, t('rules.windowHint')));
   const services = group('services', 'rule.services',
     toggle('services', t('rules.enabled')),
     h('div', { class: 'rule-levels' }, num('services', 'for', t('rules.for'), 's', FOR_BOUNDS)));
 
   return {
-    el: h('div', { class: 'rules' }, ...thresholds, offline, forecast, services),
+    el: h('div', { class: 'rules-editor' },
+      h('p', { class: 'field-hint muted rule-hint', id: hysteresisHintId }, t('rules.hysteresisHint')),
+      h('div', { class: 'rules' }, ...thresholds, offline, forecast, services)),
     read() {
       const out: Record<string, Record<string, unknown>> = {};
       const problems: FieldError[] = [];
