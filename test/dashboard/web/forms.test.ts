@@ -216,6 +216,7 @@ if (haveChromium()) {
     assert.not.match(await line.innerText(), /defaults\./);
     assert.is(await page.getByTestId('defaults-watch').getAttribute('aria-invalid'), 'true');
     assert.match(await page.locator('[data-field="services.watch"] [data-testid=field-error]').innerText(), /^Refused by the server: .*256/);
+    await part(page.locator('[data-field="services.watch"]'), 'forms-defaults-watch-error-en.png');
     await page.getByTestId('defaults-watch').fill('');
     await page.getByTestId('rules-save').click();
     await line.filter({ hasText: 'Saved' }).waitFor({ timeout: 10_000 });
