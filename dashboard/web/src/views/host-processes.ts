@@ -3,7 +3,7 @@ import type { Proc } from '../../../../protocol/payloads.js';
 import { ApiError, currentUser, idPath, sendJson } from '../api.js';
 import { h, replaceChildren, setText } from '../dom.js';
 import { formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
-import { t } from '../i18n/index.js';
+import { locale, t } from '../i18n/index.js';
 import { button, dataTable } from './ui.js';
 
 type Order = 'cpu' | 'mem';
@@ -77,7 +77,7 @@ export function createProcessesPanel(host: string): HTMLElement | null {
       detail.hidden = true;
       setText(meta, t('processes.meta', {
         elapsed: `${formatNumber(answer.elapsedMs / 1000, 1)} s`,
-        time: new Date(answer.requestedAt).toLocaleTimeString(),
+        time: new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(answer.requestedAt),
         interval: formatNumber(answer.data.interval, 1),
         cores: answer.data.cores,
       }));
