@@ -64,6 +64,7 @@ export function createDiagnosisRouter(ctx: ApiContext): Router {
     const body = readBody(DiagnosisBody, req.body);
     if (host.presence !== 'online') throw new VigieError('VIGIE_ERR_HOST_OFFLINE', `${host.id} is offline: its agent cannot be asked now`);
     throttle(host.id, res);
+    ctx.log.info({ host: host.id, user: callerOf(res).user.name }, 'top processes asked from the dashboard');
     const requestedAt = ctx.clock.now();
     const started = performance.now();
     const answer = await ctx.ingest.command(host.id, 'top', { limit: body.limit ?? 10 }, { timeoutMs: DIAGNOSIS_TIMEOUT_MS });
