@@ -76,6 +76,11 @@ const MIGRATIONS: readonly string[] = [
     last_used_at INTEGER
   );
   `,
+  `
+  -- The user's sign-in before the one that opened this session, so a page
+  -- can say "this sign-in: …; previous: …" (issue 11). NULL: the first one.
+  ALTER TABLE sessions ADD COLUMN previous_login_at INTEGER;
+  `,
 ];
 
 /** Opens (creating if needed) `<dataDir>/accounts.db` with its schema up to date. */

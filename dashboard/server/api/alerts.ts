@@ -4,7 +4,7 @@ import { MaintenanceInput, serverTimeZone, timeZoneError, windowActive, type Mai
 import { effectiveRules, validateAlertSettings, type AlertSettings } from '../../../alerts/rules.js';
 import type { AlertService, AlertView } from '../../../alerts/service.js';
 import type { User } from '../../../accounts/users.js';
-import { VigieError } from '../../../core/errors.js';
+import { VigieError, type FieldError } from '../../../core/errors.js';
 import { callerOf, requireRole } from '../auth/guards.js';
 import { idParam, readBody } from '../body.js';
 import { requestLang } from '../lang.js';
@@ -74,7 +74,7 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
   router.get('/alert-settings', requireRole('admin'), (_req, res) => sendOk(res, alerts.settings()));
   router.put('/alert-settings', requireRole('admin'), (req, res) => {
     const parsed = validateAlertSettings(req.body);
-    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error);
+    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error, parsed.fields);
     const before = alerts.settings();
     alerts.saveSettings(parsed.value);
     audit(ctx, req, res, { type: 'settings.alerts', message: 'Alert settings changed', data: { before: before.defaults, after: parsed.value.defaults } });
@@ -97,7 +97,8 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
     const current = alerts.settings();
     const next: AlertSettings = { defaults: current.defaults, hosts: { ...current.hosts, [host.id]: req.body as never } };
     const parsed = validateAlertSettings(next);
-    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error);
+    // The body is this host's override: its fields are named from the body (`cpu.warning`), the message keeps the full path.
+    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error, relativeTo(`hosts.${host.id}.`, parsed.fields));
     alerts.saveSettings(parsed.value);
     audit(ctx, req, res, {
       type: 'settings.host_alerts',
@@ -146,6 +147,11 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
     sendOk(res, null);
   });
   return router;
+}
+
+/** Fields under `prefix` named from it; the others (another host's, which this body cannot set) dropped. */
+function relativeTo(prefix: string, fields: readonly FieldError[]): FieldError[] {
+  return fields.filter((f) => f.field.startsWith(prefix)).map((f) => ({ ...f, field: f.field.slice(prefix.length) }));
 }
 
 function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {

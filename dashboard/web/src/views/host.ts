@@ -11,6 +11,7 @@ import { createLabelEditor } from './host-label.js';
 import { osLine, stateHint, stateLabel } from './host-card.js';
 import { chartSpecs, createHostCharts, RANGES, type HostCharts, type RangeName } from './host-charts.js';
 import { createInfoPanel, createServicesPanel } from './host-info.js';
+import { createProcessesPanel } from './host-processes.js';
 import type { SeriesRef } from '../../../../ingest/types.js';
 
 let lastRange: RangeName = '1h'; // kept while browsing between hosts
@@ -51,7 +52,8 @@ export function createHostView(id: string): View {
     head, stats,
     h('div', { class: 'section-head' }, h('h2', null, t('host.history')), rangeBar),
     chartsSlot,
-    h('div', { class: 'grid side' }, info.el, services.el));
+    h('div', { class: 'grid side' }, info.el, services.el),
+    createProcessesPanel(id));
   const message = h('p', { class: 'muted' });
   const el = h('section', { class: 'host' }, back, message, body);
 
