@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { err, ok, type Result } from '../../core/result.js';
 import { VIGIE_VERSION } from '../../core/version.js';
 import { parseCommand, USAGE, type Command } from './args.js';
 import { enroll } from './enroll.js';
@@ -61,20 +62,20 @@ async function enrollCommand(command: Extract<Command, { kind: 'enroll' }>, io: 
 }
 
 /** The one-time token: `--token-file`, else $VIGIE_ENROLL_TOKEN; surrounding white space is dropped. */
-function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): { ok: true; value: string } | { ok: false; error: string } {
+function readToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): Result<string> {
   let token: string | undefined;
   if (tokenFile !== undefined) {
     try {
       token = readFileSync(tokenFile, 'utf8');
     } catch (error) {
-      return { ok: false, error: `--token-file: cannot read "${tokenFile}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+      return err(`--token-file: cannot read "${tokenFile}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
     }
   } else {
     token = env.VIGIE_ENROLL_TOKEN;
   }
   token = token?.trim();
   if (!token) {
-    return { ok: false, error: tokenFile !== undefined ? `--token-file: "${tokenFile}" is empty` : 'no enrollment token: set VIGIE_ENROLL_TOKEN (or give --token-file FILE); it is never read from the command line' };
+    return err(tokenFile !== undefined ? `--token-file: "${tokenFile}" is empty` : 'no enrollment token: set VIGIE_ENROLL_TOKEN (or give --token-file FILE); it is never read from the command line');
   }
-  return { ok: true, value: token };
+  return ok(token);
 }
