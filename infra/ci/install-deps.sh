@@ -3,10 +3,11 @@
 #   chromium   headless browser for the dashboard tests (driven by playwright-core; never downloaded)
 #   openssl    makes the throwaway CA and certificates of the TLS tests
 #   influxdb   InfluxDB 1.6 (Debian's): the InfluxDB store and Grafana suites start their own influxd
+#   prometheus-node-exporter   the reference next to the bundled agent in bench/agent/process (RSS and CPU per sample)
 # Run as root (CI is root). Safe to re-run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(chromium openssl influxdb)
+packages=(chromium openssl influxdb prometheus-node-exporter)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -1,0 +1,144 @@
+/**
+ * The real agent process next to node_exporter, in the same run (Linux):
+ * the bundled standalone agent (dist/agent/vigie-agent.mjs, copied alone into
+ * a scratch directory as an install would) publishing to a real Aedes broker
+ * started here, and Debian's prometheus-node-exporter scraped at the same
+ * interval. Every interval both processes are read from /proc: RSS (VmRSS)
+ * and CPU (utime+stime, with waited-for children).
+ *
+ * Usage: node dist/bench/agent/process.js [--duration 60] [--interval 1] [--warmup 5] [--node-flags "--max-semi-space-size=1"]
+ *   (npm run build first: it writes the bundle)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Value } from '@sinclair/typebox/value';
+import mqtt from 'mqtt';
+import { BrokerConfig } from '../../broker/config.js';
+import { startBroker } from '../../broker/index.js';
+import { setLogLevel } from '../../core/logger.js';
+import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '60' },
+    interval: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '5' },
+    'node-flags': { type: 'string', default: '' },
+    bundle: { type: 'string', default: fileURLToPath(new URL('../../agent/vigie-agent.mjs', import.meta.url)) },
+  },
+});
+const interval = Math.max(0.1, Number(values.interval));
+const duration = Math.max(interval, Number(values.duration));
+const warmup = Math.max(0, Number(values.warmup));
+const nodeFlags = values['node-flags'].split(/\s+/).filter((f) => f !== '');
+const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+const MiB = 2 ** 20;
+
+if (process.platform !== 'linux') throw new Error('bench/agent/process reads /proc; run it on Linux');
+if (!existsSync(values.bundle)) throw new Error(`${values.bundle} not found: run npm run build first`);
+setLogLevel('warn');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const freePort = (): Promise<number> => new Promise((resolve) => {
+  const srv = createServer().listen(0, '127.0.0.1', () => {
+    const port = (srv.address() as { port: number }).port;
+    srv.close(() => resolve(port));
+  });
+});
+const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => {
+  if (child.exitCode !== null) resolve(child.exitCode);
+  else child.once('exit', (code) => resolve(code));
+});
+
+// The broker the agent publishes to, and a subscriber that counts what arrives.
+const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, allowAnonymous: true }) as BrokerConfig, {});
+const watcher = await mqtt.connectAsync(broker.url);
+let metricsMessages = 0;
+watcher.on('message', (topic) => { if (topic.endsWith('/metrics')) metricsMessages += 1; });
+await watcher.subscribeAsync('vigie/bench-agent/metrics');
+
+// The bundle alone in a scratch directory, as the install line leaves it.
+const scratch = mkdtempSync(join(tmpdir(), 'vigie-agent-bench-'));
+const bundle = join(scratch, 'vigie-agent.mjs');
+copyFileSync(values.bundle, bundle);
+const configFile = join(scratch, 'agent.json');
+// serverWait 0: no ingest here to send a server summary; services off the clock of this run (300 s).
+writeFileSync(configFile, JSON.stringify({ dataDir: join(scratch, 'data'), log: { level: 'warn' }, agent: { broker: broker.url, host: 'bench-agent', interval, serverWait: 0 } }));
+const agent = spawn(process.execPath, [...nodeFlags, bundle, 'run', '--config', configFile], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '' } });
+
+const exporterPort = await freePort();
+// stdio ignored: without a running systemd its systemd collector logs an error on every scrape.
+const exporter = existsSync(NODE_EXPORTER)
+  ? spawn(NODE_EXPORTER, [`--web.listen-address=127.0.0.1:${exporterPort}`, '--log.level=error'], { stdio: 'ignore' })
+  : undefined;
+if (!exporter) console.error(`${NODE_EXPORTER} not found (apt-get install prometheus-node-exporter): its row is left out`);
+const scrape = async (): Promise<void> => {
+  const res = await fetch(`http://127.0.0.1:${exporterPort}/metrics`);
+  await res.text();
+  if (!res.ok) throw new Error(`node_exporter answered ${res.status}`);
+};
+
+interface Track { name: string; pid: number; rss: number[]; cpuStart: number; cpuEnd: number; perSample: () => number }
+const tracks: Track[] = [];
+try {
+  for (let tries = 0; metricsMessages === 0; tries += 1) {
+    if (tries > 200 || agent.exitCode !== null) throw new Error('the agent published no metrics within 20 s');
+    await sleep(100);
+  }
+  if (exporter) {
+    for (let tries = 0; ; tries += 1) {
+      try { await scrape(); break; } catch (error) { if (tries > 100) throw error; await sleep(50); }
+    }
+  }
+  console.error(`warming up ${warmup} s, then ${duration} s at ${interval} s…`);
+  const warmupEnd = Date.now() + warmup * 1000;
+  while (Date.now() < warmupEnd) {
+    if (exporter) await scrape();
+    await sleep(interval * 1000);
+  }
+
+  const metricsAtStart = metricsMessages;
+  let scrapes = 0;
+  tracks.push({ name: `vigie-agent.mjs (node ${process.version}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''})`, pid: agent.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => metricsMessages - metricsAtStart });
+  if (exporter) tracks.push({ name: 'prometheus-node-exporter (Debian), scraped', pid: exporter.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => scrapes });
+  for (const t of tracks) t.cpuStart = readProcStats(t.pid).cpuSeconds;
+  const start = performance.now();
+  const rounds = Math.round(duration / interval);
+  for (let i = 0; i < rounds; i += 1) {
+    const next = start + (i + 1) * interval * 1000;
+    if (exporter) { await scrape(); scrapes += 1; }
+    await sleep(Math.max(0, next - performance.now()));
+    for (const t of tracks) t.rss.push(readProcStats(t.pid).rssBytes / MiB);
+  }
+  const wallS = (performance.now() - start) / 1000;
+  for (const t of tracks) t.cpuEnd = readProcStats(t.pid).cpuSeconds;
+
+  const f = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : 'NaN');
+  console.log(markdownTable(
+    ['process', 'samples', 'RSS p50 MiB', 'RSS max MiB', 'CPU ms / sample', 'CPU %'],
+    tracks.map((t) => {
+      const rss = [...t.rss].sort((a, b) => a - b);
+      const cpuS = t.cpuEnd - t.cpuStart;
+      const n = t.perSample();
+      return [t.name, n, f(percentile(rss, 50)), f(rss.at(-1) ?? NaN), f(n > 0 ? (cpuS * 1000) / n : NaN, 2), f((cpuS / wallS) * 100, 2)];
+    }),
+  ));
+  console.log(`\n${f(wallS, 0)} s at ${interval} s after ${warmup} s of warm-up; "samples" = metrics messages the broker delivered / scrapes; RSS read every interval; CPU = utime+stime(+children) from /proc, USER_HZ resolution 10 ms.`);
+} finally {
+  agent.kill('SIGTERM');
+  const code = await Promise.race([exited(agent), sleep(10_000).then(() => 'timeout' as const)]);
+  if (code !== 0) {
+    console.error(`the agent did not stop cleanly on SIGTERM (${code})`);
+    process.exitCode = 1;
+    agent.kill('SIGKILL');
+  }
+  exporter?.kill();
+  await watcher.endAsync();
+  await broker.close();
+  rmSync(scratch, { recursive: true, force: true });
+}
