@@ -1,6 +1,7 @@
 import { openAccounts } from '../accounts/index.js';
 import { enrollmentFor } from '../accounts/enrollment.js';
 import { usernameFor, type CredentialSubject } from '../accounts/mqtt-credentials.js';
+import { unreachableKind } from '../core/public-address.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS } from '../core/time.js';
 import { EventLog } from '../events/event-log.js';
 import { normaliseHostId } from '../protocol/host-id.js';
@@ -100,8 +101,11 @@ function printToken(out: NodeJS.WritableStream, config: VigieConfig, accounts: R
   } finally {
     events.close();
   }
-  const e = enrollmentFor(host, token, secret, publicDashboardUrl(config));
+  const url = publicDashboardUrl(config);
+  const e = enrollmentFor(host, token, secret, url);
+  const problem = unreachableKind(url);
   out.write(
+    (problem ? `WARNING: ${url} is a ${problem} address: other machines cannot use it. Set http.publicUrl (the dashboard's address as others reach it) and http.publicBroker in the config.\n\n` : '') +
     `Enrollment token for ${host}: single use, valid until ${new Date(token.expiresAt).toISOString()}.\n` +
       (replaces ? `${host} has agent credentials: using this token replaces them (the running agent is cut off).\n` : '') +
       `\nOn ${host}, as root (Linux/macOS: a system user, /opt/vigie-agent and a systemd unit):\n  ${e.command}\n` +

@@ -190,8 +190,8 @@ if [ "$ENROLL" = yes ]; then
   rm -f "$PREFIX/config.json.new"
   if ! VIGIE_ENROLL_TOKEN=$TOKEN node "$WORK/vigie-agent.mjs" enroll --url "$URL" --config "$PREFIX/config.json.new" --data-dir "$DATA"; then
     rm -f "$PREFIX/config.json.new"
-    if [ "$CREATED_PREFIX" = yes ]; then rm -rf "$PREFIX"; fi
-    die "enrollment refused (see the message above); nothing was installed"
+    if [ "$CREATED_PREFIX" = yes ]; then rm -rf "$PREFIX"; die "enrollment failed (see the message above); nothing was installed"; fi
+    die "enrollment failed (see the message above); the existing installation in $PREFIX is unchanged"
   fi
 fi
 
