@@ -1,5 +1,6 @@
 import { arch, cpus, hostname, networkInterfaces, release, totalmem, uptime } from 'node:os';
 import { loadSi } from './collectors/si.js';
+import { readLinuxHostIdentity, type HostIdentity } from './host-identity.linux.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/time.js';
 import { VIGIE_VERSION } from '../core/version.js';
@@ -16,28 +17,26 @@ const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n) : s)
  * only if the result breaks its schema (a bug, not a host condition).
  */
 export async function collectInfo(clock: Clock, log: Logger, opts: CollectorOptions = {}): Promise<InfoPayload> {
-  const si = await loadSi();
-  const [osInfo, cpu, disks] = await Promise.all([
-    si.osInfo().catch((error: unknown) => { log.debug({ err: error }, 'info: osInfo failed'); return undefined; }),
-    si.cpu().catch((error: unknown) => { log.debug({ err: error }, 'info: cpu failed'); return undefined; }),
+  const [identity, disks] = await Promise.all([
+    process.platform === 'linux' ? readLinuxHostIdentity(opts.root) : readIdentityWithSysteminformation(log),
     createDisksCollector(opts).collect().then((g) => g.disks ?? [], () => []),
   ]);
   const cores = cpus().length;
   const info: InfoPayload = {
     v: PROTOCOL_VERSION,
     ts: Math.round(clock.now()),
-    hostname: cut(osInfo?.hostname || hostname(), 255),
+    hostname: cut(hostname(), 255),
     os: {
-      platform: cut(osInfo?.platform || process.platform, 32),
-      distro: cut(osInfo?.distro || process.platform, 128),
-      release: cut(osInfo?.release || release(), 128),
+      platform: cut(identity.platform || process.platform, 32),
+      distro: cut(identity.distro || process.platform, 128),
+      release: cut(identity.release || release(), 128),
     },
-    kernel: cut(osInfo?.kernel || release(), 128),
-    arch: cut(osInfo?.arch || arch(), 32),
+    kernel: cut(release(), 128),
+    arch: cut(arch(), 32),
     cpu: {
-      model: cut((cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : '') || cpus()[0]?.model || 'unknown', 256),
-      cores: cpu?.cores || cores,
-      ...(cpu?.physicalCores ? { physicalCores: cpu.physicalCores } : {}),
+      model: cut(identity.cpuModel || cpus()[0]?.model || 'unknown', 256),
+      cores: identity.cores || cores,
+      ...(identity.physicalCores ? { physicalCores: identity.physicalCores } : {}),
     },
     memTotal: totalmem(),
     disks: disks.map((d) => ({ mount: d.mount, fs: d.fs, size: d.total })),
@@ -49,6 +48,24 @@ export async function collectInfo(clock: Clock, log: Logger, opts: CollectorOpti
   const checked = validatePayload('info', info);
   if (!checked.ok) throw new Error(`info does not match its schema: ${checked.error}`); // a bug here, not bad input
   return info;
+}
+
+/** Windows and macOS: systeminformation knows where to look; a part that fails is left to `node:os`. */
+async function readIdentityWithSysteminformation(log: Logger): Promise<HostIdentity> {
+  const si = await loadSi();
+  const [osInfo, cpu] = await Promise.all([
+    si.osInfo().catch((error: unknown) => { log.debug({ err: error }, 'info: osInfo failed'); return undefined; }),
+    si.cpu().catch((error: unknown) => { log.debug({ err: error }, 'info: cpu failed'); return undefined; }),
+  ]);
+  const model = cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : '';
+  return {
+    ...(osInfo?.platform ? { platform: osInfo.platform } : {}),
+    ...(osInfo?.distro ? { distro: osInfo.distro } : {}),
+    ...(osInfo?.release ? { release: osInfo.release } : {}),
+    ...(model ? { cpuModel: model } : {}),
+    ...(cpu?.cores ? { cores: cpu.cores } : {}),
+    ...(cpu?.physicalCores ? { physicalCores: cpu.physicalCores } : {}),
+  };
 }
 
 /** Non-internal interfaces with their first IPv4, first IPv6 and MAC. */

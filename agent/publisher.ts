@@ -151,6 +151,9 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     // The server certificate is always verified; `ca` only narrows whom to trust.
     rejectUnauthorized: true,
     ...(opts.ca ? { ca: opts.ca } : {}),
+    // mqtt-packet's default pre-builds 65 536 two-byte Buffers for packet ids
+    // on the first write: ~6 MiB of heap, an eighth of the agent's RSS goal.
+    writeCache: false,
   };
   const client: MqttClient = mqtt.connect(opts.url, clientOptions);
 

@@ -2,6 +2,7 @@
  * `npm run bench`: the benchmarks with short defaults, one after the other,
  * each printing its table. For the full figures run them directly:
  *   node dist/bench/agent/run.js --samples 60 --interval 1
+ *   node dist/bench/agent/process.js --duration 60 --interval 1   (the bundled agent process next to node_exporter)
  *   node dist/bench/agent/journal.js --samples 2000 --dir /var/lib/vigie   (the agent's durable buffer on that disk)
  *   node dist/bench/pipeline/run.js --agents 200,1000,5000 --interval 5 --duration 60
  *   node dist/bench/store/run.js --hosts 1000 --rounds 120   (SQLite and InfluxDB points/s)
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const runs: Array<[string, string[]]> = [
   ['agent/run.js', ['--samples', '20', '--interval', '1']],
+  ['agent/process.js', ['--duration', '20', '--interval', '1']],
   ['agent/journal.js', ['--samples', '1000']],
   ['pipeline/run.js', ['--agents', '200,1000', '--interval', '5', '--duration', '30', '--warmup', '10']],
   ['store/run.js', ['--hosts', '500', '--rounds', '60']],

@@ -2,6 +2,7 @@ import { statfs as fsStatfs } from 'node:fs/promises';
 import { percent, round } from '../../protocol/units.js';
 import type { DiskMetrics } from '../../protocol/payloads.js';
 import { readText, underRoot } from './procfs.js';
+import { byCodeUnits } from './order.js';
 
 /** What `statfs(2)` gives that we use; injectable so fixtures can supply it. */
 export interface StatfsResult {
@@ -53,7 +54,7 @@ export function parseMounts(text: string): Mount[] {
     const seen = byDevice.get(m.device);
     if (!seen || m.mount.length < seen.mount.length) byDevice.set(m.device, m);
   }
-  return [...byDevice.values()].sort((a, b) => a.mount.localeCompare(b.mount));
+  return [...byDevice.values()].sort((a, b) => byCodeUnits(a.mount, b.mount));
 }
 
 /**
@@ -81,6 +82,6 @@ export function createLinuxDisks(root: string | undefined, statfs: Statfs = fsSt
         }
       }),
     );
-    return disks.sort((a, b) => a.mount.localeCompare(b.mount)).slice(0, 128);
+    return disks.sort((a, b) => byCodeUnits(a.mount, b.mount)).slice(0, 128);
   };
 }

@@ -3,6 +3,7 @@ import type { NetMetrics } from '../../protocol/payloads.js';
 import { round } from '../../protocol/units.js';
 import { readNetDev, type NetCounters } from './net.linux.js';
 import { defaultSource, type Collector, type CollectorOptions } from './types.js';
+import { byCodeUnits } from './order.js';
 
 /**
  * `net`: per interface (loopback left out), receive and send rates in B/s
@@ -39,7 +40,7 @@ export function netRates(prev: Map<string, NetCounters>, cur: Map<string, NetCou
     if (!p || iface.length > 64) continue;
     out.push({ iface, rxRate: rate(p.rxBytes, c.rxBytes), txRate: rate(p.txBytes, c.txBytes), rxBytes: c.rxBytes, txBytes: c.txBytes });
   }
-  return out.sort((a, b) => a.iface.localeCompare(b.iface)).slice(0, 128);
+  return out.sort((a, b) => byCodeUnits(a.iface, b.iface)).slice(0, 128);
 }
 
 // The counters only: rates are computed above the same way on every OS.

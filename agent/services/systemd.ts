@@ -21,7 +21,8 @@ export interface SystemdUnit {
 export function parseListUnits(text: string): SystemdUnit[] {
   const out: SystemdUnit[] = [];
   for (const raw of text.split('\n')) {
-    const fields = raw.trim().replace(/^[●*]\s*/, '').split(/\s+/);
+    // `\u25CF` is `●`, escaped: one character above U+00FF makes V8 keep the agent bundle's whole source as UTF-16 (2 MiB, not 1).
+    const fields = raw.trim().replace(/^[\u25CF*]\s*/, '').split(/\s+/);
     const [name, load, active, sub] = fields;
     if (!name?.endsWith('.service') || !load || !active || !sub) continue;
     out.push({ name, load, active, sub });

@@ -54,6 +54,12 @@ export function forbiddenInputs(metafile: Pick<Metafile, 'inputs'>): string[] {
   return [...problems];
 }
 
+/** The first character above U+00FF in `text`, with its context; undefined when there is none. */
+export function wideCharacter(text: string): string | undefined {
+  const at = text.search(/[^\u0000-\u00ff]/);
+  return at < 0 ? undefined : `U+${text.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0')} in "${text.slice(Math.max(0, at - 30), at + 10)}"`;
+}
+
 /** Builds the bundle into `outDir` (default dist/agent/); rejects, listing them, when forbidden inputs got in. */
 export async function buildAgentBundle(outDir = join(repo, 'dist', 'agent')): Promise<AgentBundle> {
   mkdirSync(outDir, { recursive: true });
@@ -81,6 +87,8 @@ export async function buildAgentBundle(outDir = join(repo, 'dist', 'agent')): Pr
   if (problems.length > 0) throw new Error(`the agent bundle must not contain these (something imports the server): ${problems.join('; ')}`);
 
   const bytes = readFileSync(file);
+  const wide = wideCharacter(bytes.toString('utf8'));
+  if (wide) throw new Error(`the agent bundle must be Latin-1 only: ${wide} (escape it as \\u…): V8 keeps a source with one wider character as UTF-16, twice its memory`);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const manifestFile = join(outDir, 'vigie-agent.json');
   writeFileSync(manifestFile, `${JSON.stringify({ version: VIGIE_VERSION, sha256, size: bytes.length }, null, 2)}\n`);

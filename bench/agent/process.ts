@@ -6,7 +6,8 @@
  * interval. Every interval both processes are read from /proc: RSS (VmRSS)
  * and CPU (utime+stime, with waited-for children).
  *
- * Usage: node dist/bench/agent/process.js [--duration 60] [--interval 1] [--warmup 5] [--node-flags "--max-semi-space-size=1"]
+ * Usage: node dist/bench/agent/process.js [--duration 60] [--interval 1] [--warmup 5] [--variant=--lite-mode]…
+ *   Each --variant runs one more agent process with these Node flags (space-separated), side by side with the plain one
  *   (npm run build first: it writes the bundle)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -28,14 +29,14 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     interval: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '5' },
-    'node-flags': { type: 'string', default: '' },
+    variant: { type: 'string', multiple: true, default: [] },
     bundle: { type: 'string', default: fileURLToPath(new URL('../../agent/vigie-agent.mjs', import.meta.url)) },
   },
 });
 const interval = Math.max(0.1, Number(values.interval));
 const duration = Math.max(interval, Number(values.duration));
 const warmup = Math.max(0, Number(values.warmup));
-const nodeFlags = values['node-flags'].split(/\s+/).filter((f) => f !== '');
+const variants: string[][] = [[], ...values.variant.map((v) => v.split(/\s+/).filter((f) => f !== ''))];
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const MiB = 2 ** 20;
 
@@ -58,18 +59,23 @@ const exited = (child: ChildProcess): Promise<number | null> => new Promise((res
 // The broker the agent publishes to, and a subscriber that counts what arrives.
 const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, allowAnonymous: true }) as BrokerConfig, {});
 const watcher = await mqtt.connectAsync(broker.url);
-let metricsMessages = 0;
-watcher.on('message', (topic) => { if (topic.endsWith('/metrics')) metricsMessages += 1; });
-await watcher.subscribeAsync('vigie/bench-agent/metrics');
+const metricsMessages = new Map<string, number>();
+watcher.on('message', (topic) => { metricsMessages.set(topic, (metricsMessages.get(topic) ?? 0) + 1); });
+await watcher.subscribeAsync('vigie/+/metrics');
+const received = (host: string): number => metricsMessages.get(`vigie/${host}/metrics`) ?? 0;
 
 // The bundle alone in a scratch directory, as the install line leaves it.
 const scratch = mkdtempSync(join(tmpdir(), 'vigie-agent-bench-'));
 const bundle = join(scratch, 'vigie-agent.mjs');
 copyFileSync(values.bundle, bundle);
-const configFile = join(scratch, 'agent.json');
-// serverWait 0: no ingest here to send a server summary; services off the clock of this run (300 s).
-writeFileSync(configFile, JSON.stringify({ dataDir: join(scratch, 'data'), log: { level: 'warn' }, agent: { broker: broker.url, host: 'bench-agent', interval, serverWait: 0 } }));
-const agent = spawn(process.execPath, [...nodeFlags, bundle, 'run', '--config', configFile], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '' } });
+const agents = variants.map((flags, i) => {
+  const host = `bench-agent-${i}`;
+  const configFile = join(scratch, `${host}.json`);
+  // serverWait 0: no ingest here to send a server summary.
+  writeFileSync(configFile, JSON.stringify({ dataDir: join(scratch, 'data'), log: { level: 'warn' }, agent: { broker: broker.url, host, interval, serverWait: 0 } }));
+  const child = spawn(process.execPath, [...flags, bundle, 'run', '--config', configFile], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '' } });
+  return { host, flags, child };
+});
 
 const exporterPort = await freePort();
 // stdio ignored: without a running systemd its systemd collector logs an error on every scrape.
@@ -86,8 +92,8 @@ const scrape = async (): Promise<void> => {
 interface Track { name: string; pid: number; rss: number[]; cpuStart: number; cpuEnd: number; perSample: () => number }
 const tracks: Track[] = [];
 try {
-  for (let tries = 0; metricsMessages === 0; tries += 1) {
-    if (tries > 200 || agent.exitCode !== null) throw new Error('the agent published no metrics within 20 s');
+  for (let tries = 0; agents.some((a) => received(a.host) === 0); tries += 1) {
+    if (tries > 200 || agents.some((a) => a.child.exitCode !== null)) throw new Error('an agent published no metrics within 20 s');
     await sleep(100);
   }
   if (exporter) {
@@ -102,9 +108,11 @@ try {
     await sleep(interval * 1000);
   }
 
-  const metricsAtStart = metricsMessages;
   let scrapes = 0;
-  tracks.push({ name: `vigie-agent.mjs (node ${process.version}${nodeFlags.length ? ` ${nodeFlags.join(' ')}` : ''})`, pid: agent.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => metricsMessages - metricsAtStart });
+  for (const a of agents) {
+    const atStart = received(a.host);
+    tracks.push({ name: `node${a.flags.length ? ` ${a.flags.join(' ')}` : ''} vigie-agent.mjs run (Node ${process.version})`, pid: a.child.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => received(a.host) - atStart });
+  }
   if (exporter) tracks.push({ name: 'prometheus-node-exporter (Debian), scraped', pid: exporter.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => scrapes });
   for (const t of tracks) t.cpuStart = readProcStats(t.pid).cpuSeconds;
   const start = performance.now();
@@ -130,12 +138,14 @@ try {
   ));
   console.log(`\n${f(wallS, 0)} s at ${interval} s after ${warmup} s of warm-up; "samples" = metrics messages the broker delivered / scrapes; RSS read every interval; CPU = utime+stime(+children) from /proc, USER_HZ resolution 10 ms.`);
 } finally {
-  agent.kill('SIGTERM');
-  const code = await Promise.race([exited(agent), sleep(10_000).then(() => 'timeout' as const)]);
-  if (code !== 0) {
-    console.error(`the agent did not stop cleanly on SIGTERM (${code})`);
-    process.exitCode = 1;
-    agent.kill('SIGKILL');
+  for (const a of agents) {
+    a.child.kill('SIGTERM');
+    const code = await Promise.race([exited(a.child), sleep(10_000).then(() => 'timeout' as const)]);
+    if (code !== 0) {
+      console.error(`${a.host} did not stop cleanly on SIGTERM (${code})`);
+      process.exitCode = 1;
+      a.child.kill('SIGKILL');
+    }
   }
   exporter?.kill();
   await watcher.endAsync();
