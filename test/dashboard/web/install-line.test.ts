@@ -7,7 +7,7 @@
  * one-time token and prints how to run the agent; the agent started that way
  * appears in Chromium under its enrolled name. The same line run again
  * upgrades in place without enrolling; with --reenroll the spent token is
- * refused with the box's message and nothing changes.
+ * refused with the box's message and nothing changes; --uninstall removes it.
  *
  * Needs root (to create the user `vigie-e2e` and switch to it): skipped
  * with a message otherwise, and a failure under CI=true.
@@ -151,6 +151,19 @@ if (haveChromium() && canRun()) {
     assert.not.ok(existsSync(join(scratch, 'vigie-agent/config.json.new')), 'no half-written file');
     assert.is(await enrolled(), 1);
     assert.ok(agent && agent.exitCode === null, 'the running agent was not disturbed');
+  });
+
+  test('--uninstall --dir removes the directory it filled, and only such a directory', async () => {
+    agent!.kill('SIGTERM');
+    await new Promise((r) => (agent!.exitCode !== null ? r(null) : agent!.once('exit', r)));
+    const script = /^curl -fsSL '([^']+)'/.exec(line)![1]!;
+    const notOurs = await run(`mkdir -p "$HOME/photos" && curl -fsSL '${script}' | sh -s -- --uninstall --dir "$HOME/photos"`);
+    assert.is(notOurs.status, 1);
+    assert.match(notOurs.stderr, /does not look like a Vigie agent install/);
+    assert.ok(existsSync(join(scratch, 'photos')));
+    const removed = await run(`curl -fsSL '${script}' | sh -s -- --uninstall --dir "$HOME/vigie-agent"`);
+    assert.is(removed.status, 0, removed.stderr);
+    assert.not.ok(existsSync(join(scratch, 'vigie-agent')), 'removed');
   });
 
   test.run();
