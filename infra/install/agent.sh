@@ -180,27 +180,34 @@ if [ -f "$CONFIG" ] && [ "$REENROLL" = no ]; then
   ENROLL=no
   say "$CONFIG exists: upgrading in place and keeping it; the token is not used (add --reenroll to enroll again)"
 fi
+# The service user first: creating it is what may fail, and a spent token must not be wasted on that.
+CREATED_USER=no
+if [ "$SERVICE" = yes ] && ! id "$SERVICE_USER" >/dev/null 2>&1; then
+  NOLOGIN=$(command -v nologin 2>/dev/null || echo /usr/sbin/nologin)
+  useradd --system --no-create-home --home-dir /nonexistent --shell "$NOLOGIN" "$SERVICE_USER" || die "could not create the system user $SERVICE_USER; nothing was installed"
+  CREATED_USER=yes
+fi
 CREATED_PREFIX=no
 if [ ! -d "$PREFIX" ]; then CREATED_PREFIX=yes; fi
 mkdir -p "$PREFIX"
 chmod 755 "$PREFIX"
 if [ "$ENROLL" = yes ]; then
-  [ -n "$TOKEN" ] || { [ "$CREATED_PREFIX" = no ] || rmdir "$PREFIX"; die "--token is needed to enroll (make one in Hosts & agents)"; }
+  if [ -z "$TOKEN" ]; then
+    if [ "$CREATED_USER" = yes ]; then userdel "$SERVICE_USER" 2>/dev/null || true; fi
+    if [ "$CREATED_PREFIX" = yes ]; then rmdir "$PREFIX"; fi
+    die "--token is needed to enroll (make one in Hosts & agents)"
+  fi
   # Written next to the final file (a CA file it writes stays beside it), moved in place only on success.
   rm -f "$PREFIX/config.json.new"
   if ! VIGIE_ENROLL_TOKEN=$TOKEN node "$WORK/vigie-agent.mjs" enroll --url "$URL" --config "$PREFIX/config.json.new" --data-dir "$DATA"; then
     rm -f "$PREFIX/config.json.new"
+    if [ "$CREATED_USER" = yes ]; then userdel "$SERVICE_USER" 2>/dev/null || true; fi
     if [ "$CREATED_PREFIX" = yes ]; then rm -rf "$PREFIX"; die "enrollment failed (see the message above); nothing was installed"; fi
     die "enrollment failed (see the message above); the existing installation in $PREFIX is unchanged"
   fi
 fi
 
 # ---- install ---------------------------------------------------------------
-if [ "$SERVICE" = yes ] && ! id "$SERVICE_USER" >/dev/null 2>&1; then
-  NOLOGIN=$(command -v nologin 2>/dev/null || echo /usr/sbin/nologin)
-  useradd --system --no-create-home --home-dir /nonexistent --shell "$NOLOGIN" "$SERVICE_USER" || die "could not create the system user $SERVICE_USER"
-  say "created the system user $SERVICE_USER"
-fi
 cp "$WORK/vigie-agent.mjs" "$PREFIX/vigie-agent.mjs.new"
 cp "$WORK/vigie-agent.json" "$PREFIX/vigie-agent.json"
 chmod 644 "$PREFIX/vigie-agent.mjs.new" "$PREFIX/vigie-agent.json"
@@ -218,6 +225,7 @@ if [ "$SERVICE" = no ]; then
   exit 0
 fi
 
+if [ "$CREATED_USER" = yes ]; then say "created the system user $SERVICE_USER"; fi
 chown "$SERVICE_USER:$SERVICE_USER" "$CONFIG"
 for extra in "$PREFIX"/*.pem; do
   if [ -f "$extra" ]; then chown "$SERVICE_USER:$SERVICE_USER" "$extra"; chmod 600 "$extra"; fi
