@@ -77,6 +77,11 @@ const MIGRATIONS: readonly string[] = [
   );
   `,
   `
+  -- The user's sign-in before the one that opened this session, so a page
+  -- can say "this sign-in: …; previous: …" (issue 11). NULL: the first one.
+  ALTER TABLE sessions ADD COLUMN previous_login_at INTEGER;
+  `,
+  `
   -- One-time enrollment tokens (issue 11): what an install line carries
   -- instead of a password. Only the SHA-256 of the token is kept; used and
   -- cancelled rows stay (a while) so a reused token gets a precise refusal.

@@ -17,6 +17,8 @@ export interface Session {
   userId: number;
   csrf: string;
   createdAt: number;
+  /** The user's sign-in before this one (ms), or null when this is their first. */
+  previousLoginAt: number | null;
 }
 
 interface Row {
@@ -25,6 +27,7 @@ interface Row {
   csrf: string;
   created_at: number;
   last_seen_at: number;
+  previous_login_at: number | null;
 }
 
 // last_seen is written at most this often per session: a page polling the API must not turn reads into writes.
@@ -67,14 +70,17 @@ export class SessionStore {
     this.drop = db.prepare('DELETE FROM sessions WHERE id_hash = ?');
   }
 
-  /** Opens a session; `id` goes in the cookie and is not kept. */
-  create(userId: number, address: string | null): { id: string; session: Session } {
+  /**
+   * Opens a session; `id` goes in the cookie and is not kept.
+   * `previousLoginAt`: the user's last sign-in before this one, kept with the session.
+   */
+  create(userId: number, address: string | null, previousLoginAt: number | null = null): { id: string; session: Session } {
     const id = generateSecret();
     const now = this.clock.now();
-    const session: Session = { key: hashSecret(id), userId, csrf: generateSecret(), createdAt: now };
+    const session: Session = { key: hashSecret(id), userId, csrf: generateSecret(), createdAt: now, previousLoginAt };
     this.db
-      .prepare('INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen_at, address) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(session.key, userId, session.csrf, now, now, address);
+      .prepare('INSERT INTO sessions (id_hash, user_id, csrf, created_at, last_seen_at, address, previous_login_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(session.key, userId, session.csrf, now, now, address, previousLoginAt);
     return { id, session };
   }
 
@@ -90,7 +96,7 @@ export class SessionStore {
       return null;
     }
     if (now - row.last_seen_at > TOUCH_EVERY_MS) tolerateWriteFailure(() => this.touch.run(now, key));
-    return { key, userId: row.user_id, csrf: row.csrf, createdAt: row.created_at };
+    return { key, userId: row.user_id, csrf: row.csrf, createdAt: row.created_at, previousLoginAt: row.previous_login_at };
   }
 
   /**

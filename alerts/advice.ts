@@ -1,6 +1,7 @@
 import type { Alert } from './types.js';
+import { spokenAhead, spokenDuration, spokenGrowth, spokenMoment, spokenNumber, spokenOfflineReason, type Lang } from './words.js';
 
-export type Lang = 'en' | 'fr';
+export type { Lang } from './words.js';
 
 /** What a person reads about an alert: a title, one line of detail, and what to do about it. */
 export interface AlertText {
@@ -8,14 +9,6 @@ export interface AlertText {
   detail: string;
   advice: string;
 }
-
-const fmt = (n: number | null, digits = 0): string => (n === null ? '?' : n.toFixed(digits));
-const duration = (ms: number, lang: Lang): string => {
-  const min = Math.round(ms / 60_000);
-  if (min < 1) return lang === 'fr' ? 'moins d’une minute' : 'under a minute';
-  if (min < 120) return `${min} min`;
-  return `${Math.round(min / 60)} h`;
-};
 
 interface RuleWords { what: Record<Lang, string>; advice: Record<Lang, string> }
 
@@ -86,51 +79,108 @@ const WORDS: Record<string, RuleWords> = {
   },
 };
 
+/**
+ * Just the alert's kind and parameters (no diagnosis, acknowledgement…):
+ * what an event or a notice keeps so it can be put in words later, in
+ * whichever language its reader wants.
+ */
+export function alertFacts(a: Alert): Alert {
+  const facts: Alert = {
+    host: a.host, rule: a.rule, severity: a.severity, state: a.state, value: a.value, threshold: a.threshold,
+    unit: a.unit, metric: a.metric, since: a.since, firedAt: a.firedAt, resolvedAt: a.resolvedAt,
+  };
+  if (a.serviceState !== undefined) facts.serviceState = a.serviceState;
+  if (a.forecast !== undefined) facts.forecast = a.forecast;
+  if (a.offlineReason !== undefined) facts.offlineReason = a.offlineReason;
+  return facts;
+}
+
 /** The rule family (`disk` for `disk:/var`) and its argument (`/var`). */
 export function ruleParts(rule: string): { family: string; arg: string } {
   const colon = rule.indexOf(':');
   return colon < 0 ? { family: rule, arg: '' } : { family: rule.slice(0, colon), arg: rule.slice(colon + 1) };
 }
 
-/** Title, detail and advice of an alert in English or French. */
-export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert.host, now: number = Date.now()): AlertText {
+export interface DescribeOptions {
+  /** Time zone of the dates in the text (a forecast's "around 14:32"); default: the renderer's. */
+  timeZone?: string;
+}
+
+/**
+ * When the alert's condition started and when it ended (now while it lasts):
+ * the span both "above the threshold for X" and "lasted X" measure, so they
+ * always agree (issue 11 item 7: they used to measure different spans).
+ */
+export function alertSpan(alert: Pick<Alert, 'since' | 'resolvedAt'>, now: number): { start: number; end: number; ms: number } {
+  const end = alert.resolvedAt ?? now;
+  return { start: alert.since, end, ms: Math.max(0, end - alert.since) };
+}
+
+/**
+ * "Full in about 10 minutes (around 14:32) at the current rate (+6 %/min)".
+ * From the fit's `fullAt` when known (the value, hours to full, is as of the
+ * last evaluation); ended alerts say when it would have been full.
+ */
+function forecastDetail(alert: Alert, lang: Lang, now: number, ended: boolean, timeZone?: string): string {
+  const fr = lang === 'fr';
+  const fullAt = alert.forecast?.fullAt ?? (alert.value === null ? null : (alert.resolvedAt ?? now) + alert.value * 3_600_000);
+  // In bytes too when the mount's size is known: "+1.2 GiB/h, +0.5 %/h".
+  const rate = alert.forecast ? spokenGrowth(alert.forecast.slopePerHour, alert.forecast.sizeBytes, lang) : null;
+  const atRate = rate ? (fr ? ` au rythme actuel (${rate})` : ` at the current rate (${rate})`) : '';
+  if (fullAt === null) return fr ? `Plein bientôt${atRate}.` : `Full soon${atRate}.`;
+  const around = spokenMoment(fullAt, now, lang, timeZone);
+  if (ended) return fr ? `Aurait été plein vers ${around}${rate ? ` (${rate})` : ''}.` : `Would have been full around ${around}${rate ? ` (${rate})` : ''}.`;
+  const ahead = spokenAhead(Math.max(0, fullAt - now), lang);
+  return fr ? `Plein dans ${ahead} (vers ${around})${atRate}.` : `Full in ${ahead} (around ${around})${atRate}.`;
+}
+
+/**
+ * Title, detail and advice of an alert in English or French, from its kind
+ * (rule) and parameters; whoever shows it renders it in its reader's
+ * language: the API per request, the browser in its own, a channel in its own.
+ */
+export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert.host, now: number = Date.now(), opts: DescribeOptions = {}): AlertText {
   const { family, arg } = ruleParts(alert.rule);
   const words = WORDS[family] ?? { what: { en: alert.rule, fr: alert.rule }, advice: { en: '', fr: '' } };
   const fr = lang === 'fr';
-  const sev = alert.severity === 'critical' ? (fr ? 'critique' : 'critical') : fr ? 'alerte' : 'warning';
+  const sev = alert.severity === 'critical' ? (fr ? 'critique' : 'critical') : fr ? 'd’alerte' : 'warning';
   const ended = alert.state === 'resolved' || alert.state === 'cleared';
+  const lasted = spokenDuration(alertSpan(alert, now).ms, lang);
   const what = words.what[lang];
   let title: string;
   let detail: string;
   switch (family) {
-    case 'offline':
-      title = `${what}: ${hostName}`;
-      detail = fr
-        ? `Aucune nouvelle de l’agent depuis ${duration(now - alert.since, lang)} (${alert.offlineReason ?? 'inconnu'}).`
-        : `No word from the agent for ${duration(now - alert.since, lang)} (${alert.offlineReason ?? 'unknown'}).`;
-      break;
-    case 'service':
-      title = `${what} ${arg} ${alert.serviceState ?? (fr ? 'arrêté' : 'stopped')} — ${hostName}`;
-      detail = fr ? `Le service surveillé ${arg} est « ${alert.serviceState ?? '?'} ».` : `The watched service ${arg} is "${alert.serviceState ?? '?'}".`;
-      break;
-    case 'disk_forecast': {
-      const hours = alert.value;
-      title = `${what} ${arg} — ${hostName}`;
-      detail = fr
-        ? `Plein dans environ ${fmt(hours)} h au rythme actuel (${fmt(alert.forecast?.slopePerHour ?? null, 1)} %/h).`
-        : `Full in about ${fmt(hours)} h at the current rate (${fmt(alert.forecast?.slopePerHour ?? null, 1)} %/h).`;
+    case 'offline': {
+      const reason = spokenOfflineReason(alert.offlineReason ?? 'unknown', lang);
+      title = `${what}${fr ? ' :' : ':'} ${hostName}`;
+      detail = ended
+        ? (fr ? `Sans nouvelle de l’agent pendant ${lasted} (${reason}).` : `No word from the agent for ${lasted} (${reason}).`)
+        : (fr ? `Aucune nouvelle de l’agent depuis ${lasted} (${reason}).` : `No word from the agent for ${lasted} (${reason}).`);
       break;
     }
+    case 'service': {
+      const state = alert.serviceState ?? (fr ? 'arrêté' : 'stopped');
+      title = `${what} ${arg} ${state} — ${hostName}`;
+      detail = fr
+        ? `Le service surveillé ${arg} ${ended ? 'a été' : 'est'} « ${alert.serviceState ?? '?'} » ${ended ? 'pendant' : 'depuis'} ${lasted}.`
+        : `The watched service ${arg} ${ended ? 'was' : 'has been'} "${alert.serviceState ?? '?'}" for ${lasted}.`;
+      break;
+    }
+    case 'disk_forecast':
+      title = `${what} ${arg} — ${hostName}`;
+      detail = forecastDetail(alert, lang, now, ended, opts.timeZone);
+      break;
     default: {
       const unit = alert.unit === 'celsius' ? ' °C' : alert.unit === 'perCore' ? '' : ' %';
       const digits = alert.unit === 'perCore' ? 2 : 0;
       const where = arg ? ` ${arg}` : '';
-      title = `${what}${where} ${fr ? 'à' : 'at'} ${fmt(alert.value, digits)}${unit} ${fr ? 'sur' : 'on'} ${hostName}`;
-      detail = fr
-        ? `Seuil ${sev} ${fmt(alert.threshold, digits)}${unit} dépassé depuis ${duration(now - alert.since, lang)}.`
-        : `Above the ${sev} threshold of ${fmt(alert.threshold, digits)}${unit} for ${duration(now - alert.since, lang)}.`;
+      const threshold = `${spokenNumber(alert.threshold, lang, digits)}${unit}`;
+      title = `${what}${where} ${fr ? 'à' : 'at'} ${spokenNumber(alert.value, lang, digits)}${unit} ${fr ? 'sur' : 'on'} ${hostName}`;
+      detail = ended
+        ? (fr ? `Au-dessus du seuil ${sev} de ${threshold} pendant ${lasted}.` : `Above the ${sev} threshold of ${threshold} for ${lasted}.`)
+        : (fr ? `Au-dessus du seuil ${sev} de ${threshold} depuis ${lasted}.` : `Above the ${sev} threshold of ${threshold} for ${lasted}.`);
     }
   }
-  if (ended) title = `${fr ? 'Résolu' : 'Resolved'}: ${title}`;
+  if (ended) title = `${fr ? 'Résolue :' : 'Resolved:'} ${title}`;
   return { title, detail, advice: ended ? '' : words.advice[lang].replace(/NAME/g, arg || 'NAME') };
 }

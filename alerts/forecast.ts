@@ -27,6 +27,8 @@ export interface DiskForecast {
   fullAt: number | null;
   /** Hours from the newest point to `fullAt`; 0 when already full, null when never. */
   hoursToFull: number | null;
+  /** Size of the mount (bytes) when known: the growth then reads in bytes too ("+1.2 GiB/h"). */
+  sizeBytes?: number;
 }
 
 /** Fits a line to the points and extends it to `full` (100 %). Null with fewer than 2 distinct times. */

@@ -84,7 +84,8 @@ export function feedForecast(h: HostEntry, m: MetricsPayload, rules: RuleSet['di
     if (!s && !isNewest) continue; // a late sample must not bring back a mount that is gone
     if (!s) h.series.set(d.mount, (s = createForecastSeries()));
     s.add(m.ts, d.usedPercent, windowMs);
-    h.forecasts.set(d.mount, forecastFull(s.points()));
+    const fit = forecastFull(s.points());
+    h.forecasts.set(d.mount, fit && d.total > 0 ? { ...fit, sizeBytes: d.total } : fit);
   }
   if (!isNewest) return;
   const present = new Set(m.disks.map((d) => d.mount));

@@ -1,9 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
-import { err, ok, type Result } from '../core/result.js';
+import type { FieldError } from '../core/errors.js';
 import { describeValue } from '../core/schema-error.js';
 import { isHostId } from '../protocol/host-id.js';
+import {
+  FOR_BOUNDS, HORIZON_HOURS_BOUNDS, MIN_POINTS_BOUNDS, MISSED_INTERVALS_BOUNDS, THRESHOLD_SPECS, thresholdBounds, WINDOW_HOURS_BOUNDS,
+  type FieldBounds, type ThresholdSpec,
+} from './rule-limits.js';
 
 /**
  * Alert settings: one rule set of defaults for every host, and per-host
@@ -11,28 +15,20 @@ import { isHostId } from '../protocol/host-id.js';
  * only source of defaults (STYLE §9).
  */
 
-interface ThresholdSpec {
-  what: string;
-  unit: string;
-  max: number;
-  min?: number;
-  warning: number;
-  critical: number;
-  for: number;
-  hysteresis: number;
-}
+const range = (b: FieldBounds) => ({ minimum: b.min, maximum: b.max });
 
 // The same fields build the rule (with defaults) and its override (without:
 // an override that leaves a field out inherits it, it must not reset it).
 function thresholdFields(s: ThresholdSpec, defaults: boolean) {
   const d = (value: unknown) => (defaults ? { default: value } : {});
-  const level = { minimum: s.min ?? 0, maximum: s.max };
+  const bounds = thresholdBounds(s);
+  const level = range(bounds.level);
   return {
     enabled: Type.Boolean({ ...d(true), description: `Alert on ${s.what}` }),
     warning: Type.Number({ ...level, ...d(s.warning), description: `${s.what} (${s.unit}) at or above which a warning fires` }),
     critical: Type.Number({ ...level, ...d(s.critical), description: `${s.what} (${s.unit}) at or above which it is critical; must be ≥ warning` }),
-    for: Type.Number({ minimum: 0, maximum: 86_400, ...d(s.for), description: 'Seconds the level must hold before the alert fires (like Prometheus `for:`)' }),
-    hysteresis: Type.Number({ minimum: 0, maximum: s.max, ...d(s.hysteresis), description: `How far (${s.unit}) below a level the value must fall to clear it: stops flapping` }),
+    for: Type.Number({ ...range(FOR_BOUNDS), ...d(s.for), description: 'Seconds the level must hold before the alert fires (like Prometheus `for:`)' }),
+    hysteresis: Type.Number({ ...range(bounds.hysteresis), ...d(s.hysteresis), description: `How far (${s.unit}) below a level the value must fall to clear it: stops flapping` }),
   };
 }
 
@@ -40,20 +36,7 @@ const thresholdRule = (s: ThresholdSpec) =>
   Type.Object(thresholdFields(s, true), { default: {}, additionalProperties: false, description: s.what });
 const thresholdOverride = (s: ThresholdSpec) => Type.Partial(Type.Object(thresholdFields(s, false), { additionalProperties: false }));
 
-// cpu/mem/disk: a little above the 80/90 % card colours of ingest/host-health.ts,
-// since an alert interrupts someone. Swap is lower: sustained swapping hurts long
-// before swap is full. Load per core: 1.5 means work waits for a CPU.
-// Temperature: most desktop and Pi CPUs throttle between 80 and 90 °C.
-const SPECS = {
-  cpu: { what: 'CPU usage', unit: '%', max: 100, warning: 85, critical: 95, for: 120, hysteresis: 5 },
-  mem: { what: 'Memory used', unit: '%', max: 100, warning: 85, critical: 95, for: 120, hysteresis: 5 },
-  swap: { what: 'Swap used', unit: '%', max: 100, warning: 50, critical: 80, for: 120, hysteresis: 5 },
-  // A disk does not flap: no delay, but the same 5-point band so a full disk
-  // must really be cleaned before the alert clears.
-  disk: { what: 'Disk used on each mount', unit: '%', max: 100, warning: 85, critical: 95, for: 0, hysteresis: 5 },
-  load: { what: 'Load (1 min) per CPU core', unit: 'per core', max: 1000, warning: 1.5, critical: 3, for: 120, hysteresis: 0.25 },
-  temperature: { what: 'CPU temperature', unit: '°C', min: -100, max: 250, warning: 75, critical: 85, for: 120, hysteresis: 5 },
-} as const satisfies Record<string, ThresholdSpec>;
+const SPECS = THRESHOLD_SPECS;
 
 export type ThresholdRuleName = keyof typeof SPECS;
 export const THRESHOLD_RULES = Object.keys(SPECS) as ThresholdRuleName[];
@@ -62,7 +45,7 @@ function offlineFields(defaults: boolean) {
   const d = (value: unknown) => (defaults ? { default: value } : {});
   return {
     enabled: Type.Boolean({ ...d(true), description: 'Alert when the host goes offline' }),
-    missedIntervals: Type.Integer({ minimum: 1, maximum: 100, ...d(3), description: 'Metrics intervals without a sample before the host counts as offline (a Last Will counts at once)' }),
+    missedIntervals: Type.Integer({ ...range(MISSED_INTERVALS_BOUNDS), ...d(3), description: 'Metrics intervals without a sample before the host counts as offline (a Last Will counts at once)' }),
   };
 }
 
@@ -71,7 +54,7 @@ function servicesFields(defaults: boolean) {
   return {
     enabled: Type.Boolean({ ...d(true), description: 'Alert when a watched service is stopped (warning) or failed (critical)' }),
     watch: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 500, uniqueItems: true, ...d([]), description: 'Service names to watch, as the host lists them; an override replaces the list' }),
-    for: Type.Number({ minimum: 0, maximum: 86_400, ...d(0), description: 'Seconds a watched service must stay stopped or failed before the alert fires' }),
+    for: Type.Number({ ...range(FOR_BOUNDS), ...d(0), description: 'Seconds a watched service must stay stopped or failed before the alert fires' }),
   };
 }
 
@@ -79,9 +62,9 @@ function forecastFields(defaults: boolean) {
   const d = (value: unknown) => (defaults ? { default: value } : {});
   return {
     enabled: Type.Boolean({ ...d(true), description: 'Alert when a mount is predicted full soon' }),
-    horizonHours: Type.Number({ minimum: 0.1, maximum: 24 * 365, ...d(24), description: 'Warn when the mount is predicted full within this many hours' }),
-    windowHours: Type.Number({ minimum: 0.1, maximum: 24 * 30, ...d(6), description: 'Hours of history the linear fit uses' }),
-    minPoints: Type.Integer({ minimum: 3, maximum: 10_000, ...d(30), description: 'Points (one per window/360, about a minute by default) needed before forecasting' }),
+    horizonHours: Type.Number({ ...range(HORIZON_HOURS_BOUNDS), ...d(24), description: 'Warn when the mount is predicted full within this many hours' }),
+    windowHours: Type.Number({ ...range(WINDOW_HOURS_BOUNDS), ...d(6), description: 'Hours of history the linear fit uses' }),
+    minPoints: Type.Integer({ ...range(MIN_POINTS_BOUNDS), ...d(30), description: 'Points (one per window/360, about a minute by default) needed before forecasting' }),
     minR2: Type.Number({ minimum: 0, maximum: 1, ...d(0.5), description: 'Fit quality (r²) needed to fire: below it the trend is noise' }),
   };
 }
@@ -155,52 +138,61 @@ export function defaultAlertSettings(): AlertSettings {
   return { defaults: Value.Default(RuleSet, {}) as RuleSet, hosts: {} };
 }
 
+/** What validateAlertSettings answers: the settings, or every problem as lines and as fields. */
+export type AlertSettingsResult = { ok: true; value: AlertSettings } | { ok: false; error: string; fields: FieldError[] };
+
 /**
  * Validates settings from a file or the dashboard and fills in the defaults.
  * Every problem is one `path: message` line naming the field
  * (`hosts.web-1.cpu.warning: must be ≤ critical (got 95 > 90)`), joined by
- * newlines; the input is not modified.
+ * newlines in `error`, and the same as `{ field, message }` in `fields`
+ * (the API's envelope carries them, docs/api.md); the input is not modified.
  */
-export function validateAlertSettings(input: unknown): Result<AlertSettings> {
-  if (!isPlainObject(input)) return err(`(settings): expected an object (got ${describeValue(input)})`);
+export function validateAlertSettings(input: unknown): AlertSettingsResult {
+  const fail = (fields: FieldError[]): AlertSettingsResult => ({ ok: false, error: fields.map((f) => `${f.field}: ${f.message}`).join('\n'), fields });
+  if (!isPlainObject(input)) return fail([{ field: '(settings)', message: `expected an object (got ${describeValue(input)})` }]);
   const value: Record<string, unknown> = structuredClone(input);
   // Defaults go into `defaults` only: an override inherits what it leaves out.
   value.defaults = Value.Default(RuleSet, value.defaults ?? {});
   value.hosts ??= {};
 
-  const errors: string[] = [];
+  const errors: FieldError[] = [];
   if (isPlainObject(value.hosts)) {
     for (const host of Object.keys(value.hosts)) {
-      if (!isHostId(host)) errors.push(`hosts.${describeValue(host)}: not a host id (expected lower-case letters, digits, ".", "_" or "-")`);
+      if (!isHostId(host)) errors.push({ field: `hosts.${describeValue(host)}`, message: 'not a host id (expected lower-case letters, digits, ".", "_" or "-")' });
     }
   }
+  const seen = new Set<string>();
   for (const e of check.Errors(value)) {
-    const path = e.path.slice(1).replace(/\//g, '.');
+    const field = e.path.slice(1).replace(/\//g, '.') || '(settings)';
     const described = (e.schema as TSchema).description;
-    errors.push(`${path || '(settings)'}: ${e.message} (got ${describeValue(e.value)})${e.message === 'Unexpected property' || !described ? '' : ` — ${described}`}`);
+    const message = `${e.message} (got ${describeValue(e.value)})${e.message === 'Unexpected property' || !described ? '' : ` — ${described}`}`;
+    if (seen.has(`${field}: ${message}`)) continue;
+    seen.add(`${field}: ${message}`);
+    errors.push({ field, message });
   }
-  if (errors.length) return err([...new Set(errors)].join('\n'));
+  if (errors.length) return fail(errors);
 
   const settings = value as AlertSettings;
   errors.push(...levelOrderErrors('defaults', settings.defaults, undefined));
   for (const [host, override] of Object.entries(settings.hosts)) {
     errors.push(...levelOrderErrors(`hosts.${host}`, effectiveRules(settings, host), override));
   }
-  return errors.length ? err(errors.join('\n')) : ok(settings);
+  return errors.length ? fail(errors) : { ok: true, value: settings };
 }
 
 // critical ≥ warning must hold after merging: an override raising only the
 // warning above the default critical is as wrong as one that sets both.
-function levelOrderErrors(root: string, rules: RuleSet, override: RuleSetOverride | undefined): string[] {
-  const out: string[] = [];
+function levelOrderErrors(root: string, rules: RuleSet, override: RuleSetOverride | undefined): FieldError[] {
+  const out: FieldError[] = [];
   for (const name of THRESHOLD_RULES) {
     const { warning, critical } = rules[name];
     if (warning <= critical) continue;
     const changed = override?.[name];
     if (override && changed?.warning === undefined && changed?.critical !== undefined) {
-      out.push(`${root}.${name}.critical: must be ≥ warning (got ${critical} < ${warning})`);
+      out.push({ field: `${root}.${name}.critical`, message: `must be ≥ warning (got ${critical} < ${warning})` });
     } else {
-      out.push(`${root}.${name}.warning: must be ≤ critical (got ${warning} > ${critical})`);
+      out.push({ field: `${root}.${name}.warning`, message: `must be ≤ critical (got ${warning} > ${critical})` });
     }
   }
   return out;

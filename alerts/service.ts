@@ -7,7 +7,7 @@ import type { HostSummary, IngestHandle } from '../ingest/types.js';
 import type { AlertNotice } from '../notify/types.js';
 import { encodePayload, type AlertPayload } from '../protocol/payloads.js';
 import type { Topics } from '../protocol/topics.js';
-import { describeAlert, type Lang } from './advice.js';
+import { alertFacts, describeAlert, type Lang } from './advice.js';
 import { createRuleEngine, type RuleEngine } from './engine.js';
 import { activeWindows, type MaintenanceWindow } from './maintenance.js';
 import type { AlertSettings } from './rules.js';
@@ -67,9 +67,10 @@ export interface AlertCounts {
 export interface AlertService extends Handle {
   engine: RuleEngine;
   store: AlertStore;
-  /** Firing alerts, newest first. */
-  firing(): AlertView[];
-  view(record: AlertRecord): AlertView;
+  /** Firing alerts, newest first, in words in `lang` (default: the service's). */
+  firing(lang?: Lang): AlertView[];
+  /** A stored alert in words in `lang` (default: the service's): the API renders in its caller's language. */
+  view(record: AlertRecord, lang?: Lang): AlertView;
   acknowledge(id: number, by: string, comment: string): AlertView;
   silence(id: number, minutes: number, by: string): AlertView;
   counts(): AlertCounts;
@@ -144,12 +145,12 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     activeWindows(store.maintenanceWindows(), host, opts.hostContext(host).groupIds, clock.now());
 
   /** An alert in words, for a host whose context is known; `windows` saves a query when viewing many. */
-  const viewIn = (record: AlertRecord, ctx: HostContext, windows: readonly MaintenanceWindow[] = store.maintenanceWindows()): AlertView => {
+  const viewIn = (record: AlertRecord, ctx: HostContext, windows: readonly MaintenanceWindow[] = store.maintenanceWindows(), inLang: Lang = lang): AlertView => {
     const now = clock.now();
-    const text = describeAlert(record, lang, ctx.label ?? record.host, now);
+    const text = describeAlert(record, inLang, ctx.label ?? record.host, now);
     return { ...record, ...text, hostLabel: ctx.label, inMaintenance: activeWindows(windows, record.host, ctx.groupIds, now).length > 0 };
   };
-  const view = (record: AlertRecord): AlertView => viewIn(record, opts.hostContext(record.host));
+  const view = (record: AlertRecord, inLang: Lang = lang): AlertView => viewIn(record, opts.hostContext(record.host), undefined, inLang);
 
   // Retained topics to clear, with the attempt that set them: a clear that
   // fails (broker away) is retried at every (re)connection until it goes
@@ -254,11 +255,14 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       resolvedAt: record.resolvedAt,
       groups: ctx.groupNames,
       url: base ? `${base}/#/alerts/${record.id}` : null,
+      // So each channel puts it in its own language (notify/localize.ts).
+      facts: { alert: alertFacts(record), hostName: ctx.label ?? record.host, at: clock.now() },
     };
   };
 
   const logEvent = (type: string, v: AlertView, extra: Record<string, unknown> = {}): void => {
-    events.append({ type, host: v.host, message: v.title, data: { id: v.id, rule: v.rule, severity: v.severity, value: v.value, ...extra } });
+    // `alert` keeps the kind and parameters: the log shows the line in its reader's language (events/messages.ts).
+    events.append({ type, host: v.host, message: v.title, data: { id: v.id, rule: v.rule, severity: v.severity, value: v.value, alert: alertFacts(v), ...extra } });
   };
 
   const onTransition = (t: AlertTransition): void => {
@@ -365,22 +369,22 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   return {
     engine,
     store,
-    firing: () => {
+    firing: (inLang = lang) => {
       const windows = store.maintenanceWindows();
-      return store.firing().map((r) => viewIn(r, opts.hostContext(r.host), windows)).reverse();
+      return store.firing().map((r) => viewIn(r, opts.hostContext(r.host), windows, inLang)).reverse();
     },
     view,
     acknowledge(id, by, comment) {
       const record = find(id);
       store.acknowledge(id, by, comment);
-      events.append({ type: 'alert.acknowledged', host: record.host, user: by, message: `${view(record).title} — acknowledged`, data: { id, comment } });
+      events.append({ type: 'alert.acknowledged', host: record.host, user: by, message: `${view(record).title} — acknowledged`, data: { id, comment, alert: alertFacts(record) } });
       return changed(id)!;
     },
     silence(id, minutes, by) {
       const record = find(id);
       const until = clock.now() + minutes * MINUTE_MS;
       store.silence(id, until, by);
-      events.append({ type: 'alert.silenced', host: record.host, user: by, message: `${view(record).title} — silenced for ${minutes} min`, data: { id, until } });
+      events.append({ type: 'alert.silenced', host: record.host, user: by, message: `${view(record).title} — silenced for ${minutes} min`, data: { id, until, minutes, alert: alertFacts(record) } });
       return changed(id)!;
     },
     counts() {

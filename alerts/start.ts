@@ -59,7 +59,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     reminders: () => service.reminders(),
     log: createLogger('notify'),
     onFailure: (channel, error, notices) =>
-      events.append({ type: 'notify.failed', message: `Notification to "${channel.name}" (${channel.type}) failed: ${error}`, data: { channel: channel.id, error, alerts: notices.map((n) => n.key) } }),
+      events.append({ type: 'notify.failed', message: `Notification to "${channel.name}" (${channel.type}) failed: ${error}`, data: { channel: channel.id, name: channel.name, type: channel.type, error, alerts: notices.map((n) => n.key) } }),
   });
   const service = startAlertService({
     ingest,

@@ -6,6 +6,7 @@
 export const ERRORS = {
   VIGIE_ERR_NOT_FOUND: { status: 404, message: 'Not found' },
   VIGIE_ERR_HOST_NOT_FOUND: { status: 404, message: 'No such host' },
+  VIGIE_ERR_HOST_OFFLINE: { status: 503, message: 'The host is offline: its agent cannot be asked now' },
   VIGIE_ERR_BAD_REQUEST: { status: 400, message: 'Invalid request' },
   VIGIE_ERR_BAD_HOST_ID: { status: 400, message: 'Invalid host id' },
   VIGIE_ERR_BAD_METRIC: { status: 400, message: 'Unknown metric' },
@@ -29,24 +30,42 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-export type Envelope<T> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string } };
+/**
+ * A wrong field of a request: `field` is its dot-separated JSON path in the
+ * request body (`cpu.warning`, `defaults.cpu.warning`), `message` what is
+ * wrong with it, without the path.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * The envelope. A validation error may add `field` (the first wrong field's
+ * path) and `fields` (every wrong field): optional, so older clients that
+ * read `code` and `message` see no change.
+ */
+export type Envelope<T> = { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string; field?: string; fields?: FieldError[] } };
 
 /** An error that carries a catalogue code; the HTTP layer turns it into an envelope. */
 export class VigieError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
+  /** The wrong fields of a validation error, when it names them (sent as `field`/`fields`). */
+  readonly fields: readonly FieldError[];
 
-  constructor(code: ErrorCode, message?: string) {
+  constructor(code: ErrorCode, message?: string, fields: readonly FieldError[] = []) {
     super(message ?? ERRORS[code].message);
     this.name = 'VigieError';
     this.code = code;
     this.status = ERRORS[code].status;
+    this.fields = fields;
   }
 }
 
 export const okEnvelope = <T>(data: T): Envelope<T> => ({ ok: true, data });
 
-export const errorEnvelope = (code: ErrorCode, message?: string): Envelope<never> => ({
+export const errorEnvelope = (code: ErrorCode, message?: string, fields: readonly FieldError[] = []): Envelope<never> => ({
   ok: false,
-  error: { code, message: message ?? ERRORS[code].message },
+  error: { code, message: message ?? ERRORS[code].message, ...(fields.length > 0 ? { field: fields[0]!.field, fields: [...fields] } : {}) },
 });

@@ -7,16 +7,22 @@ import type { TypeCheck } from '@sinclair/typebox/compiler';
  * names the value itself (`metrics`, `body`); fields follow after a dot.
  */
 export function describeSchemaError(check: TypeCheck<TSchema>, value: unknown, root: string): string {
+  const { field, message } = firstSchemaError(check, value, root);
+  return `${field}: ${message}`;
+}
+
+/** The same first error as a field path and a message (the API's envelope `field`, core/errors.ts). */
+export function firstSchemaError(check: TypeCheck<TSchema>, value: unknown, root: string): { field: string; message: string } {
   let first: ReturnType<ReturnType<TypeCheck<TSchema>['Errors']>['First']>;
   try {
     first = check.Errors(value).First();
   } catch {
     // The error walk recurses: a hostile value nested deep enough overflows it (issue 10, item 7).
-    return `${root || '(value)'}: invalid (too deeply nested to describe)`;
+    return { field: root || '(value)', message: 'invalid (too deeply nested to describe)' };
   }
   const where = first?.path ? first.path.slice(1).replace(/\//g, '.') : '';
   const got = first ? describeValue(first.value) : 'nothing';
-  return `${where ? (root ? `${root}.${where}` : where) : root || '(value)'}: ${first?.message ?? 'invalid'} (got ${got})`;
+  return { field: where ? (root ? `${root}.${where}` : where) : root || '(value)', message: `${first?.message ?? 'invalid'} (got ${got})` };
 }
 
 /** Longest rendering of a value in an error message. */

@@ -35,6 +35,14 @@ export interface EventFilter {
   to?: number;
   /** At most this many, newest first (default 100, at most 1000). */
   limit?: number;
+  /**
+   * Only events older than the event with this id (newest-first order: time,
+   * then id): the next page after a page whose last row it is. Stable while
+   * new events arrive, unlike an offset.
+   */
+  beforeId?: number;
+  /** Only events newer than the event with this id: the page before (still answered newest first). */
+  afterId?: number;
 }
 
 const MIGRATIONS: readonly string[] = [
@@ -99,9 +107,35 @@ export class EventLog {
     add('user = ?', filter.user);
     add('ts >= ?', filter.from);
     add('ts < ?', filter.to);
+    // Keyset paging on (ts, id), the order shown; a cursor row purged meanwhile falls back to its id alone.
+    const cursor = (id: number): { ts: number; id: number } => {
+      const row = this.db.prepare('SELECT ts FROM events WHERE id = ?').get(id) as { ts: number } | undefined;
+      return { ts: row?.ts ?? Number.NaN, id };
+    };
+    if (filter.beforeId !== undefined) {
+      const c = cursor(filter.beforeId);
+      if (Number.isNaN(c.ts)) add('id < ?', c.id);
+      else {
+        where.push('(ts < ? OR (ts = ? AND id < ?))');
+        args.push(c.ts, c.ts, c.id);
+      }
+    }
+    let newer = false;
+    if (filter.afterId !== undefined) {
+      const c = cursor(filter.afterId);
+      newer = true;
+      if (Number.isNaN(c.ts)) add('id > ?', c.id);
+      else {
+        where.push('(ts > ? OR (ts = ? AND id > ?))');
+        args.push(c.ts, c.ts, c.id);
+      }
+    }
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
-    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ts DESC, id DESC LIMIT ${limit}`;
-    return (this.db.prepare(sql).all(...args) as Row[]).map((r) => ({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null }));
+    // The page just newer than a cursor is the oldest `limit` rows above it, turned newest first.
+    const order = newer ? 'ts ASC, id ASC' : 'ts DESC, id DESC';
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`;
+    const rows = (this.db.prepare(sql).all(...args) as Row[]).map((r) => ({ ...r, data: r.data ? (JSON.parse(r.data) as Record<string, unknown>) : null }));
+    return newer ? rows.reverse() : rows;
   }
 
   /** Deletes events older than `before` (ms); returns how many. */

@@ -40,7 +40,7 @@ export interface IngestStartConfig {
  * consuming first, then saves hosts, writes pending points and closes the
  * database — in that order, so nothing accepted is lost.
  */
-export async function startIngest(config: IngestStartConfig, opts: { clock?: Clock; log?: Logger } = {}): Promise<IngestHandle> {
+export async function startIngest(config: IngestStartConfig, opts: { clock?: Clock; log?: Logger; maintenanceInterval?: number } = {}): Promise<IngestHandle> {
   const cfg = config.ingest;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger('ingest');
@@ -59,6 +59,8 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     } else {
       store = startSqliteMetricStore({
         db, retention: cfg.retention, flushInterval: cfg.flushInterval, flushSize: cfg.flushSize, clock, log: log.child({ part: 'store' }),
+        // Seconds between rollup runs: 60 by default; tests of the rollup tiers ask for less.
+        ...(opts.maintenanceInterval !== undefined ? { maintenanceInterval: opts.maintenanceInterval } : {}),
       });
     }
     const reg = startHostRegistry({

@@ -38,6 +38,10 @@ const common = {
     description: 'Host groups this channel hears about; empty means every host',
   }),
   sendResolved: Type.Boolean({ default: true, description: 'Also send a message when an alert ends' }),
+  language: Type.Union([Type.Literal('en'), Type.Literal('fr')], {
+    default: 'en',
+    description: 'Language of the messages: `en` or `fr` (titles, details, advice and the fixed words; issue 11)',
+  }),
   repeatMinutes: Type.Number({
     default: 0, minimum: 0, maximum: 10_080,
     description: 'Remind every N minutes while an alert keeps firing; 0 never reminds (the default: a reminder is noise unless asked for)',

@@ -362,7 +362,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
     async sendTest(channelId) {
       const channel = safeRead(() => store.get(channelId), null);
       if (!channel) return { ok: false, attempts: 0, error: `No notification channel ${channelId}` };
-      const notice = testNotice(channel, lang, clock.now());
+      const notice = testNotice(channel, (channel.language as Lang | undefined) ?? lang, clock.now());
       try {
         await sendToChannel(channel, [notice], ctx);
         record(channel, true, 1, null, [notice], true);

@@ -1,10 +1,12 @@
+import type { Alert } from '../alerts/types.js';
+import type { Lang } from '../alerts/words.js';
 import type { OutboundGuard } from '../core/outbound-guard.js';
 import type { Clock } from '../core/time.js';
 
 export type Severity = 'warning' | 'critical';
 
-/** The language of the fixed words of a message; titles and details come translated in the notice. */
-export type Lang = 'en' | 'fr';
+/** The language of a message: the channel's `language`, else `alerts.lang`. */
+export type { Lang };
 
 /**
  * What the alert service hands the notifier: one alert transition worth
@@ -18,7 +20,10 @@ export interface AlertNotice {
   hostLabel: string | null;
   rule: string;
   severity: Severity;
-  /** Short plain-language title and detail, already in the server's language, e.g. "CPU at 97 % on web-1 (critical ≥ 95 % for 2 min)". */
+  /**
+   * Short plain-language title and detail, in the server's language (`alerts.lang`), e.g. "CPU at 97 % on web-1";
+   * a channel with another `language` gets them rendered again from `facts`.
+   */
   title: string;
   detail: string;
   /** A suggested action in plain words (may be empty) and diagnosis lines (top processes, largest dirs, last log lines). */
@@ -34,6 +39,12 @@ export interface AlertNotice {
   groups: string[];
   /** Link to the alert in the dashboard, when known. */
   url: string | null;
+  /**
+   * The alert's kind and parameters, the host's name and when the notice was
+   * made: what notify/localize.ts renders title, detail and advice from in a
+   * channel's language. Absent from test notices and from those queued before issue 11.
+   */
+  facts?: { alert: Alert; hostName: string; at: number };
 }
 
 /** The outcome of delivering one message to one channel, after its retries. */

@@ -71,9 +71,10 @@ function drawFleet(fb: Framebuffer, state: OledState, tall: boolean): void {
     fb.icon(0, 0, HOSTS);
     fb.text(11, 0, `${s.online} online`);
     const off = `${s.offline} offline`;
-    fb.textRight(W, 0, off);
-    // Offline hosts are what one looks for: shown inverted.
-    if (s.offline > 0) fb.invertRect(W - textWidth(off) - 1, 0, textWidth(off) + 2, 8);
+    fb.textRight(W - 1, 0, off);
+    // Offline hosts are what one looks for: shown inverted, with a pixel of margin
+    // that stops short of the last column (kept for the burn-in shift).
+    if (s.offline > 0) fb.invertRect(W - textWidth(off) - 2, 0, textWidth(off) + 2, 8);
     alertLines(fb, state, [8, 16, 24]);
   }
 }
@@ -96,7 +97,9 @@ function alertLines(fb: Framebuffer, state: OledState, rows: [number, number, nu
   fb.text(11, rows[0], `${s.firing} alert${s.firing === 1 ? '' : 's'} firing`);
   fb.text(11, rows[1], `${s.critical} crit, ${s.warning} warn`, { maxX: W });
   if (s.maintenance > 0) {
-    fb.icon(0, rows[2], WRENCH);
+    // Icons are 8 rows, text 7: on the last line the icon ends with the text, one row
+    // higher, or the burn-in shift pushed its bottom row off the panel (issue 11).
+    fb.icon(0, rows[2] - 1, WRENCH);
     fb.text(11, rows[2], `${s.maintenance} in maintenance`, { maxX: W });
   }
 }
@@ -110,7 +113,9 @@ function drawAlert(fb: Framebuffer, state: OledState, now: number, tall: boolean
     if (hosts) fb.text(0, tall ? 12 : 10, hosts);
     return;
   }
-  const band = tall ? 9 : 8;
+  // 32 rows hold the band, the host and two title lines only with a 7-row band:
+  // an 8-row one put the second line on the last row, cut by the burn-in shift (issue 11).
+  const band = tall ? 9 : 7;
   fb.fillRect(0, 0, W, band);
   fb.icon(1, 0, alert.maintenance ? WRENCH : ALERT, false);
   const label = alert.maintenance ? 'MAINTENANCE' : alert.severity === 'critical' ? 'CRITICAL' : 'WARNING';
@@ -127,9 +132,9 @@ function drawAlert(fb: Framebuffer, state: OledState, now: number, tall: boolean
     if (value) fb.text(0, 54, value, { maxX: 70 });
     fb.textRight(W, 54, `for ${formatAge(now - alert.since)}`);
   } else {
-    fb.text(0, 9, alert.host, { maxX: value ? W - textWidth(value) - 6 : W });
-    if (value) fb.textRight(W, 9, value);
-    wrap(alert.title, charsThatFit(W), 2).forEach((line, i) => fb.text(0, 17 + i * 8, line));
+    fb.text(0, 8, alert.host, { maxX: value ? W - textWidth(value) - 6 : W });
+    if (value) fb.textRight(W, 8, value);
+    wrap(alert.title, charsThatFit(W), 2).forEach((line, i) => fb.text(0, 16 + i * 8, line));
   }
 }
 

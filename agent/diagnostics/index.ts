@@ -26,6 +26,8 @@ export interface DiagnosticsOptions {
   topIntervalMs?: number;
   /** Why the journal cannot be read; default: asks systemd once (agent/services/systemd.ts). */
   journalUnavailable?: () => Promise<string | null>;
+  /** Requests that may wait while one runs; more are answered "busy" (default 4). */
+  maxWaiting?: number;
 }
 
 export interface DiagnosticsStats {
@@ -33,6 +35,8 @@ export interface DiagnosticsStats {
   answered: number;
   /** Requests answered with an error (invalid, busy, timed out, failed). */
   failed: number;
+  /** Requests waiting now for the one running to finish. */
+  waiting: number;
   /** Messages that could not be answered at all (no readable id). */
   ignored: number;
 }
@@ -46,6 +50,22 @@ export interface Diagnostics extends Handle {
 /** Time kept from the request's timeout to publish the answer before the requester gives up. */
 const ANSWER_MARGIN_MS = 200;
 const CLOSE_DEADLINE_MS = 2000;
+/**
+ * Waiting requests: two alerts firing together (CPU and memory on one host)
+ * each ask for a diagnosis (issue 11); a few wait their turn, a flood does not.
+ */
+export const DEFAULT_MAX_WAITING = 4;
+
+/** One accepted request, from its arrival to its one answer. */
+interface Job {
+  id: string;
+  req: CommandRequestPayload;
+  /** performance.now() past which it is answered "timed out", waiting or running. */
+  deadline: number;
+  controller: AbortController;
+  timer: NodeJS.Timeout | undefined;
+  answered: boolean;
+}
 
 /** The action named in a payload that failed validation, if it can be read, for the error answer. */
 function readableAction(payload: Uint8Array): string {
@@ -58,18 +78,22 @@ function readableAction(payload: Uint8Array): string {
 }
 
 /**
- * Answers read-only diagnosis requests, one at a time: a request arriving
- * while another runs is answered VIGIE_ERR_UNAVAILABLE "busy", one that
- * outlives its `timeout` is aborted and answered VIGIE_ERR_UNAVAILABLE, an
- * invalid one VIGIE_ERR_BAD_REQUEST naming the field. Nothing in a request
- * is run: the actions are fixed, `du` walks only a mount the agent reports
- * and `service-log` reads only a service it reports.
+ * Answers read-only diagnosis requests, one at a time in arrival order: a
+ * request arriving while another runs waits (up to `maxWaiting` of them;
+ * past that it is answered VIGIE_ERR_UNAVAILABLE "busy"). Each request's
+ * `timeout` counts from its arrival, waiting included: when it passes, the
+ * request is answered VIGIE_ERR_UNAVAILABLE "timed out" (and aborted if it
+ * runs). An invalid one is answered VIGIE_ERR_BAD_REQUEST naming the field.
+ * Nothing in a request is run: the actions are fixed, `du` walks only a
+ * mount the agent reports and `service-log` reads only a service it reports.
  */
 export function startDiagnostics(opts: DiagnosticsOptions): Diagnostics {
   const { clock, log } = opts;
+  const maxWaiting = opts.maxWaiting ?? DEFAULT_MAX_WAITING;
   const warn = createRateLimitedLog(log, 60_000);
-  const stats: DiagnosticsStats = { answered: 0, failed: 0, ignored: 0 };
-  let running: { controller: AbortController; done: Promise<void> } | undefined;
+  const stats = { answered: 0, failed: 0, ignored: 0 };
+  const waiting: Job[] = [];
+  let running: { job: Job; done: Promise<void> } | undefined;
   let closed = false;
   let journal: Promise<string | null> | undefined;
   const journalUnavailable = (): Promise<string | null> => (journal ??= (opts.journalUnavailable ?? systemdUnavailable)());
@@ -89,9 +113,15 @@ export function startDiagnostics(opts: DiagnosticsOptions): Diagnostics {
     if (code === 'VIGIE_ERR_BAD_REQUEST') warn(`invalid:${message.slice(0, 60)}`, 'invalid diagnosis request refused', { id, error: message });
     send(id, action, { code, message });
   };
+  // One answer per request: the timeout answers at once, even if the action
+  // is slow to notice the abort; the agent stays busy until it has.
+  const answer = (job: Job, fn: () => void): void => {
+    if (job.answered) return;
+    job.answered = true;
+    fn();
+  };
 
-  async function run(req: CommandRequestPayload, signal: AbortSignal): Promise<CommandData[CommandAction]> {
-    const budgetMs = Math.max(0, req.timeout * 1000 - ANSWER_MARGIN_MS);
+  async function run(req: CommandRequestPayload, budgetMs: number, signal: AbortSignal): Promise<CommandData[CommandAction]> {
     switch (req.action) {
       case 'top':
         return top({ limit: req.args.limit ?? 10, intervalMs: Math.min(opts.topIntervalMs ?? 500, budgetMs / 2), signal });
@@ -106,6 +136,47 @@ export function startDiagnostics(opts: DiagnosticsOptions): Diagnostics {
     }
   }
 
+  /** Starts the oldest waiting request when none runs. */
+  function next(): void {
+    if (running || closed) return;
+    const job = waiting.shift();
+    if (!job) return;
+    const { id, req, controller } = job;
+    // The time left from its arrival, so a request that waited still answers before its requester gives up.
+    const budgetMs = Math.max(0, Math.floor(job.deadline - performance.now() - ANSWER_MARGIN_MS));
+    const done = run(req, budgetMs, controller.signal)
+      .then((data) => answer(job, () => send(id, req.action, { data })))
+      .catch((error: unknown) => answer(job, () => {
+        const e = controller.signal.aborted ? controller.signal.reason : error;
+        if (e instanceof VigieError) return refuse(id, req.action, e.code, e.message);
+        log.warn({ err: e, action: req.action }, 'diagnosis failed');
+        refuse(id, req.action, 'VIGIE_ERR_INTERNAL', e instanceof Error ? e.message : String(e));
+      }))
+      .finally(() => {
+        clearTimeout(job.timer);
+        running = undefined;
+        next();
+      });
+    running = { job, done };
+  }
+
+  function admit(id: string, req: CommandRequestPayload): void {
+    if (running && waiting.length >= maxWaiting) {
+      return refuse(id, req.action, 'VIGIE_ERR_UNAVAILABLE', `busy: ${waiting.length + 1} diagnoses are already running or waiting on this agent; retry later`);
+    }
+    const timeoutMs = req.timeout * 1000;
+    const job: Job = { id, req, deadline: performance.now() + timeoutMs, controller: new AbortController(), timer: undefined, answered: false };
+    job.timer = setTimeout(() => {
+      const queued = waiting.indexOf(job);
+      if (queued >= 0) waiting.splice(queued, 1);
+      job.controller.abort(new VigieError('VIGIE_ERR_UNAVAILABLE', `timed out after ${req.timeout} s`));
+      const why = queued >= 0 ? `timed out after ${req.timeout} s waiting for other diagnoses on this agent` : `timed out after ${req.timeout} s`;
+      answer(job, () => refuse(id, req.action, 'VIGIE_ERR_UNAVAILABLE', why));
+    }, timeoutMs);
+    waiting.push(job);
+    next();
+  }
+
   function handle(id: string, payload: Uint8Array): void {
     try {
       if (closed) return;
@@ -118,33 +189,7 @@ export function startDiagnostics(opts: DiagnosticsOptions): Diagnostics {
       if (!decoded.ok) return refuse(id, readableAction(payload), 'VIGIE_ERR_BAD_REQUEST', decoded.error);
       const req = decoded.value;
       if (req.id !== id) return refuse(id, req.action, 'VIGIE_ERR_BAD_REQUEST', `commandRequest.id: "${req.id}" differs from the topic's id "${id}"`);
-      if (running) return refuse(id, req.action, 'VIGIE_ERR_UNAVAILABLE', 'busy: another diagnosis is running on this agent');
-      const controller = new AbortController();
-      // One answer per request: the timeout answers at once, even if the
-      // action is slow to notice the abort; the agent stays busy until it has.
-      let answered = false;
-      const answer = (fn: () => void): void => {
-        if (answered) return;
-        answered = true;
-        fn();
-      };
-      const timer = setTimeout(() => {
-        controller.abort(new VigieError('VIGIE_ERR_UNAVAILABLE', `timed out after ${req.timeout} s`));
-        answer(() => refuse(id, req.action, 'VIGIE_ERR_UNAVAILABLE', `timed out after ${req.timeout} s`));
-      }, req.timeout * 1000);
-      const done = run(req, controller.signal)
-        .then((data) => answer(() => send(id, req.action, { data })))
-        .catch((error: unknown) => answer(() => {
-          const e = controller.signal.aborted ? controller.signal.reason : error;
-          if (e instanceof VigieError) return refuse(id, req.action, e.code, e.message);
-          log.warn({ err: e, action: req.action }, 'diagnosis failed');
-          refuse(id, req.action, 'VIGIE_ERR_INTERNAL', e instanceof Error ? e.message : String(e));
-        }))
-        .finally(() => {
-          clearTimeout(timer);
-          running = undefined;
-        });
-      running = { controller, done };
+      admit(id, req);
     } catch (error) {
       stats.ignored += 1;
       warn('handler-failed', 'diagnosis request handling failed', { err: error });
@@ -153,12 +198,13 @@ export function startDiagnostics(opts: DiagnosticsOptions): Diagnostics {
 
   return {
     handle,
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, waiting: waiting.length }),
     close: onceClose(async () => {
       closed = true;
+      for (const job of waiting.splice(0)) clearTimeout(job.timer);
       const current = running;
       if (!current) return;
-      current.controller.abort(new VigieError('VIGIE_ERR_UNAVAILABLE', 'agent stopping'));
+      current.job.controller.abort(new VigieError('VIGIE_ERR_UNAVAILABLE', 'agent stopping'));
       // Every action honours the abort; the deadline only guards against one that does not.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([current.done, new Promise((r) => { timer = setTimeout(r, CLOSE_DEADLINE_MS); })]);

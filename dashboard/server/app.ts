@@ -8,6 +8,7 @@ import { VigieError } from '../../core/errors.js';
 import { createAccessRouter } from './api/access.js';
 import { createAlertsRouter } from './api/alerts.js';
 import { createChannelsRouter } from './api/channels.js';
+import { createDiagnosisRouter } from './api/diagnosis.js';
 import type { ApiContext } from './api/context.js';
 import { createEnrollRouter } from './api/enroll.js';
 import { createEnrollmentTokensRouter } from './api/enrollment-tokens.js';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/tokens', sessionOnly, createTokensRouter(deps));
   api.use('/hosts', createHostsRouter(deps));
   api.use('/hosts', createHistoryRouter(deps));
+  api.use('/hosts', createDiagnosisRouter(deps));
   api.use('/users', requireRole('admin'), createUsersRouter(deps));
   api.use('/groups', requireRole('admin'), createGroupsRouter(deps));
   api.use('/events', requireRole('admin'), createEventsRouter(deps));

@@ -16,6 +16,10 @@ export const RANGES = {
   '24h': { span: DAY_MS, step: 4 * 60 },
   '7d': { span: 7 * DAY_MS, step: 30 * 60 },
   '30d': { span: 30 * DAY_MS, step: 2 * 3600 },
+  // Past the 1-minute tier's 30 days only hourly rollups remain: steps of whole hours (issue 11).
+  '90d': { span: 90 * DAY_MS, step: 6 * 3600 },
+  '180d': { span: 180 * DAY_MS, step: 12 * 3600 },
+  '400d': { span: 400 * DAY_MS, step: 24 * 3600 },
 } as const;
 export type RangeName = keyof typeof RANGES;
 export const DEFAULT_RANGE: RangeName = '1h';

@@ -8,7 +8,9 @@ import type { HostSummary, IngestHandle, IngestEvents } from '../../ingest/types
 import type { MetricsPayload, ServicesPayload } from '../../protocol/payloads.js';
 import { normaliseHostId } from '../../protocol/host-id.js';
 import type { Accounts } from '../../accounts/index.js';
-import type { AlertService } from '../../alerts/service.js';
+import type { AlertService, AlertView } from '../../alerts/service.js';
+import { isLang, LANGS, type Lang } from '../../alerts/words.js';
+import { acceptedLang } from './lang.js';
 import { identify, type Caller } from './auth/caller.js';
 import { isOwnOrigin } from './auth/origin.js';
 import { createKeyedThrottle } from './throttle.js';
@@ -27,12 +29,14 @@ import { createKeyedThrottle } from './throttle.js';
  *   `overview:leave`      leave it
  *   `subscribe` {host}    join a host's room; ack data: { host } (the normalised id); HOST_NOT_FOUND if not visible
  *   `unsubscribe` {host}  leave it
+ *   `lang` {lang}         en|fr: the language of the texts sent from now on (alert titles, details, advice);
+ *                         at the handshake it is `auth.lang`, else the Accept-Language header, else English
  * Server → client:
  *   `host` HostSummary + label         overview: at most one per host per overviewThrottle seconds
  *   `sample` {host, metrics, receivedAt}  host room: every accepted sample
  *   `services` {host, services}        host room
  *   `status` HostSummary               host room: presence/state/info changes
- *   `alert` AlertView                  host room and overview: an alert fired, changed or resolved
+ *   `alert` AlertView                  host room and overview: an alert fired, changed or resolved, in the socket's language
  */
 export interface LiveEvents {
   host: HostSummary;
@@ -74,6 +78,9 @@ const OVERVIEW_ALL = 'overview:all';
 const OVERVIEW_FILTERED = 'overview:filtered';
 const hostRoom = (id: string): string => `host:${id}`;
 const sessionRoom = (key: string): string => `session:${key}`;
+// Each socket is in the room of its language: an alert goes out once per language, rendered in it.
+const langRoom = (lang: Lang): string => `lang:${lang}`;
+const otherLangRooms = (lang: Lang): string[] => LANGS.filter((l) => l !== lang).map(langRoom);
 const SWEEP_MS = 2000;
 /** Rooms one socket may hold: a page shows one host, a wall display a few. */
 const MAX_ROOMS_PER_SOCKET = 32;
@@ -101,10 +108,18 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     const caller = identify(accounts, socket.handshake.headers, (socket.handshake.auth as { token?: unknown } | undefined)?.token);
     if (!caller) return next(new Error('unauthorized'));
     (socket.data as SocketData).caller = caller;
+    const asked = (socket.handshake.auth as { lang?: unknown } | undefined)?.lang;
+    setLang(socket, isLang(asked) ? asked : acceptedLang(socket.handshake.headers['accept-language']));
     if (caller.via === 'session') void socket.join(sessionRoom(caller.session.key));
     next();
   });
   const callerOfSocket = (socket: Socket): Caller => (socket.data as SocketData).caller;
+  function setLang(socket: Socket, lang: Lang): void {
+    const data = socket.data as SocketData;
+    if (data.lang) void socket.leave(langRoom(data.lang));
+    data.lang = lang;
+    void socket.join(langRoom(lang));
+  }
   // What engine.io's attach added (it wraps the 'request' listeners in one of
   // its own): close() takes exactly these off, whatever others attach later.
   // Socket.IO encodes a broadcast even for an empty room: on the per-sample
@@ -142,13 +157,23 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     }
   }, opts.clock ?? systemClock);
 
-  const offAlerts = opts.alerts?.onChange((alert) => {
-    const room = hostRoom(alert.host);
-    if (watched(room)) io.to(room).emit('alert', alert);
-    if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).except(room).emit('alert', alert);
+  const alertService = opts.alerts;
+  const offAlerts = alertService?.onChange((changed) => {
+    const room = hostRoom(changed.host);
+    const rendered = new Map<Lang, AlertView>();
+    const inLang = (lang: Lang): AlertView => {
+      let v = rendered.get(lang);
+      if (!v) rendered.set(lang, (v = alertService.view(changed, lang)));
+      return v;
+    };
+    for (const lang of LANGS) {
+      if (!watched(langRoom(lang))) continue;
+      if (watched(room)) io.to(room).except(otherLangRooms(lang)).emit('alert', inLang(lang));
+      if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).except([room, ...otherLangRooms(lang)]).emit('alert', inLang(lang));
+    }
     for (const socketId of io.sockets.adapter.rooms.get(OVERVIEW_FILTERED) ?? []) {
       const socket = io.sockets.sockets.get(socketId);
-      if (socket && !socket.rooms.has(room) && accounts.hostAccess.canSee(callerOfSocket(socket).user, alert.host)) socket.emit('alert', alert);
+      if (socket && !socket.rooms.has(room) && accounts.hostAccess.canSee(callerOfSocket(socket).user, changed.host)) socket.emit('alert', inLang((socket.data as SocketData).lang ?? 'en'));
     }
   }, 'dashboard');
   const offBus = [
@@ -225,6 +250,15 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
       void socket.join(hostRoom(id));
       answer(ack, { host: id });
     });
+    socket.on('lang', (arg: unknown, ack?: unknown) => {
+      const lang = typeof arg === 'object' && arg !== null ? (arg as { lang?: unknown }).lang : undefined;
+      if (!isLang(lang)) {
+        reject(socket, 'lang', ack, 'VIGIE_ERR_BAD_REQUEST', `lang: expected { lang: "${LANGS.join('" | "')}" }`);
+        return;
+      }
+      setLang(socket, lang);
+      answer(ack, { lang });
+    });
     socket.on('unsubscribe', (arg: unknown, ack?: unknown) => {
       const id = hostFrom(socket, 'unsubscribe', arg, ack);
       if (id === null) return;
@@ -279,4 +313,5 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
 
 interface SocketData {
   caller: Caller;
+  lang?: Lang;
 }

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { ERRORS, VigieError, errorEnvelope, okEnvelope, type ErrorCode } from '../../core/errors.js';
+import { ERRORS, VigieError, errorEnvelope, okEnvelope, type ErrorCode, type FieldError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 
 /** Sends `{ ok: true, data }` with status 200. */
@@ -7,9 +7,9 @@ export function sendOk<T>(res: Response, data: T): void {
   res.status(200).json(okEnvelope(data));
 }
 
-/** Sends `{ ok: false, error }` with the catalogue's status for `code`. */
-export function sendError(res: Response, code: ErrorCode, message?: string): void {
-  res.status(ERRORS[code].status).json(errorEnvelope(code, message));
+/** Sends `{ ok: false, error }` with the catalogue's status for `code` (and the wrong fields, when known). */
+export function sendError(res: Response, code: ErrorCode, message?: string, fields: readonly FieldError[] = []): void {
+  res.status(ERRORS[code].status).json(errorEnvelope(code, message, fields));
 }
 
 /** Unknown routes under /api: a 404 envelope naming the path, never express's HTML page. */
@@ -29,7 +29,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
       return;
     }
     if (error instanceof VigieError) {
-      sendError(res, error.code, error.message);
+      sendError(res, error.code, error.message, error.fields);
       return;
     }
     // A full disk is not a bug: reads go on, writes answer 503 with the reason (issue 10, item 16).

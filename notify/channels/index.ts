@@ -1,5 +1,6 @@
 import type { ChannelConfig, ChannelOf, ChannelType } from '../channel-config.js';
-import type { AlertNotice, SendContext } from '../types.js';
+import { localizeNotice } from '../localize.js';
+import type { AlertNotice, Lang, SendContext } from '../types.js';
 import * as discord from './discord.js';
 import * as email from './email.js';
 import * as ntfy from './ntfy.js';
@@ -19,7 +20,12 @@ const SENDERS: { [T in ChannelType]: Send<T> } = {
   slack: slack.send,
 };
 
-/** Sends one message for `notices` to `channel`; rejects with a DeliveryError (or an unexpected error). */
+/**
+ * Sends one message for `notices` to `channel`, in the channel's language;
+ * rejects with a DeliveryError (or an unexpected error).
+ */
 export function sendToChannel(channel: ChannelConfig, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
-  return (SENDERS[channel.type] as Send<ChannelType>)(channel, notices, ctx);
+  // Channels stored before issue 11 have no language: they keep the server's (`alerts.lang`).
+  const lang = (channel.language as Lang | undefined) ?? ctx.lang;
+  return (SENDERS[channel.type] as Send<ChannelType>)(channel, notices.map((n) => localizeNotice(n, lang)), { ...ctx, lang });
 }

@@ -50,7 +50,8 @@ export interface DashboardStack {
 }
 
 /** `withAdmin: false` starts with no user at all (the first-start setup). */
-export async function startDashboardStack(opts: { overviewThrottle?: number; auth?: Partial<AuthConfig>; clock?: Clock; withAdmin?: boolean; allowInternal?: string[] } = {}): Promise<DashboardStack> {
+/** `rollupInterval` (seconds) runs the store's rollups that often instead of every minute. */
+export async function startDashboardStack(opts: { overviewThrottle?: number; auth?: Partial<AuthConfig>; clock?: Clock; withAdmin?: boolean; allowInternal?: string[]; rollupInterval?: number } = {}): Promise<DashboardStack> {
   const dir = tempDir('vigie-dash-');
   const http = await startHttpServer({ host: '127.0.0.1', port: 0, closeTimeoutMs: 200 });
   const broker = await startBroker(Value.Default(BrokerConfig, { host: '127.0.0.1', port: 0, closeTimeout: 1, allowAnonymous: true }) as BrokerConfig, { httpServer: http.server });
@@ -58,7 +59,7 @@ export async function startDashboardStack(opts: { overviewThrottle?: number; aut
     ingest: Value.Default(IngestConfig, { broker: broker.url, clientId: `ingest-${process.pid}`, flushInterval: 0.05 }) as IngestConfig,
     dataDir: dir.path,
     prefix: PREFIX,
-  });
+  }, opts.rollupInterval !== undefined ? { maintenanceInterval: opts.rollupInterval } : {});
   const accounts = openAccounts(dir.path, opts.clock ? { clock: opts.clock } : {});
   const events = EventLog.open(dir.path);
   // Alerts notify within a second here (30 s by default), and diagnosis gives up after 2 s.

@@ -75,6 +75,20 @@ test('burn-in: the next period moves every lit pixel one column right, and it co
   assert.equal(render(state, 'box', NOW + 4 * SHIFT_EVERY_MS).buffer, base.buffer);
 });
 
+test('every page keeps the last row and column free, so the burn-in shift never cuts a line (issue 11)', () => {
+  // The start of a shift cycle: offset (0, 0); the sample states stay fresh (their metrics are stamped NOW).
+  const cycleStart = NOW - (NOW % (4 * SHIFT_EVERY_MS));
+  for (const size of SIZES) {
+    for (const c of goldenCases(size)) {
+      const fb = render(c.state, c.page, cycleStart);
+      const used: string[] = [];
+      for (let x = 0; x < fb.width; x++) if (fb.getPixel(x, fb.height - 1)) used.push(`(${x},${fb.height - 1})`);
+      for (let y = 0; y < fb.height; y++) if (fb.getPixel(fb.width - 1, y)) used.push(`(${fb.width - 1},${y})`);
+      assert.is(used.length, 0, `${c.name}-${size.width}x${size.height} lights ${used.slice(0, 6).join(' ')}\n${toText(fb)}`);
+    }
+  }
+});
+
 test('the PNG is the frame scaled ×4 in the blue-white look', () => {
   const fb = render(sampleState(SIZES[0]!), 'fleet', NOW);
   const png = pngjs.PNG.sync.read(toPng(fb));

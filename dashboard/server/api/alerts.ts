@@ -4,9 +4,10 @@ import { MaintenanceInput, serverTimeZone, timeZoneError, windowActive, type Mai
 import { effectiveRules, validateAlertSettings, type AlertSettings } from '../../../alerts/rules.js';
 import type { AlertService, AlertView } from '../../../alerts/service.js';
 import type { User } from '../../../accounts/users.js';
-import { VigieError } from '../../../core/errors.js';
+import { VigieError, type FieldError } from '../../../core/errors.js';
 import { callerOf, requireRole } from '../auth/guards.js';
 import { idParam, readBody } from '../body.js';
+import { requestLang } from '../lang.js';
 import { intParam, queryValue } from '../params.js';
 import { sendOk } from '../respond.js';
 import { audit, type ApiContext } from './context.js';
@@ -17,7 +18,8 @@ const SilenceBody = Type.Object({ minutes: Type.Integer({ minimum: 1, maximum: 7
 
 /**
  * Alerts, their settings and maintenance windows:
- *   GET  /api/alerts?state=firing|resolved&host=&from=&to=&limit=   (the caller's hosts only)
+ *   GET  /api/alerts?state=firing|resolved&host=&from=&to=&limit=&lang=   (the caller's hosts only)
+ * Alert titles, details and advice come in the caller's language: `?lang=en|fr`, else Accept-Language, else English.
  *   POST /api/alerts/:id/ack      { comment }            operator
  *   POST /api/alerts/:id/silence  { minutes, comment? }  operator
  *   GET|PUT /api/alert-settings                          defaults and every override (admin)
@@ -41,6 +43,7 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
     const state = queryValue(req.query, 'state');
     if (state !== undefined && state !== 'firing' && state !== 'resolved' && state !== '') throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'state: expected firing or resolved');
     const host = queryValue(req.query, 'host') || undefined;
+    const lang = requestLang(req);
     const records = alerts.store.query({
       ...(state ? { state } : {}),
       ...(host ? { host } : {}),
@@ -49,27 +52,29 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
       ...optional('limit', intParam(req.query, 'limit', 'a number of alerts from 1 to 1000', 1000)),
     });
     const sees = ctx.accounts.hostAccess.visibilityOf(user);
-    sendOk(res, records.filter((r) => sees(r.host)).map((r) => alerts.view(r)));
+    sendOk(res, records.filter((r) => sees(r.host)).map((r) => alerts.view(r, lang)));
   });
 
   router.post('/alerts/:id/ack', requireRole('operator'), (req, res) => {
     const { user } = callerOf(res);
+    const lang = requestLang(req);
     const alert = visibleAlert(user, req.params.id);
     const body = readBody(AckBody, req.body);
-    sendOk(res, alerts.acknowledge(alert.id, user.name, body.comment.trim()));
+    sendOk(res, alerts.view(alerts.acknowledge(alert.id, user.name, body.comment.trim()), lang));
   });
 
   router.post('/alerts/:id/silence', requireRole('operator'), (req, res) => {
     const { user } = callerOf(res);
+    const lang = requestLang(req);
     const alert = visibleAlert(user, req.params.id);
     const body = readBody(SilenceBody, req.body);
-    sendOk(res, alerts.silence(alert.id, body.minutes, user.name));
+    sendOk(res, alerts.view(alerts.silence(alert.id, body.minutes, user.name), lang));
   });
 
   router.get('/alert-settings', requireRole('admin'), (_req, res) => sendOk(res, alerts.settings()));
   router.put('/alert-settings', requireRole('admin'), (req, res) => {
     const parsed = validateAlertSettings(req.body);
-    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error);
+    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error, parsed.fields);
     const before = alerts.settings();
     alerts.saveSettings(parsed.value);
     audit(ctx, req, res, { type: 'settings.alerts', message: 'Alert settings changed', data: { before: before.defaults, after: parsed.value.defaults } });
@@ -92,7 +97,8 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
     const current = alerts.settings();
     const next: AlertSettings = { defaults: current.defaults, hosts: { ...current.hosts, [host.id]: req.body as never } };
     const parsed = validateAlertSettings(next);
-    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error);
+    // The body is this host's override: its fields are named from the body (`cpu.warning`), the message keeps the full path.
+    if (!parsed.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', parsed.error, relativeTo(`hosts.${host.id}.`, parsed.fields));
     alerts.saveSettings(parsed.value);
     audit(ctx, req, res, {
       type: 'settings.host_alerts',
@@ -141,6 +147,11 @@ export function createAlertsRouter(ctx: ApiContext, alerts: AlertService): Route
     sendOk(res, null);
   });
   return router;
+}
+
+/** Fields under `prefix` named from it; the others (another host's, which this body cannot set) dropped. */
+function relativeTo(prefix: string, fields: readonly FieldError[]): FieldError[] {
+  return fields.filter((f) => f.field.startsWith(prefix)).map((f) => ({ ...f, field: f.field.slice(prefix.length) }));
 }
 
 function optional<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {

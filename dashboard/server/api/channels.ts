@@ -55,7 +55,7 @@ export function createChannelsRouter(ctx: ApiContext, channels: ChannelStore, no
   router.post('/:id/test', async (req, res) => {
     const channel = find(req.params.id);
     const result = await notifier.sendTest(channel.id);
-    if (!result.ok) ctx.events.append({ type: 'notify.failed', message: `Test message to "${channel.name}" failed: ${result.error}`, data: { channel: channel.id, error: result.error, test: true } });
+    if (!result.ok) ctx.events.append({ type: 'notify.failed', message: `Test message to "${channel.name}" failed: ${result.error}`, data: { channel: channel.id, name: channel.name, type: channel.type, error: result.error, test: true } });
     sendOk(res, result);
   });
   router.get('/:id/deliveries', (req, res) => sendOk(res, channels.recentDeliveries(find(req.params.id).id)));

@@ -14,7 +14,7 @@ export function createGroupsRouter(ctx: ApiContext): Router {
   router.get('/', (_req, res) => sendOk(res, groups.list()));
   router.post('/', (req, res) => {
     const group = groups.create(readBody(CreateGroup, req.body).name);
-    audit(ctx, req, res, { type: 'group.created', message: `Group ${group.name} created`, data: { id: group.id } });
+    audit(ctx, req, res, { type: 'group.created', message: `Group ${group.name} created`, data: { id: group.id, name: group.name } });
     res.status(201).json({ ok: true, data: group });
   });
   router.patch('/:id', (req, res) => {

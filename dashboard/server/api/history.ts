@@ -10,6 +10,21 @@ import { findHost } from './hosts.js';
 export interface HistoryAnswer extends Omit<HistoryQuery, 'step'>, Omit<HistoryResult, 'step'> {
   step: number;
   range: RangeName | null;
+  /**
+   * Seconds: two consecutive points further apart than this have missing
+   * samples between them (the host was off), and a chart breaks its line there.
+   */
+  gapAfter: number;
+}
+
+/**
+ * Twice the wider of the bucket and the host's metrics interval: one late or
+ * lost sample is not a gap, two missing in a row are. Without a known
+ * interval (an agent that never sent its status), the bucket alone.
+ */
+export function gapAfterSeconds(stepMs: number, intervalS: number | undefined): number {
+  const expected = Math.max(stepMs / 1000, intervalS ?? 0);
+  return Math.ceil(2 * expected);
 }
 
 /** GET /api/hosts/:id/series (the stored metric/key pairs) and GET /api/hosts/:id/history. */
@@ -35,6 +50,7 @@ export function createHistoryRouter(ctx: ApiContext): Router {
       range: q.range,
       tier: result.tier,
       points: result.points,
+      gapAfter: gapAfterSeconds(result.step, host.status?.interval),
     };
     sendOk(res, answer);
   });

@@ -17,6 +17,8 @@ export interface SessionInfo {
   csrf: string | null;
   /** No user exists yet: the app shows the setup page. */
   setupRequired: boolean;
+  /** For a browser session: when it signed in, and the user's sign-in before it (null: none). Null for API tokens and signed-out callers. */
+  signIn: { at: number; previousAt: number | null } | null;
 }
 
 const Text = (max: number) => Type.String({ maxLength: max });
@@ -33,6 +35,7 @@ export function createPublicSessionRouter(ctx: ApiContext): Router {
       user: caller?.user ?? null,
       csrf: caller?.via === 'session' ? caller.session.csrf : null,
       setupRequired: ctx.login.pendingSetupCode() !== null,
+      signIn: caller?.via === 'session' ? { at: caller.session.createdAt, previousAt: caller.session.previousLoginAt } : null,
     };
     sendOk(res, info);
   });

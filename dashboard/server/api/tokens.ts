@@ -19,7 +19,7 @@ export function createTokensRouter(ctx: ApiContext): Router {
   router.post('/', (req, res) => {
     const body = readBody(CreateToken, req.body);
     const created = tokens.create(callerOf(res).user.id, body.name, body.scope);
-    audit(ctx, req, res, { type: 'token.created', message: `API token "${created.token.name}" (${created.token.scope}) created`, data: { id: created.token.id } });
+    audit(ctx, req, res, { type: 'token.created', message: `API token "${created.token.name}" (${created.token.scope}) created`, data: { id: created.token.id, name: created.token.name, scope: created.token.scope } });
     res.status(201).json({ ok: true, data: created });
   });
   router.delete('/:id', (req, res) => {
@@ -29,7 +29,7 @@ export function createTokensRouter(ctx: ApiContext): Router {
     // Someone else's token answers like a missing one: ids reveal nothing.
     if (!token || (token.userId !== user.id && user.role !== 'admin')) throw new VigieError('VIGIE_ERR_NOT_FOUND', `No API token with id ${id}`);
     tokens.revoke(id);
-    audit(ctx, req, res, { type: 'token.revoked', message: `API token "${token.name}" of ${token.userName} revoked`, data: { id } });
+    audit(ctx, req, res, { type: 'token.revoked', message: `API token "${token.name}" of ${token.userName} revoked`, data: { id, name: token.name, owner: token.userName } });
     sendOk(res, null);
   });
   return router;

@@ -63,9 +63,11 @@ export class LoginService {
       throw new VigieError('VIGIE_ERR_BAD_LOGIN');
     }
     this.throttle.success(name);
+    // Read before it is overwritten: this session remembers the sign-in before it (issue 11).
+    const previous = user.lastLoginAt;
     this.accounts.users.recordSuccess(user.id);
     this.events.append({ type: 'auth.login', user: user.name, address, message: `${user.name} signed in` });
-    return this.open(user, address);
+    return this.open(user, address, previous);
   }
 
   async setup(code: string, name: string, password: string, address: string): Promise<SignedIn> {
@@ -79,6 +81,8 @@ export class LoginService {
       throw new VigieError('VIGIE_ERR_BAD_SETUP_CODE');
     }
     const user = await this.accounts.users.create({ name, password, role: 'admin' });
+    // Setup signs the first admin in: it counts as their first sign-in (else "Last login: never" while signed in, issue 11).
+    this.accounts.users.recordSuccess(user.id);
     this.setupCode = null;
     this.events.append({ type: 'auth.setup', user: user.name, address, message: `First admin ${user.name} created with the setup code` });
     this.log.info({ user: user.name, address }, 'setup done: first admin created');
@@ -110,8 +114,8 @@ export class LoginService {
     this.throttle.reset(user.name);
   }
 
-  private open(user: User, address: string): SignedIn {
-    const { id, session } = this.accounts.sessions.create(user.id, address);
+  private open(user: User, address: string, previousLoginAt: number | null = null): SignedIn {
+    const { id, session } = this.accounts.sessions.create(user.id, address, previousLoginAt);
     return { user: this.accounts.users.get(user.id)!, sessionId: id, session };
   }
 
@@ -131,7 +135,7 @@ export class LoginService {
     this.log.warn({ user: shown(name), address, failures }, 'failed login');
     if (lockedUntil !== null) {
       if (known) this.accounts.users.lock(known.id, lockedUntil);
-      this.events.append({ type: 'auth.locked', user: shown(name), address, message: `Account "${shown(name)}" locked after ${failures} failed logins`, data: { until: lockedUntil } });
+      this.events.append({ type: 'auth.locked', user: shown(name), address, message: `Account "${shown(name)}" locked after ${failures} failed logins`, data: { until: lockedUntil, failures } });
       this.log.warn({ user: shown(name), address, until: new Date(lockedUntil).toISOString() }, 'account locked');
     }
   }

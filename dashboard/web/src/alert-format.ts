@@ -1,5 +1,7 @@
+import { alertSpan, describeAlert, type AlertText } from '../../../alerts/advice.js';
+import { spokenDuration } from '../../../alerts/words.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
-import { locale, t } from './i18n/index.js';
+import { getLang, locale, t } from './i18n/index.js';
 import type { AlertView, MaintenanceView } from './model.js';
 
 /** How alerts and maintenance windows read on screen, in the current language. */
@@ -13,7 +15,8 @@ export function formatAlertValue(alert: Pick<AlertView, 'unit' | 'serviceState'>
     case 'perCore': return t('alerts.perCore', { v: formatNumber(value, 2) });
     case 'celsius': return `${formatNumber(value, 1)} °C`;
     case 'seconds': return formatDuration(value);
-    case 'hours': return t('dur.hours', { n: formatNumber(value, 1) });
+    // A forecast's hours to full: "10 min", "5 h 12 min", never "0.2 h".
+    case 'hours': return formatDuration(value * 3600);
     default: return formatNumber(value, 2);
   }
 }
@@ -24,11 +27,17 @@ export function valueLine(alert: AlertView): string {
   return alert.threshold === null ? value : t('alerts.valueOf', { value, threshold: formatAlertValue(alert, alert.threshold) });
 }
 
-/** How long an alert has been firing (or fired, once resolved). */
+/**
+ * How long the alert's condition has held (or held, once resolved): the same
+ * span and the same words as the "for X" of its detail (alerts/advice.ts).
+ */
 export function alertDuration(alert: AlertView, now: number): string {
-  const start = alert.firedAt ?? alert.since;
-  const end = alert.resolvedAt ?? now;
-  return formatDuration(Math.max(0, (end - start) / 1000));
+  return spokenDuration(alertSpan(alert, now).ms, getLang());
+}
+
+/** Title, detail and advice in the viewer's language, as of `now`, from the alert's kind and parameters. */
+export function alertWords(alert: AlertView, now: number): AlertText {
+  return describeAlert(alert, getLang(), alert.hostLabel || alert.host, now);
 }
 
 const timeFormat = (): Intl.DateTimeFormat => new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' });

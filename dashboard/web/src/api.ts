@@ -1,3 +1,4 @@
+import { getLang } from './i18n/index.js';
 import type { User } from './model.js';
 
 /**
@@ -13,6 +14,8 @@ export class ApiError extends Error {
     readonly status: number,
     /** Seconds from the Retry-After header (429, 423), when the server sent one. */
     readonly retryAfter: number | null = null,
+    /** The wrong fields of a validation error (`error.fields` in the envelope, docs/api.md). */
+    readonly fields: { field: string; message: string }[] = [],
   ) {
     super(message);
     this.name = 'ApiError';
@@ -58,7 +61,8 @@ export function sessionLost(): void {
 }
 
 async function request<T>(method: string, path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+  // Texts the server puts in words (alert titles, event lines) come in the language the viewer chose here.
+  const headers: Record<string, string> = { accept: 'application/json', 'accept-language': getLang() };
   if (method !== 'GET') {
     // JSON only: a cross-site HTML form cannot send it (the server answers 415 otherwise).
     headers['content-type'] = 'application/json';
@@ -77,12 +81,19 @@ async function request<T>(method: string, path: string, body: unknown, signal?: 
   } catch {
     throw new ApiError('VIGIE_ERR_INTERNAL', `HTTP ${res.status}`, res.status);
   }
-  const env = parsed as { ok?: boolean; data?: T; error?: { code?: string; message?: string } };
+  const env = parsed as { ok?: boolean; data?: T; error?: { code?: string; message?: string; fields?: unknown } };
   if (env.ok === true) return env.data as T;
   const code = env.error?.code ?? 'VIGIE_ERR_INTERNAL';
   if (res.status === 401 && code === 'VIGIE_ERR_UNAUTHENTICATED') sessionLost();
   const retry = Number(res.headers.get('retry-after'));
-  throw new ApiError(code, env.error?.message ?? `HTTP ${res.status}`, res.status, Number.isFinite(retry) && retry > 0 ? retry : null);
+  throw new ApiError(code, env.error?.message ?? `HTTP ${res.status}`, res.status, Number.isFinite(retry) && retry > 0 ? retry : null, fieldsOf(env.error?.fields));
+}
+
+/** The envelope's `fields`, kept only where well formed (a server may be older or newer). */
+function fieldsOf(raw: unknown): { field: string; message: string }[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter((f): f is { field: string; message: string } =>
+    typeof f === 'object' && f !== null && typeof (f as { field?: unknown }).field === 'string' && typeof (f as { message?: unknown }).message === 'string');
 }
 
 export function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {

@@ -1,6 +1,7 @@
 import uPlot from 'uplot';
 import type { HistoryPoint } from '../../../ingest/types.js';
 import { formatBytes, formatNumber } from './format.js';
+import { isGap, isolatedIndices } from './gaps.js';
 import { locale, t } from './i18n/index.js';
 
 /** uPlot line charts that follow their container's width. */
@@ -17,9 +18,11 @@ export interface Chart {
   setData(xs: number[], ys: Array<Array<number | null>>, fromMs: number, toMs: number): void;
   /**
    * Adds a live point at `tsMs` unless it is closer than `minGapMs` to the
-   * last one, and slides the window so it ends at the newest point.
+   * last one, and slides the window so it ends at the newest point. A point
+   * more than `gapAfterMs` after the last one (the host was away) comes after
+   * a break in the line.
    */
-  append(tsMs: number, values: Array<number | null>, minGapMs: number): void;
+  append(tsMs: number, values: Array<number | null>, minGapMs: number, gapAfterMs?: number): void;
   destroy(): void;
 }
 
@@ -79,7 +82,9 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
         stroke: l.color,
         width: 1.6,
         fill: lines.length <= 2 && i === 0 ? `${l.color}1f` : undefined,
-        points: { show: false },
+        // Lines only, except a value alone between gaps: drawn as a dot, or it would not show at all.
+        points: { show: false, size: 5, fill: l.color, filter: (u: uPlot, si: number) => { const idx = isolatedIndices(u.data[si] ?? []); return idx.length ? idx : null; } },
+        spanGaps: false, // a null is missing data: the line breaks (issue 11)
         value: (_u: uPlot, v: number | null) => formatValue(unit, v),
       })),
     ],
@@ -113,10 +118,14 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
       ys = lines.map((_, i) => newYs[i] ?? newXs.map(() => null));
       redraw();
     },
-    append(tsMs, values, minGapMs) {
+    append(tsMs, values, minGapMs, gapAfterMs = 0) {
       const x = tsMs / 1000;
       const last = xs.at(-1);
       if (last !== undefined && (x <= last || x * 1000 - last * 1000 < minGapMs)) return;
+      if (isGap(last === undefined ? undefined : last * 1000, tsMs, gapAfterMs)) {
+        xs.push(((last ?? x) + x) / 2);
+        for (const y of ys) y.push(null);
+      }
       xs.push(x);
       lines.forEach((_, i) => ys[i]?.push(values[i] ?? null));
       if (x > win.to) {

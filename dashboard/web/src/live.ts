@@ -2,6 +2,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { HostSummary } from '../../../ingest/types.js';
 import type { MetricsPayload, ServicesPayload } from '../../../protocol/payloads.js';
 import { loadSession, sessionLost } from './api.js';
+import { getLang, onLangChange } from './i18n/index.js';
 import type { AlertView } from './model.js';
 
 /** The Socket.IO connection (one per page) and the rooms the current view wants. */
@@ -24,7 +25,8 @@ function setState(s: ConnState): void {
 /** The page's socket, opened on first use (only once signed in: the server checks the session cookie). */
 export function connection(): Socket {
   if (!socket) {
-    const s = io({ path: '/socket.io', transports: ['websocket', 'polling'], withCredentials: true });
+    // `auth` is read at every (re)connection: the server sends alert texts in this language.
+    const s = io({ path: '/socket.io', transports: ['websocket', 'polling'], withCredentials: true, auth: (cb) => cb({ lang: getLang() }) });
     socket = s;
     s.on('connect', () => setState('live'));
     s.on('disconnect', (reason) => {
@@ -118,7 +120,8 @@ export function watchOverview(onList: (hosts: HostSummary[]) => void, onHost: (h
 /**
  * Receives every `alert` event (fired, changed, acknowledged, silenced,
  * resolved) for the hosts the user sees. `resync` runs on every connect,
- * the first included: whatever changed while disconnected must be reloaded.
+ * the first included: whatever changed while disconnected must be reloaded;
+ * and after a language switch, once the server speaks the new language.
  */
 export function watchAlerts(onAlert: (alert: AlertView) => void, resync: () => void): () => void {
   const s = connection();
@@ -130,7 +133,11 @@ export function watchAlerts(onAlert: (alert: AlertView) => void, resync: () => v
   s.on('alert', onAlert);
   s.on('connect', join);
   if (s.connected) join();
+  const offLang = onLangChange(() => {
+    if (s.connected) s.emit('lang', { lang: getLang() }, () => resync());
+  });
   return () => {
+    offLang();
     s.off('alert', onAlert);
     s.off('connect', join);
     leaveOverview(s);

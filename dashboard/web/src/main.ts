@@ -129,16 +129,20 @@ function renderAlerts(): void {
   banner.dataset.state = c.critical > 0 ? 'critical' : 'warning';
   banner.dataset.critical = String(c.critical);
   banner.dataset.warning = String(c.warning);
-  const parts = [
+  // One list of words for both: the header's count says what the banner says (issue 11).
+  const list = [
     c.critical ? t('banner.critical', { n: c.critical }) : '',
     c.warning ? t('banner.warning', { n: c.warning }) : '',
-  ].filter(Boolean);
-  setText(bannerText, `${t('banner.firing', { list: parts.join(', ') })}${c.acknowledged ? ` ${t('banner.acked', { n: c.acknowledged })}` : ''}`);
+  ].filter(Boolean).join(', ');
+  setText(bannerText, `${t('banner.firing', { list })}${c.acknowledged ? ` ${t('banner.acked', { n: c.acknowledged })}` : ''}`);
   setText(bannerLink, t('banner.see'));
   navCount.hidden = c.total === 0;
   navCount.dataset.state = c.critical > 0 ? 'critical' : 'warning';
+  navCount.dataset.critical = String(c.critical);
+  navCount.dataset.warning = String(c.warning);
   setText(navCount, String(c.total));
-  navCount.setAttribute('aria-label', t('banner.count', { n: c.total }));
+  navCount.title = list;
+  navCount.setAttribute('aria-label', `${t('banner.count', { n: c.total })}: ${list}`);
 }
 
 /** The header link to highlight: the host page belongs to the overview. */

@@ -20,9 +20,27 @@ export interface Labelled {
   label?: string | null;
 }
 
-/** What a host is called on screen: its label, else its hostname, else its id. */
-export function hostTitle(host: { id: string; info: { hostname?: string } | null } & Labelled): string {
-  return host.label || host.info?.hostname || host.id;
+/**
+ * What a host is called on screen: its label, else the id it was enrolled
+ * with. Never the OS hostname: machines cloned from one image all say "vm"
+ * (issue 11), while ids are unique.
+ */
+export function hostTitle(host: { id: string } & Labelled): string {
+  return host.label || host.id;
+}
+
+/** A host in a list to choose from: "Web server (web-1)" when labelled, else its id; labels need not be unique. */
+export function hostChoice(host: { id: string } & Labelled): string {
+  return host.label && host.label !== host.id ? `${host.label} (${host.id})` : host.id;
+}
+
+/**
+ * The OS hostname when it says something the title does not (it differs
+ * from the id, ignoring case), else null: shown as secondary information.
+ */
+export function osHostname(host: { id: string; info: { hostname?: string } | null }): string | null {
+  const name = host.info?.hostname?.trim();
+  return name && name.toLowerCase() !== host.id.toLowerCase() ? name : null;
 }
 
 export type CredentialState = 'active' | 'revoked' | 'none';

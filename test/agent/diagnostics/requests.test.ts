@@ -127,17 +127,35 @@ test('malformed requests get an error when their id is readable; the agent lives
   assert.ok(after.ok, 'still answering');
 });
 
-test('a second request while one runs is answered busy', async () => {
-  const answers = ['busy1', 'busy2'].map((id) => nextMessage(client, `vigie/${HOST}/cmd/res/${id}`, { timeoutMs: 10_000 }));
+/** Publishes raw requests in order on one connection and resolves with their decoded answers. */
+async function askAll(requests: { id: string; body: object; timeout?: number }[]): Promise<CommandResponsePayload[]> {
+  const answers = requests.map(({ id }) => nextMessage(client, `vigie/${HOST}/cmd/res/${id}`, { timeoutMs: 30_000 }));
   await Promise.all(answers.map((a) => a.subscribed));
-  const send = (id: string, body: object): Promise<unknown> => client.publishAsync(`vigie/${HOST}/cmd/req/${id}`, JSON.stringify({ v: 1, ts: Date.now(), id, timeout: 5, ...body }), { qos: 1 });
+  for (const { id, body, timeout } of requests) {
+    await client.publishAsync(`vigie/${HOST}/cmd/req/${id}`, JSON.stringify({ v: 1, ts: Date.now(), id, timeout: timeout ?? 20, ...body }), { qos: 1 });
+  }
+  return Promise.all(answers.map(async (a) => {
+    const decoded = decodePayload('commandResponse', (await a).payload);
+    if (!decoded.ok) throw new Error(decoded.error);
+    return decoded.value;
+  }));
+}
+
+test('two requests at once (two alerts firing together): the second waits its turn and both get data', async () => {
   // In order on one connection: the agent starts `top` (500 ms between its readings) before it reads the second.
-  await send('busy1', { action: 'top', args: { limit: 1 } });
-  await send('busy2', { action: 'du', args: { mount: tree.path } });
-  const [first, second] = await Promise.all(answers.map(async (a) => decodePayload('commandResponse', (await a).payload)));
-  assert.ok(first?.ok && first.value.ok, 'the first is answered with data');
-  assert.ok(second?.ok, second?.ok ? '' : second?.error);
-  if (second?.ok) assertError(second.value, 'VIGIE_ERR_UNAVAILABLE', /busy/);
+  const [first, second] = await askAll([
+    { id: 'pair1', body: { action: 'top', args: { limit: 2 } } },
+    { id: 'pair2', body: { action: 'top', args: { limit: 2 } } },
+  ]);
+  assert.ok(first?.ok && first.action === 'top' && first.data.byCpu.length === 2, JSON.stringify(first));
+  assert.ok(second?.ok && second.action === 'top' && second.data.byMem.length === 2, JSON.stringify(second));
+});
+
+test('past one running and 4 waiting, a request is refused busy; the others are all answered', async () => {
+  const ids = ['q0', 'q1', 'q2', 'q3', 'q4', 'q5'];
+  const answers = await askAll(ids.map((id) => ({ id, body: { action: 'top', args: { limit: 1 } } })));
+  assert.equal(answers.map((a) => a.ok), [true, true, true, true, true, false]);
+  assertError(answers[5]!, 'VIGIE_ERR_UNAVAILABLE', /^busy: 5 diagnoses are already running or waiting on this agent; retry later$/);
 });
 
 test('service-log of a well-formed name: the journal, or no source when systemd is not the init system', async () => {

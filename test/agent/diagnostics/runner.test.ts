@@ -49,6 +49,24 @@ test('service-log refuses a service the agent does not report', async () => {
   await r.diagnostics.close();
 });
 
+test('a request waiting behind a stuck one still answers by its own deadline, and the queue moves on', async () => {
+  let release: (v: string | null) => void = () => {};
+  const r = runner({ journalUnavailable: () => new Promise((resolve) => { release = resolve; }) });
+  r.request('stuck', { action: 'service-log', args: { service: 'cron' }, timeout: 30 });
+  r.request('queued', { action: 'service-log', args: { service: 'cron' }, timeout: 0.5 });
+  assert.is(r.diagnostics.stats().waiting, 1);
+  const res = await r.answer('queued');
+  assert.ok(!res.ok && res.error.code === 'VIGIE_ERR_UNAVAILABLE', JSON.stringify(res));
+  assert.match(!res.ok ? res.error.message : '', /timed out after 0.5 s waiting for other diagnoses/);
+  assert.is(r.diagnostics.stats().waiting, 0);
+  release('no journal in this test');
+  const first = await r.answer('stuck');
+  assert.ok(first.ok, JSON.stringify(first));
+  r.request('after', { action: 'service-log', args: { service: 'cron' } });
+  assert.ok((await r.answer('after')).ok, 'the next request runs once the first is done');
+  await r.diagnostics.close();
+});
+
 test('the request timeout is honoured even if the action never finishes', async () => {
   const r = runner({ journalUnavailable: () => new Promise(() => {}) });
   r.request('slow', { action: 'service-log', args: { service: 'cron' }, timeout: 0.5 });

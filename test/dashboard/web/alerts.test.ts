@@ -80,12 +80,13 @@ if (haveChromium()) {
     const saved = (await s.admin.get<{ override: Record<string, Record<string, unknown>> }>(`/api/hosts/${HOST}/alert-settings`)).data.override;
     assert.equal(saved, { cpu: { warning: 60, for: 0 }, swap: { enabled: false }, services: { watch: ['nginx.service'] } });
 
-    // A refused value comes back as the server's message naming the field.
+    // A wrong value is marked on its field, and the line says which in words (issue 11), not as a JSON path.
     await page.getByTestId('rule-cpu-critical').fill('50');
     await page.getByTestId('rules-save').click();
     const error = page.getByTestId('rules-error');
-    await error.filter({ hasText: 'cpu' }).waitFor({ timeout: 10_000 });
-    assert.match(await error.innerText(), /hosts\.web-1\.cpu/);
+    await error.filter({ hasText: 'Not saved' }).waitFor({ timeout: 10_000 });
+    assert.is(await page.getByTestId('rule-cpu-warning').getAttribute('aria-invalid'), 'true');
+    assert.not.match(await error.innerText(), /hosts\.web-1\.cpu/);
     // "Use default" puts the default back, and the field leaves the override.
     await page.getByTestId('rule-cpu-critical-default').click();
     assert.is(await page.getByTestId('rule-cpu-critical').inputValue(), '95');

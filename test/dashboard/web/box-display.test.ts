@@ -64,5 +64,24 @@ if (haveChromium()) {
     await context.close();
   });
 
+  test('on a phone the preview shrinks whole: the frame\'s aspect ratio, inside its panel (issue 11)', async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'fr-FR' });
+    const page = await context.newPage();
+    await signInThroughForm(page, up.httpUrl, 'admin', 'admin-password-1');
+    await page.goto(`${up.httpUrl}/#/admin/box`);
+    await page.locator('[data-testid=box-display][data-frame="128x64"]').waitFor({ timeout: 10_000 });
+    const geo = await page.evaluate(() => {
+      const canvas = (globalThis as any).document.querySelector('[data-testid=box-display]');
+      const r = canvas.getBoundingClientRect();
+      const p = canvas.parentElement.getBoundingClientRect();
+      return { width: r.width, height: r.height, bottom: r.bottom, right: r.right, panelBottom: p.bottom, panelRight: p.right };
+    });
+    assert.ok(geo.width < 390 && geo.width > 200, `scaled to the screen (${geo.width} px)`);
+    assert.ok(Math.abs(geo.height * 2 - geo.width) <= 1, `128×64 shown at 2:1 (${geo.width}×${geo.height}), every row in`);
+    assert.ok(geo.bottom <= geo.panelBottom && geo.right <= geo.panelRight, 'inside its panel');
+    await shot(page, 'box-display-390-fr.png');
+    await context.close();
+  });
+
   test.run();
 }

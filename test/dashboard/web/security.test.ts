@@ -165,7 +165,9 @@ if (haveChromium()) {
 
     await page.goto(`${s.url}/#/host/xss-1`);
     await check('host page (hostname, services)', HOSTILE);
-    assert.is(await page.getByTestId('host-label').innerText(), X1);
+    // The enrolled id is the title (issue 11); the hostile hostname shows, as text, beneath it.
+    assert.is(await page.getByTestId('host-label').innerText(), 'xss-1');
+    assert.is(await page.getByTestId('host-hostname').innerText(), `hostname: ${X1}`);
     await shot(page, 'xss-host.png');
 
     await page.goto(`${s.url}/#/admin/users`);

@@ -10,9 +10,10 @@ import { notice, startRecorder, tempStore, writeSample, LOCAL } from '../helpers
 test('telegram: sendMessage at the configured API URL, HTML text with hostile characters escaped', async () => {
   const server = await startRecorder((_req, _n, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true,"result":{"message_id":1}}'));
   const { store, remove } = tempStore();
-  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 50, lang: 'fr' });
+  const notifier = createNotifier({ store, allowInternal: LOCAL, groupWindowMs: 50 });
   try {
-    store.create({ type: 'telegram', name: 'ops chat', botToken: '123456:ABC-def', chatId: '-1001234567', apiUrl: `${server.base}/` });
+    // The channel's language gives the fixed words (issue 11); these notices carry no facts, so their titles stay as written.
+    store.create({ type: 'telegram', name: 'ops chat', botToken: '123456:ABC-def', chatId: '-1001234567', apiUrl: `${server.base}/`, language: 'fr' });
     notifier.notify(notice({
       title: 'CPU à 97 % sur <b>web-1</b> & co',
       detail: 'Le CPU dépasse 95 % depuis 2 minutes.',

@@ -1,5 +1,6 @@
-import { apiPath, currentUser, loadSession, sendJson, sessionLost, setSession } from '../api.js';
+import { apiPath, currentUser, getJson, loadSession, sendJson, sessionLost, setSession } from '../api.js';
 import { h, setText, type View } from '../dom.js';
+import { formatDateTime } from '../format.js';
 import { t } from '../i18n/index.js';
 import type { User } from '../model.js';
 import { NAME_MAX, newPasswordAttrs, PASSWORD_MIN } from './sign-in.js';
@@ -13,6 +14,13 @@ export function createAccountView(): View {
   const who = h('p', { class: 'muted', 'data-testid': 'me-who' });
   const showWho = (u: User): void => setText(who, t('me.who', { name: u.name, role: roleLabel(u.role) }));
   showWho(me);
+  // This browser's sign-in and the one before it: the user's own last login is this one (issue 11).
+  const signIn = h('p', { class: 'muted', 'data-testid': 'me-signin', hidden: true });
+  void getJson<{ signIn: { at: number; previousAt: number | null } | null }>(apiPath('/session')).then((s) => {
+    if (!s.signIn) return;
+    setText(signIn, t('me.signIn', { at: formatDateTime(s.signIn.at), previous: s.signIn.previousAt === null ? t('time.never') : formatDateTime(s.signIn.previousAt) }));
+    signIn.hidden = false;
+  }, () => { /* the line stays hidden; the rest of the page works */ });
 
   const current = input({ type: 'password', autocomplete: 'current-password', required: true, 'data-testid': 'me-current' });
   const name = input({ autocomplete: 'username', required: true, maxlength: NAME_MAX, value: me.name, 'data-testid': 'me-name' });
@@ -67,7 +75,7 @@ export function createAccountView(): View {
 
   const tokens = createTokensPanel(me.role === 'admin');
   const tokensLine = messageLine();
-  const el = page(t('nav.account'), panel(t('me.title'), who, form), h('div', null, tokensLine.el, tokens.el));
+  const el = page(t('nav.account'), panel(t('me.title'), who, signIn, form), h('div', null, tokensLine.el, tokens.el));
   let destroyed = false;
   tokens.load().catch((e: unknown) => {
     if (!destroyed) tokensLine.error(e);

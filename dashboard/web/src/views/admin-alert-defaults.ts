@@ -9,6 +9,13 @@ import { field, input, messageLine, onSubmit, page, panel } from './ui.js';
  * `#/admin/alert-defaults`: the rules every host inherits. The per-host
  * overrides (`hosts`) are sent back as the server has them.
  */
+/** A field wrapper that errors on `path` mark (views/field-errors.ts). */
+const fieldAt = (path: string, label: HTMLLabelElement): HTMLLabelElement => {
+  label.dataset.field = path;
+  label.dataset.fieldName = label.querySelector('.field-label')?.textContent ?? path;
+  return label;
+};
+
 export function createAlertDefaultsView(): View {
   const loadLine = messageLine();
   const errorLine = messageLine({ 'data-testid': 'rules-error' });
@@ -21,7 +28,7 @@ export function createAlertDefaultsView(): View {
     const watch = input({ value: settings.defaults.services.watch.join(', '), autocomplete: 'off', spellcheck: 'false', 'data-testid': 'defaults-watch' });
     replaceChildren(form,
       panel(t('rules.thresholds'), editor.el),
-      panel(t('rules.services'), field(t('defaults.watch'), watch, t('defaults.watchHint'))),
+      panel(t('rules.services'), fieldAt('services.watch', field(t('defaults.watch'), watch, t('defaults.watchHint')))),
       h('div', { class: 'actions sticky-actions' }, h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'rules-save' }, t('action.save')), errorLine.el));
     form.hidden = false;
     onSubmit(form, errorLine, async () => {

@@ -51,9 +51,11 @@ export function createChannelsView(): View {
     form.querySelector<HTMLElement>('[data-testid=channel-name]')?.focus();
   };
 
+  /** The latest delivery, a test included (said as such): what the channel last did. */
   const lastText = (d: ChannelDelivery | undefined): HTMLElement => d
-    ? h('span', { class: d.ok ? 'delivery ok' : 'delivery failed', 'data-testid': 'channel-last', 'data-ok': d.ok ? 'yes' : 'no', title: d.error ?? '' },
-      `${d.ok ? t('chan.delivered') : t('chan.failed')} · ${formatDateTime(d.ts)}`)
+    ? h('span', {
+      class: d.ok ? 'delivery ok' : 'delivery failed', 'data-testid': 'channel-last', 'data-ok': d.ok ? 'yes' : 'no', 'data-test': d.test ? 'yes' : 'no', title: d.error ?? '',
+    }, `${d.test ? t(d.ok ? 'chan.lastTest' : 'chan.lastTestFailed') : d.ok ? t('chan.delivered') : t('chan.failed')} · ${formatDateTime(d.ts)}`)
     : h('span', { class: 'muted', 'data-testid': 'channel-last' }, t('chan.never'));
 
   const deliveriesList = (list: ChannelDelivery[]): HTMLElement => list.length
@@ -84,12 +86,17 @@ export function createChannelsView(): View {
     const result = h('p', { class: 'form-msg', 'data-testid': 'channel-test-result', 'aria-live': 'polite', hidden: true });
     const details = h('div', { hidden: true });
     const actions = h('div', { class: 'actions' });
+    const last = h('div', null, lastText(deliveries[0]));
     const test = button(t('chan.sendTest'), { class: 'btn small', 'data-testid': 'channel-test' }, () => void run(actions, line, async () => {
       const r = await sendJson<ChannelTestResult>('POST', idPath('channels', c.id, '/test'));
       result.dataset.kind = r.ok ? 'ok' : 'error';
       result.dataset.ok = r.ok ? 'yes' : 'no';
       setText(result, testResult(r));
       result.hidden = false;
+      // The test is now the channel's latest delivery: read it back, so the row says so without a reload.
+      const latest = await getJson<ChannelDelivery[]>(idPath('channels', c.id, '/deliveries'));
+      if (!destroyed) replaceChildren(last, lastText([...latest].sort((a, b) => b.ts - a.ts || b.id - a.id)[0]));
+      if (!details.hidden) replaceChildren(details, deliveriesList(latest));
     }));
     const history = button(t('chan.deliveries'), { class: 'btn small', 'data-testid': 'channel-history' }, () => void run(actions, line, async () => {
       if (!details.hidden) {
@@ -112,7 +119,7 @@ export function createChannelsView(): View {
       c.enabled ? t('chan.yes') : h('span', { class: 'muted' }, t('chan.no')),
       t(`chan.sev.${c.minSeverity}`),
       c.groups.length ? c.groups.join(', ') : h('span', { class: 'muted' }, t('chan.allHosts')),
-      lastText(deliveries[0]),
+      last,
       h('div', null, actions, result, details, line.el),
     ]);
   };

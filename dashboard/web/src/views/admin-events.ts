@@ -1,19 +1,21 @@
 import { apiPath, getJson, sendJson } from '../api.js';
-import { h, type View } from '../dom.js';
+import { h, setText, type View } from '../dom.js';
 import { locale, t, type MessageKey } from '../i18n/index.js';
 import type { VigieEvent } from '../model.js';
 import { button, confirmButton, dataTable, field, input, messageLine, onSubmit, page, panel, run } from './ui.js';
 
 /**
- * `#/admin/events`: the event log, newest first, filtered by type, category,
- * host, user and dates; "more" pages back in time. Admins may purge the
- * events older than a day (the server also cleans up after its retention).
+ * `#/admin/events`: the event log, newest first, filtered by category, type,
+ * host, user and dates, one page at a time: "Older" and "Newer" page through
+ * the whole log with the server's cursors (beforeId / afterId), keeping the
+ * filters; the page size is chosen here. Each line comes in the viewer's
+ * language (the server renders it from the event's type and data). Admins
+ * may purge the events older than a day (the server also cleans up after
+ * its retention).
  */
 
-const PAGE = 100;
-// The server filters on an exact type; a category (its prefix) is applied
-// here, reading a few pages further when a page has no match.
-const CATEGORY_PAGES = 10;
+const PAGE_SIZES = [25, 50, 100, 200] as const;
+const DEFAULT_PAGE = 50;
 const CATEGORIES = ['alert', 'maintenance', 'settings', 'notify', 'host', 'auth', 'user', 'group', 'token', 'events'] as const;
 /** Types offered in the type field before any was seen. */
 const KNOWN_TYPES = [
@@ -49,58 +51,71 @@ export function createEventsView(): View {
     field(t('events.to'), to),
     h('button', { type: 'submit', class: 'btn primary' }, t('events.apply')));
   const table = dataTable([t('events.time'), t('events.type'), t('events.user'), t('events.host'), t('events.address'), t('events.message')], t('events.empty'));
-  const more = button(t('events.more'), { 'data-testid': 'events-more', hidden: true });
+  const pageSize = h('select', { class: 'input', 'data-testid': 'events-page-size', 'aria-label': t('events.pageSize') },
+    ...PAGE_SIZES.map((n) => h('option', { value: String(n) }, String(n))));
+  pageSize.value = String(DEFAULT_PAGE);
+  const newer = button(`← ${t('events.newer')}`, { class: 'btn', 'data-testid': 'events-newer', disabled: true });
+  const older = button(`${t('events.older')} →`, { class: 'btn', 'data-testid': 'events-older', disabled: true });
+  const position = h('span', { class: 'muted events-position', 'data-testid': 'events-position', 'aria-live': 'polite' });
+  const pager = h('div', { class: 'actions events-pager' }, newer, position, older,
+    h('label', { class: 'events-size' }, h('span', { class: 'muted small' }, t('events.pageSize')), pageSize));
   const purgeDate = input({ type: 'date', 'data-testid': 'events-purge-date' });
   const purgeLine = messageLine({ 'data-testid': 'events-purge-result' });
   const purge = confirmButton(t('events.purge'), t('events.purgeQ'), purgeLine, async () => {
     const before = dayStart(purgeDate.value);
     if (before === undefined) throw new Error(t('events.purgeNeedDate'));
     const { deleted } = await sendJson<{ deleted: number }>('DELETE', apiPath('/events', { before }));
-    await load(false);
+    await load('newest');
     purgeLine.ok(t('events.purged', { n: deleted }));
   }, { 'data-testid': 'events-purge' });
   const purgePanel = panel(t('events.purgeTitle'), h('p', { class: 'muted' }, t('events.purgeIntro')),
     h('div', { class: 'row-form' }, field(t('events.purgeBefore'), purgeDate), purge), purgeLine.el);
-  const el = page(t('nav.events'), panel(null, filters), line.el, panel(null, table.el, h('div', { class: 'actions' }, more)), purgePanel);
+  const el = page(t('nav.events'), panel(null, filters), line.el, panel(null, table.el, pager), purgePanel);
   const time = new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'medium' });
-  const seen = new Set<number>();
   const seenTypes = new Set<string>();
-  let oldest: number | null = null;
+  // The page shown: its index from the newest (0) and its first and last ids, the cursors of its neighbours.
+  let index = 0;
+  let first: number | null = null;
+  let last: number | null = null;
+  let canOlder = false;
+  let canNewer = false;
   let destroyed = false;
+  // Set after each load and after `run`, which re-enables the buttons it disabled while busy.
+  const syncPager = (): void => {
+    older.disabled = !canOlder;
+    newer.disabled = !canNewer;
+  };
   for (const known of KNOWN_TYPES) {
     seenTypes.add(known);
     types.appendChild(h('option', { value: known }));
   }
-  const inCategory = (e: VigieEvent): boolean => !category.value || e.type.startsWith(`${category.value}.`);
 
-  const query = (before?: number): string => {
+  const size = (): number => Number(pageSize.value) || DEFAULT_PAGE;
+
+  /** One more than a page: whether there is more that way. */
+  const query = (cursor: { beforeId?: number; afterId?: number }): string => {
     const fromTs = dayStart(from.value);
     const toTs = dayStart(to.value, 1);
+    const exact = type.value.trim();
     return apiPath('/events', {
-      type: type.value.trim() || undefined,
+      // A category is a family of types, which the server filters as `alert.*`.
+      type: exact || (category.value ? `${category.value}.*` : undefined),
       host: host.value.trim() || undefined,
       user: user.value.trim() || undefined,
       from: fromTs,
-      // `to` of the next page is the last row's time + 1: rows at that same
-      // millisecond come again and are skipped by id, so none is lost whether
-      // the server reads `to` as inclusive or exclusive.
-      to: before ?? (toTs === undefined ? undefined : toTs - 1),
-      limit: PAGE,
+      to: toTs,
+      limit: size() + 1,
+      ...cursor,
     });
   };
 
-  const add = (events: VigieEvent[]): number => {
-    let added = 0;
+  const show = (events: VigieEvent[]): void => {
+    table.clear();
     for (const e of events) {
-      if (seen.has(e.id)) continue;
-      seen.add(e.id);
-      oldest = oldest === null ? e.ts : Math.min(oldest, e.ts);
       if (!seenTypes.has(e.type)) {
         seenTypes.add(e.type);
         types.appendChild(h('option', { value: e.type }));
       }
-      if (!inCategory(e)) continue;
-      added += 1;
       table.row({ 'data-testid': 'event-row', 'data-type': e.type, 'data-id': e.id }, [
         h('time', { datetime: new Date(e.ts).toISOString() }, time.format(e.ts)),
         h('span', { class: 'mono' }, e.type),
@@ -110,31 +125,41 @@ export function createEventsView(): View {
         h('span', { class: 'event-msg' }, e.message),
       ]);
     }
-    return added;
+    first = events[0]?.id ?? null;
+    last = events.at(-1)?.id ?? null;
+    setText(position, events.length
+      ? t('events.position', { page: index + 1, from: index * size() + 1, to: index * size() + events.length })
+      : '');
   };
 
-  const load = async (next: boolean): Promise<void> => {
-    if (!next) {
-      table.clear();
-      seen.clear();
-      oldest = null;
+  /** `newest`: the first page; `older` / `newer`: the page after or before the one shown. */
+  const load = async (where: 'newest' | 'older' | 'newer'): Promise<void> => {
+    const n = size();
+    const cursor = where === 'older' && last !== null ? { beforeId: last } : where === 'newer' && first !== null ? { afterId: first } : {};
+    const events = await getJson<VigieEvent[]>(query(cursor));
+    if (destroyed) return;
+    if (where === 'newer') {
+      // Answered newest first: the extra row, if any, is the newest one, beyond this page.
+      const more = events.length > n;
+      index = more ? Math.max(1, index - 1) : 0;
+      show(more ? events.slice(1) : events);
+      canNewer = more;
+      canOlder = true;
+    } else {
+      index = where === 'older' ? index + 1 : 0;
+      show(events.slice(0, n));
+      canOlder = events.length > n;
+      canNewer = index > 0;
     }
-    for (let pages = 0; pages < CATEGORY_PAGES; pages++) {
-      const before = next || pages > 0 ? oldest : null;
-      const events = await getJson<VigieEvent[]>(query(before !== null ? before + 1 : undefined));
-      if (destroyed) return;
-      const known = seen.size;
-      const added = add(events);
-      const exhausted = events.length < PAGE || seen.size === known;
-      more.hidden = exhausted;
-      // Without a category every page shows; with one, read on until something matched.
-      if (exhausted || !category.value || added > 0) return;
-    }
+    syncPager();
   };
+  const go = (where: 'newest' | 'older' | 'newer'): void => void run(el, line, () => load(where)).then(syncPager);
 
-  onSubmit(filters, line, () => load(false));
-  category.addEventListener('change', () => void run(el, line, () => load(false)));
-  more.addEventListener('click', () => void run(el, line, () => load(true)));
-  void run(el, line, () => load(false));
+  onSubmit(filters, line, () => load('newest'));
+  category.addEventListener('change', () => go('newest'));
+  pageSize.addEventListener('change', () => go('newest'));
+  older.addEventListener('click', () => go('older'));
+  newer.addEventListener('click', () => go('newer'));
+  go('newest');
   return { el, destroy() { destroyed = true; } };
 }

@@ -4,7 +4,7 @@ import { formatDateTime } from '../format.js';
 import { t } from '../i18n/index.js';
 import { ROLES, type Group, type Role, type User } from '../model.js';
 import { NAME_MAX, newPasswordAttrs, PASSWORD_MIN } from './sign-in.js';
-import { button, checkboxList, confirmButton, dataTable, field, input, messageLine, namesOf, onSubmit, page, panel, roleLabel, run, type MessageLine } from './ui.js';
+import { askInPlace, button, checkboxList, confirmButton, dataTable, field, input, messageLine, namesOf, onSubmit, page, panel, roleLabel, run, type MessageLine } from './ui.js';
 
 /** `#/admin/users`: every user with role, groups, last login and lock; add, change role, reset password, unlock, delete. */
 
@@ -45,14 +45,27 @@ export function createUsersView(): View {
       const line = messageLine({ 'data-testid': 'row-error' });
       const role = roleSelect(user.role, { 'aria-label': t('users.roleOf', { name: user.name }), 'data-testid': 'row-role' });
       const actions = h('div', { class: 'actions' });
-      role.addEventListener('change', () => void run(actions, line, async () => {
-        try {
-          await patch(user, { role: role.value });
-        } catch (error) {
-          role.value = user.role; // e.g. 409: it would leave no admin
-          throw error;
-        }
-      }));
+      // A role change is asked first, naming the user and both roles (issue 11); cancel puts the select back.
+      const roleConfirm = h('span', { class: 'confirm role-confirm', 'data-testid': 'role-confirm' });
+      role.addEventListener('change', () => {
+        const to = role.value as Role;
+        if (to === user.role) return;
+        role.disabled = true;
+        line.clear();
+        askInPlace(roleConfirm, t('users.roleChangeQ', { name: user.name, from: roleLabel(user.role), to: roleLabel(to) }), line, async () => {
+          try {
+            await patch(user, { role: to });
+          } catch (error) {
+            role.value = user.role; // e.g. 409: it would leave no admin
+            throw error;
+          }
+        }, (confirmed) => {
+          replaceChildren(roleConfirm);
+          role.disabled = false;
+          if (!confirmed) role.value = user.role;
+          role.focus();
+        });
+      });
       const locked = user.lockedUntil !== null && user.lockedUntil > now;
       const isMe = me?.id === user.id;
       replaceChildren(actions,
@@ -64,7 +77,7 @@ export function createUsersView(): View {
         }, { 'data-testid': 'user-delete' }));
       table.row({ 'data-testid': 'user-row', 'data-user': user.name }, [
         h('span', null, h('span', { class: 'strong' }, user.name), isMe ? h('span', { class: 'tag' }, t('users.you')) : null),
-        role,
+        h('div', { class: 'role-cell' }, role, roleConfirm),
         namesOf(user.groups, groups) || '–',
         user.lastLoginAt === null ? t('time.never') : formatDateTime(user.lastLoginAt),
         locked ? h('span', { class: 'warn-text', 'data-testid': 'user-locked' }, formatDateTime(user.lockedUntil)) : '–',

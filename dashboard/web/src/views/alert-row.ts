@@ -1,4 +1,4 @@
-import { alertDuration, valueLine } from '../alert-format.js';
+import { alertDuration, alertWords, valueLine } from '../alert-format.js';
 import { idPath, sendJson } from '../api.js';
 import { h, replaceChildren, setText } from '../dom.js';
 import { formatDateTime } from '../format.js';
@@ -33,7 +33,11 @@ const hostName = (a: AlertView): string => a.hostLabel || a.host;
  */
 export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRow {
   const firing = alert.state === 'firing';
-  const duration = h('span', { class: 'alert-duration' });
+  // Put in words here, in the viewer's language, so the "for X" of the detail follows the clock like the duration line.
+  const words = alertWords(alert, Date.now());
+  const title = h('span', { class: 'alert-title', 'data-testid': 'alert-title' }, words.title);
+  const detail = h('p', { class: 'alert-detail', 'data-testid': 'alert-detail' }, words.detail);
+  const duration = h('span', { class: 'alert-duration', 'data-testid': 'alert-duration' });
   const line = messageLine({ 'data-testid': 'alert-error' });
   const marks = h('div', { class: 'alert-marks' },
     alert.maintenance || alert.inMaintenance ? h('span', { class: 'tag maint', 'data-testid': 'alert-maintenance' }, t('alerts.maintenance')) : null,
@@ -42,10 +46,10 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
     alert.silenced && alert.silenced.until > Date.now()
       ? h('span', { class: 'tag', 'data-testid': 'alert-silenced' }, t('alerts.silencedUntil', { until: formatDateTime(alert.silenced.until), by: alert.silenced.by }))
       : null);
-  const more = alert.advice || alert.context.length
+  const more = words.advice || alert.context.length
     ? h('details', { class: 'alert-more', open: opts.open === true },
       h('summary', null, t('alerts.whatToDo')),
-      alert.advice ? h('p', { class: 'alert-advice' }, alert.advice) : null,
+      words.advice ? h('p', { class: 'alert-advice', 'data-testid': 'alert-advice' }, words.advice) : null,
       alert.context.length ? h('h4', null, t('alerts.context')) : null,
       alert.context.length ? h('pre', { class: 'alert-context', 'data-testid': 'alert-context' }, alert.context.join('\n')) : null)
     : null;
@@ -57,8 +61,8 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
   h('div', { class: 'alert-head' },
     h('span', { class: 'pill sev', 'data-sev': alert.severity }, t(`severity.${alert.severity}`)),
     h('a', { class: 'alert-host link', href: `#/host/${encodeURIComponent(alert.host)}` }, hostName(alert)),
-    h('span', { class: 'alert-title' }, alert.title)),
-  alert.detail ? h('p', { class: 'alert-detail' }, alert.detail) : null,
+    title),
+  detail,
   h('div', { class: 'alert-facts muted' },
     duration,
     h('span', null, valueLine(alert)),
@@ -70,8 +74,9 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
   const tick = (now: number): void => {
     const d = alertDuration(alert, now);
     setText(duration, firing
-      ? t('alerts.firingFor', { d, since: formatDateTime(alert.firedAt ?? alert.since) })
+      ? t('alerts.firingFor', { d, since: formatDateTime(alert.since) })
       : t('alerts.lasted', { d, when: formatDateTime(alert.resolvedAt) }));
+    if (firing) setText(detail, alertWords(alert, now).detail);
   };
   tick(Date.now());
   return { el, tick };

@@ -14,7 +14,7 @@ import { field, input, messageLine, onSubmit, type MessageLine } from './ui.js';
 
 type Kind = 'text' | 'url' | 'email' | 'number' | 'secret' | 'list' | 'bool' | 'select';
 interface Spec<T> { name: Exclude<keyof T, 'id' | 'type' | keyof Common> & string; kind: Kind; required?: boolean; options?: readonly string[]; hint?: MessageKey; placeholder?: string }
-type Common = Pick<ChannelConfig, 'name' | 'enabled' | 'minSeverity' | 'groups' | 'sendResolved' | 'repeatMinutes'>;
+type Common = Pick<ChannelConfig, 'name' | 'enabled' | 'minSeverity' | 'groups' | 'sendResolved' | 'repeatMinutes' | 'language'>;
 
 // Typed against each channel type: a field renamed on the server breaks the build here.
 export const CHANNEL_FIELDS: { [K in ChannelType]: readonly Spec<ChannelOf<K>>[] } = {
@@ -103,6 +103,10 @@ export function createChannelForm(opts: ChannelFormOptions): HTMLFormElement {
   const groups = h('fieldset', { class: 'checks', 'data-testid': 'channel-groups' }, h('legend', null, t('chan.groups')),
     ...(groupBoxes.length ? groupBoxes.map(({ g, box }) => h('label', { class: 'check' }, box, g)) : [h('span', { class: 'muted small' }, t('chan.noGroups'))]));
   const resolved = h('input', { type: 'checkbox', checked: current.sendResolved !== false, 'data-testid': 'channel-resolved' });
+  // Messages in the language of who reads this channel, whatever the dashboard's (issue 11).
+  const language = h('select', { class: 'input', 'data-testid': 'channel-language' },
+    h('option', { value: 'en' }, t('chan.lang.en')), h('option', { value: 'fr' }, t('chan.lang.fr')));
+  language.value = current.language ?? 'en';
   const repeat = input({ type: 'number', min: 0, max: 10_080, step: 1, value: current.repeatMinutes ?? 0, 'data-testid': 'channel-repeat' });
   const specific = h('div', { class: 'form wide' });
   let controls: Control[] = [];
@@ -126,6 +130,7 @@ export function createChannelForm(opts: ChannelFormOptions): HTMLFormElement {
     field(t('chan.name'), name),
     h('label', { class: 'check' }, enabled, t('chan.enabled')),
     field(t('chan.minSeverity'), severity),
+    field(t('chan.language'), language),
     groups,
     h('label', { class: 'check' }, resolved, t('chan.sendResolved')),
     field(t('chan.repeat'), repeat, t('chan.hint.repeat')),
@@ -144,6 +149,7 @@ export function createChannelForm(opts: ChannelFormOptions): HTMLFormElement {
       groups: groupBoxes.filter(({ box }) => box.checked).map(({ g }) => g),
       sendResolved: resolved.checked,
       repeatMinutes: repeat.value.trim() === '' ? 0 : Number(repeat.value),
+      language: language.value,
     };
     for (const c of controls) {
       const value = read(c, editing);

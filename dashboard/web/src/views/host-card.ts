@@ -4,7 +4,7 @@ import type { DiskMetrics } from '../../../../protocol/payloads.js';
 import { h, setText } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
-import { hostTitle, type Labelled, type Severity } from '../model.js';
+import { hostTitle, osHostname, type Labelled, type Severity } from '../model.js';
 
 /** One host's card on the overview; update() patches it in place on live updates. */
 
@@ -19,8 +19,18 @@ export interface HostCard {
 
 export const STATES: HostState[] = ['online', 'warning', 'critical', 'offline'];
 
+/**
+ * A host's state in words. Its own vocabulary (Online / Busy / Saturated /
+ * Offline): "warning" and "critical" are alert severities only, so a card's
+ * state pill never reads like an alert count (issue 11).
+ */
 export function stateLabel(state: HostState): string {
   return t(`state.${state}`);
+}
+
+/** What a state means, for the pill's tooltip: the ingest's thresholds. */
+export function stateHint(state: HostState): string {
+  return t(`state.hint.${state}`, { warn: WARNING_PERCENT, crit: CRITICAL_PERCENT });
 }
 
 /** The text under a host's name: "Debian GNU/Linux 12 · x64". */
@@ -57,19 +67,24 @@ function meter(label: string) {
 }
 
 export function createHostCard(initial: HostSummary): HostCard {
-  const name = h('span', { class: 'card-name' });
-  const pill = h('span', { class: 'pill' });
+  const name = h('span', { class: 'card-name', 'data-testid': 'card-name' });
+  const pill = h('span', { class: 'pill', 'data-testid': 'card-state' });
   const alertBadge = h('span', { class: 'pill sev', 'data-testid': 'card-alert', hidden: true });
   const maintBadge = h('span', { class: 'tag maint', 'data-testid': 'card-maintenance', hidden: true });
+  // Badges get a row of their own that wraps: in the name's row they squeezed it to nothing (issue 11).
+  const badges = h('div', { class: 'card-badges', hidden: true }, alertBadge, maintBadge);
   const os = h('div', { class: 'card-os' });
-  const idLine = h('div', { class: 'card-id mono', hidden: true });
+  const idText = h('span', { class: 'mono', hidden: true });
+  const hostnameText = h('span', { 'data-testid': 'card-hostname', hidden: true });
+  const idLine = h('div', { class: 'card-id', hidden: true }, idText, hostnameText);
   const cpu = meter(t('card.cpu'));
   const ram = meter(t('card.ram'));
   const disk = meter(t('card.disk'));
   const uptime = h('span', { class: 'card-uptime' });
   const seen = h('span', { class: 'card-seen' });
   const el = h('a', { class: 'card', href: `#/host/${encodeURIComponent(initial.id)}`, 'data-host': initial.id },
-    h('div', { class: 'card-head' }, h('span', { class: 'dot' }), name, maintBadge, alertBadge, pill),
+    h('div', { class: 'card-head' }, h('span', { class: 'dot' }), name, pill),
+    badges,
     idLine,
     os,
     h('div', { class: 'meters' }, cpu.el, ram.el, disk.el),
@@ -80,13 +95,21 @@ export function createHostCard(initial: HostSummary): HostCard {
     current = host;
     el.dataset.state = host.state;
     el.dataset.lastSeen = String(host.lastSeen); // changes only with live data (tests and styling hooks)
-    // An operator's label is the title; the id stays visible beneath it.
+    // An operator's label, else the enrolled id, is the title; beneath it the id
+    // (when labelled) and the OS hostname (when it says something else).
     const label = (host as HostSummary & Labelled).label;
-    setText(name, hostTitle(host));
-    setText(idLine, host.id);
-    idLine.hidden = !label;
+    const title = hostTitle(host as HostSummary & Labelled);
+    const hostname = osHostname(host);
+    setText(name, title);
+    name.title = title; // the whole name when the ellipsis cuts it
+    setText(idText, host.id);
+    idText.hidden = !label;
+    setText(hostnameText, hostname ? t('card.hostname', { name: hostname }) : '');
+    hostnameText.hidden = !hostname;
+    idLine.hidden = idText.hidden && hostnameText.hidden;
     el.title = host.id;
     setText(pill, stateLabel(host.state));
+    pill.title = stateHint(host.state);
     setText(os, osLine(host) || '\u00a0');
     const m = host.latest;
     cpu.set(m?.cpu?.usage, formatPercent(m?.cpu?.usage), m?.cpu ? t('card.load', { v: formatNumber(m.cpu.load1, 2) }) : '');
@@ -111,6 +134,7 @@ export function createHostCard(initial: HostSummary): HostCard {
     }
     maintBadge.hidden = !maintenance;
     setText(maintBadge, t('alerts.maintenance'));
+    badges.hidden = !worst && !maintenance;
   };
   update(initial);
   return { el, update, tick, setAlerts };

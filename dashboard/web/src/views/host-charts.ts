@@ -1,16 +1,20 @@
-import type { HistoryPoint, SeriesRef } from '../../../../ingest/types.js';
+import type { SeriesRef } from '../../../../ingest/types.js';
+import type { HistoryAnswer } from '../../../server/api/history.js';
 import type { MetricName } from '../../../../protocol/metric-series.js';
 import type { MetricsPayload } from '../../../../protocol/payloads.js';
 import { apiPath, getJson } from '../api.js';
 import { alignHistory, createChart, PALETTE, type Chart, type ChartUnit } from '../charts.js';
 import { h } from '../dom.js';
+import { breakGaps } from '../gaps.js';
 import { t, type MessageKey } from '../i18n/index.js';
 
 /** The host page's charts: which lines to draw, their history, and live points. */
 
-export const RANGES = ['15m', '1h', '24h', '7d', '30d'] as const;
+/** The range buttons: the server's `range` shorthands (dashboard/server/history-query.ts), up to the 400 days kept. */
+export const RANGES = ['15m', '1h', '24h', '7d', '30d', '90d', '180d', '400d'] as const;
 export type RangeName = (typeof RANGES)[number];
-const RANGE_MS: Record<RangeName, number> = { '15m': 9e5, '1h': 36e5, '24h': 864e5, '7d': 6048e5, '30d': 2592e6 };
+const DAY = 864e5;
+const RANGE_MS: Record<RangeName, number> = { '15m': 9e5, '1h': 36e5, '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY, '180d': 180 * DAY, '400d': 400 * DAY };
 
 interface LineSpec {
   metric: MetricName;
@@ -26,7 +30,6 @@ interface ChartSpec {
   lines: LineSpec[];
 }
 
-interface HistoryAnswer { from: number; to: number; step: number; points: HistoryPoint[] }
 
 const MAX_DISKS = 6;
 const MAX_IFACES = 3;
@@ -105,6 +108,7 @@ export function createHostCharts(hostId: string, specs: ChartSpec[]): HostCharts
   let range: RangeName = '1h';
   let generation = 0;
   let stepMs = 0;
+  let gapAfterMs = 0;
 
   return {
     el,
@@ -118,8 +122,13 @@ export function createHostCharts(hostId: string, specs: ChartSpec[]): HostCharts
             getJson<HistoryAnswer>(apiPath(`/hosts/${encodeURIComponent(hostId)}/history`, { metric: l.metric, key: l.key || undefined, range }))));
           if (mine !== generation) return; // a newer range was asked meanwhile
           stepMs = (answers[0]?.step ?? 0) * 1000;
-          const { xs, ys } = alignHistory(answers.map((a) => a.points));
+          gapAfterMs = (answers[0]?.gapAfter ?? 0) * 1000; // 0 from an older server: no breaks
+          const { xs, ys, breaks } = breakGaps(alignHistory(answers.map((a) => a.points)), gapAfterMs, stepMs);
           c.error.hidden = true;
+          // For tests and curious eyes: where the data came from, and how many gaps break the lines.
+          c.panel.dataset.tier = answers[0]?.tier ?? '';
+          c.panel.dataset.breaks = String(breaks);
+          c.panel.dataset.points = String(xs.length - breaks);
           const shown = answers[0] ?? { from: Date.now() - RANGE_MS[range], to: Date.now() };
           c.chart.setData(xs, ys, shown.from, shown.to);
         } catch {
@@ -131,7 +140,7 @@ export function createHostCharts(hostId: string, specs: ChartSpec[]): HostCharts
       if (!created) return;
       // Short ranges show every sample; long ones one point per bucket, like their history.
       const minGap = RANGE_MS[range] > 36e5 ? stepMs : 0;
-      for (const c of charts) c.chart.append(m.ts, c.spec.lines.map((l) => l.pick(m) ?? null), minGap);
+      for (const c of charts) c.chart.append(m.ts, c.spec.lines.map((l) => l.pick(m) ?? null), minGap, gapAfterMs);
     },
     destroy() {
       generation += 1;

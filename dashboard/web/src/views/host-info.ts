@@ -22,6 +22,7 @@ export function createInfoPanel(): { el: HTMLElement; update(info: InfoPayload |
         .slice(0, 8)
         .map((a) => h('div', { class: 'addr' }, h('span', { class: 'mono' }, a.ip4 ?? a.ip6 ?? ''), h('span', { class: 'muted' }, ` ${a.iface}`)));
       replaceChildren(body, h('dl', { class: 'kv' },
+        ...row(t('info.hostname'), h('span', { class: 'mono' }, info.hostname)),
         ...row(t('info.os'), os),
         ...row(t('info.kernel'), info.kernel),
         ...row(t('info.arch'), info.arch),

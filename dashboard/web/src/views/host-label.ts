@@ -8,7 +8,7 @@ export const LABEL_MAX = 64;
 
 /**
  * The host page's "edit label" control (operators and admins): a button that
- * opens a small form; an empty label clears it (null), so the hostname shows again.
+ * opens a small form; an empty label clears it (null), so the enrolled id shows again.
  */
 export function createLabelEditor(id: string, current: () => string | null, onSaved: (host: HostSummary) => void): { button: HTMLButtonElement; form: HTMLFormElement } {
   const field = input({ maxlength: LABEL_MAX, autocomplete: 'off', 'aria-label': t('label.input'), placeholder: t('label.placeholder'), 'data-testid': 'label-input' });

@@ -6,11 +6,12 @@ import { h, replaceChildren, setText, type View } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
 import { watchHost } from '../live.js';
-import { hostTitle, type Labelled } from '../model.js';
+import { hostTitle, osHostname, type Labelled } from '../model.js';
 import { createLabelEditor } from './host-label.js';
-import { osLine, stateLabel } from './host-card.js';
+import { osLine, stateHint, stateLabel } from './host-card.js';
 import { chartSpecs, createHostCharts, RANGES, type HostCharts, type RangeName } from './host-charts.js';
 import { createInfoPanel, createServicesPanel } from './host-info.js';
+import { createProcessesPanel } from './host-processes.js';
 import type { SeriesRef } from '../../../../ingest/types.js';
 
 let lastRange: RangeName = '1h'; // kept while browsing between hosts
@@ -22,6 +23,7 @@ export function createHostView(id: string): View {
   const pill = h('span', { class: 'pill' });
   const idLine = h('div', { class: 'host-id mono muted', 'data-testid': 'host-id', hidden: true });
   const os = h('div', { class: 'muted' });
+  const hostnameLine = h('div', { class: 'muted', 'data-testid': 'host-hostname', hidden: true });
   const seen = h('span', { class: 'muted seen' });
   let label: string | null = null;
   // Operators and admins may rename; the server checks it too (viewers get 403).
@@ -39,7 +41,7 @@ export function createHostView(id: string): View {
     h('div', { class: 'host-title' }, name, pill, editor?.button ?? null, settingsLink),
     editor?.form ?? null,
     idLine,
-    h('div', { class: 'host-sub' }, os, seen),
+    h('div', { class: 'host-sub' }, hostnameLine, os, seen),
     hostAlerts);
   const stats = h('div', { class: 'grid stats' });
   const rangeBar = h('div', { class: 'ranges', role: 'group', 'aria-label': t('host.history') });
@@ -50,7 +52,8 @@ export function createHostView(id: string): View {
     head, stats,
     h('div', { class: 'section-head' }, h('h2', null, t('host.history')), rangeBar),
     chartsSlot,
-    h('div', { class: 'grid side' }, info.el, services.el));
+    h('div', { class: 'grid side' }, info.el, services.el),
+    createProcessesPanel(id));
   const message = h('p', { class: 'muted' });
   const el = h('section', { class: 'host' }, back, message, body);
 
@@ -79,8 +82,12 @@ export function createHostView(id: string): View {
     setText(name, title);
     setText(idLine, s.id);
     idLine.hidden = !label;
+    const hostname = osHostname(s); // secondary: clones of one image share it
+    setText(hostnameLine, hostname ? t('card.hostname', { name: hostname }) : '');
+    hostnameLine.hidden = !hostname;
     document.title = `${title} · Vigie`;
     setText(pill, stateLabel(s.state));
+    pill.title = stateHint(s.state);
     setText(os, osLine(s));
     tick();
   };

@@ -4,7 +4,7 @@ import { refreshMaintenance } from '../alerts-feed.js';
 import { ApiError, apiPath, currentUser, getJson, idPath, sendJson } from '../api.js';
 import { h, replaceChildren, type View } from '../dom.js';
 import { t } from '../i18n/index.js';
-import { hostTitle, type Group, type Labelled, type MaintenanceInput, type MaintenanceView } from '../model.js';
+import { hostChoice, type Group, type Labelled, type MaintenanceInput, type MaintenanceView } from '../model.js';
 import { confirmButton, dataTable, field, input, messageLine, onSubmit, page, panel } from './ui.js';
 
 /**
@@ -31,7 +31,7 @@ export function createMaintenanceView(): View {
     if (w.scope.kind === 'host') {
       const id = w.scope.host;
       const host = hosts.find((x) => x.id === id);
-      return host ? hostTitle(host) : id;
+      return host ? hostChoice(host) : id;
     }
     const gid = w.scope.groupId;
     return t('maint.scopeGroupNamed', { name: groups.find((g) => g.id === gid)?.name ?? `#${gid}` });
@@ -80,7 +80,7 @@ export function createMaintenanceView(): View {
       h('option', { value: 'host' }, t('maint.scopeHost')),
       isAdmin ? h('option', { value: 'group' }, t('maint.scopeGroup')) : null,
       isAdmin ? h('option', { value: 'all' }, t('maint.scopeAll')) : null);
-    const host = h('select', { class: 'input', 'data-testid': 'maintenance-host' }, ...hosts.map((x) => h('option', { value: x.id }, hostTitle(x))));
+    const host = h('select', { class: 'input', 'data-testid': 'maintenance-host' }, ...hosts.map((x) => h('option', { value: x.id }, hostChoice(x))));
     const group = h('select', { class: 'input', 'data-testid': 'maintenance-group' }, ...groups.map((g) => h('option', { value: g.id }, g.name)));
     const kind = h('select', { class: 'input', 'data-testid': 'maintenance-kind' },
       h('option', { value: 'once' }, t('maint.once')),

@@ -3,11 +3,11 @@ import { inMaintenance, onAlertsChange, worstOn } from '../alerts-feed.js';
 import { h, replaceChildren, type View } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { watchOverview } from '../live.js';
-import { createHostCard, STATES, stateLabel, type HostCard } from './host-card.js';
+import { createHostCard, STATES, stateHint, type HostCard } from './host-card.js';
 
 /** The overview: one live card per host, and counts per state. */
 export function createOverview(): View {
-  const counts = h('div', { class: 'counts' });
+  const counts = h('div', { class: 'counts', role: 'group', 'aria-label': t('overview.counts'), 'data-testid': 'state-counts' });
   const title = h('h1', null, t('overview.title'));
   const grid = h('div', { class: 'grid cards' });
   const status = h('p', { class: 'empty-state muted' }, t('overview.loading'));
@@ -19,7 +19,7 @@ export function createOverview(): View {
     const byState = new Map<HostState, number>();
     for (const host of hosts.values()) byState.set(host.state, (byState.get(host.state) ?? 0) + 1);
     replaceChildren(counts, ...STATES.filter((s) => byState.get(s)).map((s) =>
-      h('span', { class: 'count', 'data-state': s }, h('span', { class: 'dot' }), `${byState.get(s)} ${stateLabel(s).toLowerCase()}`)));
+      h('span', { class: 'count', 'data-state': s, title: stateHint(s) }, h('span', { class: 'dot' }), t(`count.${s}`, { n: byState.get(s) ?? 0 }))));
   };
 
   const renderEmpty = (): void => {

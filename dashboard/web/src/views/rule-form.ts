@@ -1,14 +1,20 @@
+import {
+  FOR_BOUNDS, HORIZON_HOURS_BOUNDS, MISSED_INTERVALS_BOUNDS, THRESHOLD_SPECS, thresholdBounds, WINDOW_HOURS_BOUNDS, type FieldBounds,
+} from '../../../../alerts/rule-limits.js';
 import { h, setText } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { t, type MessageKey } from '../i18n/index.js';
 import { THRESHOLD_RULES, type RuleSet } from '../model.js';
+import { FieldErrors, type FieldError } from './field-errors.js';
 
 /**
  * The rule fields shared by a host's alert settings and the admin defaults:
- * per threshold rule an on/off switch, warning and critical levels and the
- * "for" duration; offline after missed intervals; the disk-full forecast.
- * With `base` (the defaults a host inherits), each field shows the default
- * and a "use default" button, and is marked when it differs.
+ * per threshold rule an on/off switch, warning and critical levels, the
+ * "for" duration and the hysteresis; offline after missed intervals; the
+ * disk-full forecast's horizon and history window. With `base` (the
+ * defaults a host inherits), each field shows the default and a "use
+ * default" button, and is marked when it differs. Each field's wrapper
+ * carries `data-field` (`cpu.warning`), so errors mark it (field-errors.ts).
  */
 
 type RuleName = keyof RuleSet;
@@ -17,13 +23,19 @@ export type RuleValues = { [R in RuleName]?: Partial<Record<keyof RuleSet[R], un
 
 export interface RuleEditor {
   el: HTMLElement;
-  /** Every field the form shows, as typed (an empty number reads as NaN, sent as null, refused by the server naming it). */
+  /**
+   * Every field the form shows, checked first against the schema's bounds
+   * (alerts/rule-limits.ts) and warning ≤ critical: throws FieldErrors
+   * naming each wrong field, in the page's language, before anything is sent.
+   */
   read(): RuleValues;
 }
 
-interface Entry { rule: RuleName; field: string; read(): unknown }
+interface Entry { rule: RuleName; field: string; read(): unknown; bounds?: FieldBounds; unit?: string }
 
 const UNITS: Record<(typeof THRESHOLD_RULES)[number], string> = { cpu: '%', mem: '%', swap: '%', disk: '%', load: '', temperature: '°C' };
+
+let editors = 0;
 
 const fieldValue = (set: RuleSet | null, rule: RuleName, field: string): unknown =>
   set ? (set[rule] as Record<string, unknown>)[field] : undefined;
@@ -38,7 +50,10 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
     const useDefault = base && editable
       ? h('button', { type: 'button', class: 'linkish', 'data-testid': `rule-${rule}-${field}-default` }, t('rules.useDefault'))
       : null;
-    const el = h('label', { class: control.type === 'checkbox' ? 'rule-field check' : 'rule-field field' },
+    const el = h('label', {
+      class: control.type === 'checkbox' ? 'rule-field check' : 'rule-field field',
+      'data-field': `${rule}.${field}`, 'data-field-name': `${t(`rule.${rule}`)} › ${label}`,
+    },
       control.type === 'checkbox' ? control : null,
       h('span', { class: control.type === 'checkbox' ? '' : 'field-label' }, label),
       control.type === 'checkbox' ? null : control,
@@ -61,15 +76,20 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
     return el;
   };
 
-  const num = (rule: RuleName, field: string, label: string, unit: string, attrs: Record<string, string | number> = {}): HTMLElement => {
+  const TESTIDS: Record<string, string> = { missedIntervals: 'missed', horizonHours: 'horizon', windowHours: 'window' };
+  // One explanation of the hysteresis for the six rules, read with each of their fields.
+  const hysteresisHintId = `rules-hysteresis-hint-${++editors}`;
+  const windowHintId = `rules-window-hint-${editors}`;
+  const num = (rule: RuleName, field: string, label: string, unit: string, bounds: FieldBounds, describedBy?: string): HTMLElement => {
     const value = fieldValue(values, rule, field);
+    // No min/max attributes: the browser's own bubble would block the submit in English; read() says it in the page's language.
     const control = h('input', {
-      type: 'number', class: 'input', step: 'any', inputmode: 'decimal', value: typeof value === 'number' ? value : '',
-      disabled: !editable, 'data-testid': `rule-${rule}-${field === 'missedIntervals' ? 'missed' : field === 'horizonHours' ? 'horizon' : field}`, ...attrs,
+      type: 'number', class: 'input', step: bounds.integer ? 1 : 'any', inputmode: bounds.integer ? 'numeric' : 'decimal', value: typeof value === 'number' ? value : '',
+      disabled: !editable, 'data-testid': `rule-${rule}-${TESTIDS[field] ?? field}`, ...(describedBy ? { 'aria-describedby': describedBy } : {}),
     });
     const read = (): number => (control.value.trim() === '' ? Number.NaN : Number(control.value));
-    entries.push({ rule, field, read });
-    const shown = (v: unknown): string => (typeof v === 'number' ? `${formatNumber(v, 2)}${unit ? ` ${unit}` : ''}` : '–');
+    entries.push({ rule, field, read, bounds, unit });
+    const shown = (v: unknown): string => (typeof v === 'number' ? withUnit(v, unit) : '–');
     return wrap(rule, field, label, control, shown, read, (v) => { control.value = typeof v === 'number' ? String(v) : ''; });
   };
 
@@ -83,36 +103,69 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
   const group = (rule: RuleName, title: MessageKey, ...fields: HTMLElement[]): HTMLElement =>
     h('fieldset', { class: 'rule', 'data-rule': rule }, h('legend', null, t(title)), ...fields);
 
-  const thresholds = THRESHOLD_RULES.map((rule) => group(rule, `rule.${rule}`,
-    toggle(rule, t('rules.enabled')),
-    h('div', { class: 'rule-levels' },
-      num(rule, 'warning', t('rules.warning'), UNITS[rule], { min: rule === 'temperature' ? -100 : 0 }),
-      num(rule, 'critical', t('rules.critical'), UNITS[rule], { min: rule === 'temperature' ? -100 : 0 }),
-      num(rule, 'for', t('rules.for'), 's', { min: 0, max: 86_400 }))));
+  const thresholds = THRESHOLD_RULES.map((rule) => {
+    const bounds = thresholdBounds(THRESHOLD_SPECS[rule]);
+    return group(rule, `rule.${rule}`,
+      toggle(rule, t('rules.enabled')),
+      h('div', { class: 'rule-levels' },
+        num(rule, 'warning', t('rules.warning'), UNITS[rule], bounds.level),
+        num(rule, 'critical', t('rules.critical'), UNITS[rule], bounds.level),
+        num(rule, 'for', t('rules.for'), 's', FOR_BOUNDS),
+        num(rule, 'hysteresis', UNITS[rule] ? `${t('rules.hysteresis')} (${UNITS[rule]})` : t('rules.hysteresis'), UNITS[rule], bounds.hysteresis, hysteresisHintId)));
+  });
   const offline = group('offline', 'rule.offline',
     toggle('offline', t('rules.enabled')),
-    h('div', { class: 'rule-levels' }, num('offline', 'missedIntervals', t('rules.missed'), '', { min: 1, max: 100, step: 1 })));
+    h('div', { class: 'rule-levels' }, num('offline', 'missedIntervals', t('rules.missed'), '', MISSED_INTERVALS_BOUNDS)));
   const forecast = group('diskForecast', 'rule.diskForecast',
     toggle('diskForecast', t('rules.enabled')),
-    h('div', { class: 'rule-levels' }, num('diskForecast', 'horizonHours', t('rules.horizon'), 'h', { min: 0.1 })));
+    h('div', { class: 'rule-levels' },
+      num('diskForecast', 'horizonHours', t('rules.horizon'), 'h', HORIZON_HOURS_BOUNDS),
+      num('diskForecast', 'windowHours', t('rules.window'), 'h', WINDOW_HOURS_BOUNDS, windowHintId)),
+    h('p', { class: 'field-hint muted rule-hint', id: windowHintId }, t('rules.windowHint')));
   const services = group('services', 'rule.services',
     toggle('services', t('rules.enabled')),
-    h('div', { class: 'rule-levels' }, num('services', 'for', t('rules.for'), 's', { min: 0, max: 86_400 })));
+    h('div', { class: 'rule-levels' }, num('services', 'for', t('rules.for'), 's', FOR_BOUNDS)));
 
   return {
-    el: h('div', { class: 'rules' }, ...thresholds, offline, forecast, services),
+    el: h('div', { class: 'rules-editor' },
+      h('p', { class: 'field-hint muted rule-hint', id: hysteresisHintId }, t('rules.hysteresisHint')),
+      h('div', { class: 'rules' }, ...thresholds, offline, forecast, services)),
     read() {
       const out: Record<string, Record<string, unknown>> = {};
-      for (const e of entries) (out[e.rule] ??= {})[e.field] = e.read();
+      const problems: FieldError[] = [];
+      for (const e of entries) {
+        const value = e.read();
+        (out[e.rule] ??= {})[e.field] = value;
+        const problem = e.bounds && typeof value === 'number' ? boundsProblem(value, e.bounds, e.unit ?? '') : null;
+        if (problem) problems.push({ field: `${e.rule}.${e.field}`, message: problem });
+      }
+      for (const rule of THRESHOLD_RULES) {
+        const { warning, critical } = out[rule] ?? {};
+        const wrong = problems.some((p) => p.field.startsWith(`${rule}.`));
+        if (!wrong && typeof warning === 'number' && typeof critical === 'number' && warning > critical) {
+          problems.push({ field: `${rule}.warning`, message: t('rules.err.order', { v: withUnit(critical, UNITS[rule]) }) });
+        }
+      }
+      if (problems.length > 0) throw new FieldErrors(problems);
       return out as RuleValues;
     },
   };
 }
 
+const withUnit = (v: number, unit: string): string => `${formatNumber(v, 2)}${unit ? ` ${unit}` : ''}`;
+
+/** What is wrong with a typed number, in the page's language, or null. */
+function boundsProblem(value: number, bounds: FieldBounds, unit: string): string | null {
+  if (!Number.isFinite(value)) return t('form.err.number');
+  if (bounds.integer && !Number.isInteger(value)) return t('form.err.integer');
+  if (value < bounds.min || value > bounds.max) return t('form.err.range', { min: withUnit(bounds.min, unit), max: withUnit(bounds.max, unit) });
+  return null;
+}
+
 /**
  * What a host's override should hold: the fields that differ from the
  * defaults, over whatever the override had that this form does not show
- * (hysteresis, forecast window…), which are kept as they were.
+ * (the forecast's minimum points and fit quality), which are kept as they were.
  */
 export function overrideFrom(values: RuleValues, defaults: RuleSet, previous: RuleValues): RuleValues {
   const out: Record<string, Record<string, unknown>> = {};

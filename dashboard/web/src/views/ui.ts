@@ -3,6 +3,7 @@ import { h, replaceChildren, setText } from '../dom.js';
 import { formatDuration } from '../format.js';
 import { t } from '../i18n/index.js';
 import type { Role, User } from '../model.js';
+import { clearFieldErrors, fieldErrorsOf, fixSentence, focusFirst, markFieldErrors } from './field-errors.js';
 
 /**
  * Building blocks of the account and admin pages: labelled fields, message
@@ -84,10 +85,16 @@ export async function run(scope: HTMLElement, line: MessageLine, action: () => P
   for (const b of buttons) b.disabled = true;
   scope.setAttribute('aria-busy', 'true');
   line.clear();
+  clearFieldErrors(scope);
   try {
     await action();
   } catch (error) {
-    line.error(error);
+    // Wrong fields are marked where they are; the line says which to fix in words, not as a JSON path.
+    const marked = markFieldErrors(scope, fieldErrorsOf(error));
+    if (marked.length > 0) {
+      line.error(new Error(fixSentence(marked)));
+      focusFirst(marked);
+    } else line.error(error);
   } finally {
     for (const b of buttons) b.disabled = false;
     scope.removeAttribute('aria-busy');
@@ -104,18 +111,25 @@ export const button = (label: string, attrs: Attrs, onClick?: () => void): HTMLB
  */
 export function confirmButton(label: string, question: string, line: MessageLine, action: () => Promise<void>, attrs: Attrs = null): HTMLElement {
   const wrap = h('span', { class: 'confirm' });
-  const ask = (): void => {
-    const yes = button(t('action.confirm'), { class: 'btn danger', 'data-testid': 'confirm-yes' });
-    const no = button(t('action.cancel'), { class: 'btn', 'data-testid': 'confirm-no' }, reset);
-    yes.addEventListener('click', () => void run(wrap, line, action).then(() => { if (wrap.isConnected) reset(); }));
-    replaceChildren(wrap, h('span', { class: 'confirm-q' }, question), yes, no);
-    no.focus();
-  };
   const reset = (): void => {
-    replaceChildren(wrap, button(label, { class: 'btn danger', ...attrs }, ask));
+    replaceChildren(wrap, button(label, { class: 'btn danger', ...attrs }, () => askInPlace(wrap, question, line, action, reset)));
   };
   reset();
   return wrap;
+}
+
+/**
+ * The question of confirmButton, asked in `wrap` for any trigger (a select
+ * that changed): "confirm" runs `action` (its failure goes to `line`),
+ * "cancel" does not; either way `done(confirmed)` follows, if `wrap` is
+ * still on the page.
+ */
+export function askInPlace(wrap: HTMLElement, question: string, line: MessageLine, action: () => Promise<void>, done: (confirmed: boolean) => void): void {
+  const yes = button(t('action.confirm'), { class: 'btn danger', 'data-testid': 'confirm-yes' });
+  const no = button(t('action.cancel'), { class: 'btn', 'data-testid': 'confirm-no' }, () => done(false));
+  yes.addEventListener('click', () => void run(wrap, line, action).then(() => { if (wrap.isConnected) done(true); }));
+  replaceChildren(wrap, h('span', { class: 'confirm-q' }, question), yes, no);
+  no.focus();
 }
 
 /** Copies the text of `source`: the clipboard API where allowed (HTTPS, localhost), else select and copy. */
