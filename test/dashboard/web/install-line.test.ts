@@ -124,9 +124,11 @@ if (haveChromium() && canRun()) {
     await card.waitFor({ timeout: 30_000 }).catch((e: Error) => { throw new Error(`${e.message}\nagent output:\n${agentOutput}`); });
     await page.waitForFunction((host) => /^(online|warning|critical)$/.test((globalThis as any).document.querySelector(`.card[data-host="${host}"]`)?.dataset.state ?? ''), HOST, { timeout: 15_000 });
     const elapsed = Date.now() - clicked;
-    assert.is(await card.getAttribute('title'), HOST, 'the card is the enrolled host');
+    assert.is(await card.getByTestId('card-name').innerText(), HOST, 'the card is titled with the enrolled name');
     const info = (await admin.get<{ info: { hostname: string; agent: string } | null }>(`/api/hosts/${HOST}`)).data;
     assert.ok(info.info?.agent, 'the agent reports its version');
+    // The OS hostname is secondary information beneath the name (once the info payload reached the page).
+    if (info.info?.hostname && info.info.hostname !== HOST) await card.getByTestId('card-hostname').filter({ hasText: info.info.hostname }).waitFor({ timeout: 10_000 });
     console.log(`  install line (click Add → ${HOST} live on the overview, as ${USER}): ${(elapsed / 1000).toFixed(1)} s`);
     await shot(page, 'install-line-overview.png');
   });
