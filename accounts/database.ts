@@ -81,6 +81,28 @@ const MIGRATIONS: readonly string[] = [
   -- can say "this sign-in: …; previous: …" (issue 11). NULL: the first one.
   ALTER TABLE sessions ADD COLUMN previous_login_at INTEGER;
   `,
+  `
+  -- One-time enrollment tokens (issue 11): what an install line carries
+  -- instead of a password. Only the SHA-256 of the token is kept; used and
+  -- cancelled rows stay (a while) so a reused token gets a precise refusal.
+  -- owner_id/groups are applied to the host when the token is used.
+  CREATE TABLE enrollment_tokens (
+    id           INTEGER PRIMARY KEY,
+    host         TEXT NOT NULL,
+    token_hash   TEXT NOT NULL UNIQUE,
+    set_access   INTEGER NOT NULL DEFAULT 0,
+    owner_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    groups       TEXT NOT NULL DEFAULT '[]',
+    created_by   TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    used_at      INTEGER,
+    used_from    TEXT,
+    cancelled_at INTEGER,
+    cancelled_by TEXT
+  );
+  CREATE INDEX enrollment_tokens_host ON enrollment_tokens (host);
+  `,
 ];
 
 /** Opens (creating if needed) `<dataDir>/accounts.db` with its schema up to date. */

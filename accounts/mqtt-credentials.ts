@@ -100,6 +100,11 @@ export class MqttCredentialStore {
     return this.revokeStmt.run(this.clock.now(), username).changes > 0;
   }
 
+  /** Deletes the record, revoked or not (the host is removed: nothing of it stays listed); true if one existed. */
+  forget(username: string): boolean {
+    return this.db.prepare('DELETE FROM mqtt_credentials WHERE username = ?').run(username).changes > 0;
+  }
+
   list(): CredentialInfo[] {
     return this.all.all().map((row) => ({ username: row.username, principal: principalOf(row), createdAt: row.created_at, revokedAt: row.revoked_at }));
   }

@@ -18,7 +18,7 @@ Commands:
   server    ingest + dashboard, connected to a broker
   agent     the agent: publishes this machine's metrics to a broker
   oled      the box's OLED screen alone (or --simulate it in this terminal)
-  credentials  add, list or revoke MQTT credentials for agents and services
+  credentials  install lines for agents (add --host), MQTT credentials for services; list, revoke
   user         add, list, passwd or unlock dashboard users
   history      copy the SQLite metric history into InfluxDB ('vigie history copy --to influx')
 

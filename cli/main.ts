@@ -138,7 +138,7 @@ function banner(role: Role, config: VigieConfig, stack: Stack): string {
     lines.push(`MQTT:      mqtt://${hosts(config.broker.host)[0]}:${stack.broker.port}  (WebSocket: ${stack.http?.url.replace('http', 'ws')}${config.broker.wsPath})`);
     if (stack.broker.tlsPort !== undefined) lines.push(`MQTT/TLS:  mqtts://${hosts(config.broker.host)[0]}:${stack.broker.tlsPort}`);
     const lan = hosts(config.broker.host).filter((h) => h !== '127.0.0.1');
-    if (lan.length > 0) lines.push(`Agents on other machines connect to mqtt://${lan[0]}:${stack.broker.port}: add them in the dashboard (Hosts & agents) or with 'vigie credentials add --host NAME'`);
+    if (lan.length > 0) lines.push(`Agents on other machines connect to mqtt://${lan[0]}:${stack.broker.port}: add them with the install line from the dashboard (Hosts & agents) or 'vigie credentials add --host NAME'`);
     if (config.broker.allowAnonymous) lines.push('WARNING:   anonymous MQTT is on (broker.allowAnonymous): anyone may publish as any host');
   }
   const setupCode = stack.dashboard?.setupCode();

@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { lanAddresses } from '../core/net.js';
 import type { VigieConfig } from './config.js';
 
@@ -12,4 +14,22 @@ export function publicBrokerUrl(config: VigieConfig, ports: { port?: number; tls
   const shown = host.includes(':') ? `[${host}]` : host;
   if (config.broker.tls) return `mqtts://${shown}:${ports.tlsPort ?? config.broker.tls.port}`;
   return `mqtt://${shown}:${ports.port ?? config.broker.port}`;
+}
+
+/**
+ * The PEM an enrolling agent should pin for the broker: broker.tls's
+ * certificate when it is self-signed (the usual box), else null (a
+ * certificate from a public CA is checked against the system CAs; pinning
+ * its leaf would break at its next renewal). Read at each enrollment, so a
+ * renewed certificate is handed out without a restart.
+ */
+export function brokerCaPem(config: VigieConfig): string | null {
+  if (!config.broker.tls) return null;
+  try {
+    const pem = readFileSync(config.broker.tls.cert, 'utf8');
+    const leaf = new X509Certificate(pem);
+    return leaf.issuer === leaf.subject && leaf.checkIssued(leaf) ? pem : null;
+  } catch {
+    return null;
+  }
 }

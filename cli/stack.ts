@@ -18,7 +18,8 @@ import { startIngest } from '../ingest/index.js';
 import type { IngestHandle } from '../ingest/types.js';
 import type { Principal } from '../broker/acl.js';
 import type { VigieConfig } from './config.js';
-import { publicBrokerUrl } from './public-broker-url.js';
+import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
+import { publicDashboardUrl } from './public-url.js';
 
 /**
  * Wires components for each command. Components only talk through MQTT; the
@@ -142,7 +143,8 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   accounts: accounts!,
                   events: events!,
                   topics: createTopics(prefix),
-                  dashboardUrl: () => stack.http?.url ?? null,
+                  // Links in notifications are opened on phones: the public URL, never the loopback the server may bind.
+                  dashboardUrl: () => (stack.http ? publicDashboardUrl(config, { port: stack.http.port }) : null),
                 })),
             },
             {
@@ -156,6 +158,8 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     accounts: accounts!,
                     events: events!,
                     publicBroker: () => publicBrokerUrl(config, { ...(stack.broker ? { port: stack.broker.port } : {}), ...(stack.broker?.tlsPort !== undefined ? { tlsPort: stack.broker.tlsPort } : {}) }),
+                    publicUrl: () => publicDashboardUrl(config, { port: stack.http!.port }),
+                    brokerCa: () => brokerCaPem(config),
                     credentialsChanged: () => authenticator?.notifyChanged(),
                     alerts: stack.alerting!.service,
                     boxDisplay: () => stack.oled?.frame() ?? null,

@@ -19,6 +19,7 @@ export const ERRORS = {
   VIGIE_ERR_FORBIDDEN: { status: 403, message: 'Your role does not allow this' },
   VIGIE_ERR_CSRF: { status: 403, message: 'Cross-site request refused' },
   VIGIE_ERR_BAD_SETUP_CODE: { status: 403, message: 'Wrong setup code' },
+  VIGIE_ERR_ENROLL_TOKEN: { status: 403, message: 'Enrollment token refused' },
   VIGIE_ERR_SETUP_DONE: { status: 409, message: 'Setup is already done: sign in' },
   VIGIE_ERR_CONFLICT: { status: 409, message: 'Conflicts with the current state' },
   VIGIE_ERR_ACCOUNT_LOCKED: { status: 423, message: 'Account locked after repeated failed logins' },

@@ -36,6 +36,12 @@ const reason = spokenOfflineReason;
 
 const en = (lang: Lang): boolean => lang === 'en';
 
+/** Why an enrollment token was refused (accounts/enrollment-tokens.ts). */
+const ENROLL_REFUSALS: Record<Lang, Record<string, string>> = {
+  en: { unknown: 'unknown token', used: 'token already used', expired: 'token expired', cancelled: 'token cancelled' },
+  fr: { unknown: 'jeton inconnu', used: 'jeton déjà utilisé', expired: 'jeton expiré', cancelled: 'jeton annulé' },
+};
+
 const TEMPLATES: Record<string, Template> = {
   'auth.login': (p, l) => (en(l) ? `${p.s('user')} signed in` : `Connexion de ${p.s('user')}`),
   'auth.logout': (p, l) => (en(l) ? `${p.s('user')} signed out` : `Déconnexion de ${p.s('user')}`),
@@ -72,6 +78,13 @@ const TEMPLATES: Record<string, Template> = {
   'host.enrolled': (p, l) => (en(l) ? `Agent credentials created for ${p.s('host')}` : `Identifiants d’agent créés pour ${p.s('host')}`),
   'host.credentials_rotated': (p, l) => (en(l) ? `Agent credentials replaced for ${p.s('host')}` : `Identifiants d’agent remplacés pour ${p.s('host')}`),
   'host.credentials_revoked': (p, l) => (en(l) ? `Agent credentials of ${p.s('host')} revoked` : `Identifiants d’agent de ${p.s('host')} révoqués`),
+  'host.enroll_token': (p, l) => (en(l) ? `Install command made for ${p.s('host')}` : `Commande d’installation créée pour ${p.s('host')}`),
+  'host.enroll_cancelled': (p, l) => (en(l) ? `Install command for ${p.s('host')} cancelled` : `Commande d’installation de ${p.s('host')} annulée`),
+  'host.enroll_refused': (p, l) => {
+    const why = ENROLL_REFUSALS[l][p.s('reason')] ?? p.s('reason');
+    if (!p.has('host')) return en(l) ? `Enrollment refused (${why})` : `Inscription refusée (${why})`;
+    return en(l) ? `Enrollment refused for ${p.s('host')} (${why})` : `Inscription refusée pour ${p.s('host')} (${why})`;
+  },
   'host.removed': (p, l) => (en(l) ? `${p.s('host')} removed` : `${p.s('host')} retirée`),
   'host.over_limit': (p, l) => (en(l)
     ? `${p.s('host')} sent more mounts or interfaces than its limits allow; the new ones are dropped (${p.n('mounts')} mounts, ${p.n('interfaces')} interfaces, ${p.n('series')} series kept)`

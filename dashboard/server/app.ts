@@ -10,6 +10,8 @@ import { createAlertsRouter } from './api/alerts.js';
 import { createChannelsRouter } from './api/channels.js';
 import { createDiagnosisRouter } from './api/diagnosis.js';
 import type { ApiContext } from './api/context.js';
+import { createEnrollRouter } from './api/enroll.js';
+import { createEnrollmentTokensRouter } from './api/enrollment-tokens.js';
 import { createEventsRouter } from './api/events.js';
 import { createGroupsRouter } from './api/groups.js';
 import { createHealthRouter } from './api/health.js';
@@ -21,6 +23,7 @@ import { createTokensRouter } from './api/tokens.js';
 import { createUsersRouter } from './api/users.js';
 import { identify } from './auth/caller.js';
 import { requireCaller, requireRole, sameOriginWrites, sessionOnly } from './auth/guards.js';
+import { createInstallRouter } from './install/router.js';
 import { errorHandler, notFoundHandler, sendOk } from './respond.js';
 
 /** dist/web, written by dashboard/web/build.ts; found from this compiled file (dist/dashboard/server/app.js). */
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   });
   api.use('/health', createHealthRouter(deps));
   api.use(createPublicSessionRouter(deps));
+  api.use(createEnrollRouter(deps)); // POST /api/enroll: the enrollment token is the credential
   api.use(requireCaller);
   api.use(createSessionRouter(deps));
   api.use('/tokens', sessionOnly, createTokensRouter(deps));
@@ -104,9 +108,11 @@ export function createApp(deps: AppDeps): Express {
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
   if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
   api.use(createAccessRouter(deps));
+  api.use(createEnrollmentTokensRouter(deps));
   api.use(notFoundHandler);
   api.use(errorHandler(deps.log));
   app.use('/api', api);
+  app.use('/install', createInstallRouter({ publicUrl: deps.publicUrl, ...(deps.installDirs?.scripts ? { scriptsDir: deps.installDirs.scripts } : {}), ...(deps.installDirs?.agent ? { agentDir: deps.installDirs.agent } : {}) }));
 
   app.use(express.static(webRoot, { index: 'index.html', maxAge: 0 }));
   app.get('/', (_req, res) => {

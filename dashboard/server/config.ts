@@ -11,8 +11,14 @@ export const HttpConfig = Type.Object(
         key: Type.String({ minLength: 1, description: 'PEM private key file of that certificate' }),
       }),
     ),
+    publicUrl: Type.Optional(
+      Type.String({
+        pattern: '^https?://[^\\s\'"]+$',
+        description: "The dashboard's URL as other machines and phones reach it (e.g. https://vigie.example.org or http://192.168.1.20:8080): used in install lines, notification links and the agent bundle's URL (default: this box's LAN address and HTTP port). The Hosts & agents page warns when what it would hand out is a loopback or documentation address",
+      }),
+    ),
     publicBroker: Type.Optional(
-      Type.String({ pattern: '^(mqtts?|wss?)://[^\\s\'"]+$', description: "Broker URL put in the agent commands the dashboard and 'vigie credentials add' print (default: this box's LAN address and broker port, mqtts:// when broker.tls is set)" }),
+      Type.String({ pattern: '^(mqtts?|wss?)://[^\\s\'"]+$', description: "Broker URL handed to agents when they enroll, as other machines reach it (default: this box's LAN address and broker port, mqtts:// when broker.tls is set)" }),
     ),
     overviewThrottle: Type.Number({ minimum: 0, maximum: 60, default: 1, description: 'Seconds between two overview updates of one host' }),
   },
@@ -29,6 +35,10 @@ export const AuthConfig = Type.Object(
     lockAfter: Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Consecutive failed logins that lock an account' }),
     lockMinutes: Type.Number({ minimum: 0.01, maximum: 1440, default: 15, description: 'How long a locked account stays locked' }),
     addressFailures: Type.Integer({ minimum: 1, maximum: 100000, default: 30, description: 'Failed logins from one address within 15 minutes that block that address' }),
+    enrollTokenMinutes: Type.Number({
+      minimum: 1, maximum: 10080, default: 60,
+      description: 'Lifetime of an enrollment token (the one-time token in an install line), minutes; it can be used once, and cancelled in Hosts & agents. Failed uses are throttled per address like logins',
+    }),
   },
   { default: {} },
 );

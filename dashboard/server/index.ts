@@ -30,8 +30,14 @@ export interface DashboardDeps {
   /** accounts.db: users, sessions, groups, host access, tokens, MQTT credentials. */
   accounts: Accounts;
   events: EventLog;
-  /** The broker URL put in agent enrollment commands. */
+  /** The broker URL handed to agents when they enroll. */
   publicBroker(): string;
+  /** The dashboard's URL as other machines reach it (default: the HTTP server's own URL). */
+  publicUrl?(): string;
+  /** PEM an enrolling agent must trust for the broker, when it speaks TLS with a self-signed certificate. */
+  brokerCa?(): string | null;
+  /** Where the install scripts and the agent bundle are read from (default: infra/install and dist/agent). */
+  installDirs?: { scripts?: string; agent?: string };
   /** Tells the broker MQTT credentials changed (it re-checks its clients at once). */
   credentialsChanged?(): void;
   log?: Logger;
@@ -69,6 +75,8 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     clock,
   );
   const login = new LoginService(deps.accounts, throttle, deps.events, log, clock);
+  // Guessing enrollment tokens is throttled per address with the login's rules, apart from logins.
+  const enrollThrottle = new LoginThrottle(throttle.policy, clock);
   let sweepLive = (): void => {}; // Socket.IO attaches after the app
   const app = createApp({
     ingest: deps.ingest,
@@ -80,6 +88,11 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     secureCookies: deps.http.url.startsWith('https:'),
     sessionMaxMs: auth.sessionMaxDays * DAY_MS,
     publicBroker: deps.publicBroker,
+    publicUrl: deps.publicUrl ?? (() => deps.http.url),
+    ...(deps.brokerCa ? { brokerCa: deps.brokerCa } : {}),
+    enrollTokenTtlMs: auth.enrollTokenMinutes * MINUTE_MS,
+    enrollThrottle,
+    ...(deps.installDirs ? { installDirs: deps.installDirs } : {}),
     credentialsChanged: deps.credentialsChanged ?? (() => {}),
     accountsChanged: () => sweepLive(),
     ...(deps.alerts ? { alerts: deps.alerts } : {}),

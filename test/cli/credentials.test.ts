@@ -1,7 +1,7 @@
 /**
  * `vigie credentials` as an admin uses it, against a running `vigie up` in
- * another process: add credentials, start an agent with the printed command,
- * see the host in the API, revoke, see the agent cut off.
+ * another process: make an enrollment token, trade it as the installed agent
+ * does, start an agent, see the host in the API, revoke, see it cut off.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -43,26 +43,39 @@ test.after(async () => {
   data.remove();
 });
 
-test('the printed one-line command starts an agent that appears on the dashboard', async () => {
-  const added = cli('add', '--host', 'Student-PC');
+/** Trades the token printed in an install line at the box, as the installed agent does. */
+async function useToken(output: string): Promise<{ username: string; password: string }> {
+  const token = /--token '(vge_[\w-]{43})'/.exec(output)?.[1];
+  assert.ok(token, `a token in: ${output}`);
+  const res = await fetch(`${dashboard}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  const body = (await res.json()) as { ok: boolean; data: { username: string; password: string } };
+  assert.is(res.status, 200, JSON.stringify(body));
+  return body.data;
+}
+
+test('add --host prints the install lines with a one-time token; the agent it enrolls appears on the dashboard', async () => {
+  const added = cli('add', '--host', 'Student-PC', '--ttl', '2h');
   assert.is(added.status, 0, added.stderr);
-  const username = /VIGIE_AGENT_USERNAME='([^']+)'/.exec(added.stdout)?.[1];
-  const password = /VIGIE_AGENT_PASSWORD='([^']+)'/.exec(added.stdout)?.[1];
+  assert.match(added.stdout, /Enrollment token for student-pc: single use, valid until \S+Z/);
+  assert.match(added.stdout, /curl -fsSL 'http:\/\/\S+\/install\/agent\.sh' \| sh -s -- --url 'http:\/\/\S+' --token 'vge_[\w-]{43}'\n/);
+  assert.match(added.stdout, / --dir "\$HOME\/vigie-agent" --no-service\n/);
+  assert.match(added.stdout, /& \(\[scriptblock\]::Create\(\(irm 'http:\/\/\S+\/install\/agent\.ps1'\)\)\) -Url 'http:\/\/\S+' -Token 'vge_/);
+  assert.not.match(added.stdout, /password/i, 'no password printed');
+  const { username, password } = await useToken(added.stdout);
   assert.is(username, 'agent:student-pc');
-  assert.ok(password && password.length >= 43);
-  assert.match(added.stdout, /vigie agent --broker 'mqtt:\/\/\S+:\d+' --host 'student-pc'/);
-  // The printed address is the box's LAN address; this test's broker listens on loopback.
-  start(['agent', '--broker', mqttUrl, '--host', 'student-pc', '--log-level', 'warn'], { VIGIE_AGENT_USERNAME: username!, VIGIE_AGENT_PASSWORD: password! });
+  start(['agent', '--broker', mqttUrl, '--host', 'student-pc', '--log-level', 'warn'], { VIGIE_AGENT_USERNAME: username, VIGIE_AGENT_PASSWORD: password });
   const host = await waitFor('student-pc in /api/hosts', async () => {
     const { body } = await getJson<{ data: Array<{ id: string; latest: unknown }> }>(`${dashboard}/api/hosts`, admin);
     return body.data.find((h) => h.id === 'student-pc' && h.latest);
   }, 20_000);
   assert.ok(host);
+  const bad = cli('add', '--host', 'x', '--ttl', '3 weeks');
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /--ttl: "3 weeks" is not a duration \(expected minutes, or 30m, 2h, 1d\)/);
 });
 
 test('list shows the credentials without their secret; revoke cuts the agent off within seconds', async () => {
-  const added = cli('add', '--host', 'laptop');
-  const password = /password: (\S+)/.exec(added.stdout)![1]!;
+  const { password } = await useToken(cli('add', '--host', 'laptop').stdout);
   const client = await mqtt.connectAsync(mqttUrl, { username: 'agent:laptop', password, reconnectPeriod: 0 });
   const cut = new Promise<void>((resolve) => client.once('close', () => resolve()));
   const listed = cli('list');

@@ -21,6 +21,10 @@ test('each templated type renders from its data in English and French', () => {
   assert.is(eventMessage(failed, 'en'), 'Test message to "ops" failed: HTTP 500');
   assert.is(eventMessage(failed, 'fr'), 'Échec du message de test vers « ops » : HTTP 500');
   for (const type of ['auth.login', 'alert.firing', 'host.first_seen', 'maintenance.created', 'events.purged']) assert.ok(TEMPLATED_TYPES.includes(type), type);
+  const refused = line({ type: 'host.enroll_refused', host: 'vps-b', message: 'Enrollment refused (used token) for vps-b', data: { reason: 'used', failures: 1 } });
+  assert.is(eventMessage(refused, 'fr'), 'Inscription refusée pour vps-b (jeton déjà utilisé)');
+  assert.is(eventMessage({ ...refused, host: null, data: { reason: 'unknown' } }, 'en'), 'Enrollment refused (unknown token)');
+  assert.is(eventMessage(line({ type: 'host.enroll_token', host: 'vps-b', message: '' }), 'fr'), 'Commande d’installation créée pour vps-b');
 });
 
 test('alert events are titled from the alert kept in their data, in the reader\'s language', () => {

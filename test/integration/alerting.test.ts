@@ -11,10 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AlertView } from '../../alerts/service.js';
-import type { Enrollment } from '../../accounts/enrollment.js';
 import { DAY_MS } from '../../core/time.js';
 import { EventLog } from '../../events/event-log.js';
 import type { ApiClient } from '../helpers/api-client.js';
+import { enrollHost } from '../helpers/enroll.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { body, header, startSmtp, type Smtp } from '../helpers/mail.js';
 import { adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
@@ -114,7 +114,7 @@ test('an alert on the box\'s agent carries its process list to the mailbox and t
 });
 
 test('a real agent process killed goes offline and alerts within 2 s (Last Will)', async () => {
-  const { data: e } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'victim' });
+  const e = await enrollHost(admin, 'victim');
   const child = spawn(process.execPath, [main, 'agent', '--broker', up.mqttUrl, '--host', 'victim', '--interval', '1', '--log-level', 'warn'], {
     stdio: 'ignore',
     env: { ...process.env, VIGIE_CONFIG: '', VIGIE_AGENT_USERNAME: e.username, VIGIE_AGENT_PASSWORD: e.password },

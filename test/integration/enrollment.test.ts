@@ -1,14 +1,16 @@
 /**
- * Enrolling an agent from the dashboard's API on the real `vigie up` wiring:
- * the answer's credentials let exactly that host in, only under its own
- * topics; revoking them cuts the connection at once; rotating replaces them.
+ * Enrolling an agent from the dashboard's API on the real `vigie up` wiring
+ * (issue 11): an admin makes a one-time token, the agent trades it for
+ * credentials that let exactly that host in, only under its own topics;
+ * revoking them cuts the connection at once; a rotating token replaces them.
  */
 import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Enrollment } from '../../accounts/enrollment.js';
 import { createTopics } from '../../protocol/topics.js';
-import type { ApiClient } from '../helpers/api-client.js';
+import { ApiClient } from '../helpers/api-client.js';
+import { enrollHost, type EnrollAnswer } from '../helpers/enroll.js';
 import { waitFor } from '../helpers/env.js';
 import { addCredentials, adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
 
@@ -17,7 +19,7 @@ let up: TestStack;
 let admin: ApiClient;
 
 test.before(async () => {
-  up = await startTestStack('up', { set: { 'http.publicBroker': 'mqtt://box.example:1883' } });
+  up = await startTestStack('up', { set: { 'http.publicBroker': 'mqtt://box.example:1883', 'http.publicUrl': 'https://vigie.example.org/' } });
   admin = await adminClient(up.httpUrl, up.dataDir);
 });
 test.after(async () => {
@@ -26,15 +28,30 @@ test.after(async () => {
 
 const connect = (username: string, password: string) => mqtt.connectAsync(up.mqttUrl, { username, password, reconnectPeriod: 0, connectTimeout: 3000 });
 
-test('an enrolled host gets a one-line command whose credentials publish as that host only', async () => {
-  const { data: e } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'Lab-PC-1' });
+test('an enrollment token buys credentials that publish as that host only; the line carries no password', async () => {
+  const made = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'Lab-PC-1' });
+  assert.is(made.status, 201);
+  const e = made.data;
   assert.is(e.host, 'lab-pc-1');
-  assert.is(e.username, 'agent:lab-pc-1');
-  assert.is(e.broker, 'mqtt://box.example:1883', 'http.publicBroker is what agents are told');
-  assert.is(e.command, `VIGIE_AGENT_USERNAME='agent:lab-pc-1' VIGIE_AGENT_PASSWORD='${e.password}' vigie agent --broker 'mqtt://box.example:1883' --host 'lab-pc-1'`);
-  assert.match(e.commandWindows, /^\$env:VIGIE_AGENT_USERNAME='agent:lab-pc-1'; \$env:VIGIE_AGENT_PASSWORD='[\w-]{43}'; vigie agent /);
+  assert.match(e.token, /^vge_[\w-]{43}$/);
+  assert.is(e.command, `curl -fsSL 'https://vigie.example.org/install/agent.sh' | sh -s -- --url 'https://vigie.example.org' --token '${e.token}'`, 'http.publicUrl is what the line points at');
+  assert.is(e.commandNoService, `${e.command} --dir "$HOME/vigie-agent" --no-service`);
+  assert.is(e.commandWindows, `& ([scriptblock]::Create((irm 'https://vigie.example.org/install/agent.ps1'))) -Url 'https://vigie.example.org' -Token '${e.token}'`);
+  assert.not.ok(JSON.stringify(made.body).includes('password'), 'no password in the answer');
+  assert.is((await admin.get<unknown[]>('/api/access')).data.filter((a) => (a as { host: string }).host === 'lab-pc-1').length, 0, 'nothing exists until the token is used');
+  const pending = (await admin.get<Array<{ id: number; host: string; createdBy: string }>>('/api/enrollment-tokens')).data;
+  assert.equal(pending.map((t) => [t.id, t.host, t.createdBy]), [[e.tokenId, 'lab-pc-1', 'admin']]);
+  assert.not.ok(JSON.stringify(pending).includes(e.token), 'never the token itself');
 
-  const client = await connect(e.username, e.password);
+  // The agent side: no session, no Origin, just the token.
+  const res = await fetch(`${up.httpUrl}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: e.token, agentVersion: '0.9.0', hostname: 'vm' }) });
+  const used = (await res.json()) as { ok: true; data: EnrollAnswer };
+  assert.is(res.status, 200, JSON.stringify(used));
+  assert.equal({ ...used.data, password: '' }, { host: 'lab-pc-1', username: 'agent:lab-pc-1', password: '', broker: 'mqtt://box.example:1883', ca: null }, 'http.publicBroker is what agents are told');
+  assert.match(used.data.password, /^[\w-]{43}$/);
+  assert.equal((await admin.get<unknown[]>('/api/enrollment-tokens')).data, [], 'used: no longer pending');
+
+  const client = await connect(used.data.username, used.data.password);
   await client.publishAsync(topics.host('lab-pc-1', 'metrics'), JSON.stringify({ v: 1, ts: Date.now(), cpu: { usage: 12, load1: 0, load5: 0, load15: 0 } }), { qos: 1 });
   const host = await waitFor('lab-pc-1 in the API', async () => (await admin.get<Array<{ id: string }>>('/api/hosts')).data.find((h) => h.id === 'lab-pc-1'));
   assert.ok(host);
@@ -42,15 +59,18 @@ test('an enrolled host gets a one-line command whose credentials publish as that
   assert.match(denied, /Subscribe error/, 'an agent cannot read the whole tree (SUBACK 0x80)');
   client.end(true);
 
-  const again = await admin.send('POST', '/api/hosts', { host: 'lab-pc-1' });
-  assert.is(again.status, 409, 'enrolling twice needs rotate: true');
+  const again = await ApiClient.anonymous(up.httpUrl).send('POST', '/api/enroll', { token: e.token });
+  assert.is(again.status, 403, 'a token is used once');
+  assert.match(again.body.ok ? '' : again.body.error.message, /^this enrollment token was already used on \d{4}-\d\d-\d\d \d\d:\d\d UTC .*make a new one in Hosts & agents/);
+  assert.is((await admin.send('POST', '/api/hosts', { host: 'lab-pc-1' })).status, 409, 'a token for a host with credentials needs rotate: true');
   const access = (await admin.get<Array<{ host: string; known: boolean; credentials: { revokedAt: number | null } | null }>>('/api/access')).data.find((a) => a.host === 'lab-pc-1');
   assert.equal([access?.known, access?.credentials?.revokedAt], [true, null]);
-  assert.ok(up.stack.dashboard && (await admin.get<Array<{ type: string }>>('/api/events?type=host.enrolled')).data.length === 1, 'logged');
+  const types = (await admin.get<Array<{ type: string }>>('/api/events?host=lab-pc-1')).data.map((ev) => ev.type);
+  for (const type of ['host.enroll_token', 'host.enrolled', 'host.enroll_refused']) assert.ok(types.includes(type), `${type} logged`);
 });
 
 test('revoking from the dashboard cuts the agent at once and refuses it afterwards', async () => {
-  const { data: e } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'lab-pc-2' });
+  const e = await enrollHost(admin, 'lab-pc-2');
   const client = await connect(e.username, e.password);
   const closed = new Promise<number>((resolve) => client.once('close', () => resolve(Date.now())));
   const asked = Date.now();
@@ -62,11 +82,11 @@ test('revoking from the dashboard cuts the agent at once and refuses it afterwar
   assert.is((await admin.send('DELETE', '/api/hosts/lab-pc-2/credentials')).status, 404, 'nothing left to revoke');
 });
 
-test('rotating replaces the password: the old connection is cut, the new password works', async () => {
-  const { data: first } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'lab-pc-3' });
+test('a token made with rotate replaces the credentials when used: the old connection is cut, the new password works', async () => {
+  const first = await enrollHost(admin, 'lab-pc-3');
   const client = await connect(first.username, first.password);
   const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
-  const { data: second } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'lab-pc-3', rotate: true });
+  const second = await enrollHost(admin, 'lab-pc-3', { rotate: true });
   assert.is.not(second.password, first.password);
   await closed;
   assert.match(await connect(first.username, first.password).then(() => 'connected', (err: Error) => err.message), /Bad username or password/);
@@ -75,8 +95,19 @@ test('rotating replaces the password: the old connection is cut, the new passwor
   fresh.end(true);
 });
 
+test('a removed host that was never seen leaves the list, and its pending token dies with it', async () => {
+  await enrollHost(admin, 'never-seen');
+  const { data: pending } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'never-seen', rotate: true });
+  const listed = async () => (await admin.get<Array<{ host: string }>>('/api/access')).data.some((a) => a.host === 'never-seen');
+  assert.ok(await listed(), 'listed once enrolled');
+  assert.is((await admin.send('DELETE', '/api/hosts/never-seen')).status, 200);
+  assert.not.ok(await listed(), 'gone from Hosts & agents');
+  const late = await ApiClient.anonymous(up.httpUrl).send('POST', '/api/enroll', { token: pending.token });
+  assert.match(late.body.ok ? '' : late.body.error.message, /was cancelled on/);
+});
+
 test('removing a host deletes its data, clears its retained topics, revokes its agent and ends its alerts', async () => {
-  const { data: e } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'leaver' });
+  const e = await enrollHost(admin, 'leaver');
   const client = await connect(e.username, e.password);
   const ts = Date.now();
   await client.publishAsync(topics.host('leaver', 'status'), JSON.stringify({ v: 1, state: 'online', reason: 'connected', agent: '0.1.0', interval: 1, ts }), { qos: 1, retain: true });
@@ -106,6 +137,7 @@ test('removing a host deletes its data, clears its retained topics, revokes its 
   reader.end(true);
   assert.equal(retained, [], 'no retained message left under vigie/leaver/');
   assert.ok((await admin.get<Array<{ type: string }>>('/api/events?host=leaver')).data.some((ev) => ev.type === 'host.removed'), 'logged');
+  assert.not.ok((await admin.get<Array<{ host: string }>>('/api/access')).data.some((a) => a.host === 'leaver'), 'no longer listed in Hosts & agents');
   assert.is((await admin.send('DELETE', '/api/hosts/never-was')).status, 404);
 });
 

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Enrollment } from '../../accounts/enrollment.js';
 import type { ApiClient } from '../helpers/api-client.js';
+import { enrollHost } from '../helpers/enroll.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { addCredentials, adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
 import { startRecorder, type Recorder } from '../notify/helpers.js';
@@ -57,7 +57,7 @@ async function retainedUnder(host: string): Promise<string[]> {
 const mentions = (host: string): string[] => hook.requests.map((r) => r.body).filter((b) => b.includes(`"host":"${host}"`));
 
 test('a running agent removed through the API stays removed: no host, no offline event or alert, no notice', async () => {
-  const { data: e } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'leaver' });
+  const e = await enrollHost(admin, 'leaver');
   // The agent's CPU is always ≥ 0 %: it fires an alert, whose retained topic the removal must clear too.
   await admin.send('PUT', '/api/alert-settings', { defaults: {}, hosts: { leaver: { cpu: { warning: 0, critical: 100, for: 0 } } } });
   const child = spawn(process.execPath, [main, 'agent', '--broker', up.mqttUrl, '--host', 'leaver', '--interval', '1', '--log-level', 'warn'], {
@@ -99,7 +99,7 @@ test('after a restart of the box the removed host is still gone; enrolling it ag
   assert.is(up.stack.ingest!.getHost('leaver'), null);
 
   // Enrolled again: the tombstone is lifted and a new agent brings it back.
-  const { data: e } = await admin.send<Enrollment>('POST', '/api/hosts', { host: 'leaver' });
+  const e = await enrollHost(admin, 'leaver');
   const child = spawn(process.execPath, [main, 'agent', '--broker', up.mqttUrl, '--host', 'leaver', '--interval', '1', '--log-level', 'warn'], {
     stdio: 'ignore',
     env: { ...process.env, VIGIE_CONFIG: '', VIGIE_AGENT_USERNAME: e.username, VIGIE_AGENT_PASSWORD: e.password },

@@ -4,7 +4,8 @@ import { enrollmentFor, type Enrollment } from '../../../accounts/enrollment.js'
 import { usernameFor, type CredentialInfo } from '../../../accounts/mqtt-credentials.js';
 import { removeHost } from '../host-removal.js';
 import { VigieError } from '../../../core/errors.js';
-import { requireRole } from '../auth/guards.js';
+import { callerName } from '../auth/caller.js';
+import { callerOf, requireRole } from '../auth/guards.js';
 import { hostIdParam } from '../params.js';
 import { readBody } from '../body.js';
 import { sendOk } from '../respond.js';
@@ -18,6 +19,8 @@ export interface HostAccess {
   groups: number[];
   /** The ingest has heard from this host. */
   known: boolean;
+  /** The agent's version, from its info (or status) payload; null before it reported. */
+  agentVersion: string | null;
   credentials: { username: string; createdAt: number; revokedAt: number | null } | null;
 }
 
@@ -28,11 +31,14 @@ const EnrollBody = Type.Object({
   owner: Type.Optional(Type.Union([Type.Integer({ minimum: 1 }), Type.Null()])),
   groups: Type.Optional(Ids),
   rotate: Type.Optional(Type.Boolean()),
+  /** Lifetime of the token in minutes (default auth.enrollTokenMinutes). */
+  ttlMinutes: Type.Optional(Type.Number({ minimum: 1, maximum: 10080 })),
 });
 
 /**
  * Admin routes for hosts: GET /api/access, PUT /api/hosts/:id/access,
- * POST /api/hosts (enroll an agent: its credentials and one-line command),
+ * POST /api/hosts (a one-time enrollment token for a host and the install
+ * lines that carry it: the credentials are made when the agent uses it),
  * DELETE /api/hosts/:id/credentials (revoke: the broker cuts the agent),
  * DELETE /api/hosts/:id (remove the host and its data). Admins only.
  */
@@ -48,9 +54,11 @@ export function createAccessRouter(ctx: ApiContext): Router {
   const describe = (host: string, creds = agentCredentials()): HostAccess => {
     const access = hostAccess.get(host);
     const cred = creds.get(host);
+    const seen = ctx.ingest.getHost(host);
     return {
       ...access,
-      known: ctx.ingest.getHost(host) !== null,
+      known: seen !== null,
+      agentVersion: seen?.info?.agent ?? seen?.status?.agent ?? null,
       credentials: cred ? { username: cred.username, createdAt: cred.createdAt, revokedAt: cred.revokedAt } : null,
     };
   };
@@ -76,17 +84,26 @@ export function createAccessRouter(ctx: ApiContext): Router {
     const host = hostIdParam(body.host);
     const existing = describe(host).credentials;
     if (existing && existing.revokedAt === null && body.rotate !== true) {
-      throw new VigieError('VIGIE_ERR_CONFLICT', `host: ${host} already has agent credentials; send rotate: true to replace them (the old ones stop working)`);
+      throw new VigieError('VIGIE_ERR_CONFLICT', `host: ${host} already has agent credentials: make a new install command from its row in Hosts & agents (API: rotate: true); used, it replaces them and the old ones stop working`);
     }
-    if (body.owner !== undefined || body.groups !== undefined) {
-      const current = hostAccess.get(host);
-      hostAccess.setAccess(host, { owner: body.owner === undefined ? current.owner : body.owner, groups: body.groups ?? current.groups });
-    }
-    const created = credentials.add({ kind: 'agent', host });
-    ctx.ingest.restoreHost(host); // a host removed earlier may come back now
-    if (existing) ctx.credentialsChanged(); // rotation: the old password's connection is cut
-    const enrollment: Enrollment = enrollmentFor(host, created, ctx.publicBroker());
-    audit(ctx, req, res, { type: existing ? 'host.credentials_rotated' : 'host.enrolled', host, message: `Agent credentials ${existing ? 'replaced' : 'created'} for ${host}`, data: { username: created.username } });
+    // The access is applied when the token is used: a token never used leaves nothing behind.
+    const current = hostAccess.get(host);
+    const access = body.owner !== undefined || body.groups !== undefined
+      ? { owner: body.owner === undefined ? current.owner : body.owner, groups: body.groups ?? current.groups }
+      : undefined;
+    const { token, secret } = ctx.accounts.enrollmentTokens.create({
+      host,
+      createdBy: callerName(callerOf(res)),
+      ttlMs: body.ttlMinutes !== undefined ? body.ttlMinutes * 60_000 : ctx.enrollTokenTtlMs,
+      ...(access ? { access } : {}),
+    });
+    const enrollment: Enrollment = enrollmentFor(host, token, secret, ctx.publicUrl());
+    audit(ctx, req, res, {
+      type: 'host.enroll_token',
+      host,
+      message: `Enrollment token made for ${host}${existing && existing.revokedAt === null ? ' (replaces its credentials when used)' : ''}`,
+      data: { tokenId: token.id, expiresAt: token.expiresAt, rotate: existing?.revokedAt === null },
+    });
     res.status(201).json({ ok: true, data: enrollment });
   });
 
@@ -94,7 +111,8 @@ export function createAccessRouter(ctx: ApiContext): Router {
   router.delete('/hosts/:id', admin, async (req, res) => {
     const host = hostIdParam(req.params.id);
     const known = describe(host);
-    if (!known.known && !known.credentials && known.owner === null && known.groups.length === 0 && known.label === null) {
+    const pending = ctx.accounts.enrollmentTokens.listPending().some((t) => t.host === host);
+    if (!known.known && !known.credentials && !pending && known.owner === null && known.groups.length === 0 && known.label === null) {
       throw new VigieError('VIGIE_ERR_HOST_NOT_FOUND', `No host "${host}"`);
     }
     const { points } = await removeHost({ ingest: ctx.ingest, accounts: ctx.accounts, credentialsChanged: ctx.credentialsChanged, ...(ctx.alerts ? { alerts: ctx.alerts } : {}) }, host);

@@ -8,6 +8,7 @@ import type { BrokerStats } from '../../../broker/index.js';
 import type { IngestHandle } from '../../../ingest/types.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
 import type { Notifier } from '../../../notify/notifier.js';
+import type { LoginThrottle } from '../../../accounts/login-throttle.js';
 import type { LoginService } from '../auth/login.js';
 import { callerName, type Caller } from '../auth/caller.js';
 import { callerOf } from '../auth/guards.js';
@@ -24,8 +25,18 @@ export interface ApiContext {
   secureCookies: boolean;
   /** Lifetime of the session cookie, ms. */
   sessionMaxMs: number;
-  /** The broker URL put in agent enrollment commands. */
+  /** The broker URL handed to agents when they enroll. */
   publicBroker(): string;
+  /** The dashboard's URL as other machines reach it (http.publicUrl, or this box's LAN address): install lines use it. */
+  publicUrl(): string;
+  /** PEM an enrolling agent must trust for the broker (a self-signed broker.tls certificate), else null. */
+  brokerCa?(): string | null;
+  /** Lifetime of a new enrollment token, ms (auth.enrollTokenMinutes). */
+  enrollTokenTtlMs: number;
+  /** Failed uses of enrollment tokens, per address (the login's throttle rules, on a throttle of their own). */
+  enrollThrottle: LoginThrottle;
+  /** Where the install scripts and the agent bundle are read from (tests point these elsewhere). */
+  installDirs?: { scripts?: string; agent?: string };
   /** Tells the broker that MQTT credentials changed (a revoked agent is cut at once). */
   credentialsChanged(): void;
   /** Re-checks live sockets against the accounts (access, roles, tokens) now, not at the next sweep. */

@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { io, type Socket } from 'socket.io-client';
 import type { HostSummary } from '../../../ingest/types.js';
 import { ApiClient } from '../../helpers/api-client.js';
+import { enrollHost } from '../../helpers/enroll.js';
 import { waitFor } from '../../helpers/env.js';
 import { addUser } from '../../helpers/stack.js';
 import { infoPayload, metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
@@ -345,10 +346,11 @@ test('first start: setup needs the code printed in the log, works once, then ans
 });
 
 test('no answer ever held a password hash, an MQTT secret, a session id or a password', async () => {
-  const enrolled = await s.admin.send<{ password: string }>('POST', '/api/hosts', { host: 'enrolled-1' });
-  const mqttSecret = enrolled.data.password;
+  const { password: mqttSecret, enrollment } = await enrollHost(s.admin, 'enrolled-1');
+  const pending = await s.admin.send<{ token: string }>('POST', '/api/hosts', { host: 'enrolled-2' });
   const bodiesAfterEnroll = bodies.length;
   await s.admin.get('/api/access');
+  await s.admin.get('/api/enrollment-tokens');
   await s.admin.get('/api/users');
   await s.admin.get('/api/events?limit=1000');
   await s.admin.get('/api/tokens');
@@ -359,7 +361,10 @@ test('no answer ever held a password hash, an MQTT secret, a session id or a pas
     assert.not.match(text, /scrypt\$|sha256\$/, `answer ${i} holds a hash`);
     for (const id of sessionIds) assert.not.ok(text.includes(id), `answer ${i} holds a session id`);
     for (const p of passwords) assert.not.ok(text.includes(p), `answer ${i} holds a password`);
-    if (i >= bodiesAfterEnroll) assert.not.ok(text.includes(mqttSecret), `answer ${i} holds the agent's secret`);
+    if (i >= bodiesAfterEnroll) {
+      assert.not.ok(text.includes(mqttSecret), `answer ${i} holds the agent's secret`);
+      for (const token of [enrollment.token, pending.data.token]) assert.not.ok(text.includes(token), `answer ${i} holds an enrollment token`);
+    }
   }
   assert.ok(bodies.length > 60, `checked ${bodies.length} answers`);
 });

@@ -60,13 +60,14 @@ if (haveChromium()) {
     await page.getByTestId('enroll-host').fill('student-pc');
     assert.is(await page.getByTestId('enroll-owner').inputValue(), '', 'nobody owns it');
     await page.locator('[data-testid=enroll-form] button[type=submit]').click();
-    const command = await page.getByTestId('enroll-command').innerText({ timeout: 10_000 });
-    const username = /VIGIE_AGENT_USERNAME='([^']+)'/.exec(command)?.[1];
-    const password = /VIGIE_AGENT_PASSWORD='([^']+)'/.exec(command)?.[1];
-    assert.is(username, 'agent:student-pc', command);
-    assert.ok(password && password.length >= 20, `a long random password (${password?.length})`);
-    assert.match(command, /vigie agent --broker 'mqtts?:\/\/\S+:\d+' --host 'student-pc'$/);
-    assert.ok((await page.getByTestId('enroll-command-windows').innerText()).includes(`$env:VIGIE_AGENT_PASSWORD='${password}'`), 'the Windows line has the same password');
+    const command = await page.getByTestId('install-linux').innerText({ timeout: 10_000 });
+    const token = /--token '(vge_[\w-]{43})'$/.exec(command)?.[1];
+    assert.ok(token, command);
+    assert.ok((await page.getByTestId('install-windows').innerText()).includes(`-Token '${token}'`), 'the Windows line has the same token');
+    // What the install script's enrollment does (test/dashboard/web/install-line.test.ts runs the real line).
+    const res = await fetch(`${up.httpUrl}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    const { data: { username, password } } = (await res.json()) as { data: { username: string; password: string } };
+    assert.is(username, 'agent:student-pc');
     credentials = { username: username!, password: password! };
 
     await page.locator('header nav a[href="#/"]').click();

@@ -4,46 +4,48 @@ import { h, replaceChildren, type View } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n/index.js';
 import { credentialState, type Enrollment, type Group, type HostAccess, type User } from '../model.js';
-import { button, checkboxList, confirmButton, dataTable, field, input, messageLine, onSubmit, page, panel, run, secretBox, selectedId, userSelect, type MessageLine } from './ui.js';
+import { addressWarning, agentVersionCell, enrollmentResult, makeToken, pendingPanel, type EnrollmentToken, type InstallInfo } from './admin-hosts-install.js';
+import { button, checkboxList, confirmButton, dataTable, field, input, messageLine, onSubmit, page, panel, run, selectedId, userSelect, type MessageLine } from './ui.js';
 
 /**
  * `#/admin/hosts`: who sees each host (owner, groups), its agent credentials
- * (revoke, renew), and adding a host, which answers with the one-line command
- * that starts its agent (the password in it is shown only here).
+ * and version (revoke, new token), and adding a host, which answers with
+ * install lines carrying a one-time enrollment token (issue 11). Pending
+ * tokens are listed with Cancel.
  */
 export function createHostsAdminView(): View {
   const pageLine = messageLine();
+  const warningSlot = h('div');
   const result = h('div', { class: 'once', hidden: true, 'data-testid': 'enroll-result' });
   const formSlot = h('div');
-  const table = dataTable([t('access.host'), t('access.state'), t('access.owner'), t('access.groups'), t('access.credentials'), ''], t('access.empty'));
-  const el = page(t('nav.hosts'), h('p', { class: 'muted' }, t('access.intro')), pageLine.el, formSlot, result, panel(null, table.el));
+  const pendingSlot = h('div', { 'data-testid': 'pending-tokens' });
+  const table = dataTable([t('access.host'), t('access.state'), t('install.agent'), t('access.owner'), t('access.groups'), t('access.credentials'), ''], t('access.empty'));
+  const el = page(t('nav.hosts'), h('p', { class: 'muted' }, t('access.intro')), pageLine.el, warningSlot, formSlot, result, pendingSlot, panel(null, table.el));
   let destroyed = false;
+  let boxVersion: string | null = null;
 
-  const showEnrollment = (e: Enrollment): void => {
-    replaceChildren(result,
-      h('h2', { class: 'panel-title' }, t('enroll.done', { host: e.host })),
-      h('p', { class: 'warn', role: 'status' }, t('enroll.once')),
-      h('p', null, t('enroll.linux')),
-      secretBox(e.command, 'enroll-command'),
-      h('p', null, t('enroll.windows')),
-      secretBox(e.commandWindows, 'enroll-command-windows'),
-      h('dl', { class: 'kv' }, h('dt', null, t('enroll.broker')), h('dd', { class: 'mono' }, e.broker), h('dt', null, t('enroll.username')), h('dd', { class: 'mono' }, e.username)),
-      button(t('action.done'), { 'data-testid': 'enroll-done' }, () => {
-        result.hidden = true;
-        result.replaceChildren(); // the password leaves the page
-      }));
+  const showEnrollment = (e: Enrollment, replaces: boolean): void => {
+    replaceChildren(result, ...enrollmentResult(e, replaces, () => {
+      result.hidden = true;
+      result.replaceChildren(); // the token leaves the page
+    }));
     result.hidden = false;
     result.scrollIntoView({ block: 'nearest' });
   };
 
   const load = async (): Promise<void> => {
     try {
-      const [access, users, groups] = await Promise.all([
+      const [access, users, groups, pending, info] = await Promise.all([
         getJson<HostAccess[]>(apiPath('/access')),
         getJson<User[]>(apiPath('/users')),
         getJson<Group[]>(apiPath('/groups')),
+        getJson<EnrollmentToken[]>(apiPath('/enrollment-tokens')),
+        getJson<InstallInfo>(apiPath('/install-info')),
       ]);
       if (destroyed) return;
+      boxVersion = info.version;
+      replaceChildren(warningSlot, addressWarning(info));
+      replaceChildren(pendingSlot, pendingPanel(pending, load));
       const sortedUsers = [...users].sort((a, b) => a.name.localeCompare(b.name));
       const sortedGroups = [...groups].sort((a, b) => a.name.localeCompare(b.name));
       table.clear();
@@ -55,7 +57,7 @@ export function createHostsAdminView(): View {
   };
 
   const enroll = async (host: string, rotate: boolean): Promise<void> => {
-    showEnrollment(await sendJson<Enrollment>('POST', apiPath('/hosts'), rotate ? { host, rotate: true } : { host }));
+    showEnrollment(await makeToken(rotate ? { host, rotate: true } : { host }), rotate);
     await load();
   };
 
@@ -74,9 +76,9 @@ export function createHostsAdminView(): View {
         await sendJson('DELETE', idPath('hosts', a.host, '/credentials'));
         await load();
       }, { 'data-testid': 'access-revoke' }) : null,
-      cred === 'none'
-        ? button(t('access.enroll'), { 'data-testid': 'access-enroll' }, () => void run(actions, line, () => enroll(a.host, false)))
-        : confirmButton(t('access.rotate'), t('access.rotateQ', { host: a.host }), line, () => enroll(a.host, true), { 'data-testid': 'access-rotate', class: 'btn' }),
+      cred === 'active'
+        ? confirmButton(t('install.rotate'), t('install.rotateQ', { host: a.host }), line, () => enroll(a.host, true), { 'data-testid': 'access-rotate', class: 'btn' })
+        : button(t('install.newToken'), { 'data-testid': 'access-enroll' }, () => void run(actions, line, () => enroll(a.host, false))),
       confirmButton(t('access.remove'), t('access.removeQ', { host: a.host }), line, async () => {
         await sendJson('DELETE', idPath('hosts', a.host, ''));
         await load();
@@ -85,6 +87,7 @@ export function createHostsAdminView(): View {
     table.row({ 'data-testid': 'access-row', 'data-host': a.host, 'data-cred': cred }, [
       h('div', null, title, a.label ? h('div', { class: 'muted' }, a.label) : null),
       h('span', { class: 'tag', 'data-known': a.known ? 'yes' : 'no' }, t(a.known ? 'access.known' : 'access.unknown')),
+      agentVersionCell(a.agentVersion, boxVersion),
       owner,
       shared.el,
       credentialsCell(a),
@@ -106,22 +109,22 @@ export function createHostsAdminView(): View {
     const shared = checkboxList(t('access.groups'), groups, [], { 'data-testid': 'enroll-groups' }, t('groups.empty'));
     const line: MessageLine = messageLine({ 'data-testid': 'enroll-error' });
     const form = h('form', { class: 'form', 'data-testid': 'enroll-form' },
-      field(t('enroll.host'), host, t('enroll.hostHint')),
+      field(t('enroll.host'), host, t('install.hostHint')),
       field(t('access.owner'), owner),
       shared.el,
       line.el,
-      h('button', { type: 'submit', class: 'btn primary' }, t('enroll.submit')));
+      h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'enroll-submit' }, t('enroll.submit')));
     onSubmit(form, line, async () => {
       const id = normaliseHostId(host.value.trim());
       if (!id.ok) throw new Error(id.error);
       const body: { host: string; owner?: number; groups?: number[] } = { host: id.value, groups: shared.values() };
       const who = selectedId(owner);
       if (who !== null) body.owner = who;
-      showEnrollment(await sendJson<Enrollment>('POST', apiPath('/hosts'), body));
+      showEnrollment(await makeToken(body), false);
       host.value = '';
       await load();
     });
-    return panel(t('enroll.title'), form);
+    return panel(t('enroll.title'), h('p', { class: 'muted small' }, t('install.formIntro')), form);
   };
 
   void load();
