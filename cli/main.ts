@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { closeOnSignal } from '../core/lifecycle.js';
 import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
 import { lanAddresses } from '../core/net.js';
 import { VIGIE_VERSION } from '../core/version.js';
@@ -101,26 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   // The simulator draws on stdout: no banner over it.
   if (!(role === 'oled' && values.simulate)) process.stdout.write(banner(role, config, stack));
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) {
-        process.stderr.write('vigie: forced exit\n');
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      stack.close().then(
-        () => resolve(0),
-        (error: unknown) => {
-          log.error({ err: error }, 'stop failed');
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  return closeOnSignal(stack, log, 'vigie');
 }
 
 function describeStartError(error: unknown): string {

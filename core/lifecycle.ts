@@ -45,3 +45,31 @@ export async function startInOrder(parts: Part[], log: Logger): Promise<Handle> 
   }
   return { close: closeAll };
 }
+
+/**
+ * Runs until SIGINT or SIGTERM, then closes `handle` and resolves to the exit
+ * code: 0 after a clean close, 1 when closing failed. A second signal while
+ * closing exits at once (130): the user insists.
+ */
+export function closeOnSignal(handle: Handle, log: Logger, program: string, stderr: NodeJS.WritableStream = process.stderr): Promise<number> {
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        stderr.write(`${program}: forced exit\n`);
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal }, 'stopping');
+      handle.close().then(
+        () => done(0),
+        (error: unknown) => {
+          log.error({ err: error }, 'stop failed');
+          done(1);
+        },
+      );
+    };
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
+  });
+}

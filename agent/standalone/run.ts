@@ -1,4 +1,5 @@
 import { startAgent } from '../index.js';
+import { closeOnSignal } from '../../core/lifecycle.js';
 import { createLogger, setLogLevel } from '../../core/logger.js';
 import { ensurePrivateDir } from '../../core/private-files.js';
 import { VIGIE_VERSION } from '../../core/version.js';
@@ -40,25 +41,5 @@ export async function runStandalone(file: string, io: RunIo): Promise<number> {
     return 1;
   }
   io.stdout.write(`Vigie agent ${VIGIE_VERSION}: publishing as "${agent.hostId}" to ${config.agent.broker} every ${config.agent.interval} s\n`);
-  const handle = agent;
-  return new Promise<number>((done) => {
-    let stopping = false;
-    const stop = (signal: string): void => {
-      if (stopping) {
-        io.stderr.write('vigie-agent: forced exit\n');
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal }, 'stopping');
-      handle.close().then(
-        () => done(0),
-        (error: unknown) => {
-          log.error({ err: error }, 'stop failed');
-          done(1);
-        },
-      );
-    };
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('SIGTERM', () => stop('SIGTERM'));
-  });
+  return closeOnSignal(agent, log, 'vigie-agent', io.stderr);
 }

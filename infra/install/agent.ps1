@@ -113,7 +113,7 @@ try {
   New-Item -ItemType Directory -Force -Path $Data | Out-Null
   & icacls.exe $Data /inheritance:r /grant:r '*S-1-5-18:(OI)(CI)(F)' '*S-1-5-32-544:(OI)(CI)(F)' | Out-Null
 
-  $action = New-ScheduledTaskAction -Execute $Node -Argument ('"{0}" run --config "{1}"' -f (Join-Path $Dir 'vigie-agent.mjs'), $Config) -WorkingDirectory $Dir
+  $action = New-ScheduledTaskAction -Execute $Node -Argument ('--lite-mode "{0}" run --config "{1}"' -f (Join-Path $Dir 'vigie-agent.mjs'), $Config) -WorkingDirectory $Dir
   $trigger = New-ScheduledTaskTrigger -AtStartup
   $settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 999 -RestartInterval (New-TimeSpan -Minutes 1) `
     -StartWhenAvailable -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -MultipleInstances IgnoreNew

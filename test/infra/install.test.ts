@@ -58,7 +58,7 @@ test('the box serves the scripts and the unit as they are, never cached; 503 wit
   assert.is(sh.headers.get('cache-control'), 'no-cache');
   assert.is(await sh.text(), readFileSync(SCRIPT, 'utf8'));
   assert.is((await fetch(`${url}/install/agent.ps1`)).status, 200);
-  assert.match(await (await fetch(`${url}/install/vigie-agent.service`)).text(), /ExecStart=@NODE@ @DIR@\/vigie-agent\.mjs run --config @DIR@\/config\.json/);
+  assert.match(await (await fetch(`${url}/install/vigie-agent.service`)).text(), /ExecStart=@NODE@ --lite-mode @DIR@\/vigie-agent\.mjs run --config @DIR@\/config\.json/);
   for (const file of ['vigie-agent.mjs', 'vigie-agent.json']) {
     const res = await fetch(`${url}/install/${file}`);
     assert.is(res.status, 503, file);
@@ -116,7 +116,7 @@ test('the rendered systemd unit passes systemd-analyze verify with no warning', 
   const run = await runScript(['--url', url, '--dir', dir, '--print-unit'], `${process.execPath.replace(/\/node$/, '')}:/usr/bin:/bin`);
   assert.is(run.status, 0, run.stderr);
   const unit = run.stdout;
-  assert.match(unit, new RegExp(`^ExecStart=${process.execPath} ${dir}/vigie-agent\\.mjs run --config ${dir}/config\\.json$`, 'm'));
+  assert.match(unit, new RegExp(`^ExecStart=${process.execPath} --lite-mode ${dir}/vigie-agent\\.mjs run --config ${dir}/config\\.json$`, 'm'));
   for (const line of ['User=vigie-agent', 'ProtectSystem=strict', 'ProtectHome=yes', 'PrivateTmp=yes', 'NoNewPrivileges=yes', 'ProtectKernelTunables=yes', 'ProtectKernelModules=yes', 'ProtectKernelLogs=yes', 'ProtectControlGroups=yes', 'SystemCallFilter=@system-service', 'CapabilityBoundingSet=', 'Restart=on-failure', 'PrivateDevices=yes', 'LockPersonality=yes', 'RestrictRealtime=yes', 'RestrictSUIDSGID=yes']) {
     assert.ok(unit.split('\n').includes(line), line);
   }

@@ -249,10 +249,10 @@ if (haveChromium()) {
       const cpu = page.locator('[data-chart=cpu]');
       await page.locator('[data-chart=cpu][data-breaks]').waitFor({ timeout: 10_000 });
       assert.is(await cpu.getAttribute('data-breaks'), '1', 'one break in the last hour');
-      const buttons = await page.locator('.ranges .range').evaluateAll((els) => els.map((e: any) => e.dataset.range));
+      const buttons = await page.locator('.ranges .range[data-range]').evaluateAll((els) => els.map((e: any) => e.dataset.range));
       assert.equal(buttons, ['15m', '1h', '24h', '7d', '30d', '90d', '180d', '400d']);
       // Every range button readable inside the page.
-      const inside = await page.locator('.ranges .range').evaluateAll((els, w) => els.every((e: any) => {
+      const inside = await page.locator('.ranges .range[data-range]').evaluateAll((els, w) => els.every((e: any) => {
         const r = e.getBoundingClientRect();
         return r.left >= 0 && r.right <= w && e.scrollWidth <= e.clientWidth + 1;
       }), viewport.width);
