@@ -6,6 +6,7 @@
  *   node dist/bench/agent/journal.js --samples 2000 --dir /var/lib/vigie   (the agent's durable buffer on that disk)
  *   node dist/bench/pipeline/run.js --agents 200,1000,5000 --interval 5 --duration 60
  *   node dist/bench/store/run.js --hosts 1000 --rounds 120   (SQLite and InfluxDB points/s)
+ *   node dist/bench/newcomer/first-host.js --clone DIR   (the README's new-user path in a fresh clone, timed; root)
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
