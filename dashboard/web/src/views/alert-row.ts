@@ -13,6 +13,14 @@ export interface AlertRow {
   el: HTMLElement;
   /** Refreshes the "for 5 min" text. */
   tick(now: number): void;
+  /** The acknowledgement being written, if its form is open: carried over when the row is rebuilt. */
+  draft(): AckDraft | null;
+}
+
+/** An open acknowledgement form: its text, and whether the user was typing in it. */
+export interface AckDraft {
+  comment: string;
+  focused: boolean;
 }
 
 export interface AlertRowOptions {
@@ -22,6 +30,8 @@ export interface AlertRowOptions {
   onChanged(alert: AlertView): void;
   /** Keep the advice open when the row is rebuilt after a change. */
   open?: boolean;
+  /** Reopen the acknowledgement form as it was (the alert's value changed while someone was writing). */
+  draft?: AckDraft | null;
 }
 
 const hostName = (a: AlertView): string => a.hostLabel || a.host;
@@ -69,7 +79,7 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
     h('span', { class: 'mono' }, alert.rule)),
   marks,
   more,
-  actions,
+  actions?.el ?? null,
   line.el);
   const tick = (now: number): void => {
     const d = alertDuration(alert, now);
@@ -79,28 +89,50 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
     if (firing) setText(detail, alertWords(alert, now).detail);
   };
   tick(Date.now());
-  return { el, tick };
+  if (actions && opts.draft) actions.openAck(opts.draft);
+  return { el, tick, draft: () => actions?.draft() ?? null };
 }
 
-function createActions(alert: AlertView, opts: AlertRowOptions, line: ReturnType<typeof messageLine>): HTMLElement {
+interface Actions {
+  el: HTMLElement;
+  openAck(draft: AckDraft): void;
+  draft(): AckDraft | null;
+}
+
+function createActions(alert: AlertView, opts: AlertRowOptions, line: ReturnType<typeof messageLine>): Actions {
   const formSlot = h('div');
+  let comment: HTMLInputElement | null = null;
   const wrap = h('div', { class: 'alert-actions' });
   const post = async (path: string, body: unknown): Promise<void> => {
     opts.onChanged(await sendJson<AlertView>('POST', idPath('alerts', alert.id, path), body));
   };
-  const ack = button(alert.ack ? t('alerts.ackAgain') : t('alerts.ack'), { class: 'btn small', 'data-testid': 'alert-ack' }, () => {
-    const comment = input({ maxlength: 500, autocomplete: 'off', placeholder: t('alerts.ackComment'), 'aria-label': t('alerts.ackComment'), 'data-testid': 'alert-ack-comment' });
-    const form = h('form', { class: 'row-form' }, comment,
+  const openAck = (draft: AckDraft): void => {
+    const field = input({ maxlength: 500, autocomplete: 'off', placeholder: t('alerts.ackComment'), 'aria-label': t('alerts.ackComment'), 'data-testid': 'alert-ack-comment' });
+    field.value = draft.comment;
+    comment = field;
+    const form = h('form', { class: 'row-form' }, field,
       h('button', { type: 'submit', class: 'btn primary small', 'data-testid': 'alert-ack-save' }, t('alerts.ack')),
-      button(t('action.cancel'), { class: 'btn small' }, () => replaceChildren(formSlot)));
-    onSubmit(form, line, () => post('/ack', { comment: comment.value.trim() }));
+      button(t('action.cancel'), { class: 'btn small' }, () => {
+        comment = null;
+        replaceChildren(formSlot);
+      }));
+    onSubmit(form, line, () => post('/ack', { comment: field.value.trim() }));
     replaceChildren(formSlot, form);
-    comment.focus();
-  });
+    // After the rebuilt row is in the page (a detached input cannot take focus), caret at the end.
+    if (draft.focused) queueMicrotask(() => {
+      field.focus();
+      field.setSelectionRange(field.value.length, field.value.length);
+    });
+  };
+  const ack = button(alert.ack ? t('alerts.ackAgain') : t('alerts.ack'), { class: 'btn small', 'data-testid': 'alert-ack' }, () => openAck({ comment: '', focused: true }));
   const silence = h('div', { class: 'silence', role: 'group', 'aria-label': t('alerts.silenceFor'), 'data-testid': 'alert-silence' },
     h('span', { class: 'muted small' }, t('alerts.silenceFor')),
     ...SILENCE_MINUTES.map((m) => button(m < 60 ? t('dur.minutes', { n: m }) : t('dur.hours', { n: m / 60 }), { class: 'btn small', 'data-minutes': m }, () =>
       void run(wrap, line, () => post('/silence', { minutes: m })))));
   replaceChildren(wrap, h('div', { class: 'actions' }, ack, silence), formSlot);
-  return wrap;
+  return {
+    el: wrap,
+    openAck,
+    draft: () => (comment ? { comment: comment.value, focused: document.activeElement === comment } : null),
+  };
 }

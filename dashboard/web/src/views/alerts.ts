@@ -3,7 +3,7 @@ import { apiPath, currentUser, getJson } from '../api.js';
 import { h, setText, type View } from '../dom.js';
 import { t } from '../i18n/index.js';
 import type { AlertView } from '../model.js';
-import { createAlertRow, type AlertRow } from './alert-row.js';
+import { createAlertRow, type AckDraft, type AlertRow } from './alert-row.js';
 import { button, messageLine, page, panel, run } from './ui.js';
 
 /**
@@ -42,8 +42,8 @@ export function createAlertsView(focus?: number): View {
   let oldestPast: number | null = null;
   let destroyed = false;
 
-  const rowFor = (alert: AlertView, onChanged: (a: AlertView) => void): AlertRow => {
-    const row = createAlertRow(alert, { canAct, onChanged, open: open.has(alert.id) });
+  const rowFor = (alert: AlertView, onChanged: (a: AlertView) => void, draft: AckDraft | null = null): AlertRow => {
+    const row = createAlertRow(alert, { canAct, onChanged, open: open.has(alert.id), draft });
     row.el.querySelector('details')?.addEventListener('toggle', (ev) => {
       if ((ev.target as HTMLDetailsElement).open) open.add(alert.id);
       else open.delete(alert.id);
@@ -65,7 +65,8 @@ export function createAlertsView(focus?: number): View {
       const key = JSON.stringify(alert);
       let s = shown.get(alert.id);
       if (!s || s.key !== key) {
-        const row = rowFor(alert, noteAlert);
+        // An acknowledgement being written survives the rebuild (the value changes at every sample).
+        const row = rowFor(alert, noteAlert, s?.row.draft() ?? null);
         s?.row.el.replaceWith(row.el);
         s = { alert, row, key };
         shown.set(alert.id, s);
