@@ -199,7 +199,8 @@ async function settle(writer: InfluxWriter, target: InfluxTarget, maxAttempts: n
   while (!(await writer.drain(200))) {
     const s = writer.stats();
     if (s.failures >= maxAttempts) {
-      throw new CopyWriteError(`InfluxDB ${target.describe} unreachable after ${s.failures} attempts: ${s.lastError?.message ?? 'no answer'}`);
+      // drain() polls: under load more than maxAttempts may have failed by the time it returns; say how many did.
+      throw new CopyWriteError(`InfluxDB ${target.describe} unreachable: ${s.failures} attempts failed in a row (--retries ${maxAttempts}): ${s.lastError?.message ?? 'no answer'}`);
     }
     if (signal?.aborted) {
       abortedAt ??= Date.now();
