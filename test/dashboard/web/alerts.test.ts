@@ -151,12 +151,12 @@ if (haveChromium()) {
     assert.is(await overview.locator(`.card[data-host="${HOST}"]`).getAttribute('data-alert'), null, 'the card is back to normal');
   });
 
-  test('an acknowledgement being written survives its row being rebuilt when the alert changes', async () => {
+  test('an acknowledgement being written, and the mark of a linked alert, survive its row being rebuilt when the alert changes', async () => {
     const page = await newPage();
     await signInThroughForm(page, s.url, ADMIN.name, ADMIN.password);
-    await page.goto(`${s.url}/#/alerts`);
     await sample(70); // above this host's warning (60), below critical (95)
     await waitFor('the cpu alert fires', () => firingOf('cpu'));
+    await page.goto(`${s.url}/#/alerts/${firingOf('cpu')!.id}`); // as from a notification's link
     const row = page.getByTestId('alerts-firing').locator(`[data-testid=alert-row][data-rule="cpu"][data-host="${HOST}"]`);
     await row.and(page.locator('[data-severity=warning]')).waitFor({ timeout: 10_000 });
     await row.getByTestId('alert-ack').click();
@@ -167,6 +167,7 @@ if (haveChromium()) {
     await sample(97); // escalates to critical: the row is rebuilt with the new severity
     await row.and(page.locator('[data-severity=critical]')).waitFor({ timeout: 10_000 });
     assert.is(await row.getAttribute('data-before'), null, 'the row was rebuilt');
+    assert.ok(await row.evaluate((el: any) => el.classList.contains('focused')), 'the linked alert is still marked');
     const comment = row.getByTestId('alert-ack-comment');
     assert.is(await comment.inputValue(), 'restarting the', 'the text written so far is kept');
     await page.waitForFunction(() => (globalThis as any).document.activeElement?.dataset.testid === 'alert-ack-comment', null, { timeout: 5_000 });

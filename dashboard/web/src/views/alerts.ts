@@ -44,6 +44,8 @@ export function createAlertsView(focus?: number): View {
 
   const rowFor = (alert: AlertView, onChanged: (a: AlertView) => void, draft: AckDraft | null = null): AlertRow => {
     const row = createAlertRow(alert, { canAct, onChanged, open: open.has(alert.id), draft });
+    // The alert a link pointed at stays marked through rebuilds (an escalation, a late diagnosis).
+    if (alert.id === focus) row.el.classList.add('focused');
     row.el.querySelector('details')?.addEventListener('toggle', (ev) => {
       if ((ev.target as HTMLDetailsElement).open) open.add(alert.id);
       else open.delete(alert.id);
@@ -122,7 +124,6 @@ export function createAlertsView(focus?: number): View {
   pastEmpty.hidden = true;
   const reveal = (): void => {
     const row = focus === undefined ? null : el.querySelector<HTMLElement>(`[data-alert-id="${focus}"]`);
-    row?.classList.add('focused');
     row?.scrollIntoView({ block: 'center' });
   };
   void run(el, pageLine, () => loadPast(false)).then(reveal);
