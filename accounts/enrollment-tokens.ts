@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { VigieError } from '../core/errors.js';
 import { generateSecret, hashSecret } from '../core/secrets.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../core/time.js';
+import { DAY_MS, formatUtcMinute, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../core/time.js';
 import { isHostId } from '../protocol/host-id.js';
 import type { HostAccessStore } from './host-access.js';
 import { usernameFor, type MqttCredentialStore } from './mqtt-credentials.js';
@@ -66,8 +66,6 @@ interface Row {
   used_from: string | null;
   cancelled_at: number | null;
 }
-
-const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 function tokenOf(row: Row): EnrollmentToken {
   return {
@@ -200,9 +198,9 @@ export class EnrollmentTokenStore {
 
 function refuse(reason: RefusalReason, row: Row | null): Refused {
   const message =
-    reason === 'used' ? `this enrollment token was already used on ${when(row!.used_at!)}${row!.used_from ? ` (from ${row!.used_from})` : ''}: ${NEW_TOKEN}`
-    : reason === 'cancelled' ? `this enrollment token was cancelled on ${when(row!.cancelled_at!)}: ${NEW_TOKEN}`
-    : reason === 'expired' ? `this enrollment token expired at ${when(row!.expires_at)}: ${NEW_TOKEN}`
+    reason === 'used' ? `this enrollment token was already used on ${formatUtcMinute(row!.used_at!)}${row!.used_from ? ` (from ${row!.used_from})` : ''}: ${NEW_TOKEN}`
+    : reason === 'cancelled' ? `this enrollment token was cancelled on ${formatUtcMinute(row!.cancelled_at!)}: ${NEW_TOKEN}`
+    : reason === 'expired' ? `this enrollment token expired at ${formatUtcMinute(row!.expires_at)}: ${NEW_TOKEN}`
     : `unknown enrollment token: check that the whole line was copied, or ${NEW_TOKEN}`;
   return { ok: false, reason, message, token: row ? tokenOf(row) : null };
 }

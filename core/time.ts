@@ -20,3 +20,6 @@ export const secondsToMs = (seconds: number): number => Math.round(seconds * SEC
 
 /** Start of the bucket of width `stepMs` holding `ts`. */
 export const floorTo = (ts: number, stepMs: number): number => Math.floor(ts / stepMs) * stepMs;
+
+/** A moment to the minute in UTC, e.g. "2026-12-03 14:05 UTC": for messages read away from the box's time zone. */
+export const formatUtcMinute = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

@@ -1,3 +1,4 @@
+import { formatUtcMinute } from '../core/time.js';
 import type { AlertNotice, Lang } from './types.js';
 
 /**
@@ -117,7 +118,6 @@ export function subjectOf(notices: readonly AlertNotice[], lang: Lang): string {
 export const hostOf = (n: AlertNotice): string => (n.hostLabel && n.hostLabel !== n.host ? `${n.host} (${n.hostLabel})` : n.host);
 
 /** A UTC time readers in any zone can place: "2025-03-01 14:05 UTC". */
-export const formatTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** Collapses line breaks: titles go in subjects and headers. */
 export const oneLine = (text: string): string => text.replace(/[\r\n\t]+/g, ' ').trim();
@@ -131,7 +131,7 @@ export function noticeText(n: AlertNotice, lang: Lang): string {
   const lines = [`[${labelOf(n, w)}] ${oneLine(n.title)}`];
   if (n.detail) lines.push(n.detail);
   lines.push(`${w.host}${w.colon} ${hostOf(n)}`);
-  lines.push(`${w.since}${w.colon} ${formatTime(n.firedAt ?? n.since)}`);
+  lines.push(`${w.since}${w.colon} ${formatUtcMinute(n.firedAt ?? n.since)}`);
   if (n.advice && n.kind !== 'resolved') lines.push('', `${w.suggestedAction}${w.colon} ${n.advice}`);
   if (n.context.length && n.kind !== 'resolved') lines.push('', `${w.details}${w.colon}`, ...n.context.map((l) => `  ${l}`));
   if (n.url) lines.push('', `${w.open}${w.colon} ${n.url}`);

@@ -5,6 +5,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import type { MqttClient } from 'mqtt';
+import { io, type Socket } from 'socket.io-client';
 import { startHttpServer, type HttpServerHandle } from '../../core/http-server.js';
 import { openAccounts, type Accounts } from '../../accounts/index.js';
 import { AlertsConfig } from '../../alerts/config.js';
@@ -130,4 +131,18 @@ export function metricsPayload(cpu: number, ts = Date.now()): MetricsPayload {
     uptime: 3600,
     processes: 120,
   };
+}
+
+/**
+ * A Socket.IO client of the dashboard at `url`, connected (rejects on a
+ * refused handshake) over WebSocket, without reconnection; `headers` carry
+ * the session cookie, `auth` the handshake's auth (token, lang).
+ */
+export async function connectSocket(url: string, headers: Record<string, string>, auth: Record<string, unknown> = {}): Promise<Socket> {
+  const socket = io(url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth, extraHeaders: headers });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', reject);
+  });
+  return socket;
 }

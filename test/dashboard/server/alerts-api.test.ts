@@ -5,24 +5,20 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { AlertView } from '../../../alerts/service.js';
 import { ApiClient } from '../../helpers/api-client.js';
 import { waitFor } from '../../helpers/env.js';
 import { addUser } from '../../helpers/stack.js';
-import { metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
+import { connectSocket, metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
 
 let s: DashboardStack;
 const as: Record<string, ApiClient> = {};
 const sockets: Socket[] = [];
 
 const connect = async (client: ApiClient): Promise<Socket> => {
-  const socket = io(s.url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, extraHeaders: { cookie: client.cookieHeader() } });
+  const socket = await connectSocket(s.url, { cookie: client.cookieHeader() });
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
   return socket;
 };
 

@@ -7,14 +7,14 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { io, type Socket } from 'socket.io-client';
+import type { Socket } from 'socket.io-client';
 import type { AlertView } from '../../../alerts/service.js';
 import type { VigieEvent } from '../../../events/event-log.js';
 import type { WebhookBody } from '../../../notify/channels/webhook.js';
 import { waitFor } from '../../helpers/env.js';
 import { body, header, startSmtp, type Smtp } from '../../helpers/mail.js';
 import { startRecorder, type Recorder } from '../../notify/helpers.js';
-import { metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
+import { connectSocket, metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
 
 let s: DashboardStack;
 let hook: Recorder;
@@ -22,12 +22,8 @@ let smtp: Smtp;
 const sockets: Socket[] = [];
 
 const connect = async (auth: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Socket> => {
-  const socket = io(s.url, { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true, auth, extraHeaders: { cookie: s.admin.cookieHeader(), ...headers } });
+  const socket = await connectSocket(s.url, { cookie: s.admin.cookieHeader(), ...headers }, auth);
   sockets.push(socket);
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', reject);
-  });
   return socket;
 };
 
