@@ -3,15 +3,18 @@ import { SERVER_LEVEL, type Topics } from '../protocol/topics.js';
 /**
  * Who an MQTT connection is, once authenticated:
  * - an agent may publish only under its own `<prefix>/<host>/` (status, info,
- *   metrics, services, command results) and subscribe only to its own
- *   command requests, its own `stored` acknowledgements and the server summary;
+ *   metrics, services, command results, check results) and subscribe only to
+ *   its own command requests, its own `stored` acknowledgements, its own
+ *   `config` and the server summary;
  * - the ingest service reads everything under the prefix (also through a
  *   shared subscription, for several workers) and publishes alerts, command
- *   requests, `stored` acknowledgements and the server summary, and clears
+ *   requests, `stored` acknowledgements, agents' `config` and the server summary, and clears
  *   the retained status, info and services of a host an admin removed;
  * - a reader service (the OLED, Home Assistant, Telegraf…) reads everything
  *   under the prefix and publishes nothing;
- * - anonymous exists only in the explicit lab mode, where anything goes.
+ * - anonymous exists only in the explicit lab mode, where anything goes;
+ * - an agent's `config` (what it runs, where it probes) reaches only that
+ *   agent and the ingest, even through a wildcard (canReceive).
  */
 export type Principal =
   | { kind: 'agent'; host: string }
@@ -38,11 +41,12 @@ export function canPublish(topics: Topics, who: Principal, topic: string): boole
   if (!parsed) return false;
   if (who.kind === 'agent') {
     if (parsed.host !== who.host) return false;
-    return ['status', 'info', 'metrics', 'services', 'cmd/res'].includes(parsed.kind);
+    return ['status', 'info', 'metrics', 'services', 'cmd/res', 'check'].includes(parsed.kind);
   }
   if (who.role === 'ingest') {
     // status/info/services: to clear the retained topics of a host an admin removed.
-    return ['alert', 'cmd/req', 'stored', 'status', 'info', 'services'].includes(parsed.kind) || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
+    // check: to clear the retained result of a check removed or moved to other runners.
+    return ['alert', 'cmd/req', 'stored', 'status', 'info', 'services', 'config', 'check'].includes(parsed.kind) || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
   }
   return false;
 }
@@ -50,10 +54,24 @@ export function canPublish(topics: Topics, who: Principal, topic: string): boole
 export function canSubscribe(topics: Topics, who: Principal, filter: string): boolean {
   if (who.kind === 'anonymous') return true;
   if (who.kind === 'agent') {
-    return filter === topics.serverSummary() || filter === topics.stored(who.host) || filter === `${topics.prefix}/${who.host}/cmd/req/+`;
+    return filter === topics.serverSummary() || filter === topics.stored(who.host) || filter === `${topics.prefix}/${who.host}/cmd/req/+`
+      || filter === topics.agentConfig(who.host);
   }
   const inner = unshare(filter);
   if (inner === null) return false;
   if (inner !== filter && who.role !== 'ingest') return false; // shared subscriptions are for ingest workers
   return underPrefix(topics, inner);
+}
+
+/**
+ * Whether a message on `topic` may be delivered to `who` (Aedes'
+ * authorizeForward, which also covers retained messages): a reader's
+ * `vigie/#` must not carry an agent's `config`, which says where it probes.
+ */
+export function canReceive(topics: Topics, who: Principal, topic: string): boolean {
+  if (who.kind === 'anonymous' || (who.kind === 'service' && who.role === 'ingest')) return true;
+  if (!topic.endsWith('/config')) return true; // cheap test first: this runs for every delivery
+  const parsed = topics.parse(topic);
+  if (parsed?.kind !== 'config') return true;
+  return who.kind === 'agent' && who.host === parsed.host;
 }

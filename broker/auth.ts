@@ -3,7 +3,7 @@ import type { LoginThrottlePolicy } from '../accounts/login-throttle.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import { mayRetain } from '../protocol/retain.js';
 import type { Topics } from '../protocol/topics.js';
-import { canPublish, canSubscribe, type Principal } from './acl.js';
+import { canPublish, canReceive, canSubscribe, type Principal } from './acl.js';
 import { checkClientId } from './client-id.js';
 import { MqttLoginGuard } from './login-guard.js';
 import { RetainedQuota, type RetainedLimits } from './retained-quota.js';
@@ -79,7 +79,7 @@ function refusal(code: 2 | 4 | 5, message: string): AuthenticateError {
 const NOT_TEXT = /[\uFFFD\u0000]/;
 
 /**
- * Installs Aedes's preConnect / authenticate / authorizePublish /
+ * Installs Aedes's preConnect / authenticate / authorizePublish / authorizeForward /
  * authorizeSubscribe hooks: credentials checked against the authenticator
  * (behind the login back-off), client ids against their owners, topics
  * against the principal's ACL (broker/acl.ts) and retained publishes against
@@ -235,6 +235,12 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
     stats.refused += 1;
     warn(`subscribe:${client.id}`, 'MQTT subscription refused: filter outside this client\'s rights', { clientId: client.id, filter: sub.topic.slice(0, 200) });
     done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3-2]; the connection stays
+  };
+
+  aedes.authorizeForward = (client, packet) => {
+    const session = sessions.get(client);
+    if (!session) return packet;
+    return canReceive(topics, session.principal, packet.topic) ? packet : null;
   };
 
   const forget = (client: Client): void => {

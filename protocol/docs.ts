@@ -4,11 +4,12 @@ import { METRICS } from './metric-series.js';
 import { UNITS } from './units.js';
 import { HOST_TOPIC_KINDS } from './topics.js';
 import { COMMAND_LIMITS } from './schemas/command.js';
+import { CHECK_LIMITS } from './schemas/check.js';
 import { AGENT_CLIENT_PREFIX, INGEST_CLIENT_ID, RESERVED_CLIENT_PREFIX } from './client-ids.js';
 
 /** Renders docs/protocol.md from the schemas, so the docs cannot drift from the code. */
 export function renderProtocolDoc(): string {
-  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const, 'stored' as const, 'alert' as const, 'commandRequest' as const, 'commandResponse' as const].map(
+  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const, 'stored' as const, 'alert' as const, 'commandRequest' as const, 'commandResponse' as const, 'agentConfig' as const, 'checkResult' as const].map(
     (kind) => `### \`${kind}\`\n\n\`\`\`json\n${JSON.stringify(SCHEMAS[kind], null, 2)}\n\`\`\`\n`,
   ).join('\n');
   const series = Object.entries(METRICS)
@@ -37,6 +38,8 @@ The prefix is \`vigie\` (config key \`mqtt.prefix\`). \`<host>\` is the host id.
 | \`vigie/<host>/cmd/req/<id>\` | ingest | 1 | no | [commandRequest](#commandrequest): a read-only diagnosis |
 | \`vigie/<host>/cmd/res/<id>\` | agent | 1 | no | [commandResponse](#commandresponse): its answer |
 | \`vigie/_server/summary\` | ingest | 1 | yes | [summary](#summary): hosts and firing alerts |
+| \`vigie/<host>/config\` | server, to that agent only | 1 | yes | [agentConfig](#agentconfig): the checks the agent runs. The broker delivers it to that agent and the ingest only, even through a wildcard |
+| \`vigie/<runner>/checks/<check>\` | the agent running the check | 1 | yes | [checkResult](#checkresult): the latest result of one check; an empty retained message clears it when the check is removed from that runner |
 
 ## Delivery across restarts
 
@@ -78,6 +81,27 @@ docs/agent.md, "Diagnosis requests".
 \`\`\`json
 {"v":1,"ts":1763750000000,"id":"q2mX0aR7c1Lk","action":"du","args":{"mount":"/","depth":1,"limit":5},"timeout":8}
 {"v":1,"ts":1763750001200,"id":"q2mX0aR7c1Lk","action":"du","ok":true,"data":{"mount":"/","entries":[{"path":"/usr","bytes":5368709120},{"path":"/var","bytes":2147483648}],"total":8589934592,"truncated":false,"skipped":3,"elapsed":1.18}}
+\`\`\`
+
+## Network checks (\`config\`, \`checks\`)
+
+Everything that measures is an agent: the server never probes anything
+itself. It publishes each agent's desired configuration, retained, on
+\`vigie/<host>/config\`; the agent validates it (a payload that does not match
+[agentConfig](#agentconfig) is ignored as a whole and the previous checks go
+on), then runs each check on a jittered schedule (\`interval\` seconds, at
+least ${CHECK_LIMITS.interval.min}; default ${CHECK_LIMITS.interval.default}) with its own \`timeout\` and a cap on checks running at once.
+Each run publishes the result, retained, on \`vigie/<runner>/checks/<check id>\`.
+Kinds: \`ping\` (RTT min/avg/max, loss), \`tcp\` (connect time), \`http\`
+(status, keyword, JSON path; DNS/connect/TLS/first-byte phases), \`dns\`
+(A, AAAA, CNAME, MX, TXT, NS against a chosen server) and \`tls\` (certificate
+expiry, chain and host name on any port). A failed run carries the path to
+the target (\`trace\`) or the start of the response (\`excerpt\`).
+docs/checks.md has the rest.
+
+\`\`\`json
+{"v":1,"ts":1763750000000,"checks":[{"id":"moodle","kind":"http","target":"https://moodle.example.org/login","interval":60,"timeout":10,"http":{"acceptStatus":["200-299"],"keyword":{"text":"Moodle"}}}]}
+{"v":1,"ts":1763750003000,"kind":"http","state":"up","latency":0.184,"message":"200 OK","status":200,"phases":{"dns":0.004,"connect":0.012,"tls":0.031,"firstByte":0.121},"cert":{"notAfter":1771526000000,"subject":"CN=moodle.example.org","issuer":"CN=R11, O=Let's Encrypt","chainValid":true,"hostnameMatch":true}}
 \`\`\`
 
 ## Host ids
@@ -130,7 +154,8 @@ Example \`metrics\`:
 ## Stored series
 
 The ingest stores each metrics payload as these series (a series is a name
-plus a key: the mount for \`disk.*\`, the interface for \`net.*\`, empty otherwise):
+plus a key: the mount for \`disk.*\`, the interface for \`net.*\`, the check id
+for \`check.*\` (stored under the runner's host id), empty otherwise):
 
 | series | unit | label |
 |---|---|---|

@@ -1,4 +1,4 @@
-import type { MetricsPayload } from './payloads.js';
+import type { CheckResultPayload, MetricsPayload } from './payloads.js';
 import type { Unit } from './units.js';
 
 /**
@@ -23,6 +23,16 @@ export const METRICS = {
   'temperature.cpu': { unit: 'celsius', label: 'CPU temperature' },
   uptime: { unit: 'seconds', label: 'Uptime' },
   processes: { unit: 'count', label: 'Processes' },
+  // Network checks (issue 12): host = the runner, key = the check id. `check.up` is 100 for a
+  // success and 0 for a failure, so any average of it over a range is the availability in %.
+  'check.up': { unit: 'percent', label: 'Check up' },
+  'check.latency': { unit: 'seconds', label: 'Check latency' },
+  'check.dns': { unit: 'seconds', label: 'DNS lookup' },
+  'check.connect': { unit: 'seconds', label: 'Connect' },
+  'check.tls': { unit: 'seconds', label: 'TLS handshake' },
+  'check.firstByte': { unit: 'seconds', label: 'First byte' },
+  'check.loss': { unit: 'percent', label: 'Packet loss' },
+  'check.certExpiry': { unit: 'seconds', label: 'Certificate expires in' },
 } as const satisfies Record<string, { unit: Unit; label: string }>;
 
 export type MetricName = keyof typeof METRICS;
@@ -36,6 +46,22 @@ export interface SeriesPoint {
   /** Mount for disk.*, interface for net.*, '' otherwise. */
   key: string;
   value: number;
+}
+
+/** The series one check result is stored as (host = runner, key = check id); `now` dates the certificate's remaining time. */
+export function flattenCheckResult(check: string, r: CheckResultPayload): SeriesPoint[] {
+  const out: SeriesPoint[] = [{ metric: 'check.up', key: check, value: r.state === 'up' ? 100 : 0 }];
+  const add = (metric: MetricName, value: number | null | undefined): void => {
+    if (typeof value === 'number' && Number.isFinite(value)) out.push({ metric, key: check, value });
+  };
+  add('check.latency', r.latency);
+  add('check.dns', r.phases?.dns);
+  add('check.connect', r.phases?.connect);
+  add('check.tls', r.phases?.tls);
+  add('check.firstByte', r.phases?.firstByte);
+  add('check.loss', r.ping?.loss);
+  if (r.cert) add('check.certExpiry', Math.round((r.cert.notAfter - r.ts) / 1000));
+  return out;
 }
 
 /** Flattens one metrics payload into series points (the payload's ts applies to all). */

@@ -11,6 +11,7 @@ import { StatusPayload } from './schemas/status.js';
 import { SummaryPayload } from './schemas/summary.js';
 import { StoredPayload } from './schemas/stored.js';
 import { AlertPayload } from './schemas/alert.js';
+import { AgentConfigPayload, CheckResultPayload } from './schemas/check.js';
 import { CommandRequestPayload, CommandResponsePayload, explainCommandError } from './schemas/command.js';
 
 export { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './schemas/common.js';
@@ -21,6 +22,10 @@ export { StatusPayload } from './schemas/status.js';
 export { SummaryPayload } from './schemas/summary.js';
 export { StoredPayload } from './schemas/stored.js';
 export { AlertPayload } from './schemas/alert.js';
+export {
+  AgentConfigPayload, CheckResultPayload, CheckSpec, CHECK_KINDS, CHECK_LIMITS, CHECK_ID_PATTERN, isCheckId, DNS_RECORD_TYPES, HTTP_METHODS, JSON_OPS,
+  type CheckKind, type DnsRecordType, type HttpOptions, type DnsOptions,
+} from './schemas/check.js';
 export {
   CommandRequestPayload, CommandResponsePayload, COMMAND_ACTIONS, COMMAND_ID_PATTERN, COMMAND_LIMITS, SERVICE_NAME_PATTERN, commandFilters,
   type CommandAction, type CommandArgs, type CommandData, type Proc, type TopData, type DuData, type ServiceLogData,
@@ -37,10 +42,12 @@ export interface PayloadByKind {
   alert: AlertPayload;
   commandRequest: CommandRequestPayload;
   commandResponse: CommandResponsePayload;
+  agentConfig: AgentConfigPayload;
+  checkResult: CheckResultPayload;
 }
 
 /** The agents' per-host kinds, the server's `summary` and `stored`, and the diagnosis request/response (`cmd/req`, `cmd/res`). */
-export type PayloadKind = HostTopicKind | 'summary' | 'stored' | 'alert' | 'commandRequest' | 'commandResponse';
+export type PayloadKind = HostTopicKind | 'summary' | 'stored' | 'alert' | 'commandRequest' | 'commandResponse' | 'agentConfig' | 'checkResult';
 
 /** The schema of each kind: validates at runtime and generates docs/protocol.md. */
 export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
@@ -53,6 +60,8 @@ export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
   alert: AlertPayload,
   commandRequest: CommandRequestPayload,
   commandResponse: CommandResponsePayload,
+  agentConfig: AgentConfigPayload,
+  checkResult: CheckResultPayload,
 };
 
 // Compiled once: a compiled check costs ~1 µs over JSON.parse (DESIGN, measured facts).

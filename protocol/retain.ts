@@ -16,6 +16,8 @@ export const RETAINED_BY_KIND: Readonly<Record<ParsedTopic['kind'], boolean>> = 
   'cmd/req': false,
   'cmd/res': false,
   summary: true,
+  config: true,
+  check: true,
 };
 
 /** False when the contract says messages on `topic` are not retained; true for its retained kinds and for topics it does not own. */

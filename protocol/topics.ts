@@ -1,4 +1,5 @@
 import { isHostId } from './host-id.js';
+import { isCheckId } from './schemas/check.js';
 
 /**
  * Topics are owned here (STYLE §1): nobody else writes a topic string.
@@ -7,6 +8,8 @@ import { isHostId } from './host-id.js';
  *   <prefix>/<host>/stored                (ingest → that agent: samples committed)
  *   <prefix>/<host>/alerts/<rule>
  *   <prefix>/<host>/cmd/req/<id>, <prefix>/<host>/cmd/res/<id>
+ *   <prefix>/<host>/config                (server → that agent only: checks it runs)
+ *   <prefix>/<runner>/checks/<check id>    (runner → everyone: latest result)
  *   <prefix>/_server/summary
  */
 export const DEFAULT_PREFIX = 'vigie';
@@ -91,6 +94,21 @@ export function createTopics(prefix: string = DEFAULT_PREFIX) {
       assertLevel('command id', id);
       return `${prefix}/${host}/cmd/res/${id}`;
     },
+    /** `<prefix>/<host>/config`: the server's desired configuration of that agent (AgentConfigPayload). */
+    agentConfig(host: string): string {
+      assertHost(host);
+      return `${prefix}/${host}/config`;
+    },
+    /** `<prefix>/<runner>/checks/<check>`: the latest result of one check run by `runner` (CheckResultPayload). */
+    checkResult(runner: string, check: string): string {
+      assertHost(runner);
+      if (!isCheckId(check)) throw new TypeError(`check: "${check}" is not a check id (expected [a-z0-9][a-z0-9._-]{0,62})`);
+      return `${prefix}/${runner}/checks/${check}`;
+    },
+    /** Subscription filter for every check result of every runner. */
+    allCheckResults(): string {
+      return `${prefix}/+/checks/+`;
+    },
     serverSummary(): string {
       return `${prefix}/${SERVER_LEVEL}/summary`;
     },
@@ -112,6 +130,8 @@ export type ParsedTopic =
   | { host: string; kind: 'stored' }
   | { host: string; kind: 'alert'; rule: string }
   | { host: string; kind: 'cmd/req' | 'cmd/res'; id: string }
+  | { host: string; kind: 'config' }
+  | { host: string; kind: 'check'; check: string }
   | { host: typeof SERVER_LEVEL; kind: 'summary' };
 
 export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
@@ -125,6 +145,8 @@ export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
     return { host, kind: kind as HostTopicKind };
   }
   if (levels.length === 2 && kind === 'stored') return { host, kind: 'stored' };
+  if (levels.length === 2 && kind === 'config') return { host, kind: 'config' };
+  if (levels.length === 3 && kind === 'checks' && a && isCheckId(a)) return { host, kind: 'check', check: a };
   if (levels.length === 3 && kind === 'alerts' && a && isTopicLevel(a)) {
     const rule = decodeRuleLevel(a);
     return rule === null ? null : { host, kind: 'alert', rule };
