@@ -8,6 +8,7 @@ import type {
   CommandAction, CommandArgs, CommandData, InfoPayload, MetricsPayload, ServicesPayload, StatusPayload,
 } from '../protocol/payloads.js';
 import type { MetricName } from '../protocol/metric-series.js';
+import type { CheckResultRecord, CheckResults } from '../checks/types.js';
 
 /**
  * The ingest's public face: what the dashboard server (REST + Socket.IO)
@@ -87,6 +88,8 @@ export interface IngestEvents {
   subscribed: { at: number };
   /** A host started sending more mounts/interfaces than its limits allow (once per episode). */
   limit: HostOverLimit;
+  /** A runner published a valid check result (already queued for the store). */
+  check: CheckResultRecord;
 }
 
 export interface IngestStats {
@@ -165,4 +168,6 @@ export interface IngestHandle extends Handle {
   presenceHeldUntil(): number;
   /** Puts alert counts in the retained server summary; call `changed()` when they change. */
   provideAlertCounts(counts: () => SummaryAlerts): { changed(): void; stop(): void };
+  /** Network check results: latest per runner, availability from the stored series (issue 12). */
+  checks?: CheckResults;
 }

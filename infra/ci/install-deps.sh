@@ -4,10 +4,12 @@
 #   openssl    makes the throwaway CA and certificates of the TLS tests
 #   influxdb   InfluxDB 1.6 (Debian's): the InfluxDB store and Grafana suites start their own influxd
 #   prometheus-node-exporter   the reference next to the bundled agent in bench/agent/process (RSS and CPU per sample)
+#   dnsmasq-base   a real DNS server answering chosen records for the DNS checks (run by the test, no system service)
+#   iputils-ping, iputils-tracepath   the system ping and tracepath the ping checks and failure traces use
 # Run as root (CI is root). Safe to re-run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(chromium openssl influxdb prometheus-node-exporter)
+packages=(chromium openssl influxdb prometheus-node-exporter dnsmasq-base iputils-ping iputils-tracepath)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
