@@ -12,7 +12,7 @@ export const AlertPayload = Type.Object(
     v: Version,
     ts: EpochMs,
     host: ShortText(63),
-    rule: ShortText(200, { description: 'cpu, mem, swap, load, temperature, offline, disk:<mount>, disk_forecast:<mount>, service:<name>' }),
+    rule: ShortText(200, { description: 'cpu, mem, swap, load, temperature, offline, disk:<mount>, disk_forecast:<mount>, service:<name>; for network checks (host = the runner) check:<id> (down), check_latency:<id>, check_cert:<id>' }),
     severity: Type.Union([Type.Literal('warning'), Type.Literal('critical')]),
     state: Type.Literal('firing'),
     value: Type.Union([Type.Number(), Type.Null()], { description: 'the latest value, in unit' }),
