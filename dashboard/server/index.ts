@@ -7,7 +7,7 @@ import { createLogger, type Logger } from '../../core/logger.js';
 import type { HttpServerHandle } from '../../core/http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/time.js';
 import type { AlertService } from '../../alerts/service.js';
-import type { BoxFrame } from './api/context.js';
+import type { BoxFrame, ChecksContext } from './api/context.js';
 import type { ChannelStore } from '../../notify/channel-store.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
@@ -52,6 +52,8 @@ export interface DashboardDeps {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters (/api/metrics, /api/health), when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** Network check definitions (the /api/checks routes), when this server manages checks. */
+  checks?: ChecksContext;
 }
 
 export interface DashboardHandle extends Handle {
@@ -99,6 +101,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.channels ? { channels: deps.channels } : {}),
     ...(deps.boxDisplay ? { boxDisplay: deps.boxDisplay } : {}),
     ...(deps.broker ? { broker: deps.broker } : {}),
+    ...(deps.checks ? { checks: deps.checks } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);
