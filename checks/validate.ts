@@ -45,6 +45,15 @@ const UNION_FORMS: Record<string, string> = {
   'alerting.latency.critical': 'seconds above 0 and at most 60, or null',
 };
 
+/** What a patterned string field expects, in words (TypeBox quotes the regular expression). */
+const PATTERN_FORMS: Record<string, string> = {
+  id: 'a check id: 1 to 63 lower case letters, digits, ".", "_" or "-", starting with a letter or digit (web-home, dns.lan)',
+  runners: 'a host id: 1 to 63 lower case letters, digits, ".", "_" or "-" (the agent\'s host id)',
+  'http.acceptStatus': 'a status code or range: 200, 200-299 or 3xx',
+  'http.headers': 'a header name of letters, digits and !#$%&\'*+.^_`|~-',
+  'dns.server': 'an IP address with an optional port: 192.168.1.1, 127.0.0.1:5353, [::1]:53',
+};
+
 /** `/http/acceptStatus/0` → `http.acceptStatus[0]`. */
 export function fieldPath(pointer: string): string {
   let out = '';
@@ -67,8 +76,14 @@ function schemaErrors(raw: unknown): FieldError[] {
       // A union reports once per member; the first error of a field is the one to read.
       if ([...seen].some((s) => field === s || field.startsWith(`${s}.`) || field.startsWith(`${s}[`))) continue;
       seen.add(field);
-      const form = UNION_FORMS[shapeOf(field)];
-      const message = e.message === 'Unexpected property' ? 'unknown field' : form && /union/i.test(e.message) ? `expected ${form}` : e.message;
+      const shape = shapeOf(field);
+      const union = UNION_FORMS[shape];
+      const pattern = PATTERN_FORMS[shape] ?? (shape.startsWith('http.headers.') ? PATTERN_FORMS['http.headers'] : undefined);
+      const message =
+        e.message === 'Unexpected property' ? 'unknown field'
+        : union && /union/i.test(e.message) ? `expected ${union}`
+        : pattern && /to match/.test(e.message) ? `expected ${pattern}`
+        : e.message;
       out.push({ field, message: `${message} (got ${describeValue(e.value)})` });
       if (out.length >= MAX_ERRORS) break;
     }
@@ -86,8 +101,15 @@ export function validateCheck(raw: unknown, opts: ValidateOptions, prefix = ''):
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return { ok: false, fields: [{ field: prefix || '(check)', message: `expected an object with id, kind, target and name (got ${describeValue(raw)})` }] };
   }
-  if (!compiled.Check(raw)) return named(schemaErrors(raw));
-  const input = Value.Default(CheckInput, structuredClone(raw)) as CheckInput;
+  // Defaults first: the alerting levels are required in the schema yet have defaults, so
+  // `alerting: {latency: {warning: 0.5}}` is complete once they are filled.
+  let input: unknown;
+  try {
+    input = Value.Default(CheckInput, structuredClone(raw));
+  } catch {
+    return named([{ field: '(check)', message: 'invalid (too deeply nested to read)' }]);
+  }
+  if (!compiled.Check(input)) return named(schemaErrors(input));
   const wrong = crossFieldErrors(input, opts);
   if (wrong.length > 0) return named(wrong);
   return { ok: true, value: fill(input, opts.defaultRunner!) };

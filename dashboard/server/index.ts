@@ -13,6 +13,8 @@ import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { IngestHandle } from '../../ingest/types.js';
 import { createApp } from './app.js';
+import { CheckAccess } from '../../checks/access.js';
+import type { User } from '../../accounts/users.js';
 import { LoginService } from './auth/login.js';
 import type { AuthConfig, HttpConfig } from './config.js';
 import { startLive, type LiveStats } from './live.js';
@@ -112,6 +114,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     log,
     overviewThrottle: config.http.overviewThrottle,
     clock,
+    ...(deps.checks ? { canSeeCheck: checkVisibility(deps.checks, deps.accounts) } : {}),
   });
   login.onSessionsEnded = (keys) => live.endSessions(keys);
   sweepLive = () => live.sweep();
@@ -130,4 +133,13 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     });
   });
   return { live: () => live.stats(), setupCode: () => login.pendingSetupCode(), close };
+}
+
+/** Who hears a check's live results: those who may see the check (a result of an unknown check: those who see its runner). */
+function checkVisibility(checks: ChecksContext, accounts: Accounts): (user: User, runner: string, check: string) => boolean {
+  const access = new CheckAccess(accounts.hostAccess);
+  return (user, runner, check) => {
+    const def = checks.catalog.get(check);
+    return def ? access.canSee(user, def) : accounts.hostAccess.canSee(user, runner);
+  };
 }
