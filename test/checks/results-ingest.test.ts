@@ -7,6 +7,7 @@ import { startIngest } from '../../ingest/index.js';
 import type { IngestHandle } from '../../ingest/types.js';
 import { agentClientId } from '../../protocol/client-ids.js';
 import { startAuthRig, type AuthRig } from '../broker/rig.js';
+import { connectClient, startTestBroker } from '../helpers/mqtt.js';
 import { tempDir, waitFor } from '../helpers/env.js';
 import { ingestConfig } from '../ingest/fixtures.js';
 import { checkResult, outageSequence, publishResults, storedRows, topics } from './results-fixtures.js';
@@ -179,5 +180,33 @@ test('after a restart the retained result fills latest again, is stored once, an
     await waitFor('older stored', async () => (await ingest.flush(), storedRows(rig.dir.path, 'points_raw', 'r1', 'check.up', 'web', ts - 60_000) === 1));
     assert.is(ingest.checks!.latest('web')[0]?.result.state, 'down');
   }));
+
+test('hostile check topics from an open broker are refused as invalid, and results go on', async () => {
+  // An anonymous broker (no ACL in the way): what a misconfigured or foreign broker might let through.
+  const broker = await startTestBroker();
+  const dir = tempDir();
+  const ingest = await startIngest({ ingest: ingestConfig(broker.url), dataDir: dir.path, prefix: 'vigie' });
+  const client = await connectClient(broker.url);
+  try {
+    await waitFor('ingest subscribed', () => ingest.stats().connected);
+    const body = JSON.stringify(checkResult(Date.now(), 'up'));
+    for (const topic of ['vigie/r1/checks/UPPER', 'vigie/r1/checks/', 'vigie/R!/checks/web', `vigie/r1/checks/${'x'.repeat(70)}`, 'vigie/r1/checks/.dot']) {
+      await client.publishAsync(topic, body, { qos: 1 });
+    }
+    await client.publishAsync(topics.checkResult('r1', 'web'), Buffer.from([0xff, 0xfe, 0x00]), { qos: 1 });
+    await client.publishAsync(topics.checkResult('r1', 'web'), body, { qos: 1 });
+    await waitFor('the valid result', () => ingest.checks!.latest('web').length === 1);
+    const stats = ingest.stats();
+    assert.is(stats.invalid, 6, 'five bad topics and one binary payload');
+    assert.is(stats.failed, 0);
+    assert.is(stats.accepted, 1);
+    assert.equal(ingest.checks!.latest().map((r) => `${r.runner}/${r.check}`), ['r1/web']);
+  } finally {
+    client.end(true);
+    await ingest.close();
+    await broker.close();
+    dir.remove();
+  }
+});
 
 test.run();
