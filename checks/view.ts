@@ -48,7 +48,20 @@ export function checkState(def: Pick<CheckDefinition, 'enabled'>, runners: reado
   return down > 0 ? 'partial' : 'up';
 }
 
-export async function buildView(def: CheckDefinition, canEdit: boolean, deps: ViewDeps): Promise<CheckView> {
+/** What replaces an HTTP header's value for those who may not edit the check. */
+export const REDACTED = '********';
+
+/**
+ * The definition as `canEdit` decides: HTTP header values (an Authorization
+ * token, an API key) are shown only to those who manage the check.
+ */
+export function redactFor(def: CheckDefinition, canEdit: boolean): CheckDefinition {
+  if (canEdit || !def.http?.headers) return def;
+  return { ...def, http: { ...def.http, headers: Object.fromEntries(Object.keys(def.http.headers).map((k) => [k, REDACTED])) } };
+}
+
+export async function buildView(full: CheckDefinition, canEdit: boolean, deps: ViewDeps): Promise<CheckView> {
+  const def = redactFor(full, canEdit);
   const latest = new Map((deps.results?.latest(def.id) ?? []).map((r) => [r.runner, r]));
   const runners: RunnerView[] = def.runners.map((runner) => {
     const record = latest.get(runner);
