@@ -8,7 +8,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CheckView } from '../../../checks/view.js';
 import { ApiClient } from '../../helpers/api-client.js';
-import { adminClient, addUser, startTestStack, type TestStack } from '../../helpers/stack.js';
+import { adminClient, addCredentials, addUser, startTestStack, type TestStack } from '../../helpers/stack.js';
+import type { CheckResultRecord } from '../../../checks/types.js';
+import { waitFor } from '../../helpers/env.js';
+import { connectClient } from '../../helpers/mqtt.js';
+import { connectSocket } from '../stack.js';
 
 let s: TestStack;
 let admin: ApiClient;
@@ -97,6 +101,31 @@ test('a viewer reads the checks of his hosts and groups only, and may change non
   const viewerExport = await fetch(`${s.httpUrl}/api/checks/export?format=yaml`, { headers: { cookie: as['viewer-b']!.cookieHeader() } });
   assert.not.match(await viewerExport.text(), /s3cret/);
   assert.equal((await as['op-b']!.get<CheckView>('/api/checks/b-web')).data.http?.headers, { authorization: 'Bearer s3cret' });
+});
+
+test('a live `check` result reaches only the sockets of users who may see that check', async () => {
+  const viewerB = await connectSocket(s.httpUrl, { cookie: as['viewer-b']!.cookieHeader() });
+  const opA = await connectSocket(s.httpUrl, { cookie: as['op-a']!.cookieHeader() });
+  try {
+    const got: Record<string, string[]> = { viewerB: [], opA: [] };
+    viewerB.on('check', (e: CheckResultRecord) => got.viewerB!.push(e.check));
+    opA.on('check', (e: CheckResultRecord) => got.opA!.push(e.check));
+    const report = async (runner: string, check: string): Promise<void> => {
+      const client = await connectClient(s.mqttUrl, { ...addCredentials(s.dataDir, { kind: 'agent', host: runner }), clientId: `${runner}-live` });
+      const payload = JSON.stringify({ v: 1, ts: Date.now(), kind: 'http', state: 'up', latency: 0.01, message: '200 OK' });
+      await new Promise<void>((resolve, reject) => client.publish(`vigie/${runner}/checks/${check}`, payload, { qos: 1 }, (e) => (e ? reject(e) : resolve())));
+      client.end(true);
+    };
+    await report('lan-b', 'b-web');
+    await waitFor('viewer-b hears b-web', () => got.viewerB!.includes('b-web'));
+    await report('lan-a', 'a-web');
+    await waitFor('op-a hears a-web', () => got.opA!.includes('a-web'));
+    assert.equal(got.opA, ['a-web'], 'op-a never heard b-web');
+    assert.equal(got.viewerB, ['b-web']);
+  } finally {
+    viewerB.disconnect();
+    opA.disconnect();
+  }
 });
 
 test('an operator\'s import: items of another group are refused by name; replace deletes only his own checks', async () => {
