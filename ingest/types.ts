@@ -50,6 +50,8 @@ export interface HistoryQuery {
   to: number;
   /** Bucket width in ms. */
   step: number;
+  /** Also return each bucket's number of samples (`count`), to weigh buckets (check availability). */
+  withCount?: boolean;
 }
 
 export interface HistoryPoint {
@@ -58,6 +60,8 @@ export interface HistoryPoint {
   avg: number;
   min: number;
   max: number;
+  /** Samples in the bucket; only when the query asked `withCount`. */
+  count?: number;
 }
 
 export interface HistoryResult {
@@ -117,6 +121,8 @@ export interface IngestStats {
   dropped: number;
   /** The history store: which, where, write rate, buffer fill, retries, last error (the status page). */
   store: MetricStoreDetails | null;
+  /** Check results of (runner, check) pairs the server does not know: dropped (issue 12). */
+  unknownChecks?: number;
 }
 
 export interface CommandOptions {

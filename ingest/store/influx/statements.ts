@@ -16,10 +16,10 @@ function from(measurement: string, rp: string | undefined): string {
  * store's `ts - ts % step`), `from` is already rounded down to a bucket, and
  * fill(none) leaves empty buckets out, as SQLite does.
  */
-export function historyQuery(s: InfluxSeries, rp: string | undefined, host: string, key: string, fromMs: number, toMs: number, stepMs: number): string {
+export function historyQuery(s: InfluxSeries, rp: string | undefined, host: string, key: string, fromMs: number, toMs: number, stepMs: number, withCount = false): string {
   const f = ident(s.field);
   const keyCond = s.keyTag ? ` AND ${ident(s.keyTag)} = ${literal(key)}` : '';
-  return `SELECT mean(${f}), min(${f}), max(${f}) FROM ${from(s.measurement, rp)} WHERE ${ident('host')} = ${literal(host)}${keyCond}`
+  return `SELECT mean(${f}), min(${f}), max(${f})${withCount ? `, count(${f})` : ''} FROM ${from(s.measurement, rp)} WHERE ${ident('host')} = ${literal(host)}${keyCond}`
     + ` AND time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms GROUP BY time(${Math.trunc(stepMs)}ms) fill(none)`;
 }
 
@@ -31,6 +31,7 @@ export function seriesQuery(host: string): string {
     `SHOW TAG VALUES FROM ${ident('disk')} WITH KEY = ${ident('mount')} WHERE ${h}`,
     `SHOW TAG VALUES FROM ${ident('net')} WITH KEY = ${ident('iface')} WHERE ${h}`,
     `SHOW FIELD KEYS FROM ${MEASUREMENTS.map((m) => ident(m)).join(', ')}`,
+    `SHOW TAG VALUES FROM ${ident('check')} WITH KEY = ${ident('check')} WHERE ${h}`,
   ].join('; ');
 }
 
@@ -40,11 +41,12 @@ export function seriesQuery(host: string): string {
  * (InfluxDB keeps field keys per measurement, not per host).
  */
 export function seriesFromAnswer(answer: QuerySeries[][]): SeriesRef[] {
-  const [measurements = [], mounts = [], ifaces = [], fields = []] = answer;
+  const [measurements = [], mounts = [], ifaces = [], fields = [], checks = []] = answer;
   const has = new Set(measurements.flatMap((s) => s.values.map((v) => String(v[0]))));
   const keys: Record<string, string[]> = {
     disk: mounts.flatMap((s) => s.values.map((v) => String(v[1]))),
     net: ifaces.flatMap((s) => s.values.map((v) => String(v[1]))),
+    check: checks.flatMap((s) => s.values.map((v) => String(v[1]))),
   };
   const out: SeriesRef[] = [];
   for (const s of fields) {
