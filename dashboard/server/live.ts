@@ -76,7 +76,7 @@ export interface LiveOptions {
    * Whether a user may see a check's results (the check's group or runners: the server's access rules).
    * Absent: whoever may see the runner host.
    */
-  canSee?(user: User, runner: string, check: string): boolean;
+  canSeeCheck?(user: User, runner: string, check: string): boolean;
 }
 
 // Admins see every host: their overview is one broadcast. Others are
@@ -164,7 +164,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     }
   }, opts.clock ?? systemClock);
 
-  const canSeeCheck = opts.canSee ?? ((user: User, runner: string): boolean => accounts.hostAccess.canSee(user, runner));
+  const canSeeCheck = opts.canSeeCheck ?? ((user: User, runner: string): boolean => accounts.hostAccess.canSee(user, runner));
   const alertService = opts.alerts;
   const offAlerts = alertService?.onChange((changed) => {
     const room = hostRoom(changed.host);

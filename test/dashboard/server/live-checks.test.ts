@@ -69,13 +69,13 @@ test('a check result goes to the users who may see its runner, admins included, 
   assert.equal(forVera.map((e) => e.runner), ['r1'], 'vera never got r2');
 });
 
-test('the server\'s access rule (canSee) decides when given, once per user and result', async () => {
+test('the server\'s access rule (canSeeCheck) decides when given, once per user and result', async () => {
   const http: HttpServerHandle = await startHttpServer({ host: '127.0.0.1', port: 0, closeTimeoutMs: 200 });
   const asked: string[] = [];
   const live: LiveHandle = startLive(http.server, {
     ingest: s.ingest, accounts: s.accounts, log: createLogger('test'), overviewThrottle: 1,
     // A rule unlike host access: only the check `public`, whoever runs it.
-    canSee: (user, runner, check) => (asked.push(`${user.name}:${runner}/${check}`), check === 'public'),
+    canSeeCheck: (user, runner, check) => (asked.push(`${user.name}:${runner}/${check}`), check === 'public'),
   });
   try {
     const forVera = await listen(http.url, vera);
