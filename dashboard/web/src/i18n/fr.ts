@@ -570,4 +570,10 @@ export const fr: Messages = {
   'form.refused': 'Refusé par le serveur : {msg}',
   'form.fixOne': 'Rien n’est enregistré : corrigez « {field} », signalé dans le formulaire.',
   'form.fixMany': 'Rien n’est enregistré : corrigez « {field} » et {n} autre(s) champ(s), signalés dans le formulaire.',
+  // issue 12: alerts
+  'alerts.check.runs': '{n} échec(s) de suite',
+  'alerts.check.ms': '{v} ms',
+  'alerts.check.days': '{n} jour(s) restant(s)',
+  'alerts.check.expired': 'expiré',
+  'alerts.check.open': 'Ouvrir la vérification',
 };

@@ -1,4 +1,4 @@
-import { alertDuration, alertWords, valueLine } from '../alert-format.js';
+import { alertDuration, alertHref, alertWords, checkOf, valueLine } from '../alert-format.js';
 import { idPath, sendJson } from '../api.js';
 import { h, replaceChildren, setText } from '../dom.js';
 import { formatDateTime } from '../format.js';
@@ -64,12 +64,18 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
       alert.context.length ? h('pre', { class: 'alert-context', 'data-testid': 'alert-context' }, alert.context.join('\n')) : null)
     : null;
   const actions = firing && opts.canAct ? createActions(alert, opts, line) : null;
+  // A check alert's host is the runner; its check has a page of its own (issue 12).
+  const check = checkOf(alert);
+  const checkLink = check
+    ? h('a', { class: 'alert-check link', href: alertHref(alert), 'data-testid': 'alert-check', title: t('alerts.check.open') }, check.name)
+    : null;
   const el = h('article', {
     class: 'alert-row', 'data-testid': 'alert-row', 'data-alert-id': alert.id, 'data-rule': alert.rule, 'data-host': alert.host,
     'data-state': alert.state, 'data-severity': alert.severity, 'data-acked': alert.ack ? 'yes' : 'no',
   },
   h('div', { class: 'alert-head' },
     h('span', { class: 'pill sev', 'data-sev': alert.severity }, t(`severity.${alert.severity}`)),
+    checkLink,
     h('a', { class: 'alert-host link', href: `#/host/${encodeURIComponent(alert.host)}` }, hostName(alert)),
     title),
   detail,
