@@ -23,9 +23,10 @@ export function alertHref(alert: Pick<AlertView, 'rule' | 'check'>): string {
 
 /** Check alerts' values: failed runs in a row, a latency in ms, days left to a certificate. */
 function checkValue(family: string, value: number): string {
-  if (family === 'check') return t('alerts.check.runs', { n: Math.round(value) });
+  if (family === 'check') return t(Math.round(value) === 1 ? 'alerts.check.run' : 'alerts.check.runs', { n: Math.round(value) });
   if (family === 'check_latency') return t('alerts.check.ms', { v: formatNumber(value * 1000, 0) });
-  return value <= 0 ? t('alerts.check.expired') : t('alerts.check.days', { n: formatNumber(value / 24, 0) });
+  const days = Math.round(value / 24);
+  return value <= 0 ? t('alerts.check.expired') : t(days === 1 ? 'alerts.check.day' : 'alerts.check.days', { n: formatNumber(days, 0) });
 }
 
 /** A value in the alert's unit: "92 %", "1.8 per core", "81 °C", "3 min", "14 h"; for checks "3 failed runs", "150 ms", "5 days left". */

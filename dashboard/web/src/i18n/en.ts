@@ -577,6 +577,9 @@ export const en = {
   'alerts.check.days': '{n} days left',
   'alerts.check.expired': 'expired',
   'alerts.check.open': 'Open the check',
+  'alerts.check.run': '{n} failed run in a row',
+  'alerts.check.context': 'What the runner saw',
+  'alerts.check.day': '{n} day left',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -571,9 +571,12 @@ export const fr: Messages = {
   'form.fixOne': 'Rien n’est enregistré : corrigez « {field} », signalé dans le formulaire.',
   'form.fixMany': 'Rien n’est enregistré : corrigez « {field} » et {n} autre(s) champ(s), signalés dans le formulaire.',
   // issue 12: alerts
-  'alerts.check.runs': '{n} échec(s) de suite',
+  'alerts.check.runs': '{n} échecs de suite',
   'alerts.check.ms': '{v} ms',
-  'alerts.check.days': '{n} jour(s) restant(s)',
+  'alerts.check.days': '{n} jours restants',
   'alerts.check.expired': 'expiré',
   'alerts.check.open': 'Ouvrir la vérification',
+  'alerts.check.run': '{n} échec de suite',
+  'alerts.check.context': 'Ce que la sonde a vu',
+  'alerts.check.day': '{n} jour restant',
 };

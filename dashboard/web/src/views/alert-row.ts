@@ -56,16 +56,16 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
     alert.silenced && alert.silenced.until > Date.now()
       ? h('span', { class: 'tag', 'data-testid': 'alert-silenced' }, t('alerts.silencedUntil', { until: formatDateTime(alert.silenced.until), by: alert.silenced.by }))
       : null);
+  // A check alert's host is the runner; its check has a page of its own (issue 12).
+  const check = checkOf(alert);
   const more = words.advice || alert.context.length
     ? h('details', { class: 'alert-more', open: opts.open === true },
       h('summary', null, t('alerts.whatToDo')),
       words.advice ? h('p', { class: 'alert-advice', 'data-testid': 'alert-advice' }, words.advice) : null,
-      alert.context.length ? h('h4', null, t('alerts.context')) : null,
+      alert.context.length ? h('h4', null, t(check ? 'alerts.check.context' : 'alerts.context')) : null,
       alert.context.length ? h('pre', { class: 'alert-context', 'data-testid': 'alert-context' }, alert.context.join('\n')) : null)
     : null;
   const actions = firing && opts.canAct ? createActions(alert, opts, line) : null;
-  // A check alert's host is the runner; its check has a page of its own (issue 12).
-  const check = checkOf(alert);
   const checkLink = check
     ? h('a', { class: 'alert-check link', href: alertHref(alert), 'data-testid': 'alert-check', title: t('alerts.check.open') }, check.name)
     : null;
