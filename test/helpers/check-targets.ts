@@ -89,8 +89,11 @@ export interface TcpTarget {
 /** A TCP listener on 127.0.0.1 that accepts and closes connections. */
 export async function startTcpTarget(): Promise<TcpTarget> {
   let accepted = 0;
+  const sockets = new Set<Socket>();
   const server = createTcpServer((socket) => {
     accepted += 1;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => undefined);
     socket.end();
   });
@@ -98,7 +101,10 @@ export async function startTcpTarget(): Promise<TcpTarget> {
   return {
     port: (server.address() as { port: number }).port,
     accepted: () => accepted,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () => new Promise((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
   };
 }
 
@@ -157,6 +163,8 @@ export interface DnsRecords {
   /** name → [preference, exchange] */
   mx?: Record<string, Array<[number, string]>>;
   txt?: Record<string, string[]>;
+  /** Domains dnsmasq answers for alone (--local): an unknown name there is NXDOMAIN, not REFUSED. */
+  local?: string[];
 }
 
 export interface DnsTarget {
@@ -171,16 +179,23 @@ export async function startDnsmasq(records: DnsRecords): Promise<DnsTarget> {
   const port = await freePort();
   const args = ['--keep-in-foreground', '--no-daemon', '--no-resolv', '--no-hosts', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces',
     '--conf-file=/dev/null', '--pid-file', '--user=root', '--log-facility=-'];
-  for (const [name, addresses] of Object.entries(records.address ?? {})) args.push(`--host-record=${name},${addresses.join(',')}`);
+  // One record per address: dnsmasq adds them up, and a single line takes one IPv4 and one IPv6 only.
+  for (const [name, addresses] of Object.entries(records.address ?? {})) for (const address of addresses) args.push(`--host-record=${name},${address}`);
   for (const [name, target] of Object.entries(records.cname ?? {})) args.push(`--cname=${name},${target}`);
   for (const [name, list] of Object.entries(records.mx ?? {})) for (const [pref, host] of list) args.push(`--mx-host=${name},${host},${pref}`);
-  for (const [name, list] of Object.entries(records.txt ?? {})) args.push(`--txt-record=${name},${list.map((t) => `"${t}"`).join(',')}`);
+  for (const domain of records.local ?? []) args.push(`--local=/${domain}/`);
+  for (const [name, list] of Object.entries(records.txt ?? {})) args.push(`--txt-record=${name},${list.join(',')}`); // no shell: no quotes (chunks hold no comma)
   const child: ChildProcess = spawn(DNSMASQ, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   let exited = false;
   child.on('exit', () => (exited = true));
   // Ready when it answers: a query for a name it has is the real test.
+  const stop = (): Promise<void> => new Promise((resolve) => {
+    if (exited) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
   await waitFor(`dnsmasq on port ${port}`, async () => {
     if (exited) throw new Error(`dnsmasq exited: ${stderr.trim()}`);
     const { Resolver } = await import('node:dns/promises');
@@ -189,18 +204,17 @@ export async function startDnsmasq(records: DnsRecords): Promise<DnsTarget> {
     try {
       await r.resolve4('ready.invalid');
     } catch (error) {
-      // NXDOMAIN / no data means it is listening; refused or timed out means not yet.
-      return ['ENOTFOUND', 'ENODATA'].includes((error as NodeJS.ErrnoException).code ?? '');
+      // Any DNS answer (NXDOMAIN, REFUSED…) means it is listening; a refused connection or a timeout means not yet.
+      return ['ENOTFOUND', 'ENODATA', 'EREFUSED', 'ESERVFAIL'].includes((error as NodeJS.ErrnoException).code ?? '');
     }
     return true;
-  }, 10_000, 100);
+  }, 10_000, 100).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
   return {
     port,
     server: `127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => {
-      if (exited) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    }),
+    close: stop,
   };
 }
