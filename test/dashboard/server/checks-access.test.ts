@@ -91,6 +91,12 @@ test('a viewer reads the checks of his hosts and groups only, and may change non
   assert.is((await viewer.send('DELETE', '/api/checks/v-ping')).status, 403);
   assert.is((await viewer.send('POST', '/api/checks/import', { format: 'json', text: '{"checks":[]}' })).status, 403);
   assert.equal(await ids(as['viewer-b']!), ['b-web'], 'a group member sees the group\'s check');
+  // Header values may be credentials: only those who manage the check read them.
+  await admin.send('PUT', '/api/checks/b-web', { kind: 'http', target: 'https://b.example/', name: 'B site', groupId: groupB, runners: ['lan-b'], http: { headers: { authorization: 'Bearer s3cret' } } });
+  assert.equal((await as['viewer-b']!.get<CheckView>('/api/checks/b-web')).data.http?.headers, { authorization: '********' });
+  const viewerExport = await fetch(`${s.httpUrl}/api/checks/export?format=yaml`, { headers: { cookie: as['viewer-b']!.cookieHeader() } });
+  assert.not.match(await viewerExport.text(), /s3cret/);
+  assert.equal((await as['op-b']!.get<CheckView>('/api/checks/b-web')).data.http?.headers, { authorization: 'Bearer s3cret' });
 });
 
 test('an operator\'s import: items of another group are refused by name; replace deletes only his own checks', async () => {
