@@ -105,6 +105,7 @@ test('a check down twice on a runner fires one stored alert, its retained topic,
     assert.equal(notice.groups, ['Lab'], "the check's group routes it");
     const text = noticeText(notice, 'en');
     assert.match(text, /Runner said: connection refused/);
+    assert.match(text, /^Runner: box \(The box\)$/m, 'the host line names the runner');
     assert.match(text, /\\x1b\[2J/);
     assert.not.match(text, /\x1b/, 'no raw control character reaches a channel');
     assert.is(localizeNotice(notice, 'fr').title, 'Moodle est en panne vu depuis The box (1 lieu sur 2)');
