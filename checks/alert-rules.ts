@@ -190,7 +190,10 @@ export function createCheckRules(opts: CheckRulesOptions): CheckRules {
       p.tracks.set('down', { alert, levels: null });
       return emit(firing ? 'firing' : 'pending', alert, now);
     }
+    const before = track.alert.check;
     Object.assign(track.alert, { value: p.fails, threshold: def.alerting.downAfter, check: f });
+    // A runner added to or taken off the check changes its "n of m" (another runner's state is refreshSiblings').
+    if (track.alert.state === 'firing' && (before?.downFrom !== f.downFrom || before?.runners !== f.runners)) bus.emit('update', copy(track.alert));
     if (firing && track.alert.state === 'pending') {
       track.alert.state = 'firing';
       track.alert.firedAt = now;

@@ -235,6 +235,7 @@ test('a disabled check ends its alerts (disabled); a deleted one or a runner tak
   r.catalog.set('moodle', definition({ runners: ['box'], alerting: { downAfter: 1 } }));
   r.rules.sync();
   assert.equal(r.kinds('check:moodle', 'vps'), ['firing:critical', 'resolved:critical:removed']);
+  assert.equal(r.updates, ['box:2/2', 'box:1/1'], "the box's alert no longer counts the runner taken off");
   r.catalog.set('moodle', definition({ enabled: false, runners: ['box'], alerting: { downAfter: 1 } }));
   r.rules.sync();
   assert.equal(r.kinds('check:moodle', 'box'), ['firing:critical', 'resolved:critical:disabled']);
