@@ -110,7 +110,7 @@ test('a 150 ms endpoint against a 100 ms threshold warns, and the mail reaches t
   assert.is(alert.severity, 'warning');
   assert.ok(alert.value! >= 0.15, `latency ${alert.value}`);
   assert.is(alert.threshold, 0.1);
-  assert.match(alert.title, /^Slow site slow from .+: \d+ ms$/);
+  assert.match(alert.title, /^Slow site slow from .+: [\d,]+ ms$/);
   assert.ok(alert.context.some((l) => /^Latency: \d+ ms/.test(l)), alert.context.join('\n'));
   const mail = await waitFor('the latency mail', () => mailWith(alert.title), 20_000, 200);
   assert.equal(mail.to, ['teacher@school.example']);
