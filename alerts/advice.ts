@@ -70,6 +70,27 @@ const WORDS: Record<string, RuleWords> = {
       fr: 'Vérifiez que la machine est allumée et joignable (`ping`), puis que l’agent tourne (`systemctl status vigie-agent`).',
     },
   },
+  check: {
+    what: { en: 'Check', fr: 'Vérification' },
+    advice: {
+      en: 'Read what the runner saw (below: its message, the response or the network path). Check that the service runs and answers from the runner (`curl -v URL`, `ping HOST`, `tracepath HOST`); the check\'s page shows its other runners and its recent results.',
+      fr: 'Lisez ce que la sonde a vu (ci-dessous : son message, la réponse ou le chemin réseau). Vérifiez que le service tourne et répond depuis la sonde (`curl -v URL`, `ping HÔTE`, `tracepath HÔTE`) ; la page de la vérification montre ses autres sondes et ses derniers résultats.',
+    },
+  },
+  check_latency: {
+    what: { en: 'Slow response', fr: 'Réponse lente' },
+    advice: {
+      en: 'Compare the phases (DNS, connect, TLS, first byte) and the other runners on the check\'s page: slow DNS or connect points at the network (`tracepath HOST`), a slow first byte at the server (its load, its database).',
+      fr: 'Comparez les phases (DNS, connexion, TLS, premier octet) et les autres sondes sur la page de la vérification : un DNS ou une connexion lents désignent le réseau (`tracepath HÔTE`), un premier octet lent le serveur (sa charge, sa base de données).',
+    },
+  },
+  check_cert: {
+    what: { en: 'Certificate', fr: 'Certificat' },
+    advice: {
+      en: 'Renew the certificate (e.g. `certbot renew`) and reload the server that presents it; check why the automatic renewal did not run (`systemctl list-timers`, the renewal log).',
+      fr: 'Renouvelez le certificat (par exemple `certbot renew`) et rechargez le serveur qui le présente ; vérifiez pourquoi le renouvellement automatique n’a pas eu lieu (`systemctl list-timers`, le journal du renouvellement).',
+    },
+  },
   service: {
     what: { en: 'Service', fr: 'Service' },
     advice: {
@@ -92,6 +113,7 @@ export function alertFacts(a: Alert): Alert {
   if (a.serviceState !== undefined) facts.serviceState = a.serviceState;
   if (a.forecast !== undefined) facts.forecast = a.forecast;
   if (a.offlineReason !== undefined) facts.offlineReason = a.offlineReason;
+  if (a.check !== undefined) facts.check = a.check;
   return facts;
 }
 
@@ -166,6 +188,11 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
         : `The watched service ${arg} ${ended ? 'was' : 'has been'} "${alert.serviceState ?? '?'}" for ${lasted}.`;
       break;
     }
+    case 'check':
+    case 'check_latency':
+    case 'check_cert':
+      ({ title, detail } = checkWords(family, alert, arg, hostName, lang, lasted, ended, sev, now));
+      break;
     case 'disk_forecast':
       title = `${what} ${arg} — ${hostName}`;
       detail = forecastDetail(alert, lang, now, ended, opts.timeZone);
@@ -182,5 +209,84 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
     }
   }
   if (ended) title = `${fr ? 'Résolue :' : 'Resolved:'} ${title}`;
+  // A check has a page of its own: the advice names it there, not the agent's commands.
+  if (family.startsWith('check')) return { title, detail, advice: ended ? '' : words.advice[lang] };
   return { title, detail, advice: ended ? '' : words.advice[lang].replace(/NAME/g, arg || 'NAME') };
+}
+
+/** The host part of a check's target: `https://moodle.example.org/login` → `moodle.example.org`. */
+function targetHost(target: string): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(\[[^\]]*\]|[^/:?#]+)/i.exec(target);
+  return m ? m[1]! : target;
+}
+
+const days = (n: number, fr: boolean): string => `${n} ${fr ? (n === 1 || n === 0 ? 'jour' : 'jours') : n === 1 ? 'day' : 'days'}`;
+
+/**
+ * Check alerts in words (issue 12): "Moodle is down from box (1 of 2
+ * places)", "Moodle slow from box: 150 ms", "The certificate of
+ * moodle.example.org expires in 5 days". The host is the runner.
+ */
+function checkWords(
+  family: string, alert: Alert, arg: string, hostName: string, lang: Lang, lasted: string, ended: boolean, sev: string, now: number,
+): { title: string; detail: string } {
+  const fr = lang === 'fr';
+  const c = alert.check;
+  const name = c?.name ?? arg;
+  const said = c?.message ? `${fr ? ' : ' : ': '}${c.message}` : '';
+  if (family === 'check') {
+    const places = c && c.runners > 1
+      ? (fr ? ` (${c.downFrom} ${c.downFrom > 1 ? 'lieux' : 'lieu'} sur ${c.runners})` : ` (${c.downFrom} of ${c.runners} places)`)
+      : '';
+    const runs = alert.value ?? 0;
+    if (ended) {
+      return {
+        title: fr ? `${name} était en panne vu depuis ${hostName}` : `${name} was down from ${hostName}`,
+        detail: fr ? `En panne pendant ${lasted}${said}.` : `Down for ${lasted}${said}.`,
+      };
+    }
+    return {
+      title: fr ? `${name} est en panne vu depuis ${hostName}${places}` : `${name} is down from ${hostName}${places}`,
+      detail: fr
+        ? `En panne depuis ${lasted} (${runs} ${runs > 1 ? 'échecs' : 'échec'} de suite)${said}.`
+        : `Down for ${lasted} (${runs} failed ${runs === 1 ? 'run' : 'runs'} in a row)${said}.`,
+    };
+  }
+  if (family === 'check_latency') {
+    const ms = (v: number | null): string => `${spokenNumber(v === null ? null : v * 1000, lang)} ms`;
+    const threshold = ms(alert.threshold);
+    return {
+      title: fr ? `${name} lent vu depuis ${hostName} : ${ms(alert.value)}` : `${name} slow from ${hostName}: ${ms(alert.value)}`,
+      detail: ended
+        ? (fr ? `Temps de réponse au-dessus du seuil ${sev} de ${threshold} pendant ${lasted}.` : `Response time above the ${sev} threshold of ${threshold} for ${lasted}.`)
+        : (fr ? `Temps de réponse au-dessus du seuil ${sev} de ${threshold} depuis ${lasted}.` : `Response time above the ${sev} threshold of ${threshold} for ${lasted}.`),
+    };
+  }
+  // check_cert: value and threshold are hours left; the days are counted from the certificate's date when known.
+  const host = targetHost(c?.target ?? arg);
+  const hoursLeft = c?.notAfter !== undefined ? (c.notAfter - now) / 3_600_000 : (alert.value ?? 0);
+  const left = Math.round(hoursLeft / 24);
+  const level = alert.threshold === null ? null : Math.round(alert.threshold / 24);
+  const levelText = level === null ? '' : (fr ? ` ; seuil ${sev} : ${days(level, fr)}` : `; ${sev} threshold: ${days(level, fr)}`);
+  const seenBy = fr ? `Vu par « ${name} » depuis ${hostName}` : `Seen by "${name}" from ${hostName}`;
+  if (ended) {
+    return {
+      title: fr ? `certificat de ${host}` : `certificate of ${host}`,
+      detail: hoursLeft > 0
+        ? (fr ? `${seenBy} ; il expire désormais dans ${days(left, fr)}.` : `${seenBy}; it now expires in ${days(left, fr)}.`)
+        : (fr ? `${seenBy}.` : `${seenBy}.`),
+    };
+  }
+  let title: string;
+  if (hoursLeft <= 0) {
+    const ago = Math.round(-hoursLeft / 24);
+    title = ago < 1
+      ? (fr ? `Le certificat de ${host} vient d’expirer` : `The certificate of ${host} has just expired`)
+      : (fr ? `Le certificat de ${host} a expiré il y a ${days(ago, fr)}` : `The certificate of ${host} expired ${days(ago, fr)} ago`);
+  } else if (left < 1) {
+    title = fr ? `Le certificat de ${host} expire dans moins d’un jour` : `The certificate of ${host} expires in less than a day`;
+  } else {
+    title = fr ? `Le certificat de ${host} expire dans ${days(left, fr)}` : `The certificate of ${host} expires in ${days(left, fr)}`;
+  }
+  return { title, detail: `${seenBy}${levelText}.` };
 }

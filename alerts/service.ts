@@ -7,6 +7,9 @@ import type { HostSummary, IngestHandle } from '../ingest/types.js';
 import type { AlertNotice } from '../notify/types.js';
 import { encodePayload, type AlertPayload } from '../protocol/payloads.js';
 import type { Topics } from '../protocol/topics.js';
+import { briefContext, checkContext } from '../checks/alert-context.js';
+import { createCheckRules, parseCheckRule, type CheckRules } from '../checks/alert-rules.js';
+import type { CheckCatalog } from '../checks/types.js';
 import { alertFacts, describeAlert, type Lang } from './advice.js';
 import { createRuleEngine, type RuleEngine } from './engine.js';
 import { activeWindows, type MaintenanceWindow } from './maintenance.js';
@@ -44,6 +47,10 @@ export interface AlertServiceOptions {
   adoptGraceMs?: number;
   /** Transitions per host and minute that may ask for a diagnosis and notify (alerts/transition-budget.ts); default 30. */
   transitionsPerHostPerMinute?: number;
+  /** The network checks (issue 12): their results on the ingest's `check` event alert through checks/alert-rules.ts. */
+  checks?: CheckCatalog;
+  /** A group's name by id: a check's group routes its alerts' notices like a host's groups. */
+  groupName?(id: number): string | null;
 }
 
 /** A firing alert as the dashboard and the API show it: the stored record in words. */
@@ -66,6 +73,8 @@ export interface AlertCounts {
 
 export interface AlertService extends Handle {
   engine: RuleEngine;
+  /** The check rules (issue 12); null when the service was started without a check catalog. */
+  checkRules: CheckRules | null;
   store: AlertStore;
   /** Firing alerts, newest first, in words in `lang` (default: the service's). */
   firing(lang?: Lang): AlertView[];
@@ -144,13 +153,30 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const maintenanceOf = (host: string): MaintenanceWindow[] =>
     activeWindows(store.maintenanceWindows(), host, opts.hostContext(host).groupIds, clock.now());
 
+  /**
+   * The host's context, and for a check alert its check's group too: a
+   * maintenance window of that group silences it and channels of that group
+   * receive it, as they would for a host of the group (issue 12 item 5).
+   */
+  const contextOf = (alert: Pick<Alert, 'host' | 'rule' | 'check'>): HostContext => {
+    const ctx = opts.hostContext(alert.host);
+    const check = parseCheckRule(alert.rule);
+    if (!check) return ctx;
+    const groupId = opts.checks?.get(check.check)?.groupId ?? alert.check?.groupId ?? null;
+    if (groupId === null || ctx.groupIds.includes(groupId)) return ctx;
+    const name = opts.groupName?.(groupId) ?? null;
+    return { ...ctx, groupIds: [...ctx.groupIds, groupId], groupNames: name === null ? ctx.groupNames : [...ctx.groupNames, name] };
+  };
+  const windowsOf = (alert: Alert): MaintenanceWindow[] =>
+    activeWindows(store.maintenanceWindows(), alert.host, contextOf(alert).groupIds, clock.now());
+
   /** An alert in words, for a host whose context is known; `windows` saves a query when viewing many. */
   const viewIn = (record: AlertRecord, ctx: HostContext, windows: readonly MaintenanceWindow[] = store.maintenanceWindows(), inLang: Lang = lang): AlertView => {
     const now = clock.now();
     const text = describeAlert(record, inLang, ctx.label ?? record.host, now);
     return { ...record, ...text, hostLabel: ctx.label, inMaintenance: activeWindows(windows, record.host, ctx.groupIds, now).length > 0 };
   };
-  const view = (record: AlertRecord, inLang: Lang = lang): AlertView => viewIn(record, opts.hostContext(record.host), undefined, inLang);
+  const view = (record: AlertRecord, inLang: Lang = lang): AlertView => viewIn(record, contextOf(record), undefined, inLang);
 
   // Retained topics to clear, with the attempt that set them: a clear that
   // fails (broker away) is retried at every (re)connection until it goes
@@ -210,7 +236,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const reassert = (): void => {
     const windows = store.maintenanceWindows();
     const firing = store.firing();
-    for (const r of firing) publishState(viewIn(r, opts.hostContext(r.host), windows));
+    for (const r of firing) publishState(viewIn(r, contextOf(r), windows));
     const firingNow = new Set(firing.map((r) => topics.alert(r.host, r.rule)));
     for (const topic of [...toClear.keys()]) {
       if (firingNow.has(topic)) toClear.delete(topic);
@@ -233,7 +259,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     v.maintenance || v.inMaintenance || (v.silenced !== null && v.silenced.until > clock.now());
 
   const notice = (kind: AlertNotice['kind'], record: AlertRecord): AlertNotice => {
-    const ctx = opts.hostContext(record.host);
+    const ctx = contextOf(record);
     const v = viewIn(record, ctx);
     const base = opts.dashboardUrl?.();
     return {
@@ -246,7 +272,8 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       title: v.title,
       detail: v.detail,
       advice: v.advice,
-      context: record.context,
+      // A check's response excerpt or network path is long: a notice carries its brief, escaped form.
+      context: parseCheckRule(record.rule) ? briefContext(record.context) : record.context,
       value: record.value,
       threshold: record.threshold,
       unit: record.unit,
@@ -279,9 +306,12 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
         changed(adopted);
         return;
       }
-      const inMaintenance = maintenanceOf(t.alert.host).length > 0;
+      const inMaintenance = windowsOf(t.alert).length > 0;
       const id = store.insertFiring(t.alert, inMaintenance);
       open.set(key, id);
+      // A check alert's context is what its runner said (message, response excerpt, network path): known now, no agent to ask.
+      const evidence = checkRules?.evidence(t.alert.host, t.alert.rule);
+      if (evidence) store.setContext(id, checkContext(evidence));
       const fired = changed(id)!;
       if (!loud) return; // stored, published and shown; no event line, diagnosis or notice (transition budget)
       logEvent('alert.firing', fired, inMaintenance ? { maintenance: true } : {});
@@ -321,6 +351,26 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   };
   const offEngine = engine.onTransition(onTransition, 'alert-service');
 
+  // Network checks (issue 12): the same transitions, from their own pure rules.
+  const checkRules = opts.checks ? createCheckRules({ clock, catalog: opts.checks, log }) : null;
+  const offChecks: Array<() => void> = [];
+  if (checkRules && opts.checks) {
+    offChecks.push(
+      checkRules.onTransition(onTransition, 'alert-service'),
+      // Another runner of the check went down or came back: "1 of 2 places" becomes "2 of 2", quietly.
+      checkRules.onUpdate((alert) => {
+        const id = open.get(keyOf(alert.host, alert.rule));
+        if (id === undefined) return;
+        store.updateFiring(id, alert);
+        changed(id);
+      }, 'alert-service'),
+      opts.checks.onChange(() => checkRules.sync()),
+      ingest.bus.on('alerts', 'check', (record) => checkRules.result(record)),
+    );
+    // Results the ingest accepted before the service started (retained ones at its subscription).
+    for (const record of ingest.checks?.latest() ?? []) checkRules.result(record);
+  }
+
   // What the ingest accepted, as it accepted it.
   // A Last Will carries no ts (it is written at connect time): a status is new when any of these change.
   const statusKey = (st: NonNullable<HostSummary['status']>): string => `${st.state}|${st.reason}|${st.ts ?? ''}`;
@@ -335,6 +385,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       engine.status(h.id, h.status);
       last.status = statusKey(h.status);
     }
+    checkRules?.presence(h.id, h.presence === 'online');
     seen.set(h.id, last);
   };
   for (const h of ingest.listHosts()) feedSummary(h);
@@ -350,6 +401,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const adoptGrace = opts.adoptGraceMs ?? 10 * MINUTE_MS;
   const timer = setInterval(() => {
     engine.tick();
+    checkRules?.tick();
     if (leftOver.size > 0 && clock.now() - startedAt > adoptGrace) {
       for (const [key, id] of leftOver) {
         store.resolve(id, clock.now(), 'restart', null);
@@ -368,10 +420,11 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
 
   return {
     engine,
+    checkRules,
     store,
     firing: (inLang = lang) => {
       const windows = store.maintenanceWindows();
-      return store.firing().map((r) => viewIn(r, opts.hostContext(r.host), windows, inLang)).reverse();
+      return store.firing().map((r) => viewIn(r, contextOf(r), windows, inLang)).reverse();
     },
     view,
     acknowledge(id, by, comment) {
@@ -396,7 +449,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
         critical: firing.filter((a) => a.severity === 'critical').length,
         warning: firing.filter((a) => a.severity === 'warning').length,
         acknowledged: firing.filter((a) => a.ack !== null).length,
-        maintenance: firing.filter((a) => a.maintenance || (windows.length > 0 && activeWindows(windows, a.host, opts.hostContext(a.host).groupIds, now).length > 0)).length,
+        maintenance: firing.filter((a) => a.maintenance || (windows.length > 0 && activeWindows(windows, a.host, contextOf(a).groupIds, now).length > 0)).length,
       };
     },
     settings: () => store.settings(),
@@ -408,6 +461,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     maintenanceOf,
     removeHost: (host) => {
       engine.removeHost(host);
+      checkRules?.removeHost(host);
       seen.delete(host);
       budget.forget(host);
       // Alerts left by a previous run, not confirmed yet, end too (they were never in the engine).
@@ -423,14 +477,14 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       const windows = store.maintenanceWindows();
       return store.firing()
         // Left by a previous run and not yet confirmed by the engine: no reminder until it is.
-        .filter((r) => r.ack === null && !leftOver.has(keyOf(r.host, r.rule)) && !quiet(viewIn(r, opts.hostContext(r.host), windows)))
+        .filter((r) => r.ack === null && !leftOver.has(keyOf(r.host, r.rule)) && !quiet(viewIn(r, contextOf(r), windows)))
         .map((r) => notice('repeat', r));
     },
     onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),
     close: onceClose(async () => {
       clearInterval(timer);
       offEngine();
-      for (const off of offBus) off();
+      for (const off of [...offBus, ...offChecks]) off();
       await Promise.allSettled([...chains.values()]);
     }),
   };

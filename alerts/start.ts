@@ -1,4 +1,5 @@
 import type { Accounts } from '../accounts/index.js';
+import type { CheckCatalog } from '../checks/types.js';
 import { hostContextFrom } from '../accounts/host-context.js';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createLogger } from '../core/logger.js';
@@ -33,6 +34,8 @@ export interface AlertingOptions {
   events: EventLog;
   topics: Topics;
   dashboardUrl?(): string | null;
+  /** The network checks (issue 12): their results alert when given. */
+  checks?: CheckCatalog;
   clock?: Clock;
 }
 
@@ -73,6 +76,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     lang: opts.config.lang,
     transitionsPerHostPerMinute: opts.config.transitionsPerHostPerMinute,
     ...(opts.dashboardUrl ? { dashboardUrl: opts.dashboardUrl } : {}),
+    ...(opts.checks ? { checks: opts.checks, groupName: (id: number) => opts.accounts.groups.get(id)?.name ?? null } : {}),
     clock,
     log,
   });

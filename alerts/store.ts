@@ -209,6 +209,7 @@ function split(alert: Alert): { subject: string; extra: string | null } {
   if (alert.serviceState !== undefined) extra.serviceState = alert.serviceState;
   if (alert.forecast !== undefined) extra.forecast = alert.forecast;
   if (alert.offlineReason !== undefined) extra.offlineReason = alert.offlineReason;
+  if (alert.check !== undefined) extra.check = alert.check; // issue 12: check alerts read the same after their check changes
   return { subject: JSON.stringify(alert.metric), extra: Object.keys(extra).length ? JSON.stringify(extra) : null };
 }
 

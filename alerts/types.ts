@@ -1,4 +1,5 @@
 import type { MetricName } from '../protocol/metric-series.js';
+import type { CheckKind } from '../protocol/schemas/check.js';
 import type { ServiceState } from '../protocol/schemas/services.js';
 import type { DiskForecast } from './forecast.js';
 
@@ -14,12 +15,15 @@ export type AlertState = 'pending' | 'firing' | 'resolved' | 'cleared';
 /**
  * One alert per host and rule id: `cpu`, `mem`, `swap`, `load`,
  * `temperature`, `offline`, `disk:<mount>`, `disk_forecast:<mount>`,
- * `service:<name>`. Mounts keep their slashes (`disk:/var/lib`): whoever
- * puts an id in an MQTT topic level must encode it.
+ * `service:<name>`; network checks (issue 12), with host = the runner:
+ * `check:<id>` (down), `check_latency:<id>`, `check_cert:<id>`. Mounts keep
+ * their slashes (`disk:/var/lib`): whoever puts an id in an MQTT topic level
+ * must encode it.
  */
 export type RuleId =
   | 'cpu' | 'mem' | 'swap' | 'load' | 'temperature' | 'offline'
-  | `disk:${string}` | `disk_forecast:${string}` | `service:${string}`;
+  | `disk:${string}` | `disk_forecast:${string}` | `service:${string}`
+  | `check:${string}` | `check_latency:${string}` | `check_cert:${string}`;
 
 /** What an alert is about: a stored series (so the dashboard can chart it), the host's presence, or a service. */
 export type AlertSubject =
@@ -27,7 +31,11 @@ export type AlertSubject =
   | { metric: 'presence'; key: '' }
   | { metric: 'service'; key: string };
 
-/** Unit of `value` and `threshold`: load is per core, a forecast counts hours until full. */
+/**
+ * Unit of `value` and `threshold`: load is per core, a forecast counts hours
+ * until full, a certificate hours until it expires; a check that is down
+ * counts its consecutive failed runs against `downAfter` (unit `state`).
+ */
 export type AlertUnit = 'percent' | 'perCore' | 'celsius' | 'seconds' | 'hours' | 'state';
 
 export interface Alert {
@@ -51,6 +59,26 @@ export interface Alert {
   forecast?: DiskForecast;
   /** Offline alerts: `lost` (Last Will), `stopped` (clean stop) or `stale` (missed intervals). */
   offlineReason?: string;
+  /** Check alerts (issue 12): which check, and what its runners last said. */
+  check?: CheckFacts;
+}
+
+/** What a check alert keeps about its check, so it reads the same after the check changes or goes. */
+export interface CheckFacts {
+  id: string;
+  name: string;
+  kind: CheckKind;
+  target: string;
+  groupId: number | null;
+  /** How many of the check's runners were down when the alert last changed, out of how many runners it has. */
+  downFrom: number;
+  runners: number;
+  /** The runner's last word: "connection refused", "200 OK" (English, from the runner). */
+  message: string;
+  /** HTTP status of the last response, when there was one. */
+  status?: number;
+  /** Certificate alerts: the end of the certificate's validity, ms. */
+  notAfter?: number;
 }
 
 /**

@@ -172,6 +172,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   topics: createTopics(prefix),
                   // Links in notifications are opened on phones: the public URL, never the loopback the server may bind.
                   dashboardUrl: () => (stack.http ? publicDashboardUrl(config, { port: stack.http.port }) : null),
+                  ...(stack.checks ? { checks: stack.checks } : {}),
                 })),
             },
             {

@@ -17,6 +17,8 @@ export interface Words {
   suggestedAction: string;
   details: string;
   host: string;
+  /** A check alert's host is the agent that ran the check (issue 12). */
+  runner: string;
   since: string;
   open: string;
   /** "3 alerts" */
@@ -43,6 +45,7 @@ export const WORDS: Record<Lang, Words> = {
     suggestedAction: 'Suggested action',
     details: 'Details',
     host: 'Host',
+    runner: 'Runner',
     since: 'Since',
     open: 'Open in Vigie',
     alerts: (n) => plural(n, 'alert', 'alerts'),
@@ -62,6 +65,7 @@ export const WORDS: Record<Lang, Words> = {
     suggestedAction: 'Action suggérée',
     details: 'Détails',
     host: 'Hôte',
+    runner: 'Sonde',
     since: 'Depuis',
     open: 'Ouvrir dans Vigie',
     alerts: (n) => plural(n, 'alerte', 'alertes'),
@@ -119,6 +123,9 @@ export const hostOf = (n: AlertNotice): string => (n.hostLabel && n.hostLabel !=
 
 /** A UTC time readers in any zone can place: "2025-03-01 14:05 UTC". */
 
+/** Whether a notice is about a network check (`check:`, `check_latency:`, `check_cert:`): its host is the runner. */
+export const isCheckNotice = (n: Pick<AlertNotice, 'rule'>): boolean => /^check(?:_latency|_cert)?:/.test(n.rule);
+
 /** Collapses line breaks: titles go in subjects and headers. */
 export const oneLine = (text: string): string => text.replace(/[\r\n\t]+/g, ' ').trim();
 
@@ -130,7 +137,7 @@ export function noticeText(n: AlertNotice, lang: Lang): string {
   const w = WORDS[lang];
   const lines = [`[${labelOf(n, w)}] ${oneLine(n.title)}`];
   if (n.detail) lines.push(n.detail);
-  lines.push(`${w.host}${w.colon} ${hostOf(n)}`);
+  lines.push(`${isCheckNotice(n) ? w.runner : w.host}${w.colon} ${hostOf(n)}`);
   lines.push(`${w.since}${w.colon} ${formatUtcMinute(n.firedAt ?? n.since)}`);
   if (n.advice && n.kind !== 'resolved') lines.push('', `${w.suggestedAction}${w.colon} ${n.advice}`);
   if (n.context.length && n.kind !== 'resolved') lines.push('', `${w.details}${w.colon}`, ...n.context.map((l) => `  ${l}`));

@@ -1,4 +1,4 @@
-import { alertSpan, describeAlert, type AlertText } from '../../../alerts/advice.js';
+import { alertSpan, describeAlert, ruleParts, type AlertText } from '../../../alerts/advice.js';
 import { spokenDuration } from '../../../alerts/words.js';
 import { formatDuration, formatNumber, formatPercent } from './format.js';
 import { getLang, locale, t } from './i18n/index.js';
@@ -6,8 +6,33 @@ import type { AlertView, MaintenanceView } from './model.js';
 
 /** How alerts and maintenance windows read on screen, in the current language. */
 
-/** A value in the alert's unit: "92 %", "1.8 per core", "81 °C", "3 min", "14 h". */
-export function formatAlertValue(alert: Pick<AlertView, 'unit' | 'serviceState'>, value: number | null): string {
+const CHECK_FAMILIES = new Set(['check', 'check_latency', 'check_cert']);
+
+/** The check a check alert is about (issue 12), with its name; null for host alerts. */
+export function checkOf(alert: Pick<AlertView, 'rule' | 'check'>): { id: string; name: string } | null {
+  const { family, arg } = ruleParts(alert.rule);
+  if (!CHECK_FAMILIES.has(family)) return null;
+  return { id: alert.check?.id ?? arg, name: alert.check?.name ?? arg };
+}
+
+/** Where an alert leads from a list: a check alert to its check's page, others to the alerts page. */
+export function alertHref(alert: Pick<AlertView, 'rule' | 'check'>): string {
+  const check = checkOf(alert);
+  return check ? `#/checks/${encodeURIComponent(check.id)}` : '#/alerts';
+}
+
+/** Check alerts' values: failed runs in a row, a latency in ms, days left to a certificate. */
+function checkValue(family: string, value: number): string {
+  if (family === 'check') return t(Math.round(value) === 1 ? 'alerts.check.run' : 'alerts.check.runs', { n: Math.round(value) });
+  if (family === 'check_latency') return t('alerts.check.ms', { v: formatNumber(value * 1000, 0) });
+  const days = Math.round(value / 24);
+  return value <= 0 ? t('alerts.check.expired') : t(days === 1 ? 'alerts.check.day' : 'alerts.check.days', { n: formatNumber(days, 0) });
+}
+
+/** A value in the alert's unit: "92 %", "1.8 per core", "81 °C", "3 min", "14 h"; for checks "3 failed runs", "150 ms", "5 days left". */
+export function formatAlertValue(alert: Pick<AlertView, 'unit' | 'serviceState'> & Partial<Pick<AlertView, 'rule'>>, value: number | null): string {
+  const family = alert.rule ? ruleParts(alert.rule).family : '';
+  if (CHECK_FAMILIES.has(family)) return value === null || !Number.isFinite(value) ? '–' : checkValue(family, value);
   if (alert.unit === 'state') return alert.serviceState ? t(`service.${alert.serviceState}` as 'service.stopped') : '–';
   if (value === null || !Number.isFinite(value)) return '–';
   switch (alert.unit) {
@@ -24,7 +49,13 @@ export function formatAlertValue(alert: Pick<AlertView, 'unit' | 'serviceState'>
 /** "92 % (threshold 85 %)", or the value alone when there is no threshold. */
 export function valueLine(alert: AlertView): string {
   const value = formatAlertValue(alert, alert.value);
-  return alert.threshold === null ? value : t('alerts.valueOf', { value, threshold: formatAlertValue(alert, alert.threshold) });
+  if (alert.threshold === null) return value;
+  // A check's level reads shorter than its value: "3 failed runs in a row (level 3)", "5 days left (level 14 d)".
+  const family = ruleParts(alert.rule).family;
+  const threshold = family === 'check' ? formatNumber(alert.threshold, 0)
+    : family === 'check_cert' ? t('dur.days', { n: formatNumber(alert.threshold / 24, 0) })
+      : formatAlertValue(alert, alert.threshold);
+  return t('alerts.valueOf', { value, threshold });
 }
 
 /**

@@ -571,6 +571,15 @@ export const en = {
   'form.refused': 'Refused by the server: {msg}',
   'form.fixOne': 'Not saved: fix “{field}”, marked in the form.',
   'form.fixMany': 'Not saved: fix “{field}” and {n} more, marked in the form.',
+  // issue 12: alerts
+  'alerts.check.runs': '{n} failed runs in a row',
+  'alerts.check.ms': '{v} ms',
+  'alerts.check.days': '{n} days left',
+  'alerts.check.expired': 'expired',
+  'alerts.check.open': 'Open the check',
+  'alerts.check.run': '{n} failed run in a row',
+  'alerts.check.context': 'What the runner saw',
+  'alerts.check.day': '{n} day left',
 } as const;
 
 export type MessageKey = keyof typeof en;

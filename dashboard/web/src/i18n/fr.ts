@@ -570,4 +570,13 @@ export const fr: Messages = {
   'form.refused': 'Refusé par le serveur : {msg}',
   'form.fixOne': 'Rien n’est enregistré : corrigez « {field} », signalé dans le formulaire.',
   'form.fixMany': 'Rien n’est enregistré : corrigez « {field} » et {n} autre(s) champ(s), signalés dans le formulaire.',
+  // issue 12: alerts
+  'alerts.check.runs': '{n} échecs de suite',
+  'alerts.check.ms': '{v} ms',
+  'alerts.check.days': '{n} jours restants',
+  'alerts.check.expired': 'expiré',
+  'alerts.check.open': 'Ouvrir la vérification',
+  'alerts.check.run': '{n} échec de suite',
+  'alerts.check.context': 'Ce que la sonde a vu',
+  'alerts.check.day': '{n} jour restant',
 };

@@ -1,4 +1,4 @@
-import { alertDuration, alertWords, valueLine } from '../alert-format.js';
+import { alertDuration, alertHref, alertWords, checkOf, valueLine } from '../alert-format.js';
 import { idPath, sendJson } from '../api.js';
 import { h, replaceChildren, setText } from '../dom.js';
 import { formatDateTime } from '../format.js';
@@ -56,20 +56,26 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
     alert.silenced && alert.silenced.until > Date.now()
       ? h('span', { class: 'tag', 'data-testid': 'alert-silenced' }, t('alerts.silencedUntil', { until: formatDateTime(alert.silenced.until), by: alert.silenced.by }))
       : null);
+  // A check alert's host is the runner; its check has a page of its own (issue 12).
+  const check = checkOf(alert);
   const more = words.advice || alert.context.length
     ? h('details', { class: 'alert-more', open: opts.open === true },
       h('summary', null, t('alerts.whatToDo')),
       words.advice ? h('p', { class: 'alert-advice', 'data-testid': 'alert-advice' }, words.advice) : null,
-      alert.context.length ? h('h4', null, t('alerts.context')) : null,
+      alert.context.length ? h('h4', null, t(check ? 'alerts.check.context' : 'alerts.context')) : null,
       alert.context.length ? h('pre', { class: 'alert-context', 'data-testid': 'alert-context' }, alert.context.join('\n')) : null)
     : null;
   const actions = firing && opts.canAct ? createActions(alert, opts, line) : null;
+  const checkLink = check
+    ? h('a', { class: 'alert-check link', href: alertHref(alert), 'data-testid': 'alert-check', title: t('alerts.check.open') }, check.name)
+    : null;
   const el = h('article', {
     class: 'alert-row', 'data-testid': 'alert-row', 'data-alert-id': alert.id, 'data-rule': alert.rule, 'data-host': alert.host,
     'data-state': alert.state, 'data-severity': alert.severity, 'data-acked': alert.ack ? 'yes' : 'no',
   },
   h('div', { class: 'alert-head' },
     h('span', { class: 'pill sev', 'data-sev': alert.severity }, t(`severity.${alert.severity}`)),
+    checkLink,
     h('a', { class: 'alert-host link', href: `#/host/${encodeURIComponent(alert.host)}` }, hostName(alert)),
     title),
   detail,

@@ -1,5 +1,6 @@
 import type { HostDetail, HostSummary } from '../../../../ingest/types.js';
 import type { MetricsPayload } from '../../../../protocol/payloads.js';
+import { alertHref } from '../alert-format.js';
 import { firingAlerts, onAlertsChange } from '../alerts-feed.js';
 import { ApiError, apiPath, currentUser, getJson } from '../api.js';
 import { h, replaceChildren, setText, type View } from '../dom.js';
@@ -35,7 +36,7 @@ export function createHostView(id: string): View {
     hostAlerts.hidden = mine.length === 0;
     replaceChildren(hostAlerts, ...mine.map((a) => h('li', { 'data-sev': a.severity },
       h('span', { class: 'pill sev', 'data-sev': a.severity }, t(`severity.${a.severity}`)),
-      h('a', { class: 'link', href: '#/alerts' }, a.title))));
+      h('a', { class: 'link', href: alertHref(a) }, a.title))));
   };
   const head = h('div', { class: 'host-head' },
     h('div', { class: 'host-title' }, name, pill, editor?.button ?? null, settingsLink),
