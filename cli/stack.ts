@@ -15,6 +15,7 @@ import { createTopics } from '../protocol/topics.js';
 import { startOled, type Display, type OledHandle } from '../oled/index.js';
 import { DAY_MS, HOUR_MS } from '../core/time.js';
 import { startIngest } from '../ingest/index.js';
+import { StatusPageStore } from '../status-page/store.js';
 import type { IngestHandle } from '../ingest/types.js';
 import type { Principal } from '../broker/acl.js';
 import type { VigieConfig } from './config.js';
@@ -60,6 +61,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   let authenticator: BrokerAuthenticator | undefined;
   let accounts: Accounts | undefined;
   let events: EventLog | undefined;
+  let statusPages: StatusPageStore | undefined;
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
@@ -132,6 +134,13 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               },
             },
             {
+              name: 'status-pages',
+              start: async () => {
+                const store = (statusPages = StatusPageStore.open(dataDir));
+                return { close: async () => store.close() };
+              },
+            },
+            {
               name: 'alerts',
               start: async () =>
                 (stack.alerting = startAlerting({
@@ -165,6 +174,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     boxDisplay: () => stack.oled?.frame() ?? null,
                     broker: () => stack.broker?.stats() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
+                    statusPages: statusPages!,
                   },
                 )),
             },

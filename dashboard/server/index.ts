@@ -12,6 +12,7 @@ import type { ChannelStore } from '../../notify/channel-store.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { IngestHandle } from '../../ingest/types.js';
+import type { StatusPageStore } from '../../status-page/store.js';
 import { createApp } from './app.js';
 import { LoginService } from './auth/login.js';
 import type { AuthConfig, HttpConfig } from './config.js';
@@ -52,6 +53,8 @@ export interface DashboardDeps {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters (/api/metrics, /api/health), when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** status-pages.db: the public status pages (/status, /api/status-pages). */
+  statusPages?: StatusPageStore;
 }
 
 export interface DashboardHandle extends Handle {
@@ -99,6 +102,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.channels ? { channels: deps.channels } : {}),
     ...(deps.boxDisplay ? { boxDisplay: deps.boxDisplay } : {}),
     ...(deps.broker ? { broker: deps.broker } : {}),
+    ...(deps.statusPages ? { statusPages: deps.statusPages } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);

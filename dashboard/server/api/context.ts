@@ -6,6 +6,7 @@ import type { EventLog, NewEvent } from '../../../events/event-log.js';
 import type { AlertService } from '../../../alerts/service.js';
 import type { BrokerStats } from '../../../broker/index.js';
 import type { IngestHandle } from '../../../ingest/types.js';
+import type { StatusPageStore } from '../../../status-page/store.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
 import type { Notifier } from '../../../notify/notifier.js';
 import type { LoginThrottle } from '../../../accounts/login-throttle.js';
@@ -49,6 +50,8 @@ export interface ApiContext {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters, when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** Public status pages (issue 12), when this server serves them. */
+  statusPages?: StatusPageStore;
 }
 
 /** One OLED frame: `bits` is the base64 of the SSD1306 page-major buffer (8 vertical pixels per byte). */
