@@ -14,6 +14,7 @@ import { createHostsAdminView } from './views/admin-hosts.js';
 import { createUsersView } from './views/admin-users.js';
 import { createAlertsView } from './views/alerts.js';
 import { createStatusView } from './views/admin-status.js';
+import { createStatusPagesView } from './views/status-pages.js';
 import { createBoxDisplayView } from './views/box-display.js';
 import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
@@ -55,6 +56,7 @@ const PAGES: { hash: string; label: MessageKey; admin: boolean; make: () => View
   { hash: '#/admin/channels', label: 'nav.channels', admin: true, make: createChannelsView },
   { hash: '#/admin/alert-defaults', label: 'nav.alertDefaults', admin: true, make: createAlertDefaultsView },
   { hash: '#/admin/status', label: 'nav.status', admin: true, make: createStatusView },
+  { hash: '#/admin/status-pages', label: 'nav.statusPages', admin: false, make: createStatusPagesView },
   { hash: '#/admin/box', label: 'nav.boxDisplay', admin: true, make: () => createBoxDisplayView({ title: t('box.title'), description: t('box.description') }) },
 ];
 
