@@ -17,6 +17,10 @@ import { DAY_MS, HOUR_MS } from '../core/time.js';
 import { startIngest } from '../ingest/index.js';
 import { StatusPageStore } from '../status-page/store.js';
 import type { IngestHandle } from '../ingest/types.js';
+import { CheckStore } from '../checks/store.js';
+import { startConfigPublisher, type ConfigPublisher } from '../checks/config-publisher.js';
+import type { CheckCatalog } from '../checks/types.js';
+import { systemClock } from '../core/time.js';
 import type { Principal } from '../broker/acl.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
@@ -35,6 +39,10 @@ export interface Stack extends Handle {
   dashboard?: DashboardHandle;
   oled?: OledHandle;
   agent?: AgentHandle;
+  /** Network check definitions (issue 12), in `up` and `server`: the alerts and the status page read them. */
+  checks?: CheckCatalog;
+  /** Publishes each runner's checks on its config topic. */
+  checkConfig?: ConfigPublisher;
 }
 
 export type Role = 'up' | 'broker' | 'server' | 'agent' | 'oled';
@@ -62,6 +70,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   let accounts: Accounts | undefined;
   let events: EventLog | undefined;
   let statusPages: StatusPageStore | undefined;
+  let checkStore: CheckStore | undefined;
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
@@ -141,6 +150,24 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               },
             },
             {
+              name: 'checks',
+              start: async () => {
+                // Watched: `vigie checks import` writes the same file from another process.
+                const store = CheckStore.open(dataDir, { watch: true });
+                stack.checks = store;
+                checkStore = store;
+                const publisher = (stack.checkConfig = startConfigPublisher({
+                  catalog: store,
+                  memory: store,
+                  ingest: stack.ingest!,
+                  topics: createTopics(prefix),
+                  clock: systemClock,
+                  log: createLogger('checks'),
+                }));
+                return { close: async () => { await publisher.close(); store.close(); } };
+              },
+            },
+            {
               name: 'alerts',
               start: async () =>
                 (stack.alerting = startAlerting({
@@ -175,6 +202,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     broker: () => stack.broker?.stats() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                     statusPages: statusPages!,
+                    checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
                   },
                 )),
             },
