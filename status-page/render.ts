@@ -29,6 +29,7 @@ function page(lang: Lang, title: string, body: string, extraHead = ''): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+<link rel="icon" href="data:,">
 ${extraHead}</head>
 <body class="sp">
 ${body}

@@ -34,8 +34,9 @@ export interface StatusFixture {
   close(): Promise<void>;
 }
 
-export async function startStatusFixture(): Promise<StatusFixture> {
-  const up = await startTestStack('up');
+/** `set`: config overrides (a longer raw retention lets a test publish results of past days). */
+export async function startStatusFixture(set: Record<string, string> = {}): Promise<StatusFixture> {
+  const up = await startTestStack('up', { set });
   const url = up.httpUrl;
   const users = {
     admin: await addUser(up.dataDir, 'admin', 'admin'),
