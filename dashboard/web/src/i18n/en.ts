@@ -607,6 +607,7 @@ export const en = {
   'sp.state.identified': 'Identified',
   'sp.state.monitoring': 'Monitoring',
   'sp.state.resolved': 'Resolved',
+  'sp.operatorsOnly': 'Status pages are managed by admins; operators write their incident notes.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -606,4 +606,5 @@ export const fr: Messages = {
   'sp.state.identified': 'Cause identifiée',
   'sp.state.monitoring': 'Sous surveillance',
   'sp.state.resolved': 'Résolu',
+  'sp.operatorsOnly': 'Les pages d’état sont gérées par les administrateurs ; les opérateurs écrivent leurs notes d’incident.',
 };

@@ -37,7 +37,10 @@ function stateSelect(value: IncidentState, testid: string): HTMLSelectElement {
 }
 
 export function createStatusPagesView(): View {
-  const admin = currentUser()?.role === 'admin';
+  const role = currentUser()?.role;
+  // Viewers reach the link too (main.ts lists it for every role): they get a sentence, not a refused request.
+  if (role !== 'admin' && role !== 'operator') return { el: page(t('nav.statusPages'), h('p', { class: 'empty-state muted' }, t('sp.operatorsOnly'))), destroy() {} };
+  const admin = role === 'admin';
   const pageLine = messageLine();
   const table = dataTable([t('sp.title'), t('sp.group'), t('sp.public'), t('sp.link'), ''], t('sp.empty'));
   let choices: Choices[] = [];
@@ -157,10 +160,10 @@ export function createStatusPagesView(): View {
     if (choices.some((g) => String(g.id) === value)) groupSelect.value = value;
   };
   const newTitle = input({ required: true, maxlength: 100, 'data-testid': 'sp-new-title' });
-  const newSlug = input({ required: true, maxlength: 40, pattern: '[a-z0-9-]{1,40}', 'data-testid': 'sp-new-slug' });
+  const newSlug = input({ required: true, maxlength: 40, pattern: '[a-z0-9-]{1,40}', placeholder: 'lab-services', title: t('sp.slugHint'), 'data-testid': 'sp-new-slug' });
   const formLine = messageLine({ 'data-testid': 'sp-new-error' });
   const form = h('form', { class: 'form inline-form', 'data-testid': 'sp-new-form' },
-    field(t('sp.group'), groupSelect), field(t('sp.title'), newTitle), field(t('sp.slug'), newSlug, t('sp.slugHint')),
+    field(t('sp.group'), groupSelect), field(t('sp.title'), newTitle), field(t('sp.slug'), newSlug),
     h('button', { type: 'submit', class: 'btn primary' }, t('sp.create')), formLine.el);
   onSubmit(form, formLine, async () => {
     await sendJson('POST', apiPath('/status-pages'), { groupId: Number(groupSelect.value), title: newTitle.value.trim(), slug: newSlug.value.trim() });
