@@ -9,6 +9,7 @@ import { createTopics } from '../../../protocol/topics.js';
 import { DAY_MS, HOUR_MS } from '../../../core/time.js';
 import { waitFor } from '../../helpers/env.js';
 import { CPU, HOST, HOST_IP, HOST_LABEL, startStatusFixture, type StatusFixture } from '../../status-page/fixture.js';
+import { statusPayload } from '../stack.js';
 import { haveChromium, launchChromium, shot, signInThroughForm } from './browser-helpers.js';
 
 /**
@@ -161,6 +162,29 @@ if (haveChromium()) {
     assert.is(data.checks[0]?.state, 'down');
     assert.is(data.overall, 'partial', 'one of two parts down');
     assert.not.ok(json.includes(MESSAGE), 'the failure message stays internal');
+
+    // The host's agent stops too: everything shown is down.
+    await f.publish('status', statusPayload('offline'));
+    await waitFor('web-1 offline', () => f.up.stack.ingest!.listHosts().find((h) => h.id === HOST && h.presence === 'offline'));
+    await f.admin.send('PATCH', `/api/status-pages/${pageId}`, { title: 'Lab services' }).then((a) => a.data);
+    const page = await newPage('en-GB');
+    await page.goto(`${f.url}/status/lab`);
+    assert.is((await page.locator('#overall').textContent())?.trim(), 'Major outage');
+    assert.is(await page.locator('.sp-host .sp-state').textContent(), 'Offline');
+    assert.is(await page.locator('.sp-check').getAttribute('data-state'), 'down');
+  });
+
+  test('a page turned off is the same 404 as an unknown one, in the browser too', async () => {
+    await f.admin.send('PATCH', `/api/status-pages/${pageId}`, { enabled: false }).then((a) => a.data);
+    const page = await newPage('fr-FR');
+    const off = await page.goto(`${f.url}/status/lab`);
+    assert.is(off?.status(), 404);
+    const offText = await page.locator('body').textContent();
+    assert.match(offText ?? '', /Cette page d’état n’existe pas/);
+    const unknown = await page.goto(`${f.url}/status/nothing-here`);
+    assert.is(unknown?.status(), 404);
+    assert.is(await page.locator('body').textContent(), offText);
+    await f.admin.send('PATCH', `/api/status-pages/${pageId}`, { enabled: true }).then((a) => a.data);
   });
 
   test('the admin view lists the page with its link; an operator adds and resolves a note there', async () => {
