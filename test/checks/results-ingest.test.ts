@@ -181,6 +181,25 @@ test('after a restart the retained result fills latest again, is stored once, an
     assert.is(ingest.checks!.latest('web')[0]?.result.state, 'down');
   }));
 
+test('removing a runner forgets its results and clears their retained topics', () =>
+  withRig(async ({ ingest, events, runner, auth }) => {
+    const r1 = await runner('r1');
+    const r2 = await runner('r2');
+    await r1.publishAsync(topics.checkResult('r1', 'web'), JSON.stringify(checkResult(Date.now(), 'up')), { qos: 1, retain: true });
+    await r2.publishAsync(topics.checkResult('r2', 'web'), JSON.stringify(checkResult(Date.now(), 'up')), { qos: 1, retain: true });
+    await waitFor('both results', () => events.length === 2);
+    await ingest.removeHost('r1');
+    assert.equal(ingest.checks!.latest('web').map((r) => r.runner), ['r2']);
+    // A new reader: r1's retained result is gone. r2's, asked for after it, is the witness that retained ones arrive.
+    const reader = await auth.connect(auth.store.add({ kind: 'service', role: 'reader' }));
+    const got: string[] = [];
+    reader.on('message', (topic) => got.push(topic));
+    await reader.subscribeAsync(topics.checkResult('r1', 'web'), { qos: 1 });
+    await reader.subscribeAsync(topics.checkResult('r2', 'web'), { qos: 1 });
+    await waitFor('r2 retained', () => got.length > 0);
+    assert.equal(got, [topics.checkResult('r2', 'web')]);
+  }));
+
 test('hostile check topics from an open broker are refused as invalid, and results go on', async () => {
   // An anonymous broker (no ACL in the way): what a misconfigured or foreign broker might let through.
   const broker = await startTestBroker();
