@@ -15,6 +15,7 @@ import { createTopics } from '../protocol/topics.js';
 import { startOled, type Display, type OledHandle } from '../oled/index.js';
 import { DAY_MS, HOUR_MS } from '../core/time.js';
 import { startIngest } from '../ingest/index.js';
+import { StatusPageStore } from '../status-page/store.js';
 import type { IngestHandle } from '../ingest/types.js';
 import { CheckStore } from '../checks/store.js';
 import { startConfigPublisher, type ConfigPublisher } from '../checks/config-publisher.js';
@@ -68,6 +69,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   let authenticator: BrokerAuthenticator | undefined;
   let accounts: Accounts | undefined;
   let events: EventLog | undefined;
+  let statusPages: StatusPageStore | undefined;
   let checkStore: CheckStore | undefined;
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
@@ -141,6 +143,13 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               },
             },
             {
+              name: 'status-pages',
+              start: async () => {
+                const store = (statusPages = StatusPageStore.open(dataDir));
+                return { close: async () => store.close() };
+              },
+            },
+            {
               name: 'checks',
               start: async () => {
                 // Watched: `vigie checks import` writes the same file from another process.
@@ -193,6 +202,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     boxDisplay: () => stack.oled?.frame() ?? null,
                     broker: () => stack.broker?.stats() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
+                    statusPages: statusPages!,
                     checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
                   },
                 )),

@@ -25,6 +25,8 @@ import { createUsersRouter } from './api/users.js';
 import { identify } from './auth/caller.js';
 import { requireCaller, requireRole, sameOriginWrites, sessionOnly } from './auth/guards.js';
 import { createInstallRouter } from './install/router.js';
+import { createStatusPagesRouter } from './api/status-pages.js';
+import { createStatusRouter } from '../../status-page/router.js';
 import { errorHandler, notFoundHandler, sendOk } from './respond.js';
 
 /** dist/web, written by dashboard/web/build.ts; found from this compiled file (dist/dashboard/server/app.js). */
@@ -111,11 +113,13 @@ export function createApp(deps: AppDeps): Express {
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
   if (deps.checks) api.use(createChecksRouter(deps, deps.checks));
   if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
+  if (deps.statusPages) api.use('/status-pages', requireRole('operator'), createStatusPagesRouter(deps, deps.statusPages, () => deps.checks?.catalog ?? null));
   api.use(createAccessRouter(deps));
   api.use(createEnrollmentTokensRouter(deps));
   api.use(notFoundHandler);
   api.use(errorHandler(deps.log));
   app.use('/api', api);
+  if (deps.statusPages) app.use('/status', createStatusRouter({ store: deps.statusPages, accounts: deps.accounts, ingest: deps.ingest, catalog: () => deps.checks?.catalog ?? null, maintenance: () => deps.alerts?.maintenance() ?? [], now: () => deps.clock.now() }, { clock: deps.clock }));
   app.use('/install', createInstallRouter({ publicUrl: deps.publicUrl, ...(deps.installDirs?.scripts ? { scriptsDir: deps.installDirs.scripts } : {}), ...(deps.installDirs?.agent ? { agentDir: deps.installDirs.agent } : {}) }));
 
   app.use(express.static(webRoot, { index: 'index.html', maxAge: 0 }));

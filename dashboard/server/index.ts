@@ -12,6 +12,7 @@ import type { ChannelStore } from '../../notify/channel-store.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { IngestHandle } from '../../ingest/types.js';
+import type { StatusPageStore } from '../../status-page/store.js';
 import { createApp } from './app.js';
 import { CheckAccess } from '../../checks/access.js';
 import type { User } from '../../accounts/users.js';
@@ -54,6 +55,8 @@ export interface DashboardDeps {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters (/api/metrics, /api/health), when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** status-pages.db: the public status pages (/status, /api/status-pages). */
+  statusPages?: StatusPageStore;
   /** Network check definitions (the /api/checks routes), when this server manages checks. */
   checks?: ChecksContext;
 }
@@ -103,6 +106,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.channels ? { channels: deps.channels } : {}),
     ...(deps.boxDisplay ? { boxDisplay: deps.boxDisplay } : {}),
     ...(deps.broker ? { broker: deps.broker } : {}),
+    ...(deps.statusPages ? { statusPages: deps.statusPages } : {}),
     ...(deps.checks ? { checks: deps.checks } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });

@@ -6,6 +6,7 @@ import type { EventLog, NewEvent } from '../../../events/event-log.js';
 import type { AlertService } from '../../../alerts/service.js';
 import type { BrokerStats } from '../../../broker/index.js';
 import type { IngestHandle } from '../../../ingest/types.js';
+import type { StatusPageStore } from '../../../status-page/store.js';
 import type { CheckStore } from '../../../checks/store.js';
 import type { CheckCatalog } from '../../../checks/types.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
@@ -51,6 +52,8 @@ export interface ApiContext {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters, when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** Public status pages (issue 12), when this server serves them. */
+  statusPages?: StatusPageStore;
   /** Network check definitions (issue 12), when this server manages checks. */
   checks?: ChecksContext;
 }

@@ -14,6 +14,7 @@ import { createHostsAdminView } from './views/admin-hosts.js';
 import { createUsersView } from './views/admin-users.js';
 import { createAlertsView } from './views/alerts.js';
 import { createStatusView } from './views/admin-status.js';
+import { createStatusPagesView } from './views/status-pages.js';
 import { createBoxDisplayView } from './views/box-display.js';
 import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
@@ -42,8 +43,8 @@ function logo(): SVGSVGElement {
   return svg;
 }
 
-/** The pages behind the header's links; `admin` ones are listed and opened for admins only. */
-const PAGES: { hash: string; label: MessageKey; admin: boolean; make: () => View }[] = [
+/** The pages behind the header's links; `admin` ones are listed and opened for admins only, `operator` ones listed for operators and admins. */
+const PAGES: { hash: string; label: MessageKey; admin: boolean; operator?: boolean; make: () => View }[] = [
   { hash: '#/', label: 'nav.overview', admin: false, make: createOverview },
   { hash: '#/alerts', label: 'nav.alerts', admin: false, make: createAlertsView },
   { hash: '#/maintenance', label: 'nav.maintenance', admin: false, make: createMaintenanceView },
@@ -55,6 +56,7 @@ const PAGES: { hash: string; label: MessageKey; admin: boolean; make: () => View
   { hash: '#/admin/channels', label: 'nav.channels', admin: true, make: createChannelsView },
   { hash: '#/admin/alert-defaults', label: 'nav.alertDefaults', admin: true, make: createAlertDefaultsView },
   { hash: '#/admin/status', label: 'nav.status', admin: true, make: createStatusView },
+  { hash: '#/admin/status-pages', label: 'nav.statusPages', admin: false, operator: true, make: createStatusPagesView },
   { hash: '#/admin/box', label: 'nav.boxDisplay', admin: true, make: () => createBoxDisplayView({ title: t('box.title'), description: t('box.description') }) },
 ];
 
@@ -115,7 +117,7 @@ const renderChrome = (): void => {
   setText(userName, user?.name ?? '');
   if (user) userName.title = t(`role.${user.role}`);
   const active = activePage();
-  replaceChildren(nav, ...PAGES.filter((p) => !p.admin || user?.role === 'admin').map((p) =>
+  replaceChildren(nav, ...PAGES.filter((p) => (!p.admin || user?.role === 'admin') && (!p.operator || user?.role !== 'viewer')).map((p) =>
     h('a', { href: p.hash, class: 'nav-link', 'aria-current': p === active ? 'page' : null }, t(p.label), p.hash === '#/alerts' ? navCount : null)));
   renderAlerts();
   // On phones the links scroll sideways: keep the current one in sight.
