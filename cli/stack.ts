@@ -131,9 +131,21 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
       ...(withServer
         ? [
             {
+              // Before the ingest: it keeps only results of (runner, check) pairs the catalog holds, retained ones at once.
+              name: 'checks-store',
+              start: async () => {
+                // Watched: `vigie checks import` writes the same file from another process.
+                const store = (checkStore = stack.checks = CheckStore.open(dataDir, { watch: true }));
+                return { close: async () => store.close() };
+              },
+            },
+            {
               name: 'ingest',
               start: async () =>
-                (stack.ingest = await startIngest({ ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix })),
+                (stack.ingest = await startIngest(
+                  { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix },
+                  { acceptCheck: (runner, check) => checkStore?.get(check)?.runners.includes(runner) ?? false },
+                )),
             },
             {
               name: 'events',
@@ -152,10 +164,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
             {
               name: 'checks',
               start: async () => {
-                // Watched: `vigie checks import` writes the same file from another process.
-                const store = CheckStore.open(dataDir, { watch: true });
-                stack.checks = store;
-                checkStore = store;
+                const store = checkStore!;
                 const publisher = (stack.checkConfig = startConfigPublisher({
                   catalog: store,
                   memory: store,
@@ -164,7 +173,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   clock: systemClock,
                   log: createLogger('checks'),
                 }));
-                return { close: async () => { await publisher.close(); store.close(); } };
+                return { close: () => publisher.close() };
               },
             },
             {
