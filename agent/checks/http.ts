@@ -147,7 +147,7 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
         const why = REDIRECTS.has(status) && location ? `more than ${maxRedirects} redirects (status ${status})` : `status ${status} not in ${accept.join(', ')}`;
         return { ...base, state: 'down', message: why, ...(excerpt ? { excerpt } : {}) };
       }
-      const failed = (opts.keyword ? keywordProblem(text, opts.keyword) : null) ?? (opts.json ? jsonProblem(text, opts.json) : null);
+      const failed = (opts.keyword ? await keywordProblem(text, opts.keyword) : null) ?? (opts.json ? jsonProblem(text, opts.json) : null);
       if (failed) return { ...base, state: 'down', message: clip(failed), ...(excerpt ? { excerpt } : {}) };
       return { ...base, state: 'up', message: clip(`${status} ${res.statusMessage ?? ''}`.trim()) };
     } catch (error) {
