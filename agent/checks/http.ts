@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { CHECK_LIMITS, type CheckSpec } from '../../protocol/payloads.js';
 import { VIGIE_VERSION } from '../../core/version.js';
 import { resolveAllowed, unbracket } from './network-policy.js';
-import { connectTcp } from './tcp.js';
+import { connectFirst } from './tcp.js';
 import { certInfo, certProblem, handshake, type CertInfo } from './tls.js';
 import { jsonProblem, keywordProblem, statusAccepted } from './http-conditions.js';
 import { clip, describeNetError, down, seconds, type ProbeContext, type ProbeResult } from './types.js';
@@ -100,7 +100,9 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
     let socket: Socket | undefined;
     try {
       const connectStart = ctx.now();
-      socket = await connectTcp(address, port, ctx.signal);
+      const connected = await connectFirst(resolved.addresses, port, ctx.signal);
+      socket = connected.socket;
+      address = connected.address;
       phases.connect = seconds(ctx.now() - connectStart);
       if (url.protocol === 'https:') {
         const tlsStart = ctx.now();
