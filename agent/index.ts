@@ -79,8 +79,9 @@ export function agentHostId(config: Pick<AgentConfig, 'host'>): string {
  * status/info/services/metrics per the contract, and keeps each sample in
  * a bounded buffer (on disk under `opts.dataDir`) until the server's
  * `stored` acknowledgement covers it. Resolves at once, even when the
- * broker is down; rejects on a host id that cannot be made valid or a
- * collector deadline not below the interval. A buffer directory that cannot
+ * broker is down; rejects on a host id that cannot be made valid, a
+ * collector deadline not below the interval, or a bad `agent.checks`
+ * network or CA file (the message names the key). A buffer directory that cannot
  * be opened is logged as an error and the buffer kept in memory.
  */
 export async function startAgent(config: AgentConfig, opts: AgentOptions): Promise<AgentHandle> {

@@ -1,5 +1,6 @@
 import { JSONPath } from 'jsonpath-plus';
 import type { HttpOptions } from '../../protocol/payloads.js';
+import { testRegex } from './regex-worker.js';
 
 /** `200`, `200-299` or `3xx` matches `status`. */
 export function statusAccepted(status: number, patterns: readonly string[]): boolean {
@@ -10,18 +11,21 @@ export function statusAccepted(status: number, patterns: readonly string[]): boo
   });
 }
 
-/** Why the keyword condition fails, or null. An invalid regular expression fails the check, saying so. */
-export function keywordProblem(body: string, keyword: NonNullable<HttpOptions['keyword']>): string | null {
+/** Milliseconds a keyword regex may run (in its worker) before the check fails saying so. */
+export const REGEX_TIMEOUT_MS = 1000;
+
+/** Why the keyword condition fails, or null. An invalid or runaway regular expression fails the check, saying so. */
+export async function keywordProblem(body: string, keyword: NonNullable<HttpOptions['keyword']>, regexTimeoutMs = REGEX_TIMEOUT_MS): Promise<string | null> {
   const wanted = keyword.present !== false;
   let found: boolean;
   if (keyword.regex) {
-    let re: RegExp;
-    try {
-      re = new RegExp(keyword.text);
-    } catch {
-      return `keyword regex /${keyword.text}/ is not a valid regular expression`;
+    const outcome = await testRegex(keyword.text, body, regexTimeoutMs);
+    if (!outcome.ok) {
+      return outcome.error === 'invalid'
+        ? `keyword regex /${keyword.text}/ is not a valid regular expression`
+        : `keyword regex /${keyword.text}/ ran longer than ${regexTimeoutMs} ms (catastrophic backtracking?)`;
     }
-    found = re.test(body);
+    found = outcome.found;
   } else {
     found = body.includes(keyword.text);
   }

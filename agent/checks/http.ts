@@ -4,7 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import { CHECK_LIMITS, type CheckSpec } from '../../protocol/payloads.js';
 import { VIGIE_VERSION } from '../../core/version.js';
 import { resolveAllowed, unbracket } from './network-policy.js';
-import { connectTcp } from './tcp.js';
+import { connectFirst } from './tcp.js';
 import { certInfo, certProblem, handshake, type CertInfo } from './tls.js';
 import { jsonProblem, keywordProblem, statusAccepted } from './http-conditions.js';
 import { clip, describeNetError, down, seconds, type ProbeContext, type ProbeResult } from './types.js';
@@ -100,7 +100,9 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
     let socket: Socket | undefined;
     try {
       const connectStart = ctx.now();
-      socket = await connectTcp(address, port, ctx.signal);
+      const connected = await connectFirst(resolved.addresses, port, ctx.signal);
+      socket = connected.socket;
+      address = connected.address;
       phases.connect = seconds(ctx.now() - connectStart);
       if (url.protocol === 'https:') {
         const tlsStart = ctx.now();
@@ -147,7 +149,7 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
         const why = REDIRECTS.has(status) && location ? `more than ${maxRedirects} redirects (status ${status})` : `status ${status} not in ${accept.join(', ')}`;
         return { ...base, state: 'down', message: why, ...(excerpt ? { excerpt } : {}) };
       }
-      const failed = (opts.keyword ? keywordProblem(text, opts.keyword) : null) ?? (opts.json ? jsonProblem(text, opts.json) : null);
+      const failed = (opts.keyword ? await keywordProblem(text, opts.keyword) : null) ?? (opts.json ? jsonProblem(text, opts.json) : null);
       if (failed) return { ...base, state: 'down', message: clip(failed), ...(excerpt ? { excerpt } : {}) };
       return { ...base, state: 'up', message: clip(`${status} ${res.statusMessage ?? ''}`.trim()) };
     } catch (error) {

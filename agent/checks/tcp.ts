@@ -29,20 +29,37 @@ export function connectTcp(address: string, port: number, signal: AbortSignal): 
   });
 }
 
+/**
+ * Connects to the first of `addresses` that accepts, in the resolver's
+ * order (a name with an IPv6 and an IPv4 address, such as localhost, may
+ * listen on one only). Rejects with the last error; stops at the abort.
+ */
+export async function connectFirst(addresses: readonly string[], port: number, signal: AbortSignal): Promise<{ socket: Socket; address: string }> {
+  let last: unknown = new Error('no address');
+  for (const address of addresses) {
+    try {
+      return { socket: await connectTcp(address, port, signal), address };
+    } catch (error) {
+      last = error;
+      if (signal.aborted) break;
+    }
+  }
+  throw last;
+}
+
 /** TCP connect: up when the port accepts a connection; latency = time to connect. */
 export async function probeTcp(spec: CheckSpec, ctx: ProbeContext): Promise<ProbeResult> {
   if (!isHostTarget(spec.target)) return down(`target "${spec.target}" is not a host name or IP address`);
   if (spec.port === undefined) return down('a TCP check needs a port');
   const resolved = await resolveAllowed(spec.target, ctx.policy, ctx.signal, ctx.now);
   if (!resolved.ok) return down(resolved.message);
-  const address = resolved.addresses[0]!;
   const started = ctx.now();
   try {
-    const socket = await connectTcp(address, spec.port, ctx.signal);
+    const { socket, address } = await connectFirst(resolved.addresses, spec.port, ctx.signal);
     const latency = seconds(ctx.now() - started);
     socket.destroy();
     return { state: 'up', latency, message: `connected to port ${spec.port}`, address };
   } catch (error) {
-    return down(describeNetError(error, ctx.signal, spec.timeout), { address });
+    return down(describeNetError(error, ctx.signal, spec.timeout), { address: resolved.addresses[0]! });
   }
 }

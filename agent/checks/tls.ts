@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { CheckResultPayload, CheckSpec } from '../../protocol/payloads.js';
 import { DAY_MS } from '../../core/time.js';
 import { resolveAllowed } from './network-policy.js';
-import { connectTcp } from './tcp.js';
+import { connectFirst } from './tcp.js';
 import { isHostTarget } from './target.js';
 import { clip, describeNetError, down, seconds, type ProbeContext, type ProbeResult } from './types.js';
 
@@ -86,12 +86,14 @@ export async function probeTls(spec: CheckSpec, ctx: ProbeContext, wallNow: () =
   const port = spec.port ?? 443;
   const resolved = await resolveAllowed(spec.target, ctx.policy, ctx.signal, ctx.now);
   if (!resolved.ok) return down(resolved.message);
-  const address = resolved.addresses[0]!;
+  let address = resolved.addresses[0]!;
   const hostname = spec.target.replace(/\.$/, '');
   const started = ctx.now();
   let secure: TLSSocket | undefined;
   try {
-    const socket = await connectTcp(address, port, ctx.signal);
+    const connected = await connectFirst(resolved.addresses, port, ctx.signal);
+    address = connected.address;
+    const socket = connected.socket;
     // SNI carries names only (RFC 6066 §3).
     secure = await handshake(socket, isIP(hostname) ? undefined : hostname, ctx.ca, ctx.signal);
     const latency = seconds(ctx.now() - started);

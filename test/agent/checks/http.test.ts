@@ -73,6 +73,16 @@ test('keyword present and absent, plain and regex; the body excerpt comes with a
   const badRegex = await runProbe(probeHttp, { ...t, http: { keyword: { text: '(', regex: true } } });
   assert.is(badRegex.state, 'down');
   assert.match(badRegex.message, /not a valid regular expression/);
+  // Catastrophic backtracking runs in a worker and is cut off: the agent's event loop is never blocked by it.
+  const slow = await startHttpTarget((_req, res) => res.end(`${'a'.repeat(60)}!`));
+  targets.push(slow);
+  let ticks = 0;
+  const ticker = setInterval(() => (ticks += 1), 20);
+  const runaway = await runProbe(probeHttp, { kind: 'http', target: slow.url, http: { keyword: { text: '^(a+)+$', regex: true } } });
+  clearInterval(ticker);
+  assert.is(runaway.state, 'down');
+  assert.match(runaway.message, /ran longer than 1000 ms/);
+  assert.ok(ticks >= 3, `the event loop kept turning (${ticks} ticks; a blocked loop gives 0 or 1)`);
 });
 
 test('JSON path conditions', async () => {

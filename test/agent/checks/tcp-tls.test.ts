@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { probeTcp } from '../../../agent/checks/tcp.js';
+import { connectFirst, probeTcp } from '../../../agent/checks/tcp.js';
 import { probeTls } from '../../../agent/checks/tls.js';
 import { makeTargetCertificate, startHttpTarget, startTcpTarget } from '../../helpers/check-targets.js';
 import { freePort } from '../../helpers/env.js';
@@ -33,6 +33,22 @@ test('tcp: a name is resolved (localhost); a target looking like an option is re
     const bad = await runProbe(probeTcp, { kind: 'tcp', target: '-oProxyCommand=x', port: listener.port });
     assert.is(bad.state, 'down');
     assert.match(bad.message, /not a host name or IP address/);
+  } finally {
+    await listener.close();
+  }
+});
+
+test('connectFirst: the next address is tried when one refuses (a name on IPv6 and IPv4, listening on one)', async () => {
+  const listener = await startTcpTarget();
+  try {
+    const { socket, address } = await connectFirst(['::1', '127.0.0.1'], listener.port, new AbortController().signal);
+    socket.destroy();
+    assert.is(address, '127.0.0.1');
+    const closed = await freePort();
+    await connectFirst(['127.0.0.1'], closed, new AbortController().signal).then(
+      () => assert.unreachable('connected to a closed port'),
+      (error: NodeJS.ErrnoException) => assert.is(error.code, 'ECONNREFUSED'),
+    );
   } finally {
     await listener.close();
   }
