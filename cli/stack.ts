@@ -16,6 +16,10 @@ import { startOled, type Display, type OledHandle } from '../oled/index.js';
 import { DAY_MS, HOUR_MS } from '../core/time.js';
 import { startIngest } from '../ingest/index.js';
 import type { IngestHandle } from '../ingest/types.js';
+import { CheckStore } from '../checks/store.js';
+import { startConfigPublisher, type ConfigPublisher } from '../checks/config-publisher.js';
+import type { CheckCatalog } from '../checks/types.js';
+import { systemClock } from '../core/time.js';
 import type { Principal } from '../broker/acl.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
@@ -34,6 +38,10 @@ export interface Stack extends Handle {
   dashboard?: DashboardHandle;
   oled?: OledHandle;
   agent?: AgentHandle;
+  /** Network check definitions (issue 12), in `up` and `server`: the alerts and the status page read them. */
+  checks?: CheckCatalog;
+  /** Publishes each runner's checks on its config topic. */
+  checkConfig?: ConfigPublisher;
 }
 
 export type Role = 'up' | 'broker' | 'server' | 'agent' | 'oled';
@@ -60,6 +68,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   let authenticator: BrokerAuthenticator | undefined;
   let accounts: Accounts | undefined;
   let events: EventLog | undefined;
+  let checkStore: CheckStore | undefined;
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
@@ -132,6 +141,24 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               },
             },
             {
+              name: 'checks',
+              start: async () => {
+                // Watched: `vigie checks import` writes the same file from another process.
+                const store = CheckStore.open(dataDir, { watch: true });
+                stack.checks = store;
+                checkStore = store;
+                const publisher = (stack.checkConfig = startConfigPublisher({
+                  catalog: store,
+                  memory: store,
+                  ingest: stack.ingest!,
+                  topics: createTopics(prefix),
+                  clock: systemClock,
+                  log: createLogger('checks'),
+                }));
+                return { close: async () => { await publisher.close(); store.close(); } };
+              },
+            },
+            {
               name: 'alerts',
               start: async () =>
                 (stack.alerting = startAlerting({
@@ -165,6 +192,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     boxDisplay: () => stack.oled?.frame() ?? null,
                     broker: () => stack.broker?.stats() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
+                    checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
                   },
                 )),
             },

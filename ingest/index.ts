@@ -21,6 +21,7 @@ import { startSqliteMetricStore } from './store/sqlite/sqlite-metric-store.js';
 import { attachInfluxEvents } from './store/influx/events.js';
 import { startInfluxMetricStore, type InfluxMetricStore } from './store/influx/influx-metric-store.js';
 import type { MetricStore } from './store/metric-store.js';
+import { createCheckResults } from '../checks/results.js';
 import type { IngestEvents, IngestHandle } from './types.js';
 
 export type * from './types.js';
@@ -40,7 +41,18 @@ export interface IngestStartConfig {
  * consuming first, then saves hosts, writes pending points and closes the
  * database — in that order, so nothing accepted is lost.
  */
-export async function startIngest(config: IngestStartConfig, opts: { clock?: Clock; log?: Logger; maintenanceInterval?: number } = {}): Promise<IngestHandle> {
+export interface IngestStartOptions {
+  clock?: Clock;
+  log?: Logger;
+  maintenanceInterval?: number;
+  /**
+   * Whether a (runner, check) pair is in the check catalog (the stack gives it): results of other pairs
+   * are dropped and counted, so an agent cannot create unbounded series. Absent: every pair is accepted.
+   */
+  acceptCheck?(runner: string, check: string): boolean;
+}
+
+export async function startIngest(config: IngestStartConfig, opts: IngestStartOptions = {}): Promise<IngestHandle> {
   const cfg = config.ingest;
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger('ingest');
@@ -92,11 +104,13 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   // The series a host already has keep working after a restart (SQLite only: InfluxDB may be unreachable at start).
   if (cfg.store === 'sqlite') for (const h of hostRegistry.list()) limiter.seed(h.id, await metricStore.series(h.id));
   let onConnect = (): void => handler.resume();
+  const checks = createCheckResults({ history: (q) => metricStore.history(q), clock });
   // Set once the consumer exists (it publishes the `stored` acknowledgements).
   let storedAgain = (_host: string): void => undefined;
   const handler = createMessageHandler({
     topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, limiter, onDuplicate: (h) => storedAgain(h), clock,
-    log: log.child({ part: 'consumer' }), ignore,
+    log: log.child({ part: 'consumer' }), ignore, checks, removed: (h) => tombstones.has(h),
+    ...(opts.acceptCheck ? { acceptCheck: opts.acceptCheck } : {}),
   });
   // The consumer is created after the summary publisher (its Last Will) and
   // handed to it through this indirection.
@@ -120,7 +134,8 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
   const consumer = startConsumer({
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
     onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed, onConnect: () => onConnect(),
-    extraFilters: [commandFilters(topics).allResponses()], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
+    // Check results too (issue 12), subscribed again on every connection like the host topics.
+    extraFilters: [commandFilters(topics).allResponses(), topics.allCheckResults()], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
   });
   publish = consumer.publish;
   subscribed = consumer.subscribed;
@@ -172,6 +187,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
         unacked: consumer.unacked(), pointsWritten: s.written, pending: s.pending,
         connected: consumer.connected(), dropped: s.dropped, storage: details?.state ?? 'ok', store: details,
         limits: { ...cfg.limits, refused: limiter.refusedTotal(), hosts: limiter.overLimit() },
+        unknownChecks: c.unknownChecks,
       };
     },
     command: commands.command,
@@ -189,6 +205,7 @@ export async function startIngest(config: IngestStartConfig, opts: { clock?: Clo
     restoreHost: (id) => tombstones.lift(id),
     presenceHeldUntil: () => (subscribed() && subscribedAt !== null ? subscribedAt + secondsToMs(cfg.presenceGrace) : Number.POSITIVE_INFINITY),
     provideAlertCounts: (counts) => summary.provideAlerts(counts),
+    checks,
     flush: async () => {
       hostRegistry.persist();
       await metricStore.flush();

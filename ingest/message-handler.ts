@@ -1,7 +1,8 @@
 import type { EventBus } from '../core/event-bus.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import { HOUR_MS, secondsToMs, type Clock } from '../core/time.js';
-import { flattenMetrics } from '../protocol/metric-series.js';
+import { flattenCheckResult, flattenMetrics } from '../protocol/metric-series.js';
+import type { CheckResultsStore } from '../checks/results.js';
 import { decodePayload, type PayloadByKind } from '../protocol/payloads.js';
 import { HOST_TOPIC_KINDS, type HostTopicKind, type Topics } from '../protocol/topics.js';
 import type { HostLimiter } from './host-limits.js';
@@ -27,6 +28,15 @@ export interface MessageHandlerDeps {
   log: Logger;
   /** True for a host whose messages are to be dropped unseen (removed: ingest/tombstones.ts). */
   ignore?(host: string, kind: HostTopicKind): boolean;
+  /** Check results (issue 12): the latest per pair; without it, results are dropped as unknown. */
+  checks?: CheckResultsStore;
+  /**
+   * Whether the server knows this (runner, check) pair (the check catalog): other results are dropped and
+   * counted, so an agent cannot create unbounded series. Absent: every pair is accepted.
+   */
+  acceptCheck?(runner: string, check: string): boolean;
+  /** True for a removed runner (a tombstone): its results are dropped unseen. */
+  removed?(host: string): boolean;
 }
 
 export interface MessageCounters {
@@ -39,6 +49,8 @@ export interface MessageCounters {
   duplicates: number;
   /** Samples left unacknowledged because the store's buffer was full (disk full or failing): the sender keeps them. */
   deferred: number;
+  /** Check results of a (runner, check) pair the server does not know: dropped. */
+  unknownChecks: number;
 }
 
 export interface MessageHandler {
@@ -57,6 +69,8 @@ export interface MessageHandler {
 const DEFER = Symbol('defer');
 /** A sample whose seq is already stored or queued: acknowledged, not stored again, not counted as accepted. */
 const DUPLICATE = Symbol('duplicate');
+/** Dropped and counted by its own counter (a check result of an unknown pair). */
+const DROPPED = Symbol('dropped');
 
 const isHostKind = (kind: string): kind is HostTopicKind => (HOST_TOPIC_KINDS as readonly string[]).includes(kind);
 
@@ -70,7 +84,7 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
   const { topics, registry, store, bus, clock, log } = deps;
   const warn = createRateLimitedLog(log);
   const rawRetentionMs = secondsToMs(deps.rawRetention);
-  const counters: MessageCounters = { received: 0, accepted: 0, invalid: 0, failed: 0, duplicates: 0, deferred: 0 };
+  const counters: MessageCounters = { received: 0, accepted: 0, invalid: 0, failed: 0, duplicates: 0, deferred: 0, unknownChecks: 0 };
   // Highest seq per host queued in the store but maybe not committed yet: a redelivery of it is a duplicate too.
   const queuedSeq = new Map<string, number>();
   // Once one sample is left unacknowledged, every later one is too until the broker resends them
@@ -124,10 +138,52 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
     return decoded.ok ? accept[kind](host, decoded.value, arrival) : decoded.error;
   }
 
+  /**
+   * A check result (issue 12): `vigie/<runner>/checks/<check>`. Stored without seq (results are not part
+   * of the agents' sample acknowledgements); a replay of the latest (retained, on resubscription) is
+   * neither stored again nor emitted again, so alerts do not count it twice.
+   */
+  function checkResult(runner: string, check: string, payload: Uint8Array): string | typeof DEFER | typeof DUPLICATE | typeof DROPPED | undefined {
+    const results = deps.checks;
+    if (results === undefined || (deps.acceptCheck !== undefined && !deps.acceptCheck(runner, check))) {
+      counters.unknownChecks += 1;
+      warn(`unknown-check:${runner}`, 'result of a check the server does not give this runner: dropped', { runner, check, dropped: counters.unknownChecks });
+      return DROPPED; // neither invalid (a removed check keeps coming until its runner hears) nor accepted
+    }
+    const decoded = decodePayload('checkResult', payload);
+    if (!decoded.ok) return decoded.error;
+    const result = decoded.value;
+    const now = clock.now();
+    if (result.ts > now + MAX_CLOCK_AHEAD_MS) return `checkResult.ts: ${new Date(result.ts).toISOString()} is more than 1 h ahead of the server clock`;
+    if (result.ts < now - rawRetentionMs) return `checkResult.ts: ${new Date(result.ts).toISOString()} is older than the raw retention (${deps.rawRetention} s)`;
+    const offer = results.offer({ runner, check, result, receivedAt: now });
+    // 'same' and already stored: a replay. 'same' but not stored: its write was deferred, the broker resends it.
+    if (offer === 'same' && results.isStored(runner, check, result.ts)) return DUPLICATE;
+    if (!store.write(runner, result.ts, flattenCheckResult(check, result))) {
+      if (store.commits?.full()) {
+        if (offer === 'new') bus.emit('check', { runner, check, result, receivedAt: now });
+        return DEFER;
+      }
+      return `checkResult: the store refused the result (closed)`;
+    }
+    if (offer !== 'older') results.markStored(runner, check, result.ts);
+    if (offer === 'new') bus.emit('check', { runner, check, result, receivedAt: now });
+    return undefined;
+  }
+
   function handle(topic: string, payload: Uint8Array, retained: boolean): boolean {
     counters.received += 1;
     try {
       const parsed = topics.parse(topic);
+      if (parsed?.kind === 'check') {
+        if (deps.removed?.(parsed.host)) return true; // a removed runner: acknowledged and dropped unseen
+        // A zero-byte publish clears the retained result: the check left this runner.
+        if (payload.byteLength === 0) {
+          deps.checks?.forget(parsed.host, parsed.check);
+          return true;
+        }
+        return settle(topic, parsed.host, checkResult(parsed.host, parsed.check, payload));
+      }
       if (parsed === null || !isHostKind(parsed.kind)) {
         reject(topic, parsed?.host ?? '?', `topic: "${topic.slice(0, 120)}" is not ${topics.prefix}/<host id>/<${HOST_TOPIC_KINDS.join('|')}> (host id: [a-z0-9][a-z0-9._-]{0,62})`);
         return true;
@@ -135,19 +191,25 @@ export function createMessageHandler(deps: MessageHandlerDeps): MessageHandler {
       // A zero-byte publish clears a retained topic [MQTT-3.3.1-10]: someone tidying up, not bad input.
       if (payload.byteLength === 0 && parsed.kind !== 'metrics') return true;
       if (deps.ignore?.(parsed.host, parsed.kind)) return true; // a removed host: acknowledged and dropped unseen
-      const refused = dispatch(parsed.kind, parsed.host, payload, { retained });
-      if (refused === DEFER) {
-        counters.deferred += 1;
-        warn('deferred', 'store buffer full: samples left unacknowledged for their senders to keep', { deferred: counters.deferred });
-        return false;
-      }
-      if (refused === DUPLICATE) counters.duplicates += 1;
-      else if (refused !== undefined) reject(topic, parsed.host, refused);
-      else counters.accepted += 1;
+      return settle(topic, parsed.host, dispatch(parsed.kind, parsed.host, payload, { retained }));
     } catch (error) {
       counters.failed += 1;
       warn('handler-failed', 'message handling failed', { topic: topic.slice(0, 200), err: error });
     }
+    return true;
+  }
+
+  /** Counts the outcome of one message; false leaves it unacknowledged. */
+  function settle(topic: string, host: string, refused: string | typeof DEFER | typeof DUPLICATE | typeof DROPPED | undefined): boolean {
+    if (refused === DEFER) {
+      counters.deferred += 1;
+      warn('deferred', 'store buffer full: samples left unacknowledged for their senders to keep', { deferred: counters.deferred });
+      return false;
+    }
+    if (refused === DUPLICATE) counters.duplicates += 1;
+    else if (refused === DROPPED) return true;
+    else if (refused !== undefined) reject(topic, host, refused);
+    else counters.accepted += 1;
     return true;
   }
 

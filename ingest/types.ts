@@ -117,6 +117,8 @@ export interface IngestStats {
   dropped: number;
   /** The history store: which, where, write rate, buffer fill, retries, last error (the status page). */
   store: MetricStoreDetails | null;
+  /** Check results of (runner, check) pairs the server does not know: dropped (issue 12). */
+  unknownChecks?: number;
 }
 
 export interface CommandOptions {

@@ -8,6 +8,7 @@ import { VigieError } from '../../core/errors.js';
 import { createAccessRouter } from './api/access.js';
 import { createAlertsRouter } from './api/alerts.js';
 import { createChannelsRouter } from './api/channels.js';
+import { createChecksRouter, isImportRequest } from './api/checks.js';
 import { createDiagnosisRouter } from './api/diagnosis.js';
 import type { ApiContext } from './api/context.js';
 import { createEnrollRouter } from './api/enroll.js';
@@ -81,7 +82,9 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   api.use(sameOriginWrites);
-  api.use(express.json({ limit: '16kb' }));
+  const json = express.json({ limit: '16kb' });
+  // A checks import carries a whole file: its route parses its body itself, with a larger limit, once the caller is known.
+  api.use((req, res, next) => (deps.checks && isImportRequest(req) ? next() : json(req, res, next)));
   api.use((req, res, next) => {
     res.locals.caller = identify(deps.accounts, req.headers);
     next();
@@ -106,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
     sendOk(res, frame);
   });
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
+  if (deps.checks) api.use(createChecksRouter(deps, deps.checks));
   if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
   api.use(createAccessRouter(deps));
   api.use(createEnrollmentTokensRouter(deps));

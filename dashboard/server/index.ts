@@ -7,12 +7,14 @@ import { createLogger, type Logger } from '../../core/logger.js';
 import type { HttpServerHandle } from '../../core/http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/time.js';
 import type { AlertService } from '../../alerts/service.js';
-import type { BoxFrame } from './api/context.js';
+import type { BoxFrame, ChecksContext } from './api/context.js';
 import type { ChannelStore } from '../../notify/channel-store.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
 import type { IngestHandle } from '../../ingest/types.js';
 import { createApp } from './app.js';
+import { CheckAccess } from '../../checks/access.js';
+import type { User } from '../../accounts/users.js';
 import { LoginService } from './auth/login.js';
 import type { AuthConfig, HttpConfig } from './config.js';
 import { startLive, type LiveStats } from './live.js';
@@ -52,6 +54,8 @@ export interface DashboardDeps {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters (/api/metrics, /api/health), when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** Network check definitions (the /api/checks routes), when this server manages checks. */
+  checks?: ChecksContext;
 }
 
 export interface DashboardHandle extends Handle {
@@ -99,6 +103,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.channels ? { channels: deps.channels } : {}),
     ...(deps.boxDisplay ? { boxDisplay: deps.boxDisplay } : {}),
     ...(deps.broker ? { broker: deps.broker } : {}),
+    ...(deps.checks ? { checks: deps.checks } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);
@@ -109,6 +114,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     log,
     overviewThrottle: config.http.overviewThrottle,
     clock,
+    ...(deps.checks ? { canSeeCheck: checkVisibility(deps.checks, deps.accounts) } : {}),
   });
   login.onSessionsEnded = (keys) => live.endSessions(keys);
   sweepLive = () => live.sweep();
@@ -127,4 +133,13 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     });
   });
   return { live: () => live.stats(), setupCode: () => login.pendingSetupCode(), close };
+}
+
+/** Who hears a check's live results: those who may see the check (a result of an unknown check: those who see its runner). */
+function checkVisibility(checks: ChecksContext, accounts: Accounts): (user: User, runner: string, check: string) => boolean {
+  const access = new CheckAccess(accounts.hostAccess);
+  return (user, runner, check) => {
+    const def = checks.catalog.get(check);
+    return def ? access.canSee(user, def) : accounts.hostAccess.canSee(user, runner);
+  };
 }

@@ -12,6 +12,7 @@ import type { AlertService, AlertView } from '../../alerts/service.js';
 import { isLang, LANGS, type Lang } from '../../alerts/words.js';
 import { acceptedLang } from './lang.js';
 import { identify, type Caller } from './auth/caller.js';
+import type { User } from '../../accounts/users.js';
 import { isOwnOrigin } from './auth/origin.js';
 import { createKeyedThrottle } from './throttle.js';
 
@@ -37,6 +38,7 @@ import { createKeyedThrottle } from './throttle.js';
  *   `services` {host, services}        host room
  *   `status` HostSummary               host room: presence/state/info changes
  *   `alert` AlertView                  host room and overview: an alert fired, changed or resolved, in the socket's language
+ *   `check` CheckResultRecord          every socket whose user may see that check (issue 12): a new result
  */
 export interface LiveEvents {
   host: HostSummary;
@@ -70,6 +72,11 @@ export interface LiveOptions {
   /** Seconds between two overview updates of one host. */
   overviewThrottle: number;
   clock?: Clock;
+  /**
+   * Whether a user may see a check's results (the check's group or runners: the server's access rules).
+   * Absent: whoever may see the runner host.
+   */
+  canSeeCheck?(user: User, runner: string, check: string): boolean;
 }
 
 // Admins see every host: their overview is one broadcast. Others are
@@ -157,6 +164,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     }
   }, opts.clock ?? systemClock);
 
+  const canSeeCheck = opts.canSeeCheck ?? ((user: User, runner: string): boolean => accounts.hostAccess.canSee(user, runner));
   const alertService = opts.alerts;
   const offAlerts = alertService?.onChange((changed) => {
     const room = hostRoom(changed.host);
@@ -189,6 +197,16 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     }),
     ingest.bus.on('dashboard', 'services', (e: IngestEvents['services']) => {
       if (watched(hostRoom(e.host))) io.to(hostRoom(e.host)).emit('services', { host: e.host, services: e.services });
+    }),
+    ingest.bus.on('dashboard', 'check', (e: IngestEvents['check']) => {
+      // Access is decided once per user per result; each socket then costs one Map lookup.
+      const allowed = new Map<number, boolean>();
+      for (const socket of io.sockets.sockets.values()) {
+        const { user } = callerOfSocket(socket);
+        let ok = allowed.get(user.id);
+        if (ok === undefined) allowed.set(user.id, (ok = canSeeCheck(user, e.runner, e.check)));
+        if (ok) socket.emit('check', e);
+      }
     }),
   ];
 

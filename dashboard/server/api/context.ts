@@ -6,6 +6,8 @@ import type { EventLog, NewEvent } from '../../../events/event-log.js';
 import type { AlertService } from '../../../alerts/service.js';
 import type { BrokerStats } from '../../../broker/index.js';
 import type { IngestHandle } from '../../../ingest/types.js';
+import type { CheckStore } from '../../../checks/store.js';
+import type { CheckCatalog } from '../../../checks/types.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
 import type { Notifier } from '../../../notify/notifier.js';
 import type { LoginThrottle } from '../../../accounts/login-throttle.js';
@@ -49,6 +51,16 @@ export interface ApiContext {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters, when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** Network check definitions (issue 12), when this server manages checks. */
+  checks?: ChecksContext;
+}
+
+/** The check definitions the API reads and changes. */
+export interface ChecksContext {
+  catalog: CheckCatalog;
+  store: CheckStore;
+  /** The runner of a check that names none: the box's own agent (`vigie up`), else null (runners required). */
+  defaultRunner: string | null;
 }
 
 /** One OLED frame: `bits` is the base64 of the SSD1306 page-major buffer (8 vertical pixels per byte). */

@@ -11,21 +11,25 @@ export interface InfluxSeries {
   measurement: Measurement;
   field: string;
   /** Tag holding the series key, for keyed metrics. */
-  keyTag?: 'mount' | 'iface';
+  keyTag?: KeyTag;
 }
 
-export const MEASUREMENTS = ['cpu', 'mem', 'swap', 'disk', 'net', 'temp', 'system'] as const;
+export type KeyTag = 'mount' | 'iface' | 'check';
+
+export const MEASUREMENTS = ['cpu', 'mem', 'swap', 'disk', 'net', 'temp', 'system', 'check'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 export const EVENTS_MEASUREMENT = 'events';
 
 /** Metric group (the part before the dot) → measurement; metrics without a dot go to `system`. */
-const GROUP: Record<string, { measurement: Measurement; keyTag?: 'mount' | 'iface' }> = {
+const GROUP: Record<string, { measurement: Measurement; keyTag?: KeyTag }> = {
   cpu: { measurement: 'cpu' },
   mem: { measurement: 'mem' },
   swap: { measurement: 'swap' },
   disk: { measurement: 'disk', keyTag: 'mount' },
   net: { measurement: 'net', keyTag: 'iface' },
   temperature: { measurement: 'temp' },
+  // Network checks (issue 12): host = the runner, tag `check` = the check id.
+  check: { measurement: 'check', keyTag: 'check' },
 };
 
 function mapMetric(metric: MetricName): InfluxSeries {

@@ -31,6 +31,7 @@ export function seriesQuery(host: string): string {
     `SHOW TAG VALUES FROM ${ident('disk')} WITH KEY = ${ident('mount')} WHERE ${h}`,
     `SHOW TAG VALUES FROM ${ident('net')} WITH KEY = ${ident('iface')} WHERE ${h}`,
     `SHOW FIELD KEYS FROM ${MEASUREMENTS.map((m) => ident(m)).join(', ')}`,
+    `SHOW TAG VALUES FROM ${ident('check')} WITH KEY = ${ident('check')} WHERE ${h}`,
   ].join('; ');
 }
 
@@ -40,11 +41,12 @@ export function seriesQuery(host: string): string {
  * (InfluxDB keeps field keys per measurement, not per host).
  */
 export function seriesFromAnswer(answer: QuerySeries[][]): SeriesRef[] {
-  const [measurements = [], mounts = [], ifaces = [], fields = []] = answer;
+  const [measurements = [], mounts = [], ifaces = [], fields = [], checks = []] = answer;
   const has = new Set(measurements.flatMap((s) => s.values.map((v) => String(v[0]))));
   const keys: Record<string, string[]> = {
     disk: mounts.flatMap((s) => s.values.map((v) => String(v[1]))),
     net: ifaces.flatMap((s) => s.values.map((v) => String(v[1]))),
+    check: checks.flatMap((s) => s.values.map((v) => String(v[1]))),
   };
   const out: SeriesRef[] = [];
   for (const s of fields) {
