@@ -29,7 +29,7 @@ export function createCheckDetailView(id: string): View {
   let check: CheckDetailView | null = null;
   let chart: CheckChart | null = null;
   let destroyed = false;
-  const badge = h('span');
+  const badge = h('span', { class: 'ck-badge', 'data-testid': 'check-state' });
   const resultsSlot = h('div', { class: 'grid side' });
   const failureSlot = h('div');
   const statsSlot = h('div', { class: 'grid stats' });

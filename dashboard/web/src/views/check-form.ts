@@ -306,6 +306,6 @@ export function jsonLiteral(raw: string): string | number | boolean | null {
 /** Puts the form in `slot`, or clears it. */
 export function showIn(slot: HTMLElement, el: HTMLElement | null): void {
   replaceChildren(slot, el);
-  el?.scrollIntoView({ block: 'start', behavior: 'smooth' });
+  el?.scrollIntoView({ block: 'start' });
   el?.querySelector<HTMLElement>('input:not([disabled]), select')?.focus({ preventScroll: true });
 }

@@ -35,7 +35,7 @@ function phases(r: CheckResultPayload): HTMLElement | null {
   }));
   return h('div', { class: 'ck-phases', 'data-testid': 'http-phases' }, bar,
     h('ul', { class: 'ck-phase-list' }, ...parts.map(([name, v]) => h('li', { 'data-phase': name },
-      h('span', { class: 'ck-phase-key', 'aria-hidden': 'true' }), `${t(`checks.phase.${name}`)}: `, h('strong', null, v === null ? t('checks.phase.skipped') : formatLatency(v))))));
+      h('span', { class: 'ck-phase-key', 'aria-hidden': 'true' }), h('span', null, `${t(`checks.phase.${name}`)}:`), h('strong', null, v === null ? t('checks.phase.skipped') : formatLatency(v))))));
 }
 
 function cert(r: CheckResultPayload, now: number): HTMLElement | null {

@@ -160,6 +160,8 @@ export function createChecksView(): View {
   stateFilter.addEventListener('change', render);
   groupFilter.addEventListener('change', render);
   const timer = window.setInterval(() => tickAges(list), 1000);
+  // Live events carry results, not availability: the percentages are read again every minute.
+  const refresh = window.setInterval(() => void load(), 60_000);
   void load();
 
   return {
@@ -168,6 +170,7 @@ export function createChecksView(): View {
       destroyed = true;
       stop();
       window.clearInterval(timer);
+      window.clearInterval(refresh);
       window.clearTimeout(reloadTimer);
     },
   };
