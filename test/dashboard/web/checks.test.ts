@@ -185,6 +185,8 @@ if (haveChromium()) {
     }
     await waitFor('the two runners known', async () => (await admin.get<{ id: string }[]>('/api/hosts')).data.filter((h) => ['vps-paris', 'lan-probe'].includes(h.id)).length === 2);
     await admin.send('PATCH', '/api/hosts/vps-paris', { label: 'Paris VPS' });
+    // The group sees lan-probe (its latency history too); vps-paris only through the checks.
+    assert.is((await admin.send('PUT', '/api/hosts/lan-probe/access', { owner: null, groups: [groupId] })).status, 200);
     const mk = (body: Record<string, unknown>) => admin.send<CheckView>('POST', '/api/checks', { groupId, ...body });
     assert.is((await mk({ id: 'shop', name: 'Shop', kind: 'http', target: 'https://shop.example.org/', runners: ['vps-paris', 'lan-probe'], sla: 99.5, alerting: { downAfter: 2, latency: { warning: 0.3, critical: 1, for: 60 }, certDays: { warning: 14, critical: 3 } } })).status, 201);
     assert.is((await mk({ id: 'dns-lan', name: 'Box DNS', kind: 'dns', target: 'nas.lan', dns: { type: 'A', server: '192.168.1.1', expect: ['192.168.1.20'] }, runners: ['lan-probe'] })).status, 201);
@@ -262,6 +264,7 @@ if (haveChromium()) {
     assert.is(await failure.locator('h1').count(), 0);
     assert.match(await failure.getByTestId('failure-trace').innerText(), /pmtu 1500/);
     await page.locator('[data-chart=check-latency][data-points]').waitFor({ timeout: 10_000 });
+    assert.match(await page.locator('[data-chart=check-latency] .chart-error').innerText(), /No history from Paris VPS \(vps-paris\): a host you do not see/);
     await shot(page, 'checks-detail-en.png');
     const fr = await open(operator, 'fr');
     await fr.goto(`${s.httpUrl}/#/checks/dns-lan`);

@@ -769,6 +769,7 @@ export const en = {
   'checks.io.fileLevel': 'File',
   'checks.io.noFile': 'Choose a file first.',
   'checks.io.tooBig': 'The file is too large (at most {max}).',
+  'checks.chartMissing': 'No history from {runners}: a host you do not see.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -768,4 +768,5 @@ export const fr: Messages = {
   'checks.io.fileLevel': 'Fichier',
   'checks.io.noFile': 'Choisissez d’abord un fichier.',
   'checks.io.tooBig': 'Le fichier est trop gros (au plus {max}).',
+  'checks.chartMissing': 'Pas d’historique de {runners} : un hôte que vous ne voyez pas.',
 };

@@ -33,18 +33,19 @@ export function createCheckChart(checkId: string, runners: readonly CheckRunnerV
       // uPlot measures its container: created once the panel is in the page.
       chart ??= createChart(body, 'seconds', runners.map((r, i) => ({ label: runnerName(r), color: PALETTE[i % PALETTE.length] ?? '#3b82f6' })));
       const mine = ++generation;
-      try {
-        const answers = await Promise.all(runners.map((r) =>
-          getJson<HistoryAnswer>(apiPath(`/hosts/${encodeURIComponent(r.runner)}/history`, { metric: 'check.latency', key: checkId, range }))));
-        if (mine !== generation || !chart) return;
-        const a = answers[0];
-        const { xs, ys, breaks } = breakGaps(alignHistory(answers.map((x) => x.points)), (a?.gapAfter ?? 0) * 1000, (a?.step ?? 0) * 1000);
-        el.dataset.points = String(xs.length - breaks);
-        error.hidden = true;
-        chart.setData(xs, ys, a?.from ?? Date.now() - 864e5, a?.to ?? Date.now());
-      } catch {
-        if (mine === generation) error.hidden = false;
-      }
+      // One runner's history may be refused (a host this user does not see): the others are still drawn.
+      const settled = await Promise.allSettled(runners.map((r) =>
+        getJson<HistoryAnswer>(apiPath(`/hosts/${encodeURIComponent(r.runner)}/history`, { metric: 'check.latency', key: checkId, range }))));
+      if (mine !== generation || !chart) return;
+      const answers = settled.map((x) => (x.status === 'fulfilled' ? x.value : null));
+      const a = answers.find((x): x is HistoryAnswer => x !== null);
+      const missing = runners.filter((_, i) => answers[i] === null).map((r) => runnerName(r));
+      error.hidden = missing.length === 0;
+      error.textContent = !a ? t('chart.loadError') : t('checks.chartMissing', { runners: missing.join(', ') });
+      if (!a) return;
+      const { xs, ys, breaks } = breakGaps(alignHistory(answers.map((x) => x?.points ?? [])), a.gapAfter * 1000, a.step * 1000);
+      el.dataset.points = String(xs.length - breaks);
+      chart.setData(xs, ys, a.from, a.to);
     },
     destroy() {
       generation += 1;
