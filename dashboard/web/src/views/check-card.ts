@@ -12,8 +12,8 @@ import {
  * `update` redraws it in place when a live result arrives.
  */
 
-const metric = (label: string, value: string, testid: string): HTMLElement =>
-  h('div', { class: 'ck-metric', 'data-testid': testid }, h('span', { class: 'ck-metric-label' }, label), h('span', { class: 'ck-metric-value' }, value));
+const metric = (label: string, value: string, testid: string, empty = false): HTMLElement =>
+  h('div', { class: 'ck-metric', 'data-testid': testid }, h('span', { class: 'ck-metric-label' }, label), h('span', { class: 'ck-metric-value', 'data-empty': empty }, value));
 
 export function checkHref(id: string): string {
   return `#/checks/${encodeURIComponent(id)}`;
@@ -39,10 +39,10 @@ export function createCheckCard(initial: CheckView): CheckCard {
         h('span', { class: 'tag ck-kind' }, t(`checks.kind.${c.kind}`))),
       h('div', { class: 'ck-target mono muted', 'data-testid': 'check-target' }, c.port !== undefined && c.kind !== 'http' ? `${c.target}:${c.port}` : c.target),
       h('div', { class: 'ck-metrics' },
-        metric(t('checks.col.latency'), formatLatency(checkLatency(c)), 'check-latency'),
-        metric(t('checks.col.day'), formatAvailability(c.availability.day), 'check-day'),
-        metric(t('checks.col.week'), formatAvailability(c.availability.week), 'check-week'),
-        metric(t('checks.col.month'), formatAvailability(c.availability.month), 'check-month'),
+        metric(t('checks.col.latency'), formatLatency(checkLatency(c)), 'check-latency', checkLatency(c) === null),
+        metric(t('checks.col.day'), formatAvailability(c.availability.day), 'check-day', c.availability.day === null),
+        metric(t('checks.col.week'), formatAvailability(c.availability.week), 'check-week', c.availability.week === null),
+        metric(t('checks.col.month'), formatAvailability(c.availability.month), 'check-month', c.availability.month === null),
         h('div', { class: 'ck-metric ck-budget', 'data-testid': 'check-budget' }, h('span', { class: 'ck-metric-label' }, t('checks.col.sla')), h('span', { class: 'ck-metric-value small' }, budgetText(c)))),
       msg ? h('p', { class: 'ck-msg', 'data-testid': 'check-message' }, msg) : null,
       c.runners.length

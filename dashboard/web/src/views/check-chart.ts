@@ -42,6 +42,7 @@ export function createCheckChart(checkId: string, runners: readonly CheckRunnerV
       const missing = runners.filter((_, i) => answers[i] === null).map((r) => runnerName(r));
       error.hidden = missing.length === 0;
       error.textContent = !a ? t('chart.loadError') : t('checks.chartMissing', { runners: missing.join(', ') });
+      error.classList.toggle('ck-note', a !== undefined);
       if (!a) return;
       const { xs, ys, breaks } = breakGaps(alignHistory(answers.map((x) => x?.points ?? [])), a.gapAfter * 1000, a.step * 1000);
       el.dataset.points = String(xs.length - breaks);
