@@ -46,7 +46,8 @@ export const LIMIT_EPISODE_QUIET_MS = 10 * MINUTE_MS;
 const countMetrics = (keep: (name: string) => boolean): number => Object.keys(METRICS).filter(keep).length;
 const SERIES_PER_DISK = countMetrics((n) => n.startsWith('disk.'));
 const SERIES_PER_IFACE = countMetrics((n) => n.startsWith('net.'));
-const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.'));
+// Check series (issue 12) are bounded by the check catalog, not by the host's metrics.
+const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.') && !n.startsWith('check.'));
 
 interface HostKeys {
   mounts: Set<string>;

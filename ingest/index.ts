@@ -195,7 +195,13 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     removeHost: async (id, opts = {}) => {
       // The tombstone first: whatever arrives from now on (a Last Will, a retained message) is ignored.
       tombstones.add(id);
-      const retained = [...(['status', 'info', 'services'] as const).map((kind) => topics.host(id, kind)), topics.stored(id), ...(opts.alsoClear ?? [])];
+      // Its check results too (issue 12): retained, they would come back as latest after a restart.
+      const ranChecks = checks.latest().filter((r) => r.runner === id).map((r) => r.check);
+      const retained = [
+        ...(['status', 'info', 'services'] as const).map((kind) => topics.host(id, kind)), topics.stored(id),
+        ...ranChecks.map((check) => topics.checkResult(id, check)), ...(opts.alsoClear ?? []),
+      ].filter((topic, i, all) => all.indexOf(topic) === i);
+      for (const check of ranChecks) checks.forget(id, check);
       await Promise.all(retained.map((topic) => publish(topic, '', true).catch((error: unknown) => log.warn({ err: String(error), host: id, topic }, 'retained topic not cleared'))));
       if (!hostRegistry.remove(id)) return null;
       limiter.forget(id);
