@@ -1,5 +1,27 @@
 import { Type, type Static } from '@sinclair/typebox';
 
+/**
+ * `agent.checks`: how this agent runs the network checks the server gives it
+ * (docs/checks.md). The networks it may reach are set here, on the agent,
+ * so the server (or whoever holds it) cannot widen them.
+ */
+export const AgentChecksConfig = Type.Object(
+  {
+    concurrency: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'Checks run at the same time at most; the others wait their turn' }),
+    allow: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 256, default: ['0.0.0.0/0', '::/0'],
+      description: 'Networks (CIDR) checks may reach: every address of a target, a redirect or a DNS server must be inside one of them; default every address',
+    }),
+    deny: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+      maxItems: 256, default: ['169.254.0.0/16', 'fe80::/10'],
+      description: 'Networks (CIDR) checks may never reach, even inside `allow`; default link-local, where cloud metadata services live (169.254.169.254)',
+    }),
+    ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of extra CAs trusted by TLS and HTTPS checks (an internal CA), besides the system ones' })),
+  },
+  { default: {} },
+);
+export type AgentChecksConfig = Static<typeof AgentChecksConfig>;
+
 /** `agent` block. Defaults live here only (STYLE §9). */
 export const AgentConfig = Type.Object(
   {
@@ -33,6 +55,7 @@ export const AgentConfig = Type.Object(
       description: 'Seconds to hold metrics after connecting until a server summary says the ingest is online; with no summary at all by then, publish anyway (a broker with no Vigie ingest). A summary saying offline holds them until it says online (0 = do not wait)',
     }),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA to trust for mqtts:// and wss:// (pins a self-signed box certificate); the system CAs otherwise' })),
+    checks: AgentChecksConfig,
     username: Type.Optional(Type.String({ description: 'MQTT username' })),
     password: Type.Optional(Type.String({ description: 'MQTT password' })),
   },

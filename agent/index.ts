@@ -6,9 +6,11 @@ import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.
 import { systemClock, type Clock } from '../core/time.js';
 import { readCaFile } from '../core/tls.js';
 import { normaliseHostId } from '../protocol/host-id.js';
-import type { InfoPayload } from '../protocol/payloads.js';
+import type { AgentConfigPayload, InfoPayload } from '../protocol/payloads.js';
 import { createCollectors, type Collector } from './collectors/index.js';
 import { SampleBuffer } from './buffer.js';
+import { startCheckRunner, type CheckRunner } from './checks/index.js';
+import type { Timers } from './checks/scheduler.js';
 import { collectorTimeoutS, type AgentConfig } from './config.js';
 import { startDiagnostics } from './diagnostics/index.js';
 import { collectInfo } from './info.js';
@@ -31,6 +33,8 @@ export interface AgentHandle extends Handle {
     server: ServerState;
     /** Collectors left out of the latest sample. */
     failing: FailingCollector[];
+    /** Network checks this agent was given, and those running or waiting now. */
+    checks: { checks: number; running: number; queued: number; skipped: number };
   };
 }
 
@@ -51,8 +55,12 @@ export interface AgentOptions {
    * kept in memory only (embedding, tests).
    */
   dataDir?: string;
-  /** Random source of the reconnect back-off (tests). */
+  /** Random source of the reconnect back-off and the checks' jitter (tests). */
   random?: () => number;
+  /** Run the network checks the server configures on `<prefix>/<host>/config` (docs/checks.md); default true. */
+  checks?: boolean;
+  /** Timers of the check scheduler (tests). */
+  checkTimers?: Timers;
 }
 
 /** Seconds between service checks: changes are published within this delay. */
@@ -79,6 +87,20 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   const log = opts.log ?? createLogger('agent');
   const clock = opts.clock ?? systemClock;
   const hostId = agentHostId(config);
+  // Started first: a bad agent.checks key throws before anything is opened, and the
+  // retained configuration may arrive on the publisher's first connection.
+  const checks: CheckRunner | undefined = opts.checks === false
+    ? undefined
+    : startCheckRunner({
+      config: config.checks,
+      clock,
+      log: log.child({ part: 'checks' }),
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.checkTimers ? { timers: opts.checkTimers } : {}),
+      publish: (id, payload) => publisher.publishCheck(id, payload),
+      clear: (id) => publisher.clearCheck(id),
+    });
+
   const collectors = opts.collectors ?? createCollectors();
   const collectorFailed = createRateLimitedLog(log, 60_000);
   const sampler = createSampler(collectors, {
@@ -141,6 +163,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     log,
     onConnect: refreshInfo,
     ...(diagnostics ? { onCommandRequest: (id: string, payload: Buffer) => diagnostics.handle(id, payload) } : {}),
+    ...(checks ? { onAgentConfig: (payload: AgentConfigPayload | null) => checks.apply(payload) } : {}),
   });
   refreshInfo();
 
@@ -203,7 +226,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   log.info({ hostId, broker: config.broker, interval: config.interval, buffer: buffer.durable ? dir : 'memory' }, 'agent started');
   return {
     hostId,
-    stats: () => ({ ...publisher.stats(), failing }),
+    stats: () => ({ ...publisher.stats(), failing, checks: checks?.stats() ?? { checks: 0, running: 0, queued: 0, skipped: 0 } }),
     close: onceClose(async () => {
       stopped = true;
       clearTimeout(timer);
@@ -211,6 +234,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       await services?.close();
       await sampling;
       await diagnostics?.close();
+      await checks?.close();
       await publisher.close();
     }),
   };

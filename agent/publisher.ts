@@ -6,7 +6,8 @@ import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import type { Clock } from '../core/time.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import {
-  commandFilters, decodePayload, encodePayload, PROTOCOL_VERSION, type CommandResponsePayload, type MetricsPayload, type PayloadByKind, type StatusPayload,
+  commandFilters, decodePayload, encodePayload, PROTOCOL_VERSION, type AgentConfigPayload, type CheckResultPayload, type CommandResponsePayload, type MetricsPayload,
+  type PayloadByKind, type StatusPayload,
 } from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
 import { createBackoff } from './backoff.js';
@@ -42,6 +43,12 @@ export interface PublisherOptions {
   onConnect?: () => void;
   /** Diagnosis requests on this host's `cmd/req/<id>`; when given, the publisher subscribes to them on every connection. */
   onCommandRequest?: (id: string, payload: Buffer) => void;
+  /**
+   * The server's configuration of this agent (`<prefix>/<host>/config`, retained); when given,
+   * the publisher subscribes to it on every connection. null: the configuration was cleared.
+   * An invalid one is not passed on (logged, rate limited): what runs goes on running.
+   */
+  onAgentConfig?: (config: AgentConfigPayload | null) => void;
 }
 
 /**
@@ -74,6 +81,10 @@ export interface Publisher extends Handle {
   setFailing(failing: readonly FailingCollector[]): void;
   /** Publishes a diagnosis answer on `cmd/res/<id>`: QoS 1, never retained. */
   respond(id: string, payload: CommandResponsePayload): void;
+  /** Publishes the latest result of a check on `checks/<id>`: QoS 1, retained; kept and sent again on every (re)connect. */
+  publishCheck(id: string, payload: CheckResultPayload): void;
+  /** Clears the retained result of a check this agent no longer runs (an empty retained payload). */
+  clearCheck(id: string): void;
   stats(): PublisherStats;
 }
 
@@ -114,6 +125,10 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   let refused = false;
   const buffer = opts.buffer;
   const retained = new Map<'info' | 'services', string>();
+  /** Latest result per check, sent again on reconnect; and results to clear once connected. */
+  const checkResults = new Map<string, string>();
+  const checksToClear = new Set<string>();
+  const configTopic = topics.agentConfig(opts.hostId);
   let failing: FailingCollector[] = [];
   let inFlight = 0;
   let published = 0;
@@ -247,14 +262,21 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     const ignore = (): void => {}; // a lost connection is reported by 'close'; these are retried on connect
     publishStatus();
     for (const [kind, payload] of retained) publish(topics.host(opts.hostId, kind), payload, true).catch(ignore);
+    for (const [id, text] of checkResults) publish(topics.checkResult(opts.hostId, id), text, true).catch(ignore);
+    for (const id of checksToClear) {
+      publish(topics.checkResult(opts.hostId, id), '', true).then(() => checksToClear.delete(id), ignore);
+    }
     opts.onConnect?.();
     // A clean session forgets subscriptions, so they are made on every connection.
     // `stored` is retained: the latest acknowledgement arrives at once and releases what the store already has.
     const filters: Record<string, { qos: 1 }> = { [storedTopic]: { qos: 1 } };
     if (opts.serverWait > 0) filters[summaryTopic] = { qos: 1 };
     if (opts.onCommandRequest) filters[requestFilter] = { qos: 1 };
-    client.subscribe(filters, (error) => {
-      if (error) warn('subscribe', 'could not subscribe to the server summary, stored acknowledgements or diagnosis requests', { err: error.message });
+    if (opts.onAgentConfig) filters[configTopic] = { qos: 1 };
+    client.subscribe(filters, (error, granted) => {
+      if (error) warn('subscribe', 'could not subscribe to the server summary, stored acknowledgements, diagnosis requests or the configuration', { err: error.message });
+      // SUBACK 0x80 (MQTT 3.1.1 §3.9.3): the broker's ACL refused a filter.
+      for (const g of granted ?? []) if (g.qos === 128) warn(`refused:${g.topic}`, 'the broker refused a subscription', { filter: g.topic });
     });
     buffer.rewind();
     clearTimeout(serverWaitTimer);
@@ -283,9 +305,28 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       onStored(payload);
       return;
     }
+    if (topic === configTopic) {
+      onConfig(payload);
+      return;
+    }
     const parsed = topics.parse(topic);
     if (parsed?.kind === 'cmd/req' && parsed.host === opts.hostId) opts.onCommandRequest?.(parsed.id, payload);
   });
+
+  const onConfig = (payload: Buffer): void => {
+    if (!opts.onAgentConfig) return;
+    if (payload.length === 0) {
+      opts.onAgentConfig(null);
+      return;
+    }
+    const config = decodePayload('agentConfig', payload);
+    if (!config.ok) {
+      // The whole configuration is refused, not the bad check alone: half a configuration is a state the server never asked for.
+      warn('config-invalid', 'invalid configuration from the server ignored; the previous checks go on', { err: config.error });
+      return;
+    }
+    opts.onAgentConfig(config.value);
+  };
 
   const onStored = (payload: Buffer): void => {
     const stored = decodePayload('stored', payload);
@@ -372,6 +413,22 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       if (closing) return;
       publish(topics.commandResponse(opts.hostId, id), encodePayload('commandResponse', payload), false)
         .catch((error: unknown) => warn('respond', 'diagnosis answer not acknowledged', { err: String(error) }));
+    },
+    publishCheck(id, payload) {
+      if (closing) return;
+      const text = encodePayload('checkResult', payload);
+      checkResults.set(id, text);
+      checksToClear.delete(id);
+      if (client.connected) {
+        publish(topics.checkResult(opts.hostId, id), text, true)
+          .catch((error: unknown) => warn('check-publish', 'check result not acknowledged; sent again on reconnect', { err: String(error) }));
+      }
+    },
+    clearCheck(id) {
+      if (closing) return;
+      checkResults.delete(id);
+      checksToClear.add(id);
+      if (client.connected) publish(topics.checkResult(opts.hostId, id), '', true).then(() => checksToClear.delete(id), () => undefined);
     },
     stats: () => ({ connected: client.connected, published, buffered: buffer.length, dropped: buffer.dropped, server }),
     close,
