@@ -633,7 +633,7 @@ export const fr: Messages = {
   'checks.bars.title': 'Disponibilité, 90 derniers jours',
   'checks.bars.utc': 'une barre par jour UTC',
   'checks.bars.label': 'Disponibilité par jour, {n} jours',
-  'checks.bars.known': '{n} jours sur {total} avec des données',
+  'checks.bars.known': 'Jours avec des données : {n} sur {total}',
   'checks.bars.empty': 'Pas encore de données',
   'checks.bars.today': 'Aujourd’hui',
   'checks.bars.worst': 'pire endroit {v}',
