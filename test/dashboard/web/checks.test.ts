@@ -258,6 +258,9 @@ if (haveChromium()) {
     await fr.getByTestId('dns-answers').waitFor({ timeout: 10_000 });
     assert.match(await fr.getByTestId('dns-answers').innerText(), /192\.168\.1\.21/);
     await shot(fr, 'checks-detail-dns-fr.png');
+    await page.goto(`${s.httpUrl}/#/checks/gateway`);
+    await page.getByTestId('ping').waitFor({ timeout: 10_000 });
+    assert.match(await page.getByTestId('ping').innerText(), /Loss\s+0% \(3 of 3 replies\)\s+RTT min \/ avg \/ max\s+0\.5 ms \/ 0\.7 ms \/ 0\.9 ms/);
   });
 
   test('a viewer of the group sees the checks, and no control to add, edit, pause, delete or import', async () => {
