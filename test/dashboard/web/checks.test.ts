@@ -7,9 +7,9 @@
  * a file import shows its dry run, then applies. Two more runners,
  * `vps-paris` and `lan-probe`, are MQTT clients with agent credentials that
  * publish results as their agents would, for the Up / Down / partial shots.
- * Screenshots go to docs/screenshots/issue-12/.
+ * Screenshots go to test-output/screenshots/checks-*.png (copied to docs/screenshots/issue-12/).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -24,11 +24,10 @@ import type { ApiClient } from '../../helpers/api-client.js';
 import { tempDir, waitFor } from '../../helpers/env.js';
 import { addCredentials, addUser, adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
 import { infoPayload, statusPayload } from '../stack.js';
-import { haveChromium, launchChromium, signInThroughForm } from './browser-helpers.js';
+import { haveChromium, launchChromium, SHOTS, signInThroughForm } from './browser-helpers.js';
 
 const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 390, height: 844 };
-const SHOTS = new URL('../../../../docs/screenshots/issue-12/', import.meta.url);
 const topics = createTopics('vigie');
 
 if (haveChromium()) {
@@ -73,7 +72,6 @@ if (haveChromium()) {
   const latest = async (id: string): Promise<CheckView> => (await admin.get<CheckView>(`/api/checks/${id}`)).data;
 
   test.before(async () => {
-    mkdirSync(SHOTS, { recursive: true });
     await buildWeb();
     target = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
