@@ -207,7 +207,9 @@ if (haveChromium()) {
     assert.match(await parisRow.innerText(), /Paris VPS \(vps-paris\)\s+▲\s*Up\s+184 ms\s+(just now|\d+ s ago)/);
     assert.match(await shop.getByTestId('check-message').innerText(), /status 503/);
     assert.match(await shop.getByTestId('check-budget').innerText(), /99\.5% target/);
-    await page.evaluate('window.scrollTo(0, 0)');
+    // Availability is read on load (and every minute), not from live results.
+    await page.reload();
+    await page.locator('[data-testid=check-row][data-id=shop][data-state=partial]').waitFor({ timeout: 10_000 });
     await shot(page, 'checks-list-en.png');
     await page.getByTestId('checks-filter-state').selectOption('down');
     assert.equal(await page.getByTestId('check-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-id'))), ['dns-lan']);

@@ -71,8 +71,10 @@ export function createChecksView(): View {
     try {
       const ctx = await formContext();
       if (destroyed) return;
+      empty.hidden = true; // the form says the same, in place
       showIn(formSlot, createCheckForm(null, ctx, (saved) => {
         showIn(formSlot, null);
+        render();
         if (saved) {
           pageLine.ok(t('checks.created', { name: saved.name }));
           void load();
@@ -117,7 +119,7 @@ export function createChecksView(): View {
       else cards.set(c.id, (card = createCheckCard(c)));
       return card.el;
     }));
-    empty.hidden = checks.length > 0;
+    empty.hidden = checks.length > 0 || formSlot.firstChild !== null;
     filteredOut.hidden = checks.length === 0 || shown.length > 0;
     replaceChildren(empty,
       h('strong', null, t('checks.empty.title')),
