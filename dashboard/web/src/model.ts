@@ -101,30 +101,11 @@ export const REDACTED = '********';
 export type { CheckInput, CheckDefinition, CheckAlerting } from '../../../checks/definition.js';
 export type { CheckResultRecord, DailyAvailability, Availability } from '../../../checks/types.js';
 export type { CheckResultPayload, CheckKind, HttpOptions, DnsOptions } from '../../../protocol/schemas/check.js';
-import type { CheckDefinition } from '../../../checks/definition.js';
 import type { DailyAvailability } from '../../../checks/types.js';
-import type { CheckResultPayload } from '../../../protocol/schemas/check.js';
 
-/** What a check is now, over its runners: paused (disabled), pending (no result yet), down everywhere, down from some places, up. */
-export type CheckState = 'up' | 'down' | 'partial' | 'pending' | 'paused';
-
-/** One vantage point of a check and its latest result. */
-export interface CheckRunnerView {
-  runner: string;
-  label: string | null;
-  result: CheckResultPayload | null;
-  receivedAt: number | null;
-}
-
-/** GET /api/checks: a check with its state, runners, availability and error budget. */
-export type CheckView = Omit<CheckDefinition, 'runners'> & {
-  canEdit: boolean;
-  state: CheckState;
-  runners: CheckRunnerView[];
-  availability: { day: number | null; week: number | null; month: number | null };
-  /** Over 30 days: what the SLA target allows, what was used, and the share left (null before any result). */
-  budget: { target: number; allowedSeconds: number; usedSeconds: number; leftPercent: number | null };
-};
+/** GET /api/checks: a check with its state (paused, pending, down, partial, up), runners, availability and 30-day error budget. */
+export type { CheckView, CheckState, RunnerView as CheckRunnerView } from '../../../checks/view.js';
+import type { CheckView } from '../../../checks/view.js';
 
 /** GET /api/checks/:id: the same, with the 90 daily bars (oldest first). */
 export type CheckDetailView = CheckView & { daily: DailyAvailability[] };

@@ -1,3 +1,4 @@
+import { checkState } from '../../../../checks/view.js';
 import { h, setText } from '../dom.js';
 import { formatAgo, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
@@ -7,7 +8,7 @@ import type { CheckResultRecord, CheckRunnerView, CheckState, CheckView } from '
  * What the Checks pages say about a check's state, whatever the page: the
  * badge (a word and a shape, never a colour alone), latency and percentages
  * in the page's language, and the state recomputed after a live result with
- * the server's rule (docs/api.md: paused, pending, down, partial, up).
+ * the server's own rule (paused, pending, down, partial, up).
  */
 
 /** Runners with a result, and those of them that are down. */
@@ -16,21 +17,13 @@ export function runnerCounts(runners: readonly CheckRunnerView[]): { withResult:
   return { withResult: withResult.length, down: withResult.filter((r) => r.result?.state === 'down').length };
 }
 
-/** The server's rule, for a live update between two loads of the list. */
-export function stateOf(enabled: boolean, runners: readonly CheckRunnerView[]): CheckState {
-  if (!enabled) return 'paused';
-  const { withResult, down } = runnerCounts(runners);
-  if (withResult === 0) return 'pending';
-  if (down === withResult) return 'down';
-  return down > 0 ? 'partial' : 'up';
-}
-
 /** The check with one runner's new result; null when that runner is not one of the check's (the list must be reloaded). */
 export function withResult(check: CheckView, rec: CheckResultRecord): CheckView | null {
   const i = check.runners.findIndex((r) => r.runner === rec.runner);
   if (i < 0) return null;
   const runners = check.runners.map((r, j) => (j === i ? { ...r, result: rec.result, receivedAt: rec.receivedAt } : r));
-  return { ...check, runners, state: stateOf(check.enabled, runners) };
+  // The server's own rule (checks/view.ts), for a live update between two loads.
+  return { ...check, runners, state: checkState(check, runners) };
 }
 
 /** "Up", "Down", "Down from 1 of 2 places", "Pending", "Paused". */
