@@ -12,12 +12,11 @@ import type { Availability, DailyAvailability } from './types.js';
  * a single "whole range" bucket would start up to one range earlier than
  * asked (a "last 24 h" figure would read up to 48 h). One-minute buckets (the
  * 1m tier, or 1 h past its retention; widened by the store to at most 10,000
- * buckets) keep that edge under one bucket. Inside a bucket both stores
- * average every result (SQLite's rollups keep sum and count, InfluxDB means
- * the raw points), and buckets weigh the same: with a regular check interval
- * that is the mean of every result, and when the interval changes it is the
- * share of time the check was up, which is what availability means.
- * Buckets with no result (the runner was silent) do not count.
+ * buckets) keep that edge under one bucket (an hour past the 1m retention). Each bucket comes with its number
+ * of results (SQLite's rollups keep sum and count, InfluxDB counts the raw
+ * points) and weighs that much: the answer is the share of successful results
+ * in the range whichever tier answers, even where a bucket is only partly
+ * filled (a range's edges, a runner that started or stopped mid-hour).
  */
 
 export type HistoryFn = (q: HistoryQuery) => Promise<HistoryResult>;
@@ -27,10 +26,22 @@ const RANGE_STEP_MS = MINUTE_MS;
 
 const mean = (values: readonly number[]): number | null => (values.length === 0 ? null : values.reduce((s, v) => s + v, 0) / values.length);
 
+/** The mean of bucket averages weighted by their sample counts; null without samples. */
+function weightedMean(points: ReadonlyArray<{ avg: number; count?: number }>): number | null {
+  let sum = 0;
+  let count = 0;
+  for (const p of points) {
+    const n = p.count ?? 1; // a store without counts: buckets weigh the same
+    sum += p.avg * n;
+    count += n;
+  }
+  return count > 0 ? sum / count : null;
+}
+
 /** Availability of one runner's results of one check over [from, to): percent, or null without any result. */
 async function runnerAvailability(history: HistoryFn, runner: string, check: string, from: number, to: number): Promise<number | null> {
-  const r = await history({ host: runner, metric: 'check.up', key: check, from, to, step: RANGE_STEP_MS });
-  return mean(r.points.map((p) => p.avg));
+  const r = await history({ host: runner, metric: 'check.up', key: check, from, to, step: RANGE_STEP_MS, withCount: true });
+  return weightedMean(r.points);
 }
 
 /** Availability over [from, to): per runner, and the mean of the runners that have results (null when none has: never 100 % by default). */

@@ -39,6 +39,9 @@ export interface ConfigPublisher extends Handle {
   idle(): Promise<void>;
 }
 
+/** How long close() waits for a publish in flight, ms. */
+const CLOSE_WAIT_MS = 2_000;
+
 export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher {
   const { catalog, memory, ingest, topics, log } = deps;
   /** What each runner was last sent successfully. */
@@ -136,7 +139,10 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
       closed = true;
       stopCatalog();
       stopBus();
-      await queue;
+      // A publish caught by a broker outage may wait for a reconnection that will not come: stop waiting after a while.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([queue, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+      clearTimeout(timer);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { DAY_MS } from '../core/time.js';
 import type { CheckResultPayload } from '../protocol/schemas/check.js';
 import type { CheckDefinition, CheckInput } from './definition.js';
+import { errorBudget } from './availability.js';
 import type { Availability, CheckResults, DailyAvailability } from './types.js';
 
 /**
@@ -47,7 +48,20 @@ export function checkState(def: Pick<CheckDefinition, 'enabled'>, runners: reado
   return down > 0 ? 'partial' : 'up';
 }
 
-export async function buildView(def: CheckDefinition, canEdit: boolean, deps: ViewDeps): Promise<CheckView> {
+/** What replaces an HTTP header's value for those who may not edit the check. */
+export const REDACTED = '********';
+
+/**
+ * The definition as `canEdit` decides: HTTP header values (an Authorization
+ * token, an API key) are shown only to those who manage the check.
+ */
+export function redactFor(def: CheckDefinition, canEdit: boolean): CheckDefinition {
+  if (canEdit || !def.http?.headers) return def;
+  return { ...def, http: { ...def.http, headers: Object.fromEntries(Object.keys(def.http.headers).map((k) => [k, REDACTED])) } };
+}
+
+export async function buildView(full: CheckDefinition, canEdit: boolean, deps: ViewDeps): Promise<CheckView> {
+  const def = redactFor(full, canEdit);
   const latest = new Map((deps.results?.latest(def.id) ?? []).map((r) => [r.runner, r]));
   const runners: RunnerView[] = def.runners.map((runner) => {
     const record = latest.get(runner);
@@ -62,22 +76,16 @@ export async function buildView(def: CheckDefinition, canEdit: boolean, deps: Vi
     state: checkState(def, runners),
     runners,
     availability: { day: day?.percent ?? null, week: week?.percent ?? null, month: month?.percent ?? null },
-    budget: errorBudget(def, month?.percent ?? null, deps.now),
+    budget: budgetOf(def, month?.percent ?? null, deps.now),
   };
 }
 
 /**
- * The downtime the SLA allows over the last 30 days (or since the check was
- * created, when younger) and how much of it is used: a 99 % target allows
- * 7.2 hours in 30 days. `leftPercent` is 0 once spent, null without data.
+ * The 30-day error budget (checks/availability.ts owns the arithmetic): over
+ * the last 30 days, or since the check was created when it is younger.
  */
-export function errorBudget(def: Pick<CheckDefinition, 'sla' | 'createdAt'>, monthPercent: number | null, now: number): CheckView['budget'] {
-  const windowSeconds = Math.max(0, Math.min(BUDGET_DAYS * DAY_MS, now - def.createdAt)) / 1000;
-  const allowedSeconds = round(((100 - def.sla) / 100) * windowSeconds);
-  if (monthPercent === null) return { target: def.sla, allowedSeconds, usedSeconds: 0, leftPercent: null };
-  const usedSeconds = round(((100 - monthPercent) / 100) * windowSeconds);
-  const leftPercent = allowedSeconds > 0 ? Math.max(0, round(((allowedSeconds - usedSeconds) / allowedSeconds) * 100)) : usedSeconds > 0 ? 0 : 100;
-  return { target: def.sla, allowedSeconds, usedSeconds, leftPercent };
+export function budgetOf(def: Pick<CheckDefinition, 'sla' | 'createdAt'>, monthPercent: number | null, now: number): CheckView['budget'] {
+  return errorBudget(def.sla, monthPercent, Math.min(BUDGET_DAYS * DAY_MS, now - def.createdAt));
 }
 
 /** `DAILY_BARS` bars ending today (UTC); empty bars when no results service runs. */
@@ -92,5 +100,3 @@ export function inputOf(def: CheckDefinition): CheckInput {
   const { createdAt: _c, updatedAt: _u, createdBy: _b, ...input } = def;
   return input;
 }
-
-const round = (n: number): number => Math.round(n * 100) / 100;

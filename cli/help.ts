@@ -21,6 +21,7 @@ Commands:
   credentials  install lines for agents (add --host), MQTT credentials for services; list, revoke
   user         add, list, passwd or unlock dashboard users
   history      copy the SQLite metric history into InfluxDB ('vigie history copy --to influx')
+  checks       export or import the network checks as a YAML or JSON file (checks as code)
 
 Run 'vigie <command> --help' for its options. 'vigie --version' prints the version.`,
   up: `Usage: vigie up [options]

@@ -5,6 +5,7 @@ import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
 import { lanAddresses } from '../core/net.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
+import { checksMain } from './checks-command.js';
 import { credentialsMain } from './credentials-command.js';
 import { HELP } from './help.js';
 import { simulateToTerminal } from '../oled/index.js';
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'credentials') return credentialsMain(argv.slice(1));
   if (argv[0] === 'user') return userMain(argv.slice(1));
   if (argv[0] === 'history') return historyMain(argv.slice(1));
+  if (argv[0] === 'checks') return checksMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

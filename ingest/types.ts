@@ -50,6 +50,8 @@ export interface HistoryQuery {
   to: number;
   /** Bucket width in ms. */
   step: number;
+  /** Also return each bucket's number of samples (`count`), to weigh buckets (check availability). */
+  withCount?: boolean;
 }
 
 export interface HistoryPoint {
@@ -58,6 +60,8 @@ export interface HistoryPoint {
   avg: number;
   min: number;
   max: number;
+  /** Samples in the bucket; only when the query asked `withCount`. */
+  count?: number;
 }
 
 export interface HistoryResult {

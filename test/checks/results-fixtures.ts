@@ -49,3 +49,16 @@ export function storedRows(dataDir: string, table: 'points_raw' | 'points_1m' | 
     db.close();
   }
 }
+
+/** Samples a rollup table holds for a series (the sum of its counts): every sample once the rollups caught up. */
+export function rolledSamples(dataDir: string, table: 'points_1m' | 'points_1h', host: string, metric: string, key: string): number {
+  const db = new Database(join(dataDir, 'vigie.db'), { readonly: true, fileMustExist: true });
+  try {
+    const row = db
+      .prepare(`SELECT coalesce(sum(p.count), 0) AS n FROM ${table} p JOIN series s ON s.id = p.series_id WHERE s.host = ? AND s.metric = ? AND s.key = ?`)
+      .get(host, metric, key) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}

@@ -5,7 +5,7 @@ import { CheckAccess } from '../../../checks/access.js';
 import type { CheckDefinition } from '../../../checks/definition.js';
 import { exportChecks, parseChecksFile, planImport, sameFields } from '../../../checks/import-export.js';
 import { validateCheck, type CheckFields } from '../../../checks/validate.js';
-import { buildView, dailyBars, inputOf, type CheckView } from '../../../checks/view.js';
+import { buildView, dailyBars, inputOf, redactFor, type CheckView } from '../../../checks/view.js';
 import { VigieError } from '../../../core/errors.js';
 import { isCheckId } from '../../../protocol/schemas/check.js';
 import { callerOf, requireRole } from '../auth/guards.js';
@@ -79,7 +79,7 @@ export function createChecksRouter(ctx: ApiContext, checks: ChecksContext): Rout
     const { user } = callerOf(res);
     const format = queryValue(req.query, 'format') || 'yaml';
     if (format !== 'yaml' && format !== 'json') throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'format: expected yaml or json');
-    const text = exportChecks(store.list().filter(access.visibilityOf(user)), format);
+    const text = exportChecks(store.list().filter(access.visibilityOf(user)).map((d) => redactFor(d, access.canEdit(user, d))), format);
     res.setHeader('Content-Disposition', `attachment; filename="vigie-checks.${format === 'json' ? 'json' : 'yaml'}"`);
     res.type(format === 'json' ? 'application/json' : 'application/yaml').send(text);
   });

@@ -129,9 +129,11 @@ export function startInfluxMetricStore(opts: InfluxMetricStoreOptions): InfluxMe
     const s = INFLUX_SERIES[q.metric];
     // A keyed metric without key, or a key on an unkeyed one, is no series at all (as in SQLite).
     if ((s.keyTag === undefined) !== (q.key === '')) return { tier: 'raw', step, points: [] };
-    const [answer] = await influxQL(target, historyQuery(s, cfg.retentionPolicy, q.host, q.key, floorTo(q.from, step), q.to, step), timeoutMs);
+    const [answer] = await influxQL(target, historyQuery(s, cfg.retentionPolicy, q.host, q.key, floorTo(q.from, step), q.to, step, q.withCount === true), timeoutMs);
     const values = answer?.[0]?.values ?? [];
-    const points = values.map(([ts, avg, min, max]) => ({ ts: Number(ts), avg: Number(avg), min: Number(min), max: Number(max) }));
+    const points = values.map(([ts, avg, min, max, count]) => ({
+      ts: Number(ts), avg: Number(avg), min: Number(min), max: Number(max), ...(q.withCount ? { count: Number(count) } : {}),
+    }));
     return { tier: 'raw', step, points };
   }
 

@@ -16,10 +16,10 @@ function from(measurement: string, rp: string | undefined): string {
  * store's `ts - ts % step`), `from` is already rounded down to a bucket, and
  * fill(none) leaves empty buckets out, as SQLite does.
  */
-export function historyQuery(s: InfluxSeries, rp: string | undefined, host: string, key: string, fromMs: number, toMs: number, stepMs: number): string {
+export function historyQuery(s: InfluxSeries, rp: string | undefined, host: string, key: string, fromMs: number, toMs: number, stepMs: number, withCount = false): string {
   const f = ident(s.field);
   const keyCond = s.keyTag ? ` AND ${ident(s.keyTag)} = ${literal(key)}` : '';
-  return `SELECT mean(${f}), min(${f}), max(${f}) FROM ${from(s.measurement, rp)} WHERE ${ident('host')} = ${literal(host)}${keyCond}`
+  return `SELECT mean(${f}), min(${f}), max(${f})${withCount ? `, count(${f})` : ''} FROM ${from(s.measurement, rp)} WHERE ${ident('host')} = ${literal(host)}${keyCond}`
     + ` AND time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms GROUP BY time(${Math.trunc(stepMs)}ms) fill(none)`;
 }
 

@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { HistoryPoint, Tier } from '../../types.js';
 
-type Row = [number, number, number, number];
+type Row = [number, number, number, number, number];
 interface Params { id: number; from: number; to: number; step: number; stale: number }
 
 /**
@@ -17,14 +17,14 @@ export class HistoryStatements {
   constructor(db: Database) {
     this.raw = db
       .prepare<[Omit<Params, 'stale'>], Row>(`
-        SELECT ts - ts % @step AS b, avg(value), min(value), max(value)
+        SELECT ts - ts % @step AS b, avg(value), min(value), max(value), count(*)
         FROM points_raw WHERE series_id = @id AND ts >= @from AND ts < @to
         GROUP BY b ORDER BY b`)
       .raw(true);
     const rolled = (table: string): Statement<[Params], Row> =>
       db
         .prepare<[Params], Row>(`
-          SELECT b, sum(s) / sum(c), min(mn), max(mx) FROM (
+          SELECT b, sum(s) / sum(c), min(mn), max(mx), sum(c) FROM (
             SELECT ts - ts % @step AS b, sum AS s, count AS c, min AS mn, max AS mx FROM ${table}
             WHERE series_id = @id AND ts >= @from AND ts < @to AND ts < @stale
             UNION ALL
@@ -35,9 +35,9 @@ export class HistoryStatements {
     this.rolled = { '1m': rolled('points_1m'), '1h': rolled('points_1h') };
   }
 
-  /** `stale` is ignored for raw; for a rollup tier it must be aligned to the tier's bucket. */
-  query(tier: Tier, p: Params): HistoryPoint[] {
+  /** `stale` is ignored for raw; for a rollup tier it must be aligned to the tier's bucket. `withCount` adds each bucket's sample count. */
+  query(tier: Tier, p: Params, withCount = false): HistoryPoint[] {
     const rows = tier === 'raw' ? this.raw.all({ id: p.id, from: p.from, to: p.to, step: p.step }) : this.rolled[tier].all(p);
-    return rows.map(([ts, avg, min, max]) => ({ ts, avg, min, max }));
+    return withCount ? rows.map(([ts, avg, min, max, count]) => ({ ts, avg, min, max, count })) : rows.map(([ts, avg, min, max]) => ({ ts, avg, min, max }));
   }
 }

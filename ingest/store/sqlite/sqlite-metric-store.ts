@@ -299,7 +299,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     const r = rolling?.get(id);
     const staleTs = d === undefined ? r : r === undefined ? d : Math.min(d, r);
     const stale = staleTs === undefined ? q.to : floorTo(staleTs, width);
-    return { tier, step, points: queries.query(tier, { id, from: floorTo(q.from, step), to: q.to, step, stale }) };
+    return { tier, step, points: queries.query(tier, { id, from: floorTo(q.from, step), to: q.to, step, stale }, q.withCount === true) };
   }
 
   const close = onceClose(async () => {

@@ -8,7 +8,9 @@ import * as assert from 'uvu/assert';
 import type { CheckView } from '../../../checks/view.js';
 import type { DailyAvailability } from '../../../checks/types.js';
 import { ApiClient } from '../../helpers/api-client.js';
-import { adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
+import { addCredentials, adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
+import { waitFor } from '../../helpers/env.js';
+import { connectClient } from '../../helpers/mqtt.js';
 import { EventLog } from '../../../events/event-log.js';
 
 let s: TestStack;
@@ -113,6 +115,33 @@ test('availability: a range is checked; without results every runner is null', a
   const bad = await admin.get(`/api/checks/web-home/availability?from=${now}&to=${now - 1}`);
   assert.is(bad.status, 400);
   assert.is(failure(bad.body).code, 'VIGIE_ERR_BAD_RANGE');
+});
+
+test('the view: each runner\'s latest result, the state (partial when down from one place), availability and budget', async () => {
+  const created = await admin.send<CheckView>('POST', '/api/checks', { id: 'two-places', kind: 'tcp', target: 'db.lan', port: 5432, name: 'DB', runners: ['place-1', 'place-2'], sla: 98 });
+  assert.is(created.data.state, 'pending');
+  const report = async (runner: string, state: 'up' | 'down'): Promise<void> => {
+    const client = await connectClient(s.mqttUrl, { ...addCredentials(s.dataDir, { kind: 'agent', host: runner }), clientId: `${runner}-${state}` });
+    const payload = JSON.stringify({ v: 1, ts: Date.now(), kind: 'tcp', state, latency: state === 'up' ? 0.004 : null, message: state === 'up' ? 'connected' : 'connection refused' });
+    await new Promise<void>((resolve, reject) => client.publish(`vigie/${runner}/checks/two-places`, payload, { qos: 1, retain: true }, (e) => (e ? reject(e) : resolve())));
+    client.end(true);
+  };
+  await report('place-1', 'up');
+  await report('place-2', 'down');
+  const view = await waitFor('both results are in', async () => {
+    const v = (await admin.get<CheckView>('/api/checks/two-places')).data;
+    return v.runners.every((r) => r.result !== null) ? v : null;
+  });
+  assert.is(view.state, 'partial');
+  assert.equal(view.runners.map((r) => [r.runner, r.result?.state, r.result?.message]), [['place-1', 'up', 'connected'], ['place-2', 'down', 'connection refused']]);
+  assert.ok(view.runners.every((r) => typeof r.receivedAt === 'number'));
+  await s.stack.ingest!.flush();
+  const later = (await admin.get<CheckView>('/api/checks/two-places')).data;
+  assert.is(later.availability.day, 50, 'one runner up, one down: 50 %');
+  assert.is(later.budget.target, 98);
+  assert.ok(later.budget.leftPercent !== null, 'a budget once there is data (its arithmetic: test/checks/view.test.ts)');
+  await report('place-1', 'down');
+  await waitFor('down from everywhere', async () => (await admin.get<CheckView>('/api/checks/two-places')).data.state === 'down');
 });
 
 test('without a session: 401', async () => {
