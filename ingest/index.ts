@@ -36,7 +36,8 @@ export interface IngestStartConfig {
 
 /**
  * Starts the ingest: opens `<dataDir>/vigie.db`, loads known hosts, and
- * subscribes to every host's status, info, metrics and services. Resolves
+ * subscribes to every host's status, info, metrics and services, and every
+ * runner's check results (`checks`: latest and availability). Resolves
  * without waiting for the broker (it connects when it can). close() stops
  * consuming first, then saves hosts, writes pending points and closes the
  * database — in that order, so nothing accepted is lost.
