@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../core/private-files.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { normaliseHostId } from '../../protocol/host-id.js';
+import { Value } from '@sinclair/typebox/value';
+import { AgentChecksConfig } from '../config.js';
 
 /** What the box hands out for a valid token (`POST /api/enroll`, docs/agent.md). */
 export interface Enrollment {
@@ -114,11 +116,21 @@ export async function enroll(opts: EnrollOptions): Promise<Result<Enrolled>> {
   const config = {
     ...previous,
     dataDir: opts.dataDir !== undefined ? resolve(opts.cwd ?? process.cwd(), opts.dataDir) : typeof previous.dataDir === 'string' ? previous.dataDir : join(dir, 'data'),
-    agent: { ...keptAgent, broker: e.broker, host: e.host, username: e.username, password: e.password, ...(caFile ? { ca: caFile } : {}) },
+    agent: {
+      ...keptAgent, broker: e.broker, host: e.host, username: e.username, password: e.password, ...(caFile ? { ca: caFile } : {}),
+      // Written out (from the schema's defaults) so the networks this machine's checks may reach are in view, to narrow.
+      checks: isObject(keptAgent.checks) ? keptAgent.checks : checksDefaults(),
+    },
   };
   if (caFile && e.ca !== null) writePrivateAtomically(caFile, e.ca.endsWith('\n') ? e.ca : `${e.ca}\n`);
   writePrivateAtomically(configFile, `${JSON.stringify(config, null, 2)}\n`);
   return ok({ host: e.host, broker: e.broker, configFile, ...(caFile ? { caFile } : {}) });
+}
+
+/** The networks part of `agent.checks` with its defaults: what a new configuration file shows. */
+function checksDefaults(): { allow: string[]; deny: string[] } {
+  const { allow, deny } = Value.Default(AgentChecksConfig, {}) as AgentChecksConfig;
+  return { allow, deny };
 }
 
 /** The existing file as an object ({} when absent); an error when it exists but is not a JSON object. */

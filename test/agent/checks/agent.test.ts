@@ -1,6 +1,7 @@
 /**
  * The agent runs the checks the server configures (issue 12): a real Aedes
- * broker, a retained `config`, real HTTP and TCP targets on 127.0.0.1, and
+ * broker with real credentials and its ACL (test/broker/rig.ts), a retained
+ * `config` from the ingest, real HTTP and TCP targets on 127.0.0.1, and
  * retained results on `checks/<id>`.
  */
 import { Value } from '@sinclair/typebox/value';
@@ -13,7 +14,7 @@ import type { Timers } from '../../../agent/checks/scheduler.js';
 import { decodePayload, encodePayload, type AgentConfigPayload, type CheckResultPayload, type CheckSpec } from '../../../protocol/payloads.js';
 import { waitFor } from '../../helpers/env.js';
 import { startHttpTarget, startTcpTarget } from '../../helpers/check-targets.js';
-import { connectClient, startTestBroker } from '../../helpers/mqtt.js';
+import { startAuthRig } from '../../broker/rig.js';
 
 const config = (partial: Partial<AgentConfig>): AgentConfig =>
   Value.Default(AgentConfig, structuredClone({ serverWait: 0, interval: 60, ...partial })) as AgentConfig;
@@ -48,14 +49,17 @@ function watchResults(client: MqttClient, host: string): Map<string, Array<Check
 const spec = (s: Partial<CheckSpec> & Pick<CheckSpec, 'id' | 'kind' | 'target'>): CheckSpec => ({ interval: 10, timeout: 5, trace: false, ...s });
 
 test('runs a retained configuration, publishes retained results, keeps the checks on an invalid one and clears removed ones', async () => {
-  const broker = await startTestBroker();
+  const rig = await startAuthRig();
+  const broker = rig.broker;
+  const ingestCred = rig.store.add({ kind: 'service', role: 'ingest' });
+  const agentCred = rig.store.add({ kind: 'agent', host: 'runner1' });
   const web = await startHttpTarget();
   const tcp = await startTcpTarget();
   let agent: AgentHandle | undefined;
   let watcher: MqttClient | undefined;
   let admin: MqttClient | undefined;
   try {
-    admin = await connectClient(broker.url);
+    admin = await rig.connect({ ...ingestCred, clientId: 'ingest-admin' });
     const checks: CheckSpec[] = [
       spec({ id: 'web', kind: 'http', target: `${web.url}/health` }),
       spec({ id: 'port', kind: 'tcp', target: '127.0.0.1', port: tcp.port }),
@@ -64,11 +68,11 @@ test('runs a retained configuration, publishes retained results, keeps the check
     // Retained before the agent exists: it must find it on connecting.
     await admin.publishAsync('vigie/runner1/config', encodePayload('agentConfig', payload), { qos: 1, retain: true });
 
-    watcher = await connectClient(broker.url);
+    watcher = await rig.connect({ ...ingestCred, clientId: 'ingest-watcher' });
     const got = watchResults(watcher, 'runner1');
     await watcher.subscribeAsync('vigie/runner1/checks/+', { qos: 1 });
 
-    agent = await startAgent(config({ broker: broker.url, host: 'runner1' }), {
+    agent = await startAgent(config({ broker: broker.url, host: 'runner1', username: agentCred.username, password: agentCred.password }), {
       prefix: 'vigie', services: false, diagnostics: false, collectors: [], random: () => 0, checkTimers: quickTicks,
     });
     const a = agent;
@@ -88,7 +92,7 @@ test('runs a retained configuration, publishes retained results, keeps the check
     assert.is(web.requests[0]?.url, '/health');
 
     // Retained: a late subscriber gets the latest result at once.
-    const late = await connectClient(broker.url);
+    const late = await rig.connect({ ...ingestCred, clientId: 'ingest-late' });
     const retained = await new Promise<{ retain: boolean; payload: Buffer }>((resolve) => {
       late.on('message', (_t, p, packet) => resolve({ retain: packet.retain, payload: p }));
       void late.subscribeAsync('vigie/runner1/checks/web', { qos: 1 });
@@ -124,13 +128,15 @@ test('runs a retained configuration, publishes retained results, keeps the check
     await admin.publishAsync('vigie/runner1/config', '', { qos: 1, retain: true });
     await waitFor('port cleared', () => got.get('port')!.at(-1) === '');
     assert.is(a.stats().checks.checks, 0);
+    // Everything went through the ACL: no subscription or publish refused, no retained result dropped.
+    assert.equal(rig.logged.filter((l) => /refused|retain/i.test(String(l.msg))).map((l) => l.msg), []);
   } finally {
     watcher?.end(true);
     admin?.end(true);
     await agent?.close();
     await web.close();
     await tcp.close();
-    await broker.close();
+    await rig.close();
   }
 });
 

@@ -22,17 +22,20 @@ import { decodePayload } from '../../../protocol/payloads.js';
 import { tempDir } from '../../helpers/env.js';
 import { connectClient, nextMessage, startTestBroker } from '../../helpers/mqtt.js';
 import { startEnrollServer, VALID_TOKEN } from './enroll-server.js';
+import { startTcpTarget } from '../../helpers/check-targets.js';
 
 const BUNDLE = fileURLToPath(new URL('../../../agent/vigie-agent.mjs', import.meta.url));
 const MANIFEST = fileURLToPath(new URL('../../../agent/vigie-agent.json', import.meta.url));
 const AGENT = { username: 'agent-bundle-host', password: 'a-long-random-password' };
 const READER = { username: 'watcher', password: 'watcher-password' };
+const INGEST = { username: 'ingest', password: 'ingest-password' };
 
 /** A broker that admits only the enrolled agent (as its host) and a reader. */
 function authenticator(): Authenticator {
   return {
-    authenticate: (u, p) => (u === AGENT.username && p === AGENT.password ? { kind: 'agent', host: 'bundle-host' } : u === READER.username && p === READER.password ? { kind: 'service', role: 'reader' } : null),
-    stamp: (u) => (u === AGENT.username || u === READER.username ? 'v1' : null),
+    authenticate: (u, p) => (u === AGENT.username && p === AGENT.password ? { kind: 'agent', host: 'bundle-host' } : u === READER.username && p === READER.password ? { kind: 'service', role: 'reader' }
+      : u === INGEST.username && p === INGEST.password ? { kind: 'service', role: 'ingest' } : null),
+    stamp: (u) => (u === AGENT.username || u === READER.username || u === INGEST.username ? 'v1' : null),
     onChange: () => () => {},
   };
 }
@@ -91,6 +94,7 @@ test('alone: enroll, then run against a real broker with the enrolled credential
   let broker: BrokerHandle | undefined;
   let watcher: MqttClient | undefined;
   let agent: ChildProcess | undefined;
+  let tcp: Awaited<ReturnType<typeof startTcpTarget>> | undefined;
   const server = await (async () => {
     broker = await startTestBroker({ allowAnonymous: false }, { authenticator: authenticator() });
     return startEnrollServer({ host: 'bundle-host', broker: broker.url, ...AGENT, ca: null });
@@ -108,7 +112,15 @@ test('alone: enroll, then run against a real broker with the enrolled credential
     const status = nextMessage(watcher, 'vigie/bundle-host/status', { timeoutMs: 20_000, match: (m) => decodePayload('status', m.payload).ok && JSON.parse(String(m.payload)).state === 'online' });
     const info = nextMessage(watcher, 'vigie/bundle-host/info', { timeoutMs: 20_000 });
     const metrics = nextMessage(watcher, 'vigie/bundle-host/metrics', { timeoutMs: 20_000 });
-    await Promise.all([status.subscribed, info.subscribed, metrics.subscribed]);
+    // A network check (issue 12), configured retained by the "server" before the agent starts; first run within 10 s.
+    const check = nextMessage(watcher, 'vigie/bundle-host/checks/port', { timeoutMs: 30_000 });
+    await Promise.all([status.subscribed, info.subscribed, metrics.subscribed, check.subscribed]);
+    tcp = await startTcpTarget();
+    const ingest = await connectClient(broker!.url, INGEST);
+    await ingest.publishAsync('vigie/bundle-host/config', JSON.stringify({
+      v: 1, ts: Date.now(), checks: [{ id: 'port', kind: 'tcp', target: '127.0.0.1', port: tcp.port, interval: 600, timeout: 5, trace: false }],
+    }), { qos: 1, retain: true });
+    await ingest.endAsync();
 
     let stderr = '';
     agent = spawn(process.execPath, [s.bundle, 'run', '--config', configFile], { cwd: s.dir, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -118,6 +130,8 @@ test('alone: enroll, then run against a real broker with the enrolled credential
     for (const [kind, d] of Object.entries(decoded)) assert.ok(d.ok, `${kind}: ${d.ok ? '' : d.error}`);
     if (decoded.status.ok) assert.is(decoded.status.value.agent, VIGIE_VERSION, 'the embedded version, not 0.0.0');
     if (decoded.info.ok) assert.is(decoded.info.value.agent, VIGIE_VERSION);
+    const result = decodePayload('checkResult', (await check).payload);
+    assert.ok(result.ok && result.value.state === 'up', result.ok ? result.value.message : result.error);
 
     const stopped = nextMessage(watcher, 'vigie/bundle-host/status', { timeoutMs: 10_000, match: (m) => JSON.parse(String(m.payload)).state === 'offline' });
     await stopped.subscribed;
@@ -132,6 +146,7 @@ test('alone: enroll, then run against a real broker with the enrolled credential
     await watcher?.endAsync();
     await server.close();
     await broker?.close();
+    await tcp?.close();
     s.remove();
   }
 });

@@ -53,7 +53,10 @@ test('a valid token: credentials and CA written 0600 in a 0700 directory, the re
     const written = JSON.parse(readFileSync(file, 'utf8'));
     assert.equal(written, {
       dataDir: join(dir.path, 'etc', 'data'),
-      agent: { broker: ANSWER.broker, host: 'student-pc', username: ANSWER.username, password: ANSWER.password, ca: caFile },
+      agent: {
+        broker: ANSWER.broker, host: 'student-pc', username: ANSWER.username, password: ANSWER.password, ca: caFile,
+        checks: { allow: ['0.0.0.0/0', '::/0'], deny: ['169.254.0.0/16', 'fe80::/10'] },
+      },
     });
     assert.equal(readdirSync(join(dir.path, 'etc')).sort(), ['agent.json', 'ca.pem'], 'no temporary file left behind');
 
@@ -85,7 +88,10 @@ test('an existing file keeps its other keys; --data-dir and a null CA are honour
     assert.equal(JSON.parse(readFileSync(file, 'utf8')), {
       log: { level: 'debug' },
       dataDir: join(dir.path, 'state'),
-      agent: { interval: 10, broker: 'mqtt://192.168.1.10:1883', host: 'student-pc', username: ANSWER.username, password: ANSWER.password },
+      agent: {
+        interval: 10, broker: 'mqtt://192.168.1.10:1883', host: 'student-pc', username: ANSWER.username, password: ANSWER.password,
+        checks: { allow: ['0.0.0.0/0', '::/0'], deny: ['169.254.0.0/16', 'fe80::/10'] },
+      },
     });
     assert.not.ok(existsSync(join(dir.path, 'ca.pem')));
   } finally {
