@@ -306,6 +306,8 @@ if (haveChromium()) {
     await errors.waitFor({ timeout: 10_000 });
     assert.match(await errors.innerText(), /Check 1 http\.acceptStatus\.0: /);
     assert.ok(await page.getByTestId('import-apply').isHidden());
+    await errors.scrollIntoViewIfNeeded();
+    await shot(page, 'checks-import-errors-en.png', false);
     const good = new URL('good.yaml', `file://${dir.path}/`).pathname;
     writeFileSync(good, [
       'checks:',
