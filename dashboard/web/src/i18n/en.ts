@@ -641,7 +641,7 @@ export const en = {
   'checks.bars.full': '100 %',
   'checks.bars.minor': 'Met the target',
   'checks.bars.major': 'Below the target',
-  'checks.bars.down': 'Down all day',
+  'checks.bars.down': 'Down (0 %)',
   'checks.bars.none': 'No data',
   'checks.latencyTitle': 'Latency per runner',
   'checks.resultsTitle': 'Latest result per runner',
@@ -770,6 +770,7 @@ export const en = {
   'checks.io.noFile': 'Choose a file first.',
   'checks.io.tooBig': 'The file is too large (at most {max}).',
   'checks.chartMissing': 'No history from {runners}: a host you do not see.',
+  'checks.budgetOver': '{target} target · spent: {over} too much downtime',
 } as const;
 
 export type MessageKey = keyof typeof en;

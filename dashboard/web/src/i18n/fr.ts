@@ -640,7 +640,7 @@ export const fr: Messages = {
   'checks.bars.full': '100 %',
   'checks.bars.minor': 'Objectif atteint',
   'checks.bars.major': 'Sous l’objectif',
-  'checks.bars.down': 'En panne toute la journée',
+  'checks.bars.down': 'En panne (0 %)',
   'checks.bars.none': 'Pas de données',
   'checks.latencyTitle': 'Latence par exécutant',
   'checks.resultsTitle': 'Dernier résultat par exécutant',
@@ -769,4 +769,5 @@ export const fr: Messages = {
   'checks.io.noFile': 'Choisissez d’abord un fichier.',
   'checks.io.tooBig': 'Le fichier est trop gros (au plus {max}).',
   'checks.chartMissing': 'Pas d’historique de {runners} : un hôte que vous ne voyez pas.',
+  'checks.budgetOver': 'objectif {target} · épuisée : {over} d’indisponibilité en trop',
 };

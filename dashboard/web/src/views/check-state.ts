@@ -87,6 +87,8 @@ export function budgetText(check: Pick<CheckView, 'budget' | 'sla'>): string {
   const b = check.budget;
   const target = formatPercent(check.sla, 3);
   if (b.leftPercent === null) return t('checks.budgetNone', { target });
+  // Below zero: more downtime than the target allows (the server may say by how much).
+  if (b.leftPercent < 0) return t('checks.budgetOver', { target, over: formatDuration(Math.max(0, b.usedSeconds - b.allowedSeconds)) });
   const leftSeconds = Math.max(0, b.allowedSeconds - b.usedSeconds);
   return t('checks.budgetLeft', { target, left: formatPercent(b.leftPercent, 0), time: formatDuration(leftSeconds) });
 }
