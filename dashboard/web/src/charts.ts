@@ -6,7 +6,7 @@ import { locale, t } from './i18n/index.js';
 
 /** uPlot line charts that follow their container's width. */
 
-export type ChartUnit = 'percent' | 'bytesPerSecond';
+export type ChartUnit = 'percent' | 'bytesPerSecond' | 'seconds';
 
 export interface ChartLine {
   label: string;
@@ -33,11 +33,16 @@ const HEIGHT = 190;
 
 function formatValue(unit: ChartUnit, v: number | null | undefined): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
+  if (unit === 'seconds') return formatSeconds(v);
   return unit === 'percent' ? `${formatNumber(v, 1)} %` : t('units.perSecond', { v: formatBytes(v) });
 }
 
+/** A latency (issue 12's checks): milliseconds below a second. */
+const formatSeconds = (v: number): string => (v < 1 ? `${formatNumber(v * 1000, v < 0.01 ? 1 : 0)} ms` : `${formatNumber(v, 2)} s`);
+
 function axisValue(unit: ChartUnit, v: number): string {
   if (unit === 'percent') return `${formatNumber(v, 0)}%`;
+  if (unit === 'seconds') return formatSeconds(v);
   return t('units.perSecond', { v: formatBytes(v) });
 }
 
@@ -56,7 +61,7 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
       // The x window is the asked range, not the data's extent: a host that
       // just appeared shows its few points at the right edge, gaps show as gaps.
       x: { time: true, range: () => [win.from, win.to] },
-      y: unit === 'percent' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1024] },
+      y: unit === 'percent' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : unit === 'seconds' ? 0.1 : 1024] },
     },
     axes: [
       {
@@ -71,7 +76,7 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
         grid: { stroke: GRID, width: 1 },
         ticks: { show: false },
         font: '11px system-ui, sans-serif',
-        size: unit === 'percent' ? 44 : 84,
+        size: unit === 'percent' ? 44 : unit === 'seconds' ? 64 : 84,
         values: (_u, splits) => splits.map((s) => axisValue(unit, s)),
       },
     ],

@@ -16,6 +16,8 @@ import { createAlertsView } from './views/alerts.js';
 import { createStatusView } from './views/admin-status.js';
 import { createStatusPagesView } from './views/status-pages.js';
 import { createBoxDisplayView } from './views/box-display.js';
+import { createCheckDetailView } from './views/check-detail.js';
+import { createChecksView } from './views/checks.js';
 import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
 import { createMaintenanceView } from './views/maintenance.js';
@@ -47,6 +49,7 @@ function logo(): SVGSVGElement {
 const PAGES: { hash: string; label: MessageKey; admin: boolean; operator?: boolean; make: () => View }[] = [
   { hash: '#/', label: 'nav.overview', admin: false, make: createOverview },
   { hash: '#/alerts', label: 'nav.alerts', admin: false, make: createAlertsView },
+  { hash: '#/checks', label: 'nav.checks', admin: false, make: createChecksView },
   { hash: '#/maintenance', label: 'nav.maintenance', admin: false, make: createMaintenanceView },
   { hash: '#/account', label: 'nav.account', admin: false, make: createAccountView },
   { hash: '#/admin/users', label: 'nav.users', admin: true, make: createUsersView },
@@ -149,7 +152,7 @@ function renderAlerts(): void {
 
 /** The header link to highlight: the host page belongs to the overview. */
 function activePage(): (typeof PAGES)[number] | undefined {
-  const hash = (location.hash || '#/').replace(/^(#\/alerts)\/\d+$/, '$1'); // one alert belongs to the alerts page
+  const hash = (location.hash || '#/').replace(/^(#\/alerts)\/\d+$/, '$1').replace(/^(#\/checks)\/[^/]+$/, '$1'); // one alert (check) belongs to the alerts (checks) page
   return PAGES.find((p) => p.hash === hash) ?? (hash.startsWith('#/host/') || !PAGES.some((p) => p.hash === hash) ? PAGES[0] : undefined);
 }
 
@@ -168,6 +171,17 @@ function route(): void {
     const host = id.ok ? id.value : raw;
     if (match[2]) show(createHostAlertsView(host), t('rules.titleShort', { host }));
     else show(createHostView(host), host);
+    return;
+  }
+  const checkId = /^#\/checks\/([^/]+)$/.exec(location.hash)?.[1];
+  if (checkId) {
+    let id = checkId;
+    try {
+      id = decodeURIComponent(checkId);
+    } catch {
+      // kept as typed: the server answers 404
+    }
+    show(createCheckDetailView(id), t('nav.checks'));
     return;
   }
   const alertId = /^#\/alerts\/(\d{1,12})$/.exec(location.hash)?.[1];

@@ -96,3 +96,24 @@ export interface ChannelTestResult {
 
 /** What the browser gets in place of a set secret, and sends back to keep it (notify/channel-config.ts REDACTED). */
 export const REDACTED = '********';
+
+// Network checks (issue 12, docs/api.md "Checks"): the server's own types, one definition for both sides.
+export type { CheckInput, CheckDefinition, CheckAlerting } from '../../../checks/definition.js';
+export type { CheckResultRecord, DailyAvailability, Availability } from '../../../checks/types.js';
+export type { CheckResultPayload, CheckKind, HttpOptions, DnsOptions } from '../../../protocol/schemas/check.js';
+import type { DailyAvailability } from '../../../checks/types.js';
+
+/** GET /api/checks: a check with its state (paused, pending, down, partial, up), runners, availability and 30-day error budget. */
+export type { CheckView, CheckState, RunnerView as CheckRunnerView } from '../../../checks/view.js';
+import type { CheckView } from '../../../checks/view.js';
+
+/** GET /api/checks/:id: the same, with the 90 daily bars (oldest first). */
+export type CheckDetailView = CheckView & { daily: DailyAvailability[] };
+
+/** POST /api/checks/import. */
+export interface CheckImportResult {
+  created: string[];
+  updated: string[];
+  deleted: string[];
+  unchanged: string[];
+}
