@@ -142,7 +142,9 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   subscribed = consumer.subscribed;
   const commits = metricStore.commits;
   if (commits) {
-    const stored = startStoredPublisher({ topics, publish: (t, p, r) => publish(t, p, r), commits, clock, log: log.child({ part: 'stored' }) });
+    const stored = startStoredPublisher({
+      topics, publish: (t, p, r) => publish(t, p, r), commits, clock, log: log.child({ part: 'stored' }), removed: (host) => tombstones.has(host),
+    });
     storedAgain = stored.again;
     // Samples left unacknowledged while the store was full come back only when the broker
     // resends them, which it does on a reconnection [MQTT-4.4.0-1]: reconnect once writes succeed.

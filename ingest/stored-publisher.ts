@@ -11,6 +11,8 @@ export interface StoredPublisherOptions {
   commits: StoreCommits;
   clock: Clock;
   log: Logger;
+  /** True for a removed host: a commit that was in flight when it was removed must not put its `stored` back. */
+  removed?(host: string): boolean;
 }
 
 export interface StoredPublisher {
@@ -32,6 +34,7 @@ export function startStoredPublisher(opts: StoredPublisherOptions): StoredPublis
   let scheduled = false;
 
   function send(host: string, seq: number): void {
+    if (opts.removed?.(host)) return;
     const payload = encodePayload('stored', { v: 1, ts: clock.now(), seq });
     opts.publish(topics.stored(host), payload, true).catch((error: unknown) => warn('stored', 'stored acknowledgement not published', { host, err: String(error) }));
   }

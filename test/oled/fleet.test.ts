@@ -69,8 +69,13 @@ test('page (b) counts follow real agents: 3 online, then one SIGKILLed → 2 onl
     return s && s.online === 2 && s.offline === 1 ? s : null;
   }, 10_000);
   assert.is(after.total, 3);
-  // On screen, page (b) now shows the offline count inverted (a lit block, golden fleet-128x64).
-  const frame = await fleetFrame();
+  // On screen, page (b) now shows the offline count inverted (a lit block, golden fleet-128x64). The frame on
+  // screen may have been drawn just before the summary changed (a busy CI box): wait for the next drawing of page (b).
+  let frame = await fleetFrame();
+  await waitFor('the offline count drawn inverted', async () => {
+    frame = await fleetFrame();
+    return litIn(frame, OFFLINE_BLOCK) > 0.6;
+  }, 10_000).catch(() => undefined);
   assert.ok(litIn(frame, OFFLINE_BLOCK) > 0.6, `offline block lit: ${litIn(frame, OFFLINE_BLOCK)}\n${toText(frame)}`);
 });
 

@@ -61,6 +61,11 @@ export function createSessionRouter(ctx: ApiContext): Router {
     res.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
     sendOk(res, null);
   });
+  // The names of the caller's own groups (admins: all), for pickers and filters: /api/groups itself is admin-only.
+  router.get('/me/groups', (_req, res) => {
+    const user = callerOf(res).user;
+    sendOk(res, ctx.accounts.groups.list().filter((g) => user.role === 'admin' || user.groups.includes(g.id)).map(({ id, name }) => ({ id, name })));
+  });
   router.patch('/me', sessionOnly, async (req, res) => {
     const caller = callerOf(res) as Extract<Caller, { via: 'session' }>;
     const body = readBody(MeBody, req.body);

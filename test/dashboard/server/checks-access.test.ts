@@ -145,4 +145,11 @@ test('an operator\'s import: items of another group are refused by name; replace
   assert.equal(await ids(admin), ['a-dns', 'admin-only', 'b-web', 'v-ping']);
 });
 
+test('the group picker lists an operator\'s own groups by name, every group for an admin', async () => {
+  const mine = await as['op-a']!.get<Array<{ id: number; name: string }>>('/api/me/groups');
+  assert.equal(mine.data, [{ id: groupA, name: 'class-a' }]);
+  const all = await admin.get<Array<{ id: number; name: string }>>('/api/me/groups');
+  assert.equal(all.data.map((g) => g.name), ['class-a', 'class-b']);
+});
+
 test.run();

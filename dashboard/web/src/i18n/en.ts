@@ -817,6 +817,7 @@ export const en = {
   'checks.io.tooBig': 'The file is too large (at most {max}).',
   'checks.chartMissing': 'No history from {runners}: a host you do not see.',
   'checks.budgetOver': '{target} target · spent: {over} too much downtime',
+  'checks.budgetSpent': 'Spent',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -816,4 +816,5 @@ export const fr: Messages = {
   'checks.io.tooBig': 'Le fichier est trop gros (au plus {max}).',
   'checks.chartMissing': 'Pas d’historique de {runners} : un hôte que vous ne voyez pas.',
   'checks.budgetOver': 'objectif {target} · épuisée : {over} d’indisponibilité en trop',
+  'checks.budgetSpent': 'Épuisé',
 };

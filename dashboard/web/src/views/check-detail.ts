@@ -47,7 +47,7 @@ export function createCheckDetailView(id: string): View {
       stat(t('checks.col.day'), formatAvailability(c.availability.day), 'stat-day'),
       stat(t('checks.col.week'), formatAvailability(c.availability.week), 'stat-week'),
       stat(t('checks.col.month'), formatAvailability(c.availability.month), 'stat-month'),
-      stat(t('checks.col.sla'), c.budget.leftPercent === null ? '–' : formatAvailability(c.budget.leftPercent), 'stat-budget', budgetText(c)));
+      stat(t('checks.col.sla'), c.budget.leftPercent === null ? '–' : c.budget.leftPercent < 0 ? t('checks.budgetSpent') : formatAvailability(c.budget.leftPercent), 'stat-budget', budgetText(c)));
     replaceChildren(resultsSlot, ...c.runners.map((r) => runnerResultPanel(r)));
     replaceChildren(failureSlot, lastFailurePanel(c.runners));
   };

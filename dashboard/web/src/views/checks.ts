@@ -27,12 +27,12 @@ export async function formContext(): Promise<CheckFormContext> {
   const admin = user?.role === 'admin';
   const [hosts, groups] = await Promise.all([
     getJson<(HostSummary & Labelled)[]>(apiPath('/hosts')),
-    admin ? getJson<Group[]>(apiPath('/groups')) : Promise.resolve(null),
+    // The caller's own groups (admins: all), by name.
+    getJson<Array<Pick<Group, 'id' | 'name'>>>(apiPath('/me/groups')),
   ]);
   return {
     hosts: [...hosts].sort((a, b) => a.id.localeCompare(b.id)),
-    // Operators cannot list groups (admins only): their own, by number.
-    groups: groups ? groups.map((g) => ({ id: g.id, name: g.name })).sort((a, b) => a.name.localeCompare(b.name)) : (user?.groups ?? []).map((id) => ({ id, name: t('checks.groupN', { id }) })),
+    groups: groups.map((g) => ({ id: g.id, name: g.name })).sort((a, b) => a.name.localeCompare(b.name)),
     admin,
   };
 }
@@ -131,7 +131,7 @@ export function createChecksView(): View {
     try {
       const [answer, groups] = await Promise.all([
         getJson<{ checks: CheckView[] }>(apiPath('/checks')),
-        role === 'admin' ? getJson<Group[]>(apiPath('/groups')).catch(() => [] as Group[]) : Promise.resolve([] as Group[]),
+        getJson<Array<Pick<Group, 'id' | 'name'>>>(apiPath('/me/groups')).catch(() => [] as Array<Pick<Group, 'id' | 'name'>>),
       ]);
       if (destroyed) return;
       checks = answer.checks;
