@@ -47,6 +47,9 @@ test.after(async () => {
 async function useToken(output: string): Promise<{ username: string; password: string }> {
   const token = /--token '(vge_[\w-]{43})'/.exec(output)?.[1];
   assert.ok(token, `a token in: ${output}`);
+  // cli() blocks the event loop (spawnSync) for seconds on a busy box: long enough for the server to close the idle
+  // keep-alive socket of the previous request. One turn of the loop lets fetch see that close before it picks a socket.
+  await new Promise((resolve) => setImmediate(resolve));
   const res = await fetch(`${dashboard}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
   const body = (await res.json()) as { ok: boolean; data: { username: string; password: string } };
   assert.is(res.status, 200, JSON.stringify(body));
