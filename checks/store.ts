@@ -53,6 +53,8 @@ export interface CheckPlan {
 export class CheckStore implements CheckCatalog {
   private readonly listeners = new Set<() => void>();
   private cache: CheckDefinition[] | null = null;
+  /** `cache` by id, rebuilt when the cache is. */
+  private index: { all: CheckDefinition[]; map: Map<string, CheckDefinition> } | null = null;
   private version: number;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -72,14 +74,34 @@ export class CheckStore implements CheckCatalog {
 
   list(): CheckDefinition[] {
     this.refresh();
-    this.cache ??= (this.db.prepare('SELECT id, definition, created_at, updated_at, created_by FROM checks ORDER BY id').all() as Row[]).map(toDefinition);
-    return this.cache.map((d) => structuredClone(d));
+    return this.definitions().map((d) => structuredClone(d));
   }
 
   get(id: string): CheckDefinition | null {
     this.refresh();
-    const found = (this.cache ?? this.list()).find((d) => d.id === id);
+    const found = this.byId().get(id);
     return found ? structuredClone(found) : null;
+  }
+
+  /**
+   * Whether `runner` runs `check`: asked by the ingest for every result, so it reads the cache
+   * only (no copy, no query). Writes of this process reset the cache at once; another process's
+   * (the CLI) are seen by the `watch` poll, as everywhere else in the server.
+   */
+  runs(runner: string, check: string): boolean {
+    return this.byId().get(check)?.runners.includes(runner) ?? false;
+  }
+
+  /** The definitions, loaded once per change (shared, never handed out). */
+  private definitions(): CheckDefinition[] {
+    this.cache ??= (this.db.prepare('SELECT id, definition, created_at, updated_at, created_by FROM checks ORDER BY id').all() as Row[]).map(toDefinition);
+    return this.cache;
+  }
+
+  private byId(): Map<string, CheckDefinition> {
+    const all = this.definitions();
+    if (this.index?.all !== all) this.index = { all, map: new Map(all.map((d) => [d.id, d])) };
+    return this.index.map;
   }
 
   onChange(listener: () => void): () => void {

@@ -144,7 +144,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               start: async () =>
                 (stack.ingest = await startIngest(
                   { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix },
-                  { acceptCheck: (runner, check) => checkStore?.get(check)?.runners.includes(runner) ?? false },
+                  { acceptCheck: (runner, check) => checkStore?.runs(runner, check) ?? false },
                 )),
             },
             {

@@ -80,4 +80,24 @@ test('one runner runs at most 200 checks; a failing import changes nothing', () 
   }
 });
 
+test('runs(): whether a runner runs a check, from the cache, following creates, replaces, deletes and other writers', () => {
+  const dir = tempDir('vigie-checks-');
+  try {
+    const store = CheckStore.open(dir.path);
+    store.create(check('web', ['box', 'vps']), null);
+    assert.equal([store.runs('vps', 'web'), store.runs('lan', 'web'), store.runs('vps', 'nope')], [true, false, false]);
+    store.replace(check('web', ['lan']), null);
+    assert.equal([store.runs('vps', 'web'), store.runs('lan', 'web')], [false, true]);
+    // Another process (the CLI) deletes it: seen once the cache is refreshed, as the server's watch poll does.
+    const cli = CheckStore.open(dir.path);
+    assert.ok(cli.delete('web'));
+    cli.close();
+    store.list();
+    assert.is(store.runs('lan', 'web'), false);
+    store.close();
+  } finally {
+    dir.remove();
+  }
+});
+
 test.run();
