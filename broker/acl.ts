@@ -1,4 +1,5 @@
 import { SERVER_LEVEL, type Topics } from '../protocol/topics.js';
+import type { DevicePollers } from './device-pollers.js';
 
 /**
  * Who an MQTT connection is, once authenticated:
@@ -14,7 +15,11 @@ import { SERVER_LEVEL, type Topics } from '../protocol/topics.js';
  *   under the prefix and publishes nothing;
  * - anonymous exists only in the explicit lab mode, where anything goes;
  * - an agent's `config` (what it runs, where it probes) reaches only that
- *   agent and the ingest, even through a wildcard (canReceive).
+ *   agent and the ingest, even through a wildcard (canReceive);
+ * - an agent that polls SNMP devices (issue 13) may also publish `status`,
+ *   `info` and `metrics` for the devices its configuration names, and
+ *   nothing else for them (broker/device-pollers.ts); a device's id is its
+ *   poller's to publish, even to an agent enrolled under the same name.
  */
 export type Principal =
   | { kind: 'agent'; host: string }
@@ -35,6 +40,35 @@ function underPrefix(topics: Topics, filter: string): boolean {
   return filter.startsWith(`${topics.prefix}/`);
 }
 
+/** The per-host topics a poller publishes for a device, as an agent does for itself. */
+export const DEVICE_TOPIC_KINDS: readonly string[] = ['status', 'info', 'metrics'];
+
+/**
+ * - `allow`: publish as sent;
+ * - `unretained`: deliver without the retain flag (a poller's late publish
+ *   for a device it was just relieved of, see device-pollers.ts);
+ * - `deny`: refuse (the connection is closed: MQTT 3.1.1 cannot refuse one PUBLISH).
+ */
+export type PublishVerdict = 'allow' | 'unretained' | 'deny';
+
+export function publishVerdict(topics: Topics, who: Principal, topic: string, pollers?: Pick<DevicePollers, 'rightOf' | 'pollerOf'>): PublishVerdict {
+  if (who.kind === 'anonymous') return 'allow';
+  const parsed = topics.parse(topic);
+  if (!parsed) return 'deny';
+  if (who.kind === 'agent') {
+    if (parsed.host === SERVER_LEVEL) return 'deny';
+    const device = pollers?.pollerOf(parsed.host);
+    if (parsed.host === who.host && (device === undefined || device === who.host)) {
+      return ['status', 'info', 'metrics', 'services', 'cmd/res', 'check'].includes(parsed.kind) ? 'allow' : 'deny';
+    }
+    if (!pollers || !DEVICE_TOPIC_KINDS.includes(parsed.kind)) return 'deny';
+    const right = pollers.rightOf(who.host, parsed.host);
+    return right === 'assigned' ? 'allow' : right === 'recent' ? 'unretained' : 'deny';
+  }
+  return canPublish(topics, who, topic) ? 'allow' : 'deny';
+}
+
+/** Whether `who` may publish on `topic`, devices aside (see publishVerdict). */
 export function canPublish(topics: Topics, who: Principal, topic: string): boolean {
   if (who.kind === 'anonymous') return true;
   const parsed = topics.parse(topic);

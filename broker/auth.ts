@@ -1,9 +1,11 @@
 import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { LoginThrottlePolicy } from '../accounts/login-throttle.js';
+import { systemClock, type Clock } from '../core/time.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import { mayRetain } from '../protocol/retain.js';
 import type { Topics } from '../protocol/topics.js';
-import { canPublish, canReceive, canSubscribe, type Principal } from './acl.js';
+import { canReceive, canSubscribe, publishVerdict, type Principal } from './acl.js';
+import { createDevicePollers } from './device-pollers.js';
 import { checkClientId } from './client-id.js';
 import { MqttLoginGuard } from './login-guard.js';
 import { RetainedQuota, type RetainedLimits } from './retained-quota.js';
@@ -46,6 +48,8 @@ export interface BrokerAuthOptions {
   /** Retained-store quota of each agent. */
   retainedPerAgent: RetainedLimits;
   log: Logger;
+  /** Dates the end of a poller's right to a device (tests inject one). */
+  clock?: Clock;
 }
 
 /** Counters of what the broker refused, by cause. */
@@ -96,6 +100,7 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
   const owners = new SessionOwners();
   const guard = new MqttLoginGuard(opts.loginPolicy);
   const retained = new RetainedQuota();
+  const pollers = createDevicePollers(opts.clock ?? systemClock);
   const stats: AuthStats = { refused: 0, throttledLogins: 0, clientIdRefused: 0, retainRefused: 0, retainOverQuota: 0, invalidTopics: 0 };
 
   // Every connection reaches Aedes through the packet-size guard, which carries the peer's address.
@@ -191,13 +196,20 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
       warn(`topic-text:${client.id}`, 'MQTT publish refused: topic is not valid UTF-8 or holds NUL; disconnecting', { clientId: client.id, remote: remoteOf(client) });
       return done(new Error('topic is not valid UTF-8'));
     }
-    if (!session || !canPublish(topics, session.principal, packet.topic)) {
+    const verdict = session ? publishVerdict(topics, session.principal, packet.topic, pollers) : 'deny';
+    if (!session || verdict === 'deny') {
       stats.refused += 1;
       warn(`publish:${client.id}`, 'MQTT publish refused: topic outside this client\'s rights; disconnecting', { clientId: client.id, topic: packet.topic.slice(0, 200) });
       // MQTT 3.1.1 has no way to refuse one PUBLISH: the connection is closed (Aedes's behaviour on error).
       return done(new Error('publish not authorized'));
     }
+    if (verdict === 'unretained') packet.retain = false;
     if (packet.retain) admitRetained(client, session, packet);
+    // The ingest tells a poller which devices it polls: that is also what lets it publish for them.
+    if (session.principal.kind === 'service' && session.principal.role === 'ingest' && packet.topic.endsWith('/config')) {
+      const parsed = topics.parse(packet.topic);
+      if (parsed?.kind === 'config') pollers.observe(parsed.host, packet.payload);
+    }
     done(null);
   };
 

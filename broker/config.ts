@@ -18,8 +18,8 @@ export const BrokerConfig = Type.Object(
     ),
     retainedPerAgent: Type.Object(
       {
-        topics: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 256, description: 'Retained topics one agent\'s credentials may hold: its status, info and services, and one result per network check it runs (at most 200)' }),
-        bytes: Type.Integer({ minimum: 1024, maximum: 1_073_741_824, default: 1_048_576, description: 'Bytes (topic + payload) of retained messages one agent\'s credentials may hold' }),
+        topics: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 512, description: 'Retained topics one agent\'s credentials may hold: its status, info and services, one result per network check it runs (at most 200), and the status and info of each SNMP device it polls (at most 100)' }),
+        bytes: Type.Integer({ minimum: 1024, maximum: 1_073_741_824, default: 2_097_152, description: 'Bytes (topic + payload) of retained messages one agent\'s credentials may hold' }),
       },
       { default: {}, description: 'Quota of each agent in the retained store; a retained publish past it is delivered live but not stored, and counted. The ingest (one per server, its topics grow with the fleet) and lab-mode anonymous clients have none' },
     ),

@@ -20,6 +20,14 @@ export const METRICS = {
   'disk.used': { unit: 'bytes', label: 'Disk used' },
   'net.rxRate': { unit: 'bytesPerSecond', label: 'Received' },
   'net.txRate': { unit: 'bytesPerSecond', label: 'Sent' },
+  // Interfaces of SNMP devices (issue 13). `net.up` is 100 while ifOperStatus is up and 0
+  // otherwise, like check.up: its average over a range is the interface's availability.
+  'net.util': { unit: 'percent', label: 'Utilisation' },
+  'net.up': { unit: 'percent', label: 'Link up' },
+  'net.errors': { unit: 'count', label: 'Errors/s' },
+  'net.discards': { unit: 'count', label: 'Discards/s' },
+  // A device's custom OID, key = its name; its unit is in the metrics payload.
+  custom: { unit: 'count', label: 'Custom' },
   'temperature.cpu': { unit: 'celsius', label: 'CPU temperature' },
   uptime: { unit: 'seconds', label: 'Uptime' },
   processes: { unit: 'count', label: 'Processes' },
@@ -43,7 +51,7 @@ export function isMetricName(name: string): name is MetricName {
 
 export interface SeriesPoint {
   metric: MetricName;
-  /** Mount for disk.*, interface for net.*, '' otherwise. */
+  /** Mount for disk.*, interface for net.*, check id for check.*, name for custom, '' otherwise. */
   key: string;
   value: number;
 }
@@ -92,7 +100,12 @@ export function flattenMetrics(m: MetricsPayload): SeriesPoint[] {
   for (const n of m.net ?? []) {
     add('net.rxRate', n.rxRate, n.iface);
     add('net.txRate', n.txRate, n.iface);
+    add('net.util', n.util, n.iface);
+    if (n.oper !== undefined) add('net.up', n.oper === 'up' ? 100 : 0, n.iface);
+    if (n.rxErrors !== undefined || n.txErrors !== undefined) add('net.errors', (n.rxErrors ?? 0) + (n.txErrors ?? 0), n.iface);
+    if (n.rxDiscards !== undefined || n.txDiscards !== undefined) add('net.discards', (n.rxDiscards ?? 0) + (n.txDiscards ?? 0), n.iface);
   }
+  for (const c of m.custom ?? []) add('custom', c.value, c.name);
   add('temperature.cpu', m.temperature?.cpu);
   add('uptime', m.uptime);
   add('processes', m.processes);

@@ -16,7 +16,12 @@ import { CommandRequestPayload, CommandResponsePayload, explainCommandError } fr
 
 export { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './schemas/common.js';
 export { InfoPayload } from './schemas/info.js';
-export { MetricsPayload, type DiskMetrics, type NetMetrics } from './schemas/metrics.js';
+export { MetricsPayload, type DiskMetrics, type NetMetrics, type CustomMetric } from './schemas/metrics.js';
+export {
+  DeviceSpec, SnmpCredentials, CustomOid, InfoSource, DEVICE_LIMITS, DEVICE_OFFLINE_REASONS, DEVICE_ONLINE_REASON, SNMP_AUTH_PROTOCOLS, SNMP_PRIV_PROTOCOLS,
+  IF_OPER_STATES, IF_ADMIN_STATES, OID_PATTERN, CUSTOM_NAME_PATTERN,
+  type DeviceOfflineReason, type SnmpAuthProtocol, type SnmpPrivProtocol, type IfOperState, type IfAdminState,
+} from './schemas/device.js';
 export { ServicesPayload, SERVICE_STATES, type ServiceState, type ServiceEntry } from './schemas/services.js';
 export { StatusPayload } from './schemas/status.js';
 export { SummaryPayload } from './schemas/summary.js';

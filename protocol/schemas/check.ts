@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EpochMs, Percent, Seconds, ShortText, Version } from './common.js';
+import { DEVICE_LIMITS, DeviceSpec } from './device.js';
 
 /**
  * Network checks (issue 12): what a runner agent is told to run, and what it
@@ -48,8 +49,7 @@ export const JSON_OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains', 'exists']
 /** `200`, `200-299`, `3xx`: one entry of an HTTP check's accepted status codes. */
 export const STATUS_PATTERN = '^(?:[1-5]\\d\\d(?:-[1-5]\\d\\d)?|[1-5]xx)$';
 
-/** A host name, an IPv4 address or an IPv6 address (no brackets): what ping, TCP, TLS and DNS checks aim at. */
-export const TARGET_HOST_PATTERN = '^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\\.?|[0-9A-Fa-f:.]{2,45})$';
+export { TARGET_HOST_PATTERN } from './common.js';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
@@ -111,13 +111,15 @@ export type CheckSpec = Static<typeof CheckSpec>;
 /**
  * `<prefix>/<host>/config`, retained, from the server to that agent only (the
  * broker forwards it to no one else): the desired configuration of the agent.
- * Issue 12 carries the checks it runs; SNMP devices and scripts come later.
+ * It carries the checks it runs (issue 12) and the SNMP devices it polls
+ * (issue 13, credentials included: hence only that agent may read it).
  */
 export const AgentConfigPayload = Type.Object(
   {
     v: Version,
     ts: EpochMs,
     checks: Type.Array(CheckSpec, { maxItems: CHECK_LIMITS.perRunner }),
+    devices: Type.Optional(Type.Array(DeviceSpec, { maxItems: DEVICE_LIMITS.perPoller, description: 'SNMP devices this agent polls and publishes as hosts; absent means none' })),
   },
   { $id: 'agentConfig', title: 'agentConfig', description: 'What the server asks this agent to run' },
 );

@@ -20,3 +20,6 @@ export const Load = Type.Number({ minimum: 0, maximum: 1e6, description: 'load a
 
 export const ShortText = (maxLength = 256, opts: Record<string, unknown> = {}): TString =>
   Type.String({ maxLength, ...opts });
+
+/** A host name, an IPv4 address or an IPv6 address (no brackets): what ping, TCP, TLS and DNS checks and SNMP polls aim at. */
+export const TARGET_HOST_PATTERN = '^(?:[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62})(?:\\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,62}))*\\.?|[0-9A-Fa-f:.]{2,45})$';

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Bytes, Count, EpochMs, ShortText, Version } from './common.js';
+import { InfoSource } from './device.js';
 
 /** `<prefix>/<host>/info`, retained, published on connect. */
 export const InfoPayload = Type.Object(
@@ -31,7 +32,9 @@ export const InfoPayload = Type.Object(
       { maxItems: 128 },
     ),
     bootTime: EpochMs,
-    agent: ShortText(64, { description: 'agent version' }),
+    agent: ShortText(64, { description: 'agent version (of the poller, for a device)' }),
+    /** A device polled by an agent (SNMP): where the data comes from. Absent on an agent's own host. */
+    source: Type.Optional(InfoSource),
   },
   { $id: 'info', title: 'info', description: 'What the host is' },
 );

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Bytes, BytesPerSecond, Celsius, Count, EpochMs, Load, Percent, Seconds, ShortText, Version } from './common.js';
+import { CUSTOM_NAME_PATTERN, DEVICE_LIMITS, IF_ADMIN_STATES, IF_OPER_STATES } from './device.js';
+
+const PerSecond = Type.Number({ minimum: 0, maximum: 1e12, description: 'events per second' });
 
 export const CpuMetrics = Type.Object({
   usage: Percent,
@@ -38,6 +41,24 @@ export const NetMetrics = Type.Object({
   txRate: BytesPerSecond,
   rxBytes: Type.Optional(Bytes),
   txBytes: Type.Optional(Bytes),
+  // Interfaces of a device polled over SNMP (IF-MIB, issue 13); agents leave them out.
+  index: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647, description: 'ifIndex' })),
+  alias: Type.Optional(ShortText(64, { description: 'ifAlias: the description an admin gave the port' })),
+  oper: Type.Optional(Type.Union(IF_OPER_STATES.map((s) => Type.Literal(s)), { description: 'ifOperStatus' })),
+  admin: Type.Optional(Type.Union(IF_ADMIN_STATES.map((s) => Type.Literal(s)), { description: 'ifAdminStatus' })),
+  speed: Type.Optional(Type.Number({ minimum: 0, maximum: 1e13, description: 'link speed in bytes per second (ifHighSpeed × 10⁶ / 8); absent when the device reports 0' })),
+  util: Type.Optional(Type.Number({ minimum: 0, maximum: 1000, description: 'utilisation %: the larger of rx and tx rates over speed (above 100 when a device under-reports its speed)' })),
+  rxErrors: Type.Optional(PerSecond),
+  txErrors: Type.Optional(PerSecond),
+  rxDiscards: Type.Optional(PerSecond),
+  txDiscards: Type.Optional(PerSecond),
+});
+
+/** A device's custom OID (issue 13): a gauge as read, a counter as a rate per second. */
+export const CustomMetric = Type.Object({
+  name: Type.String({ pattern: CUSTOM_NAME_PATTERN }),
+  value: Type.Number({ minimum: -1e15, maximum: 1e15 }),
+  unit: ShortText(16),
 });
 
 /**
@@ -64,9 +85,11 @@ export const MetricsPayload = Type.Object(
     temperature: Type.Optional(Type.Object({ cpu: Type.Union([Celsius, Type.Null()]) })),
     uptime: Type.Optional(Seconds),
     processes: Type.Optional(Count),
+    custom: Type.Optional(Type.Array(CustomMetric, { maxItems: DEVICE_LIMITS.customOids, description: 'a device\'s custom OIDs (SNMP)' })),
   },
   { $id: 'metrics', title: 'metrics', description: 'One sample of a host' },
 );
 export type MetricsPayload = Static<typeof MetricsPayload>;
 export type DiskMetrics = Static<typeof DiskMetrics>;
 export type NetMetrics = Static<typeof NetMetrics>;
+export type CustomMetric = Static<typeof CustomMetric>;

@@ -6,7 +6,8 @@ export const StatusPayload = Type.Object(
   {
     v: Version,
     state: Type.Union([Type.Literal('online'), Type.Literal('offline')], { description: 'online, or offline (clean stop or Last Will)' }),
-    reason: ShortText(128, { description: 'why: connected, stopped, lost…' }),
+    reason: ShortText(128, { description: 'why: connected, stopped, lost…; for a device: polled, snmp-timeout, snmp-auth, snmp-error, poller-offline' }),
+    error: Type.Optional(ShortText(256, { description: 'a device\'s last polling error, as the poller saw it ("Request timed out", "Authentication failure (incorrect password, community or key)")' })),
     agent: ShortText(64, { description: 'agent version' }),
     interval: Type.Number({ minimum: 0.1, maximum: 86_400, description: 'metrics interval, seconds' }),
     ts: Type.Optional(EpochMs),
