@@ -5,6 +5,7 @@ import { UNITS } from './units.js';
 import { HOST_TOPIC_KINDS } from './topics.js';
 import { COMMAND_LIMITS } from './schemas/command.js';
 import { CHECK_LIMITS } from './schemas/check.js';
+import { DEVICE_LIMITS, DEVICE_OFFLINE_REASONS, DEVICE_ONLINE_REASON } from './schemas/device.js';
 import { AGENT_CLIENT_PREFIX, INGEST_CLIENT_ID, RESERVED_CLIENT_PREFIX } from './client-ids.js';
 
 /** Renders docs/protocol.md from the schemas, so the docs cannot drift from the code. */
@@ -40,6 +41,7 @@ The prefix is \`vigie\` (config key \`mqtt.prefix\`). \`<host>\` is the host id.
 | \`vigie/_server/summary\` | ingest | 1 | yes | [summary](#summary): hosts and firing alerts |
 | \`vigie/<host>/config\` | server, to that agent only | 1 | yes | [agentConfig](#agentconfig): the checks the agent runs. The broker delivers it to that agent and the ingest only, even through a wildcard |
 | \`vigie/<runner>/checks/<check>\` | the agent running the check | 1 | yes | [checkResult](#checkresult): the latest result of one check; an empty retained message clears it when the check is removed from that runner |
+| \`vigie/<device>/status\`, \`info\`, \`metrics\` | the agent polling that SNMP device (its poller); \`status\` also the server when the poller goes offline | 1 | as for hosts | [status](#status), [info](#info) with \`source\`, [metrics](#metrics): a device is a host |
 
 ## Delivery across restarts
 
@@ -104,6 +106,36 @@ docs/checks.md has the rest.
 {"v":1,"ts":1763750003000,"kind":"http","state":"up","latency":0.184,"message":"200 OK","status":200,"phases":{"dns":0.004,"connect":0.012,"tls":0.031,"firstByte":0.121},"cert":{"notAfter":1771526000000,"subject":"CN=moodle.example.org","issuer":"CN=R11, O=Let's Encrypt","chainValid":true,"hostnameMatch":true}}
 \`\`\`
 
+## SNMP devices (a device is a host)
+
+A router, switch, firewall, NAS or printer that cannot run the agent is
+polled over SNMP by an agent (its *poller*: the box's own agent, or any agent
+inside the device's network). The server lists the devices a poller polls, with
+their credentials, in that poller's [agentConfig](#agentconfig) \`devices\`
+(at most ${DEVICE_LIMITS.perPoller}); only that agent and the ingest can read it. The poller then
+publishes \`vigie/<device>/status\`, \`info\` and \`metrics\` as an agent does
+for itself, so every consumer sees a device as one more host:
+
+- \`status.reason\` is \`${DEVICE_ONLINE_REASON}\` after a poll that answered, else one of
+  ${DEVICE_OFFLINE_REASONS.map((r) => `\`${r}\``).join(', ')} with the poller's words in \`status.error\`;
+  \`poller-offline\` comes from the server, since a device has no Last Will of its own;
+- \`info.source\` says \`{"kind": "snmp", "poller": …, "address": …}\` plus the device's
+  \`sysObjectID\`, \`sysDescr\`, \`sysLocation\` and \`sysContact\`;
+- \`metrics.net[]\` adds, per interface (at most ${DEVICE_LIMITS.interfaces}), \`index\`, \`alias\`, \`oper\`
+  and \`admin\` state, \`speed\` (bytes per second), \`util\` (%), errors and
+  discards per second; \`metrics.custom[]\` carries the device's custom OIDs.
+
+The broker lets a poller publish \`status\`, \`info\` and \`metrics\` for the
+devices its current configuration names and nothing else for them (not even an
+agent enrolled under the device's id); a poll that lands just after its device
+was removed (up to 2 minutes) is delivered without its retain flag. docs/snmp.md
+has the rest.
+
+\`\`\`json
+{"v":1,"ts":1763750000000,"state":"offline","reason":"snmp-timeout","error":"Request timed out","agent":"0.1.0","interval":60}
+{"v":1,"ts":1763750060000,"net":[{"iface":"ge-0/0/1","index":2,"alias":"uplink","oper":"up","admin":"up","speed":125000000,"rxRate":1843200,"txRate":256000,"util":1.47,"rxErrors":0,"txErrors":0,"rxDiscards":0,"txDiscards":0}],"custom":[{"name":"states","value":1834,"unit":"states"}],"uptime":864000}
+\`\`\`
+
 ## Host ids
 
 A host id is the hostname lower-cased and limited to \`${HOST_ID_PATTERN.source}\`:
@@ -155,7 +187,7 @@ Example \`metrics\`:
 
 The ingest stores each metrics payload as these series (a series is a name
 plus a key: the mount for \`disk.*\`, the interface for \`net.*\`, the check id
-for \`check.*\` (stored under the runner's host id), empty otherwise):
+for \`check.*\` (stored under the runner's host id), the name for \`custom\`, empty otherwise):
 
 | series | unit | label |
 |---|---|---|
