@@ -66,8 +66,8 @@ export const IngestConfig = Type.Object(
           description: 'Most disk mounts one host may have; known mounts keep working, a new one past the limit is dropped and counted',
         }),
         interfacesPerHost: Type.Integer({
-          minimum: 1, maximum: 10_000, default: 64,
-          description: 'Most network interfaces one host may have; known interfaces keep working, a new one past the limit is dropped and counted',
+          minimum: 1, maximum: 10_000, default: 128,
+          description: 'Most network interfaces one host may have (an SNMP switch reports up to 128); known interfaces keep working, a new one past the limit is dropped and counted',
         }),
       },
       { default: {}, description: 'Per-host cardinality limits: one misbehaving agent cannot flood the store, the alerts and the charts' },

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/time.js';
 import { MINUTE_MS } from '../core/time.js';
-import type { MetricsPayload } from '../protocol/payloads.js';
+import { DEVICE_LIMITS, type MetricsPayload } from '../protocol/payloads.js';
 import { METRICS } from '../protocol/metric-series.js';
 import type { SeriesRef } from './types.js';
 
@@ -45,13 +45,18 @@ export const LIMIT_EPISODE_QUIET_MS = 10 * MINUTE_MS;
 /** Series each mount and each interface brings, and the unkeyed ones always admitted: counted from the protocol's METRICS. */
 const countMetrics = (keep: (name: string) => boolean): number => Object.keys(METRICS).filter(keep).length;
 const SERIES_PER_DISK = countMetrics((n) => n.startsWith('disk.'));
+// Counted as a device's interface (rates, utilisation, link state, errors, discards); an agent's has fewer.
 const SERIES_PER_IFACE = countMetrics((n) => n.startsWith('net.'));
-// Check series (issue 12) are bounded by the check catalog, not by the host's metrics.
-const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.') && !n.startsWith('check.'));
+// Check series (issue 12) are bounded by the check catalog, not by the host's metrics; custom
+// OIDs (issue 13) by the keys below, one series each.
+const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.') && !n.startsWith('check.') && n !== 'custom');
+/** Custom series names one host may have: what a device may be configured with. */
+const CUSTOM_PER_HOST = DEVICE_LIMITS.customOids;
 
 interface HostKeys {
   mounts: Set<string>;
   ifaces: Set<string>;
+  custom: Set<string>;
   episode: HostOverLimit | null;
 }
 
@@ -69,10 +74,10 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
 
   function keys(host: string): HostKeys {
     let k = hosts.get(host);
-    if (!k) hosts.set(host, (k = { mounts: new Set(), ifaces: new Set(), episode: null }));
+    if (!k) hosts.set(host, (k = { mounts: new Set(), ifaces: new Set(), custom: new Set(), episode: null }));
     return k;
   }
-  const seriesOf = (k: HostKeys): number => BASE_SERIES + k.mounts.size * SERIES_PER_DISK + k.ifaces.size * SERIES_PER_IFACE;
+  const seriesOf = (k: HostKeys): number => BASE_SERIES + k.mounts.size * SERIES_PER_DISK + k.ifaces.size * SERIES_PER_IFACE + k.custom.size;
 
   function summarise(host: string, k: HostKeys, e: HostOverLimit): HostOverLimit {
     return { ...e, host, mounts: k.mounts.size, interfaces: k.ifaces.size, series: seriesOf(k) };
@@ -96,11 +101,13 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
       for (const s of series) {
         if (s.metric.startsWith('disk.')) k.mounts.add(s.key);
         else if (s.metric.startsWith('net.')) k.ifaces.add(s.key);
+        else if (s.metric === 'custom') k.custom.add(s.key);
       }
     },
     limit(host, m) {
       const k = keys(host);
-      const allKnown = (m.disks?.every((d) => k.mounts.has(d.mount)) ?? true) && (m.net?.every((n) => k.ifaces.has(n.iface)) ?? true);
+      const allKnown = (m.disks?.every((d) => k.mounts.has(d.mount)) ?? true) && (m.net?.every((n) => k.ifaces.has(n.iface)) ?? true)
+        && (m.custom?.every((c) => k.custom.has(c.name)) ?? true);
       if (allKnown) return m; // the usual case: no copy
       let refusedMounts = 0;
       let refusedIfaces = 0;
@@ -121,9 +128,17 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
         if (!ok) refusedIfaces += 1;
         return ok;
       });
-      if (refusedMounts + refusedIfaces === 0) return m;
-      refuse(host, k, refusedMounts, refusedIfaces);
-      return { ...m, ...(disks ? { disks } : {}), ...(net ? { net } : {}) };
+      // A custom name past the limit is dropped silently from the sample: the device catalog
+      // bounds them already, so only a misbehaving publisher gets here.
+      let refusedCustom = 0;
+      const custom = m.custom?.filter((c) => {
+        const ok = admit(k.custom, c.name, CUSTOM_PER_HOST, 1);
+        if (!ok) refusedCustom += 1;
+        return ok;
+      });
+      if (refusedMounts + refusedIfaces + refusedCustom === 0) return m;
+      refuse(host, k, refusedMounts, refusedIfaces + refusedCustom);
+      return { ...m, ...(disks ? { disks } : {}), ...(net ? { net } : {}), ...(custom ? { custom } : {}) };
     },
     forget: (host) => void hosts.delete(host),
     overLimit() {

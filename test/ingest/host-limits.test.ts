@@ -17,7 +17,7 @@ test('known keys keep working, new ones past a limit are cut from the sample and
   assert.equal(out.net!.map((n) => n.iface), ['eth0']);
   assert.is(out.cpu, first.cpu, 'the rest of the sample is kept');
   assert.is(episodes.length, 1);
-  assert.equal({ ...episodes[0], since: 0, lastAt: 0 }, { host: 'h', mounts: 2, interfaces: 1, series: 18, refusedMounts: 1, refusedInterfaces: 1, since: 0, lastAt: 0 });
+  assert.equal({ ...episodes[0], since: 0, lastAt: 0 }, { host: 'h', mounts: 2, interfaces: 1, series: 12 + 2 * 2 + 6, refusedMounts: 1, refusedInterfaces: 1, since: 0, lastAt: 0 });
   const known = metrics(now, { disks: [disk('/a')], net: [nic('eth0')] });
   assert.is(limiter.limit('h', known), known, 'a sample with known keys only passes untouched');
   now += 1000;
@@ -32,11 +32,23 @@ test('known keys keep working, new ones past a limit are cut from the sample and
 });
 
 test('the series limit also bounds new mounts and interfaces', () => {
-  const limiter = createHostLimiter({ seriesPerHost: 20, mountsPerHost: 64, interfacesPerHost: 64 }, { now: () => 0 }, () => undefined);
-  // 12 unkeyed series + 2 per mount/interface: 4 keyed entries fit in 20.
+  const limiter = createHostLimiter({ seriesPerHost: 24, mountsPerHost: 64, interfacesPerHost: 64 }, { now: () => 0 }, () => undefined);
+  // 12 unkeyed series + 2 per mount + 6 per interface (a device's): 3 mounts and 1 interface fit in 24.
   const out = limiter.limit('h', metrics(0, { disks: [disk('/1'), disk('/2'), disk('/3')], net: [nic('a'), nic('b')] }));
-  assert.is(out.disks!.length + out.net!.length, 4);
-  assert.is(limiter.overLimit()[0]!.series, 20);
+  assert.is(out.disks!.length, 3);
+  assert.equal(out.net!.map((n) => n.iface), ['a']);
+  assert.is(limiter.overLimit()[0]!.series, 24);
+});
+
+test('custom series names are bounded per host; known names keep working', () => {
+  const limiter = createHostLimiter({ seriesPerHost: 1000, mountsPerHost: 64, interfacesPerHost: 64 }, { now: () => 0 }, () => undefined);
+  const custom = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ name: `c${from + i}`, value: i, unit: '' }));
+  const first = limiter.limit('h', metrics(0, { custom: custom(0, 50) }));
+  assert.is(first.custom!.length, 50);
+  // A publisher inventing new names every sample gets nothing new past the device limit (50)…
+  const second = limiter.limit('h', metrics(1, { custom: [...custom(0, 1), ...custom(100, 10)] }));
+  assert.equal(second.custom!.map((c) => c.name), ['c0']);
+  assert.is(limiter.overLimit()[0]!.refusedInterfaces, 10, 'counted with the refused keyed entries');
 });
 
 test.run();
