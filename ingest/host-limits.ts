@@ -49,7 +49,7 @@ const SERIES_PER_DISK = countMetrics((n) => n.startsWith('disk.'));
 const SERIES_PER_IFACE = countMetrics((n) => n.startsWith('net.'));
 // Check series (issue 12) are bounded by the check catalog, not by the host's metrics; custom
 // OIDs (issue 13) by the keys below, one series each.
-const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.') && !n.startsWith('check.') && n !== 'custom');
+const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.') && !n.startsWith('check.') && !n.startsWith('custom.'));
 /** Custom series names one host may have: what a device may be configured with. */
 const CUSTOM_PER_HOST = DEVICE_LIMITS.customOids;
 
@@ -101,7 +101,7 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
       for (const s of series) {
         if (s.metric.startsWith('disk.')) k.mounts.add(s.key);
         else if (s.metric.startsWith('net.')) k.ifaces.add(s.key);
-        else if (s.metric === 'custom') k.custom.add(s.key);
+        else if (s.metric.startsWith('custom.')) k.custom.add(s.key);
       }
     },
     limit(host, m) {

@@ -187,7 +187,7 @@ Example \`metrics\`:
 
 The ingest stores each metrics payload as these series (a series is a name
 plus a key: the mount for \`disk.*\`, the interface for \`net.*\`, the check id
-for \`check.*\` (stored under the runner's host id), the name for \`custom\`, empty otherwise):
+for \`check.*\` (stored under the runner's host id), the name for \`custom.value\`, empty otherwise):
 
 | series | unit | label |
 |---|---|---|

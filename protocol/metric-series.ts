@@ -27,7 +27,7 @@ export const METRICS = {
   'net.errors': { unit: 'count', label: 'Errors/s' },
   'net.discards': { unit: 'count', label: 'Discards/s' },
   // A device's custom OID, key = its name; its unit is in the metrics payload.
-  custom: { unit: 'count', label: 'Custom' },
+  'custom.value': { unit: 'count', label: 'Custom' },
   'temperature.cpu': { unit: 'celsius', label: 'CPU temperature' },
   uptime: { unit: 'seconds', label: 'Uptime' },
   processes: { unit: 'count', label: 'Processes' },
@@ -51,7 +51,7 @@ export function isMetricName(name: string): name is MetricName {
 
 export interface SeriesPoint {
   metric: MetricName;
-  /** Mount for disk.*, interface for net.*, check id for check.*, name for custom, '' otherwise. */
+  /** Mount for disk.*, interface for net.*, check id for check.*, name for custom.value, '' otherwise. */
   key: string;
   value: number;
 }
@@ -105,7 +105,7 @@ export function flattenMetrics(m: MetricsPayload): SeriesPoint[] {
     if (n.rxErrors !== undefined || n.txErrors !== undefined) add('net.errors', (n.rxErrors ?? 0) + (n.txErrors ?? 0), n.iface);
     if (n.rxDiscards !== undefined || n.txDiscards !== undefined) add('net.discards', (n.rxDiscards ?? 0) + (n.txDiscards ?? 0), n.iface);
   }
-  for (const c of m.custom ?? []) add('custom', c.value, c.name);
+  for (const c of m.custom ?? []) add('custom.value', c.value, c.name);
   add('temperature.cpu', m.temperature?.cpu);
   add('uptime', m.uptime);
   add('processes', m.processes);

@@ -14,9 +14,9 @@ export interface InfluxSeries {
   keyTag?: KeyTag;
 }
 
-export type KeyTag = 'mount' | 'iface' | 'check';
+export type KeyTag = 'mount' | 'iface' | 'check' | 'name';
 
-export const MEASUREMENTS = ['cpu', 'mem', 'swap', 'disk', 'net', 'temp', 'system', 'check'] as const;
+export const MEASUREMENTS = ['cpu', 'mem', 'swap', 'disk', 'net', 'temp', 'system', 'check', 'custom'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 export const EVENTS_MEASUREMENT = 'events';
 
@@ -30,6 +30,8 @@ const GROUP: Record<string, { measurement: Measurement; keyTag?: KeyTag }> = {
   temperature: { measurement: 'temp' },
   // Network checks (issue 12): host = the runner, tag `check` = the check id.
   check: { measurement: 'check', keyTag: 'check' },
+  // An SNMP device's custom OIDs (issue 13): tag `name`, field `value`.
+  custom: { measurement: 'custom', keyTag: 'name' },
 };
 
 function mapMetric(metric: MetricName): InfluxSeries {

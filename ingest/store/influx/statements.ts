@@ -32,6 +32,7 @@ export function seriesQuery(host: string): string {
     `SHOW TAG VALUES FROM ${ident('net')} WITH KEY = ${ident('iface')} WHERE ${h}`,
     `SHOW FIELD KEYS FROM ${MEASUREMENTS.map((m) => ident(m)).join(', ')}`,
     `SHOW TAG VALUES FROM ${ident('check')} WITH KEY = ${ident('check')} WHERE ${h}`,
+    `SHOW TAG VALUES FROM ${ident('custom')} WITH KEY = ${ident('name')} WHERE ${h}`,
   ].join('; ');
 }
 
@@ -41,12 +42,13 @@ export function seriesQuery(host: string): string {
  * (InfluxDB keeps field keys per measurement, not per host).
  */
 export function seriesFromAnswer(answer: QuerySeries[][]): SeriesRef[] {
-  const [measurements = [], mounts = [], ifaces = [], fields = [], checks = []] = answer;
+  const [measurements = [], mounts = [], ifaces = [], fields = [], checks = [], customs = []] = answer;
   const has = new Set(measurements.flatMap((s) => s.values.map((v) => String(v[0]))));
   const keys: Record<string, string[]> = {
     disk: mounts.flatMap((s) => s.values.map((v) => String(v[1]))),
     net: ifaces.flatMap((s) => s.values.map((v) => String(v[1]))),
     check: checks.flatMap((s) => s.values.map((v) => String(v[1]))),
+    custom: customs.flatMap((s) => s.values.map((v) => String(v[1]))),
   };
   const out: SeriesRef[] = [];
   for (const s of fields) {
