@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { describeAlert } from '../../alerts/advice.js';
-import { defaultAlertSettings } from '../../alerts/rules.js';
+import { defaultAlertSettings, validateAlertSettings } from '../../alerts/rules.js';
 import type { Alert } from '../../alerts/types.js';
 import { deviceInfo, deviceStatus, iface, ifSample } from './device-fixtures.js';
 import { harness, settingsOf, status } from './harness.js';
@@ -301,6 +301,18 @@ test('an agent\'s interfaces (no oper/admin/util) raise no interface alert', () 
   const h = harness(settingsOf({ defaults: { ifDown: { for: 0 }, ifUtil: { for: 0 } } }));
   h.engine.sample('web-1', { v: 1, ts: h.now, net: [{ iface: 'eth0', rxRate: 1e9, txRate: 1e9 }] });
   assert.equal(h.engine.active('web-1'), []);
+});
+
+test('the interface rules have their defaults, and overrides are checked like the others', () => {
+  const d = defaultAlertSettings().defaults;
+  assert.equal(d.ifDown, { enabled: true, for: 60 });
+  assert.equal(d.ifUtil, { enabled: true, warning: 80, critical: 95, for: 300, hysteresis: 5 });
+  const r = validateAlertSettings({ hosts: { router: { ifUtil: { warning: 97 }, ifDown: { for: -1 } } } });
+  assert.is(r.ok, false);
+  const fields = r.ok ? [] : r.fields.map((f) => f.field).sort();
+  assert.equal(fields, ['hosts.router.ifDown.for']);
+  const order = validateAlertSettings({ hosts: { router: { ifUtil: { warning: 97 } } } });
+  assert.equal(order.ok ? null : order.error, 'hosts.router.ifUtil.warning: must be ≤ critical (got 97 > 95)', 'the merged levels are in order');
 });
 
 test.run();
