@@ -44,10 +44,11 @@ export interface FieldBounds {
 
 /**
  * An interface down while administratively up (issue 13): seconds it must
- * stay down before it fires. 60 s is one default poll: a port that bounces
- * once between two polls does not page, a cut link does after two polls.
+ * stay down before it fires. Two default 60 s polls: a port seen down at one
+ * poll and up at the next never pages (with 60 s, a tick could fire just
+ * before the next poll arrives); a cut link pages within about 2 minutes.
  */
-export const IF_DOWN_FOR_DEFAULT = 60;
+export const IF_DOWN_FOR_DEFAULT = 120;
 
 /** Seconds a level (or a stopped service) must hold before the alert fires. */
 export const FOR_BOUNDS: FieldBounds = { min: 0, max: 86_400 };

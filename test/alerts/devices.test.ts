@@ -191,18 +191,22 @@ test('if_down fires (critical) only while admin is up and oper is not, after its
   assert.is(describeAlert(ended.alert, 'en', 'router', h.now).title, 'Resolved: Interface ge-0/0/1 (uplink) down on router');
 });
 
-test('if_down: a link back up within its `for` clears without firing; an admin shutting it down ends it too', () => {
-  const h = withRouter(); // default for: 60 s
+test('if_down by default: down at one 60 s poll and up at the next never fires; down at two in a row fires; an admin shutting it down ends it', () => {
+  const h = withRouter(); // default for: 120 s
   const feed = (over: Parameters<typeof iface>[1]) => h.engine.sample('router', ifSample(h.now, [iface('xe-0/1/0', over)]));
   feed({ oper: 'down' });
-  h.advance(30);
+  h.advance(60);
+  h.engine.tick(); // a tick just before the next poll lands
   feed({});
   assert.equal(h.kinds('if_down:xe-0/1/0', 'router'), ['pending:critical', 'cleared:critical']);
-  h.advance(30);
+  h.advance(60);
   feed({ oper: 'down' });
   h.advance(60);
   feed({ oper: 'down' });
-  assert.equal(h.kinds('if_down:xe-0/1/0', 'router').at(-1), 'firing:critical', 'two polls 60 s apart, both down');
+  assert.equal(h.kinds('if_down:xe-0/1/0', 'router').at(-1), 'pending:critical', 'two polls down, 60 s: not yet');
+  h.advance(60);
+  h.engine.tick();
+  assert.equal(h.kinds('if_down:xe-0/1/0', 'router').at(-1), 'firing:critical', '120 s down');
   h.advance(60);
   feed({ oper: 'down', admin: 'down' });
   assert.equal(h.kinds('if_down:xe-0/1/0', 'router').at(-1), 'resolved:critical', 'shut down on purpose: over');
@@ -305,7 +309,7 @@ test('an agent\'s interfaces (no oper/admin/util) raise no interface alert', () 
 
 test('the interface rules have their defaults, and overrides are checked like the others', () => {
   const d = defaultAlertSettings().defaults;
-  assert.equal(d.ifDown, { enabled: true, for: 60 });
+  assert.equal(d.ifDown, { enabled: true, for: 120 });
   assert.equal(d.ifUtil, { enabled: true, warning: 80, critical: 95, for: 300, hysteresis: 5 });
   const r = validateAlertSettings({ hosts: { router: { ifUtil: { warning: 97 }, ifDown: { for: -1 } } } });
   assert.is(r.ok, false);
