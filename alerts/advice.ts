@@ -1,4 +1,4 @@
-import { deviceOfflineText, interfaceText, isDeviceAlert } from './device-words.js';
+import { deviceAdvice, deviceOfflineText, interfaceText, isDeviceAlert } from './device-words.js';
 import type { Alert } from './types.js';
 import { spokenAhead, spokenDuration, spokenGrowth, spokenMoment, spokenNumber, spokenOfflineReason, type Lang } from './words.js';
 
@@ -238,6 +238,8 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
     }
   }
   if (ended) title = `${fr ? 'Résolue :' : 'Resolved:'} ${title}`;
+  // A device's CPU, memory or disk: no agent lists its processes or directories, and no shell command of ours runs there.
+  if (isDeviceAlert(alert) && family !== 'offline') advice = deviceAdvice(family, lang) ?? advice;
   // A check has a page of its own: the advice names it there, not the agent's commands.
   if (family.startsWith('check')) return { title, detail, advice: ended ? '' : words.advice[lang] };
   return { title, detail, advice: ended ? '' : advice };

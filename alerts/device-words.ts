@@ -4,7 +4,7 @@ import { spokenBitRate, spokenNumber, spokenOfflineReason, type Lang } from './w
 /**
  * The words of SNMP devices' alerts (issue 13): why a device is offline, as
  * its poller said it, and what to check from which box; an interface down or
- * busy. A device has no agent of its own: nothing here says "agent" about it,
+ * busy; what to look at on a device for its CPU, memory or disk. A device has no agent of its own: nothing here says "agent" about it,
  * it says the device did not answer its poller.
  */
 
@@ -13,7 +13,7 @@ export interface DeviceText {
   advice: string;
 }
 
-/** True when an offline alert is about a device (its info said so, or a reason only a device's status gives). */
+/** True when an alert is about a device (its info said so, or, offline, a reason only a device's status gives). */
 export const isDeviceAlert = (alert: Pick<Alert, 'device'>): boolean => alert.device !== undefined;
 
 /** A device's offline alert in words: detail (with the poller's error) and advice naming the poller. */
@@ -79,6 +79,32 @@ export function deviceOfflineText(alert: Alert, lang: Lang, lasted: string, ende
       };
   }
 }
+
+// What to look at on a device (issue 13) instead of the agent's processes, directories and commands.
+const DEVICE_ADVICE: Record<string, Record<Lang, string>> = {
+  cpu: {
+    en: 'Vigie polls this device over SNMP and cannot list its processes: look at its own management page or CLI (`show processes cpu`, or `top` over SSH on a NAS or firewall) for what keeps it busy; heavy traffic, a routing change or a scan are common causes.',
+    fr: 'Vigie interroge cet équipement en SNMP et ne peut pas lister ses processus : regardez sa propre page d’administration ou sa ligne de commande (`show processes cpu`, ou `top` en SSH sur un NAS ou un pare-feu) pour voir ce qui l’occupe ; un fort trafic, un changement de routage ou un scan en sont des causes courantes.',
+  },
+  mem: {
+    en: 'Vigie polls this device over SNMP and cannot list its processes: look at its own management page or CLI (`show memory`, or `top` over SSH) for what holds the memory; a firmware leak goes away with a planned reboot or an update.',
+    fr: 'Vigie interroge cet équipement en SNMP et ne peut pas lister ses processus : regardez sa propre page d’administration ou sa ligne de commande (`show memory`, ou `top` en SSH) pour voir ce qui occupe la mémoire ; une fuite du micrologiciel disparaît avec un redémarrage planifié ou une mise à jour.',
+  },
+  disk: {
+    en: 'Vigie polls this device over SNMP and cannot list its directories: look at its own management page or a shell on it (`df -h`, `du -sh /var/*`) for what fills the volume; logs, snapshots and old backups are the usual suspects.',
+    fr: 'Vigie interroge cet équipement en SNMP et ne peut pas lister ses dossiers : regardez sa propre page d’administration ou un shell (`df -h`, `du -sh /var/*`) pour voir ce qui remplit le volume ; journaux, instantanés et anciennes sauvegardes sont les suspects habituels.',
+  },
+  temperature: {
+    en: 'Check the device\'s fans and airflow and its own environment readings (`show environment`), dust it, and look at the room\'s temperature.',
+    fr: 'Vérifiez les ventilateurs et l’aération de l’équipement et ses propres mesures d’environnement (`show environment`), dépoussiérez-le, et regardez la température de la pièce.',
+  },
+};
+DEVICE_ADVICE.load = DEVICE_ADVICE.cpu!;
+DEVICE_ADVICE.swap = DEVICE_ADVICE.mem!;
+DEVICE_ADVICE.disk_forecast = DEVICE_ADVICE.disk!;
+
+/** The advice of a device's host rule (CPU, memory, disk…); null for rules whose advice already fits a device (interfaces). */
+export const deviceAdvice = (family: string, lang: Lang): string | null => DEVICE_ADVICE[family]?.[lang] ?? null;
 
 /** Title and detail of an interface alert: "Interface ge-0/1 (uplink) down on router", "Interface ge-0/1 at 97 % of 1 Gbit/s on router". */
 export function interfaceText(family: 'if_down' | 'if_util', alert: Alert, arg: string, hostName: string, lang: Lang, lasted: string, ended: boolean, sev: string): { title: string; detail: string } {

@@ -106,6 +106,8 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     alert.severity = severity;
     alert.threshold = isService ? null : severity === 'critical' ? input.levels.critical : input.levels.warning;
     if (input.serviceState) alert.serviceState = input.serviceState;
+    // A device's alerts say so: no agent to diagnose, and advice for a device, not a shell (advice.ts).
+    if (h.device) alert.device = { ...h.device };
     // An interface alert keeps the interface as last seen; an ending `if_down` keeps the state that fired it.
     if (input.iface && (input.unit !== 'state' || input.value >= input.levels.warning)) alert.iface = input.iface;
     const cur: Track = track ?? { alert, levels: after };
@@ -135,6 +137,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
         host, rule: id, severity: 'warning', state: 'firing', value: f.hoursToFull, threshold: input.rules.horizonHours,
         unit: 'hours', metric: input.subject, since: now, firedAt: now, resolvedAt: null, forecast: f,
       };
+      if (h.device) alert.device = { ...h.device };
       h.tracks.set(id, { alert, levels: null });
       return emit('firing', alert, now);
     }

@@ -317,7 +317,8 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       logEvent('alert.firing', fired, inMaintenance ? { maintenance: true } : {});
       chain(key, async () => {
         let current: AlertView | null = fired;
-        if (opts.diagnose && DIAGNOSED.test(t.alert.rule)) {
+        // A device (SNMP, issue 13) has no agent to ask: its poller cannot list the device's processes.
+        if (opts.diagnose && DIAGNOSED.test(t.alert.rule) && !t.alert.device) {
           const lines = await opts.diagnose(t.alert).catch((error: unknown) => [`(diagnosis failed: ${(error as Error).message})`]);
           if (lines.length > 0) {
             store.setContext(id, lines);

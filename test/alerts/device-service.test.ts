@@ -21,16 +21,21 @@ test('a device offline: stored with its reason, error and poller, in words; a ne
     const dir = tempDir();
     const store = AlertStore.open(dir.path);
     const events = EventLog.open(dir.path);
-    const settings = validateAlertSettings({ defaults: { ifDown: { for: 0 } } });
+    const settings = validateAlertSettings({ defaults: { ifDown: { for: 0 }, cpu: { for: 0 } } });
     if (!settings.ok) throw new Error(settings.error);
     store.saveSettings(settings.value);
     const notices: AlertNotice[] = [];
     const published: Array<{ topic: string; payload: string }> = [];
+    const diagnosed: string[] = [];
     const service = startAlertService({
       ingest: rig.ingest, store, events, topics,
       publish: async (topic, payload) => void published.push({ topic, payload }),
       hostContext: (host) => ({ label: host === 'router' ? 'Core router' : null, groupIds: [], groupNames: [] }),
       notify: (n) => notices.push(n),
+      diagnose: async (a) => {
+        diagnosed.push(`${a.host}/${a.rule}`);
+        return ['top: 1 process'];
+      },
       tickMs: 50,
     });
     // Anonymous on the test broker: it publishes as the poller `box` would for its device.
@@ -45,6 +50,14 @@ test('a device offline: stored with its reason, error and poller, in words; a ne
       assert.equal(down.metric, { metric: 'net.up', key: 'ge-0/0/1' });
       assert.is(store.get(down.id)?.iface?.alias, 'uplink', 'the interface is stored with the alert');
       assert.ok(published.some((p) => p.topic === 'vigie/router/alerts/if_down:ge-0%2F0%2F1' && p.payload !== ''), 'its own retained topic, the slash encoded');
+
+      // A device's CPU alert asks no agent for its processes (it has none); an agent's does.
+      await publish(poller, topics.host('router', 'metrics'), { ...ifSample(Date.now() + 1, [iface('ge-0/0/1', { alias: 'uplink', oper: 'down' })]), cpu: { usage: 99, load1: 0, load5: 0, load15: 0 } });
+      await publish(poller, topics.host('web-1', 'metrics'), { v: 1, ts: Date.now(), cpu: { usage: 99, load1: 0, load5: 0, load15: 0 } });
+      await waitFor('the agent\'s CPU alert diagnosed', () => diagnosed.includes('web-1/cpu'));
+      await waitFor('both CPU notices', () => notices.filter((n) => n.rule === 'cpu').length === 2);
+      assert.equal(diagnosed, ['web-1/cpu'], 'the device\'s CPU alert was not sent to an agent');
+      assert.equal(store.get(service.firing().find((a) => a.host === 'router' && a.rule === 'cpu')!.id)?.context, []);
 
       await publish(poller, topics.host('router', 'status'), deviceStatus('offline', 'snmp-timeout', 'Request timed out'), true);
       const offline = await waitFor('the offline alert fires', () => service.firing().find((a) => a.host === 'router' && a.rule === 'offline'));

@@ -307,6 +307,23 @@ test('an agent\'s interfaces (no oper/admin/util) raise no interface alert', () 
   assert.equal(h.engine.active('web-1'), []);
 });
 
+test('a device\'s CPU and disk alerts carry the device and advise looking at the device, not at processes an agent would list', () => {
+  const h = withRouter(settingsOf({ defaults: { cpu: { for: 0 } } }));
+  h.engine.sample('router', { ...ifSample(h.now, [iface('eth0')]), cpu: { usage: 99, load1: 0, load5: 0, load15: 0 }, disks: [{ mount: '/var', fs: 'ext4', total: 1e9, used: 99e7, free: 1e7, usedPercent: 99 }] });
+  h.feed('web-1', { cpu: 99 });
+  const cpu = h.activeOf('cpu', 'router')!;
+  assert.equal(cpu.device, { poller: 'box', address: '192.0.2.1' });
+  const en = describeAlert(cpu, 'en', 'router', h.now);
+  assert.is(en.title, 'CPU at 99 % on router', 'the title reads as for any host');
+  assert.match(en.advice, /^Vigie polls this device over SNMP and cannot list its processes/);
+  assert.not.match(en.advice, /below/, 'no diagnosis is shown below for a device');
+  assert.match(describeAlert(cpu, 'fr', 'router', h.now).advice, /^Vigie interroge cet équipement en SNMP/);
+  assert.match(describeAlert(h.activeOf('disk:/var', 'router')!, 'en', 'router', h.now).advice, /cannot list its directories/);
+  const agent = h.activeOf('cpu', 'web-1')!;
+  assert.is(agent.device, undefined);
+  assert.match(describeAlert(agent, 'en', 'web-1', h.now).advice, /^Look at the processes using the most CPU \(below, or `top`\)/, 'an agent\'s advice is unchanged');
+});
+
 test('the interface rules have their defaults, and overrides are checked like the others', () => {
   const d = defaultAlertSettings().defaults;
   assert.equal(d.ifDown, { enabled: true, for: 120 });
