@@ -1,3 +1,4 @@
+import { deviceAdvice, deviceOfflineText, interfaceText, isDeviceAlert } from './device-words.js';
 import type { Alert } from './types.js';
 import { spokenAhead, spokenDuration, spokenGrowth, spokenMoment, spokenNumber, spokenOfflineReason, type Lang } from './words.js';
 
@@ -91,6 +92,21 @@ const WORDS: Record<string, RuleWords> = {
       fr: 'Renouvelez le certificat (par exemple `certbot renew`) et rechargez le serveur qui le présente ; vérifiez pourquoi le renouvellement automatique n’a pas eu lieu (`systemctl list-timers`, le journal du renouvellement).',
     },
   },
+  // Interfaces of SNMP devices (issue 13); titles and details in device-words.ts.
+  if_down: {
+    what: { en: 'Interface down', fr: 'Interface hors service' },
+    advice: {
+      en: 'Check the cable and the port at the other end (is it up, at the same speed and duplex?), then the interface\'s error and discard counters on the device\'s page. If the port is not used, shut it down on the device (admin down): it will no longer alert.',
+      fr: 'Vérifiez le câble et le port d’en face (est-il actif, à la même vitesse et en même duplex ?), puis les compteurs d’erreurs et de rejets de l’interface sur la page de l’équipement. Si le port ne sert pas, désactivez-le sur l’équipement (admin down) : il n’alertera plus.',
+    },
+  },
+  if_util: {
+    what: { en: 'Interface utilisation', fr: 'Utilisation de l’interface' },
+    advice: {
+      en: 'Find the top talkers on this link (the busiest hosts\' rates, or the device\'s flow export), move heavy transfers (backups, updates) to quieter hours or limit them, or upgrade the link if it is full at normal times.',
+      fr: 'Trouvez qui parle le plus sur ce lien (les débits des machines les plus actives, ou l’export de flux de l’équipement), déplacez les gros transferts (sauvegardes, mises à jour) aux heures creuses ou limitez-les, ou augmentez le débit du lien s’il est plein en temps normal.',
+    },
+  },
   service: {
     what: { en: 'Service', fr: 'Service' },
     advice: {
@@ -114,6 +130,9 @@ export function alertFacts(a: Alert): Alert {
   if (a.forecast !== undefined) facts.forecast = a.forecast;
   if (a.offlineReason !== undefined) facts.offlineReason = a.offlineReason;
   if (a.check !== undefined) facts.check = a.check;
+  if (a.offlineError !== undefined) facts.offlineError = a.offlineError;
+  if (a.device !== undefined) facts.device = a.device;
+  if (a.iface !== undefined) facts.iface = a.iface;
   return facts;
 }
 
@@ -171,10 +190,16 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
   const what = words.what[lang];
   let title: string;
   let detail: string;
+  let advice = words.advice[lang].replace(/NAME/g, arg || 'NAME');
   switch (family) {
     case 'offline': {
       const reason = spokenOfflineReason(alert.offlineReason ?? 'unknown', lang);
       title = `${what}${fr ? ' :' : ':'} ${hostName}`;
+      // A device has no agent: it did not answer its poller, for a reason the poller gave (issue 13).
+      if (isDeviceAlert(alert)) {
+        ({ detail, advice } = deviceOfflineText(alert, lang, lasted, ended));
+        break;
+      }
       detail = ended
         ? (fr ? `Sans nouvelle de l’agent pendant ${lasted} (${reason}).` : `No word from the agent for ${lasted} (${reason}).`)
         : (fr ? `Aucune nouvelle de l’agent depuis ${lasted} (${reason}).` : `No word from the agent for ${lasted} (${reason}).`);
@@ -193,6 +218,10 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
     case 'check_cert':
       ({ title, detail } = checkWords(family, alert, arg, hostName, lang, lasted, ended, sev, now));
       break;
+    case 'if_down':
+    case 'if_util':
+      ({ title, detail } = interfaceText(family, alert, arg, hostName, lang, lasted, ended, sev));
+      break;
     case 'disk_forecast':
       title = `${what} ${arg} — ${hostName}`;
       detail = forecastDetail(alert, lang, now, ended, opts.timeZone);
@@ -209,9 +238,11 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
     }
   }
   if (ended) title = `${fr ? 'Résolue :' : 'Resolved:'} ${title}`;
+  // A device's CPU, memory or disk: no agent lists its processes or directories, and no shell command of ours runs there.
+  if (isDeviceAlert(alert) && family !== 'offline') advice = deviceAdvice(family, lang) ?? advice;
   // A check has a page of its own: the advice names it there, not the agent's commands.
   if (family.startsWith('check')) return { title, detail, advice: ended ? '' : words.advice[lang] };
-  return { title, detail, advice: ended ? '' : words.advice[lang].replace(/NAME/g, arg || 'NAME') };
+  return { title, detail, advice: ended ? '' : advice };
 }
 
 /** The host part of a check's target: `https://moodle.example.org/login` → `moodle.example.org`. */

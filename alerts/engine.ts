@@ -4,11 +4,12 @@ import type { Clock } from '../core/time.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
 import { isIdle, idleTrack, stepLevels, trackSeverity, type LevelEvent } from './levels.js';
 import {
-  feedForecast, isStale, latestFrom, newHostEntry, ruleEnabled, ruleInputs,
+  deviceFrom, feedForecast, isStale, latestFrom, newHostEntry, ruleEnabled, ruleInputs,
   type HostEntry, type Input, type Track,
 } from './host-state.js';
 import { effectiveRules, type AlertSettings, type RuleSet } from './rules.js';
-import type { Alert, AlertTransition, EndCause, RuleId, Severity, TransitionKind } from './types.js';
+import { DEVICE_OFFLINE_REASONS } from '../protocol/schemas/device.js';
+import type { Alert, AlertTransition, DeviceFacts, EndCause, RuleId, Severity, TransitionKind } from './types.js';
 
 /**
  * The alert rule engine, pure: no I/O and no timers. The ingest feeds it the
@@ -33,7 +34,7 @@ export interface RuleEngineOptions {
 export interface RuleEngine {
   /** A metrics sample. A repeated ts (QoS 1 redelivery) is ignored; an older one feeds only the forecast. */
   sample(host: string, metrics: MetricsPayload): void;
-  /** The info payload: its core count turns on the load-per-core rule. */
+  /** The info payload: its core count turns on the load-per-core rule; its `source` says the host is an SNMP device and who polls it. */
   info(host: string, info: InfoPayload): void;
   /** Presence: `offline` (Last Will or clean stop) fires the offline alert at once; `online` resolves it. */
   status(host: string, status: StatusPayload): void;
@@ -47,13 +48,19 @@ export interface RuleEngine {
   active(host?: string): Alert[];
   /** Calls `cb` on every transition; returns the function that unsubscribes. A throwing listener is logged, never breaks the engine. */
   onTransition(cb: (t: AlertTransition) => void, owner?: string): () => void;
+  /**
+   * Calls `cb` with a copy of a firing alert whose facts changed without a
+   * transition: a device's offline alert whose reason, error or poller changed
+   * (a timeout that becomes a poller offline). Returns the function that unsubscribes.
+   */
+  onUpdate(cb: (alert: Alert) => void, owner?: string): () => void;
 }
 
 const FORECAST_RESOLVE_FACTOR = 1.25;
 
 export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
   const { clock } = opts;
-  const bus = new EventBus<{ transition: AlertTransition }>(opts.log ?? createLogger('alerts'));
+  const bus = new EventBus<{ transition: AlertTransition; update: Alert }>(opts.log ?? createLogger('alerts'));
   const hosts = new Map<string, HostEntry>();
 
   const entry = (host: string): HostEntry => {
@@ -62,7 +69,12 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     return h;
   };
 
-  const copy = (a: Alert): Alert => ({ ...a, metric: { ...a.metric } as Alert['metric'] });
+  const copy = (a: Alert): Alert => {
+    const out: Alert = { ...a, metric: { ...a.metric } as Alert['metric'] };
+    if (a.device) out.device = { ...a.device };
+    if (a.iface) out.iface = { ...a.iface };
+    return out;
+  };
 
   function emit(kind: TransitionKind, alert: Alert, now: number, previousSeverity: Severity | null = null, cause?: EndCause): void {
     const t: AlertTransition = { kind, alert: copy(alert), previousSeverity, at: now };
@@ -94,6 +106,10 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     alert.severity = severity;
     alert.threshold = isService ? null : severity === 'critical' ? input.levels.critical : input.levels.warning;
     if (input.serviceState) alert.serviceState = input.serviceState;
+    // A device's alerts say so: no agent to diagnose, and advice for a device, not a shell (advice.ts).
+    if (h.device) alert.device = { ...h.device };
+    // An interface alert keeps the interface as last seen; an ending `if_down` keeps the state that fired it.
+    if (input.iface && (input.unit !== 'state' || input.value >= input.levels.warning)) alert.iface = input.iface;
     const cur: Track = track ?? { alert, levels: after };
     cur.levels = after;
     if (!track) h.tracks.set(id, cur);
@@ -121,6 +137,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
         host, rule: id, severity: 'warning', state: 'firing', value: f.hoursToFull, threshold: input.rules.horizonHours,
         unit: 'hours', metric: input.subject, since: now, firedAt: now, resolvedAt: null, forecast: f,
       };
+      if (h.device) alert.device = { ...h.device };
       h.tracks.set(id, { alert, levels: null });
       return emit('firing', alert, now);
     }
@@ -139,16 +156,38 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     if (!track && now < (opts.offlineHeldUntil?.() ?? 0)) return; // re-evaluated at every tick: fires once the hold ends
     const value = h.heardAt === null ? null : (now - h.heardAt) / 1000;
     const threshold = h.intervalS === null ? null : rules.offline.missedIntervals * h.intervalS;
+    const device = deviceOf(h, reason);
+    const error = h.offlineStatus === reason ? h.offlineError : null;
     if (track) {
-      Object.assign(track.alert, { value, threshold, offlineReason: reason });
+      const a = track.alert;
+      const changed = a.offlineReason !== reason || (a.offlineError ?? null) !== error || a.device?.poller !== device?.poller || a.device?.address !== device?.address;
+      Object.assign(a, { value, threshold });
+      if (!changed) return;
+      setOfflineFacts(a, reason, error, device);
+      bus.emit('update', copy(a));
       return;
     }
     const alert: Alert = {
       host, rule: 'offline', severity: 'critical', state: 'firing', value, threshold, unit: 'seconds',
-      metric: { metric: 'presence', key: '' }, since: now, firedAt: now, resolvedAt: null, offlineReason: reason,
+      metric: { metric: 'presence', key: '' }, since: now, firedAt: now, resolvedAt: null,
     };
+    setOfflineFacts(alert, reason, error, device);
     h.tracks.set('offline', { alert, levels: null });
     emit('firing', alert, now);
+  }
+
+  // A device is known by its info's source, or before it by an offline reason only a device's status gives.
+  function deviceOf(h: HostEntry, reason: string): DeviceFacts | null {
+    if (h.device) return h.device;
+    return (DEVICE_OFFLINE_REASONS as readonly string[]).includes(reason) ? { poller: null, address: null } : null;
+  }
+
+  function setOfflineFacts(a: Alert, reason: string, error: string | null, device: DeviceFacts | null): void {
+    a.offlineReason = reason;
+    if (error) a.offlineError = error;
+    else delete a.offlineError;
+    if (device) a.device = { ...device };
+    else delete a.device;
   }
 
   function evaluate(host: string, h: HostEntry): void {
@@ -190,6 +229,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     info(host, info) {
       const h = entry(host);
       h.infoCores = info.cpu.cores > 0 ? info.cpu.cores : null;
+      h.device = deviceFrom(info);
       evaluate(host, h);
     },
     status(host, s) {
@@ -198,9 +238,11 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
       h.intervalFromStatus = true;
       if (s.state === 'online') {
         h.offlineStatus = null;
+        h.offlineError = null;
         h.heardAt = clock.now();
       } else {
         h.offlineStatus = s.reason || 'stopped';
+        h.offlineError = s.error || null;
       }
       evaluate(host, h);
     },
@@ -230,6 +272,9 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     },
     onTransition(cb, owner = 'alerts') {
       return bus.on(owner, 'transition', cb);
+    },
+    onUpdate(cb, owner = 'alerts') {
+      return bus.on(owner, 'update', cb);
     },
   };
 }

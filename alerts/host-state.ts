@@ -1,10 +1,10 @@
 import { HOUR_MS, secondsToMs } from '../core/time.js';
-import type { MetricsPayload } from '../protocol/payloads.js';
+import type { InfoPayload, MetricsPayload, NetMetrics } from '../protocol/payloads.js';
 import type { ServiceState } from '../protocol/schemas/services.js';
 import { createForecastSeries, forecastFull, type DiskForecast, type ForecastSeries } from './forecast.js';
 import type { Levels, LevelTrack } from './levels.js';
 import { THRESHOLD_RULES, type RuleSet } from './rules.js';
-import type { Alert, AlertSubject, AlertUnit, RuleId } from './types.js';
+import type { Alert, AlertSubject, AlertUnit, DeviceFacts, InterfaceFacts, RuleId } from './types.js';
 
 /** What the engine remembers of one host: the latest values, not a history (except the forecast window). */
 export interface HostEntry {
@@ -20,6 +20,10 @@ export interface HostEntry {
   intervalFromStatus: boolean;
   /** The reason of the last status when it said offline (`lost`, `stopped`); null when online or unknown. */
   offlineStatus: string | null;
+  /** A device's last polling error (status `error`), with `offlineStatus`; null otherwise. */
+  offlineError: string | null;
+  /** An SNMP device (issue 13): its poller and address, from its info's `source`; null for an agent's own host. */
+  device: DeviceFacts | null;
   latest: Latest | null;
   servicesTs: number | null;
   services: Map<string, ServiceState> | null;
@@ -36,6 +40,8 @@ export interface Latest {
   load1?: number;
   temperature?: number;
   disks?: Map<string, number>;
+  /** Interfaces by name (agents' too: only a device's carry `oper`, `admin`, `util`). */
+  ifaces?: Map<string, NetMetrics>;
 }
 
 export interface Track {
@@ -45,7 +51,7 @@ export interface Track {
 }
 
 export type Input =
-  | { kind: 'levels'; value: number; levels: Levels; unit: AlertUnit; subject: AlertSubject; serviceState?: ServiceState }
+  | { kind: 'levels'; value: number; levels: Levels; unit: AlertUnit; subject: AlertSubject; serviceState?: ServiceState; iface?: InterfaceFacts }
   | { kind: 'forecast'; forecast: DiskForecast | null; rules: RuleSet['diskForecast']; subject: AlertSubject }
   /** The rule applies but this sample has no value for it: its alert stays as it is. */
   | { kind: 'frozen' };
@@ -53,7 +59,7 @@ export type Input =
 export function newHostEntry(): HostEntry {
   return {
     infoCores: null, metricCores: null, newestTs: null, heardAt: null, intervalS: null, intervalFromStatus: false,
-    offlineStatus: null, latest: null, servicesTs: null, services: null, series: new Map(), forecasts: new Map(), tracks: new Map(),
+    offlineStatus: null, offlineError: null, device: null, latest: null, servicesTs: null, services: null, series: new Map(), forecasts: new Map(), tracks: new Map(),
   };
 }
 
@@ -67,8 +73,31 @@ export function latestFrom(m: MetricsPayload): Latest {
     temperature: finite(m.temperature?.cpu),
   };
   if (m.disks) out.disks = new Map(m.disks.map((d) => [d.mount, d.usedPercent]));
+  if (m.net) out.ifaces = new Map(m.net.map((n) => [n.iface, n]));
   return out;
 }
+
+/** A device's poller and address from its info (`source`, issue 13); null for an agent's own host. */
+export function deviceFrom(info: InfoPayload): DeviceFacts | null {
+  return info.source?.kind === 'snmp' ? { poller: info.source.poller, address: info.source.address } : null;
+}
+
+/** What an interface alert keeps of a `net` entry: only the fields the sample has. */
+function ifaceFacts(n: NetMetrics): InterfaceFacts {
+  const out: InterfaceFacts = { name: n.iface };
+  if (n.alias) out.alias = n.alias;
+  if (n.oper !== undefined) out.oper = n.oper;
+  if (n.admin !== undefined) out.admin = n.admin;
+  if (n.speed !== undefined) out.speed = n.speed;
+  return out;
+}
+
+/**
+ * Down in the sense of the `if_down` rule: not operationally up while an
+ * admin wants it up. An interface shut down on purpose (admin down) or in
+ * test, or one whose states the sample lacks (an agent's), is not down.
+ */
+export const isIfaceDown = (n: NetMetrics): boolean => n.admin === 'up' && n.oper !== undefined && n.oper !== 'up';
 
 /** Adds a sample's disks to the forecast series and refits the mounts it carries; forgets mounts it lacks. */
 export function feedForecast(h: HostEntry, m: MetricsPayload, rules: RuleSet['diskForecast'], isNewest: boolean): void {
@@ -129,6 +158,31 @@ export function ruleInputs(h: HostEntry, rules: RuleSet): Map<RuleId, Input> {
     }
   }
 
+  // Interfaces (issue 13): a sample without `net` says nothing about them; an
+  // interface missing from one that has `net` is gone, as a mount is; one
+  // present without the field (no rate after a device reboot) keeps its alert.
+  const ifRule = (prefix: 'if_down' | 'if_util', enabled: boolean, input: (n: NetMetrics) => Input | null): void => {
+    if (!enabled) return;
+    if (!latest.ifaces) {
+      for (const id of h.tracks.keys()) if (id.startsWith(`${prefix}:`)) out.set(id, frozen);
+      return;
+    }
+    for (const [name, n] of latest.ifaces) {
+      const id: RuleId = `${prefix}:${name}`;
+      const value = input(n);
+      if (value) out.set(id, value);
+      else if (h.tracks.has(id)) out.set(id, frozen);
+    }
+  };
+  // Down is 1, up 0: a level rule with both levels at 1 fires critical after `for`, without hysteresis.
+  const ifDownLevels: Levels = { warning: 1, critical: 1, hysteresis: 0, forMs: secondsToMs(rules.ifDown.for) };
+  ifRule('if_down', rules.ifDown.enabled, (n) => n.oper === undefined || n.admin === undefined ? null : {
+    kind: 'levels', value: isIfaceDown(n) ? 1 : 0, levels: ifDownLevels, unit: 'state', subject: { metric: 'net.up', key: n.iface }, iface: ifaceFacts(n),
+  });
+  ifRule('if_util', rules.ifUtil.enabled, (n) => n.util === undefined || !Number.isFinite(n.util) ? null : {
+    kind: 'levels', value: n.util, levels: levels(rules.ifUtil), unit: 'percent', subject: { metric: 'net.util', key: n.iface }, iface: ifaceFacts(n),
+  });
+
   if (rules.diskForecast.enabled) {
     for (const [mount, forecast] of h.forecasts) {
       out.set(`disk_forecast:${mount}`, { kind: 'forecast', forecast, rules: rules.diskForecast, subject: { metric: 'disk.usedPercent', key: mount } });
@@ -158,6 +212,8 @@ export function ruleEnabled(rules: RuleSet, id: RuleId): boolean {
   if ((THRESHOLD_RULES as string[]).includes(id)) return rules[id as keyof RuleSet].enabled;
   if (id.startsWith('disk:')) return rules.disk.enabled;
   if (id.startsWith('disk_forecast:')) return rules.diskForecast.enabled;
+  if (id.startsWith('if_down:')) return rules.ifDown.enabled;
+  if (id.startsWith('if_util:')) return rules.ifUtil.enabled;
   if (id.startsWith('service:')) return rules.services.enabled && rules.services.watch.includes(id.slice('service:'.length));
   return false;
 }

@@ -29,6 +29,10 @@ export const THRESHOLD_SPECS = {
   disk: { what: 'Disk used on each mount', unit: '%', max: 100, warning: 85, critical: 95, for: 0, hysteresis: 5 },
   load: { what: 'Load (1 min) per CPU core', unit: 'per core', max: 1000, warning: 1.5, critical: 3, for: 120, hysteresis: 0.25 },
   temperature: { what: 'CPU temperature', unit: '°C', min: -100, max: 250, warning: 75, critical: 85, for: 120, hysteresis: 5 },
+  // Interfaces of SNMP devices (issue 13), each on its own: a link busy for five
+  // minutes is congested, a burst is not. Max 1000 as in the metrics schema: a
+  // device that under-reports its speed shows more than 100 %.
+  ifUtil: { what: 'Utilisation of each interface', unit: '%', max: 1000, warning: 80, critical: 95, for: 300, hysteresis: 5 },
 } as const satisfies Record<string, ThresholdSpec>;
 
 /** Bounds of a number field; `integer` when only whole numbers are accepted. */
@@ -37,6 +41,14 @@ export interface FieldBounds {
   max: number;
   integer?: boolean;
 }
+
+/**
+ * An interface down while administratively up (issue 13): seconds it must
+ * stay down before it fires. Two default 60 s polls: a port seen down at one
+ * poll and up at the next never pages (with 60 s, a tick could fire just
+ * before the next poll arrives); a cut link pages within about 2 minutes.
+ */
+export const IF_DOWN_FOR_DEFAULT = 120;
 
 /** Seconds a level (or a stopped service) must hold before the alert fires. */
 export const FOR_BOUNDS: FieldBounds = { min: 0, max: 86_400 };

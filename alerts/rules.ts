@@ -5,7 +5,7 @@ import type { FieldError } from '../core/errors.js';
 import { describeValue } from '../core/schema-error.js';
 import { isHostId } from '../protocol/host-id.js';
 import {
-  FOR_BOUNDS, HORIZON_HOURS_BOUNDS, MIN_POINTS_BOUNDS, MISSED_INTERVALS_BOUNDS, THRESHOLD_SPECS, thresholdBounds, WINDOW_HOURS_BOUNDS,
+  FOR_BOUNDS, HORIZON_HOURS_BOUNDS, IF_DOWN_FOR_DEFAULT, MIN_POINTS_BOUNDS, MISSED_INTERVALS_BOUNDS, THRESHOLD_SPECS, thresholdBounds, WINDOW_HOURS_BOUNDS,
   type FieldBounds, type ThresholdSpec,
 } from './rule-limits.js';
 
@@ -69,6 +69,14 @@ function forecastFields(defaults: boolean) {
   };
 }
 
+function ifDownFields(defaults: boolean) {
+  const d = (value: unknown) => (defaults ? { default: value } : {});
+  return {
+    enabled: Type.Boolean({ ...d(true), description: 'Alert (critical) when an interface of a device is down while administratively up; one an admin shut down never alerts' }),
+    for: Type.Number({ ...range(FOR_BOUNDS), ...d(IF_DOWN_FOR_DEFAULT), description: 'Seconds the interface must stay down before the alert fires' }),
+  };
+}
+
 export const RuleSet = Type.Object(
   {
     cpu: thresholdRule(SPECS.cpu),
@@ -80,6 +88,8 @@ export const RuleSet = Type.Object(
     offline: Type.Object(offlineFields(true), { default: {}, additionalProperties: false, description: 'Host offline' }),
     services: Type.Object(servicesFields(true), { default: {}, additionalProperties: false, description: 'Watched services' }),
     diskForecast: Type.Object(forecastFields(true), { default: {}, additionalProperties: false, description: 'Disk-full forecast' }),
+    ifDown: Type.Object(ifDownFields(true), { default: {}, additionalProperties: false, description: 'Interface down (SNMP devices)' }),
+    ifUtil: thresholdRule(SPECS.ifUtil),
   },
   { default: {}, additionalProperties: false, description: 'Alert rules' },
 );
@@ -98,6 +108,8 @@ export const RuleSetOverride = Type.Partial(
       offline: Type.Partial(Type.Object(offlineFields(false), { additionalProperties: false })),
       services: Type.Partial(Type.Object(servicesFields(false), { additionalProperties: false })),
       diskForecast: Type.Partial(Type.Object(forecastFields(false), { additionalProperties: false })),
+      ifDown: Type.Partial(Type.Object(ifDownFields(false), { additionalProperties: false })),
+      ifUtil: thresholdOverride(SPECS.ifUtil),
     },
     { additionalProperties: false, description: 'Fields that differ from the defaults for one host' },
   ),
@@ -130,6 +142,8 @@ export function effectiveRules(settings: AlertSettings, host: string): RuleSet {
     offline: { ...d.offline, ...o.offline },
     services: { ...d.services, ...o.services },
     diskForecast: { ...d.diskForecast, ...o.diskForecast },
+    ifDown: { ...d.ifDown, ...o.ifDown },
+    ifUtil: { ...d.ifUtil, ...o.ifUtil },
   };
 }
 

@@ -317,7 +317,8 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       logEvent('alert.firing', fired, inMaintenance ? { maintenance: true } : {});
       chain(key, async () => {
         let current: AlertView | null = fired;
-        if (opts.diagnose && DIAGNOSED.test(t.alert.rule)) {
+        // A device (SNMP, issue 13) has no agent to ask: its poller cannot list the device's processes.
+        if (opts.diagnose && DIAGNOSED.test(t.alert.rule) && !t.alert.device) {
           const lines = await opts.diagnose(t.alert).catch((error: unknown) => [`(diagnosis failed: ${(error as Error).message})`]);
           if (lines.length > 0) {
             store.setContext(id, lines);
@@ -350,6 +351,13 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     }
   };
   const offEngine = engine.onTransition(onTransition, 'alert-service');
+  // A firing alert's facts changed without a transition (a device's offline reason): stored and shown, not notified.
+  const offUpdate = engine.onUpdate((alert) => {
+    const id = open.get(keyOf(alert.host, alert.rule));
+    if (id === undefined) return;
+    store.updateFiring(id, alert);
+    changed(id);
+  }, 'alert-service');
 
   // Network checks (issue 12): the same transitions, from their own pure rules.
   const checkRules = opts.checks ? createCheckRules({ clock, catalog: opts.checks, log }) : null;
@@ -373,7 +381,8 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
 
   // What the ingest accepted, as it accepted it.
   // A Last Will carries no ts (it is written at connect time): a status is new when any of these change.
-  const statusKey = (st: NonNullable<HostSummary['status']>): string => `${st.state}|${st.reason}|${st.ts ?? ''}`;
+  // A device's status may change only its error ("Request timed out" → "…Authentication failure"): part of the key too.
+  const statusKey = (st: NonNullable<HostSummary['status']>): string => `${st.state}|${st.reason}|${st.ts ?? ''}|${st.error ?? ''}`;
   const seen = new Map<string, { info: number; status: string }>();
   const feedSummary = (h: HostSummary): void => {
     const last = seen.get(h.id) ?? { info: 0, status: '' };
@@ -484,6 +493,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     close: onceClose(async () => {
       clearInterval(timer);
       offEngine();
+      offUpdate();
       for (const off of [...offBus, ...offChecks]) off();
       await Promise.allSettled([...chains.values()]);
     }),

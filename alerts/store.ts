@@ -210,6 +210,10 @@ function split(alert: Alert): { subject: string; extra: string | null } {
   if (alert.forecast !== undefined) extra.forecast = alert.forecast;
   if (alert.offlineReason !== undefined) extra.offlineReason = alert.offlineReason;
   if (alert.check !== undefined) extra.check = alert.check; // issue 12: check alerts read the same after their check changes
+  // Issue 13: a device's offline alert says why and from where; an interface alert names its interface.
+  if (alert.offlineError !== undefined) extra.offlineError = alert.offlineError;
+  if (alert.device !== undefined) extra.device = alert.device;
+  if (alert.iface !== undefined) extra.iface = alert.iface;
   return { subject: JSON.stringify(alert.metric), extra: Object.keys(extra).length ? JSON.stringify(extra) : null };
 }
 

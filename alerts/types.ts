@@ -1,5 +1,6 @@
 import type { MetricName } from '../protocol/metric-series.js';
 import type { CheckKind } from '../protocol/schemas/check.js';
+import type { IfAdminState, IfOperState } from '../protocol/schemas/device.js';
 import type { ServiceState } from '../protocol/schemas/services.js';
 import type { DiskForecast } from './forecast.js';
 
@@ -16,14 +17,16 @@ export type AlertState = 'pending' | 'firing' | 'resolved' | 'cleared';
  * One alert per host and rule id: `cpu`, `mem`, `swap`, `load`,
  * `temperature`, `offline`, `disk:<mount>`, `disk_forecast:<mount>`,
  * `service:<name>`; network checks (issue 12), with host = the runner:
- * `check:<id>` (down), `check_latency:<id>`, `check_cert:<id>`. Mounts keep
- * their slashes (`disk:/var/lib`): whoever puts an id in an MQTT topic level
- * must encode it.
+ * `check:<id>` (down), `check_latency:<id>`, `check_cert:<id>`; interfaces of
+ * SNMP devices (issue 13): `if_down:<iface>`, `if_util:<iface>`. Mounts and
+ * interface names keep their slashes (`disk:/var/lib`, `if_down:ge-0/0/1`):
+ * whoever puts an id in an MQTT topic level must encode it.
  */
 export type RuleId =
   | 'cpu' | 'mem' | 'swap' | 'load' | 'temperature' | 'offline'
   | `disk:${string}` | `disk_forecast:${string}` | `service:${string}`
-  | `check:${string}` | `check_latency:${string}` | `check_cert:${string}`;
+  | `check:${string}` | `check_latency:${string}` | `check_cert:${string}`
+  | `if_down:${string}` | `if_util:${string}`;
 
 /** What an alert is about: a stored series (so the dashboard can chart it), the host's presence, or a service. */
 export type AlertSubject =
@@ -57,8 +60,17 @@ export interface Alert {
   serviceState?: ServiceState;
   /** Forecast alerts: the fit behind the prediction. */
   forecast?: DiskForecast;
-  /** Offline alerts: `lost` (Last Will), `stopped` (clean stop) or `stale` (missed intervals). */
+  /**
+   * Offline alerts: `lost` (Last Will), `stopped` (clean stop) or `stale` (missed intervals);
+   * for a device, its status reason too (`snmp-timeout`, `snmp-auth`, `snmp-error`, `poller-offline`).
+   */
   offlineReason?: string;
+  /** Offline alerts of a device: the poller's last error, as it said it ("Request timed out"). */
+  offlineError?: string;
+  /** Alerts of an SNMP device (issue 13): who polls it, so the words name the box to check from. */
+  device?: DeviceFacts;
+  /** Interface alerts (issue 13): the interface as the sample that last changed the alert showed it. */
+  iface?: InterfaceFacts;
   /** Check alerts (issue 12): which check, and what its runners last said. */
   check?: CheckFacts;
 }
@@ -79,6 +91,25 @@ export interface CheckFacts {
   status?: number;
   /** Certificate alerts: the end of the certificate's validity, ms. */
   notAfter?: number;
+}
+
+/** What an alert keeps about an SNMP device (from its info's `source`). */
+export interface DeviceFacts {
+  /** Host id of the agent polling it; null until its info has arrived. */
+  poller: string | null;
+  /** Address the poller asks; null until its info has arrived. */
+  address: string | null;
+}
+
+/** What an interface alert keeps about its interface (IF-MIB, from the metrics' `net` entry). */
+export interface InterfaceFacts {
+  name: string;
+  /** ifAlias: the description an admin gave the port. */
+  alias?: string;
+  oper?: IfOperState;
+  admin?: IfAdminState;
+  /** Link speed, bytes per second. */
+  speed?: number;
 }
 
 /**

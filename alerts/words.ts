@@ -86,12 +86,19 @@ export function spokenMoment(at: number, now: number, lang: Lang, timeZone?: str
   return new Intl.DateTimeFormat(locale, { ...zone, weekday: 'short', day: 'numeric', month: 'short' }).format(at);
 }
 
+// The snmp-* and poller-offline reasons are a device's (issue 13, protocol/schemas/device.ts).
 const REASONS: Record<Lang, Record<string, string>> = {
-  en: { lost: 'connection lost', stopped: 'agent stopped', stale: 'no data received', removed: 'removed', unknown: 'unknown' },
-  fr: { lost: 'connexion perdue', stopped: 'agent arrêté', stale: 'plus de données reçues', removed: 'retirée', unknown: 'inconnue' },
+  en: {
+    lost: 'connection lost', stopped: 'agent stopped', stale: 'no data received', removed: 'removed', unknown: 'unknown',
+    'snmp-timeout': 'SNMP timeout', 'snmp-auth': 'SNMP authentication failed', 'snmp-error': 'SNMP error', 'poller-offline': 'poller offline',
+  },
+  fr: {
+    lost: 'connexion perdue', stopped: 'agent arrêté', stale: 'plus de données reçues', removed: 'retirée', unknown: 'inconnue',
+    'snmp-timeout': 'délai SNMP dépassé', 'snmp-auth': 'échec de l’authentification SNMP', 'snmp-error': 'erreur SNMP', 'poller-offline': 'sonde hors ligne',
+  },
 };
 
-/** Why a host is offline, in words: `lost` (Last Will), `stopped`, `stale` (missed intervals); others as they are. */
+/** Why a host is offline, in words: `lost` (Last Will), `stopped`, `stale` (missed intervals), a device's SNMP reasons; others as they are. */
 export const spokenOfflineReason = (reason: string, lang: Lang): string => REASONS[lang][reason] ?? reason;
 
 const BYTE_UNITS: Record<Lang, readonly string[]> = {
@@ -109,6 +116,19 @@ export function spokenBytes(bytes: number, lang: Lang): string {
     i += 1;
   }
   return `${spokenNumber(value, lang, value >= 100 || i === 0 ? 0 : 1)} ${units[i]}`;
+}
+
+const BIT_UNITS = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s'] as const;
+
+/** A link speed given in bytes per second, in bits as links are sold: "1 Gbit/s", "2.5 Gbit/s" ("2,5 Gbit/s"), "100 Mbit/s". */
+export function spokenBitRate(bytesPerSecond: number, lang: Lang): string {
+  let value = Math.abs(bytesPerSecond) * 8;
+  let i = 0;
+  while (value >= 1000 && i < BIT_UNITS.length - 1) {
+    value /= 1000;
+    i += 1;
+  }
+  return `${spokenNumber(value, lang, value >= 100 || i === 0 ? 0 : 1)} ${BIT_UNITS[i]}`;
 }
 
 type RateUnit = 'min' | 'h' | 'day';

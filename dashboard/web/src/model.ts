@@ -71,7 +71,7 @@ export interface HostAlertSettings {
 }
 
 /** The threshold rules in the order the settings pages show them. */
-export const THRESHOLD_RULES = ['cpu', 'mem', 'swap', 'disk', 'load', 'temperature'] as const satisfies readonly ThresholdRuleName[];
+export const THRESHOLD_RULES = ['cpu', 'mem', 'swap', 'disk', 'load', 'temperature', 'ifUtil'] as const satisfies readonly ThresholdRuleName[];
 // Fails to compile if the server adds a threshold rule this list lacks.
 const _allListed: Exclude<ThresholdRuleName, (typeof THRESHOLD_RULES)[number]> extends never ? true : never = true;
 void _allListed;

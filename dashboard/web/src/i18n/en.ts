@@ -329,6 +329,8 @@ export const en = {
   'rule.offline': 'Host offline',
   'rule.services': 'Watched services',
   'rule.diskForecast': 'Disk-full forecast',
+  'rule.ifDown': 'Interface down (SNMP devices)',
+  'rule.ifUtil': 'Interface utilisation (SNMP devices)',
   'rules.title': 'Alert settings for {host}',
   'rules.titleShort': 'Alerts of {host}',
   'rules.backToHost': 'Back to the host',

@@ -328,6 +328,8 @@ export const fr: Messages = {
   'rule.offline': 'Machine hors ligne',
   'rule.services': 'Services surveillés',
   'rule.diskForecast': 'Prévision de disque plein',
+  'rule.ifDown': 'Interface hors service (équipements SNMP)',
+  'rule.ifUtil': 'Utilisation d’une interface (équipements SNMP)',
   'rules.title': 'Paramètres d’alerte pour {host}',
   'rules.titleShort': 'Alertes de {host}',
   'rules.backToHost': 'Retour à la machine',

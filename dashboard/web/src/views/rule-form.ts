@@ -11,7 +11,8 @@ import { FieldErrors, type FieldError } from './field-errors.js';
  * The rule fields shared by a host's alert settings and the admin defaults:
  * per threshold rule an on/off switch, warning and critical levels, the
  * "for" duration and the hysteresis; offline after missed intervals; the
- * disk-full forecast's horizon and history window. With `base` (the
+ * disk-full forecast's horizon and history window; an SNMP device's
+ * interface down (on/off and its "for"; issue 13). With `base` (the
  * defaults a host inherits), each field shows the default and a "use
  * default" button, and is marked when it differs. Each field's wrapper
  * carries `data-field` (`cpu.warning`), so errors mark it (field-errors.ts).
@@ -33,7 +34,7 @@ export interface RuleEditor {
 
 interface Entry { rule: RuleName; field: string; read(): unknown; bounds?: FieldBounds; unit?: string }
 
-const UNITS: Record<(typeof THRESHOLD_RULES)[number], string> = { cpu: '%', mem: '%', swap: '%', disk: '%', load: '', temperature: '°C' };
+const UNITS: Record<(typeof THRESHOLD_RULES)[number], string> = { cpu: '%', mem: '%', swap: '%', disk: '%', load: '', temperature: '°C', ifUtil: '%' };
 
 let editors = 0;
 
@@ -77,7 +78,7 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
   };
 
   const TESTIDS: Record<string, string> = { missedIntervals: 'missed', horizonHours: 'horizon', windowHours: 'window' };
-  // One explanation of the hysteresis for the six rules, read with each of their fields.
+  // One explanation of the hysteresis for the threshold rules, read with each of their fields.
   const hysteresisHintId = `rules-hysteresis-hint-${++editors}`;
   const windowHintId = `rules-window-hint-${editors}`;
   const num = (rule: RuleName, field: string, label: string, unit: string, bounds: FieldBounds, describedBy?: string): HTMLElement => {
@@ -113,6 +114,9 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
         num(rule, 'for', t('rules.for'), 's', FOR_BOUNDS),
         num(rule, 'hysteresis', UNITS[rule] ? `${t('rules.hysteresis')} (${UNITS[rule]})` : t('rules.hysteresis'), UNITS[rule], bounds.hysteresis, hysteresisHintId)));
   });
+  const ifDown = group('ifDown', 'rule.ifDown',
+    toggle('ifDown', t('rules.enabled')),
+    h('div', { class: 'rule-levels' }, num('ifDown', 'for', t('rules.for'), 's', FOR_BOUNDS)));
   const offline = group('offline', 'rule.offline',
     toggle('offline', t('rules.enabled')),
     h('div', { class: 'rule-levels' }, num('offline', 'missedIntervals', t('rules.missed'), '', MISSED_INTERVALS_BOUNDS)));
@@ -129,7 +133,7 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
   return {
     el: h('div', { class: 'rules-editor' },
       h('p', { class: 'field-hint muted rule-hint', id: hysteresisHintId }, t('rules.hysteresisHint')),
-      h('div', { class: 'rules' }, ...thresholds, offline, forecast, services)),
+      h('div', { class: 'rules' }, ...thresholds, ifDown, offline, forecast, services)),
     read() {
       const out: Record<string, Record<string, unknown>> = {};
       const problems: FieldError[] = [];
