@@ -68,6 +68,8 @@ export interface AgentOptions {
   devices?: boolean;
   /** Timers of the device poller's scheduler (tests). */
   deviceTimers?: Timers;
+  /** Hears every finished device poll: its duration and whether it succeeded (bench/snmp). */
+  onDevicePoll?: (device: string, durationMs: number, ok: boolean) => void;
 }
 
 /**
@@ -126,6 +128,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       log: log.child({ part: 'snmp' }),
       ...(opts.random ? { random: opts.random } : {}),
       ...(opts.deviceTimers ? { timers: opts.deviceTimers } : {}),
+      ...(opts.onDevicePoll ? { onPoll: opts.onDevicePoll } : {}),
       sink: {
         status: (id, payload) => publisher.publishDevice(id, 'status', payload),
         info: (id, payload) => publisher.publishDevice(id, 'info', payload),

@@ -7,8 +7,8 @@ import { getScalars, walkColumn, walkTable } from './walk.js';
 
 /** Rows read at most from the host tables (CPUs, storage, disks, addresses): far above any real device. */
 const MAX_ROWS = 256;
-/** Requests per table at most: 256 rows of a 5-column table need 27 at 48 varbinds each. */
-const MAX_REQUESTS = 64;
+/** Requests per table at most: one per row and two more, for agents that answer GETBULK one row at a time (the poll's deadline bounds the time). */
+const MAX_REQUESTS = MAX_ROWS + 2;
 
 /**
  * Reads everything one poll needs from a device. The system group must
@@ -51,8 +51,8 @@ export async function readDevice(session: SnmpSession, spec: DeviceSpec, skipped
     storage,
     laLoad: await optional('laLoad', () => walkColumn(session, 'load', UCD_LA_LOAD, { maxRows: 3, maxRequests: 2 }), []),
     dsk: hasDisks ? [] : await optional('dskTable', () => walkTable(session, UCD_DSK, limits), []),
-    ifTable: await optional('ifTable', () => walkTable(session, IF_TABLE, { maxRows: DEVICE_LIMITS.interfaces, maxRequests: MAX_REQUESTS }), []),
-    ifXTable: await optional('ifXTable', () => walkTable(session, IF_X_TABLE, { maxRows: DEVICE_LIMITS.interfaces, maxRequests: MAX_REQUESTS }), []),
+    ifTable: await optional('ifTable', () => walkTable(session, IF_TABLE, { maxRows: DEVICE_LIMITS.interfaces, maxRequests: DEVICE_LIMITS.interfaces + 2 }), []),
+    ifXTable: await optional('ifXTable', () => walkTable(session, IF_X_TABLE, { maxRows: DEVICE_LIMITS.interfaces, maxRequests: DEVICE_LIMITS.interfaces + 2 }), []),
     ipAddr: await optional('ipAddrTable', () => walkColumn(session, 'ifIndex', IP_AD_ENT_IF_INDEX, limits), []),
     custom: spec.custom.length === 0 ? {} : await optional('custom', () => getScalars(session, customOids), {}),
   };

@@ -49,31 +49,37 @@ export async function walkTable<K extends string>(session: SnmpSession, columns:
     const active = cols.filter((c) => !c.done);
     if (active.length === 0) break;
     const answer = await session.getBulk(active.map((c) => c.last), maxRepetitions);
-    active.forEach((col, i) => {
-      const list = answer[i];
-      if (!list || list.length === 0) {
-        col.done = true; // nothing came back for it: asking again would get nothing either
-        return;
-      }
-      for (const vb of list) {
-        if (isException(vb) || typeof vb.oid !== 'string' || !inSubtree(col.base, vb.oid) || compareOids(vb.oid, col.last) <= 0) {
+    // Each varbind goes to the column whose subtree holds it, wherever it sits in the answer: agents
+    // do not all interleave GETBULK repetitions as RFC 3416 §4.2.3 says (net-snmp's own agent does not).
+    const progressed = new Set<Column>();
+    for (const vb of answer.flat()) {
+      if (isException(vb) || typeof vb?.oid !== 'string') continue;
+      const col = active.find((c) => inSubtree(c.base, vb.oid));
+      // Not moving forward: an agent looping on itself; that column's walk ends.
+      if (!col || col.done || compareOids(vb.oid, col.last) <= 0) continue;
+      const index = vb.oid.slice(col.base.length + 1);
+      let row = rows.get(index);
+      if (!row) {
+        if (rows.size >= limits.maxRows) {
           col.done = true;
-          return;
+          continue;
         }
-        col.last = vb.oid;
-        const index = vb.oid.slice(col.base.length + 1);
-        let row = rows.get(index);
-        if (!row) {
-          if (rows.size >= limits.maxRows) {
-            col.done = true;
-            return;
-          }
-          row = { index, cells: {} };
-          rows.set(index, row);
-        }
-        row.cells[col.key] = vb;
+        row = { index, cells: {} };
+        rows.set(index, row);
+      }
+      row.cells[col.key] = vb;
+      col.last = vb.oid;
+      progressed.add(col);
+    }
+    // A column ends where its own repetitions leave its subtree, hit EndOfMibView or stop moving forward.
+    // One with no varbind at all stays: the agent cut its answer short (allowed, §4.2.3) before reaching it.
+    active.forEach((col, i) => {
+      for (const vb of answer[i] ?? []) {
+        if (isException(vb) || typeof vb?.oid !== 'string' || !inSubtree(col.base, vb.oid) || (!progressed.has(col) && compareOids(vb.oid, col.last) <= 0)) col.done = true;
       }
     });
+    // An answer that moved nothing forward will not be followed by a better one.
+    if (progressed.size === 0) break;
   }
   return [...rows.values()].sort((a, b) => compareOids(a.index, b.index));
 }
