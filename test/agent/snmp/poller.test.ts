@@ -112,8 +112,22 @@ if (haveSnmpd()) {
     }
   });
 
+  test('after a reconnect the agent sends each device\'s retained status and info again, unchanged', async () => {
+    const seen = r.seen('dev-v2c');
+    const [statuses, infos] = [seen.status.length, seen.info.length];
+    // Aedes keeps connected clients by id; its typings leave the map out.
+    const clients = (r.rig.broker.aedes as unknown as { clients: Record<string, { conn: { destroy(): void } } | undefined> }).clients;
+    const client = clients['vigie-agent-poller1'];
+    assert.ok(client, 'the agent is connected under its fixed client id');
+    client!.conn.destroy(); // the network goes away
+    await waitFor('status and info again', () => seen.status.length > statuses && seen.info.length > infos, 20_000);
+    assert.equal(seen.status.at(-1)!.state, 'online');
+    assert.equal({ ...seen.info.at(-1)!, ts: 0 }, { ...seen.info[infos - 1]!, ts: 0 }, 'the same info, sent again');
+  });
+
   test('a device removed from the configuration is no longer polled nor published; the others go on', async () => {
     const keep = r.seen('dev-v2c');
+    const infos = keep.info.length;
     const gone = [r.seen('dev-auth'), r.seen('dev-priv')];
     await r.configure([device('dev-v2c', snmpd.host, snmpd.port, { version: '2c', community: snmpd.community }, {
       custom: [
@@ -129,7 +143,7 @@ if (haveSnmpd()) {
     const from = keep.metrics.length;
     await waitFor('three more polls of the kept device', () => keep.metrics.length >= from + 3, 20_000);
     assert.equal(gone.map((s) => s.status.length + s.info.length + s.metrics.length), counts, 'nothing published for removed devices');
-    assert.is(keep.info.length, 1, 'the unchanged device was not restarted');
+    assert.is(keep.info.length, infos, 'the unchanged device was not restarted (its info would be published again)');
     // Nothing the agent published was refused by the broker's ACL (which would close its connection).
     assert.equal(r.rig.logged.filter((l) => /refused/i.test(String(l.msg))).map((l) => l.msg), []);
     assert.ok(r.agent.stats().connected);
