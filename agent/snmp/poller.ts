@@ -11,7 +11,7 @@ import { createCheckScheduler, type Timers } from '../checks/scheduler.js';
 import { createCounterMemory, type CounterMemory } from './counters.js';
 import { mapReadings, type Readings } from './map.js';
 import { readDevice } from './read.js';
-import { classifySnmpError, openSession, type SnmpSession } from './session.js';
+import { classifySnmpError, openSession, SessionClosedError, type SnmpSession } from './session.js';
 import { asUnsigned } from './values.js';
 
 /** Where a device's payloads go (agent/publisher.ts in the agent; a recorder in tests and the benchmark). */
@@ -155,6 +155,8 @@ export function startDevicePoller(opts: DevicePollerOptions): DevicePoller {
       signal.addEventListener('abort', abort, { once: true });
       try {
         const readings = await readDevice(session, spec, (group, error) => warn(`group:${spec.id}:${group}`, 'device refused a MIB group; left out', { device: spec.id, group, error }));
+        // Aborted after the last answer: the deadline passed, whatever was read.
+        if (signal.aborted) throw new SessionClosedError();
         opts.onPoll?.(spec.id, monotonic() - at, true);
         return { ok: true, state, readings, ts, at };
       } catch (error) {

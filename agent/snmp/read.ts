@@ -1,7 +1,7 @@
 import { DEVICE_LIMITS, type DeviceSpec } from '../../protocol/payloads.js';
 import type { Readings } from './map.js';
 import { HOST, HR_PROCESSOR_LOAD, HR_STORAGE, HR_STORAGE_TYPES, IF_TABLE, IF_X_TABLE, IP_AD_ENT_IF_INDEX, SYSTEM, UCD_DSK, UCD_CPU_RAW, UCD_LA_LOAD, UCD_MEMORY } from './mibs.js';
-import { classifySnmpError, type SnmpSession } from './session.js';
+import { classifySnmpError, SessionClosedError, type SnmpSession } from './session.js';
 import { asOid } from './values.js';
 import { getScalars, walkColumn, walkTable } from './walk.js';
 
@@ -23,7 +23,7 @@ export async function readDevice(session: SnmpSession, spec: DeviceSpec, skipped
     try {
       return await read();
     } catch (error) {
-      if (classifySnmpError(error).reason !== 'snmp-error') throw error;
+      if (error instanceof SessionClosedError || classifySnmpError(error).reason !== 'snmp-error') throw error;
       skipped(group, classifySnmpError(error).error);
       return empty;
     }

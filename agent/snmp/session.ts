@@ -17,6 +17,14 @@ export interface SnmpSession {
   close(): void;
 }
 
+/** What requests on a closed session reject with (the poll was aborted): ends the poll, never skipped as a missing group. */
+export class SessionClosedError extends Error {
+  override name = 'SessionClosedError';
+  constructor() {
+    super('session closed');
+  }
+}
+
 /** Opens a session for a device; `onError` hears what net-snmp emits outside a request (an undecodable datagram). */
 export function openSession(spec: DeviceSpec, onError: (error: Error) => void = () => undefined): SnmpSession {
   const options = {
@@ -50,7 +58,7 @@ export function openSession(spec: DeviceSpec, onError: (error: Error) => void = 
   let closed = false;
   return {
     get: (oids) => new Promise((resolve, reject) => {
-      if (closed) return reject(new Error('session closed'));
+      if (closed) return reject(new SessionClosedError());
       try {
         session.get([...oids], (error, varbinds) => (error ? reject(error) : resolve((varbinds ?? []) as Varbind[])));
       } catch (error) {
@@ -58,7 +66,7 @@ export function openSession(spec: DeviceSpec, onError: (error: Error) => void = 
       }
     }),
     getBulk: (oids, maxRepetitions) => new Promise((resolve, reject) => {
-      if (closed) return reject(new Error('session closed'));
+      if (closed) return reject(new SessionClosedError());
       try {
         session.getBulk([...oids], 0, maxRepetitions, (error, varbinds) => {
           if (error) return reject(error);
@@ -72,7 +80,7 @@ export function openSession(spec: DeviceSpec, onError: (error: Error) => void = 
       if (closed) return;
       closed = true;
       try {
-        session.cancelRequests(new Error('session closed'));
+        session.cancelRequests(new SessionClosedError());
         session.close();
       } catch {
         // already closed by net-snmp (socket error)
