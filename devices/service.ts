@@ -70,13 +70,18 @@ export function startDeviceService(deps: DeviceServiceDeps): DeviceService {
     };
     track(
       ingest.publish(topics.host(device.id, 'status'), encodePayload('status', payload), true).catch((error: unknown) => {
-        // The broker is away: nobody hears the device either; the next sweep (subscribed) tries again.
+        // The broker is away: nobody hears the device either, and the poller's retained Last Will comes back with it.
         log.debug({ err: error, device: device.id }, 'poller-offline status not published');
       }),
     );
   };
 
-  /** Every enabled device whose poller the ingest knows to be offline now. */
+  /**
+   * Every enabled device whose poller the ingest knows to be offline now: after
+   * a catalog change (a device added to, or moved to, an absent poller). Not at
+   * start: the registry's presence is then last run's, until the retained
+   * statuses arrive, each as a `host` event.
+   */
   const sweep = (): void => {
     if (closed) return;
     const offline = new Set(ingest.listHosts().filter((h) => h.presence === 'offline').map((h) => h.id));
@@ -109,17 +114,16 @@ export function startDeviceService(deps: DeviceServiceDeps): DeviceService {
     return work;
   };
 
-  const onCatalog = (): void => {
+  const onCatalog = (initial: boolean): void => {
     if (closed) return;
     for (const device of store.list()) ingest.restoreHost(device.id);
     for (const id of store.pendingRemovals()) void removeOne(id);
-    sweep();
+    if (!initial) sweep();
   };
 
-  const stopCatalog = store.onChange(onCatalog);
+  const stopCatalog = store.onChange(() => onCatalog(false));
   const stopHost = ingest.bus.on('devices', 'host', onHost);
-  const stopSubscribed = ingest.bus.on('devices', 'subscribed', sweep);
-  onCatalog();
+  onCatalog(true);
 
   return {
     async remove(id) {
@@ -136,7 +140,6 @@ export function startDeviceService(deps: DeviceServiceDeps): DeviceService {
       closed = true;
       stopCatalog();
       stopHost();
-      stopSubscribed();
       await Promise.all([...removals.values(), ...publishing]);
     },
   };
