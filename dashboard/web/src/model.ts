@@ -144,10 +144,12 @@ export interface DeviceView {
   createdAt: number;
   updatedAt: number;
   canEdit: boolean;
+  /** Why the server cannot poll it (its stored secrets do not open): the credentials must be typed again. */
+  error?: string;
 }
 
 /** What POST and PUT /api/devices take (a secret sent as REDACTED keeps the stored one). */
-export type DeviceInput = Omit<DeviceView, 'createdAt' | 'updatedAt' | 'canEdit' | 'enabled' | 'label'> & { label: string | null; enabled?: boolean };
+export type DeviceInput = Omit<DeviceView, 'createdAt' | 'updatedAt' | 'canEdit' | 'enabled' | 'label' | 'poller' | 'error'> & { label: string | null; enabled?: boolean; poller?: string };
 
 /** A host that is an SNMP device: its info names where the data comes from (null: an agent, or not known yet). */
 export function deviceSource(info: InfoPayload | null | undefined): NonNullable<InfoPayload['source']> | null {

@@ -198,7 +198,8 @@ export function createDeviceForm(existing: DeviceView | null, ctx: DeviceFormCon
       label: label.value.trim() || null,
       address: address.value.trim(),
       port: integer(port, 'port', DEVICE_DEFAULTS.port),
-      poller: poller.value,
+      // None chosen (no agent listed): the server's own local agent polls it.
+      ...(poller.value ? { poller: poller.value } : {}),
       interval: integer(interval, 'interval', DEVICE_DEFAULTS.interval),
       timeout: integer(timeout, 'timeout', DEVICE_DEFAULTS.timeout),
       retries: integer(retries, 'retries', DEVICE_DEFAULTS.retries),

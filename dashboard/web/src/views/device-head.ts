@@ -30,7 +30,7 @@ export function createDeviceHead(): DeviceHead {
   const poller = h('a', { class: 'link mono', 'data-testid': 'device-poller' });
   const address = h('span', { class: 'mono', 'data-testid': 'device-address' });
   const line = h('div', { class: 'device-line', 'data-testid': 'device-line' },
-    h('span', { class: 'tag snmp' }, 'SNMP'), ' ', h('span', null, t('device.kind')), ' · ', t('device.polledBy'), ' ', poller, ' · ', address);
+    h('span', null, t('device.kind')), ' · ', t('device.polledBy'), ' ', poller, ' · ', address);
   const descr = h('div', { class: 'device-descr muted', 'data-testid': 'device-descr', hidden: true });
   const where = h('div', { class: 'device-where muted small', 'data-testid': 'device-where', hidden: true });
   const reason = h('strong', { 'data-testid': 'device-reason' });

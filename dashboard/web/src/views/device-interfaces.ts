@@ -3,6 +3,9 @@ import { h, replaceChildren, setText } from '../dom.js';
 import { formatLinkSpeed, formatNumber, formatPercent, formatPerSecond, formatRate } from '../format.js';
 import { t, type MessageKey } from '../i18n/index.js';
 import { UTIL_CRITICAL, UTIL_WARNING } from './device-limits.js';
+import { ifLevel } from './iface-state.js';
+
+export { ifLevel, type IfLevel } from './iface-state.js';
 import { createHostCharts, type ChartSpec, type HostCharts, type RangeName } from './host-charts.js';
 import { button, dataTable } from './ui.js';
 
@@ -13,21 +16,6 @@ import { button, dataTable } from './ui.js';
  * an interface opens its charts (net.rxRate/net.txRate and net.util from the
  * history API) under the table. Also the device's custom OID values.
  */
-
-/**
- * How an interface's state reads at a glance. An interface an admin shut
- * down is `disabled` (grey, not red: nobody expects traffic there); one
- * that is down while administratively up is `down` (red: the if_down alert).
- */
-export type IfLevel = 'up' | 'down' | 'disabled' | 'degraded' | 'unknown';
-
-export function ifLevel(n: Pick<NetMetrics, 'oper' | 'admin'>): IfLevel {
-  if (n.admin === 'down') return 'disabled';
-  if (n.oper === 'up') return 'up';
-  if (n.oper === 'down' || n.oper === 'lowerLayerDown') return 'down';
-  if (n.oper === 'testing' || n.oper === 'dormant') return 'degraded';
-  return 'unknown';
-}
 
 /** Utilisation colour, with the if_util alert's default thresholds. */
 function utilLevel(util: number | undefined): string {

@@ -63,6 +63,7 @@ export function createDevicesView(): View {
   };
 
   const stateCell = (d: DeviceView, host: HostSummary | undefined): HTMLElement => {
+    if (d.error) return h('div', { class: 'form-msg', 'data-kind': 'error', 'data-testid': 'device-error' }, d.error);
     if (!host || !host.info) return h('span', { class: 'muted', 'data-testid': 'device-state', 'data-state': 'pending' }, t('devices.pending'));
     const why = host.presence === 'offline' ? (host.status?.state === 'offline' ? host.status.reason : host.reason) : '';
     return h('div', { 'data-state': host.state },

@@ -173,7 +173,8 @@ export function createHostView(id: string): View {
       services.update(detail.services);
       renderRanges();
       charts?.destroy();
-      charts = createHostCharts(detail.id, chartSpecs(detail.latest, series));
+      // A device without disks (a switch) gets no empty Disks chart.
+      charts = createHostCharts(detail.id, chartSpecs(detail.latest, series).filter((c) => !isDevice || c.lines.length > 0));
       replaceChildren(chartsSlot, charts.el);
       await charts.load(lastRange);
     } catch (error) {
