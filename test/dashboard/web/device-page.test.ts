@@ -106,7 +106,7 @@ if (haveChromium()) {
     await s?.close();
   });
 
-  test('the overview marks the device with an SNMP badge and says who polls it; an agent has no badge', async () => {
+  test('the overview and the hosts list mark the device with an SNMP badge; an agent has none', async () => {
     const page = await open();
     const card = page.locator(`[data-host="${DEVICE}"]`);
     await card.waitFor({ timeout: 10_000 });
@@ -114,6 +114,10 @@ if (haveChromium()) {
     assert.is(await card.getByTestId('card-snmp').innerText(), 'SNMP');
     assert.match(await card.locator('.card-os').innerText(), /SNMP · the-box → 192\.0\.2\.10/);
     assert.ok(await page.locator(`[data-host="${POLLER}"] [data-testid=card-snmp]`).isHidden());
+    // The admin's hosts list badges it too.
+    await page.goto(`${s.url}/#/admin/hosts`);
+    await page.locator(`[data-testid=access-row][data-host="${DEVICE}"] [data-testid=access-snmp]`).waitFor({ timeout: 10_000 });
+    assert.is(await page.locator(`[data-testid=access-row][data-host="${POLLER}"] [data-testid=access-snmp]`).count(), 0);
   });
 
   test('the device page: header line, sys lines, cards, and the interfaces table with speed, rates, utilisation and state colours', async () => {
@@ -152,6 +156,9 @@ if (haveChromium()) {
     assert.is(await colour('Gi0/1'), 'rgb(22, 163, 74)', 'up is green');
     assert.is(await colour('Gi0/2'), 'rgb(220, 38, 38)', 'down while admin up is red');
     assert.is(await colour('Gi0/3'), 'rgb(107, 114, 128)', 'admin down is grey, not red');
+    const dot = (iface: string): Promise<unknown> => page.evaluate(`getComputedStyle(document.querySelector('[data-testid=iface-row][data-iface="${iface}"] [data-testid=iface-state] .dot')).backgroundColor`);
+    assert.is(await dot('Gi0/3'), 'rgb(156, 163, 175)', 'its dot grey too');
+    assert.is(await dot('Gi0/2'), 'rgb(220, 38, 38)');
     assert.is(await page.getByTestId('iface-summary').innerText(), '2 of 4 up');
     // Custom OIDs with their unit.
     assert.is(await page.locator('[data-testid=custom-value][data-name="temp.chassis"]').innerText(), '41.5 °C');
@@ -177,8 +184,9 @@ if (haveChromium()) {
     await charts.locator('[data-chart=if-traffic][data-points="3"]').waitFor({ timeout: 10_000 });
     assert.equal(await charts.locator('.chart h3').allInnerTexts(), ['Traffic', 'Utilisation']);
     // The utilisation line's legend names it; its points are the three polls (30, 55, 10 %).
-    await charts.locator('[data-chart=if-util]').scrollIntoViewIfNeeded();
-    await shot(page, 'device-interface-charts-en.png');
+    // The table and the open charts in one view, under the sticky header.
+    await page.evaluate("window.scrollTo(0, document.querySelector('[data-testid=interfaces]').getBoundingClientRect().top + window.scrollY - 140)");
+    await shot(page, 'device-interface-charts-en.png', false);
 
     // A poll where Gi0/2 came up and Gi0/1 is busy: the table changes in place, the chart gets a point.
     await s.publish(DEVICE, 'metrics', deviceMetrics(Date.now(), [GI1, { ...GI2, oper: 'up' }, GI3, VLAN], 97));
@@ -226,12 +234,11 @@ if (haveChromium()) {
     const overflow = (await phone.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     assert.ok(overflow <= 0, `page ${overflow}px wider than the phone`);
     await shot(phone, 'device-page-phone-en.png', false);
-    await phone.getByTestId('interfaces').scrollIntoViewIfNeeded();
-    await phone.evaluate("document.querySelector('[data-testid=interfaces]').scrollIntoView()");
+    await phone.evaluate("window.scrollTo(0, document.querySelector('[data-testid=interfaces]').getBoundingClientRect().top + window.scrollY - 110)");
     await shot(phone, 'device-interfaces-phone-en.png', false);
     await row(phone, 'Gi0/1').getByTestId('iface-open').click();
     await phone.locator('[data-chart=if-util][data-points]').waitFor({ timeout: 10_000 });
-    await phone.evaluate("document.querySelector('[data-testid=iface-charts]').scrollIntoView()");
+    await phone.evaluate("window.scrollTo(0, document.querySelector('[data-testid=iface-charts]').getBoundingClientRect().top + window.scrollY - 110)");
     await shot(phone, 'device-interface-charts-phone-en.png', false);
   });
 
