@@ -89,7 +89,7 @@ export function createDevicesView(): View {
       h('div', null, title, d.label ? h('div', { class: 'mono muted small' }, d.id) : null),
       h('span', { class: 'mono', 'data-testid': 'device-address' }, d.port === 161 ? d.address : `${d.address}:${d.port}`),
       h('a', { class: 'link mono', href: `#/host/${encodeURIComponent(d.poller)}`, 'data-testid': 'device-poller' }, d.poller),
-      h('span', { 'data-testid': 'device-version' }, snmp),
+      h('span', { 'data-testid': 'device-snmp' }, snmp),
       stateCell(d, host),
       h('span', { 'data-testid': 'device-interval' }, t('devices.every', { n: d.interval })),
       actions,
