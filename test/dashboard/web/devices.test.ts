@@ -132,7 +132,8 @@ if (haveChromium()) {
     assert.is(await form.getByTestId('device-auth-key').getAttribute('aria-invalid'), 'true');
     assert.match(await form.getByTestId('device-form-msg').innerText(), /Authentication passphrase/);
     assert.is((await device('nas')).status, 404, 'nothing saved');
-    await form.locator('[data-field="snmp.authKey"]').scrollIntoViewIfNeeded();
+    // The marked field and its label below the sticky header.
+    await page.evaluate("window.scrollTo(0, document.querySelector('[data-field=\"snmp\"]').closest('fieldset').getBoundingClientRect().top + window.scrollY - 100)");
     await shot(page, 'devices-form-error-en.png', false);
 
     await form.getByTestId('device-auth-key').fill('auth-pass-456');

@@ -16,14 +16,15 @@ import { button, confirmButton, dataTable, messageLine, page, panel } from './ui
  */
 
 /** What the form needs: the agents the user sees (pollers) and their groups. */
-async function formContext(): Promise<DeviceFormContext> {
+async function formContext(devices: readonly DeviceView[]): Promise<DeviceFormContext> {
   const [hosts, groups] = await Promise.all([
     getJson<(HostSummary & Labelled)[]>(apiPath('/hosts')),
     getJson<Array<Pick<Group, 'id' | 'name'>>>(apiPath('/me/groups')),
   ]);
+  const deviceIds = new Set(devices.map((d) => d.id));
   return {
-    // A poller is an agent: devices (info.source snmp) cannot poll.
-    pollers: hosts.filter((x) => deviceSource(x.info) === null).sort((a, b) => a.id.localeCompare(b.id)),
+    // A poller is an agent: not a device (by its info, or by the list when it was never polled yet).
+    pollers: hosts.filter((x) => deviceSource(x.info) === null && !deviceIds.has(x.id)).sort((a, b) => a.id.localeCompare(b.id)),
     groups: groups.map((g) => ({ id: g.id, name: g.name })).sort((a, b) => a.name.localeCompare(b.name)),
     admin: currentUser()?.role === 'admin',
   };
@@ -44,11 +45,12 @@ export function createDevicesView(): View {
     formSlot,
     panel(null, table.el));
   let destroyed = false;
+  let known: DeviceView[] = [];
 
   const openForm = async (existing: DeviceView | null): Promise<void> => {
     pageLine.clear();
     try {
-      const ctx = await formContext();
+      const ctx = await formContext(known);
       if (destroyed) return;
       showForm(formSlot, createDeviceForm(existing, ctx, (saved) => {
         showForm(formSlot, null);
@@ -87,11 +89,11 @@ export function createDevicesView(): View {
       : null;
     table.row({ 'data-testid': 'device-row', 'data-id': d.id }, [
       h('div', null, title, d.label ? h('div', { class: 'mono muted small' }, d.id) : null),
-      h('span', { class: 'mono', 'data-testid': 'device-address' }, d.port === 161 ? d.address : `${d.address}:${d.port}`),
+      h('span', { class: 'mono nowrap', 'data-testid': 'device-address' }, d.port === 161 ? d.address : `${d.address}:${d.port}`),
       h('a', { class: 'link mono', href: `#/host/${encodeURIComponent(d.poller)}`, 'data-testid': 'device-poller' }, d.poller),
       h('span', { 'data-testid': 'device-snmp' }, snmp),
       stateCell(d, host),
-      h('span', { 'data-testid': 'device-interval' }, t('devices.every', { n: d.interval })),
+      h('span', { class: 'nowrap', 'data-testid': 'device-interval' }, t('devices.every', { n: d.interval })),
       actions,
     ]);
   };
@@ -103,6 +105,7 @@ export function createDevicesView(): View {
         getJson<HostSummary[]>(apiPath('/hosts')).catch(() => [] as HostSummary[]),
       ]);
       if (destroyed) return;
+      known = answer.devices;
       const byId = new Map(hosts.map((x) => [x.id, x]));
       table.clear();
       for (const d of [...answer.devices].sort((a, b) => a.id.localeCompare(b.id))) row(d, byId.get(d.id));
