@@ -193,6 +193,8 @@ if (haveChromium()) {
     const form = fr.getByTestId('device-form');
     await form.getByTestId('device-version').selectOption('3');
     assert.match(await form.locator('[data-field="snmp.authKey"] .field-label').innerText(), /^Phrase secrète d’authentification$/);
+    // Full-page shots from the top: scrolled, the sticky header would be painted mid-page.
+    await fr.evaluate('window.scrollTo(0, 0)');
     await shot(fr, 'devices-form-fr.png');
     const phone = await open(operator, 'en', PHONE);
     await phone.goto(`${s.httpUrl}/#/devices`);
@@ -206,6 +208,7 @@ if (haveChromium()) {
     await phone.getByTestId('oid-add').click();
     const formOverflow = (await phone.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
     assert.ok(formOverflow <= 0, `form ${formOverflow}px wider than the phone`);
+    await phone.evaluate('window.scrollTo(0, 0)');
     await shot(phone, 'devices-form-phone-en.png');
   });
 
