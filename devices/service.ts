@@ -25,8 +25,8 @@ export interface DeviceServiceDeps {
   store: Pick<DeviceStore, 'list' | 'delete' | 'onChange' | 'pendingRemovals' | 'removalDone'>;
   ingest: Pick<IngestHandle, 'bus' | 'publish' | 'listHosts' | 'getHost' | 'restoreHost'>;
   topics: Topics;
-  /** Removes a host as DELETE /api/hosts/:id does (dashboard/server/host-removal.ts). */
-  removeHost(id: string): Promise<unknown>;
+  /** Removes a host as DELETE /api/hosts/:id does (dashboard/server/host-removal.ts); resolves with the points deleted. */
+  removeHost(id: string): Promise<{ points: number }>;
   /** Resolves when the poller configs published so far are out (the config publisher's idle). */
   configSettled(): Promise<void>;
   clock: Clock;
@@ -34,8 +34,8 @@ export interface DeviceServiceDeps {
 }
 
 export interface DeviceService extends Handle {
-  /** Deletes a device and removes its host; false when there was no such device. */
-  remove(id: string): Promise<boolean>;
+  /** Deletes a device and removes its host: the history points deleted, or null when there was no such device. */
+  remove(id: string): Promise<{ points: number } | null>;
   /** Resolves once the work started so far is done (tests, the CLI). */
   idle(): Promise<void>;
 }
@@ -45,7 +45,7 @@ export const pollerOfflineError = (poller: string): string => `poller ${poller} 
 
 export function startDeviceService(deps: DeviceServiceDeps): DeviceService {
   const { store, ingest, topics, log } = deps;
-  const removals = new Map<string, Promise<void>>();
+  const removals = new Map<string, Promise<number | null>>();
   const publishing = new Set<Promise<void>>();
   let closed = false;
 
@@ -70,13 +70,18 @@ export function startDeviceService(deps: DeviceServiceDeps): DeviceService {
     };
     track(
       ingest.publish(topics.host(device.id, 'status'), encodePayload('status', payload), true).catch((error: unknown) => {
-        // The broker is away: nobody hears the device either; the next sweep (subscribed) tries again.
+        // The broker is away: nobody hears the device either, and the poller's retained Last Will comes back with it.
         log.debug({ err: error, device: device.id }, 'poller-offline status not published');
       }),
     );
   };
 
-  /** Every enabled device whose poller the ingest knows to be offline now. */
+  /**
+   * Every enabled device whose poller the ingest knows to be offline now: after
+   * a catalog change (a device added to, or moved to, an absent poller). Not at
+   * start: the registry's presence is then last run's, until the retained
+   * statuses arrive, each as a `host` event.
+   */
   const sweep = (): void => {
     if (closed) return;
     const offline = new Set(ingest.listHosts().filter((h) => h.presence === 'offline').map((h) => h.id));
@@ -88,39 +93,44 @@ export function startDeviceService(deps: DeviceServiceDeps): DeviceService {
     for (const device of store.list()) if (device.enabled && device.poller === host.id) markOffline(device);
   };
 
-  const removeOne = (id: string): Promise<void> => {
+  /** Resolves with the points deleted, or null when the removal failed (logged, retried later). */
+  const removeOne = (id: string): Promise<number | null> => {
     let work = removals.get(id);
     if (work) return work;
     work = (async () => {
       // The poller must first be told to drop the device: after that the broker keeps none of its late publishes.
       await deps.configSettled();
-      await deps.removeHost(id);
+      const { points } = await deps.removeHost(id);
       store.removalDone(id);
-      log.info({ device: id }, 'device removed with its host');
+      log.info({ device: id, points }, 'device removed with its host');
+      return points;
     })()
-      .catch((error: unknown) => log.error({ err: error, device: id }, 'removing a deleted device\'s host failed; retried at the next change or start'))
+      .catch((error: unknown) => {
+        log.error({ err: error, device: id }, 'removing a deleted device\'s host failed; retried at the next change or start');
+        return null;
+      })
       .finally(() => removals.delete(id));
     removals.set(id, work);
     return work;
   };
 
-  const onCatalog = (): void => {
+  const onCatalog = (initial: boolean): void => {
     if (closed) return;
     for (const device of store.list()) ingest.restoreHost(device.id);
     for (const id of store.pendingRemovals()) void removeOne(id);
-    sweep();
+    if (!initial) sweep();
   };
 
-  const stopCatalog = store.onChange(onCatalog);
+  const stopCatalog = store.onChange(() => onCatalog(false));
   const stopHost = ingest.bus.on('devices', 'host', onHost);
-  const stopSubscribed = ingest.bus.on('devices', 'subscribed', sweep);
-  onCatalog();
+  onCatalog(true);
 
   return {
     async remove(id) {
-      if (!store.delete(id)) return false; // its listener queued the host's removal
-      await removeOne(id);
-      return true;
+      if (!store.delete(id)) return null; // else its listener queued the host's removal
+      const points = await removeOne(id);
+      if (points === null) throw new Error(`device ${id} deleted, but removing its host failed (retried at the next change or start)`);
+      return { points };
     },
     async idle() {
       while (removals.size > 0 || publishing.size > 0) await Promise.all([...removals.values(), ...publishing]);
@@ -130,7 +140,6 @@ export function startDeviceService(deps: DeviceServiceDeps): DeviceService {
       closed = true;
       stopCatalog();
       stopHost();
-      stopSubscribed();
       await Promise.all([...removals.values(), ...publishing]);
     },
   };

@@ -86,7 +86,7 @@ function schemaErrors(check: TypeCheck<TSchema>, raw: unknown, prefix: string): 
         : pattern && /to match/.test(e.message) ? `expected ${pattern}`
         : e.message;
       // A secret is never echoed, not even in an error: its length says enough.
-      const got = isSecretField(field) && typeof e.value === 'string' ? `${e.value.length} characters` : describeValue(e.value);
+      const got = !isSecretField(field) ? describeValue(e.value) : typeof e.value === 'string' ? `${e.value.length} characters` : `a ${e.value === null ? 'null' : typeof e.value}`;
       out.push({ field, message: `${message} (got ${got})` });
       if (out.length >= MAX_ERRORS) break;
     }

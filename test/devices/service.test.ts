@@ -83,6 +83,17 @@ test('the poller\'s Last Will makes its device offline, reason poller-offline, r
   await waitFor('router back online', () => s.stack.ingest!.getHost('router')?.status?.reason === 'polled' || null);
 });
 
+test('a device given to a poller that is offline is published offline at once, reason poller-offline', async () => {
+  const creds = addCredentials(s.dataDir, { kind: 'agent', host: 'poller-3' });
+  const p3 = await poller('poller-3', creds);
+  await waitFor('poller-3 online', () => s.stack.ingest!.getHost('poller-3')?.presence === 'online' || null);
+  (p3 as unknown as { stream: { destroy(): void } }).stream.destroy();
+  await waitFor('poller-3 offline', () => s.stack.ingest!.getHost('poller-3')?.presence === 'offline' || null);
+  assert.is((await admin.send('POST', '/api/devices', { id: 'printer', address: '192.0.2.3', poller: 'poller-3', snmp: { version: '2c', community: 'printer-ro' } })).status, 201);
+  const printer = await waitFor('printer offline for its poller', () => s.stack.ingest!.getHost('printer'));
+  assert.equal([printer.presence, printer.status?.reason, printer.status?.error], ['offline', 'poller-offline', 'poller poller-3 is offline']);
+});
+
 test('a device removed by another process (the CLI): the running server removes its host and its retained status', async () => {
   const creds = addCredentials(s.dataDir, { kind: 'agent', host: 'poller-2' });
   const p2 = await poller('poller-2', creds);

@@ -9,6 +9,7 @@ import type { DeviceStore } from '../../../devices/store.js';
 import { validateDevice, type DeviceChecked } from '../../../devices/validate.js';
 import { auditOf, deviceView, type DeviceView } from '../../../devices/view.js';
 import { isHostId } from '../../../protocol/host-id.js';
+import { hostIdParam } from '../params.js';
 import { callerOf, requireRole } from '../auth/guards.js';
 import { sendOk } from '../respond.js';
 import { audit, type ApiContext } from './context.js';
@@ -134,6 +135,19 @@ export function createDevicesRouter(ctx: ApiContext, devices: DevicesContext): R
     await devices.service.remove(current.id);
     audit(ctx, req, res, { type: 'device.removed', host: current.id, message: `Device ${current.id} removed with its history`, data: { before: auditOf(current, before) } });
     res.status(204).end();
+  });
+
+  // Removing a device's host from Hosts & agents removes the device too: left
+  // behind, it would still be polled, its messages ignored (the host's tombstone).
+  // Other hosts go on to the access router's DELETE /api/hosts/:id.
+  router.delete('/hosts/:id', requireRole('admin'), async (req, res, next) => {
+    const id = hostIdParam(req.params.id);
+    const current = store.get(id);
+    if (!current) return next();
+    const before = hostAccess.get(id);
+    const removed = await devices.service.remove(id);
+    audit(ctx, req, res, { type: 'device.removed', host: id, message: `Device ${id} removed with its host`, data: { before: auditOf(current, before), points: removed?.points ?? 0 } });
+    sendOk(res, { host: id, points: removed?.points ?? 0 });
   });
 
   return router;

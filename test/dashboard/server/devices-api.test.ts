@@ -241,4 +241,17 @@ test('DELETE: 204, and the host goes with it (registry, retained status)', async
   await waitFor('printer heard again', () => s.stack.ingest!.getHost('printer'));
 });
 
+test('DELETE /api/hosts/:id of a device removes the device too (else it would still be polled, unheard)', async () => {
+  assert.is((await admin.send('POST', '/api/devices', { id: 'old-ups', address: '192.0.2.70', snmp: { version: '2c', community: COMMUNITY } })).status, 201);
+  await s.stack.ingest!.publish('vigie/old-ups/status', JSON.stringify({ v: 1, state: 'online', reason: 'polled', agent: '1.0.0', interval: 60 }), true);
+  await waitFor('old-ups heard', () => s.stack.ingest!.getHost('old-ups'));
+  const removed = await admin.send<{ host: string; points: number }>('DELETE', '/api/hosts/old-ups');
+  assert.is(removed.status, 200, JSON.stringify(removed.body));
+  assert.is(removed.data.host, 'old-ups');
+  assert.is((await admin.get('/api/devices/old-ups')).status, 404);
+  assert.is(s.stack.ingest!.getHost('old-ups'), null);
+  // Other hosts still go through the access router.
+  assert.is((await admin.send('DELETE', '/api/hosts/never-seen')).status, 404);
+});
+
 test.run();
