@@ -75,7 +75,7 @@ export const OID = {
 export const CUSTOM_OIDS = {
   /** Printer-MIB prtMarkerSuppliesLevel.1.1: a toner at 73 (%). */
   tonerLevel: { oid: '1.3.6.1.2.1.43.11.1.1.9.1.1', value: 73 },
-  /** A Counter32 under the enterprises arc, like pfSense's state-table counters: a constant, so its rate is 0. */
+  /** At pfSense's pfStateTableCount OID (BEGEMOT-PF-MIB; a gauge there), served as a constant Counter32: a counter custom OID whose rate is 0. */
   pfStates: { oid: '1.3.6.1.4.1.12325.1.200.1.3.1.0', value: 123456 },
 } as const;
 

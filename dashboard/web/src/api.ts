@@ -75,6 +75,8 @@ async function request<T>(method: string, path: string, body: unknown, signal?: 
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     ...(signal ? { signal } : {}),
   });
+  // 204 No Content (a device deleted): success without an envelope.
+  if (res.status === 204) return undefined as T;
   let parsed: unknown;
   try {
     parsed = await res.json();

@@ -64,3 +64,26 @@ export function formatDateTime(ts: number | null | undefined): string {
   if (typeof ts !== 'number') return '–';
   return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(ts);
 }
+
+/**
+ * A link speed given in bytes per second, as network people read it: decimal
+ * bits, "100 Mbit/s", "1 Gbit/s", "2,5 Gbit/s" (fr). The SNMP payload carries
+ * bytes (ifHighSpeed × 10⁶ / 8, issue 13), so ×8 here.
+ */
+export function formatLinkSpeed(bytesPerSecond: number | null | undefined): string {
+  if (typeof bytesPerSecond !== 'number' || !Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '–';
+  const units = ['bit/s', 'kbit/s', 'Mbit/s', 'Gbit/s', 'Tbit/s'];
+  let value = bytesPerSecond * 8;
+  let i = 0;
+  while (value >= 1000 && i < units.length - 1) {
+    value /= 1000;
+    i += 1;
+  }
+  return `${nf(value >= 100 ? 0 : 1).format(value)} ${units[i] ?? ''}`;
+}
+
+/** Events per second (interface errors, discards): "0", "0.2", "1,234". */
+export function formatPerSecond(value: number | null | undefined): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
+  return nf(value >= 10 ? 0 : value >= 1 ? 1 : 2).format(value);
+}

@@ -18,6 +18,7 @@ import { createStatusPagesView } from './views/status-pages.js';
 import { createBoxDisplayView } from './views/box-display.js';
 import { createCheckDetailView } from './views/check-detail.js';
 import { createChecksView } from './views/checks.js';
+import { createDevicesView } from './views/devices.js';
 import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
 import { createMaintenanceView } from './views/maintenance.js';
@@ -50,6 +51,7 @@ const PAGES: { hash: string; label: MessageKey; admin: boolean; operator?: boole
   { hash: '#/', label: 'nav.overview', admin: false, make: createOverview },
   { hash: '#/alerts', label: 'nav.alerts', admin: false, make: createAlertsView },
   { hash: '#/checks', label: 'nav.checks', admin: false, make: createChecksView },
+  { hash: '#/devices', label: 'nav.devices', admin: false, make: createDevicesView },
   { hash: '#/maintenance', label: 'nav.maintenance', admin: false, make: createMaintenanceView },
   { hash: '#/account', label: 'nav.account', admin: false, make: createAccountView },
   { hash: '#/admin/users', label: 'nav.users', admin: true, make: createUsersView },

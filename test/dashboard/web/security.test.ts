@@ -382,8 +382,8 @@ if (haveChromium()) {
     assert.is(await page.locator('.card').count(), 1, 'only the one host (theirs and the others are hidden)');
     assert.equal(
       await page.locator('header nav a').evaluateAll((links) => links.map((a) => (a as unknown as { getAttribute(n: string): string }).getAttribute('href'))),
-      ['#/', '#/alerts', '#/checks', '#/maintenance', '#/account'],
-      'overview, alerts, checks (issue 12), maintenance and account links only',
+      ['#/', '#/alerts', '#/checks', '#/devices', '#/maintenance', '#/account'],
+      'overview, alerts, checks (issue 12), devices (issue 13), maintenance and account links only',
     );
     assert.is(await page.locator('header nav a[href^="#/admin"]').count(), 0, 'no admin link');
 

@@ -3,7 +3,8 @@ import { apiPath, getJson, idPath, sendJson } from '../api.js';
 import { h, replaceChildren, type View } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n/index.js';
-import { credentialState, type Enrollment, type Group, type HostAccess, type User } from '../model.js';
+import type { HostSummary } from '../../../../ingest/types.js';
+import { credentialState, deviceSource, type Enrollment, type Group, type HostAccess, type User } from '../model.js';
 import { addressWarning, agentVersionCell, enrollmentResult, makeToken, pendingPanel, type EnrollmentToken, type InstallInfo } from './admin-hosts-install.js';
 import { button, checkboxList, confirmButton, dataTable, field, input, messageLine, onSubmit, page, panel, run, selectedId, userSelect, type MessageLine } from './ui.js';
 
@@ -23,6 +24,8 @@ export function createHostsAdminView(): View {
   const el = page(t('nav.hosts'), h('p', { class: 'muted' }, t('access.intro')), pageLine.el, warningSlot, formSlot, result, pendingSlot, panel(null, table.el));
   let destroyed = false;
   let boxVersion: string | null = null;
+  /** Hosts that are SNMP devices (issue 13): badged, since they have no agent or credentials of their own. */
+  let devices = new Set<string>();
 
   const showEnrollment = (e: Enrollment, replaces: boolean): void => {
     replaceChildren(result, ...enrollmentResult(e, replaces, () => {
@@ -35,13 +38,15 @@ export function createHostsAdminView(): View {
 
   const load = async (): Promise<void> => {
     try {
-      const [access, users, groups, pending, info] = await Promise.all([
+      const [access, users, groups, pending, info, hosts] = await Promise.all([
         getJson<HostAccess[]>(apiPath('/access')),
         getJson<User[]>(apiPath('/users')),
         getJson<Group[]>(apiPath('/groups')),
         getJson<EnrollmentToken[]>(apiPath('/enrollment-tokens')),
         getJson<InstallInfo>(apiPath('/install-info')),
+        getJson<HostSummary[]>(apiPath('/hosts')).catch(() => [] as HostSummary[]),
       ]);
+      devices = new Set(hosts.filter((x) => deviceSource(x.info) !== null).map((x) => x.id));
       if (destroyed) return;
       boxVersion = info.version;
       replaceChildren(warningSlot, addressWarning(info));
@@ -85,7 +90,7 @@ export function createHostsAdminView(): View {
       }, { 'data-testid': 'access-remove' }));
     const title = a.known ? h('a', { class: 'link mono', href: `#/host/${encodeURIComponent(a.host)}` }, a.host) : h('span', { class: 'mono' }, a.host);
     table.row({ 'data-testid': 'access-row', 'data-host': a.host, 'data-cred': cred }, [
-      h('div', null, title, a.label ? h('div', { class: 'muted' }, a.label) : null),
+      h('div', null, title, devices.has(a.host) ? h('span', { class: 'tag snmp', 'data-testid': 'access-snmp', title: t('device.kind') }, 'SNMP') : null, a.label ? h('div', { class: 'muted' }, a.label) : null),
       h('span', { class: 'tag', 'data-known': a.known ? 'yes' : 'no' }, t(a.known ? 'access.known' : 'access.unknown')),
       agentVersionCell(a.agentVersion, boxVersion),
       owner,

@@ -4,7 +4,7 @@ import type { DiskMetrics } from '../../../../protocol/payloads.js';
 import { h, setText } from '../dom.js';
 import { formatAgo, formatBytes, formatDuration, formatNumber, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
-import { hostTitle, osHostname, type Labelled, type Severity } from '../model.js';
+import { deviceSource, hostTitle, osHostname, type Labelled, type Severity } from '../model.js';
 
 /** One host's card on the overview; update() patches it in place on live updates. */
 
@@ -37,6 +37,9 @@ export function stateHint(state: HostState): string {
 export function osLine(host: HostSummary): string {
   const info = host.info;
   if (!info) return '';
+  // A device (issue 13): who polls it and where, rather than "snmp".
+  const src = deviceSource(info);
+  if (src) return t('card.device', { poller: src.poller, address: src.address });
   const os = [info.os.distro, info.os.release].filter(Boolean).join(' ') || info.os.platform;
   return [os, info.arch].filter(Boolean).join(' · ');
 }
@@ -69,6 +72,7 @@ function meter(label: string) {
 export function createHostCard(initial: HostSummary): HostCard {
   const name = h('span', { class: 'card-name', 'data-testid': 'card-name' });
   const pill = h('span', { class: 'pill', 'data-testid': 'card-state' });
+  const snmp = h('span', { class: 'tag snmp', 'data-testid': 'card-snmp', title: t('device.kind'), hidden: true }, 'SNMP');
   const alertBadge = h('span', { class: 'pill sev', 'data-testid': 'card-alert', hidden: true });
   const maintBadge = h('span', { class: 'tag maint', 'data-testid': 'card-maintenance', hidden: true });
   // Badges get a row of their own that wraps: in the name's row they squeezed it to nothing (issue 11).
@@ -83,7 +87,7 @@ export function createHostCard(initial: HostSummary): HostCard {
   const uptime = h('span', { class: 'card-uptime' });
   const seen = h('span', { class: 'card-seen' });
   const el = h('a', { class: 'card', href: `#/host/${encodeURIComponent(initial.id)}`, 'data-host': initial.id },
-    h('div', { class: 'card-head' }, h('span', { class: 'dot' }), name, pill),
+    h('div', { class: 'card-head' }, h('span', { class: 'dot' }), name, snmp, pill),
     badges,
     idLine,
     os,
@@ -111,6 +115,8 @@ export function createHostCard(initial: HostSummary): HostCard {
     setText(pill, stateLabel(host.state));
     pill.title = stateHint(host.state);
     setText(os, osLine(host) || '\u00a0');
+    snmp.hidden = deviceSource(host.info) === null;
+    el.toggleAttribute('data-device', !snmp.hidden);
     const m = host.latest;
     cpu.set(m?.cpu?.usage, formatPercent(m?.cpu?.usage), m?.cpu ? t('card.load', { v: formatNumber(m.cpu.load1, 2) }) : '');
     ram.set(m?.mem?.usedPercent, formatPercent(m?.mem?.usedPercent), m?.mem ? `${formatBytes(m.mem.used)} / ${formatBytes(m.mem.total)}` : '');

@@ -16,16 +16,19 @@ export type RangeName = (typeof RANGES)[number];
 const DAY = 864e5;
 const RANGE_MS: Record<RangeName, number> = { '15m': 9e5, '1h': 36e5, '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY, '180d': 180 * DAY, '400d': 400 * DAY };
 
-interface LineSpec {
+export interface LineSpec {
   metric: MetricName;
   key: string;
   label: string;
   pick(m: MetricsPayload): number | null | undefined;
 }
 
-interface ChartSpec {
-  id: 'cpu' | 'memory' | 'disks' | 'network';
+export interface ChartSpec {
+  /** `data-chart` of its panel: cpu, memory, disks, network, or an interface's `if-traffic` / `if-util`. */
+  id: string;
   title: MessageKey;
+  /** The heading when it carries a name (an interface's charts); else t(title). */
+  heading?: string;
   unit: ChartUnit;
   lines: LineSpec[];
 }
@@ -90,7 +93,7 @@ export function createHostCharts(hostId: string, specs: ChartSpec[]): HostCharts
   for (const spec of specs) {
     const body = h('div', { class: 'chart-body' });
     const error = h('p', { class: 'chart-error', hidden: true }, t('chart.loadError'));
-    const panel = h('section', { class: 'panel chart', 'data-chart': spec.id }, h('h3', null, t(spec.title)), error, body);
+    const panel = h('section', { class: 'panel chart', 'data-chart': spec.id }, h('h3', null, spec.heading ?? t(spec.title)), error, body);
     el.appendChild(panel);
     charts.push({ spec, panel, error, chart: null as unknown as Chart });
   }

@@ -16,6 +16,21 @@ export function createInfoPanel(): { el: HTMLElement; update(info: InfoPayload |
         return;
       }
       const row = (label: string, ...value: Array<Node | string>) => [h('dt', null, label), h('dd', null, ...value)];
+      const src = info.source?.kind === 'snmp' ? info.source : null;
+      if (src) {
+        // A device (issue 13): what SNMPv2-MIB says, not an OS an agent read.
+        replaceChildren(body, h('dl', { class: 'kv', 'data-testid': 'device-info' },
+          ...(src.sysDescr ? row(t('device.descr'), src.sysDescr) : []),
+          ...(src.sysObjectID ? row(t('device.objectId'), h('span', { class: 'mono' }, src.sysObjectID)) : []),
+          ...row(t('device.address'), h('span', { class: 'mono' }, src.address)),
+          ...row(t('device.poller'), h('a', { class: 'link mono', href: `#/host/${encodeURIComponent(src.poller)}` }, src.poller)),
+          ...(src.sysLocation ? row(t('device.locationLabel'), src.sysLocation) : []),
+          ...(src.sysContact ? row(t('device.contactLabel'), src.sysContact) : []),
+          ...(info.memTotal > 0 ? row(t('info.memory'), formatBytes(info.memTotal)) : []),
+          ...(info.bootTime > 0 ? row(t('info.boot'), formatDateTime(info.bootTime)) : []),
+          ...row(t('device.pollerAgent'), info.agent)));
+        return;
+      }
       const os = [info.os.distro, info.os.release].filter(Boolean).join(' ') || info.os.platform;
       const addresses = info.addresses
         .filter((a) => a.ip4 || a.ip6)
