@@ -124,17 +124,16 @@ export function uptimeSeconds(r: Pick<Readings, 'host' | 'system'>): number | un
 /**
  * cpu.usage: the mean of hrProcessorLoad (the device's own 1-minute figure),
  * else the busy share of the UCD raw CPU ticks since the previous poll
- * (which also gives iowait). Loads from UCD laLoad. The contract needs usage
- * and the three loads together: without laLoad (Windows, pfSense's bsnmpd)
- * there is no cpu group (docs/agent.md).
+ * (which also gives iowait). Loads from UCD laLoad, all three or none:
+ * without laLoad (Windows, pfSense's bsnmpd) the group has usage only.
  */
 function mapCpu(r: Readings, counters: CounterMemory): MetricsPayload['cpu'] | undefined {
   const loads = r.processors.map((row) => asInteger(row.cells.load)).filter((n): n is number => n !== undefined && n >= 0 && n <= 100);
   const raw = cpuTicks(r, counters);
   const la = new Map(r.laLoad.map((row) => [row.index, asNumber(row.cells.load)]));
   const [load1, load5, load15] = ['1', '2', '3'].map((i) => la.get(i));
-  if ([load1, load5, load15].some((l) => l === undefined || l < 0 || l > 1e6)) return undefined;
-  const cpu = { load1: load1!, load5: load5!, load15: load15! };
+  const hasLoads = [load1, load5, load15].every((l) => l !== undefined && l >= 0 && l <= 1e6);
+  const cpu = hasLoads ? { load1: load1!, load5: load5!, load15: load15! } : {};
   if (loads.length > 0) return { usage: round(loads.reduce((a, b) => a + b, 0) / loads.length), ...cpu, cores: loads.length };
   return raw ? { usage: raw.usage, ...cpu, iowait: raw.iowait } : undefined;
 }

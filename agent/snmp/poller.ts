@@ -63,6 +63,8 @@ interface DeviceState {
   session?: SnmpSession;
   counters: CounterMemory;
   status?: string;
+  /** Monotonic time the status was last published. */
+  statusAt?: number;
   info?: string;
   bootTime?: number;
 }
@@ -71,6 +73,8 @@ type PollResult =
   | { ok: true; state: DeviceState; readings: Readings; ts: number; at: number }
   | { ok: false; state: DeviceState; reason: Exclude<DeviceOfflineReason, 'poller-offline'>; error: string };
 
+/** An unchanged status is published again after this long (see publishStatus). */
+export const STATUS_REFRESH_MS = 5 * MINUTE_MS;
 /** A boot time that moved less than this is the same boot (ts - uptime jitters with each poll's timing). */
 const SAME_BOOT_MS = 2 * MINUTE_MS;
 /** Optional groups left out of metrics when they do not fit the contract, the others still published. */
@@ -116,10 +120,15 @@ export function startDevicePoller(opts: DevicePollerOptions): DevicePoller {
     const payload: StatusPayload = { v: PROTOCOL_VERSION, state: online ? 'online' : 'offline', reason, agent: VIGIE_VERSION, interval: spec.interval, ts: Math.round(clock.now()) };
     if (error !== undefined) payload.error = error.slice(0, 256);
     const key = `${payload.state}\n${reason}\n${payload.error ?? ''}`;
-    if (key === state.status) return;
+    // Sent again now and then even when unchanged: the server's `poller-offline` (published when this
+    // agent's Last Will fired) may land after this agent's reconnection, and must not stick.
+    const now = monotonic();
+    if (key === state.status && state.statusAt !== undefined && now - state.statusAt < STATUS_REFRESH_MS) return;
+    const changed = key !== state.status;
     state.status = key;
-    if (online) log.info({ device: spec.id }, 'device answers');
-    else log.warn({ device: spec.id, reason, error }, 'device poll failed; published offline');
+    state.statusAt = now;
+    if (changed && online) log.info({ device: spec.id }, 'device answers');
+    else if (changed) log.warn({ device: spec.id, reason, error }, 'device poll failed; published offline');
     sink.status(spec.id, payload);
   };
 

@@ -6,9 +6,10 @@ const PerSecond = Type.Number({ minimum: 0, maximum: 1e12, description: 'events 
 
 export const CpuMetrics = Type.Object({
   usage: Percent,
-  load1: Load,
-  load5: Load,
-  load15: Load,
+  // Absent only on SNMP devices that have no load average (Windows, pfSense's bsnmpd: no UCD laLoad).
+  load1: Type.Optional(Load),
+  load5: Type.Optional(Load),
+  load15: Type.Optional(Load),
   iowait: Type.Optional(Percent),
   cores: Type.Optional(Count),
 });

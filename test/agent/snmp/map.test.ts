@@ -95,7 +95,7 @@ test('a device maps to valid info and metrics; the first poll has no rates, the 
   assert.equal(third.metrics.custom, [{ name: 'toner', value: 73, unit: '%' }]);
 });
 
-test('UCD memory wins over hrStorageRam; dskTable stands in when hrStorage has no fixed disk; no laLoad: no cpu group', () => {
+test('UCD memory wins over hrStorageRam; dskTable stands in when hrStorage has no fixed disk; no laLoad (Windows, bsnmpd): CPU usage without loads', () => {
   const r = readings({ uptime: 1, rx: 1n, tx: 1n, rx32: 1, errors: 0, states: 0 });
   r.ucdMemory = { memTotalReal: int(4_000_000), memAvailReal: int(1_000_000) };
   r.storage = r.storage.filter((row) => row.index !== '31');
@@ -104,7 +104,8 @@ test('UCD memory wins over hrStorageRam; dskTable stands in when hrStorage has n
   const { metrics } = mapReadings(r, { spec, poller: 'box', agentVersion: '0.1.0', counters: createCounterMemory(), ts: Date.UTC(2026, 11, 3) });
   assert.equal(metrics.mem, { total: 4_096_000_000, used: 3_072_000_000, available: 1_024_000_000, usedPercent: 75 });
   assert.equal(metrics.disks, [{ mount: '/', fs: '', total: 2 ** 32 * 1024, used: 2 ** 30 * 1024, free: (2 ** 32 - 2 ** 30) * 1024, usedPercent: 25 }], 'the High/Low halves, in kB');
-  assert.is(metrics.cpu, undefined);
+  assert.equal(metrics.cpu, { usage: 20, cores: 2 }, 'hrProcessorLoad still gives the usage');
+  assert.ok(validatePayload('metrics', metrics).ok, JSON.stringify(validatePayload('metrics', metrics)));
 });
 
 test('interfaces: at most 128 by ifIndex; a bad index is ignored; names are unique and at most 64 characters', () => {

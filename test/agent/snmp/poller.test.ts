@@ -80,7 +80,7 @@ if (haveSnmpd()) {
     // snmpd refreshes those ticks every 5 s, so polls 0.5 s apart often see none pass: wait for one that did.
     const { cpu } = await waitFor('a sample with cpu', () => seen.metrics.find((m) => m.cpu), 20_000);
     const load1 = Number(await snmpd.get(OID.laLoad1));
-    assert.ok(Math.abs(cpu!.load1 - load1) < 1.5, `load1 ${cpu!.load1} vs snmpget ${load1}`);
+    assert.ok(Math.abs(cpu!.load1! - load1) < 1.5, `load1 ${cpu!.load1} vs snmpget ${load1}`);
     assert.ok(cpu!.usage >= 0 && cpu!.usage <= 100 && cpu!.iowait! >= 0 && cpu!.iowait! <= 100, JSON.stringify(cpu));
     // Uptime: hrSystemUptime, the machine's.
     const uptime = Number(await snmpd.get('1.3.6.1.2.1.25.1.1.0')) / 100;

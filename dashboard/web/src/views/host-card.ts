@@ -118,7 +118,7 @@ export function createHostCard(initial: HostSummary): HostCard {
     snmp.hidden = deviceSource(host.info) === null;
     el.toggleAttribute('data-device', !snmp.hidden);
     const m = host.latest;
-    cpu.set(m?.cpu?.usage, formatPercent(m?.cpu?.usage), m?.cpu ? t('card.load', { v: formatNumber(m.cpu.load1, 2) }) : '');
+    cpu.set(m?.cpu?.usage, formatPercent(m?.cpu?.usage), m?.cpu?.load1 !== undefined ? t('card.load', { v: formatNumber(m.cpu.load1, 2) }) : '');
     ram.set(m?.mem?.usedPercent, formatPercent(m?.mem?.usedPercent), m?.mem ? `${formatBytes(m.mem.used)} / ${formatBytes(m.mem.total)}` : '');
     let fullest: DiskMetrics | undefined;
     for (const d of m?.disks ?? []) if (!fullest || d.usedPercent > fullest.usedPercent) fullest = d;

@@ -89,7 +89,7 @@ export function createHostView(id: string): View {
       stat(t('host.stat.cpu'), formatPercent(m?.cpu?.usage, 1), m?.cpu?.cores ? t('info.cores', { n: m.cpu.cores }) : ''),
       stat(t('host.stat.memory'), formatPercent(m?.mem?.usedPercent, 1), m?.mem ? `${formatBytes(m.mem.used)} / ${formatBytes(m.mem.total)}` : ''),
       stat(t('host.stat.swap'), formatPercent(m?.swap?.usedPercent, 1), m?.swap ? `${formatBytes(m.swap.used)} / ${formatBytes(m.swap.total)}` : ''),
-      stat(t('host.stat.load'), m?.cpu ? formatNumber(m.cpu.load1, 2) : '–', m?.cpu ? `${formatNumber(m.cpu.load5, 2)} · ${formatNumber(m.cpu.load15, 2)}` : ''),
+      stat(t('host.stat.load'), m?.cpu?.load1 !== undefined ? formatNumber(m.cpu.load1, 2) : '–', m?.cpu?.load5 !== undefined && m.cpu.load15 !== undefined ? `${formatNumber(m.cpu.load5, 2)} · ${formatNumber(m.cpu.load15, 2)}` : ''),
       stat(t('host.stat.uptime'), formatDuration(m?.uptime), typeof m?.processes === 'number' ? `${m.processes} ${t('host.stat.processes').toLowerCase()}` : ''),
       typeof m?.temperature?.cpu === 'number' ? stat(t('host.stat.temperature'), `${formatNumber(m.temperature.cpu, 0)} °C`) : null);
   };
@@ -102,7 +102,9 @@ export function createHostView(id: string): View {
       m?.cpu ? stat(t('host.stat.cpu'), formatPercent(m.cpu.usage, 1), m.cpu.cores ? t('info.cores', { n: m.cpu.cores }) : '') : null,
       m?.mem ? stat(t('host.stat.memory'), formatPercent(m.mem.usedPercent, 1), `${formatBytes(m.mem.used)} / ${formatBytes(m.mem.total)}`) : null,
       m?.swap && m.swap.total > 0 ? stat(t('host.stat.swap'), formatPercent(m.swap.usedPercent, 1), `${formatBytes(m.swap.used)} / ${formatBytes(m.swap.total)}`) : null,
-      m?.cpu && (m.cpu.load1 > 0 || m.cpu.load5 > 0 || m.cpu.load15 > 0) ? stat(t('host.stat.load'), formatNumber(m.cpu.load1, 2), `${formatNumber(m.cpu.load5, 2)} · ${formatNumber(m.cpu.load15, 2)}`) : null,
+      // A device without load averages (Windows, bsnmpd) reports none: no card rather than zeros.
+      m?.cpu?.load1 !== undefined && m.cpu.load5 !== undefined && m.cpu.load15 !== undefined && (m.cpu.load1 > 0 || m.cpu.load5 > 0 || m.cpu.load15 > 0)
+        ? stat(t('host.stat.load'), formatNumber(m.cpu.load1, 2), `${formatNumber(m.cpu.load5, 2)} · ${formatNumber(m.cpu.load15, 2)}`) : null,
       fullest ? stat(t('host.stat.disk'), formatPercent(fullest.usedPercent, 1), `${fullest.mount} · ${formatBytes(fullest.used)} / ${formatBytes(fullest.total)}`) : null,
       typeof m?.uptime === 'number' ? stat(t('host.stat.uptime'), formatDuration(m.uptime)) : null,
       typeof m?.temperature?.cpu === 'number' ? stat(t('host.stat.temperature'), `${formatNumber(m.temperature.cpu, 0)} °C`) : null);
