@@ -73,12 +73,12 @@ export class CheckStore implements CheckCatalog {
   }
 
   list(): CheckDefinition[] {
-    this.refresh();
+    this.sync();
     return this.definitions().map((d) => structuredClone(d));
   }
 
   get(id: string): CheckDefinition | null {
-    this.refresh();
+    this.sync();
     const found = this.byId().get(id);
     return found ? structuredClone(found) : null;
   }
@@ -206,9 +206,23 @@ export class CheckStore implements CheckCatalog {
     return true;
   }
 
+  /**
+   * A read that finds another process's write: the listeners must still hear
+   * of it, or the watch, which then sees no new version, would never tell them
+   * (the config publisher would miss a `vigie checks import`).
+   */
+  private sync(): void {
+    if (this.refresh()) queueMicrotask(() => this.notify());
+  }
+
   private changed(): void {
     this.cache = null;
     this.version = this.dataVersion();
+    this.notify();
+  }
+
+  private notify(): void {
+    if (this.closed) return;
     for (const listener of [...this.listeners]) {
       try {
         listener();

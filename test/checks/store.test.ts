@@ -43,6 +43,27 @@ test('create, replace, delete; a reopen reads the same; bookkeeping kept by a re
   }
 });
 
+test('a write by another connection read before the watch polls still reaches the listeners', async () => {
+  const dir = tempDir('vigie-checks-');
+  // A watch that never fires within the test: only the read can notice the CLI's write.
+  const server = CheckStore.open(dir.path, { watch: true, watchIntervalMs: 3_600_000 });
+  try {
+    let heard = 0;
+    server.onChange(() => (heard += 1));
+    const cli = CheckStore.open(dir.path);
+    cli.apply({ put: [check('imported')], delete: [] }, null);
+    cli.close();
+    // The ingest or the API reads first (runs(), GET /api/checks)…
+    assert.equal(server.list().map((d) => d.id), ['imported']);
+    // …and the config publisher must still hear of it.
+    await waitFor('the listeners hear the CLI\'s write', () => heard > 0);
+    assert.is(heard, 1);
+  } finally {
+    server.close();
+    dir.remove();
+  }
+});
+
 test('a write by another connection (the CLI) reaches a watching store\'s listeners', async () => {
   const dir = tempDir('vigie-checks-');
   const server = CheckStore.open(dir.path, { watch: true, watchIntervalMs: 50 });
