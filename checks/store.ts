@@ -4,6 +4,7 @@ import { VigieError } from '../core/errors.js';
 import { openSqlite } from '../core/sqlite.js';
 import { systemClock, type Clock } from '../core/time.js';
 import { CHECK_LIMITS, type CheckSpec } from '../protocol/schemas/check.js';
+import { SqliteChanges } from '../core/sqlite-changes.js';
 import type { CheckDefinition } from './definition.js';
 import type { CheckCatalog } from './types.js';
 import type { CheckFields } from './validate.js';
@@ -51,34 +52,33 @@ export interface CheckPlan {
  * `watch` is on (the server).
  */
 export class CheckStore implements CheckCatalog {
-  private readonly listeners = new Set<() => void>();
   private cache: CheckDefinition[] | null = null;
   /** `cache` by id, rebuilt when the cache is. */
   private index: { all: CheckDefinition[]; map: Map<string, CheckDefinition> } | null = null;
-  private version: number;
-  private timer: NodeJS.Timeout | null = null;
-  private closed = false;
+  private readonly changes: SqliteChanges;
 
   constructor(
     readonly db: Database,
     private readonly clock: Clock = systemClock,
   ) {
-    this.version = this.dataVersion();
+    this.changes = new SqliteChanges(db, () => {
+      this.cache = null;
+    });
   }
 
   static open(dataDir: string, opts: { clock?: Clock; watch?: boolean; watchIntervalMs?: number } = {}): CheckStore {
     const store = new CheckStore(openSqlite(join(dataDir, CHECKS_FILE), MIGRATIONS), opts.clock);
-    if (opts.watch) store.watch(opts.watchIntervalMs ?? WATCH_INTERVAL_MS);
+    if (opts.watch) store.changes.watch(opts.watchIntervalMs ?? WATCH_INTERVAL_MS);
     return store;
   }
 
   list(): CheckDefinition[] {
-    this.sync();
+    this.changes.sync();
     return this.definitions().map((d) => structuredClone(d));
   }
 
   get(id: string): CheckDefinition | null {
-    this.sync();
+    this.changes.sync();
     const found = this.byId().get(id);
     return found ? structuredClone(found) : null;
   }
@@ -105,8 +105,7 @@ export class CheckStore implements CheckCatalog {
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    return this.changes.onChange(listener);
   }
 
   /** Adds a check; 409 when the id is taken. */
@@ -143,18 +142,16 @@ export class CheckStore implements CheckCatalog {
 
   /** Remembers what a runner was sent; an empty list forgets the runner. */
   savePublished(runner: string, checks: CheckSpec[]): void {
-    if (this.closed) return;
+    if (this.changes.isClosed) return;
     if (checks.length === 0) this.db.prepare('DELETE FROM runner_configs WHERE runner = ?').run(runner);
     else this.db.prepare('INSERT INTO runner_configs (runner, checks) VALUES (?, ?) ON CONFLICT (runner) DO UPDATE SET checks = excluded.checks').run(runner, JSON.stringify(checks));
     // Bookkeeping, not a catalog change: do not wake our own poll.
-    this.version = this.dataVersion();
+    this.changes.absorb();
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.listeners.clear();
+    if (this.changes.isClosed) return;
+    this.changes.close();
     this.db.close();
   }
 
@@ -174,7 +171,7 @@ export class CheckStore implements CheckCatalog {
       }
       this.checkRunnerLoad(new Set(plan.put.flatMap((f) => f.runners)));
     })();
-    this.changed();
+    this.changes.changed();
   }
 
   /** A runner takes at most CHECK_LIMITS.perRunner checks (its config payload's bound). */
@@ -190,53 +187,6 @@ export class CheckStore implements CheckCatalog {
 
   private exists(id: string): boolean {
     return this.db.prepare('SELECT 1 FROM checks WHERE id = ?').get(id) !== undefined;
-  }
-
-  private dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
-  }
-
-  /** Drops the cache when another connection wrote; true when it did. */
-  private refresh(): boolean {
-    if (this.closed) return false;
-    const version = this.dataVersion();
-    if (version === this.version) return false;
-    this.version = version;
-    this.cache = null;
-    return true;
-  }
-
-  /**
-   * A read that finds another process's write: the listeners must still hear
-   * of it, or the watch, which then sees no new version, would never tell them
-   * (the config publisher would miss a `vigie checks import`).
-   */
-  private sync(): void {
-    if (this.refresh()) queueMicrotask(() => this.notify());
-  }
-
-  private changed(): void {
-    this.cache = null;
-    this.version = this.dataVersion();
-    this.notify();
-  }
-
-  private notify(): void {
-    if (this.closed) return;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener();
-      } catch {
-        // A listener's failure is its own (the publisher logs its errors); the others still hear.
-      }
-    }
-  }
-
-  private watch(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      if (this.refresh()) this.changed();
-    }, intervalMs);
-    this.timer.unref();
   }
 }
 

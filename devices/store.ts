@@ -4,6 +4,7 @@ import { VigieError } from '../core/errors.js';
 import { openSecretBox, type SecretBox } from '../core/secret-box.js';
 import { openSqlite } from '../core/sqlite.js';
 import { systemClock, type Clock } from '../core/time.js';
+import { SqliteChanges } from '../core/sqlite-changes.js';
 import type { SnmpCredentials } from '../protocol/schemas/device.js';
 import { DEVICE_LIMITS, MAX_DEVICES, secretsOf, type DeviceDefinition, type DeviceFields, type SecretField } from './definition.js';
 import type { DeviceCatalog } from './types.js';
@@ -56,48 +57,46 @@ const sealContext = (id: string): string => `device:${id}`;
  * `watch` is on (the server), as checks/store.ts does.
  */
 export class DeviceStore implements DeviceCatalog {
-  private readonly listeners = new Set<() => void>();
   private cache: DeviceDefinition[] | null = null;
   private index: { all: DeviceDefinition[]; map: Map<string, DeviceDefinition> } | null = null;
-  private version: number;
-  private timer: NodeJS.Timeout | null = null;
-  private closed = false;
+  private readonly changes: SqliteChanges;
 
   constructor(
     readonly db: Database,
     private readonly box: SecretBox,
     private readonly clock: Clock = systemClock,
   ) {
-    this.version = this.dataVersion();
+    this.changes = new SqliteChanges(db, () => {
+      this.cache = null;
+    });
   }
 
   static open(dataDir: string, opts: { clock?: Clock; watch?: boolean; watchIntervalMs?: number; box?: SecretBox } = {}): DeviceStore {
     const box = opts.box ?? openSecretBox(dataDir);
     const store = new DeviceStore(openSqlite(join(dataDir, DEVICES_FILE), MIGRATIONS), box, opts.clock);
-    if (opts.watch) store.watch(opts.watchIntervalMs ?? WATCH_INTERVAL_MS);
+    if (opts.watch) store.changes.watch(opts.watchIntervalMs ?? WATCH_INTERVAL_MS);
     return store;
   }
 
   list(): DeviceDefinition[] {
-    this.sync();
+    this.changes.sync();
     return this.definitions().map((d) => structuredClone(d));
   }
 
   get(id: string): DeviceDefinition | null {
-    this.sync();
+    this.changes.sync();
     const found = this.byId().get(id);
     return found ? structuredClone(found) : null;
   }
 
   /** Whether `id` is a device (no copy: asked by the enrollment and the poller checks). */
   has(id: string): boolean {
-    this.sync();
+    this.changes.sync();
     return this.byId().has(id);
   }
 
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => void this.listeners.delete(listener);
+    return this.changes.onChange(listener);
   }
 
   /** Adds a device; 409 when the id is taken. */
@@ -124,22 +123,22 @@ export class DeviceStore implements DeviceCatalog {
       this.db.prepare('DELETE FROM devices WHERE id = ?').run(id);
       this.db.prepare('INSERT INTO pending_removals (id, at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(id, this.clock.now());
     })();
-    this.changed();
+    this.changes.changed();
     return true;
   }
 
   /** Hosts of deleted devices still to remove (oldest first). */
   pendingRemovals(): string[] {
-    if (this.closed) return [];
+    if (this.changes.isClosed) return [];
     return this.db.prepare('SELECT id FROM pending_removals ORDER BY at, id').pluck().all() as string[];
   }
 
   /** The host of a deleted device was removed. */
   removalDone(id: string): void {
-    if (this.closed) return;
+    if (this.changes.isClosed) return;
     this.db.prepare('DELETE FROM pending_removals WHERE id = ?').run(id);
     // Bookkeeping, not a catalog change: do not wake our own poll.
-    this.version = this.dataVersion();
+    this.changes.absorb();
   }
 
   /** The device ids the config publisher last sent each poller. */
@@ -150,17 +149,15 @@ export class DeviceStore implements DeviceCatalog {
 
   /** Remembers what a poller was sent; an empty list forgets the poller. */
   savePublishedDevices(poller: string, ids: readonly string[]): void {
-    if (this.closed) return;
+    if (this.changes.isClosed) return;
     if (ids.length === 0) this.db.prepare('DELETE FROM poller_configs WHERE poller = ?').run(poller);
     else this.db.prepare('INSERT INTO poller_configs (poller, devices) VALUES (?, ?) ON CONFLICT (poller) DO UPDATE SET devices = excluded.devices').run(poller, JSON.stringify(ids));
-    this.version = this.dataVersion();
+    this.changes.absorb();
   }
 
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.listeners.clear();
+    if (this.changes.isClosed) return;
+    this.changes.close();
     this.db.close();
   }
 
@@ -196,7 +193,7 @@ export class DeviceStore implements DeviceCatalog {
         throw new VigieError('VIGIE_ERR_BAD_REQUEST', `poller: ${fields.poller} would poll ${load} devices; one agent polls at most ${DEVICE_LIMITS.perPoller}`, [{ field: 'poller', message: `${fields.poller} would poll ${load} devices; one agent polls at most ${DEVICE_LIMITS.perPoller}` }]);
       }
     })();
-    this.changed();
+    this.changes.changed();
   }
 
   private definitions(): DeviceDefinition[] {
@@ -226,52 +223,6 @@ export class DeviceStore implements DeviceCatalog {
 
   private exists(id: string): boolean {
     return this.db.prepare('SELECT 1 FROM devices WHERE id = ?').get(id) !== undefined;
-  }
-
-  private dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
-  }
-
-  private refresh(): boolean {
-    if (this.closed) return false;
-    const version = this.dataVersion();
-    if (version === this.version) return false;
-    this.version = version;
-    this.cache = null;
-    return true;
-  }
-
-  /**
-   * A read that finds another process's write: the listeners must still hear
-   * of it, or the watch, which sees no new version any more, would never
-   * tell them (the config publisher would not republish).
-   */
-  private sync(): void {
-    if (this.refresh()) queueMicrotask(() => this.notify());
-  }
-
-  private changed(): void {
-    this.cache = null;
-    this.version = this.dataVersion();
-    this.notify();
-  }
-
-  private notify(): void {
-    if (this.closed) return;
-    for (const listener of [...this.listeners]) {
-      try {
-        listener();
-      } catch {
-        // A listener's failure is its own; the others still hear.
-      }
-    }
-  }
-
-  private watch(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      if (this.refresh()) this.changed();
-    }, intervalMs);
-    this.timer.unref();
   }
 }
 
