@@ -120,36 +120,19 @@ export interface CheckImportResult {
 
 // SNMP devices (issue 13, docs/api.md "Devices"): the contract's own types, one definition for both sides.
 export type { CustomOid, SnmpAuthProtocol, SnmpPrivProtocol, InfoSource, NetMetrics, CustomMetric } from '../../../protocol/payloads.js';
-import type { CustomOid, InfoPayload, SnmpAuthProtocol, SnmpPrivProtocol } from '../../../protocol/payloads.js';
+import type { InfoPayload, SnmpAuthProtocol, SnmpPrivProtocol } from '../../../protocol/payloads.js';
 
 /** A device's SNMP settings as the API shows them: secrets always REDACTED. */
 export type DeviceSnmpView =
   | { version: '2c'; community: string }
   | { version: '3'; user: string; level: 'authNoPriv' | 'authPriv'; authProtocol: SnmpAuthProtocol; authKey: string; privProtocol?: SnmpPrivProtocol; privKey?: string };
 
-/** GET /api/devices(/:id). */
-export interface DeviceView {
-  id: string;
-  label: string | null;
-  address: string;
-  port: number;
-  poller: string;
-  interval: number;
-  timeout: number;
-  retries: number;
-  enabled: boolean;
-  snmp: DeviceSnmpView;
-  custom: CustomOid[];
-  groups: number[];
-  createdAt: number;
-  updatedAt: number;
-  canEdit: boolean;
-  /** Why the server cannot poll it (its stored secrets do not open): the credentials must be typed again. */
-  error?: string;
-}
+/** GET /api/devices(/:id): the server's own type (secrets always REDACTED). */
+export type { DeviceView } from '../../../devices/view.js';
+import type { DeviceView } from '../../../devices/view.js';
 
 /** What POST and PUT /api/devices take (a secret sent as REDACTED keeps the stored one). */
-export type DeviceInput = Omit<DeviceView, 'createdAt' | 'updatedAt' | 'canEdit' | 'enabled' | 'label' | 'poller' | 'error'> & { label: string | null; enabled?: boolean; poller?: string };
+export type DeviceInput = Omit<DeviceView, 'createdAt' | 'updatedAt' | 'createdBy' | 'canEdit' | 'enabled' | 'label' | 'poller' | 'error' | 'snmp'> & { label: string | null; enabled?: boolean; poller?: string; snmp: DeviceSnmpView };
 
 /** A host that is an SNMP device: its info names where the data comes from (null: an agent, or not known yet). */
 export function deviceSource(info: InfoPayload | null | undefined): NonNullable<InfoPayload['source']> | null {
