@@ -1,4 +1,6 @@
+import { dirname } from 'node:path';
 import type { Database, Statement } from 'better-sqlite3';
+import { isDeviceIn } from '../devices/ids.js';
 import { VigieError } from '../core/errors.js';
 import { generateSecret, hashSecret } from '../core/secrets.js';
 import { DAY_MS, formatUtcMinute, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../core/time.js';
@@ -29,7 +31,7 @@ export interface Redeemed {
   replaced: boolean;
 }
 
-export type RefusalReason = 'unknown' | 'used' | 'expired' | 'cancelled';
+export type RefusalReason = 'unknown' | 'used' | 'expired' | 'cancelled' | 'device';
 
 export interface Refused {
   ok: false;
@@ -94,6 +96,12 @@ export class EnrollmentTokenStore {
     private readonly credentials: MqttCredentialStore,
     private readonly hostAccess: HostAccessStore,
     private readonly clock: Clock = systemClock,
+    /**
+     * Whether a host id is an SNMP device (issue 13): a device's id never gets
+     * agent credentials, or an agent could speak in the device's name. By
+     * default read from devices.db beside accounts.db.
+     */
+    private readonly isDevice: (host: string) => boolean = (host) => !db.memory && isDeviceIn(dirname(db.name), host),
   ) {
     this.byHash = db.prepare('SELECT * FROM enrollment_tokens WHERE token_hash = ?');
     this.pending = db.prepare('SELECT * FROM enrollment_tokens WHERE used_at IS NULL AND cancelled_at IS NULL AND expires_at > ? ORDER BY created_at, id');
@@ -112,6 +120,7 @@ export class EnrollmentTokenStore {
     if (!Number.isFinite(ttlMs) || ttlMs < MIN_ENROLL_TTL_MS || ttlMs > MAX_ENROLL_TTL_MS) {
       throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'ttl: expected between 1 minute and 7 days');
     }
+    if (this.isDevice(host)) throw new VigieError('VIGIE_ERR_CONFLICT', `host: ${host} is an SNMP device, polled by an agent: it cannot enroll an agent of its own (give the agent another host id, or remove the device first)`);
     if (access) this.checkAccess(access);
     const secret = ENROLL_TOKEN_PREFIX + generateSecret();
     const now = this.clock.now();
@@ -166,6 +175,7 @@ export class EnrollmentTokenStore {
       if (row.used_at !== null) return refuse('used', row);
       if (row.cancelled_at !== null) return refuse('cancelled', row);
       if (row.expires_at <= now) return refuse('expired', row);
+      if (this.isDevice(row.host)) return refuse('device', row);
       this.db.prepare('UPDATE enrollment_tokens SET used_at = ?, used_from = ? WHERE id = ?').run(now, from.slice(0, 100), row.id);
       const username = usernameFor({ kind: 'agent', host: row.host });
       const replaced = this.credentials.stamp(username) !== null;
@@ -201,6 +211,7 @@ function refuse(reason: RefusalReason, row: Row | null): Refused {
     reason === 'used' ? `this enrollment token was already used on ${formatUtcMinute(row!.used_at!)}${row!.used_from ? ` (from ${row!.used_from})` : ''}: ${NEW_TOKEN}`
     : reason === 'cancelled' ? `this enrollment token was cancelled on ${formatUtcMinute(row!.cancelled_at!)}: ${NEW_TOKEN}`
     : reason === 'expired' ? `this enrollment token expired at ${formatUtcMinute(row!.expires_at)}: ${NEW_TOKEN}`
+    : reason === 'device' ? `${row!.host} is now an SNMP device, polled by an agent: it cannot enroll an agent of its own; make a token for another host id`
     : `unknown enrollment token: check that the whole line was copied, or ${NEW_TOKEN}`;
   return { ok: false, reason, message, token: row ? tokenOf(row) : null };
 }

@@ -15,6 +15,7 @@ import { collectorTimeoutS, type AgentConfig } from './config.js';
 import { startDiagnostics } from './diagnostics/index.js';
 import { collectInfo } from './info.js';
 import { startPublisher, type ServerState } from './publisher.js';
+import { startDevicePoller, type DevicePoller, type DevicePollerStats } from './snmp/poller.js';
 import { createSampler, type FailingCollector } from './sample.js';
 import { findServiceManager, startServiceMonitor } from './services/index.js';
 
@@ -35,6 +36,8 @@ export interface AgentHandle extends Handle {
     failing: FailingCollector[];
     /** Network checks this agent was given, and those running or waiting now. */
     checks: { checks: number; running: number; queued: number; skipped: number };
+    /** SNMP devices this agent polls (issue 13). */
+    devices: DevicePollerStats;
   };
 }
 
@@ -61,7 +64,21 @@ export interface AgentOptions {
   checks?: boolean;
   /** Timers of the check scheduler (tests). */
   checkTimers?: Timers;
+  /** Poll the SNMP devices the server configures (docs/agent.md); default true. */
+  devices?: boolean;
+  /** Timers of the device poller's scheduler (tests). */
+  deviceTimers?: Timers;
+  /** Hears every finished device poll: its duration and whether it succeeded (bench/snmp). */
+  onDevicePoll?: (device: string, durationMs: number, ok: boolean) => void;
 }
+
+/**
+ * SNMP devices polled at once at most. A poll is a few UDP round trips
+ * (~50 ms on a LAN), so 8 at once serve the 100 devices a poller may have at
+ * 10 s intervals many times over, while a burst of dead devices (each
+ * waiting out its timeout) cannot hold more than 8 sockets.
+ */
+const DEVICE_CONCURRENCY = 8;
 
 /** Seconds between service checks: changes are published within this delay. */
 const SERVICES_CHECK_S = 30;
@@ -100,6 +117,24 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       ...(opts.checkTimers ? { timers: opts.checkTimers } : {}),
       publish: (id, payload) => publisher.publishCheck(id, payload),
       clear: (id) => publisher.clearCheck(id),
+    });
+
+  const devices: DevicePoller | undefined = opts.devices === false
+    ? undefined
+    : startDevicePoller({
+      poller: hostId,
+      concurrency: DEVICE_CONCURRENCY,
+      clock,
+      log: log.child({ part: 'snmp' }),
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.deviceTimers ? { timers: opts.deviceTimers } : {}),
+      ...(opts.onDevicePoll ? { onPoll: opts.onDevicePoll } : {}),
+      sink: {
+        status: (id, payload) => publisher.publishDevice(id, 'status', payload),
+        info: (id, payload) => publisher.publishDevice(id, 'info', payload),
+        metrics: (id, payload) => publisher.publishDeviceMetrics(id, payload),
+        forget: (id) => publisher.forgetDevice(id),
+      },
     });
 
   const collectors = opts.collectors ?? createCollectors();
@@ -164,7 +199,14 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     log,
     onConnect: refreshInfo,
     ...(diagnostics ? { onCommandRequest: (id: string, payload: Buffer) => diagnostics.handle(id, payload) } : {}),
-    ...(checks ? { onAgentConfig: (payload: AgentConfigPayload | null) => checks.apply(payload) } : {}),
+    ...(checks || devices
+      ? {
+        onAgentConfig: (payload: AgentConfigPayload | null) => {
+          checks?.apply(payload);
+          devices?.apply(payload?.devices);
+        },
+      }
+      : {}),
   });
   refreshInfo();
 
@@ -227,7 +269,12 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
   log.info({ hostId, broker: config.broker, interval: config.interval, buffer: buffer.durable ? dir : 'memory' }, 'agent started');
   return {
     hostId,
-    stats: () => ({ ...publisher.stats(), failing, checks: checks?.stats() ?? { checks: 0, running: 0, queued: 0, skipped: 0 } }),
+    stats: () => ({
+      ...publisher.stats(),
+      failing,
+      checks: checks?.stats() ?? { checks: 0, running: 0, queued: 0, skipped: 0 },
+      devices: devices?.stats() ?? { devices: 0, running: 0, queued: 0, skipped: 0, polls: 0, failures: 0 },
+    }),
     close: onceClose(async () => {
       stopped = true;
       clearTimeout(timer);
@@ -236,6 +283,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       await sampling;
       await diagnostics?.close();
       await checks?.close();
+      await devices?.close();
       await publisher.close();
     }),
   };

@@ -85,6 +85,16 @@ export interface Publisher extends Handle {
   publishCheck(id: string, payload: CheckResultPayload): void;
   /** Clears the retained result of a check this agent no longer runs (an empty retained payload). */
   clearCheck(id: string): void;
+  /**
+   * A device this agent polls (SNMP, issue 13): its retained `status` or `info`, published now if
+   * connected, kept, and sent again on every reconnect once the configuration naming the device is
+   * back (the broker lets a poller publish for a device only after that configuration).
+   */
+  publishDevice<K extends 'status' | 'info'>(device: string, kind: K, payload: PayloadByKind[K]): void;
+  /** A device's metrics: QoS 1, not retained; dropped while disconnected (not buffered: the next poll is as good). */
+  publishDeviceMetrics(device: string, payload: MetricsPayload): void;
+  /** Stops sending anything for a device (it left the configuration): its payloads are no longer re-sent. */
+  forgetDevice(device: string): void;
   stats(): PublisherStats;
 }
 
@@ -129,6 +139,10 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const checkResults = new Map<string, string>();
   const checksToClear = new Set<string>();
   const configTopic = topics.agentConfig(opts.hostId);
+  /** Retained status/info of each polled device, by device then kind. */
+  const devices = new Map<string, Map<'status' | 'info', string>>();
+  /** Set on connect: device payloads wait for this connection's configuration before being sent again. */
+  let devicesDue = false;
   let failing: FailingCollector[] = [];
   let inFlight = 0;
   let published = 0;
@@ -266,6 +280,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     for (const id of checksToClear) {
       publish(topics.checkResult(opts.hostId, id), '', true).then(() => checksToClear.delete(id), ignore);
     }
+    devicesDue = devices.size > 0;
     opts.onConnect?.();
     // A clean session forgets subscriptions, so they are made on every connection.
     // `stored` is retained: the latest acknowledgement arrives at once and releases what the store already has.
@@ -314,6 +329,16 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   });
 
   const onConfig = (payload: Buffer): void => {
+    applyConfig(payload);
+    // After the configuration was applied, so a device it dropped was forgotten first.
+    if (devicesDue && client.connected && !closing) {
+      devicesDue = false;
+      for (const [device, kinds] of devices) {
+        for (const [kind, text] of kinds) publish(topics.host(device, kind), text, true).catch(() => undefined);
+      }
+    }
+  };
+  const applyConfig = (payload: Buffer): void => {
     if (!opts.onAgentConfig) return;
     if (payload.length === 0) {
       opts.onAgentConfig(null);
@@ -429,6 +454,22 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       checkResults.delete(id);
       checksToClear.add(id);
       if (client.connected) publish(topics.checkResult(opts.hostId, id), '', true).then(() => checksToClear.delete(id), () => undefined);
+    },
+    publishDevice(device, kind, payload) {
+      if (closing) return;
+      const text = encodePayload(kind, payload as PayloadByKind[typeof kind]);
+      let kinds = devices.get(device);
+      if (!kinds) devices.set(device, (kinds = new Map()));
+      kinds.set(kind, text);
+      if (client.connected) publish(topics.host(device, kind), text, true).catch(() => undefined);
+    },
+    publishDeviceMetrics(device, payload) {
+      if (closing || !client.connected || !devices.has(device)) return;
+      publish(topics.host(device, 'metrics'), encodePayload('metrics', payload), false)
+        .catch((error: unknown) => warn('device-metrics', 'device metrics not acknowledged; dropped (the next poll sends fresh ones)', { err: String(error) }));
+    },
+    forgetDevice(device) {
+      devices.delete(device);
     },
     stats: () => ({ connected: client.connected, published, buffered: buffer.length, dropped: buffer.dropped, server }),
     close,

@@ -3,15 +3,21 @@ import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/time.js';
 import type { IngestHandle } from '../ingest/types.js';
 import { encodePayload } from '../protocol/payloads.js';
-import type { CheckSpec } from '../protocol/schemas/check.js';
+import type { AgentConfigPayload, CheckSpec } from '../protocol/schemas/check.js';
+import type { DeviceSpec } from '../protocol/schemas/device.js';
 import type { Topics } from '../protocol/topics.js';
+import { specOf as deviceSpecOf } from '../devices/definition.js';
+import type { DeviceCatalog } from '../devices/types.js';
 import { specOf } from './definition.js';
 import type { CheckCatalog } from './types.js';
 
 /**
- * Tells each runner what to run: its enabled checks as a retained
- * `agentConfig` on `<prefix>/<runner>/config` (only that agent and the
- * ingest may read it, broker/acl.ts). It publishes
+ * Tells each agent what to do: its enabled checks (issue 12) and the enabled
+ * SNMP devices it polls (issue 13, credentials in clear: the topic reaches
+ * only that agent and the ingest, broker/acl.ts) as ONE retained
+ * `agentConfig` on `<prefix>/<agent>/config`. The broker learns from these
+ * publishes which devices each poller may publish for (broker/device-pollers.ts),
+ * so a device's config goes out before its poller can speak for it. It publishes
  * - at start, every runner;
  * - after a catalog change, the runners whose checks changed;
  * - on the ingest's `subscribed` event, every runner again (a restarted
@@ -25,9 +31,17 @@ export interface PublishedMemory {
   savePublished(runner: string, checks: CheckSpec[]): void;
 }
 
+/** What each poller was sent of devices: ids only, never specs or secrets (devices.db). */
+export interface PublishedDevicesMemory {
+  publishedDevices(): Map<string, string[]>;
+  savePublishedDevices(poller: string, ids: readonly string[]): void;
+}
+
 export interface ConfigPublisherDeps {
   catalog: CheckCatalog;
   memory: PublishedMemory;
+  /** SNMP devices, when this server manages them (their memory stays out of checks.db). */
+  devices?: { catalog: DeviceCatalog; memory: PublishedDevicesMemory };
   ingest: Pick<IngestHandle, 'publish' | 'bus' | 'checks'>;
   topics: Topics;
   clock: Clock;
@@ -46,6 +60,12 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
   const { catalog, memory, ingest, topics, log } = deps;
   /** What each runner was last sent successfully. */
   const sent = memory.publishedConfigs();
+  /** The devices each poller was last sent, by id. */
+  const sentDeviceIds = deps.devices?.memory.publishedDevices() ?? new Map<string, string[]>();
+  /** The devices each poller was last sent, as published (secrets included: memory only), to skip unchanged ones. */
+  const sentDevices = new Map<string, string>();
+  /** Devices whose secrets do not open, already logged. */
+  const unreadable = new Set<string>();
   /** Result topics still to clear (a failed clear is retried). */
   const toClear = new Set<string>();
   let closed = false;
@@ -80,17 +100,40 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
     return out;
   };
 
+  const desiredDevices = (): Map<string, DeviceSpec[]> => {
+    const out = new Map<string, DeviceSpec[]>();
+    for (const def of deps.devices?.catalog.list() ?? []) {
+      if (!def.enabled) continue;
+      if (def.sealError) {
+        // Sending it without its secrets would only fail on the device: it waits for the key file.
+        if (!unreadable.has(def.id)) log.error({ device: def.id }, `device not sent to its poller: ${def.sealError}`);
+        unreadable.add(def.id);
+        continue;
+      }
+      unreadable.delete(def.id);
+      out.set(def.poller, [...(out.get(def.poller) ?? []), deviceSpecOf(def)]);
+    }
+    return out;
+  };
+
   const sync = async (all: boolean): Promise<void> => {
     const want = desired();
-    const runners = new Set([...want.keys(), ...sent.keys()]);
+    const wantDevices = desiredDevices();
+    const runners = new Set([...want.keys(), ...sent.keys(), ...wantDevices.keys(), ...sentDeviceIds.keys()]);
     let failed = 0;
     for (const runner of [...runners].sort()) {
       if (closed) return;
       const checks = want.get(runner) ?? [];
+      const devices = wantDevices.get(runner) ?? [];
       const before = sent.get(runner);
-      if (!all && before !== undefined && same(before, checks)) continue;
+      const devicesText = JSON.stringify(devices);
+      const devicesSame = devices.length === 0 ? !sentDeviceIds.has(runner) : sentDevices.get(runner) === devicesText;
+      const checksSame = before === undefined ? checks.length === 0 : same(before, checks);
+      if (!all && checksSame && devicesSame) continue;
+      // `devices` only when the agent has some or had some: an agent that never polled keeps the issue 12 payload.
+      const payload: AgentConfigPayload = { v: 1, ts: deps.clock.now(), checks, ...(devices.length > 0 || sentDeviceIds.has(runner) ? { devices } : {}) };
       try {
-        await ingest.publish(topics.agentConfig(runner), encodePayload('agentConfig', { v: 1, ts: deps.clock.now(), checks }), true);
+        await ingest.publish(topics.agentConfig(runner), encodePayload('agentConfig', payload), true);
       } catch (error) {
         // The broker is down: the next `subscribed` publishes everything again.
         failed += 1;
@@ -107,6 +150,14 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
       if (checks.length === 0) sent.delete(runner);
       else sent.set(runner, checks);
       memory.savePublished(runner, checks);
+      if (devices.length === 0) {
+        sentDevices.delete(runner);
+        sentDeviceIds.delete(runner);
+      } else {
+        sentDevices.set(runner, devicesText);
+        sentDeviceIds.set(runner, devices.map((d) => d.id));
+      }
+      deps.devices?.memory.savePublishedDevices(runner, devices.map((d) => d.id));
     }
     for (const topic of [...toClear]) {
       if (closed) return;
@@ -122,6 +173,7 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
   };
 
   const stopCatalog = catalog.onChange(() => request('changed'));
+  const stopDevices = deps.devices?.catalog.onChange(() => request('changed')) ?? (() => {});
   const stopBus = ingest.bus.on('check-config', 'subscribed', () => request('all'));
   request('all');
 
@@ -138,6 +190,7 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
       if (closed) return;
       closed = true;
       stopCatalog();
+      stopDevices();
       stopBus();
       // A publish caught by a broker outage may wait for a reconnection that will not come: stop waiting after a while.
       let timer: NodeJS.Timeout | undefined;

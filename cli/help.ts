@@ -22,6 +22,7 @@ Commands:
   user         add, list, passwd or unlock dashboard users
   history      copy the SQLite metric history into InfluxDB ('vigie history copy --to influx')
   checks       export or import the network checks as a YAML or JSON file (checks as code)
+  devices      list, show, add or remove the SNMP devices (routers, switches, NAS, printers) agents poll
 
 Run 'vigie <command> --help' for its options. 'vigie --version' prints the version.`,
   up: `Usage: vigie up [options]

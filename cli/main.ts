@@ -7,6 +7,7 @@ import { VIGIE_VERSION } from '../core/version.js';
 import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
 import { checksMain } from './checks-command.js';
 import { credentialsMain } from './credentials-command.js';
+import { devicesMain } from './devices-command.js';
 import { HELP } from './help.js';
 import { simulateToTerminal } from '../oled/index.js';
 import { historyMain } from './history-command.js';
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'user') return userMain(argv.slice(1));
   if (argv[0] === 'history') return historyMain(argv.slice(1));
   if (argv[0] === 'checks') return checksMain(argv.slice(1));
+  if (argv[0] === 'devices') return devicesMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

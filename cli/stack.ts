@@ -20,6 +20,10 @@ import type { IngestHandle } from '../ingest/types.js';
 import { CheckStore } from '../checks/store.js';
 import { startConfigPublisher, type ConfigPublisher } from '../checks/config-publisher.js';
 import type { CheckCatalog } from '../checks/types.js';
+import { DeviceStore } from '../devices/store.js';
+import { startDeviceService, type DeviceService } from '../devices/service.js';
+import type { DeviceCatalog } from '../devices/types.js';
+import { removeHost } from '../dashboard/server/host-removal.js';
 import { systemClock } from '../core/time.js';
 import type { Principal } from '../broker/acl.js';
 import type { VigieConfig } from './config.js';
@@ -41,8 +45,12 @@ export interface Stack extends Handle {
   agent?: AgentHandle;
   /** Network check definitions (issue 12), in `up` and `server`: the alerts and the status page read them. */
   checks?: CheckCatalog;
-  /** Publishes each runner's checks on its config topic. */
+  /** Publishes each agent's checks and devices on its config topic. */
   checkConfig?: ConfigPublisher;
+  /** SNMP device definitions (issue 13), in `up` and `server`. */
+  devices?: DeviceCatalog;
+  /** Poller-offline statuses and the removal of deleted devices' hosts. */
+  deviceService?: DeviceService;
 }
 
 export type Role = 'up' | 'broker' | 'server' | 'agent' | 'oled';
@@ -71,6 +79,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   let events: EventLog | undefined;
   let statusPages: StatusPageStore | undefined;
   let checkStore: CheckStore | undefined;
+  let deviceStore: DeviceStore | undefined;
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
@@ -140,6 +149,15 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               },
             },
             {
+              // Before the config publisher: each agent's one config carries its checks and its devices.
+              name: 'devices-store',
+              start: async () => {
+                // Watched: `vigie devices add|remove` writes the same file from another process.
+                const store = (deviceStore = stack.devices = DeviceStore.open(dataDir, { watch: true }));
+                return { close: async () => store.close() };
+              },
+            },
+            {
               name: 'ingest',
               start: async () =>
                 (stack.ingest = await startIngest(
@@ -168,6 +186,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                 const publisher = (stack.checkConfig = startConfigPublisher({
                   catalog: store,
                   memory: store,
+                  devices: { catalog: deviceStore!, memory: deviceStore! },
                   ingest: stack.ingest!,
                   topics: createTopics(prefix),
                   clock: systemClock,
@@ -194,6 +213,19 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                 })),
             },
             {
+              name: 'devices',
+              start: async () =>
+                (stack.deviceService = startDeviceService({
+                  store: deviceStore!,
+                  ingest: stack.ingest!,
+                  topics: createTopics(prefix),
+                  removeHost: (id) => removeHost({ ingest: stack.ingest!, accounts: accounts!, credentialsChanged: () => authenticator?.notifyChanged(), alerts: stack.alerting!.service }, id),
+                  configSettled: () => stack.checkConfig!.idle(),
+                  clock: systemClock,
+                  log: createLogger('devices'),
+                })),
+            },
+            {
               name: 'dashboard',
               start: async () =>
                 (stack.dashboard = await startDashboard(
@@ -213,6 +245,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                     statusPages: statusPages!,
                     checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
+                    devices: { store: deviceStore!, service: stack.deviceService!, defaultPoller: withAgent ? agentHostId(config.agent) : null },
                   },
                 )),
             },

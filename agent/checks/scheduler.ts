@@ -13,19 +13,32 @@ export const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-export interface SchedulerOptions<R> {
+/** What the scheduler needs of a job: checks (issue 12) and SNMP devices (issue 13) both fit. */
+export interface ScheduledSpec {
+  id: string;
+  /** Seconds between runs. */
+  interval: number;
+  /** Seconds one run may take (unless `runTimeoutMs` says otherwise). */
+  timeout: number;
+}
+
+export interface SchedulerOptions<R, S extends ScheduledSpec = CheckSpec> {
   /** Runs at most this many checks at once; the others wait in a queue, in tick order. */
   concurrency: number;
   /** One run of a check; `signal` aborts at its timeout and the run must tear down and settle. */
-  run(spec: CheckSpec, signal: AbortSignal): Promise<R>;
+  run(spec: S, signal: AbortSignal): Promise<R>;
   /** The result of a run that did not settle within its timeout (and a grace delay after the abort). */
-  timedOut(spec: CheckSpec): R;
+  timedOut(spec: S): R;
+  /** Milliseconds one run may take; default `spec.timeout` seconds (a device poll is many requests, each with that timeout). */
+  runTimeoutMs?(spec: S): number;
+  /** Jobs kept at most (the first of the list); default CHECK_LIMITS.perRunner. */
+  limit?: number;
   /**
    * What to do with a result (attach a trace, publish it); holds the run's
    * slot until it settles. `wanted()` turns false once the check is removed
    * or changed: its late result must not be published.
    */
-  complete(spec: CheckSpec, result: R, wanted: () => boolean): Promise<void> | void;
+  complete(spec: S, result: R, wanted: () => boolean): Promise<void> | void;
   /** A check no longer in the configuration (its result is cleared). */
   removed(id: string): void;
   /** A tick found the check still running or queued: this tick is skipped. */
@@ -36,9 +49,9 @@ export interface SchedulerOptions<R> {
   random?: () => number;
 }
 
-export interface CheckScheduler {
+export interface CheckScheduler<S extends ScheduledSpec = CheckSpec> {
   /** The new set of checks: unchanged ones go on undisturbed, changed ones restart, missing ones stop. */
-  update(specs: readonly CheckSpec[]): void;
+  update(specs: readonly S[]): void;
   stats(): { checks: number; running: number; queued: number; skipped: number };
   /** Stops every check and waits for runs in progress (each ends by its timeout). */
   close(): Promise<void>;
@@ -51,8 +64,8 @@ export const JITTER = 0.1;
 /** After the abort, how long a run may take to settle before it is counted as timed out and its slot freed. */
 export const ABORT_GRACE_MS = 1_000;
 
-interface Entry {
-  spec: CheckSpec;
+interface EntryOf<S> {
+  spec: S;
   key: string;
   timer?: unknown;
   state: 'idle' | 'queued' | 'running';
@@ -77,9 +90,12 @@ export function nextDelayMs(intervalS: number, random: () => number): number {
  * when its next tick comes is skipped that tick rather than doubled, so a
  * slow target never piles runs up.
  */
-export function createCheckScheduler<R>(opts: SchedulerOptions<R>): CheckScheduler {
+export function createCheckScheduler<R, S extends ScheduledSpec = CheckSpec>(opts: SchedulerOptions<R, S>): CheckScheduler<S> {
+  type Entry = EntryOf<S>;
   const timers = opts.timers ?? realTimers;
   const random = opts.random ?? Math.random;
+  const limit = opts.limit ?? CHECK_LIMITS.perRunner;
+  const runTimeoutMs = opts.runTimeoutMs ?? ((spec: S) => spec.timeout * 1000);
   const entries = new Map<string, Entry>();
   const queue: Entry[] = [];
   let running = 0;
@@ -120,7 +136,7 @@ export function createCheckScheduler<R>(opts: SchedulerOptions<R>): CheckSchedul
     const timeoutTimer = timers.setTimeout(() => {
       controller.abort();
       graceTimer = timers.setTimeout(() => finish(opts.timedOut(spec)), ABORT_GRACE_MS);
-    }, spec.timeout * 1000);
+    }, runTimeoutMs(spec));
     let done = false;
     let release!: () => void;
     entry.settled = new Promise((r) => (release = r));
@@ -161,8 +177,8 @@ export function createCheckScheduler<R>(opts: SchedulerOptions<R>): CheckSchedul
   return {
     update(specs) {
       if (closed) return;
-      const next = new Map<string, CheckSpec>();
-      for (const spec of specs) if (!next.has(spec.id) && next.size < CHECK_LIMITS.perRunner) next.set(spec.id, spec);
+      const next = new Map<string, S>();
+      for (const spec of specs) if (!next.has(spec.id) && next.size < limit) next.set(spec.id, spec);
       for (const [id, entry] of entries) {
         const spec = next.get(id);
         if (spec && JSON.stringify(spec) === entry.key) continue;

@@ -9,6 +9,7 @@ import { createAccessRouter } from './api/access.js';
 import { createAlertsRouter } from './api/alerts.js';
 import { createChannelsRouter } from './api/channels.js';
 import { createChecksRouter, isImportRequest } from './api/checks.js';
+import { createDevicesRouter } from './api/devices.js';
 import { createDiagnosisRouter } from './api/diagnosis.js';
 import type { ApiContext } from './api/context.js';
 import { createEnrollRouter } from './api/enroll.js';
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): Express {
   });
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
   if (deps.checks) api.use(createChecksRouter(deps, deps.checks));
+  if (deps.devices) api.use(createDevicesRouter(deps, deps.devices));
   if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
   if (deps.statusPages) api.use('/status-pages', requireRole('operator'), createStatusPagesRouter(deps, deps.statusPages, () => deps.checks?.catalog ?? null));
   api.use(createAccessRouter(deps));

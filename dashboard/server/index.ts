@@ -8,6 +8,7 @@ import type { HttpServerHandle } from '../../core/http-server.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/time.js';
 import type { AlertService } from '../../alerts/service.js';
 import type { BoxFrame, ChecksContext } from './api/context.js';
+import type { DevicesContext } from './api/devices.js';
 import type { ChannelStore } from '../../notify/channel-store.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
@@ -59,6 +60,8 @@ export interface DashboardDeps {
   statusPages?: StatusPageStore;
   /** Network check definitions (the /api/checks routes), when this server manages checks. */
   checks?: ChecksContext;
+  /** SNMP device definitions (the /api/devices routes), when this server manages devices. */
+  devices?: DevicesContext;
 }
 
 export interface DashboardHandle extends Handle {
@@ -108,6 +111,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.broker ? { broker: deps.broker } : {}),
     ...(deps.statusPages ? { statusPages: deps.statusPages } : {}),
     ...(deps.checks ? { checks: deps.checks } : {}),
+    ...(deps.devices ? { devices: deps.devices } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);

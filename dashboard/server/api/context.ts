@@ -9,6 +9,7 @@ import type { IngestHandle } from '../../../ingest/types.js';
 import type { StatusPageStore } from '../../../status-page/store.js';
 import type { CheckStore } from '../../../checks/store.js';
 import type { CheckCatalog } from '../../../checks/types.js';
+import type { DevicesContext } from './devices.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
 import type { Notifier } from '../../../notify/notifier.js';
 import type { LoginThrottle } from '../../../accounts/login-throttle.js';
@@ -56,6 +57,8 @@ export interface ApiContext {
   statusPages?: StatusPageStore;
   /** Network check definitions (issue 12), when this server manages checks. */
   checks?: ChecksContext;
+  /** SNMP device definitions (issue 13), when this server manages devices. */
+  devices?: DevicesContext;
 }
 
 /** The check definitions the API reads and changes. */
