@@ -273,7 +273,8 @@ if (haveSnmpd()) {
       assert.ok(means.length > 0, 'hrProcessorLoad readings around the poll');
       assert.ok(m.cpu!.usage >= Math.min(...means) - 0.01 && m.cpu!.usage <= Math.max(...means) + 0.01, `usage ${m.cpu!.usage} outside [${Math.min(...means)}, ${Math.max(...means)}]`);
       const la = readingsBetween(col('laLoad1'), m.ts - 15_000, seenAt + 1_000);
-      assert.ok(m.cpu!.load1 >= Math.min(...la) && m.cpu!.load1 <= Math.max(...la), `load1 ${m.cpu!.load1} outside [${Math.min(...la)}, ${Math.max(...la)}]`);
+      const load1 = m.cpu!.load1;
+      assert.ok(load1 !== undefined && load1 >= Math.min(...la) && load1 <= Math.max(...la), `load1 ${load1} outside [${Math.min(...la)}, ${Math.max(...la)}]`);
     } finally {
       running = false;
       await loop;
