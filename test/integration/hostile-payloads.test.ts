@@ -51,7 +51,7 @@ test('10,000 nested arrays on metrics: refused as invalid with the field named, 
   await waitFor('a good sample after the bad ones', () => up.stack.ingest!.getHost(HOST)?.latest?.cpu?.usage === 7);
 });
 
-test('120 new mounts and interfaces per sample: the host keeps 64 of each, the rest is refused and counted, the admin is told once', async () => {
+test('120 new mounts and interfaces per sample: the host keeps 64 mounts and 128 interfaces (the defaults), the rest is refused and counted, the admin is told once', async () => {
   const t0 = Date.now() + 10_000; // newer than the first test's sample: `latest` shows the newest
   for (let i = 0; i < 10; i += 1) {
     const disks = Array.from({ length: 120 }, (_, k) => ({ mount: `/m${i}-${k}`, fs: 'ext4', total: 100, used: 99, free: 1, usedPercent: 99 }));
@@ -69,15 +69,15 @@ test('120 new mounts and interfaces per sample: the host keeps 64 of each, the r
   const mounts = new Set(list.filter((s) => s.metric.startsWith('disk.')).map((s) => s.key));
   const ifaces = new Set(list.filter((s) => s.metric.startsWith('net.')).map((s) => s.key));
   assert.is(mounts.size, 64);
-  assert.is(ifaces.size, 64);
+  assert.is(ifaces.size, 128);
   assert.ok(list.length <= 1000, `${list.length} series`);
   const h = (await health()).ingest!;
   const over = h.limits.hosts.find((o) => o.host === HOST);
   assert.ok(over, 'health names the host over its limits');
   assert.is(over!.mounts, 64);
-  assert.is(over!.interfaces, 64);
+  assert.is(over!.interfaces, 128);
   assert.is(over!.refusedMounts, 120 * 10 - 64, 'every refused disk entry is counted');
-  assert.is(over!.refusedInterfaces, 120 * 10 - 64);
+  assert.is(over!.refusedInterfaces, 120 * 10 - 128);
   const events = await waitFor('the over-limit event', async () => {
     const r = await admin.get(`/api/events?type=host.over_limit&host=${HOST}`);
     const data = r.data as Array<{ host: string; message: string }>;

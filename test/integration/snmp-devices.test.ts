@@ -242,7 +242,7 @@ if (haveSnmpd()) {
   test('the device\'s series are stored: per-interface rates, utilisation or link state, and custom values', async () => {
     const series = await waitFor('series stored', async () => {
       const list = (await call<Array<{ metric: string; key: string }>>(s, s.admin, 'GET', `/api/hosts/${ID}/series`)).data;
-      return list.some((x) => x.metric === 'net.rxRate' && x.key === 'lo') && list.some((x) => x.metric === 'custom' && x.key === 'toner.black') ? list : null;
+      return list.some((x) => x.metric === 'net.rxRate' && x.key === 'lo') && list.some((x) => x.metric === 'custom.value' && x.key === 'toner.black') ? list : null;
     }, DEADLINE_MS, 500);
     assert.ok(series.some((x) => x.metric === 'net.up' && x.key === 'lo'), `net.up for lo: ${JSON.stringify(series)}`);
     assert.ok(series.some((x) => x.metric === 'disk.usedPercent'), 'disk series');
