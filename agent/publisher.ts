@@ -87,11 +87,11 @@ export interface Publisher extends Handle {
   clearCheck(id: string): void;
   /**
    * A device this agent polls (SNMP, issue 13): its retained `status` or `info`, published now if
-   * connected, kept, and sent again on every reconnect once the configuration naming the device is
-   * back (the broker lets a poller publish for a device only after that configuration).
+   * this connection's configuration names the device, kept, and sent again on every reconnect once
+   * that configuration is back (the broker lets a poller publish for a device only after it).
    */
   publishDevice<K extends 'status' | 'info'>(device: string, kind: K, payload: PayloadByKind[K]): void;
-  /** A device's metrics: QoS 1, not retained; dropped while disconnected (not buffered: the next poll is as good). */
+  /** A device's metrics: QoS 1, not retained; dropped while disconnected or not yet allowed (not buffered: the next poll is as good). */
   publishDeviceMetrics(device: string, payload: MetricsPayload): void;
   /** Stops sending anything for a device (it left the configuration): its payloads are no longer re-sent. */
   forgetDevice(device: string): void;
@@ -141,8 +141,13 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const configTopic = topics.agentConfig(opts.hostId);
   /** Retained status/info of each polled device, by device then kind. */
   const devices = new Map<string, Map<'status' | 'info', string>>();
-  /** Set on connect: device payloads wait for this connection's configuration before being sent again. */
-  let devicesDue = false;
+  /**
+   * The devices the configuration received on THIS connection names: the broker lets this agent
+   * publish for those only (it learns them from that same configuration), and closes the
+   * connection on anything else. Empty until it arrives: after a broker restart, until the
+   * ingest has published the configurations again.
+   */
+  let allowedDevices = new Set<string>();
   let failing: FailingCollector[] = [];
   let inFlight = 0;
   let published = 0;
@@ -280,7 +285,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     for (const id of checksToClear) {
       publish(topics.checkResult(opts.hostId, id), '', true).then(() => checksToClear.delete(id), ignore);
     }
-    devicesDue = devices.size > 0;
+    allowedDevices = new Set();
     opts.onConnect?.();
     // A clean session forgets subscriptions, so they are made on every connection.
     // `stored` is retained: the latest acknowledgement arrives at once and releases what the store already has.
@@ -329,28 +334,31 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   });
 
   const onConfig = (payload: Buffer): void => {
-    applyConfig(payload);
-    // After the configuration was applied, so a device it dropped was forgotten first.
-    if (devicesDue && client.connected && !closing) {
-      devicesDue = false;
-      for (const [device, kinds] of devices) {
-        for (const [kind, text] of kinds) publish(topics.host(device, kind), text, true).catch(() => undefined);
-      }
+    const before = allowedDevices;
+    allowedDevices = new Set(applyConfig(payload)?.devices?.map((d) => d.id) ?? []);
+    if (!client.connected || closing) return;
+    // After the configuration was applied, so a device it dropped was forgotten first: the retained
+    // payloads of the devices this connection may now publish for, and did not before, go out again.
+    for (const [device, kinds] of devices) {
+      if (!allowedDevices.has(device) || before.has(device)) continue;
+      for (const [kind, text] of kinds) publish(topics.host(device, kind), text, true).catch(() => undefined);
     }
   };
-  const applyConfig = (payload: Buffer): void => {
-    if (!opts.onAgentConfig) return;
+  /** Hands the configuration on; returns it when valid (the broker grants nothing for an invalid one either). */
+  const applyConfig = (payload: Buffer): AgentConfigPayload | null => {
+    if (!opts.onAgentConfig) return null;
     if (payload.length === 0) {
       opts.onAgentConfig(null);
-      return;
+      return null;
     }
     const config = decodePayload('agentConfig', payload);
     if (!config.ok) {
       // The whole configuration is refused, not the bad check alone: half a configuration is a state the server never asked for.
       warn('config-invalid', 'invalid configuration from the server ignored; the previous checks go on', { err: config.error });
-      return;
+      return null;
     }
     opts.onAgentConfig(config.value);
+    return config.value;
   };
 
   const onStored = (payload: Buffer): void => {
@@ -461,10 +469,10 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       let kinds = devices.get(device);
       if (!kinds) devices.set(device, (kinds = new Map()));
       kinds.set(kind, text);
-      if (client.connected) publish(topics.host(device, kind), text, true).catch(() => undefined);
+      if (client.connected && allowedDevices.has(device)) publish(topics.host(device, kind), text, true).catch(() => undefined);
     },
     publishDeviceMetrics(device, payload) {
-      if (closing || !client.connected || !devices.has(device)) return;
+      if (closing || !client.connected || !devices.has(device) || !allowedDevices.has(device)) return;
       publish(topics.host(device, 'metrics'), encodePayload('metrics', payload), false)
         .catch((error: unknown) => warn('device-metrics', 'device metrics not acknowledged; dropped (the next poll sends fresh ones)', { err: String(error) }));
     },
