@@ -26,7 +26,7 @@ import { startBroker } from '../../broker/index.js';
 import { setLogLevel } from '../../core/logger.js';
 import { decodePayload, encodePayload, PROTOCOL_VERSION, type CheckSpec } from '../../protocol/payloads.js';
 import { createTopics } from '../../protocol/topics.js';
-import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
+import { markdownTable, percentile, sampleProcess } from '../lib/proc-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +39,6 @@ const { values } = parseArgs({
 const counts = values.checks.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0);
 const interval = Math.max(10, Math.round(Number(values.interval)));
 const duration = Math.max(interval, Number(values.duration));
-const MiB = 2 ** 20;
 if (process.platform !== 'linux') throw new Error('bench/checks/runner reads /proc; run it on Linux');
 if (!existsSync(values.bundle)) throw new Error(`${values.bundle} not found: run npm run build first`);
 setLogLevel('warn');
@@ -99,17 +98,8 @@ try {
       await sleep(interval * 1000 + 2000);
       if (child.exitCode !== null) throw new Error(`the agent for ${n} checks exited (${child.exitCode})`);
       counting = true;
-      const rss: number[] = [];
-      const cpuStart = readProcStats(child.pid!).cpuSeconds;
-      const start = performance.now();
-      while (performance.now() - start < duration * 1000) {
-        await sleep(1000);
-        rss.push(readProcStats(child.pid!).rssBytes / MiB);
-      }
-      const wallS = (performance.now() - start) / 1000;
-      const cpuS = readProcStats(child.pid!).cpuSeconds - cpuStart;
+      const { rssMiB: rss, cpuSeconds: cpuS, wallSeconds: wallS } = await sampleProcess(child.pid!, duration);
       counting = false;
-      rss.sort((a, b) => a - b);
       latencies.sort((a, b) => a - b);
       const expected = (n * wallS) / interval;
       rows.push([

@@ -13,6 +13,23 @@ export function readProcStats(pid: number): { cpuSeconds: number; rssBytes: numb
   return { cpuSeconds: (utime! + stime! + cutime! + cstime!) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
 }
 
+/**
+ * Watches a process for `durationS` seconds: its RSS once a second (MiB,
+ * sorted ascending), and the CPU seconds it used over the wall time.
+ */
+export async function sampleProcess(pid: number, durationS: number): Promise<{ rssMiB: number[]; cpuSeconds: number; wallSeconds: number }> {
+  const rssMiB: number[] = [];
+  const cpuStart = readProcStats(pid).cpuSeconds;
+  const start = performance.now();
+  while (performance.now() - start < durationS * 1000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    rssMiB.push(readProcStats(pid).rssBytes / 2 ** 20);
+  }
+  const wallSeconds = (performance.now() - start) / 1000;
+  const cpuSeconds = readProcStats(pid).cpuSeconds - cpuStart;
+  return { rssMiB: rssMiB.sort((a, b) => a - b), cpuSeconds, wallSeconds };
+}
+
 /** Percentile of an ascending-sorted array (nearest rank). */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -22,7 +22,7 @@ import { DEVICE_LIMITS, encodePayload, PROTOCOL_VERSION, type DeviceSpec } from 
 import { createTopics } from '../../protocol/topics.js';
 import { startSnmpd } from '../../test/helpers/snmpd.js';
 import { request } from '../lib/child-request.js';
-import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
+import { markdownTable, percentile, sampleProcess } from '../lib/proc-stats.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +34,6 @@ const { values } = parseArgs({
 const counts = values.devices.split(',').map(Number).filter((n) => Number.isInteger(n) && n >= 0 && n <= DEVICE_LIMITS.perPoller);
 const interval = Math.max(DEVICE_LIMITS.interval.min, Math.round(Number(values.interval)));
 const duration = Math.max(5, Number(values.duration));
-const MiB = 2 ** 20;
 if (process.platform !== 'linux') throw new Error('bench/snmp/poller reads /proc; run it on Linux');
 setLogLevel('warn');
 
@@ -72,18 +71,9 @@ try {
       if (child.exitCode !== null) throw new Error(`the agent for ${n} devices exited (${child.exitCode})`);
       await request(child, 'reset');
       metrics = 0;
-      const rss: number[] = [];
-      const cpuStart = readProcStats(child.pid!).cpuSeconds;
-      const start = performance.now();
-      while (performance.now() - start < duration * 1000) {
-        await sleep(1000);
-        rss.push(readProcStats(child.pid!).rssBytes / MiB);
-      }
-      const wallS = (performance.now() - start) / 1000;
-      const cpuS = readProcStats(child.pid!).cpuSeconds - cpuStart;
+      const { rssMiB: rss, cpuSeconds: cpuS, wallSeconds: wallS } = await sampleProcess(child.pid!, duration);
       const stats = await request<{ durations: number[]; failures: number; devices: number }>(child, 'stats');
       const durations = [...stats.durations].sort((a, b) => a - b);
-      rss.sort((a, b) => a - b);
       rows.push([
         n, stats.devices, durations.length, f(durations.length / wallS, 2), stats.failures, metrics,
         n === 0 ? '-' : f(percentile(durations, 50)), n === 0 ? '-' : f(percentile(durations, 99)),
