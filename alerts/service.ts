@@ -351,13 +351,17 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     }
   };
   const offEngine = engine.onTransition(onTransition, 'alert-service');
-  // A firing alert's facts changed without a transition (a device's offline reason): stored and shown, not notified.
-  const offUpdate = engine.onUpdate((alert) => {
+  /**
+   * A firing alert whose facts changed without a transition — a device's offline
+   * reason, a check now down from 2 places of 2 instead of 1: stored and shown, not notified.
+   */
+  const onUpdate = (alert: Alert): void => {
     const id = open.get(keyOf(alert.host, alert.rule));
     if (id === undefined) return;
     store.updateFiring(id, alert);
     changed(id);
-  }, 'alert-service');
+  };
+  const offUpdate = engine.onUpdate(onUpdate, 'alert-service');
 
   // Network checks (issue 12): the same transitions, from their own pure rules.
   const checkRules = opts.checks ? createCheckRules({ clock, catalog: opts.checks, log }) : null;
@@ -365,13 +369,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   if (checkRules && opts.checks) {
     offChecks.push(
       checkRules.onTransition(onTransition, 'alert-service'),
-      // Another runner of the check went down or came back: "1 of 2 places" becomes "2 of 2", quietly.
-      checkRules.onUpdate((alert) => {
-        const id = open.get(keyOf(alert.host, alert.rule));
-        if (id === undefined) return;
-        store.updateFiring(id, alert);
-        changed(id);
-      }, 'alert-service'),
+      checkRules.onUpdate(onUpdate, 'alert-service'),
       opts.checks.onChange(() => checkRules.sync()),
       ingest.bus.on('alerts', 'check', (record) => checkRules.result(record)),
     );

@@ -1,6 +1,7 @@
 import {
   DEVICE_LIMITS, PROTOCOL_VERSION, type CustomMetric, type DeviceSpec, type DiskMetrics, type InfoPayload, type MetricsPayload, type NetMetrics,
 } from '../../protocol/payloads.js';
+import { percent, round } from '../../protocol/units.js';
 import type { CounterMemory } from './counters.js';
 import type { HOST, HR_STORAGE, IF_TABLE, IF_X_TABLE, SYSTEM, UCD_CPU_RAW, UCD_DSK, UCD_MEMORY } from './mibs.js';
 import { HR_STORAGE_TYPES, IF_ADMIN_STATUS, IF_OPER_STATUS } from './mibs.js';
@@ -58,11 +59,8 @@ const MAX_UTIL_FACTOR = 10;
 /** Events per second past the contract's bound: a bogus counter. */
 const MAX_EVENTS_PER_S = 1e12;
 
-const round = (n: number, digits = 2): number => {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-};
-const percent = (part: number, total: number): number => (total > 0 ? Math.min(100, Math.max(0, round((part / total) * 100))) : 0);
+/** protocol/units.ts's percent, with the two decimals payloads carry. */
+const percentOf = (part: number, total: number): number => round(percent(part, total));
 const safe = (n: number): number | undefined => (Number.isSafeInteger(n) && n >= 0 ? n : undefined);
 
 /** Maps one poll's readings to the device's info and metrics payloads (not yet validated: the poller does). */
@@ -149,7 +147,7 @@ export function cpuTicks(r: Pick<Readings, 'cpuRaw'>, counters: CounterMemory): 
   if (user === undefined || nice === undefined || system === undefined || idle === undefined) return undefined;
   const total = user + nice + system + idle + wait;
   if (!(total > 0)) return undefined;
-  return { usage: percent(user + nice + system, total), iowait: percent(wait, total) };
+  return { usage: percentOf(user + nice + system, total), iowait: percentOf(wait, total) };
 }
 
 /** One hrStorage row in bytes: size and used are counted in allocation units. */
@@ -172,11 +170,11 @@ function mapMemory(r: Readings): MetricsPayload['mem'] | undefined {
   if (totalKb && availKb !== undefined) {
     const total = totalKb * KIB;
     const available = Math.min(availKb * KIB, total);
-    return { total, used: total - available, available, usedPercent: percent(total - available, total) };
+    return { total, used: total - available, available, usedPercent: percentOf(total - available, total) };
   }
   for (const row of storageOfType(r, HR_STORAGE_TYPES.ram)) {
     const bytes = storageBytes(row.cells);
-    if (bytes && bytes.total > 0) return { total: bytes.total, used: bytes.used, available: bytes.total - bytes.used, usedPercent: percent(bytes.used, bytes.total) };
+    if (bytes && bytes.total > 0) return { total: bytes.total, used: bytes.used, available: bytes.total - bytes.used, usedPercent: percentOf(bytes.used, bytes.total) };
   }
   return undefined;
 }
@@ -190,13 +188,13 @@ function mapSwap(r: Readings): MetricsPayload['swap'] | undefined {
   const rows = storageOfType(r, HR_STORAGE_TYPES.virtualMemory);
   const row = rows.find((x) => /swap|page/i.test(asText(x.cells.descr) ?? '')) ?? rows[0];
   const bytes = row ? storageBytes(row.cells) : undefined;
-  if (bytes) return { total: bytes.total, used: bytes.used, usedPercent: percent(bytes.used, bytes.total) };
+  if (bytes) return { total: bytes.total, used: bytes.used, usedPercent: percentOf(bytes.used, bytes.total) };
   const totalKb = asUnsigned(r.ucdMemory.memTotalSwap);
   const availKb = asUnsigned(r.ucdMemory.memAvailSwap);
   if (totalKb === undefined || availKb === undefined) return undefined;
   const total = totalKb * KIB;
   const used = Math.max(0, total - availKb * KIB);
-  return { total, used, usedPercent: percent(used, total) };
+  return { total, used, usedPercent: percentOf(used, total) };
 }
 
 /** hrStorageFixedDisk rows of a non-zero size; UCD dskTable when there are none. */
@@ -207,7 +205,7 @@ function mapDisks(r: Readings): DiskMetrics[] {
     if (disks.length >= 128 || total <= 0 || seen.has(mount)) return;
     seen.add(mount);
     const u = Math.min(used, total);
-    disks.push({ mount, fs: '', total, used: u, free: total - u, usedPercent: percent(u, total) });
+    disks.push({ mount, fs: '', total, used: u, free: total - u, usedPercent: percentOf(u, total) });
   };
   for (const row of storageOfType(r, HR_STORAGE_TYPES.fixedDisk)) {
     const bytes = storageBytes(row.cells);

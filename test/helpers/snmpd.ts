@@ -42,7 +42,12 @@ export function haveSnmpd(): boolean {
   return requireProgram(`snmpd and snmp (${SNMPD}, ${SNMPGET})`, existsSync(SNMPD) && existsSync(SNMPGET) && existsSync(SNMPBULKWALK));
 }
 
-/** Well-known numeric OIDs the suites read (no MIB files are loaded). */
+/**
+ * Well-known numeric OIDs the suites read (no MIB files are loaded). Spelled
+ * here again, not imported from agent/snmp/mibs.ts, on purpose: the tests
+ * compare the poller's figures with snmpget's, and a wrong OID in the poller
+ * must make them differ, not be copied into the oracle.
+ */
 export const OID = {
   sysDescr: '1.3.6.1.2.1.1.1.0',
   sysObjectID: '1.3.6.1.2.1.1.2.0',
@@ -95,7 +100,7 @@ export type SnmpAs =
 
 export interface SnmpQueryOptions {
   as?: SnmpAs;
-  /** Seconds per try (snmpget -t); default 2. */
+  /** Seconds per try (snmpget -t); default 5. */
   timeout?: number;
   /** Retries (snmpget -r); default 1. */
   retries?: number;
@@ -213,7 +218,8 @@ export async function startSnmpd(opts: StartSnmpdOptions = {}): Promise<Snmpd> {
 
   function clientArgs(o: SnmpQueryOptions = {}): string[] {
     const as = o.as ?? {};
-    const common = ['-m', '', '-Onqte', '-t', String(o.timeout ?? 2), '-r', String(o.retries ?? 1)];
+    // Generous defaults: an answer comes at once when snmpd is fast, and CI's busy cores sometimes make it slow.
+    const common = ['-m', '', '-Onqte', '-t', String(o.timeout ?? 5), '-r', String(o.retries ?? 1)];
     if ('v3' in as) {
       const u: SnmpdV3User = as.v3 === 'authOnly' ? AUTH_ONLY : as.v3 === 'private' ? PRIVATE : as.v3;
       const auth = ['-a', u.authProtocol === 'sha256' ? 'SHA-256' : u.authProtocol, '-A', u.authKey];

@@ -54,10 +54,8 @@ export function createDevicesView(): View {
       if (destroyed) return;
       showForm(formSlot, createDeviceForm(existing, ctx, (saved) => {
         showForm(formSlot, null);
-        if (saved) {
-          pageLine.ok(t(existing ? 'devices.saved' : 'devices.created', { name: saved.label || saved.id }));
-          void load();
-        }
+        // The message once the list shows the change, so the two never disagree.
+        if (saved) void load().then(() => pageLine.ok(t(existing ? 'devices.saved' : 'devices.created', { name: saved.label || saved.id })));
       }));
     } catch (error) {
       pageLine.error(error);
@@ -82,8 +80,8 @@ export function createDevicesView(): View {
         button(t('devices.edit'), { class: 'btn small', 'data-testid': 'device-edit' }, () => void openForm(d)),
         confirmButton(t('action.delete'), t('devices.deleteQ', { name: hostTitle(d) }), line, async () => {
           await sendJson('DELETE', idPath('devices', d.id));
-          pageLine.ok(t('devices.deleted', { name: hostTitle(d) }));
           await load();
+          pageLine.ok(t('devices.deleted', { name: hostTitle(d) }));
         }, { 'data-testid': 'device-delete', class: 'btn small danger' }),
         line.el)
       : null;
