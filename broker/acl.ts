@@ -4,18 +4,19 @@ import type { DevicePollers } from './device-pollers.js';
 /**
  * Who an MQTT connection is, once authenticated:
  * - an agent may publish only under its own `<prefix>/<host>/` (status, info,
- *   metrics, services, command results, check results) and subscribe only to
- *   its own command requests, its own `stored` acknowledgements, its own
+ *   metrics, services, command results, run events, check results) and subscribe only to
+ *   its own command and run requests, its own `stored` acknowledgements, its own
  *   `config` and the server summary;
  * - the ingest service reads everything under the prefix (also through a
  *   shared subscription, for several workers) and publishes alerts, command
- *   requests, `stored` acknowledgements, agents' `config` and the server summary, and clears
+ *   and run requests, `stored` acknowledgements, agents' `config` and the server summary, and clears
  *   the retained status, info and services of a host an admin removed;
  * - a reader service (the OLED, Home Assistant, Telegraf…) reads everything
  *   under the prefix and publishes nothing;
  * - anonymous exists only in the explicit lab mode, where anything goes;
- * - an agent's `config` (what it runs, where it probes) reaches only that
- *   agent and the ingest, even through a wildcard (canReceive);
+ * - an agent's `config` (what it runs, where it probes) and its signed run
+ *   requests reach only that agent and the ingest, even through a wildcard,
+ *   and a run's output only the ingest (canReceive, issue 14);
  * - an agent that polls SNMP devices (issue 13) may also publish `status`,
  *   `info` and `metrics` for the devices its configuration names, and
  *   nothing else for them (broker/device-pollers.ts); a device's id is its
@@ -40,6 +41,9 @@ function underPrefix(topics: Topics, filter: string): boolean {
   return filter.startsWith(`${topics.prefix}/`);
 }
 
+/** What an agent publishes under its own `<prefix>/<host>/`. */
+const AGENT_OWN_KINDS: readonly string[] = ['status', 'info', 'metrics', 'services', 'cmd/res', 'run/res', 'check'];
+
 /** The per-host topics a poller publishes for a device, as an agent does for itself. */
 export const DEVICE_TOPIC_KINDS: readonly string[] = ['status', 'info', 'metrics'];
 
@@ -59,7 +63,7 @@ export function publishVerdict(topics: Topics, who: Principal, topic: string, po
     if (parsed.host === SERVER_LEVEL) return 'deny';
     const device = pollers?.pollerOf(parsed.host);
     if (parsed.host === who.host && (device === undefined || device === who.host)) {
-      return ['status', 'info', 'metrics', 'services', 'cmd/res', 'check'].includes(parsed.kind) ? 'allow' : 'deny';
+      return AGENT_OWN_KINDS.includes(parsed.kind) ? 'allow' : 'deny';
     }
     if (!pollers || !DEVICE_TOPIC_KINDS.includes(parsed.kind)) return 'deny';
     const right = pollers.rightOf(who.host, parsed.host);
@@ -75,12 +79,12 @@ export function canPublish(topics: Topics, who: Principal, topic: string): boole
   if (!parsed) return false;
   if (who.kind === 'agent') {
     if (parsed.host !== who.host) return false;
-    return ['status', 'info', 'metrics', 'services', 'cmd/res', 'check'].includes(parsed.kind);
+    return AGENT_OWN_KINDS.includes(parsed.kind);
   }
   if (who.role === 'ingest') {
     // status/info/services: to clear the retained topics of a host an admin removed.
     // check: to clear the retained result of a check removed or moved to other runners.
-    return ['alert', 'cmd/req', 'stored', 'status', 'info', 'services', 'config', 'check'].includes(parsed.kind) || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
+    return ['alert', 'cmd/req', 'run/req', 'stored', 'status', 'info', 'services', 'config', 'check'].includes(parsed.kind) || (parsed.host === SERVER_LEVEL && parsed.kind === 'summary');
   }
   return false;
 }
@@ -89,7 +93,7 @@ export function canSubscribe(topics: Topics, who: Principal, filter: string): bo
   if (who.kind === 'anonymous') return true;
   if (who.kind === 'agent') {
     return filter === topics.serverSummary() || filter === topics.stored(who.host) || filter === `${topics.prefix}/${who.host}/cmd/req/+`
-      || filter === topics.agentConfig(who.host);
+      || filter === topics.agentConfig(who.host) || filter === topics.runRequestsFor(who.host);
   }
   const inner = unshare(filter);
   if (inner === null) return false;
@@ -104,8 +108,11 @@ export function canSubscribe(topics: Topics, who: Principal, filter: string): bo
  */
 export function canReceive(topics: Topics, who: Principal, topic: string): boolean {
   if (who.kind === 'anonymous' || (who.kind === 'service' && who.role === 'ingest')) return true;
-  if (!topic.endsWith('/config')) return true; // cheap test first: this runs for every delivery
+  // Cheap test first: this runs for every delivery.
+  if (!topic.endsWith('/config') && !topic.includes('/run/')) return true;
   const parsed = topics.parse(topic);
-  if (parsed?.kind !== 'config') return true;
-  return who.kind === 'agent' && who.host === parsed.host;
+  if (parsed?.kind === 'config' || parsed?.kind === 'run/req') return who.kind === 'agent' && who.host === parsed.host;
+  // A run's output may hold anything the script printed: the ingest relays it to the users allowed to see it.
+  if (parsed?.kind === 'run/res') return false;
+  return true;
 }

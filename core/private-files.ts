@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 
 /** Owner only: the data directory holds password hashes, channel secrets and every host's history. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -22,4 +23,36 @@ export function ensurePrivateDir(dir: string): void {
 export function ensurePrivateFile(path: string): void {
   if (!existsSync(path)) closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
   if ((statSync(path).mode & 0o777) !== PRIVATE_FILE_MODE) chmodSync(path, PRIVATE_FILE_MODE);
+}
+
+/**
+ * Reads the private file `path`, creating it (0600) with `make()` when it is
+ * missing. Creation is atomic (written aside, then hard-linked in place,
+ * which fails if the file appeared meanwhile), so a server and a CLI starting
+ * together agree on one key.
+ */
+export function readOrCreatePrivateFile(path: string, make: () => Buffer): Buffer {
+  let content: Buffer;
+  try {
+    content = readFileSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    content = createOnce(path, make());
+  }
+  ensurePrivateFile(path);
+  return content;
+}
+
+function createOnce(path: string, fresh: Buffer): Buffer {
+  const aside = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
+  writeFileSync(aside, fresh, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  try {
+    linkSync(aside, path);
+    return fresh;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return readFileSync(path); // another process made it first: use theirs
+  } finally {
+    unlinkSync(aside);
+  }
 }

@@ -1,7 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from './private-files.js';
+import { ensurePrivateDir, readOrCreatePrivateFile } from './private-files.js';
 
 /**
  * Encryption at rest of small secrets that must be read back (issue 13: SNMP
@@ -74,36 +73,12 @@ export function createSecretBox(key: Buffer): SecretBox {
 
 /**
  * The box of a data directory: reads `<dataDir>/secret.key`, creating it
- * (0600, 32 random bytes) when missing. Creation is atomic (written aside,
- * then hard-linked in place, which fails if the file appeared meanwhile), so
- * the server and a CLI starting together agree on one key.
+ * (0600, 32 random bytes) when missing, atomically (readOrCreatePrivateFile).
  */
 export function openSecretBox(dataDir: string): SecretBox {
   ensurePrivateDir(dataDir);
   const path = join(dataDir, SECRET_KEY_FILE);
-  let key: Buffer;
-  try {
-    key = readFileSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    key = createKeyFile(path);
-  }
-  ensurePrivateFile(path);
+  const key = readOrCreatePrivateFile(path, () => randomBytes(KEY_BYTES));
   if (key.length !== KEY_BYTES) throw new SecretBoxError(`${path}: expected ${KEY_BYTES} bytes, found ${key.length} (damaged? restore it from the backup made with the databases)`);
   return createSecretBox(key);
-}
-
-function createKeyFile(path: string): Buffer {
-  const fresh = randomBytes(KEY_BYTES);
-  const aside = `${path}.${process.pid}.${randomBytes(6).toString('hex')}`;
-  writeFileSync(aside, fresh, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
-  try {
-    linkSync(aside, path);
-    return fresh;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return readFileSync(path); // another process made it first: use theirs
-  } finally {
-    unlinkSync(aside);
-  }
 }

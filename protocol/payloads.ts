@@ -13,6 +13,7 @@ import { StoredPayload } from './schemas/stored.js';
 import { AlertPayload } from './schemas/alert.js';
 import { AgentConfigPayload, CheckResultPayload } from './schemas/check.js';
 import { CommandRequestPayload, CommandResponsePayload, explainCommandError } from './schemas/command.js';
+import { RunEventPayload, RunRequestPayload } from './schemas/script.js';
 
 export { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './schemas/common.js';
 export { InfoPayload } from './schemas/info.js';
@@ -28,9 +29,14 @@ export { SummaryPayload } from './schemas/summary.js';
 export { StoredPayload } from './schemas/stored.js';
 export { AlertPayload } from './schemas/alert.js';
 export {
-  AgentConfigPayload, CheckResultPayload, CheckSpec, CHECK_KINDS, CHECK_LIMITS, CHECK_ID_PATTERN, isCheckId, DNS_RECORD_TYPES, HTTP_METHODS, JSON_OPS,
+  AgentConfigPayload, CheckResultPayload, CheckSpec, CHECK_KINDS, RESULT_KINDS, type ResultKind, CHECK_LIMITS, CHECK_ID_PATTERN, isCheckId, DNS_RECORD_TYPES, HTTP_METHODS, JSON_OPS,
   type CheckKind, type DnsRecordType, type HttpOptions, type DnsOptions,
 } from './schemas/check.js';
+export {
+  RunRequestPayload, RunEventPayload, RunGrant, ScriptBundle, ScriptDefinition, ScriptCheckSpec, ScriptParam, ScriptArgs, ScriptResult, Signed, Perfdata,
+  SCRIPT_INTERPRETERS, SCRIPT_KINDS, SCRIPT_ID_PATTERN, SCRIPT_LIMITS, BUILTIN_SCRIPT_PREFIX, PARAM_NAME_PATTERN, REFUSAL_REASONS, NAGIOS_STATUSES,
+  type ScriptInterpreter, type ScriptKind, type RefusalReason, type NagiosStatus,
+} from './schemas/script.js';
 export {
   CommandRequestPayload, CommandResponsePayload, COMMAND_ACTIONS, COMMAND_ID_PATTERN, COMMAND_LIMITS, SERVICE_NAME_PATTERN, commandFilters,
   type CommandAction, type CommandArgs, type CommandData, type Proc, type TopData, type DuData, type ServiceLogData,
@@ -49,10 +55,12 @@ export interface PayloadByKind {
   commandResponse: CommandResponsePayload;
   agentConfig: AgentConfigPayload;
   checkResult: CheckResultPayload;
+  runRequest: RunRequestPayload;
+  runEvent: RunEventPayload;
 }
 
 /** The agents' per-host kinds, the server's `summary` and `stored`, and the diagnosis request/response (`cmd/req`, `cmd/res`). */
-export type PayloadKind = HostTopicKind | 'summary' | 'stored' | 'alert' | 'commandRequest' | 'commandResponse' | 'agentConfig' | 'checkResult';
+export type PayloadKind = HostTopicKind | 'summary' | 'stored' | 'alert' | 'commandRequest' | 'commandResponse' | 'agentConfig' | 'checkResult' | 'runRequest' | 'runEvent';
 
 /** The schema of each kind: validates at runtime and generates docs/protocol.md. */
 export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
@@ -67,6 +75,8 @@ export const SCHEMAS: { [K in PayloadKind]: TSchema } = {
   commandResponse: CommandResponsePayload,
   agentConfig: AgentConfigPayload,
   checkResult: CheckResultPayload,
+  runRequest: RunRequestPayload,
+  runEvent: RunEventPayload,
 };
 
 // Compiled once: a compiled check costs ~1 µs over JSON.parse (DESIGN, measured facts).

@@ -15,6 +15,8 @@ export const RETAINED_BY_KIND: Readonly<Record<ParsedTopic['kind'], boolean>> = 
   alert: true,
   'cmd/req': false,
   'cmd/res': false,
+  'run/req': false,
+  'run/res': false,
   summary: true,
   config: true,
   check: true,

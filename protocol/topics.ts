@@ -8,6 +8,7 @@ import { isCheckId } from './schemas/check.js';
  *   <prefix>/<host>/stored                (ingest → that agent: samples committed)
  *   <prefix>/<host>/alerts/<rule>
  *   <prefix>/<host>/cmd/req/<id>, <prefix>/<host>/cmd/res/<id>
+ *   <prefix>/<host>/run/req/<id>, <prefix>/<host>/run/res/<id>   (signed script runs, issue 14)
  *   <prefix>/<host>/config                (server → that agent only: checks it runs)
  *   <prefix>/<runner>/checks/<check id>    (runner → everyone: latest result)
  *   <prefix>/_server/summary
@@ -94,6 +95,27 @@ export function createTopics(prefix: string = DEFAULT_PREFIX) {
       assertLevel('command id', id);
       return `${prefix}/${host}/cmd/res/${id}`;
     },
+    /** `<prefix>/<host>/run/req/<id>`: a signed request to run one action (RunRequestPayload), ingest → that agent only. */
+    runRequest(host: string, id: string): string {
+      assertHost(host);
+      assertLevel('run id', id);
+      return `${prefix}/${host}/run/req/${id}`;
+    },
+    /** `<prefix>/<host>/run/res/<id>`: the events of that run (RunEventPayload), agent → ingest only. */
+    runResponse(host: string, id: string): string {
+      assertHost(host);
+      assertLevel('run id', id);
+      return `${prefix}/${host}/run/res/${id}`;
+    },
+    /** An agent's own run requests: `<prefix>/<host>/run/req/+`, the one run filter the broker's ACL lets it take. */
+    runRequestsFor(host: string): string {
+      assertHost(host);
+      return `${prefix}/${host}/run/req/+`;
+    },
+    /** Every host's run events, for the ingest: `<prefix>/+/run/res/+`. */
+    allRunResponses(): string {
+      return `${prefix}/+/run/res/+`;
+    },
     /** `<prefix>/<host>/config`: the server's desired configuration of that agent (AgentConfigPayload). */
     agentConfig(host: string): string {
       assertHost(host);
@@ -130,6 +152,7 @@ export type ParsedTopic =
   | { host: string; kind: 'stored' }
   | { host: string; kind: 'alert'; rule: string }
   | { host: string; kind: 'cmd/req' | 'cmd/res'; id: string }
+  | { host: string; kind: 'run/req' | 'run/res'; id: string }
   | { host: string; kind: 'config' }
   | { host: string; kind: 'check'; check: string }
   | { host: typeof SERVER_LEVEL; kind: 'summary' };
@@ -153,6 +176,9 @@ export function parseTopic(prefix: string, topic: string): ParsedTopic | null {
   }
   if (levels.length === 4 && kind === 'cmd' && (a === 'req' || a === 'res') && b && isTopicLevel(b)) {
     return { host, kind: `cmd/${a}`, id: b };
+  }
+  if (levels.length === 4 && kind === 'run' && (a === 'req' || a === 'res') && b && isTopicLevel(b)) {
+    return { host, kind: `run/${a}`, id: b };
   }
   return null;
 }

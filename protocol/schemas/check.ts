@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EpochMs, Percent, Seconds, ShortText, Version } from './common.js';
 import { DEVICE_LIMITS, DeviceSpec } from './device.js';
+import { ScriptResult, Signed } from './script.js';
 
 /**
  * Network checks (issue 12): what a runner agent is told to run, and what it
@@ -10,8 +11,15 @@ import { DEVICE_LIMITS, DeviceSpec } from './device.js';
  * `<prefix>/<runner>/checks/<check id>`.
  */
 
+/** What a runner probes over the network (CheckSpec). */
 export const CHECK_KINDS = ['ping', 'tcp', 'http', 'dns', 'tls'] as const;
 export type CheckKind = (typeof CHECK_KINDS)[number];
+/**
+ * What a result may come from: a network probe, or a script check (issue 14),
+ * which reaches its runner inside the signed script bundle, not in `checks`.
+ */
+export const RESULT_KINDS = [...CHECK_KINDS, 'script'] as const;
+export type ResultKind = (typeof RESULT_KINDS)[number];
 
 /** A check id is one topic level and reads like a host id: `web-home`, `dns.lan`. */
 export const CHECK_ID_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';
@@ -120,6 +128,8 @@ export const AgentConfigPayload = Type.Object(
     ts: EpochMs,
     checks: Type.Array(CheckSpec, { maxItems: CHECK_LIMITS.perRunner }),
     devices: Type.Optional(Type.Array(DeviceSpec, { maxItems: DEVICE_LIMITS.perPoller, description: 'SNMP devices this agent polls and publishes as hosts; absent means none' })),
+    /** The signed ScriptBundle for this host (protocol/schemas/script.ts): scripts it may run, script checks it runs; absent means none. */
+    scripts: Type.Optional(Signed),
   },
   { $id: 'agentConfig', title: 'agentConfig', description: 'What the server asks this agent to run' },
 );
@@ -132,7 +142,8 @@ export const CheckResultPayload = Type.Object(
   {
     v: Version,
     ts: EpochMs,
-    kind: Type.Union(CHECK_KINDS.map((k) => Type.Literal(k))),
+    kind: Type.Union(RESULT_KINDS.map((k) => Type.Literal(k))),
+    /** A script check: up for Nagios ok and warning, down for critical and unknown (its `script.status` says which). */
     state: Type.Union([Type.Literal('up'), Type.Literal('down')]),
     /** Total time of the run (HTTP: until the body was read; ping: average RTT); null when it did not get that far. */
     latency: Type.Union([Seconds, Type.Null()]),
@@ -164,6 +175,8 @@ export const CheckResultPayload = Type.Object(
     excerpt: Type.Optional(ShortText(CHECK_LIMITS.excerptChars)),
     /** A failed run: the path to the target (tracepath/traceroute output), when the tool exists. */
     trace: Type.Optional(ShortText(CHECK_LIMITS.traceChars)),
+    /** A script check (issue 14): the Nagios status, exit code and perfdata. */
+    script: Type.Optional(ScriptResult),
   },
   { $id: 'checkResult', title: 'checkResult', description: 'Latest result of one check on one runner' },
 );
