@@ -63,7 +63,7 @@ export function bundleContents(input: BundleInput): Map<string, BundleContent> {
   const out = new Map<string, BundleContent>();
   for (const host of [...hosts].sort()) {
     const groups = input.groupsOf(host);
-    const scripts = input.scripts.filter((s) => allowedOn(s, host, groups)).map(definitionOf);
+    const scripts = input.scripts.filter((s) => allowedOn(s, host, groups)).map(definitionOf).sort((a, b) => a.id.localeCompare(b.id));
     const present = new Set(scripts.map((s) => s.id));
     const checks: ScriptCheckSpec[] = [];
     for (const c of scriptChecks) {
