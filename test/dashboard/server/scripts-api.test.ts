@@ -161,6 +161,9 @@ test('admins write: create (a body over 16 kB), 400 naming the field, a new vers
   } finally {
     events.close();
   }
+  const fr = (await admin.get<Array<{ message: string }>>('/api/events?type=script.*&lang=fr')).data.map((e) => e.message);
+  assert.ok(fr.includes('Script clear-cache (« Clear the app cache ») modifié : version 1 → 2'), fr.join('\n'));
+  assert.ok(fr.includes('Script vigie.kill-process désactivé'), fr.join('\n'));
 });
 
 test('web1\'s config carries a bundle signed with the box key, for web1, following the library', async () => {
