@@ -30,7 +30,7 @@ import { openBoxSigner, type BoxSigner } from '../core/signing.js';
 import { ScriptStore } from '../scripts/store.js';
 import { BUILTIN_SCRIPTS } from '../scripts/builtins.js';
 import { ScriptAccess } from '../scripts/access.js';
-import { createBundleSource } from '../scripts/bundle.js';
+import { createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
 import { startRunService, type RunService } from '../scripts/run-service.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
@@ -103,6 +103,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   /** The local agent of `vigie up` pins the box key in-process (agent.serverKey), as `vigie agent enroll` writes it for others. */
   const withServerKey = <C extends object>(c: C): C => (signer ? ({ ...c, serverKey: signer.publicKey } as C) : c);
   let scriptStore: ScriptStore | undefined;
+  let bundles: ScriptBundleSource | undefined;
 
   /** The agents this server knows: enrolled (credentials not revoked), the box's own, and the hosts it heard from that are not SNMP devices. */
   const agentHosts = (): Set<string> => {
@@ -227,7 +228,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   catalog: store,
                   memory: store,
                   devices: { catalog: deviceStore!, memory: deviceStore! },
-                  scripts: createBundleSource({
+                  scripts: (bundles = createBundleSource({
                     scripts: scriptStore!,
                     checks: store,
                     hosts: () => agentHosts(),
@@ -236,7 +237,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     signer: signer!,
                     clock: systemClock,
                     log: createLogger('scripts'),
-                  }),
+                  })),
                   ingest: stack.ingest!,
                   topics: createTopics(prefix),
                   clock: systemClock,
@@ -296,7 +297,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     statusPages: statusPages!,
                     checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
                     devices: { store: deviceStore!, service: stack.deviceService!, defaultPoller: withAgent ? agentHostId(config.agent) : null },
-                    scripts: { store: scriptStore!, runs: stack.runs!, hostExists: (id) => agentHosts().has(id) },
+                    scripts: { store: scriptStore!, runs: stack.runs!, hostExists: (id) => agentHosts().has(id), overflow: (all) => bundles!.overflow(all) },
                     serverKey: { publicKey: signer!.publicKey, fingerprint: signer!.fingerprint },
                   },
                 )),

@@ -42,8 +42,39 @@ export interface BundleInput {
   /** The agents there are (enrolled, the box's own, heard from). */
   hosts: Iterable<string>;
   groupsOf(host: string): readonly number[];
-  /** Told once per host and reason when something is left out (a check whose script may not run there). */
-  skipped?(host: string, message: string): void;
+  /** Told when something is left out (a check whose script may not run there, a script past the size budget); `script` when a script is dropped. */
+  skipped?(host: string, message: string, script?: string): void;
+}
+
+/**
+ * Bytes a host's bundle may take once encoded twice (its JSON text, itself a
+ * string inside the config's JSON): the whole config must stay within
+ * MAX_PAYLOAD_BYTES (64 KiB), which the agent enforces, and its checks and
+ * devices need room too.
+ */
+export const BUNDLE_BUDGET_BYTES = 48 * 1024;
+
+/** The size a bundle takes inside its config (payload escaped as a JSON string), with a 13-digit iat. */
+export function encodedSize(host: string, content: BundleContent): number {
+  const bundle: ScriptBundle = { type: 'vigie.scripts', host, iat: 1_000_000_000_000, scripts: content.scripts, checks: content.checks };
+  return Buffer.byteLength(JSON.stringify(JSON.stringify(bundle)), 'utf8');
+}
+
+/**
+ * Drops scripts until the bundle fits BUNDLE_BUDGET_BYTES: the largest first,
+ * built-ins last; a script check goes with its script. Each drop is told.
+ */
+function fit(host: string, content: BundleContent, skipped: BundleInput['skipped']): BundleContent {
+  let { scripts, checks } = content;
+  const order = [...scripts].sort((a, b) => Number(a.id.startsWith('vigie.')) - Number(b.id.startsWith('vigie.')) || b.body.length - a.body.length || a.id.localeCompare(b.id));
+  for (const drop of order) {
+    const size = encodedSize(host, { scripts, checks });
+    if (size <= BUNDLE_BUDGET_BYTES) break;
+    scripts = scripts.filter((s) => s.id !== drop.id);
+    checks = checks.filter((c) => c.script !== drop.id);
+    skipped?.(host, `script ${drop.id} not sent to ${host}: the scripts allowed there take ${Math.ceil(size / 1024)} KiB, more than the ${BUNDLE_BUDGET_BYTES / 1024} KiB one host's bundle may carry (allow fewer or smaller scripts there)`, drop.id);
+  }
+  return { scripts, checks };
 }
 
 /** A script as an agent receives it: exactly the protocol's ScriptDefinition fields. */
@@ -83,7 +114,8 @@ export function bundleContents(input: BundleInput): Map<string, BundleContent> {
     if (scripts.length > SCRIPT_LIMITS.perHost || checks.length > SCRIPT_LIMITS.perHost) {
       input.skipped?.(host, `${host} is allowed more than ${SCRIPT_LIMITS.perHost} scripts or script checks: only the first ${SCRIPT_LIMITS.perHost} (by id) are sent`);
     }
-    out.set(host, { scripts: scripts.slice(0, SCRIPT_LIMITS.perHost), checks: checks.sort((a, b) => a.id.localeCompare(b.id)).slice(0, SCRIPT_LIMITS.perHost) });
+    const fitted = fit(host, { scripts: scripts.slice(0, SCRIPT_LIMITS.perHost), checks: checks.sort((a, b) => a.id.localeCompare(b.id)).slice(0, SCRIPT_LIMITS.perHost) }, input.skipped);
+    if (fitted.scripts.length > 0 || fitted.checks.length > 0) out.set(host, fitted);
   }
   return out;
 }
@@ -97,6 +129,11 @@ export function signBundle(signer: BoxSigner, host: string, content: BundleConte
 /** What the config publisher reads: each agent's bundle now, how to sign one, and when they may have changed. */
 export interface ScriptBundleSource {
   contents(): Map<string, BundleContent>;
+  /**
+   * What would be left out if the library were `scripts` (a change about to be
+   * saved): the first script dropped for size, with where and why, else null.
+   */
+  overflow(scripts: readonly ScriptRecord[]): { host: string; script: string; message: string } | null;
   sign(host: string, content: BundleContent): Signed;
   /** Called when the library, the agents or the groups may have changed; returns the function that unsubscribes. */
   onChange(listener: () => void): () => void;
@@ -124,11 +161,22 @@ export interface BundleSourceDeps {
 export function createBundleSource(deps: BundleSourceDeps): ScriptBundleSource {
   const told = new Set<string>();
   let lastIat = 0;
+  const checks = (): ScriptCheckDefinition[] => deps.checks.list() as ScriptCheckDefinition[];
   return {
+    overflow: (scripts) => {
+      let found: { host: string; script: string; message: string } | null = null;
+      bundleContents({
+        scripts, checks: checks(), hosts: deps.hosts(), groupsOf: deps.groupsOf,
+        skipped: (host, message, script) => {
+          if (script !== undefined && found === null) found = { host, script, message };
+        },
+      });
+      return found;
+    },
     contents: () =>
       bundleContents({
         scripts: deps.scripts.list(),
-        checks: deps.checks.list() as ScriptCheckDefinition[],
+        checks: checks(),
         hosts: deps.hosts(),
         groupsOf: deps.groupsOf,
         skipped: (host, message) => {

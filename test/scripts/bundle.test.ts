@@ -12,7 +12,7 @@ import { createSigner, createVerifier, generateSigningKey } from '../../core/sig
 import { decodePayload } from '../../protocol/payloads.js';
 import type { ScriptBundle } from '../../protocol/schemas/script.js';
 import { BUILTIN_SCRIPTS } from '../../scripts/builtins.js';
-import { bundleContents, createBundleSource, signBundle, type ScriptCheckDefinition } from '../../scripts/bundle.js';
+import { BUNDLE_BUDGET_BYTES, bundleContents, createBundleSource, encodedSize, signBundle, type ScriptCheckDefinition } from '../../scripts/bundle.js';
 import { bodySha256 } from '../../scripts/store.js';
 import type { ScriptFields, ScriptRecord } from '../../scripts/types.js';
 
@@ -63,6 +63,25 @@ test('script checks: on their runners, with their args and interval, only when t
   assert.not.ok(out.has('web2'), 'web2 may not run pg-repl (group 2): no check, no bundle');
   assert.ok(skipped.some((m) => /check pg not sent to web2: script pg-repl may not run on web2/.test(m)), skipped.join('\n'));
   assert.ok(skipped.some((m) => /check wrong not sent to web1: fix is an action/.test(m)), skipped.join('\n'));
+});
+
+test('a bundle that would not fit an agent\'s config loses its largest scripts first (built-ins last), each drop told', () => {
+  const body = (n: number) => `#!/bin/sh\n${'echo "a fairly long line of output for padding"\n'.repeat(n)}`;
+  const scripts = [...builtins, script('big-a', { hosts: ['web1'], body: body(600) }), script('big-b', { hosts: ['web1'], body: body(550) }), script('small', { hosts: ['web1'] })];
+  const dropped: Array<[string, string | undefined]> = [];
+  const out = bundleContents({ scripts, checks: [], hosts: ['web1'], groupsOf, skipped: (_h, m, id) => dropped.push([m, id]) });
+  const kept = out.get('web1')!;
+  assert.equal(kept.scripts.map((x) => x.id), ['big-b', 'small', 'vigie.journal-vacuum', 'vigie.kill-process', 'vigie.package-clean', 'vigie.service-restart']);
+  assert.ok(encodedSize('web1', kept) <= BUNDLE_BUDGET_BYTES);
+  assert.is(dropped.length, 1);
+  assert.is(dropped[0]![1], 'big-a');
+  assert.match(dropped[0]![0], /script big-a not sent to web1: the scripts allowed there take \d+ KiB, more than the 48 KiB/);
+  const source = createBundleSource({
+    scripts: { list: () => scripts, onChange: () => () => {} }, checks: { list: () => [] }, hosts: () => ['web1'], groupsOf,
+    signer: createSigner(createPrivateKey(generateSigningKey())), clock: { now: () => 1 }, log: { warn: () => {} } as never,
+  });
+  assert.equal(source.overflow(scripts)?.script, 'big-a');
+  assert.is(source.overflow(scripts.filter((x) => x.id !== 'big-a')), null);
 });
 
 test('the signed bundle verifies with the box key, names its host, and fails once tampered with', () => {

@@ -7,7 +7,8 @@ import { ScriptAccess } from '../../../scripts/access.js';
 import { allowedOn } from '../../../scripts/access.js';
 import type { RunService } from '../../../scripts/run-service.js';
 import type { ScriptStore } from '../../../scripts/store.js';
-import type { ScriptRecord } from '../../../scripts/types.js';
+import { bodySha256 } from '../../../scripts/store.js';
+import type { ScriptFields, ScriptRecord } from '../../../scripts/types.js';
 import { validateScript } from '../../../scripts/validate.js';
 import { auditOf, scriptView } from '../../../scripts/view.js';
 import { callerName } from '../auth/caller.js';
@@ -22,6 +23,8 @@ export interface ScriptsContext {
   runs: RunService;
   /** Whether a host id is an agent this server knows (a script's `hosts` must name one). */
   hostExists(id: string): boolean;
+  /** What a library would leave out of some host's bundle for size (scripts/bundle.ts ScriptBundleSource.overflow), else null. */
+  overflow?(scripts: readonly ScriptRecord[]): { host: string; script: string; message: string } | null;
 }
 
 /** A script body may be 32 KiB; JSON escaping may double it. Only these routes take more than the API's 16 kB. */
@@ -72,6 +75,20 @@ export function createScriptsRouter(ctx: ApiContext, scripts: ScriptsContext): R
     return checked.value;
   };
 
+  /**
+   * Refuses a change that would push a script out of some host's bundle (its
+   * config would outgrow what an agent accepts): the admin hears it now,
+   * not from a run refused later.
+   */
+  const assertFits = (next: ScriptFields, current: ScriptRecord | null): void => {
+    if (!scripts.overflow) return;
+    const all = store.list();
+    if (scripts.overflow(all) !== null) return; // already over before this change: the log says so, saving this one is no worse
+    const candidate: ScriptRecord = { ...(current ?? { builtin: false, createdAt: 0, updatedAt: 0, updatedBy: null }), ...next, version: (current?.version ?? 0) + 1, sha256: bodySha256(next.body) };
+    const over = scripts.overflow([...all.filter((s) => s.id !== next.id), candidate].sort((a, b) => a.id.localeCompare(b.id)));
+    if (over) throw new VigieError('VIGIE_ERR_BAD_REQUEST', `body: ${over.message}`, [{ field: 'body', message: over.message }]);
+  };
+
   router.get('/scripts', requireRole('operator'), (_req, res) => {
     const { user } = callerOf(res);
     sendOk(res, { scripts: store.list().map((s) => view(user, s)) });
@@ -89,6 +106,7 @@ export function createScriptsRouter(ctx: ApiContext, scripts: ScriptsContext): R
   router.post('/scripts', requireRole('admin'), parseBig, (req, res) => {
     const { user } = callerOf(res);
     const fields = validate(req.body, null);
+    assertFits(fields, null);
     const created = store.create(fields, user.name);
     audit(ctx, req, res, { type: 'script.created', message: `Script ${created.id} ("${created.name}", ${created.kind}) created, version 1`, data: { after: auditOf(created) } });
     res.status(201).json({ ok: true, data: view(user, created) });
@@ -98,6 +116,7 @@ export function createScriptsRouter(ctx: ApiContext, scripts: ScriptsContext): R
     const { user } = callerOf(res);
     const current = editable(req.params.id);
     const fields = validate(req.body, current);
+    assertFits(fields, current);
     const { record, bumped } = store.replace(fields, user.name);
     audit(ctx, req, res, {
       type: 'script.updated',
@@ -115,6 +134,7 @@ export function createScriptsRouter(ctx: ApiContext, scripts: ScriptsContext): R
       throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'enabled: expected {"enabled": true} or {"enabled": false}', [{ field: 'enabled', message: 'expected true or false' }]);
     }
     if (current.enabled === body.enabled) return sendOk(res, view(user, current));
+    if (body.enabled) assertFits({ ...current, enabled: true }, current);
     const updated = store.setEnabled(current.id, body.enabled, user.name);
     audit(ctx, req, res, {
       type: updated.enabled ? 'script.enabled' : 'script.disabled',

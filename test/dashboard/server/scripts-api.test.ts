@@ -150,6 +150,17 @@ test('admins write: create (a body over 16 kB), 400 naming the field, a new vers
   assert.is((await olivia.send('PATCH', '/api/scripts/vigie.kill-process', { enabled: true })).status, 403);
   assert.is((await admin.send('PATCH', '/api/scripts/vigie.kill-process', { enabled: 'no' })).status, 400);
 
+  // Two bodies of ~30 KiB for one host would outgrow what its agent accepts in one config: the second is refused now.
+  const large = `#!/bin/sh\n${'echo "a long line of output, to make the body large"\n'.repeat(600)}`;
+  assert.is((await admin.send('POST', '/api/scripts', { ...custom, id: 'large-one', body: large })).status, 201);
+  const tooMuch = await admin.send('POST', '/api/scripts', { ...custom, id: 'large-two', body: large });
+  assert.is(tooMuch.status, 400);
+  assert.is(failure(tooMuch.body).field, 'body');
+  assert.match(failure(tooMuch.body).message, /not sent to web1: the scripts allowed there take \d+ KiB, more than the 48 KiB/);
+  assert.is((await admin.send('POST', '/api/scripts', { ...custom, id: 'large-two', body: large, hosts: [] })).status, 201, 'allowed nowhere: it fits');
+  assert.is((await admin.send('PUT', '/api/scripts/large-two', { ...custom, id: undefined, body: large })).status, 400, 'nor by a change');
+  for (const id of ['large-one', 'large-two']) await admin.send('DELETE', `/api/scripts/${id}`);
+
   await admin.send('POST', '/api/scripts', { ...custom, id: 'short-lived', hosts: [] });
   assert.equal((await admin.send('DELETE', '/api/scripts/short-lived')).data, { deleted: 'short-lived' });
   assert.is((await admin.get('/api/scripts/short-lived')).status, 404);
