@@ -30,7 +30,7 @@ import { openBoxSigner, type BoxSigner } from '../core/signing.js';
 import { ScriptStore } from '../scripts/store.js';
 import { BUILTIN_SCRIPTS } from '../scripts/builtins.js';
 import { ScriptAccess } from '../scripts/access.js';
-import { createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
+import { checksUsing, createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
 import { startRunService, type RunService } from '../scripts/run-service.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
@@ -297,7 +297,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     statusPages: statusPages!,
                     checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
                     devices: { store: deviceStore!, service: stack.deviceService!, defaultPoller: withAgent ? agentHostId(config.agent) : null },
-                    scripts: { store: scriptStore!, runs: stack.runs!, hostExists: (id) => agentHosts().has(id), overflow: (all) => bundles!.overflow(all) },
+                    scripts: { store: scriptStore!, runs: stack.runs!, hostExists: (id) => agentHosts().has(id), overflow: (all) => bundles!.overflow(all), usedBy: (id) => checksUsing(checkStore!.list(), id) },
                     serverKey: { publicKey: signer!.publicKey, fingerprint: signer!.fingerprint },
                   },
                 )),

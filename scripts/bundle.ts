@@ -120,6 +120,23 @@ export function bundleContents(input: BundleInput): Map<string, BundleContent> {
   return out;
 }
 
+/** The ids of the script checks that run `script` (a script in use is not deleted). */
+export function checksUsing(checks: readonly unknown[], script: string): string[] {
+  return (checks as ScriptCheckDefinition[]).filter((c) => c.kind === 'script' && c.script?.id === script).map((c) => c.id);
+}
+
+/**
+ * The parameters of a check script, for the checks catalog's validation of a
+ * script check's arguments (checks/validate.ts `scriptParams`); null when
+ * `id` is not a check script of the library.
+ */
+export function checkScriptParams(store: { get(id: string): ScriptRecord | null }): (id: string) => ScriptRecord['params'] | null {
+  return (id) => {
+    const s = store.get(id);
+    return s && s.kind === 'check' ? s.params : null;
+  };
+}
+
 /** The signed bundle of `host` (what AgentConfigPayload.scripts holds). */
 export function signBundle(signer: BoxSigner, host: string, content: BundleContent, iat: number): Signed {
   const bundle: ScriptBundle = { type: 'vigie.scripts', host, iat, scripts: content.scripts, checks: content.checks };

@@ -12,7 +12,7 @@ import { createSigner, createVerifier, generateSigningKey } from '../../core/sig
 import { decodePayload } from '../../protocol/payloads.js';
 import type { ScriptBundle } from '../../protocol/schemas/script.js';
 import { BUILTIN_SCRIPTS } from '../../scripts/builtins.js';
-import { BUNDLE_BUDGET_BYTES, bundleContents, createBundleSource, encodedSize, signBundle, type ScriptCheckDefinition } from '../../scripts/bundle.js';
+import { BUNDLE_BUDGET_BYTES, bundleContents, checkScriptParams, checksUsing, createBundleSource, encodedSize, signBundle, type ScriptCheckDefinition } from '../../scripts/bundle.js';
 import { bodySha256 } from '../../scripts/store.js';
 import type { ScriptFields, ScriptRecord } from '../../scripts/types.js';
 
@@ -82,6 +82,21 @@ test('a bundle that would not fit an agent\'s config loses its largest scripts f
   });
   assert.equal(source.overflow(scripts)?.script, 'big-a');
   assert.is(source.overflow(scripts.filter((x) => x.id !== 'big-a')), null);
+});
+
+test('checksUsing names the script checks that run a script; checkScriptParams gives a check script\'s params only', () => {
+  const checks: ScriptCheckDefinition[] = [
+    { id: 'pg', kind: 'script', enabled: true, runners: ['db1'], script: { id: 'pg-repl', args: {} } },
+    { id: 'pg-2', kind: 'script', enabled: false, runners: ['db1'], script: { id: 'pg-repl', args: {} } },
+    { id: 'web', kind: 'http', enabled: true, runners: ['db1'] },
+  ];
+  assert.equal(checksUsing(checks, 'pg-repl'), ['pg', 'pg-2']);
+  assert.equal(checksUsing(checks, 'other'), []);
+  const lib = new Map([['pg-repl', script('pg-repl', { kind: 'check', params: [{ name: 'port', type: 'integer' }] })], ['fix', script('fix')]]);
+  const lookup = checkScriptParams({ get: (id) => lib.get(id) ?? null });
+  assert.equal(lookup('pg-repl'), [{ name: 'port', type: 'integer' }]);
+  assert.is(lookup('fix'), null, 'an action is not a check script');
+  assert.is(lookup('nope'), null);
 });
 
 test('the signed bundle verifies with the box key, names its host, and fails once tampered with', () => {

@@ -23,6 +23,8 @@ export interface ScriptsContext {
   runs: RunService;
   /** Whether a host id is an agent this server knows (a script's `hosts` must name one). */
   hostExists(id: string): boolean;
+  /** The script checks that run a script (checks catalog): a script in use is not deleted. */
+  usedBy?(script: string): string[];
   /** What a library would leave out of some host's bundle for size (scripts/bundle.ts ScriptBundleSource.overflow), else null. */
   overflow?(scripts: readonly ScriptRecord[]): { host: string; script: string; message: string } | null;
 }
@@ -42,7 +44,7 @@ export const isScriptWrite = (req: Request): boolean => (req.method === 'POST' |
  *   POST   /api/scripts                 201 ScriptView                      admin
  *   PUT    /api/scripts/:id             ScriptView (a new version when what runs changed)   admin; built-in 409
  *   PATCH  /api/scripts/:id             {enabled} → ScriptView              admin (built-ins too)
- *   DELETE /api/scripts/:id             {deleted: id}                       admin; built-in 409
+ *   DELETE /api/scripts/:id             {deleted: id}                       admin; built-in or in use by a script check 409
  *   GET    /api/hosts/:id/actions       {actions: [...]} enabled actions allowed on that host   operator, admin
  *   POST   /api/scripts/:id/runs        {host, args} → 202 {run: RunView}   operator, admin with access to the host
  * Every change is in the event log (script.created|updated|enabled|disabled|deleted).
@@ -146,6 +148,8 @@ export function createScriptsRouter(ctx: ApiContext, scripts: ScriptsContext): R
 
   router.delete('/scripts/:id', requireRole('admin'), (req, res) => {
     const current = editable(req.params.id);
+    const users = scripts.usedBy?.(current.id) ?? [];
+    if (users.length > 0) throw new VigieError('VIGIE_ERR_CONFLICT', `${current.id} is run by the check${users.length > 1 ? 's' : ''} ${users.join(', ')}: delete ${users.length > 1 ? 'them' : 'it'} or give ${users.length > 1 ? 'them' : 'it'} another script first`);
     store.delete(current.id);
     audit(ctx, req, res, { type: 'script.deleted', message: `Script ${current.id} ("${current.name}") deleted`, data: { before: auditOf(current) } });
     sendOk(res, { deleted: current.id });
