@@ -272,6 +272,10 @@ test('output is capped at 64 KiB (the rest counted as dropped); duplicates and a
     await publish(web1, topics.runResponse('web1', id), { v: 1, ts: Date.now(), id, seq: 1, event: 'done', exit: 0, signal: null, timedOut: false, duration: 0.1, dropped: 0 });
     const last = await r.runs.wait(id);
     assert.equal([last.state, last.output], ['done', 'once\n'], 'web2\'s "done" was ignored, the duplicate too');
+    // An invalid event is dropped and counted by the ingest, as every invalid payload.
+    const invalidBefore = r.ingest.ingest.stats().runEvents!.invalid;
+    await publish(web1, topics.runResponse('web1', id), { v: 1, ts: Date.now(), id, seq: 2, event: 'done', exit: 'zero' });
+    await waitFor('the invalid event is counted', () => r.ingest.ingest.stats().runEvents!.invalid === invalidBefore + 1);
   }));
 
 test('runs a previous process left pending are lost at start, and logged', () =>

@@ -14,6 +14,8 @@
  *   409, an offline host 503; viewers read runs of hosts they see;
  * - the event log holds every library change, run and refusal.
  */
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import type { Socket } from 'socket.io-client';
 import { test } from 'uvu';
@@ -104,6 +106,7 @@ test('the enrollment answer carries the box key and its fingerprint', () => {
   assert.is(enrolled.serverKey, s.stack.signer!.publicKey);
   assert.is(enrolled.serverKeyFingerprint, keyFingerprint(s.stack.signer!.publicKey));
   assert.match(enrolled.serverKeyFingerprint!, /^SHA256:/);
+  assert.is(statSync(join(s.dataDir, 'signing.key')).mode & 0o777, 0o600, 'the private key is 0600');
 });
 
 test('the library: operators and admins read it (built-ins seeded, not editable), viewers get 403', async () => {
