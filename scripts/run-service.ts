@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventBus } from '../core/event-bus.js';
-import { ERRORS, type ErrorCode } from '../core/errors.js';
+import type { ErrorCode } from '../core/errors.js';
 import type { Handle } from '../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import type { BoxSigner } from '../core/signing.js';
@@ -318,6 +318,3 @@ export function startRunService(deps: RunServiceDeps): RunService {
     },
   };
 }
-
-/** The HTTP status of a refused start (the API answers with it). */
-export const statusOf = (code: ErrorCode): number => ERRORS[code].status;

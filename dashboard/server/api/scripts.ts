@@ -1,10 +1,9 @@
 import express, { Router, type Request } from 'express';
 import type { User } from '../../../accounts/users.js';
 import { VigieError } from '../../../core/errors.js';
-import { isHostId } from '../../../protocol/host-id.js';
+import { normaliseHostId } from '../../../protocol/host-id.js';
 import { SCRIPT_ID_RE } from '../../../protocol/schemas/script.js';
-import { ScriptAccess } from '../../../scripts/access.js';
-import { allowedOn } from '../../../scripts/access.js';
+import { allowedOn, ScriptAccess } from '../../../scripts/access.js';
 import type { RunService } from '../../../scripts/run-service.js';
 import type { ScriptStore } from '../../../scripts/store.js';
 import { bodySha256 } from '../../../scripts/store.js';
@@ -174,8 +173,9 @@ export function createScriptsRouter(ctx: ApiContext, scripts: ScriptsContext): R
     if (!body || typeof body !== 'object' || Array.isArray(body)) {
       throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'body: expected {"host": "<host id>", "args": {...}}', [{ field: 'host', message: 'required' }]);
     }
-    const host = typeof body.host === 'string' ? body.host.toLowerCase() : '';
-    if (!isHostId(host)) throw new VigieError('VIGIE_ERR_BAD_HOST_ID', `host: expected a host id (got ${JSON.stringify(body.host)?.slice(0, 40)})`, [{ field: 'host', message: 'expected a host id' }]);
+    const id = typeof body.host === 'string' && body.host.length <= 255 ? normaliseHostId(body.host) : null;
+    if (!id?.ok) throw new VigieError('VIGIE_ERR_BAD_HOST_ID', `host: expected a host id (got ${JSON.stringify(body.host)?.slice(0, 40)})`, [{ field: 'host', message: 'expected a host id' }]);
+    const host = id.value;
     if (body.args !== undefined && (typeof body.args !== 'object' || body.args === null || Array.isArray(body.args))) {
       throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'args: expected an object of parameter values', [{ field: 'args', message: 'expected an object of parameter values' }]);
     }
