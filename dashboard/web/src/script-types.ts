@@ -22,12 +22,13 @@ export interface ScriptView {
   /** Seconds between runs of a check. */
   interval?: number;
   hosts: string[];
-  groups: string[];
+  /** Group ids (the server's scripts/types.ts says numbers, the brief said strings). */
+  groups: number[];
   enabled: boolean;
   /** A `vigie.*` script Vigie ships: it may be disabled, not edited or deleted. */
   builtin: boolean;
   updatedAt: number;
-  updatedBy: string;
+  updatedBy: string | null;
   canEdit: boolean;
 }
 
@@ -43,7 +44,7 @@ export interface ScriptInput {
   timeout?: number;
   interval?: number;
   hosts?: string[];
-  groups?: string[];
+  groups?: number[];
   enabled?: boolean;
 }
 
@@ -51,7 +52,7 @@ export interface ScriptInput {
 export interface ScriptVersionView {
   version: number;
   at: number;
-  by: string;
+  by: string | null;
   sha256: string;
   interpreter: ScriptInterpreter;
   body: string;
@@ -91,7 +92,7 @@ export interface RunView {
   duration: number | null;
   output: string;
   dropped: number;
-  refusal?: { reason: RefusalReason | string; message: string };
+  refusal?: { reason: RefusalReason | 'server'; message: string };
   startedAt: number;
   finishedAt: number | null;
 }

@@ -160,6 +160,7 @@ export const enScripts = {
   'runs.reason.bad-args': 'bad arguments',
   'runs.reason.no-interpreter': 'no interpreter',
   'runs.reason.busy': 'busy',
+  'runs.reason.server': 'refused by the server',
   'runs.actionsTitle': 'Actions',
   'runs.actionsIntro': 'Corrective actions this host may run. You confirm the arguments before anything runs.',
   'runs.noActions': 'No action may run here. An admin enables actions in Scripts for this host or its groups; the agent must allow them too (scripts: actions).',

@@ -159,6 +159,7 @@ export const frScripts: { readonly [K in keyof typeof enScripts]: string } = {
   'runs.reason.bad-args': 'arguments invalides',
   'runs.reason.no-interpreter': 'interpréteur absent',
   'runs.reason.busy': 'occupé',
+  'runs.reason.server': 'refusée par le serveur',
   'runs.actionsTitle': 'Actions',
   'runs.actionsIntro': 'Les actions correctives que cette machine peut exécuter. Vous confirmez les arguments avant toute exécution.',
   'runs.noActions': 'Aucune action ne peut s’exécuter ici. Un administrateur active des actions dans Scripts pour cette machine ou ses groupes ; l’agent doit aussi les autoriser (scripts : actions).',

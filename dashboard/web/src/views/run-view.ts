@@ -31,6 +31,7 @@ void _all;
 
 /** A refusal reason in words. */
 export function reasonText(reason: string): string {
+  if (reason === 'server') return t('runs.reason.server');
   return (REASONS as readonly string[]).includes(reason) ? t(`runs.reason.${reason as RefusalReason}`) : reason;
 }
 
