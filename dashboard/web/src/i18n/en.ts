@@ -1,8 +1,12 @@
+import { enScripts } from './en-scripts.js';
+
 /**
  * Every English string of the browser app. fr.ts must have exactly these keys
  * (its type says so). `{name}` placeholders are filled by t().
  */
 export const en = {
+  // Issue 14's scripts and runs, in their own file.
+  ...enScripts,
   'app.tagline': 'Fleet monitor',
   'nav.overview': 'Overview',
   'lang.label': 'Language',

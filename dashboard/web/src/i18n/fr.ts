@@ -1,7 +1,9 @@
 import type { Messages } from './en.js';
+import { frScripts } from './fr-scripts.js';
 
 /** Every French string of the browser app: typed to have exactly en's keys. */
 export const fr: Messages = {
+  ...frScripts,
   'app.tagline': 'Supervision de parc',
   'nav.overview': 'Vue d’ensemble',
   'lang.label': 'Langue',
