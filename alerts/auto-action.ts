@@ -160,7 +160,7 @@ export function createAutoActions(opts: AutoActionOptions): AutoActions {
       events.append({
         type: 'alert.auto_action', host: alert.host,
         message: `Automatic action of rule ${alert.rule} on ${alert.host}: ${actionLabel(plan.script, args, 'en', plan.name ? { name: plan.name } : {})}`,
-        data: { rule: alert.rule, script: plan.script, args, by: `rule:${alert.rule}` },
+        data: { rule: alert.rule, script: plan.script, args, by: `rule:${alert.rule}`, ...(plan.name ? { name: plan.name } : {}) },
       });
       return plan;
     },
@@ -199,7 +199,7 @@ export function createAutoActions(opts: AutoActionOptions): AutoActions {
         type: 'alert.auto_action_done', host: alert.host,
         message: `Automatic action of rule ${plan.rule} on ${alert.host} (${plan.script}): ${facts.state}${facts.state === 'done' ? `, exit ${facts.exit ?? facts.signal ?? '?'}` : ''}${facts.refusal ? `: ${facts.refusal.reason}` : ''}${facts.error ? `: ${facts.error}` : ''}`,
         data: {
-          rule: plan.rule, script: plan.script, args: plan.args, run: facts.runId ?? null, state: facts.state,
+          rule: plan.rule, script: plan.script, args: plan.args, ...(plan.name ? { name: plan.name } : {}), run: facts.runId ?? null, state: facts.state,
           exit: facts.exit ?? null, signal: facts.signal ?? null, timedOut: facts.timedOut ?? false,
           ...(facts.refusal ? { refusal: facts.refusal } : {}), ...(facts.error ? { error: facts.error } : {}),
         },

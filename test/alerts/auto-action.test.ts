@@ -13,6 +13,7 @@ import { autoActionOf, createAutoActions, lastLines, settingsRuleOf, type RunOut
 import { validateAlertSettings, type AlertSettings } from '../../alerts/rules.js';
 import type { Alert } from '../../alerts/types.js';
 import { EventLog } from '../../events/event-log.js';
+import { eventMessage } from '../../events/messages.js';
 import { tempDir } from '../helpers/env.js';
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0);
@@ -97,6 +98,7 @@ test('cooldown: once per host and rule per hour on the injected clock, remembere
     assert.is(r.auto.plan(serviceAlert()), null, 'within the hour');
     const skipped = r.events.query({ type: 'alert.auto_action_skipped', host: 'web-1' });
     assert.equal(skipped.map((e) => e.data?.why), ['cooldown']);
+    assert.is(eventMessage(skipped[0]!, 'fr'), 'Action automatique vigie.service-restart de la règle service:nginx.service sur web-1 non exécutée : elle a déjà été exécutée pendant le délai de carence');
     assert.is(skipped[0]!.data?.until, T0 + HOUR);
     assert.ok(r.auto.plan(serviceAlert('web-1', { rule: 'service:php-fpm.service' })), 'another alert rule has its own cooldown');
     const restarted = r.make();
@@ -158,6 +160,8 @@ test('a run\'s outcome: done with its last output lines, refused with the reason
     assert.is(actionOutcomeTitle(facts, 'web-1', 'fr'), 'Action automatique sur web-1 : redémarrer nginx.service — faite (code de sortie 0 après 1,3 s)');
     const logged = done.events.query({ type: 'alert.auto_action_done' })[0]!;
     assert.equal([logged.data?.state, logged.data?.exit, logged.data?.run], ['done', 0, 'run1']);
+    assert.is(eventMessage(logged, 'fr'), 'Action automatique de la règle service:nginx.service sur web-1 (redémarrer nginx.service) : faite, code de sortie 0');
+    assert.is(eventMessage(done.events.query({ type: 'alert.auto_action' })[0]!, 'en'), 'Automatic action of rule service:nginx.service on web-1: restart nginx.service');
   } finally {
     done.close();
   }
@@ -167,6 +171,7 @@ test('a run\'s outcome: done with its last output lines, refused with the reason
     assert.is(actionOutcomeTitle(facts, 'web-1', 'en'), 'Automatic action on web-1: restart nginx.service — refused');
     assert.is(actionOutcomeDetail(facts, 'Service nginx.service failed — web-1', 'en'),
       'For the alert: Service nginx.service failed — web-1. Run by rule service:nginx.service. The agent refused it: this agent runs script checks but no actions: set "scripts": "actions" in its agent.json (agent.scripts is checks on web-1: set scripts: actions).');
+    assert.match(eventMessage(refused.events.query({ type: 'alert.auto_action_done' })[0]!, 'en'), /\(restart nginx\.service\): refused: this agent runs script checks but no actions/);
   } finally {
     refused.close();
   }
