@@ -33,7 +33,8 @@ if (haveChromium()) {
   test.before(async () => {
     await buildWeb();
     s = await startDashboardStack({ overviewThrottle: 0.2 });
-    await addUser(s.dataDir, VIEWER.name, 'viewer');
+    const viewer = await addUser(s.dataDir, VIEWER.name, 'viewer');
+    (await s.admin.send('PUT', `/api/hosts/${HOST}/access`, { owner: viewer.id, groups: [] })).data;
     const put = await s.admin.send('PUT', '/api/alert-settings', {
       defaults: { services: { watch: ['nginx.service'], action: { script: 'vigie.service-restart', auto: true } } },
       hosts: {},
@@ -62,7 +63,7 @@ if (haveChromium()) {
     await fix.waitFor({ timeout: 15_000 });
     assert.is((await fix.textContent())?.includes('Suggested fix: restart nginx.service'), true);
     assert.is(await fix.getAttribute('data-script'), 'vigie.service-restart');
-    await shot(page, 'alert-suggested-fix');
+    await shot(page, 'alert-suggested-fix.png');
     await fix.getByTestId('alert-fix-run').click();
     const dialog = page.getByTestId('run-dialog');
     await dialog.waitFor({ timeout: 10_000 });
@@ -91,7 +92,7 @@ if (haveChromium()) {
     assert.is(await page.getByTestId('rule-action-services-host').isChecked(), false, 'not opted in yet');
     assert.is(await page.getByTestId('rule-action-cpu-script').inputValue(), '', 'no action on cpu');
     await page.getByTestId('rule-action-services-host').check();
-    await shot(page, 'rule-automatic-action');
+    await shot(page, 'rule-automatic-action.png');
     await page.getByTestId('rules-save').click();
     await page.getByTestId('rules-error').filter({ hasText: 'Saved' }).waitFor({ timeout: 10_000 });
     const saved = (await s.admin.get<{ override: Record<string, Record<string, unknown>> }>(`/api/hosts/${HOST}/alert-settings`)).data.override;
