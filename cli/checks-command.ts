@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { openAccounts } from '../accounts/index.js';
 import { agentHostId } from '../agent/index.js';
 import { CheckAccess } from '../checks/access.js';
+import { checkScriptParams } from '../scripts/bundle.js';
+import { ScriptStore } from '../scripts/store.js';
 import { exportChecks, parseChecksFile, planImport, type FileFormat } from '../checks/import-export.js';
 import { CheckStore } from '../checks/store.js';
 import { VigieError } from '../core/errors.js';
@@ -65,8 +67,11 @@ export async function checksMain(
   const mode = values.replace ? 'replace' : 'merge';
   const store = CheckStore.open(args.config.dataDir);
   const accounts = openAccounts(args.config.dataDir);
+  // Script checks' arguments are checked against their script's parameters, as the API does.
+  const scripts = ScriptStore.open(args.config.dataDir);
   try {
     const { plan, outcome } = planImport(parseChecksFile(text, fileFormat), store.list(), {
+      scriptParams: checkScriptParams(scripts),
       mode,
       user: null, // the command line is the box's administrator
       access: new CheckAccess(accounts.hostAccess),
@@ -91,6 +96,7 @@ export async function checksMain(
     for (const f of error.fields.length > 0 ? error.fields : [{ field: '', message: error.message }]) io.err.write(`  ${f.field ? `${f.field}: ` : ''}${f.message}\n`);
     return 1;
   } finally {
+    scripts.close();
     accounts.close();
     store.close();
   }

@@ -29,8 +29,8 @@ import type { Principal } from '../broker/acl.js';
 import { openBoxSigner, type BoxSigner } from '../core/signing.js';
 import { ScriptStore } from '../scripts/store.js';
 import { BUILTIN_SCRIPTS } from '../scripts/builtins.js';
-import { ScriptAccess } from '../scripts/access.js';
-import { checksUsing, createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
+import { allowedOn, ScriptAccess } from '../scripts/access.js';
+import { checkScriptParams, checksUsing, createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
 import { startRunService, type RunService } from '../scripts/run-service.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
@@ -261,6 +261,12 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   // Links in notifications are opened on phones: the public URL, never the loopback the server may bind.
                   dashboardUrl: () => (stack.http ? publicDashboardUrl(config, { port: stack.http.port }) : null),
                   ...(stack.checks ? { checks: stack.checks } : {}),
+                  runs: stack.runs!,
+                  // A suggested fix shows only where that action could run: enabled, and allowed on the host.
+                  canRunFix: (host, id) => {
+                    const script = scriptStore!.get(id);
+                    return script?.kind === 'action' && allowedOn(script, host, accounts!.hostAccess.get(host).groups);
+                  },
                 })),
             },
             {
@@ -295,7 +301,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     broker: () => stack.broker?.stats() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                     statusPages: statusPages!,
-                    checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
+                    checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null, scriptParams: checkScriptParams(scriptStore!) },
                     devices: { store: deviceStore!, service: stack.deviceService!, defaultPoller: withAgent ? agentHostId(config.agent) : null },
                     scripts: { store: scriptStore!, runs: stack.runs!, hostExists: (id) => agentHosts().has(id), overflow: (all) => bundles!.overflow(all), usedBy: (id) => checksUsing(checkStore!.list(), id) },
                     serverKey: { publicKey: signer!.publicKey, fingerprint: signer!.fingerprint },
