@@ -89,7 +89,7 @@ const toNumber = (text: string): number | undefined => {
 };
 
 /** Rounds away float noise from unit scaling (0.1 ms is 0.0001 s, not 0.00010000000000000002). */
-const tidy = (n: number): number => Number(n.toPrecision(12));
+const tidy = (n: number): number => Number(n.toPrecision(15));
 
 /** The perfdata items of `text`; malformed items (no `=`, value `U`, not a number) are skipped, at most SCRIPT_LIMITS.perfdata kept. */
 export function parsePerfdata(text: string): Perfdata[] {
