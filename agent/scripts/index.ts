@@ -65,7 +65,9 @@ export function startScripts(opts: ScriptsOptions): Scripts {
   // With scripts off nothing is ever written, so no temporary folder is needed (the store only removes from an existing one).
   const temporary = opts.dataDir === undefined && config.scripts !== 'off' ? mkdtempSync(join(tmpdir(), 'vigie-scripts-')) : undefined;
   const root = join(opts.dataDir ?? temporary ?? join(tmpdir(), 'vigie-scripts-off'), 'scripts');
-  const memory = openScriptMemory(opts.dataDir === undefined ? null : join(root, STATE_FILE), clock);
+  const stateFile = join(root, STATE_FILE);
+  const memory = openScriptMemory(opts.dataDir === undefined ? null : stateFile, clock, (error) =>
+    log.error({ file: stateFile, err: error.message }, 'script state file cannot be read or written: the last bundle time and the nonces seen are kept in memory only until it can'));
   const verifier = createScriptVerifier({ serverKey: config.serverKey, host, clock, memory });
   const policy = createScriptPolicy(config, host);
   const store = createScriptStore(root, user);
@@ -113,7 +115,12 @@ export function startScripts(opts: ScriptsOptions): Scripts {
       if (sha256(s.body) !== s.sha256) broken.add(s.id);
     }
     const runnable = b.scripts.filter((s) => !broken.has(s.id) && policy.check(s.kind, s.id) === null);
-    store.sync(runnable);
+    try {
+      store.sync(runnable);
+    } catch (error) {
+      // Each run prepares its folder again, and is refused with the reason if it still cannot.
+      log.error({ root, err: (error as Error).message }, 'cannot write the script folders');
+    }
     const jobs: Array<Omit<ScriptCheckJob, 'timeout'>> = [];
     const refused: Array<{ id: string; script: { id: string; version: number }; refusal: Refusal }> = [];
     for (const c of b.checks) {
@@ -150,14 +157,25 @@ export function startScripts(opts: ScriptsOptions): Scripts {
         bundle = null;
         checks.update([]);
         publishRefused([], new Set());
-        store.sync([]);
+        try {
+          store.sync([]);
+        } catch (error) {
+          log.error({ root, err: (error as Error).message }, 'cannot remove the script folders');
+        }
         return;
       }
       const verified = verifier.bundle(signed);
       if (verified.ok) accept(verified.value);
       else reject(signed, verified.refusal);
     },
-    request: (id, payload) => runs.handle(id, payload),
+    request(id, payload) {
+      try {
+        runs.handle(id, payload);
+      } catch (error) {
+        // A bug must not take the agent down from inside the MQTT message handler.
+        log.error({ run: id, err: (error as Error).message }, 'run request failed unexpectedly');
+      }
+    },
     stats: () => ({ scripts: bundle?.scripts.length ?? 0, checks: checks.stats().checks, running: checks.stats().running, runs: runs.running() }),
     close: onceClose(async () => {
       await runs.close();

@@ -33,8 +33,14 @@ interface State {
 /** More nonces than this unexpired at once means a flood: the oldest are forgotten first (each is also bounded by its 60 s). */
 const MAX_NONCES = 10_000;
 
-/** The memory kept in `file` (null: in memory only, for embedding without a data directory). */
-export function openScriptMemory(file: string | null, clock: Clock): ScriptMemory {
+/**
+ * The memory kept in `file` (null: in memory only, for embedding without a
+ * data directory). Never throws: a file that cannot be read or written is
+ * reported to `onError` and the memory is kept in the process only, since
+ * monitoring must go on; what that re-allows (an older bundle, a grant seen
+ * before a restart) is still signed by the box and bounded in time.
+ */
+export function openScriptMemory(file: string | null, clock: Clock, onError: (error: Error) => void = () => {}): ScriptMemory {
   const state: State = { bundleIat: 0, nonces: {} };
   if (file !== null) {
     try {
@@ -44,9 +50,8 @@ export function openScriptMemory(file: string | null, clock: Clock): ScriptMemor
         for (const [nonce, exp] of Object.entries(raw.nonces)) if (typeof exp === 'number') state.nonces[nonce] = exp;
       }
     } catch (error) {
-      // Missing at first start. Unreadable otherwise: starting empty only re-allows bundles and grants the box signed
-      // (still checked for time and signature), so it is logged by the caller, not fatal.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      // Missing at first start: nothing to say.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') onError(error as Error);
     }
   }
   const prune = (): void => {
@@ -60,14 +65,14 @@ export function openScriptMemory(file: string | null, clock: Clock): ScriptMemor
   };
   const save = (): void => {
     if (file === null) return;
-    mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     try {
+      mkdirSync(dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
       writeFileSync(tmp, JSON.stringify(state), { mode: PRIVATE_FILE_MODE });
       renameSync(tmp, file);
     } catch (error) {
       rmSync(tmp, { force: true });
-      throw error;
+      onError(error as Error);
     }
   };
   return {
