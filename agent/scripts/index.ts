@@ -145,7 +145,8 @@ export function startScripts(opts: ScriptsOptions): Scripts {
 
   /** A bundle was refused: with one already running it goes on; with none, each check it names says why (if it can be read at all). */
   const reject = (signed: Signed, refusal: Refusal): void => {
-    log.warn({ reason: refusal.reason }, `script bundle refused: ${refusal.message}`);
+    if (refusal.reason === 'scripts-off') log.info('script bundle received; agent.scripts is off: nothing of it runs');
+    else log.warn({ reason: refusal.reason }, `script bundle refused: ${refusal.message}`);
     if (bundle !== null) return;
     const ids = unverifiedChecks(signed);
     publishRefused(ids.map((c) => ({ id: c.id, script: { id: c.script, version: 0 }, refusal })), new Set());
@@ -162,6 +163,11 @@ export function startScripts(opts: ScriptsOptions): Scripts {
         } catch (error) {
           log.error({ root, err: (error as Error).message }, 'cannot remove the script folders');
         }
+        return;
+      }
+      if (policy.mode === 'off') {
+        // Nothing will run whatever the bundle says: its checks only say why (the agent's choice, not a bad key).
+        reject(signed, policy.check('check', '-')!);
         return;
       }
       const verified = verifier.bundle(signed);

@@ -10,9 +10,10 @@
  *   perfdata; an action streams accepted, output, done; refusals: tampered
  *   signature, expired, replayed, not in the allow-list, bad arguments
  *   (leading `-`, `..`, a symlink out of the root), no interpreter.
- * - web2 (`scripts: checks`): its check runs; an action is refused checks-only.
- * - web3 (`scripts: off`, the default): a tampered bundle, then a good one:
- *   its check says why it does not run; a run request is refused scripts-off.
+ * - web2 (`scripts: checks`): a tampered bundle is refused (its check says
+ *   so), the good one runs; an action is refused checks-only.
+ * - web3 (`scripts: off`, the default): its check says why it does not run;
+ *   a run request is refused scripts-off.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, symlinkSync } from 'node:fs';
@@ -122,9 +123,9 @@ test.before(async () => {
 
   // Retained before the agents start: each finds its bundle on connecting.
   await publishConfig('web1', box.sign(bundle('web1', [...checkScripts, fix, forbidden, pwsh], checks)));
-  await publishConfig('web2', box.sign(bundle('web2', [checkScripts[0]!, fix], [checks[0]!])));
-  const tampered = box.sign(bundle('web3', [checkScripts[0]!], [checks[0]!]));
-  await publishConfig('web3', { ...tampered, sig: tamperSig(tampered.sig) });
+  const tampered = box.sign(bundle('web2', [checkScripts[0]!, fix], [checks[0]!]));
+  await publishConfig('web2', { ...tampered, sig: tamperSig(tampered.sig) });
+  await publishConfig('web3', box.sign(bundle('web3', [checkScripts[0]!], [checks[0]!])));
 
   startAgent('web1', { VIGIE_AGENT_SCRIPTS: 'actions', VIGIE_AGENT_SERVER_KEY: box.publicKey, VIGIE_AGENT_SCRIPTS_ALLOW: 'ok,warn,crit,unk,fix,pwsh' });
   startAgent('web2', { VIGIE_AGENT_SCRIPTS: 'checks', VIGIE_AGENT_SERVER_KEY: box.publicKey });
@@ -176,7 +177,7 @@ test('an action streams accepted, its output (arguments literally, no agent secr
   assert.is(out('stderr'), 'to stderr\n');
 });
 
-test('refusals on web1, each with its reason: tampered signature, expired, replayed, not allowed, bad arguments, no interpreter', async () => {
+test('refusals on web1, each with its reason: tampered signature, expired, replayed, not allowed, bad arguments, another host, another version, no interpreter', async () => {
   const args = { service: 'nginx', mode: 'restart' };
   const tamperedId = runId();
   const signed = box.sign(grant('web1', fix, { id: tamperedId, args }));
@@ -216,6 +217,13 @@ test('refusals on web1, each with its reason: tampered signature, expired, repla
   const mode = await bad({ service: 'nginx', mode: 'reboot' });
   assert.match(mode.message, 'args.mode');
 
+  const otherHostId = runId();
+  assert.is(refusal(await runRequest('web1', request(box, grant('web2', fix, { id: otherHostId, args })), otherHostId)).reason, 'wrong-host');
+  const staleId = runId();
+  const stale = refusal(await runRequest('web1', request(box, grant('web1', fix, { id: staleId, args, version: 2 })), staleId));
+  assert.is(stale.reason, 'unknown-script');
+  assert.match(stale.message, 'fix version 2 is not in the script bundle web1 holds (version 1)');
+
   if (findInterpreter('powershell') === null) {
     const id = runId();
     const none = refusal(await runRequest('web1', request(box, grant('web1', pwsh, { id })), id));
@@ -223,19 +231,20 @@ test('refusals on web1, each with its reason: tampered signature, expired, repla
   }
 });
 
-test('web2 (scripts: checks) runs its check and refuses actions: checks-only', async () => {
-  const ok = await latest('web2', 'c-ok');
-  assert.is(ok.script?.status, 'ok');
+test('web2 (scripts: checks): a tampered bundle is refused, its check says why; the good one runs; actions are refused checks-only', async () => {
+  const tampered = await latest('web2', 'c-ok');
+  assert.equal([tampered.state, tampered.script?.refused, tampered.script?.status], ['down', 'bad-signature', 'unknown']);
+  assert.match(tampered.message, 'agent.serverKey');
+  await publishConfig('web2', box.sign(bundle('web2', [checkScripts[0]!, fix], [checks[0]!])));
+  const ok = await latest('web2', 'c-ok', (r) => r.script?.refused === undefined);
+  assert.equal([ok.state, ok.script?.status], ['up', 'ok']);
   const id = runId();
   const r = refusal(await runRequest('web2', request(box, grant('web2', fix, { id, args: { service: 'nginx', mode: 'restart' } })), id));
   assert.is(r.reason, 'checks-only');
   assert.match(r.message, 'set "scripts": "actions"');
 });
 
-test('web3 (scripts off, the default): a tampered bundle, then a good one; its check says why it does not run; a run is refused scripts-off', async () => {
-  const tampered = await latest('web3', 'c-ok');
-  assert.equal([tampered.state, tampered.script?.refused], ['down', 'bad-signature']);
-  await publishConfig('web3', box.sign(bundle('web3', [checkScripts[0]!], [checks[0]!])));
+test('web3 (scripts off, the default): its check says why it does not run; a run is refused scripts-off', async () => {
   const off = await latest('web3', 'c-ok', (r) => r.script?.refused === 'scripts-off');
   assert.equal([off.state, off.script?.status, off.script?.exit], ['down', 'unknown', null]);
   assert.is(off.message, 'agent.scripts is off on web3: set "scripts": "checks" in its agent configuration (or VIGIE_AGENT_SCRIPTS) and restart it');
