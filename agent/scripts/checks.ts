@@ -1,7 +1,7 @@
 import type { Handle } from '../../core/lifecycle.js';
 import { onceClose } from '../../core/lifecycle.js';
 import type { Clock } from '../../core/time.js';
-import { PROTOCOL_VERSION, type CheckResultPayload } from '../../protocol/payloads.js';
+import { PROTOCOL_VERSION, validatePayload, type CheckResultPayload } from '../../protocol/payloads.js';
 import type { ScriptArgs, ScriptDefinition } from '../../protocol/schemas/script.js';
 import { createCheckScheduler, type Timers } from '../checks/scheduler.js';
 import { clip } from '../checks/types.js';
@@ -107,8 +107,13 @@ export function startScriptChecks(opts: ScriptChecksOptions): ScriptChecks {
       const run: RunOutcome = { exit: null, signal: 'SIGKILL', timedOut: true, duration: job.script.timeout, stdout: '', stderr: '', dropped: 0 };
       return { ts, result: scriptCheckResult(ts, job.script, run) };
     },
-    complete(job, { result }, wanted) {
-      if (wanted()) opts.publish(job.id, result);
+    complete(job, { ts, result }, wanted) {
+      if (!wanted()) return;
+      // A safety net, as for network checks: a result the contract refuses would be dropped by the ingest, unseen.
+      const valid = validatePayload('checkResult', result);
+      if (valid.ok) return opts.publish(job.id, result);
+      const { refused: _none, ...script } = refusedCheckResult(ts, job.script, { reason: 'bad-args', message: '' }).script!;
+      opts.publish(job.id, { v: PROTOCOL_VERSION, ts, kind: 'script', state: 'down', latency: result.latency, message: clip(`invalid result: ${valid.error}`), script });
     },
     removed: (id) => opts.clear(id),
   });

@@ -150,13 +150,15 @@ function parseItem(rawLabel: string, field: string): Perfdata | null {
   const known = UNITS[uom.toLowerCase()];
   // Unknown units (`dBm`, `req`) keep their value as a plain number.
   const { unit, factor } = known ?? UNITS['']!;
-  const item: Perfdata = { label, value: tidy(value * factor), unit };
+  const scaled = tidy(value * factor);
+  if (!Number.isFinite(scaled)) return null; // 1e308TB: not a number JSON can carry
+  const item: Perfdata = { label, value: scaled, unit };
   if (warn) item.warn = warn.slice(0, 64);
   if (crit) item.crit = crit.slice(0, 64);
   const minN = min === undefined ? undefined : toNumber(min);
   const maxN = max === undefined ? undefined : toNumber(max);
-  if (minN !== undefined) item.min = tidy(minN * factor);
-  if (maxN !== undefined) item.max = tidy(maxN * factor);
+  if (minN !== undefined && Number.isFinite(minN * factor)) item.min = tidy(minN * factor);
+  if (maxN !== undefined && Number.isFinite(maxN * factor)) item.max = tidy(maxN * factor);
   return item;
 }
 

@@ -61,6 +61,7 @@ test('quoted labels with spaces, = and escaped quotes; U values and junk are ski
   assert.equal(p[3], { label: 'y', value: 1, unit: '' });
   assert.equal(parsePerfdata('a=1,5').map((i) => i.value), [1.5], 'a decimal comma (some locales) reads as a point');
   assert.equal(parsePerfdata('e=1e3 neg=-2.5 dot=.5').map((i) => i.value), [1000, -2.5, 0.5]);
+  assert.equal(parsePerfdata('huge=1e308TB ok=1;;;0;1e308TB').map((i) => [i.label, i.max]), [['ok', undefined]], 'values past what JSON carries are dropped');
 });
 
 test('at most 20 perfdata items, labels clipped to 64 characters', () => {
