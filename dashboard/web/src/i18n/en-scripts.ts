@@ -36,6 +36,7 @@ export const enScripts = {
   'scripts.on': 'Enabled',
   'scripts.off': 'Disabled',
   'scripts.allHosts': 'none chosen',
+  'scripts.everywhere': 'every host',
   'scripts.versionN': 'v{n}',
   'scripts.updated': 'Changed {when} by {who}',
   'scripts.paramsN': '{n} parameter(s)',

@@ -35,6 +35,7 @@ export const frScripts: { readonly [K in keyof typeof enScripts]: string } = {
   'scripts.on': 'Activé',
   'scripts.off': 'Désactivé',
   'scripts.allHosts': 'aucune choisie',
+  'scripts.everywhere': 'toutes les machines',
   'scripts.versionN': 'v{n}',
   'scripts.updated': 'Modifié {when} par {who}',
   'scripts.paramsN': '{n} paramètre(s)',

@@ -4,7 +4,7 @@ import { t } from '../i18n/index.js';
 import type { CheckDetailView, CheckView } from '../model.js';
 import { createDailyBars } from './check-bars.js';
 import { createCheckChart, CHECK_RANGES, type CheckChart, type CheckRange } from './check-chart.js';
-import { createPerfCharts, type PerfCharts } from './check-perf-chart.js';
+import { createPerfCharts, perfLabels, type PerfCharts } from './check-perf-chart.js';
 import { createCheckForm, inputOf, showIn } from './check-form.js';
 import { watchChecks } from './check-live.js';
 import { lastFailurePanel, runnerResultPanel } from './check-result.js';
@@ -160,7 +160,9 @@ export function createCheckDetailView(id: string): View {
       return;
     }
     check = { ...next, daily: check.daily };
-    renderLive(check);
+    // A script check's first perfdata: its charts appear (a full render), else only the live parts change.
+    if (!perf && perfLabels(check.runners).length) render(check);
+    else renderLive(check);
   }, () => void load());
   const timer = window.setInterval(() => tickAges(resultsSlot), 1000);
   void load();

@@ -68,7 +68,7 @@ export function createScriptsView(): View {
   };
 
   const whereCell = (sc: ScriptView): HTMLElement => {
-    if (sc.builtin) return h('span', { class: 'muted script-where' }, '—');
+    if (sc.builtin) return h('span', { class: 'muted script-where' }, t('scripts.everywhere'));
     const parts = [
       ...sc.hosts.map((x) => h('span', { class: 'tag mono', 'data-testid': 'script-where-host' }, x)),
       ...sc.groups.map((g) => h('span', { class: 'tag', 'data-testid': 'script-where-group' }, groupNames.get(g) ?? t('checks.groupN', { id: g }))),
@@ -90,7 +90,7 @@ export function createScriptsView(): View {
 
   const row = (sc: ScriptView): void => {
     const line = messageLine({ 'data-testid': 'row-error' });
-    const controls: (HTMLElement | null)[] = [runControl(sc)];
+    const controls: (HTMLElement | null)[] = [];
     if (admin) {
       if (sc.canEdit && !sc.builtin) controls.push(button(t('scripts.edit'), { class: 'btn small', 'data-testid': 'script-edit' }, () => void openForm(sc)));
       const toggle = button(sc.enabled ? t('scripts.disable') : t('scripts.enable'), { class: 'btn small', 'data-testid': 'script-toggle' }, () => void (async () => {
@@ -128,7 +128,7 @@ export function createScriptsView(): View {
         h('div', { class: 'muted small' }, t('scripts.updated', { when: formatAgo(sc.updatedAt, Date.now()), who: sc.updatedBy ?? 'vigie' }))),
       h('span', { class: sc.enabled ? 'pill pill-on' : 'pill', 'data-testid': 'script-enabled' }, sc.enabled ? t('scripts.on') : t('scripts.off')),
       whereCell(sc),
-      h('div', null, h('div', { class: 'actions' }, ...controls), line.el),
+      h('div', { class: 'script-controls' }, runControl(sc), h('div', { class: 'actions' }, ...controls), line.el),
     ]);
   };
 
