@@ -5,7 +5,9 @@
  * "up" for availability, yet says Warning), the exit code, the message,
  * the perfdata values in their units with their ranges, the long output,
  * and one perfdata chart per label (series check.perf, key <check>/<label>);
- * the checks list shows the status beside the runner. French.
+ * the checks list shows the status beside the runner. French. And an
+ * action on this agent, which allows checks only: the dialog says the
+ * agent refused it, why, and what to change.
  * Screenshots: test-output/screenshots/scripts-check-*.png (copied to docs/screenshots/issue-14/).
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -96,6 +98,25 @@ if (haveChromium()) {
     await page.goto(`${s.httpUrl}/#/checks/disk-srv`);
     await page.locator('[data-testid=runner-result] [data-testid=nagios-status]').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: new URL('scripts-check-fr.png', SHOTS).pathname, fullPage: true });
+  });
+
+  test('an action on an agent that allows checks only: refused, with the reason and the agent\'s words', async () => {
+    const page = await open();
+    await page.goto(`${s.httpUrl}/#/host/the-box`);
+    await page.locator('[data-testid=host-action][data-id="vigie.package-clean"] [data-testid=host-action-run]').click();
+    const dialog = page.getByTestId('run-dialog');
+    assert.is(await dialog.getByTestId('run-args').innerText(), 'Without arguments.');
+    await dialog.getByTestId('run-confirm').click();
+    await page.locator('[data-testid=run-dialog][data-state=refused]').waitFor({ timeout: 30_000 });
+    const refusal = dialog.getByTestId('run-refusal');
+    assert.is(await refusal.getAttribute('data-reason'), 'checks-only');
+    assert.match(await refusal.innerText(), /^The agent refused \(checks only\): .*scripts/);
+    assert.is(await dialog.getByTestId('run-state').textContent(), 'Refused');
+    await page.screenshot({ path: new URL('scripts-run-refused-en.png', SHOTS).pathname });
+    await page.keyboard.press('Escape');
+    const run = page.locator('[data-testid=host-run][data-state=refused]');
+    await run.waitFor({ timeout: 10_000 });
+    assert.match(await run.innerText(), /checks only/);
   });
 
   test.run();
