@@ -5,7 +5,8 @@
  * "up" for availability, yet says Warning), the exit code, the message,
  * the perfdata values in their units with their ranges, the long output,
  * and one perfdata chart per label (series check.perf, key <check>/<label>);
- * the checks list shows the status beside the runner. French. And an
+ * the checks list shows the status beside the runner. The check is made
+ * from the script's row of the library. French. And an
  * action on this agent, which allows checks only: the dialog says the
  * agent refused it, why, and what to change.
  * Screenshots: test-output/screenshots/scripts-check-*.png (copied to docs/screenshots/issue-14/).
@@ -50,8 +51,6 @@ if (haveChromium()) {
     admin = await adminClient(s.httpUrl, s.dataDir);
     await waitFor('the box\'s agent online', async () => (await admin.get<{ id: string; presence: string }[]>('/api/hosts')).data.some((h) => h.id === 'the-box' && h.presence === 'online'), 20_000);
     assert.is((await admin.send('POST', '/api/scripts', { id: 'disk-srv', name: 'Disk /srv', kind: 'check', interpreter: 'sh', body: DISK_BODY, timeout: 5, interval: 10, hosts: ['the-box'] })).status, 201);
-    const made = await admin.send('POST', '/api/checks', { id: 'disk-srv', name: 'Disk /srv', kind: 'script', target: 'disk-srv', script: { id: 'disk-srv', args: {} }, runners: ['the-box'], interval: 10 });
-    assert.is(made.status, 201, JSON.stringify(made.body));
     browser = await launchChromium();
   });
 
@@ -63,7 +62,16 @@ if (haveChromium()) {
 
   test('the check page: Nagios status, exit code, message, perfdata in units, long output, a chart per label', async () => {
     const page = await open();
-    await page.goto(`${s.httpUrl}/#/checks/disk-srv`);
+    // The check is made from the script's row in the library.
+    await page.goto(`${s.httpUrl}/#/scripts`);
+    await page.locator('[data-testid=script-row][data-id=disk-srv] [data-testid=script-add-check]').click();
+    const form = page.getByTestId('script-check-form');
+    assert.is(await form.getByTestId('script-check-interval').inputValue(), '10', 'the script\'s interval');
+    assert.ok(await form.locator('[data-testid=script-check-runner][data-runner=the-box]').isChecked(), 'the script\'s host');
+    await form.getByTestId('script-check-save').click();
+    await page.getByTestId('script-check-link').click();
+    const stored = (await admin.get<{ kind: string; target: string; runners: { runner: string }[] }>('/api/checks/disk-srv')).data;
+    assert.equal({ kind: stored.kind, target: stored.target, runners: stored.runners.map((r) => r.runner) }, { kind: 'script', target: 'disk-srv', runners: ['the-box'] });
     const result = page.locator('[data-testid=runner-result][data-runner=the-box]');
     await result.getByTestId('nagios-status').waitFor({ timeout: 30_000 });
     assert.is(await result.getByTestId('nagios-status').textContent(), 'Warning');

@@ -6,6 +6,7 @@ import { t } from '../i18n/index.js';
 import { deviceSource, hostChoice, type Group, type Labelled } from '../model.js';
 import type { ScriptView } from '../script-types.js';
 import { openRunDialog } from './run-dialog.js';
+import { createScriptCheckForm } from './script-check-form.js';
 import { createScriptForm, showPanel, type ScriptFormContext } from './script-form.js';
 import { createVersionsPanel } from './script-versions.js';
 import { button, confirmButton, dataTable, messageLine, page, panel } from './ui.js';
@@ -112,6 +113,18 @@ export function createScriptsView(): View {
           pageLine.ok(t('scripts.deleted', { name: sc.name }));
         }, { 'data-testid': 'script-delete', class: 'btn small danger' }));
       }
+    }
+    if (admin && sc.kind === 'check' && sc.enabled) {
+      controls.push(button(t('scripts.check.add'), { class: 'btn small', 'data-testid': 'script-add-check' }, () => {
+        pageLine.clear();
+        showPanel(formSlot, createScriptCheckForm(sc, hosts.filter((x) => deviceSource(x.info) === null), (checkId) => {
+          showPanel(formSlot, null);
+          if (checkId) {
+            pageLine.ok(t('scripts.check.created', { id: checkId }));
+            pageLine.el.append(' ', h('a', { class: 'link', href: `#/checks/${encodeURIComponent(checkId)}`, 'data-testid': 'script-check-link' }, t('scripts.check.open')));
+          }
+        }));
+      }));
     }
     controls.push(button(t('scripts.versions'), { class: 'btn small', 'data-testid': 'script-versions' }, () => showPanel(formSlot, createVersionsPanel(sc, () => showPanel(formSlot, null)))));
     table.row({ 'data-testid': 'script-row', 'data-id': sc.id, 'data-enabled': String(sc.enabled) }, [
