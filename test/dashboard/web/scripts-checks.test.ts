@@ -94,6 +94,14 @@ if (haveChromium()) {
     await result.getByTestId('nagios-status').waitFor({ timeout: 15_000 });
     await waitFor('a perfdata point charted', async () => Number(await charts.first().getAttribute('data-points')) > 0, 15_000);
     await page.screenshot({ path: new URL('scripts-check-en.png', SHOTS).pathname, fullPage: true });
+    // Pause and resume keep the script and its arguments; the network check form is not offered.
+    assert.is(await page.getByTestId('check-edit').count(), 0);
+    await page.getByTestId('check-toggle').click();
+    await page.locator('[data-testid=check-action-msg][data-kind=ok]').waitFor({ timeout: 10_000 });
+    const paused = (await admin.get<{ enabled: boolean; script: unknown }>('/api/checks/disk-srv')).data;
+    assert.equal({ enabled: paused.enabled, script: paused.script }, { enabled: false, script: { id: 'disk-srv', args: {} } });
+    await page.getByTestId('check-toggle').click();
+    await waitFor('resumed', async () => (await admin.get<{ enabled: boolean }>('/api/checks/disk-srv')).data.enabled, 10_000);
   });
 
   test('the checks list: the status beside the runner; in French', async () => {

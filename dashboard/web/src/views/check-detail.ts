@@ -57,7 +57,8 @@ export function createCheckDetailView(id: string): View {
   const actions = (c: CheckDetailView): HTMLElement | null => {
     // The server says who may edit; a viewer never gets here with canEdit.
     if (!c.canEdit || currentUser()?.role === 'viewer') return null;
-    const edit = button(t('checks.edit'), { 'data-testid': 'check-edit' }, () => void openForm(c));
+    // The check form knows network kinds only: a script check is made from its script's row in #/scripts (issue 14).
+    const edit = (c.kind as string) === 'script' ? null : button(t('checks.edit'), { 'data-testid': 'check-edit' }, () => void openForm(c));
     const toggle = button(c.enabled ? t('checks.pause') : t('checks.resume'), { 'data-testid': 'check-toggle' }, () => void (async () => {
       toggle.disabled = true;
       try {
