@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { PRIVATE_DIR_MODE } from '../../core/private-files.js';
 import { SCRIPT_ID_RE, type ScriptDefinition } from '../../protocol/schemas/script.js';
 import { scriptFileName } from './interpreter.js';
@@ -26,6 +26,9 @@ export interface ScriptStore {
   /** The script's folder, its body checked against `sha256` first and written again if it differs or went missing. */
   prepare(script: ScriptDefinition): StoredScript;
 }
+
+/** The scripts folder when scripts run as another user: others may pass through, not list. */
+const TRAVERSE_ONLY_MODE = 0o711;
 
 /** Script bodies are written 0700: only their owner reads or runs them. */
 const BODY_MODE = 0o700;
@@ -53,7 +56,17 @@ export function createScriptStore(root: string, owner?: Owner): ScriptStore {
   };
   const ensureRoot = (): void => {
     mkdirSync(root, { recursive: true, mode: PRIVATE_DIR_MODE });
-    chmodSync(root, PRIVATE_DIR_MODE);
+    if (!owner) {
+      chmodSync(root, PRIVATE_DIR_MODE);
+      return;
+    }
+    // Scripts run as another user must reach their own folder by its full path (python3 opens
+    // its script by absolute path; $HOME is that folder): the scripts folder and the data
+    // directory above it get search permission (x) for others, never read permission, so
+    // nothing in them can be listed, and every file there stays 0600 or inside a 0700 folder.
+    chmodSync(root, TRAVERSE_ONLY_MODE);
+    const parent = dirname(root);
+    chmodSync(parent, (statSync(parent).mode & 0o777) | 0o011);
   };
   const write = (script: ScriptDefinition): StoredScript => {
     const dir = join(root, script.id);

@@ -8,6 +8,7 @@ import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Enrollment } from '../../accounts/enrollment.js';
+import { openBoxSigner } from '../../core/signing.js';
 import { createTopics } from '../../protocol/topics.js';
 import { ApiClient } from '../helpers/api-client.js';
 import { enrollHost, type EnrollAnswer } from '../helpers/enroll.js';
@@ -47,7 +48,12 @@ test('an enrollment token buys credentials that publish as that host only; the l
   const res = await fetch(`${up.httpUrl}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: e.token, agentVersion: '0.9.0', hostname: 'vm' }) });
   const used = (await res.json()) as { ok: true; data: EnrollAnswer };
   assert.is(res.status, 200, JSON.stringify(used));
-  assert.equal({ ...used.data, password: '' }, { host: 'lab-pc-1', username: 'agent:lab-pc-1', password: '', broker: 'mqtt://box.example:1883', ca: null }, 'http.publicBroker is what agents are told');
+  // The box's signing key, for the agent to pin (issue 14): the one in <dataDir>/signing.key.
+  const box = openBoxSigner(up.dataDir);
+  assert.equal({ ...used.data, password: '' }, {
+    host: 'lab-pc-1', username: 'agent:lab-pc-1', password: '', broker: 'mqtt://box.example:1883', ca: null,
+    serverKey: box.publicKey, serverKeyFingerprint: box.fingerprint,
+  }, 'http.publicBroker is what agents are told');
   assert.match(used.data.password, /^[\w-]{43}$/);
   assert.equal((await admin.get<unknown[]>('/api/enrollment-tokens')).data, [], 'used: no longer pending');
 

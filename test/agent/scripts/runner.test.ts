@@ -20,13 +20,13 @@ import { script } from './fixtures.js';
 const isRoot = process.getuid?.() === 0;
 
 /** Writes `body` as a stored script and runs it the way the agent does; returns the outcome and the folder. */
-async function run(body: string, opts: { args?: Record<string, string | number>; params?: Parameters<typeof script>[0]['params']; timeout?: number; asNobody?: boolean } = {}) {
+async function run(body: string, opts: { args?: Record<string, string | number>; params?: Parameters<typeof script>[0]['params']; timeout?: number; asNobody?: boolean; interpreter?: 'sh' | 'python3' } = {}) {
   const dir = tempDir();
   try {
     const root = join(dir.path, 'scripts');
     const user = opts.asNobody ? lookupUser('nobody') ?? undefined : undefined;
     const store = createScriptStore(root, user);
-    const s = script({ id: 'probe', body, params: opts.params ?? [], timeout: opts.timeout ?? 10 });
+    const s = script({ id: 'probe', body, params: opts.params ?? [], timeout: opts.timeout ?? 10, interpreter: opts.interpreter ?? 'sh' });
     const launch = prepareLaunch({ host: 'web1', store, user }, s, opts.args ?? {}, 'run-1');
     if (!launch.ok) throw new Error(launch.refusal.message);
     const outcome = await runScript(launch.spec);
@@ -111,6 +111,11 @@ if (isRoot) {
     assert.is(outcome.stdout, `${nobody.uid}\n${nobody.gid}\n${nobody.gid}\nreadable\nwritable\n`, 'uid, gid, and no supplementary group of root');
     assert.ok(folder.includes('/scripts/probe'));
   });
+  test('as root, a python3 script run as nobody opens itself by its full path and writes in its HOME', async () => {
+    const { outcome, folder } = await run('import os, sys\nopen(os.path.abspath(sys.argv[0])).read()\nopen(os.path.join(os.environ["HOME"], "state"), "w").write("x")\nprint(os.getuid(), os.getcwd())', { asNobody: true, interpreter: 'python3' });
+    assert.is(outcome.exit, 0, outcome.stderr);
+    assert.is(outcome.stdout, `${lookupUser('nobody')!.uid} ${folder}\n`);
+  });
   test('as root with a folder the store made: 0700, owned by the run user', () => {
     const dir = tempDir();
     try {
@@ -119,7 +124,9 @@ if (isRoot) {
       store.sync([script({ id: 'a', body: 'exit 0' })]);
       const st = statSync(join(dir.path, 'scripts', 'a'));
       assert.equal([st.mode & 0o777, st.uid, st.gid], [0o700, nobody.uid, nobody.gid]);
-      assert.is(statSync(join(dir.path, 'scripts')).mode & 0o777, 0o700);
+      // Others may pass through to their folder by its full path, never list what is there.
+      assert.is(statSync(join(dir.path, 'scripts')).mode & 0o777, 0o711);
+      assert.is(statSync(dir.path).mode & 0o005, 0o001, 'the data directory: search, no read, for others');
     } finally {
       dir.remove();
     }
