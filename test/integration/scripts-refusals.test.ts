@@ -11,6 +11,8 @@
  *   there. None of them runs anything.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -34,6 +36,8 @@ const requests = new Map<string, RunRequestPayload>();
 const events = new Map<string, RunEventPayload[]>();
 
 test.before(async () => {
+  chmodSync(root.path, 0o755); // listed by the script user (nobody)
+  writeFileSync(join(root.path, 'report.csv'), 'a,b\n');
   s = await startScriptsStack();
   await Promise.all([s.startAgent('web-1', 'actions'), s.startAgent('web-2', 'off')]);
   const created = await s.admin.send('POST', '/api/scripts', {
@@ -119,7 +123,8 @@ test('a real grant, captured on the broker: tampered, replayed or expired, the a
   const id = asked.data.run.id;
   const run = await settled(s.operator, id);
   assert.is(run.state, 'done', JSON.stringify(run));
-  assert.match(run.output, new RegExp(`listed ${root.path}`));
+  assert.is(run.exit, 0, run.output);
+  assert.is(run.output, `report.csv\nlisted ${root.path}\n`);
   const captured = requests.get(id);
   assert.ok(captured, `the grant of ${id} was seen on vigie/web-1/run/req/${id}`);
   const grant = JSON.parse(captured.grant.payload) as RunGrant;
