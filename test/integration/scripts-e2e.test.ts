@@ -17,6 +17,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { AlertView } from '../../alerts/service.js';
+import { haveChromium, launchChromium, SHOTS, signInThroughForm } from '../dashboard/web/browser-helpers.js';
 import { waitFor } from '../helpers/env.js';
 import { canLoopMount, startLoopDisk, type LoopDisk } from '../helpers/loop-disk.js';
 import { startRecorder, type Recorder } from '../notify/helpers.js';
@@ -156,6 +157,27 @@ if (canLoopMount('the scripts end-to-end suite')) {
     const created = (await s.admin.get<EventView[]>('/api/events?type=script.created&limit=10')).data.find((e) => e.data && JSON.stringify(e.data).includes('cleanup-dir'));
     assert.ok(created, 'the script\'s creation is logged');
     assert.is(created.user, 'admin');
+  });
+
+  test('the host page shows both runs to the operator, with who ran them and their output (screenshot)', async () => {
+    if (!haveChromium()) return;
+    const browser = await launchChromium();
+    try {
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+      await signInThroughForm(page, s.up.httpUrl, 'oper', 'oper-password-1');
+      await page.goto(`${s.up.httpUrl}/#/host/${HOST}`);
+      const rows = page.getByTestId('host-run');
+      await waitFor('both runs listed', async () => (await rows.count()) === 2, DEADLINE_MS, 200);
+      const by = await page.getByTestId('host-run-by').allTextContents();
+      assert.ok(by.some((t) => t.includes('oper')) && by.some((t) => t.includes(rule)), `who ran them: ${by.join(' | ')}`);
+      assert.equal(await page.getByTestId('host-run-exit').allTextContents(), ['0', '0']);
+      await page.getByTestId('host-run-toggle').first().click();
+      await page.getByTestId('host-run-output').first().filter({ hasText: 'freed' }).waitFor({ timeout: 10_000 });
+      await page.getByTestId('host-actions').scrollIntoViewIfNeeded();
+      await page.getByTestId('host-actions').screenshot({ path: new URL('issue-14-e2e-host-runs.png', SHOTS).pathname });
+    } finally {
+      await browser.close();
+    }
   });
 }
 
