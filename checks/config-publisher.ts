@@ -8,6 +8,7 @@ import type { DeviceSpec } from '../protocol/schemas/device.js';
 import type { Topics } from '../protocol/topics.js';
 import { specOf as deviceSpecOf } from '../devices/definition.js';
 import type { DeviceCatalog } from '../devices/types.js';
+import type { BundleContent, ScriptBundleSource } from '../scripts/bundle.js';
 import { specOf } from './definition.js';
 import type { CheckCatalog } from './types.js';
 
@@ -22,6 +23,10 @@ import type { CheckCatalog } from './types.js';
  * - after a catalog change, the runners whose checks changed;
  * - on the ingest's `subscribed` event, every runner again (a restarted
  *   broker lost its retained messages) and whatever failed before.
+ * Scripts (issue 14): each agent's signed script bundle goes in the same
+ * config as `scripts`, published again when the library, the script checks
+ * or the agents change; an agent with no script gets no `scripts` field.
+ * Script checks travel only inside the bundle, never in `checks`.
  * A runner left with no check gets `{checks: []}`; a (runner, check) pair
  * that is gone has its retained result cleared and forgotten by the ingest.
  * What was sent is remembered (checks.db), so a restart still knows.
@@ -42,6 +47,8 @@ export interface ConfigPublisherDeps {
   memory: PublishedMemory;
   /** SNMP devices, when this server manages them (their memory stays out of checks.db). */
   devices?: { catalog: DeviceCatalog; memory: PublishedDevicesMemory };
+  /** Script bundles (issue 14), when this server has a script library. */
+  scripts?: ScriptBundleSource;
   ingest: Pick<IngestHandle, 'publish' | 'bus' | 'checks'>;
   topics: Topics;
   clock: Clock;
@@ -64,6 +71,8 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
   const sentDeviceIds = deps.devices?.memory.publishedDevices() ?? new Map<string, string[]>();
   /** The devices each poller was last sent, as published (secrets included: memory only), to skip unchanged ones. */
   const sentDevices = new Map<string, string>();
+  /** The script bundle content each agent was last sent (unsigned, as JSON), to skip unchanged ones; memory only. */
+  const sentScripts = new Map<string, string>();
   /** Devices whose secrets do not open, already logged. */
   const unreadable = new Set<string>();
   /** Result topics still to clear (a failed clear is retried). */
@@ -94,7 +103,8 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
   const desired = (): Map<string, CheckSpec[]> => {
     const out = new Map<string, CheckSpec[]>();
     for (const def of catalog.list()) {
-      if (!def.enabled) continue;
+      // A script check reaches its runner inside the signed bundle (deps.scripts), never as a CheckSpec.
+      if (!def.enabled || (def.kind as string) === 'script') continue;
       for (const runner of def.runners) out.set(runner, [...(out.get(runner) ?? []), specOf(def)]);
     }
     return out;
@@ -119,7 +129,8 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
   const sync = async (all: boolean): Promise<void> => {
     const want = desired();
     const wantDevices = desiredDevices();
-    const runners = new Set([...want.keys(), ...sent.keys(), ...wantDevices.keys(), ...sentDeviceIds.keys()]);
+    const wantScripts = deps.scripts?.contents() ?? new Map<string, BundleContent>();
+    const runners = new Set([...want.keys(), ...sent.keys(), ...wantDevices.keys(), ...sentDeviceIds.keys(), ...wantScripts.keys(), ...sentScripts.keys()]);
     let failed = 0;
     for (const runner of [...runners].sort()) {
       if (closed) return;
@@ -129,9 +140,15 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
       const devicesText = JSON.stringify(devices);
       const devicesSame = devices.length === 0 ? !sentDeviceIds.has(runner) : sentDevices.get(runner) === devicesText;
       const checksSame = before === undefined ? checks.length === 0 : same(before, checks);
-      if (!all && checksSame && devicesSame) continue;
+      const bundle = wantScripts.get(runner);
+      const scriptsText = bundle ? JSON.stringify(bundle) : null;
+      const scriptsSame = scriptsText === (sentScripts.get(runner) ?? null);
+      if (!all && checksSame && devicesSame && scriptsSame) continue;
       // `devices` only when the agent has some or had some: an agent that never polled keeps the issue 12 payload.
-      const payload: AgentConfigPayload = { v: 1, ts: deps.clock.now(), checks, ...(devices.length > 0 || sentDeviceIds.has(runner) ? { devices } : {}) };
+      const payload: AgentConfigPayload = {
+        v: 1, ts: deps.clock.now(), checks, ...(devices.length > 0 || sentDeviceIds.has(runner) ? { devices } : {}),
+        ...(bundle && deps.scripts ? { scripts: deps.scripts.sign(runner, bundle) } : {}),
+      };
       try {
         await ingest.publish(topics.agentConfig(runner), encodePayload('agentConfig', payload), true);
       } catch (error) {
@@ -158,6 +175,8 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
         sentDeviceIds.set(runner, devices.map((d) => d.id));
       }
       deps.devices?.memory.savePublishedDevices(runner, devices.map((d) => d.id));
+      if (scriptsText === null) sentScripts.delete(runner);
+      else sentScripts.set(runner, scriptsText);
     }
     for (const topic of [...toClear]) {
       if (closed) return;
@@ -174,6 +193,7 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
 
   const stopCatalog = catalog.onChange(() => request('changed'));
   const stopDevices = deps.devices?.catalog.onChange(() => request('changed')) ?? (() => {});
+  const stopScripts = deps.scripts?.onChange(() => request('changed')) ?? (() => {});
   const stopBus = ingest.bus.on('check-config', 'subscribed', () => request('all'));
   request('all');
 
@@ -191,6 +211,7 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
       closed = true;
       stopCatalog();
       stopDevices();
+      stopScripts();
       stopBus();
       // A publish caught by a broker outage may wait for a reconnection that will not come: stop waiting after a while.
       let timer: NodeJS.Timeout | undefined;

@@ -26,6 +26,12 @@ import type { DeviceCatalog } from '../devices/types.js';
 import { removeHost } from '../dashboard/server/host-removal.js';
 import { systemClock } from '../core/time.js';
 import type { Principal } from '../broker/acl.js';
+import { openBoxSigner, type BoxSigner } from '../core/signing.js';
+import { ScriptStore } from '../scripts/store.js';
+import { BUILTIN_SCRIPTS } from '../scripts/builtins.js';
+import { ScriptAccess } from '../scripts/access.js';
+import { checksUsing, createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
+import { startRunService, type RunService } from '../scripts/run-service.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
 import { publicDashboardUrl } from './public-url.js';
@@ -51,6 +57,12 @@ export interface Stack extends Handle {
   devices?: DeviceCatalog;
   /** Poller-offline statuses and the removal of deleted devices' hosts. */
   deviceService?: DeviceService;
+  /** The script library (issue 14), in `up` and `server`. */
+  scripts?: ScriptStore;
+  /** Runs actions on agents (the API, automatic actions of alert rules). */
+  runs?: RunService;
+  /** The box's signing key: signs script bundles and run grants; its public half is what agents pin. */
+  signer?: BoxSigner;
 }
 
 export type Role = 'up' | 'broker' | 'server' | 'agent' | 'oled';
@@ -86,6 +98,22 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   };
 
   if (withServer || withBroker) ensurePrivateDir(dataDir);
+  // Made at first start (<dataDir>/signing.key, 0600); opened before the local agent, which pins its public half.
+  const signer = withServer ? (stack.signer = openBoxSigner(dataDir)) : undefined;
+  /** The local agent of `vigie up` pins the box key in-process (agent.serverKey), as `vigie agent enroll` writes it for others. */
+  const withServerKey = <C extends object>(c: C): C => (signer ? ({ ...c, serverKey: signer.publicKey } as C) : c);
+  let scriptStore: ScriptStore | undefined;
+  let bundles: ScriptBundleSource | undefined;
+
+  /** The agents this server knows: enrolled (credentials not revoked), the box's own, and the hosts it heard from that are not SNMP devices. */
+  const agentHosts = (): Set<string> => {
+    const out = new Set<string>();
+    for (const c of accounts?.credentials.list() ?? []) if (c.principal.kind === 'agent' && c.revokedAt === null) out.add(c.principal.host);
+    if (withAgent) out.add(agentHostId(config.agent));
+    for (const h of stack.ingest?.listHosts() ?? []) out.add(h.id);
+    for (const d of deviceStore?.list() ?? []) out.delete(d.id);
+    return out;
+  };
 
   const handle = await startInOrder(
     [
@@ -133,7 +161,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
             {
               name: 'agent',
               start: async () =>
-                (stack.agent = await startAgent(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) }), { prefix, dataDir })),
+                (stack.agent = await startAgent(withServerKey(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) })), { prefix, dataDir })),
             },
           ]
         : []),
@@ -180,6 +208,19 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               },
             },
             {
+              // Before the config publisher (bundles) and the alerts (automatic actions use the run service).
+              name: 'scripts',
+              start: async () => {
+                const store = (scriptStore = stack.scripts = ScriptStore.open(dataDir, { watch: true }));
+                store.seedBuiltins(BUILTIN_SCRIPTS);
+                const runs = (stack.runs = startRunService({
+                  store, access: new ScriptAccess(accounts!.hostAccess), ingest: stack.ingest!, signer: signer!, topics: createTopics(prefix),
+                  events: events!, clock: systemClock, log: createLogger('scripts'),
+                }));
+                return { close: async () => { await runs.close(); store.close(); } };
+              },
+            },
+            {
               name: 'checks',
               start: async () => {
                 const store = checkStore!;
@@ -187,6 +228,16 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   catalog: store,
                   memory: store,
                   devices: { catalog: deviceStore!, memory: deviceStore! },
+                  scripts: (bundles = createBundleSource({
+                    scripts: scriptStore!,
+                    checks: store,
+                    hosts: () => agentHosts(),
+                    groupsOf: (host) => accounts!.hostAccess.get(host).groups,
+                    onHost: (listener) => stack.ingest!.bus.on('scripts', 'host', (h) => listener(h.id)),
+                    signer: signer!,
+                    clock: systemClock,
+                    log: createLogger('scripts'),
+                  })),
                   ingest: stack.ingest!,
                   topics: createTopics(prefix),
                   clock: systemClock,
@@ -246,6 +297,8 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     statusPages: statusPages!,
                     checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null },
                     devices: { store: deviceStore!, service: stack.deviceService!, defaultPoller: withAgent ? agentHostId(config.agent) : null },
+                    scripts: { store: scriptStore!, runs: stack.runs!, hostExists: (id) => agentHosts().has(id), overflow: (all) => bundles!.overflow(all), usedBy: (id) => checksUsing(checkStore!.list(), id) },
+                    serverKey: { publicKey: signer!.publicKey, fingerprint: signer!.fingerprint },
                   },
                 )),
             },

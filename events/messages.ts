@@ -112,6 +112,15 @@ const TEMPLATES: Record<string, Template> = {
     if (en(l)) return `${test ? 'Test message' : 'Notification'} to "${p.s('name')}" failed: ${p.s('error')}`;
     return `Échec ${test ? 'du message de test' : 'de la notification'} vers « ${p.s('name')} » : ${p.s('error')}`;
   },
+  // Scripts (issue 14): the library's changes; runs keep their stored line, which lists the arguments.
+  'script.created': (p, l) => (en(l) ? `Script ${p.s('after.id')} ("${p.s('after.name')}") created, version 1` : `Script ${p.s('after.id')} (« ${p.s('after.name')} ») créé, version 1`),
+  'script.updated': (p, l) => {
+    const bumped = p.has('bumped') ? (en(l) ? `: version ${p.n('before.version')} → ${p.n('after.version')}` : ` : version ${p.n('before.version')} → ${p.n('after.version')}`) : '';
+    return en(l) ? `Script ${p.s('after.id')} ("${p.s('after.name')}") changed${bumped}` : `Script ${p.s('after.id')} (« ${p.s('after.name')} ») modifié${bumped}`;
+  },
+  'script.enabled': (p, l) => (en(l) ? `Script ${p.s('script')} enabled` : `Script ${p.s('script')} activé`),
+  'script.disabled': (p, l) => (en(l) ? `Script ${p.s('script')} disabled` : `Script ${p.s('script')} désactivé`),
+  'script.deleted': (p, l) => (en(l) ? `Script ${p.s('before.id')} ("${p.s('before.name')}") deleted` : `Script ${p.s('before.id')} (« ${p.s('before.name')} ») supprimé`),
   'events.purged': (p, l) => {
     const before = new Date(p.n('before')).toISOString();
     return en(l) ? `${p.n('deleted')} events before ${before} purged` : `${p.n('deleted')} événements antérieurs au ${before} supprimés`;

@@ -5,6 +5,7 @@ import { DAY_MS, secondsToMs, systemClock, type Clock } from '../core/time.js';
 import { commandFilters } from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
 import { startCommandRequester } from './commands.js';
+import { createRunEventsHandler } from './run-events.js';
 import type { IngestConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 import { lanAddresses } from '../core/net.js';
@@ -122,9 +123,10 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     log: log.child({ part: 'summary' }),
   });
   const commands = startCommandRequester({ topics, publish: (t, p, r) => publish(t, p, r), clock, log: log.child({ part: 'commands' }) });
-  // Diagnosis answers go to the requester; a cheap substring test keeps the metrics path to one topic parse.
+  const runEvents = createRunEventsHandler({ topics, bus, clock, log: log.child({ part: 'runs' }) });
+  // Diagnosis answers go to the requester, script run events to the bus; a cheap substring test keeps the metrics path to one topic parse.
   const onMessage = (topic: string, payload: Uint8Array, retained: boolean): boolean =>
-    (topic.includes('/cmd/res/') && commands.handle(topic, payload)) || handler.handle(topic, payload, retained);
+    (topic.includes('/cmd/res/') && commands.handle(topic, payload)) || (topic.includes('/run/res/') && runEvents.handle(topic, payload)) || handler.handle(topic, payload, retained);
   // When the ingest last (re)subscribed: offline judgements wait a grace after it (presenceHeldUntil).
   let subscribedAt: number | null = null;
   const onSubscribed = (): void => {
@@ -136,7 +138,8 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
     onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed, onConnect: () => onConnect(),
     // Check results too (issue 12), subscribed again on every connection like the host topics.
-    extraFilters: [commandFilters(topics).allResponses(), topics.allCheckResults()], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
+    // Script run events (issue 14): only the ingest receives them (broker/acl.ts canReceive).
+    extraFilters: [commandFilters(topics).allResponses(), topics.allCheckResults(), topics.allRunResponses()], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
   });
   publish = consumer.publish;
   subscribed = consumer.subscribed;
@@ -191,6 +194,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
         connected: consumer.connected(), dropped: s.dropped, storage: details?.state ?? 'ok', store: details,
         limits: { ...cfg.limits, refused: limiter.refusedTotal(), hosts: limiter.overLimit() },
         unknownChecks: c.unknownChecks,
+        runEvents: runEvents.stats(),
       };
     },
     command: commands.command,

@@ -9,6 +9,7 @@ import type {
 } from '../protocol/payloads.js';
 import type { MetricName } from '../protocol/metric-series.js';
 import type { CheckResultRecord, CheckResults } from '../checks/types.js';
+import type { RunEventPayload } from '../protocol/schemas/script.js';
 
 /**
  * The ingest's public face: what the dashboard server (REST + Socket.IO)
@@ -94,6 +95,8 @@ export interface IngestEvents {
   limit: HostOverLimit;
   /** A runner published a valid check result (already queued for the store). */
   check: CheckResultRecord;
+  /** An agent published a valid event of a script run on `run/res/<id>` (issue 14): the run service follows it. */
+  run: { host: string; id: string; event: RunEventPayload; receivedAt: number };
 }
 
 export interface IngestStats {
@@ -123,6 +126,8 @@ export interface IngestStats {
   store: MetricStoreDetails | null;
   /** Check results of (runner, check) pairs the server does not know: dropped (issue 12). */
   unknownChecks?: number;
+  /** Script run events received, and those dropped as invalid (issue 14). */
+  runEvents?: { received: number; invalid: number };
 }
 
 export interface CommandOptions {

@@ -10,6 +10,8 @@ import { createAlertsRouter } from './api/alerts.js';
 import { createChannelsRouter } from './api/channels.js';
 import { createChecksRouter, isImportRequest } from './api/checks.js';
 import { createDevicesRouter } from './api/devices.js';
+import { createRunsRouter } from './api/runs.js';
+import { createScriptsRouter, isScriptWrite } from './api/scripts.js';
 import { createDiagnosisRouter } from './api/diagnosis.js';
 import type { ApiContext } from './api/context.js';
 import { createEnrollRouter } from './api/enroll.js';
@@ -87,7 +89,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(sameOriginWrites);
   const json = express.json({ limit: '16kb' });
   // A checks import carries a whole file: its route parses its body itself, with a larger limit, once the caller is known.
-  api.use((req, res, next) => (deps.checks && isImportRequest(req) ? next() : json(req, res, next)));
+  // So does a script's (a body of up to 32 KiB, scripts router).
+  api.use((req, res, next) => ((deps.checks && isImportRequest(req)) || (deps.scripts && isScriptWrite(req)) ? next() : json(req, res, next)));
   api.use((req, res, next) => {
     res.locals.caller = identify(deps.accounts, req.headers);
     next();
@@ -114,6 +117,10 @@ export function createApp(deps: AppDeps): Express {
   if (deps.alerts) api.use(createAlertsRouter(deps, deps.alerts));
   if (deps.checks) api.use(createChecksRouter(deps, deps.checks));
   if (deps.devices) api.use(createDevicesRouter(deps, deps.devices));
+  if (deps.scripts) {
+    api.use(createScriptsRouter(deps, deps.scripts));
+    api.use(createRunsRouter(deps, deps.scripts.runs));
+  }
   if (deps.channels) api.use('/channels', createChannelsRouter(deps, deps.channels.store, deps.channels.notifier));
   if (deps.statusPages) api.use('/status-pages', requireRole('operator'), createStatusPagesRouter(deps, deps.statusPages, () => deps.checks?.catalog ?? null));
   api.use(createAccessRouter(deps));

@@ -9,6 +9,7 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../../core/
 import type { AlertService } from '../../alerts/service.js';
 import type { BoxFrame, ChecksContext } from './api/context.js';
 import type { DevicesContext } from './api/devices.js';
+import type { ScriptsContext } from './api/scripts.js';
 import type { ChannelStore } from '../../notify/channel-store.js';
 import type { Notifier } from '../../notify/notifier.js';
 import type { EventLog } from '../../events/event-log.js';
@@ -62,6 +63,10 @@ export interface DashboardDeps {
   checks?: ChecksContext;
   /** SNMP device definitions (the /api/devices routes), when this server manages devices. */
   devices?: DevicesContext;
+  /** The script library and its runs (/api/scripts, /api/runs; live `run` and `run:output`), issue 14. */
+  scripts?: ScriptsContext;
+  /** The box's public signing key, given to enrolling agents (issue 14). */
+  serverKey?: { publicKey: string; fingerprint: string };
 }
 
 export interface DashboardHandle extends Handle {
@@ -112,6 +117,8 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.statusPages ? { statusPages: deps.statusPages } : {}),
     ...(deps.checks ? { checks: deps.checks } : {}),
     ...(deps.devices ? { devices: deps.devices } : {}),
+    ...(deps.scripts ? { scripts: deps.scripts } : {}),
+    ...(deps.serverKey ? { serverKey: deps.serverKey } : {}),
     ...(deps.webRoot ? { webRoot: deps.webRoot } : {}),
   });
   deps.http.setHandler(app);
@@ -123,6 +130,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     overviewThrottle: config.http.overviewThrottle,
     clock,
     ...(deps.checks ? { canSeeCheck: checkVisibility(deps.checks, deps.accounts) } : {}),
+    ...(deps.scripts ? { runs: deps.scripts.runs } : {}),
   });
   login.onSessionsEnded = (keys) => live.endSessions(keys);
   sweepLive = () => live.sweep();

@@ -15,6 +15,8 @@ import { identify, type Caller } from './auth/caller.js';
 import type { User } from '../../accounts/users.js';
 import { isOwnOrigin } from './auth/origin.js';
 import { createKeyedThrottle } from './throttle.js';
+import type { EventBus } from '../../core/event-bus.js';
+import type { ScriptEvents } from '../../scripts/types.js';
 
 /**
  * Live updates over Socket.IO (path /socket.io), for signed-in callers only:
@@ -39,6 +41,8 @@ import { createKeyedThrottle } from './throttle.js';
  *   `status` HostSummary               host room: presence/state/info changes
  *   `alert` AlertView                  host room and overview: an alert fired, changed or resolved, in the socket's language
  *   `check` CheckResultRecord          every socket whose user may see that check (issue 12): a new result
+ *   `run` RunView without output       every socket whose user sees the run's host (issue 14): a run changed state
+ *   `run:output` {id, host, seq, stream, chunk}   the same sockets: a run printed something
  */
 export interface LiveEvents {
   host: HostSummary;
@@ -77,6 +81,8 @@ export interface LiveOptions {
    * Absent: whoever may see the runner host.
    */
   canSeeCheck?(user: User, runner: string, check: string): boolean;
+  /** Script runs (issue 14): relayed as `run` and `run:output` to whoever sees the host. */
+  runs?: { bus: EventBus<ScriptEvents> };
 }
 
 // Admins see every host: their overview is one broadcast. Others are
@@ -209,6 +215,22 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
       }
     }),
   ];
+  /** Sends to every socket whose user sees `host` (decided once per user). */
+  const toHostViewers = (host: string, event: string, payload: unknown): void => {
+    const allowed = new Map<number, boolean>();
+    for (const socket of io.sockets.sockets.values()) {
+      const { user } = callerOfSocket(socket);
+      let ok = allowed.get(user.id);
+      if (ok === undefined) allowed.set(user.id, (ok = accounts.hostAccess.canSee(user, host)));
+      if (ok) socket.emit(event, payload);
+    }
+  };
+  if (opts.runs) {
+    offBus.push(
+      opts.runs.bus.on('dashboard', 'script.run', (run) => toHostViewers(run.host, 'run', run)),
+      opts.runs.bus.on('dashboard', 'script.run.output', (out) => toHostViewers(out.host, 'run:output', out)),
+    );
+  }
 
   const reject = (socket: Socket, event: string, ack: unknown, code: 'VIGIE_ERR_BAD_HOST_ID' | 'VIGIE_ERR_BAD_REQUEST', message: string): void => {
     stats.invalid += 1;

@@ -10,6 +10,7 @@ import type { StatusPageStore } from '../../../status-page/store.js';
 import type { CheckStore } from '../../../checks/store.js';
 import type { CheckCatalog } from '../../../checks/types.js';
 import type { DevicesContext } from './devices.js';
+import type { ScriptsContext } from './scripts.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
 import type { Notifier } from '../../../notify/notifier.js';
 import type { LoginThrottle } from '../../../accounts/login-throttle.js';
@@ -59,6 +60,10 @@ export interface ApiContext {
   checks?: ChecksContext;
   /** SNMP device definitions (issue 13), when this server manages devices. */
   devices?: DevicesContext;
+  /** The script library and its runs (issue 14), when this server has them. */
+  scripts?: ScriptsContext;
+  /** The box's public signing key (core/signing.ts), handed to enrolling agents to pin (issue 14). */
+  serverKey?: { publicKey: string; fingerprint: string };
 }
 
 /** The check definitions the API reads and changes. */

@@ -21,6 +21,10 @@ export interface EnrollAnswer {
   broker: string;
   /** PEM to trust for the broker (mqtts:// with a self-signed certificate), else null. */
   ca: string | null;
+  /** The box's public key (base64 SPKI DER) the agent pins: it runs only scripts signed with it (issue 14). Absent on a server without one. */
+  serverKey?: string;
+  /** Its fingerprint (`SHA256:…`), for people to compare with the dashboard's. */
+  serverKeyFingerprint?: string;
 }
 
 /** Untrusted text from the agent, kept short and printable for the event log. */
@@ -71,6 +75,7 @@ export function createEnrollRouter(ctx: ApiContext): Router {
       password: result.password,
       broker,
       ca: /^(mqtts|wss):/.test(broker) ? (ctx.brokerCa?.() ?? null) : null,
+      ...(ctx.serverKey ? { serverKey: ctx.serverKey.publicKey, serverKeyFingerprint: ctx.serverKey.fingerprint } : {}),
     };
     sendOk(res, answer);
   });
