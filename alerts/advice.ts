@@ -1,4 +1,5 @@
 import { deviceAdvice, deviceOfflineText, interfaceText, isDeviceAlert } from './device-words.js';
+import { scriptCheckText } from './script-words.js';
 import type { Alert } from './types.js';
 import { spokenAhead, spokenDuration, spokenGrowth, spokenMoment, spokenNumber, spokenOfflineReason, type Lang } from './words.js';
 
@@ -214,6 +215,10 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
       break;
     }
     case 'check':
+      // A script check (issue 14): its Nagios status, what it printed, or why the agent refused it.
+      if (alert.check?.kind === 'script') ({ title, detail, advice } = scriptCheckText(alert, arg, hostName, lang, lasted, ended));
+      else ({ title, detail } = checkWords(family, alert, arg, hostName, lang, lasted, ended, sev, now));
+      break;
     case 'check_latency':
     case 'check_cert':
       ({ title, detail } = checkWords(family, alert, arg, hostName, lang, lasted, ended, sev, now));
@@ -241,7 +246,7 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
   // A device's CPU, memory or disk: no agent lists its processes or directories, and no shell command of ours runs there.
   if (isDeviceAlert(alert) && family !== 'offline') advice = deviceAdvice(family, lang) ?? advice;
   // A check has a page of its own: the advice names it there, not the agent's commands.
-  if (family.startsWith('check')) return { title, detail, advice: ended ? '' : words.advice[lang] };
+  if (family.startsWith('check')) return { title, detail, advice: ended ? '' : alert.check?.kind === 'script' && family === 'check' ? advice : words.advice[lang] };
   return { title, detail, advice: ended ? '' : advice };
 }
 

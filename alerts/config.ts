@@ -11,6 +11,10 @@ export const AlertsConfig = Type.Object(
       minimum: 1, maximum: 10_000, default: 30,
       description: 'Alert transitions (fired, escalated, de-escalated, resolved) one host may cause per minute with a diagnosis, an event line and a notification; past it they are stored and shown only, and the event log says which host (host.alert_flood)',
     }),
+    autoActionCooldown: Type.Integer({
+      minimum: 60, maximum: 7 * 86_400, default: 3600,
+      description: 'Seconds after an automatic action of a rule on a host before that rule may run one there again (issue 14: at most once an hour by default)',
+    }),
   },
   { default: {} },
 );

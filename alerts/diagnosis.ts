@@ -41,3 +41,40 @@ export function createDiagnosis(command: CommandFn, opts: { timeoutMs?: number }
     return [];
   };
 }
+
+/**
+ * The diagnosis lines read back (the alert keeps only its lines): written
+ * above, read here, so the one format has one owner. Used by the suggested
+ * fixes (alerts/fixes.ts, issue 14).
+ */
+export interface DiagnosedProcess { pid: number; cpu: number; name: string }
+export interface DiagnosedDir { path: string; bytes: number }
+
+const PROC_LINE = /^\s*(\d+)\s+(\d+) % CPU\s+[\d.]+ % mem\s+[\d.]+ (?:MiB|GiB)\s+(.+)$/;
+const DIR_LINE = /^\s*([\d.]+) (MiB|GiB)\s+(\/.*)$/;
+
+/** The processes of a "Top processes by CPU:" block, in its order (the busiest first); [] when there is none. */
+export function diagnosedProcesses(lines: readonly string[]): DiagnosedProcess[] {
+  const start = lines.indexOf('Top processes by CPU:');
+  if (start < 0) return [];
+  const out: DiagnosedProcess[] = [];
+  for (const line of lines.slice(start + 1)) {
+    const m = PROC_LINE.exec(line);
+    if (!m) break;
+    out.push({ pid: Number(m[1]), cpu: Number(m[2]), name: m[3]!.trim() });
+  }
+  return out;
+}
+
+/** The directories of a "Largest directories on …:" block, sizes back in bytes (to the MiB shown). */
+export function diagnosedDirs(lines: readonly string[]): DiagnosedDir[] {
+  const start = lines.findIndex((l) => l.startsWith('Largest directories on '));
+  if (start < 0) return [];
+  const out: DiagnosedDir[] = [];
+  for (const line of lines.slice(start + 1)) {
+    const m = DIR_LINE.exec(line);
+    if (!m) break;
+    out.push({ path: m[3]!, bytes: Math.round(Number(m[1]) * (m[2] === 'GiB' ? 1024 * MiB : MiB)) });
+  }
+  return out;
+}

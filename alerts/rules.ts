@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { FieldError } from '../core/errors.js';
 import { describeValue } from '../core/schema-error.js';
 import { isHostId } from '../protocol/host-id.js';
+import { SCRIPT_ID_PATTERN, ScriptArgs } from '../protocol/schemas/script.js';
 import {
   FOR_BOUNDS, HORIZON_HOURS_BOUNDS, IF_DOWN_FOR_DEFAULT, MIN_POINTS_BOUNDS, MISSED_INTERVALS_BOUNDS, THRESHOLD_SPECS, thresholdBounds, WINDOW_HOURS_BOUNDS,
   type FieldBounds, type ThresholdSpec,
@@ -17,6 +18,32 @@ import {
 
 const range = (b: FieldBounds) => ({ minimum: b.min, maximum: b.max });
 
+/**
+ * An action of the script library a rule may run when its alert fires
+ * (issue 14, docs/alerts.md "Automatic actions"). It runs only when `auto`
+ * is true here AND the host's override says `autoAction: true`; at most once
+ * per `alerts.autoActionCooldown` per host and rule, never in maintenance.
+ * `args` are merged over those the suggested fix takes from the alert (the
+ * service's name, the runaway process's pid).
+ */
+export const RuleAction = Type.Object(
+  {
+    script: Type.String({ pattern: SCRIPT_ID_PATTERN, description: 'Id of an action script of the library, e.g. vigie.service-restart' }),
+    args: Type.Optional(ScriptArgs),
+    auto: Type.Boolean({ default: false, description: 'Run it automatically when the alert fires (the host must opt in too: autoAction: true in its override)' }),
+  },
+  { additionalProperties: false, description: 'Action to run when the alert fires' },
+);
+export type RuleAction = Static<typeof RuleAction>;
+
+/** The fields a rule that may act carries: its action; an override also its host's opt-in. */
+function actionFields(defaults: boolean) {
+  return {
+    action: Type.Optional(RuleAction),
+    ...(defaults ? {} : { autoAction: Type.Optional(Type.Boolean({ description: 'This host opts in to the rule\'s automatic action (both are needed)' })) }),
+  };
+}
+
 // The same fields build the rule (with defaults) and its override (without:
 // an override that leaves a field out inherits it, it must not reset it).
 function thresholdFields(s: ThresholdSpec, defaults: boolean) {
@@ -29,6 +56,7 @@ function thresholdFields(s: ThresholdSpec, defaults: boolean) {
     critical: Type.Number({ ...level, ...d(s.critical), description: `${s.what} (${s.unit}) at or above which it is critical; must be ≥ warning` }),
     for: Type.Number({ ...range(FOR_BOUNDS), ...d(s.for), description: 'Seconds the level must hold before the alert fires (like Prometheus `for:`)' }),
     hysteresis: Type.Number({ ...range(bounds.hysteresis), ...d(s.hysteresis), description: `How far (${s.unit}) below a level the value must fall to clear it: stops flapping` }),
+    ...actionFields(defaults),
   };
 }
 
@@ -55,6 +83,7 @@ function servicesFields(defaults: boolean) {
     enabled: Type.Boolean({ ...d(true), description: 'Alert when a watched service is stopped (warning) or failed (critical)' }),
     watch: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 500, uniqueItems: true, ...d([]), description: 'Service names to watch, as the host lists them; an override replaces the list' }),
     for: Type.Number({ ...range(FOR_BOUNDS), ...d(0), description: 'Seconds a watched service must stay stopped or failed before the alert fires' }),
+    ...actionFields(defaults),
   };
 }
 
@@ -66,6 +95,7 @@ function forecastFields(defaults: boolean) {
     windowHours: Type.Number({ ...range(WINDOW_HOURS_BOUNDS), ...d(6), description: 'Hours of history the linear fit uses' }),
     minPoints: Type.Integer({ ...range(MIN_POINTS_BOUNDS), ...d(30), description: 'Points (one per window/360, about a minute by default) needed before forecasting' }),
     minR2: Type.Number({ minimum: 0, maximum: 1, ...d(0.5), description: 'Fit quality (r²) needed to fire: below it the trend is noise' }),
+    ...actionFields(defaults),
   };
 }
 

@@ -1,7 +1,7 @@
 import { EventBus } from '../core/event-bus.js';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
-import { MINUTE_MS, systemClock, type Clock } from '../core/time.js';
+import { HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../core/time.js';
 import type { EventLog } from '../events/event-log.js';
 import type { HostSummary, IngestHandle } from '../ingest/types.js';
 import type { AlertNotice } from '../notify/types.js';
@@ -17,6 +17,9 @@ import type { AlertSettings } from './rules.js';
 import type { AlertRecord, AlertStore } from './store.js';
 import type { Alert, AlertTransition } from './types.js';
 import { createTransitionBudget } from './transition-budget.js';
+import { suggestedFix, type SuggestedFix } from './fixes.js';
+import { wordsWithAction, type ActionFacts } from './action-words.js';
+import { createAutoActions, type RunService } from './auto-action.js';
 
 /** What the service needs to know about a host besides its metrics. */
 export interface HostContext {
@@ -51,6 +54,18 @@ export interface AlertServiceOptions {
   checks?: CheckCatalog;
   /** A group's name by id: a check's group routes its alerts' notices like a host's groups. */
   groupName?(id: number): string | null;
+  /**
+   * Whether the action `script` is enabled and may run on `host` (the script
+   * library, issue 14): a suggested fix is shown only then. Without it, every fix shows.
+   */
+  canRunFix?(host: string, script: string): boolean;
+  /**
+   * The server's run service (scripts/run-service.ts, issue 14): with it, a
+   * rule's automatic action runs when its alert fires (alerts/auto-action.ts).
+   */
+  runs?: RunService;
+  /** `alerts.autoActionCooldown` in ms: one automatic action per host and rule within it (default 1 h). */
+  autoActionCooldownMs?: number;
 }
 
 /** A firing alert as the dashboard and the API show it: the stored record in words. */
@@ -61,6 +76,8 @@ export interface AlertView extends AlertRecord {
   hostLabel: string | null;
   /** A maintenance window covers the host now. */
   inMaintenance: boolean;
+  /** The built-in action that usually fixes it (issue 14, alerts/fixes.ts), when it may run on the host. */
+  fix?: SuggestedFix;
 }
 
 export interface AlertCounts {
@@ -174,7 +191,9 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const viewIn = (record: AlertRecord, ctx: HostContext, windows: readonly MaintenanceWindow[] = store.maintenanceWindows(), inLang: Lang = lang): AlertView => {
     const now = clock.now();
     const text = describeAlert(record, inLang, ctx.label ?? record.host, now);
-    return { ...record, ...text, hostLabel: ctx.label, inMaintenance: activeWindows(windows, record.host, ctx.groupIds, now).length > 0 };
+    const fix = suggestedFix(record, inLang);
+    const shown = fix && (opts.canRunFix?.(record.host, fix.script) ?? true) ? { fix } : {};
+    return { ...record, ...text, hostLabel: ctx.label, inMaintenance: activeWindows(windows, record.host, ctx.groupIds, now).length > 0, ...shown };
   };
   const view = (record: AlertRecord, inLang: Lang = lang): AlertView => viewIn(record, contextOf(record), undefined, inLang);
 
@@ -258,10 +277,12 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
   const quiet = (v: AlertView): boolean =>
     v.maintenance || v.inMaintenance || (v.silenced !== null && v.silenced.until > clock.now());
 
-  const notice = (kind: AlertNotice['kind'], record: AlertRecord): AlertNotice => {
+  const notice = (kind: AlertNotice['kind'], record: AlertRecord, action?: ActionFacts): AlertNotice => {
     const ctx = contextOf(record);
     const v = viewIn(record, ctx);
     const base = opts.dashboardUrl?.();
+    // An automatic action (issue 14): the fired notice says it runs; its follow-up says what came of it, its output as context.
+    const text = wordsWithAction(v, kind, action, ctx.label ?? record.host, lang);
     return {
       kind,
       key: keyOf(record.host, record.rule),
@@ -269,11 +290,12 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
       hostLabel: ctx.label,
       rule: record.rule,
       severity: record.severity,
-      title: v.title,
-      detail: v.detail,
-      advice: v.advice,
+      title: text.title,
+      detail: text.detail,
+      advice: text.advice,
       // A check's response excerpt or network path is long: a notice carries its brief, escaped form.
-      context: parseCheckRule(record.rule) ? briefContext(record.context) : record.context,
+      context: kind === 'action' ? (action?.output ?? []) : parseCheckRule(record.rule) ? briefContext(record.context) : record.context,
+      ...(action ? { action } : {}),
       value: record.value,
       threshold: record.threshold,
       unit: record.unit,
@@ -325,7 +347,14 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
             current = changed(id);
           }
         }
-        if (current && current.state === 'firing' && !quiet(current)) opts.notify?.(notice('firing', current));
+        // The rule's automatic action, decided once the diagnosis is in (it names the runaway process).
+        const plan = current && current.state === 'firing' ? autoActions?.plan(current) ?? null : null;
+        if (current && current.state === 'firing' && !quiet(current)) opts.notify?.(notice('firing', current, plan ?? undefined));
+        if (plan && current) {
+          const outcome = await autoActions!.run(plan, current);
+          // Always told, even if the alert went quiet or ended meanwhile: an action ran on the host.
+          if (outcome) opts.notify?.(notice('action', current, outcome));
+        }
       });
       return;
     }
@@ -362,6 +391,13 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     changed(id);
   };
   const offUpdate = engine.onUpdate(onUpdate, 'alert-service');
+
+  const autoActions = opts.runs
+    ? createAutoActions({
+      runs: opts.runs, settings: () => store.settings(), inMaintenance: (a) => windowsOf(a).length > 0,
+      cooldownMs: opts.autoActionCooldownMs ?? HOUR_MS, clock, events, log,
+    })
+    : null;
 
   // Network checks (issue 12): the same transitions, from their own pure rules.
   const checkRules = opts.checks ? createCheckRules({ clock, catalog: opts.checks, log }) : null;
@@ -490,6 +526,7 @@ export function startAlertService(opts: AlertServiceOptions): AlertService {
     onChange: (cb, owner = 'alerts') => bus.on(owner, 'change', cb),
     close: onceClose(async () => {
       clearInterval(timer);
+      autoActions?.close();
       offEngine();
       offUpdate();
       for (const off of [...offBus, ...offChecks]) off();

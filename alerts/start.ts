@@ -13,6 +13,7 @@ import { createNotifier, type Notifier } from '../notify/notifier.js';
 import type { Topics } from '../protocol/topics.js';
 import type { AlertsConfig } from './config.js';
 import { createDiagnosis } from './diagnosis.js';
+import type { RunService } from './auto-action.js';
 import { startAlertService, type AlertService } from './service.js';
 import { AlertStore } from './store.js';
 
@@ -36,6 +37,10 @@ export interface AlertingOptions {
   dashboardUrl?(): string | null;
   /** The network checks (issue 12): their results alert when given. */
   checks?: CheckCatalog;
+  /** The script library's run service (issue 14): rules' automatic actions run through it when given. */
+  runs?: RunService;
+  /** Whether an action may run on a host (the script library): suggested fixes show only then. */
+  canRunFix?(host: string, script: string): boolean;
   clock?: Clock;
 }
 
@@ -77,6 +82,9 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     transitionsPerHostPerMinute: opts.config.transitionsPerHostPerMinute,
     ...(opts.dashboardUrl ? { dashboardUrl: opts.dashboardUrl } : {}),
     ...(opts.checks ? { checks: opts.checks, groupName: (id: number) => opts.accounts.groups.get(id)?.name ?? null } : {}),
+    ...(opts.runs ? { runs: opts.runs } : {}),
+    ...(opts.canRunFix ? { canRunFix: opts.canRunFix } : {}),
+    autoActionCooldownMs: opts.config.autoActionCooldown * 1000,
     clock,
     log,
   });

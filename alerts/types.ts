@@ -1,5 +1,6 @@
 import type { MetricName } from '../protocol/metric-series.js';
-import type { CheckKind } from '../protocol/schemas/check.js';
+import type { ResultKind } from '../protocol/schemas/check.js';
+import type { NagiosStatus, RefusalReason } from '../protocol/schemas/script.js';
 import type { IfAdminState, IfOperState } from '../protocol/schemas/device.js';
 import type { ServiceState } from '../protocol/schemas/services.js';
 import type { DiskForecast } from './forecast.js';
@@ -79,7 +80,7 @@ export interface Alert {
 export interface CheckFacts {
   id: string;
   name: string;
-  kind: CheckKind;
+  kind: ResultKind;
   target: string;
   groupId: number | null;
   /** How many of the check's runners were down when the alert last changed, out of how many runners it has. */
@@ -91,6 +92,10 @@ export interface CheckFacts {
   status?: number;
   /** Certificate alerts: the end of the certificate's validity, ms. */
   notAfter?: number;
+  /** Script checks (issue 14): the Nagios status of the result behind the alert. */
+  scriptStatus?: NagiosStatus;
+  /** Script checks: why the agent refused to run the script, when it did. */
+  refused?: RefusalReason;
 }
 
 /** What an alert keeps about an SNMP device (from its info's `source`). */

@@ -39,6 +39,7 @@ const block = (text: string, maxLines: number): string[] => {
  * (tracepath/traceroute) the runner attached. Control characters escaped.
  */
 export function checkContext(result: CheckResultPayload): string[] {
+  if (result.script) return scriptContext(result, result.script);
   const lines = [`Runner said: ${clipLine(escapeControls(result.message), CONTEXT.lineChars)}`];
   if (result.status !== undefined) lines.push(`HTTP status: ${result.status}`);
   if (result.latency !== null) {
@@ -56,6 +57,24 @@ export function checkContext(result: CheckResultPayload): string[] {
   if (result.answers?.length) lines.push(`DNS answers: ${clipLine(escapeControls(result.answers.join(', ')), CONTEXT.lineChars)}`);
   if (result.excerpt) lines.push('Response excerpt:', ...block(result.excerpt, CONTEXT.excerptLines));
   if (result.trace) lines.push('Path to the target:', ...block(result.trace, CONTEXT.traceLines));
+  return lines;
+}
+
+const PERF_UNIT: Record<string, string> = { '': '', s: ' s', '%': ' %', B: ' B', c: ' (counter)' };
+
+/**
+ * A script check's lines (issue 14): its status and exit code, or the
+ * agent's refusal; the first line it printed, its perfdata, its long output.
+ */
+function scriptContext(result: CheckResultPayload, script: NonNullable<CheckResultPayload['script']>): string[] {
+  const lines = [`Script said: ${clipLine(escapeControls(result.message), CONTEXT.lineChars)}`];
+  if (script.refused) lines.push(`Refused by the agent: ${script.refused}`);
+  else lines.push(`Status: ${script.status} (exit ${script.exit ?? 'none: killed or timed out'}), ${script.script} version ${script.version}${result.latency !== null ? `, ran ${Math.round(result.latency * 1000)} ms` : ''}`);
+  if (script.perfdata.length > 0) {
+    const perf = script.perfdata.map((p) => `${escapeControls(p.label)}=${p.value}${PERF_UNIT[p.unit] ?? ''}${p.warn || p.crit ? ` (warn ${p.warn ?? '-'}, crit ${p.crit ?? '-'})` : ''}`).join(', ');
+    lines.push(`Perfdata: ${clipLine(perf, CONTEXT.lineChars)}`);
+  }
+  if (script.long) lines.push('Output:', ...block(script.long, CONTEXT.excerptLines));
   return lines;
 }
 

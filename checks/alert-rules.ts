@@ -21,6 +21,12 @@ import type { CheckCatalog, CheckResultRecord } from './types.js';
  * - `check_cert:<id>`: days left to the certificate's `notAfter` at or under
  *   `certDays.warning` / `certDays.critical` (expired is under both).
  *
+ * Script checks (issue 14) use the same `check:<id>` rule on their Nagios
+ * status instead of up/down: `downAfter` consecutive results that are not
+ * ok fire it, warning for `warning`, critical for `critical` and `unknown`
+ * (a refused run is unknown); a later result of the other level escalates
+ * or de-escalates it; the first ok resolves it.
+ *
  * A check disabled, deleted or no longer run by a runner ends its alerts
  * there (cause `disabled` / `removed`). A runner that goes offline is treated
  * like the engine treats an offline host: its pending check alerts end
@@ -101,6 +107,19 @@ interface Pair {
 }
 
 const pairKey = (runner: string, check: string): string => `${runner}\u0000${check}`;
+
+/**
+ * Whether a result counts against its check: down for a network check; for a
+ * script check any Nagios status but ok (a warning is still "up" for availability).
+ */
+export function isFailing(result: CheckResultPayload): boolean {
+  return result.script ? result.script.status !== 'ok' : result.state === 'down';
+}
+
+/** The severity a failing result asks for: a script's warning is a warning, everything else critical. */
+export function failureSeverity(result: CheckResultPayload | null): Severity {
+  return result?.script?.status === 'warning' ? 'warning' : 'critical';
+}
 const copy = (a: Alert): Alert => ({ ...a, metric: { ...a.metric } as Alert['metric'], ...(a.check ? { check: { ...a.check } } : {}) });
 
 /** Latency levels of a check, seconds; null when it sets neither. Only a critical level: it fires critical at once. */
@@ -155,7 +174,10 @@ export function createCheckRules(opts: CheckRulesOptions): CheckRules {
   /** How many of the check's runners have a latest result that is down. */
   function downFrom(def: CheckDefinition): number {
     let n = 0;
-    for (const runner of def.runners) if (pairs.get(pairKey(runner, def.id))?.last?.state === 'down') n += 1;
+    for (const runner of def.runners) {
+      const last = pairs.get(pairKey(runner, def.id))?.last;
+      if (last && isFailing(last)) n += 1;
+    }
     return n;
   }
 
@@ -166,6 +188,8 @@ export function createCheckRules(opts: CheckRulesOptions): CheckRules {
     };
     if (result?.status !== undefined) f.status = result.status;
     if (result?.cert) f.notAfter = result.cert.notAfter;
+    if (result?.script) f.scriptStatus = result.script.status;
+    if (result?.script?.refused) f.refused = result.script.refused;
     return f;
   }
 
@@ -182,16 +206,22 @@ export function createCheckRules(opts: CheckRulesOptions): CheckRules {
     if (p.fails === 0) return end(p, 'down', 'recovered', now);
     const f = facts(def, p.lastFailure);
     const firing = p.fails >= def.alerting.downAfter;
+    const severity = failureSeverity(p.lastFailure);
     if (!track) {
       const alert = newAlert(p, 'down', {
-        severity: 'critical', state: firing ? 'firing' : 'pending', value: p.fails, threshold: def.alerting.downAfter,
+        severity, state: firing ? 'firing' : 'pending', value: p.fails, threshold: def.alerting.downAfter,
         unit: 'state', since: p.failingSince ?? now,
       }, f, now);
       p.tracks.set('down', { alert, levels: null });
       return emit(firing ? 'firing' : 'pending', alert, now);
     }
     const before = track.alert.check;
-    Object.assign(track.alert, { value: p.fails, threshold: def.alerting.downAfter, check: f });
+    const previous = track.alert.severity;
+    Object.assign(track.alert, { value: p.fails, threshold: def.alerting.downAfter, check: f, severity });
+    // A script check between warning and critical while firing: the same alert, one level up or down.
+    if (track.alert.state === 'firing' && severity !== previous) {
+      return emit(severity === 'critical' ? 'escalated' : 'deescalated', track.alert, now, previous);
+    }
     // A runner added to or taken off the check changes its "n of m" (another runner's state is refreshSiblings').
     if (track.alert.state === 'firing' && (before?.downFrom !== f.downFrom || before?.runners !== f.runners)) bus.emit('update', copy(track.alert));
     if (firing && track.alert.state === 'pending') {
@@ -301,10 +331,10 @@ export function createCheckRules(opts: CheckRulesOptions): CheckRules {
       const r = record.result;
       if (p.lastTs !== null && r.ts <= p.lastTs) return;
       const now = clock.now();
-      const wasDown = p.last?.state === 'down';
+      const wasDown = p.last ? isFailing(p.last) : false;
       p.lastTs = r.ts;
       p.last = r;
-      if (r.state === 'down') {
+      if (isFailing(r)) {
         p.fails += 1;
         p.failingSince ??= now;
         p.lastFailure = r;
@@ -314,7 +344,7 @@ export function createCheckRules(opts: CheckRulesOptions): CheckRules {
       }
       offline.delete(record.runner); // it just spoke
       evaluate(p, now);
-      if (wasDown !== (r.state === 'down')) refreshSiblings(def, p);
+      if (wasDown !== isFailing(r)) refreshSiblings(def, p);
     },
     presence(runner, online) {
       if (online) {

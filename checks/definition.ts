@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CHECK_ID_PATTERN, CheckSpec, type CheckKind } from '../protocol/schemas/check.js';
+import { CHECK_ID_PATTERN, CheckSpec, RESULT_KINDS, type CheckKind, type ResultKind } from '../protocol/schemas/check.js';
 import { HOST_ID_PATTERN } from '../protocol/host-id.js';
+import { SCRIPT_ID_PATTERN, ScriptArgs } from '../protocol/schemas/script.js';
 
 /**
  * A check as the server keeps it (issue 12): what the runners probe (the
@@ -43,10 +44,27 @@ export const CheckAlerting = Type.Object(
 );
 export type CheckAlerting = Static<typeof CheckAlerting>;
 
+/**
+ * A script check (issue 14): which script of the library runs, with which
+ * arguments (checked against the script's parameters on the server, and
+ * again by the agent). It reaches its runners in the signed script bundle,
+ * never in the config's `checks[]`.
+ */
+export const ScriptCheckRef = Type.Object(
+  {
+    id: Type.String({ pattern: SCRIPT_ID_PATTERN, description: 'Id of a check script of the library; the same as `target`' }),
+    args: Type.Optional(ScriptArgs),
+  },
+  { additionalProperties: false },
+);
+export type ScriptCheckRef = Static<typeof ScriptCheckRef>;
+
 /** What a client sends to create or replace a check (API, import file). */
 export const CheckInput = Type.Composite([
-  Type.Omit(CheckSpec, ['interval', 'timeout']),
+  Type.Omit(CheckSpec, ['interval', 'timeout', 'kind']),
   Type.Object({
+    kind: Type.Union(RESULT_KINDS.map((k) => Type.Literal(k)), { description: 'ping, tcp, http, dns, tls: a network probe; script: a script of the library (issue 14)' }),
+    script: Type.Optional(ScriptCheckRef),
     interval: Type.Optional(CheckSpec.properties.interval),
     timeout: Type.Optional(CheckSpec.properties.timeout),
     name: Type.String({ minLength: 1, maxLength: 100, description: 'What people read: "Moodle", "Box DNS"' }),
@@ -61,8 +79,14 @@ export const CheckInput = Type.Composite([
 ], { additionalProperties: false });
 export type CheckInput = Static<typeof CheckInput>;
 
-/** A stored check: the input with every default filled in, and its bookkeeping. */
-export interface CheckDefinition extends CheckSpec {
+/**
+ * A stored check: the input with every default filled in, and its bookkeeping.
+ * A script check has `kind: 'script'`, `target` = its script id and `script`
+ * (args always present once stored); its `timeout` is not used (the script's own applies).
+ */
+export interface CheckDefinition extends Omit<CheckSpec, 'kind'> {
+  kind: ResultKind;
+  script?: { id: string; args: ScriptArgs };
   name: string;
   enabled: boolean;
   runners: string[];
@@ -75,10 +99,32 @@ export interface CheckDefinition extends CheckSpec {
   createdBy: string | null;
 }
 
-/** The part of a definition a runner receives. */
+/** A script check (issue 14): it goes into the signed script bundle, never into the config's `checks[]`. */
+export const isScriptCheck = (def: Pick<CheckDefinition, 'kind'>): boolean => def.kind === 'script';
+
+/** The network probe a runner receives; null for a script check (the bundle carries those). */
+export function networkSpecOf(def: CheckDefinition): CheckSpec | null {
+  if (isScriptCheck(def)) return null;
+  const { name: _n, enabled: _e, runners: _r, groupId: _g, sla: _s, alerting: _a, createdAt: _c, updatedAt: _u, createdBy: _b, script: _x, ...spec } = def;
+  return spec as CheckSpec;
+}
+
+/**
+ * The part of a definition a runner receives in `checks[]`. Callers MUST
+ * skip script checks first (`isScriptCheck`, or use `networkSpecOf`): their
+ * spec is the bundle's ScriptCheckSpec (`scriptCheckSpecOf`), signed. It
+ * does not throw for one, so a caller that forgets cannot stop every other
+ * runner's config; the agent refuses the unknown kind.
+ */
 export function specOf(def: CheckDefinition): CheckSpec {
-  const { name: _n, enabled: _e, runners: _r, groupId: _g, sla: _s, alerting: _a, createdAt: _c, updatedAt: _u, createdBy: _b, ...spec } = def;
-  return spec;
+  const { name: _n, enabled: _e, runners: _r, groupId: _g, sla: _s, alerting: _a, createdAt: _c, updatedAt: _u, createdBy: _b, script: _x, ...spec } = def;
+  return spec as CheckSpec;
+}
+
+/** What the signed script bundle carries for a script check (protocol/schemas/script.ts ScriptCheckSpec); null for a network check. */
+export function scriptCheckSpecOf(def: CheckDefinition): { id: string; script: string; interval: number; args: ScriptArgs } | null {
+  if (!isScriptCheck(def) || !def.script) return null;
+  return { id: def.id, script: def.script.id, interval: def.interval, args: { ...def.script.args } };
 }
 
 export { CHECK_ID_PATTERN, type CheckKind };

@@ -4,7 +4,7 @@ import { describeValue } from '../core/schema-error.js';
 import type { CheckAccess, CheckUser } from './access.js';
 import type { CheckDefinition } from './definition.js';
 import type { CheckPlan } from './store.js';
-import { validateCheck, type CheckFields } from './validate.js';
+import { validateCheck, type CheckFields, type ScriptParamsLookup } from './validate.js';
 import { inputOf } from './view.js';
 
 /**
@@ -59,6 +59,8 @@ export interface PlanImportOptions {
   user: CheckUser | null;
   access: CheckAccess;
   defaultRunner: string | null;
+  /** A script check's parameters (issue 14), to check its arguments; schema only without it. */
+  scriptParams?: ScriptParamsLookup;
 }
 
 /**
@@ -75,7 +77,7 @@ export function planImport(items: readonly unknown[], current: readonly CheckDef
   const valid: CheckFields[] = [];
   items.forEach((item, i) => {
     const where = `checks[${i}]`;
-    const checked = validateCheck(item, { defaultRunner: opts.defaultRunner }, where);
+    const checked = validateCheck(item, { defaultRunner: opts.defaultRunner, ...(opts.scriptParams ? { scriptParams: opts.scriptParams } : {}) }, where);
     if (!checked.ok) return void errors.push(...checked.fields);
     const fields = checked.value;
     const seen = firstIndex.get(fields.id);

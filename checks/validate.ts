@@ -3,8 +3,10 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { FieldError } from '../core/errors.js';
 import { describeValue } from '../core/schema-error.js';
-import { CHECK_KINDS, DNS_RECORD_TYPES, HTTP_METHODS, JSON_OPS, TARGET_HOST_PATTERN, type CheckKind } from '../protocol/schemas/check.js';
+import { DNS_RECORD_TYPES, HTTP_METHODS, JSON_OPS, RESULT_KINDS, TARGET_HOST_PATTERN, type ResultKind } from '../protocol/schemas/check.js';
 import { isHostId } from '../protocol/host-id.js';
+import { checkScriptArgs } from '../protocol/script-args.js';
+import { SCRIPT_ID_RE, type ScriptParam } from '../protocol/schemas/script.js';
 import { CheckInput, type CheckDefinition } from './definition.js';
 
 /**
@@ -20,9 +22,18 @@ export type CheckFields = Omit<CheckDefinition, 'createdAt' | 'updatedAt' | 'cre
 
 export type Checked = { ok: true; value: CheckFields } | { ok: false; fields: FieldError[] };
 
+/**
+ * The parameters of a check script of the library (issue 14), or null when
+ * no check script has that id. The script library (scripts/) provides it;
+ * without it, a script check's arguments are checked against the schema only.
+ */
+export type ScriptParamsLookup = (id: string) => readonly ScriptParam[] | null;
+
 export interface ValidateOptions {
   /** The runner when `runners` is left out: the box's own agent, or null when this server runs none. */
   defaultRunner: string | null;
+  /** A script check's parameters, to check its arguments as the server does before it signs them. */
+  scriptParams?: ScriptParamsLookup;
 }
 
 /** Errors reported for one check at most: enough to fix a form, never a flood. */
@@ -35,7 +46,7 @@ const TARGET_HOST_RE = new RegExp(TARGET_HOST_PATTERN);
 
 /** What a union field expects, in words (TypeBox says only "Expected union value"). */
 const UNION_FORMS: Record<string, string> = {
-  kind: `one of ${CHECK_KINDS.join(', ')}`,
+  kind: `one of ${RESULT_KINDS.join(', ')}`,
   'http.method': `one of ${HTTP_METHODS.join(', ')}`,
   'dns.type': `one of ${DNS_RECORD_TYPES.join(', ')}`,
   'http.json.op': `one of ${JSON_OPS.join(', ')}`,
@@ -52,6 +63,8 @@ const PATTERN_FORMS: Record<string, string> = {
   'http.acceptStatus': 'a status code or range: 200, 200-299 or 3xx',
   'http.headers': 'a header name of letters, digits and !#$%&\'*+.^_`|~-',
   'dns.server': 'an IP address with an optional port: 192.168.1.1, 127.0.0.1:5353, [::1]:53',
+  'script.id': 'a script id: 1 to 63 lower case letters, digits, ".", "_" or "-", starting with a letter or digit (pg-replication)',
+  'script.args': 'a parameter name: a lower case letter, then letters, digits or "_"',
 };
 
 /** `/http/acceptStatus/0` → `http.acceptStatus[0]`. */
@@ -118,8 +131,15 @@ export function validateCheck(raw: unknown, opts: ValidateOptions, prefix = ''):
 function crossFieldErrors(input: CheckInput, opts: ValidateOptions): FieldError[] {
   const out: FieldError[] = [];
   const add = (field: string, message: string): void => void out.push({ field, message });
-  const kind: CheckKind = input.kind;
-  if (kind === 'http') {
+  const kind: ResultKind = input.kind;
+  if (kind === 'script') {
+    scriptErrors(input, opts, add);
+  } else if (input.script !== undefined) {
+    add('script', `only for a script check (this one is ${kind})`);
+  }
+  if (kind === 'script') {
+    // The target is the script: checked with `script` above.
+  } else if (kind === 'http') {
     if (!httpUrlOk(input.target)) add('target', `expected an http:// or https:// URL without a user name or password in it (got ${describeValue(input.target)})`);
   } else if (kind === 'dns') {
     if (!TARGET_HOST_RE.test(input.target) || isIP(input.target) !== 0) add('target', `expected the DNS name to resolve, e.g. example.org (got ${describeValue(input.target)})`);
@@ -128,7 +148,7 @@ function crossFieldErrors(input: CheckInput, opts: ValidateOptions): FieldError[
   }
   if (kind === 'tcp' && input.port === undefined) add('port', 'required for a TCP check: the port to connect to (1-65535)');
   if (input.port !== undefined && kind !== 'tcp' && kind !== 'tls') {
-    add('port', kind === 'http' ? 'not for an HTTP check: put the port in the URL (https://host:8443/)' : kind === 'dns' ? 'not for a DNS check: give the resolver\'s port in dns.server (127.0.0.1:5353)' : 'only for TCP and TLS checks');
+    add('port', kind === 'script' ? 'not for a script check: pass what the script needs as an argument (script.args)' : kind === 'http' ? 'not for an HTTP check: put the port in the URL (https://host:8443/)' : kind === 'dns' ? 'not for a DNS check: give the resolver\'s port in dns.server (127.0.0.1:5353)' : 'only for TCP and TLS checks');
   }
   for (const option of ['http', 'dns', 'ping'] as const) {
     if (input[option] !== undefined && kind !== option) add(option, `only for ${option === 'http' ? 'an HTTP' : option === 'dns' ? 'a DNS' : 'a ping'} check (this one is ${kind})`);
@@ -159,6 +179,24 @@ function crossFieldErrors(input: CheckInput, opts: ValidateOptions): FieldError[
   return out;
 }
 
+/**
+ * A script check names its script twice: `target` (what lists and alerts
+ * show, like a URL for HTTP) and `script.id`; they must agree. Its arguments
+ * are checked against the script's parameters (protocol/script-args.ts, the
+ * same check the agent makes), when the library is known.
+ */
+function scriptErrors(input: CheckInput, opts: ValidateOptions, add: (field: string, message: string) => void): void {
+  if (!SCRIPT_ID_RE.test(input.target)) add('target', `expected the id of a check script of the library, e.g. pg-replication (got ${describeValue(input.target)})`);
+  const ref = input.script;
+  if (ref === undefined) return add('script', `required for a script check: {id: "${SCRIPT_ID_RE.test(input.target) ? input.target : 'pg-replication'}", args: {…}} (the script and its arguments)`);
+  if (ref.id !== input.target) add('script.id', `expected the same script id as target (${describeValue(input.target)}), got ${describeValue(ref.id)}`);
+  if (!opts.scriptParams) return;
+  const params = opts.scriptParams(ref.id);
+  if (params === null) return add('script.id', `no check script ${ref.id} in the library: create it (kind check) first, or check the id`);
+  const checked = checkScriptArgs(params, ref.args ?? {}, 'script.args');
+  if (!checked.ok) add(checked.field, checked.message.startsWith(`${checked.field}: `) ? checked.message.slice(checked.field.length + 2) : checked.message);
+}
+
 function httpUrlOk(target: string): boolean {
   let url: URL;
   try {
@@ -177,6 +215,10 @@ function fill(input: CheckInput, defaultRunner: string): CheckFields {
   if (spec.kind === 'http') spec.http = Value.Default(CheckInput.properties.http, spec.http ?? {}) as NonNullable<CheckInput['http']>;
   if (spec.kind === 'dns') spec.dns = spec.dns ?? { type: 'A' };
   if (spec.kind === 'ping') spec.ping = Value.Default(CheckInput.properties.ping, spec.ping ?? {}) as NonNullable<CheckInput['ping']>;
+  if (spec.kind === 'script') {
+    spec.script = { id: spec.script!.id, args: spec.script!.args ?? {} };
+    delete spec.trace; // a network path means nothing for a script
+  }
   return {
     ...spec,
     name: input.name,

@@ -1,4 +1,6 @@
 import { alertFacts, describeAlert } from '../alerts/advice.js';
+import { actionLabel } from '../alerts/fixes.js';
+import { spokenRefusal } from '../alerts/script-words.js';
 import type { Alert } from '../alerts/types.js';
 import { spokenOfflineReason, type Lang } from '../alerts/words.js';
 import type { VigieEvent } from './event-log.js';
@@ -25,6 +27,8 @@ interface Params {
   has(path: string): boolean;
   /** The alert the event is about, in words. */
   alertTitle(lang: Lang): string;
+  /** An automatic action (`script`, `args`, `name`) in words: "restart nginx.service". */
+  action(lang: Lang): string;
 }
 
 const ROLES: Record<Lang, Record<string, string>> = {
@@ -93,6 +97,27 @@ const TEMPLATES: Record<string, Template> = {
     ? `${p.s('host')} caused more than ${p.n('perMinute')} alert transitions in a minute; the others this minute are stored and shown, without diagnosis or notification`
     : `${p.s('host')} a causé plus de ${p.n('perMinute')} changements d’alerte en une minute ; les suivants de cette minute sont enregistrés et affichés, sans diagnostic ni notification`),
   'alert.firing': (p, l) => p.alertTitle(l),
+  // Automatic actions of rules (issue 14, alerts/auto-action.ts).
+  'alert.auto_action': (p, l) => (en(l)
+    ? `Automatic action of rule ${p.s('rule')} on ${p.s('host')}: ${p.action(l)}`
+    : `Action automatique de la règle ${p.s('rule')} sur ${p.s('host')} : ${p.action(l)}`),
+  'alert.auto_action_done': (p, l) => {
+    const state = p.s('state');
+    const outcome = state === 'done'
+      ? (p.has('exit') ? (en(l) ? `done, exit ${p.n('exit')}` : `faite, code de sortie ${p.n('exit')}`) : (en(l) ? 'done, no exit code' : 'faite, sans code de sortie'))
+      : state === 'refused' ? `${en(l) ? 'refused' : 'refusée'}: ${spokenRefusal(p.s('refusal.reason'), l)}`
+        : state === 'lost' ? (en(l) ? 'no answer from the agent' : 'pas de réponse de l’agent')
+          : `${en(l) ? 'not started' : 'non lancée'}: ${p.s('error')}`;
+    return en(l)
+      ? `Automatic action of rule ${p.s('rule')} on ${p.s('host')} (${p.action(l)}): ${outcome}`
+      : `Action automatique de la règle ${p.s('rule')} sur ${p.s('host')} (${p.action(l)}) : ${outcome}`;
+  },
+  'alert.auto_action_skipped': (p, l) => {
+    const cooldown = p.s('why') === 'cooldown';
+    return en(l)
+      ? `Automatic action ${p.s('script')} of rule ${p.s('rule')} on ${p.s('host')} not run: ${cooldown ? 'it already ran within the cooldown' : 'a maintenance window covers the host'}`
+      : `Action automatique ${p.s('script')} de la règle ${p.s('rule')} sur ${p.s('host')} non exécutée : ${cooldown ? 'elle a déjà été exécutée pendant le délai de carence' : 'une fenêtre de maintenance couvre la machine'}`;
+  },
   'alert.escalated': (p, l) => (en(l) ? `${p.alertTitle(l)} — now critical` : `${p.alertTitle(l)} — désormais critique`),
   'alert.deescalated': (p, l) => (en(l) ? `${p.alertTitle(l)} — back to warning` : `${p.alertTitle(l)} — redescendue en alerte`),
   'alert.resolved': (p, l) => p.alertTitle(l),
@@ -153,6 +178,14 @@ function paramsOf(e: Fields): Params {
       const v = at(path);
       if (typeof v === 'number' && Number.isFinite(v)) return v;
       throw new Missing(path);
+    },
+    action(lang) {
+      const script = at('script');
+      const args = at('args');
+      const name = at('name');
+      if (typeof script !== 'string') throw new Missing('script');
+      const given = typeof args === 'object' && args !== null ? (args as Record<string, string | number>) : {};
+      return actionLabel(script, given, lang, typeof name === 'string' ? { name } : {});
     },
     alertTitle(lang) {
       const a = at('alert');

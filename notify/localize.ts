@@ -1,3 +1,4 @@
+import { wordsWithAction } from '../alerts/action-words.js';
 import { describeAlert } from '../alerts/advice.js';
 import type { AlertNotice, Lang } from './types.js';
 
@@ -10,6 +11,7 @@ export function localizeNotice(notice: AlertNotice, lang: Lang): AlertNotice {
   // The facts stay inside Vigie: what channels receive (the webhook's JSON included) keeps its documented shape.
   const { facts, ...rest } = notice;
   if (!facts) return rest;
-  const text = describeAlert(facts.alert, lang, facts.hostName, facts.at);
+  // An automatic action's words (issue 14) in the same language: its "running now" line, or its outcome.
+  const text = wordsWithAction(describeAlert(facts.alert, lang, facts.hostName, facts.at), notice.kind, notice.action, facts.hostName, lang);
   return { ...rest, title: text.title, detail: text.detail, advice: text.advice };
 }

@@ -14,6 +14,8 @@ export interface Words {
   resolved: string;
   reminder: string;
   escalated: string;
+  /** The follow-up of an automatic action (issue 14). */
+  automaticAction: string;
   suggestedAction: string;
   details: string;
   host: string;
@@ -42,6 +44,7 @@ export const WORDS: Record<Lang, Words> = {
     resolved: 'RESOLVED',
     reminder: 'REMINDER',
     escalated: 'ESCALATED',
+    automaticAction: 'AUTOMATIC ACTION',
     suggestedAction: 'Suggested action',
     details: 'Details',
     host: 'Host',
@@ -62,6 +65,7 @@ export const WORDS: Record<Lang, Words> = {
     resolved: 'RÉSOLUE',
     reminder: 'RAPPEL',
     escalated: 'AGGRAVÉE',
+    automaticAction: 'ACTION AUTOMATIQUE',
     suggestedAction: 'Action suggérée',
     details: 'Détails',
     host: 'Hôte',
@@ -82,13 +86,14 @@ export type Tone = 'critical' | 'warning' | 'resolved';
 
 export const toneOf = (n: AlertNotice): Tone => (n.kind === 'resolved' ? 'resolved' : n.severity);
 
-/** "CRITICAL", "RESOLVED", "REMINDER · WARNING", "ESCALATED · CRITICAL". */
+/** "CRITICAL", "RESOLVED", "REMINDER · WARNING", "ESCALATED · CRITICAL", "AUTOMATIC ACTION · CRITICAL". */
 export function labelOf(n: AlertNotice, w: Words): string {
   const severity = n.severity === 'critical' ? w.critical : w.warning;
   switch (n.kind) {
     case 'resolved': return w.resolved;
     case 'repeat': return `${w.reminder} · ${severity}`;
     case 'escalated': return `${w.escalated} · ${severity}`;
+    case 'action': return `${w.automaticAction} · ${severity}`;
     default: return severity;
   }
 }

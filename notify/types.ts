@@ -1,3 +1,4 @@
+import type { ActionFacts } from '../alerts/action-words.js';
 import type { Alert } from '../alerts/types.js';
 import type { Lang } from '../alerts/words.js';
 import type { OutboundGuard } from '../core/outbound-guard.js';
@@ -13,7 +14,8 @@ export type { Lang };
  * telling someone about, already put in words.
  */
 export interface AlertNotice {
-  kind: 'firing' | 'escalated' | 'resolved' | 'repeat';
+  /** `action`: the follow-up of an automatic action (issue 14), saying what was done and what came of it. */
+  kind: 'firing' | 'escalated' | 'resolved' | 'repeat' | 'action';
   /** Stable key of the alert: `${host}/${rule}` */
   key: string;
   host: string;
@@ -45,6 +47,12 @@ export interface AlertNotice {
    * channel's language. Absent from test notices and from those queued before issue 11.
    */
   facts?: { alert: Alert; hostName: string; at: number };
+  /**
+   * An automatic action of the alert's rule (issue 14): on the fired notice,
+   * the one being run; on an `action` notice, what was done and what came of
+   * it (its output's last lines are the notice's `context`).
+   */
+  action?: ActionFacts;
 }
 
 /** The outcome of delivering one message to one channel, after its retries. */

@@ -41,6 +41,10 @@ export const METRICS = {
   'check.firstByte': { unit: 'seconds', label: 'First byte' },
   'check.loss': { unit: 'percent', label: 'Packet loss' },
   'check.certExpiry': { unit: 'seconds', label: 'Certificate expires in' },
+  // Script checks (issue 14): key `<check id>/<perfdata label>` (labelled as the script printed it; its
+  // unit, normalised by the agent, is in the result), and the Nagios status 0 ok, 1 warning, 2 critical, 3 unknown.
+  'check.perf': { unit: 'count', label: 'Perfdata' },
+  'check.status': { unit: 'count', label: 'Script status' },
 } as const satisfies Record<string, { unit: Unit; label: string }>;
 
 export type MetricName = keyof typeof METRICS;
@@ -56,6 +60,21 @@ export interface SeriesPoint {
   value: number;
 }
 
+/** Characters of a perfdata label in a series key (a check id is 63 at most: the key stays under 127). */
+export const PERF_LABEL_CHARS = 62;
+
+/**
+ * A perfdata label as a series key part: lower case, `[a-z0-9._-]` (anything
+ * else becomes `_`, quotes dropped), at most PERF_LABEL_CHARS; '' when
+ * nothing is left. `'Replication Lag'` → `replication_lag`.
+ */
+export function perfLabelKey(label: string): string {
+  return label.toLowerCase().replace(/'/g, '').replace(/[^a-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '').slice(0, PERF_LABEL_CHARS);
+}
+
+/** Nagios status → `check.status` value (its exit code convention). */
+const STATUS_VALUE = { ok: 0, warning: 1, critical: 2, unknown: 3 } as const;
+
 /** The series one check result is stored as (host = runner, key = check id); `now` dates the certificate's remaining time. */
 export function flattenCheckResult(check: string, r: CheckResultPayload): SeriesPoint[] {
   const out: SeriesPoint[] = [{ metric: 'check.up', key: check, value: r.state === 'up' ? 100 : 0 }];
@@ -69,6 +88,18 @@ export function flattenCheckResult(check: string, r: CheckResultPayload): Series
   add('check.firstByte', r.phases?.firstByte);
   add('check.loss', r.ping?.loss);
   if (r.cert) add('check.certExpiry', Math.round((r.cert.notAfter - r.ts) / 1000));
+  if (r.script) {
+    // A refused run measured nothing: its status says so (unknown), no perfdata.
+    add('check.status', STATUS_VALUE[r.script.status]);
+    const seen = new Set<string>();
+    for (const p of r.script.perfdata) {
+      const label = perfLabelKey(p.label);
+      // Two labels that read the same once sanitised: the first wins, as one series cannot hold both.
+      if (label === '' || seen.has(label) || !Number.isFinite(p.value)) continue;
+      seen.add(label);
+      out.push({ metric: 'check.perf', key: `${check}/${label}`, value: p.value });
+    }
+  }
   return out;
 }
 

@@ -33,7 +33,7 @@ const ImportBody = Type.Object(
 );
 
 /**
- * Network checks (issue 12, docs/api.md "Checks"):
+ * Network and script checks (issues 12 and 14, docs/api.md "Checks"):
  *   GET    /api/checks                          the checks the caller sees, as CheckView
  *   GET    /api/checks/export?format=yaml|json  a file of them, as CheckInput
  *   POST   /api/checks/import                   { format, text, mode?, dryRun? }   operator
@@ -45,6 +45,7 @@ export function createChecksRouter(ctx: ApiContext, checks: ChecksContext): Rout
   const router = Router();
   const access = new CheckAccess(ctx.accounts.hostAccess);
   const { store, defaultRunner } = checks;
+  const scriptOpts = checks.scriptParams ? { scriptParams: checks.scriptParams } : {};
   const viewDeps = () => ({ results: ctx.ingest.checks, labelOf: (h: string) => ctx.accounts.hostAccess.labelOf(h), now: ctx.clock.now() });
   const view = (user: User, def: CheckDefinition): Promise<CheckView> => buildView(def, access.canEdit(user, def), viewDeps());
 
@@ -64,7 +65,7 @@ export function createChecksRouter(ctx: ApiContext, checks: ChecksContext): Rout
   };
 
   const validate = (body: unknown): CheckFields => {
-    const checked = validateCheck(body, { defaultRunner });
+    const checked = validateCheck(body, { defaultRunner, ...scriptOpts });
     if (!checked.ok) throw new VigieError('VIGIE_ERR_BAD_REQUEST', `${checked.fields[0]!.field}: ${checked.fields[0]!.message}`, checked.fields);
     return checked.value;
   };
@@ -90,7 +91,7 @@ export function createChecksRouter(ctx: ApiContext, checks: ChecksContext): Rout
     const body = readBody(ImportBody, req.body);
     const mode = body.mode ?? 'merge';
     const items = parseChecksFile(body.text, body.format);
-    const { plan, outcome } = planImport(items, store.list(), { mode, user, access, defaultRunner });
+    const { plan, outcome } = planImport(items, store.list(), { mode, user, access, defaultRunner, ...scriptOpts });
     if (!body.dryRun) {
       store.apply(plan, user.name);
       if (plan.put.length + plan.delete.length > 0) {

@@ -9,6 +9,7 @@ import type { IngestHandle } from '../../../ingest/types.js';
 import type { StatusPageStore } from '../../../status-page/store.js';
 import type { CheckStore } from '../../../checks/store.js';
 import type { CheckCatalog } from '../../../checks/types.js';
+import type { ScriptParamsLookup } from '../../../checks/validate.js';
 import type { DevicesContext } from './devices.js';
 import type { ScriptsContext } from './scripts.js';
 import type { ChannelStore } from '../../../notify/channel-store.js';
@@ -72,6 +73,8 @@ export interface ChecksContext {
   store: CheckStore;
   /** The runner of a check that names none: the box's own agent (`vigie up`), else null (runners required). */
   defaultRunner: string | null;
+  /** A check script's parameters (issue 14, the script library), to check a script check's arguments; null: no such check script. */
+  scriptParams?: ScriptParamsLookup;
 }
 
 /** One OLED frame: `bits` is the base64 of the SSD1306 page-major buffer (8 vertical pixels per byte). */

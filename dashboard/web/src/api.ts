@@ -83,12 +83,17 @@ async function request<T>(method: string, path: string, body: unknown, signal?: 
   } catch {
     throw new ApiError('VIGIE_ERR_INTERNAL', `HTTP ${res.status}`, res.status);
   }
-  const env = parsed as { ok?: boolean; data?: T; error?: { code?: string; message?: string; fields?: unknown } };
+  const env = parsed as { ok?: boolean; data?: T; error?: { code?: string; message?: string; fields?: unknown; field?: unknown } };
   if (env.ok === true) return env.data as T;
   const code = env.error?.code ?? 'VIGIE_ERR_INTERNAL';
   if (res.status === 401 && code === 'VIGIE_ERR_UNAUTHENTICATED') sessionLost();
   const retry = Number(res.headers.get('retry-after'));
-  throw new ApiError(code, env.error?.message ?? `HTTP ${res.status}`, res.status, Number.isFinite(retry) && retry > 0 ? retry : null, fieldsOf(env.error?.fields));
+  throw new ApiError(code, env.error?.message ?? `HTTP ${res.status}`, res.status, Number.isFinite(retry) && retry > 0 ? retry : null, fieldsOf(env.error?.fields ?? singleField(env.error)));
+}
+
+/** An error that names one field (`{ field: 'args.size', message }`, issue 14's runs) as a list of one. */
+function singleField(error: { message?: string; field?: unknown } | undefined): unknown {
+  return typeof error?.field === 'string' ? [{ field: error.field, message: error.message ?? '' }] : undefined;
 }
 
 /** The envelope's `fields`, kept only where well formed (a server may be older or newer). */

@@ -6,7 +6,8 @@ import { locale, t } from './i18n/index.js';
 
 /** uPlot line charts that follow their container's width. */
 
-export type ChartUnit = 'percent' | 'bytesPerSecond' | 'seconds';
+/** `bytes` and `number`: a script check's perfdata (issue 14). */
+export type ChartUnit = 'percent' | 'bytesPerSecond' | 'seconds' | 'bytes' | 'number';
 
 export interface ChartLine {
   label: string;
@@ -34,6 +35,8 @@ const HEIGHT = 190;
 function formatValue(unit: ChartUnit, v: number | null | undefined): string {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '–';
   if (unit === 'seconds') return formatSeconds(v);
+  if (unit === 'bytes') return formatBytes(v);
+  if (unit === 'number') return formatNumber(v, 2);
   return unit === 'percent' ? `${formatNumber(v, 1)} %` : t('units.perSecond', { v: formatBytes(v) });
 }
 
@@ -43,6 +46,8 @@ const formatSeconds = (v: number): string => (v < 1 ? `${formatNumber(v * 1000, 
 function axisValue(unit: ChartUnit, v: number): string {
   if (unit === 'percent') return `${formatNumber(v, 0)}%`;
   if (unit === 'seconds') return formatSeconds(v);
+  if (unit === 'bytes') return formatBytes(v);
+  if (unit === 'number') return formatNumber(v, 2);
   return t('units.perSecond', { v: formatBytes(v) });
 }
 
@@ -61,7 +66,7 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
       // The x window is the asked range, not the data's extent: a host that
       // just appeared shows its few points at the right edge, gaps show as gaps.
       x: { time: true, range: () => [win.from, win.to] },
-      y: unit === 'percent' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : unit === 'seconds' ? 0.1 : 1024] },
+      y: unit === 'percent' ? { range: [0, 100] } : { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : unit === 'seconds' ? 0.1 : unit === 'number' ? 1 : 1024] },
     },
     axes: [
       {
@@ -76,7 +81,7 @@ export function createChart(container: HTMLElement, unit: ChartUnit, lines: Char
         grid: { stroke: GRID, width: 1 },
         ticks: { show: false },
         font: '11px system-ui, sans-serif',
-        size: unit === 'percent' ? 44 : unit === 'seconds' ? 64 : 84,
+        size: unit === 'percent' ? 44 : unit === 'seconds' || unit === 'number' ? 64 : 84,
         values: (_u, splits) => splits.map((s) => axisValue(unit, s)),
       },
     ],

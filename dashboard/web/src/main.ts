@@ -19,6 +19,7 @@ import { createBoxDisplayView } from './views/box-display.js';
 import { createCheckDetailView } from './views/check-detail.js';
 import { createChecksView } from './views/checks.js';
 import { createDevicesView } from './views/devices.js';
+import { createScriptsView } from './views/scripts.js';
 import { createHostAlertsView } from './views/host-alerts.js';
 import { createHostView } from './views/host.js';
 import { createMaintenanceView } from './views/maintenance.js';
@@ -52,6 +53,7 @@ const PAGES: { hash: string; label: MessageKey; admin: boolean; operator?: boole
   { hash: '#/alerts', label: 'nav.alerts', admin: false, make: createAlertsView },
   { hash: '#/checks', label: 'nav.checks', admin: false, make: createChecksView },
   { hash: '#/devices', label: 'nav.devices', admin: false, make: createDevicesView },
+  { hash: '#/scripts', label: 'nav.scripts', admin: false, operator: true, make: createScriptsView },
   { hash: '#/maintenance', label: 'nav.maintenance', admin: false, make: createMaintenanceView },
   { hash: '#/account', label: 'nav.account', admin: false, make: createAccountView },
   { hash: '#/admin/users', label: 'nav.users', admin: true, make: createUsersView },

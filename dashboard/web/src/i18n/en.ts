@@ -1,8 +1,12 @@
+import { enScripts } from './en-scripts.js';
+
 /**
  * Every English string of the browser app. fr.ts must have exactly these keys
  * (its type says so). `{name}` placeholders are filled by t().
  */
 export const en = {
+  // Issue 14's scripts and runs, in their own file.
+  ...enScripts,
   'app.tagline': 'Fleet monitor',
   'nav.overview': 'Overview',
   'lang.label': 'Language',
@@ -940,6 +944,17 @@ export const en = {
   'devices.f.oidUnit': 'Unit',
   'devices.f.oidAdd': 'Add an OID',
   'devices.f.oidRemove': 'Remove',
+  // Issue 14, alerts: suggested fixes and the rules' automatic actions.
+  'alerts.fix.label': 'Suggested fix: {label}',
+  'alerts.fix.run': 'Run…',
+  'rules.action.title': 'Automatic actions',
+  'rules.action.intro': 'An action of the script library a rule may run when its alert fires. It runs only where a host also opts in on its own alert settings, at most once an hour per host and rule, never during maintenance; the notification says it runs, then what was done and what came of it.',
+  'rules.action.hostIntro': 'A rule’s action runs automatically on this host only when “Run automatically” is on and this host opts in; at most once an hour per rule, never during maintenance.',
+  'rules.action.script': 'Action',
+  'rules.action.none': 'None',
+  'rules.action.fromAlert': 'from the alert',
+  'rules.action.auto': 'Run automatically when the alert fires',
+  'rules.action.host': 'This host opts in',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,7 +1,9 @@
 import type { Messages } from './en.js';
+import { frScripts } from './fr-scripts.js';
 
 /** Every French string of the browser app: typed to have exactly en's keys. */
 export const fr: Messages = {
+  ...frScripts,
   'app.tagline': 'Supervision de parc',
   'nav.overview': 'Vue d’ensemble',
   'lang.label': 'Langue',
@@ -938,4 +940,15 @@ export const fr: Messages = {
   'devices.f.oidUnit': 'Unité',
   'devices.f.oidAdd': 'Ajouter un OID',
   'devices.f.oidRemove': 'Retirer',
+  // Issue 14, alertes : corrections suggérées et actions automatiques des règles.
+  'alerts.fix.label': 'Correction suggérée : {label}',
+  'alerts.fix.run': 'Exécuter…',
+  'rules.action.title': 'Actions automatiques',
+  'rules.action.intro': 'Une action de la bibliothèque de scripts qu’une règle peut exécuter quand son alerte se déclenche. Elle ne s’exécute que sur les machines qui l’acceptent aussi dans leurs propres paramètres d’alerte, au plus une fois par heure par machine et par règle, jamais pendant une maintenance ; la notification dit qu’elle s’exécute, puis ce qui a été fait et ce qu’il en est résulté.',
+  'rules.action.hostIntro': 'L’action d’une règle ne s’exécute automatiquement sur cette machine que si « Exécuter automatiquement » est coché et que cette machine l’accepte ; au plus une fois par heure par règle, jamais pendant une maintenance.',
+  'rules.action.script': 'Action',
+  'rules.action.none': 'Aucune',
+  'rules.action.fromAlert': 'selon l’alerte',
+  'rules.action.auto': 'Exécuter automatiquement quand l’alerte se déclenche',
+  'rules.action.host': 'Cette machine l’accepte',
 };

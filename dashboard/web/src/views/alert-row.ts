@@ -4,6 +4,7 @@ import { h, replaceChildren, setText } from '../dom.js';
 import { formatDateTime } from '../format.js';
 import { t } from '../i18n/index.js';
 import type { AlertView } from '../model.js';
+import { openRunDialog } from './run-dialog.js';
 import { button, input, messageLine, onSubmit, run } from './ui.js';
 
 /** Silence choices, in minutes. */
@@ -66,6 +67,15 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
       alert.context.length ? h('pre', { class: 'alert-context', 'data-testid': 'alert-context' }, alert.context.join('\n')) : null)
     : null;
   const actions = firing && opts.canAct ? createActions(alert, opts, line) : null;
+  // The built-in action that usually fixes it (issue 14): operators and admins run it through the run dialog, after a confirmation.
+  const fix = firing && alert.fix
+    ? h('p', { class: 'alert-fix', 'data-testid': 'alert-fix', 'data-script': alert.fix.script },
+      h('span', null, t('alerts.fix.label', { label: alert.fix.label })),
+      opts.canAct
+        ? button(t('alerts.fix.run'), { class: 'btn small primary', 'data-testid': 'alert-fix-run' }, () =>
+          openRunDialog({ host: alert.host, script: alert.fix!.script, args: alert.fix!.args, label: alert.fix!.label }))
+        : null)
+    : null;
   const checkLink = check
     ? h('a', { class: 'alert-check link', href: alertHref(alert), 'data-testid': 'alert-check', title: t('alerts.check.open') }, check.name)
     : null;
@@ -84,6 +94,7 @@ export function createAlertRow(alert: AlertView, opts: AlertRowOptions): AlertRo
     h('span', null, valueLine(alert)),
     h('span', { class: 'mono' }, alert.rule)),
   marks,
+  fix,
   more,
   actions?.el ?? null,
   line.el);

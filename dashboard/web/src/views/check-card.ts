@@ -4,6 +4,7 @@ import type { CheckView } from '../model.js';
 import {
   ageCell, budgetText, checkLatency, formatAvailability, formatLatency, lastMessage, runnerBadge, runnerName, stateBadge,
 } from './check-state.js';
+import { nagiosPill } from './script-result.js';
 
 /**
  * One check in the list: state, name, kind and target; latency,
@@ -50,7 +51,8 @@ export function createCheckCard(initial: CheckView): CheckCard {
           h('thead', null, h('tr', null, ...[t('checks.col.runner'), t('checks.col.state'), t('checks.col.latency'), t('checks.col.age')].map((x) => h('th', { scope: 'col' }, x)))),
           h('tbody', null, ...c.runners.map((r) => h('tr', { 'data-testid': 'runner-row', 'data-runner': r.runner },
             h('td', { class: 'ck-runner-name' }, runnerName(r)),
-            h('td', null, runnerBadge(r)),
+            // A script check also says its Nagios status: a warning is up, yet worth seeing (issue 14).
+            h('td', null, runnerBadge(r), r.result?.script ? nagiosPill(r.result.script.status, { class: 'pill nagios small' }) : null),
             h('td', { class: 'num' }, formatLatency(r.result?.latency)),
             h('td', null, ageCell(r))))))
         : null);

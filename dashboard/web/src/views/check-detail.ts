@@ -4,6 +4,7 @@ import { t } from '../i18n/index.js';
 import type { CheckDetailView, CheckView } from '../model.js';
 import { createDailyBars } from './check-bars.js';
 import { createCheckChart, CHECK_RANGES, type CheckChart, type CheckRange } from './check-chart.js';
+import { createPerfCharts, type PerfCharts } from './check-perf-chart.js';
 import { createCheckForm, inputOf, showIn } from './check-form.js';
 import { watchChecks } from './check-live.js';
 import { lastFailurePanel, runnerResultPanel } from './check-result.js';
@@ -28,6 +29,7 @@ export function createCheckDetailView(id: string): View {
   const line = messageLine({ 'data-testid': 'check-action-msg' });
   let check: CheckDetailView | null = null;
   let chart: CheckChart | null = null;
+  let perf: PerfCharts | null = null;
   let destroyed = false;
   const badge = h('span', { class: 'ck-badge', 'data-testid': 'check-state' });
   const resultsSlot = h('div', { class: 'grid side' });
@@ -95,7 +97,7 @@ export function createCheckDetailView(id: string): View {
   const renderRanges = (): void => {
     replaceChildren(rangeBar, ...CHECK_RANGES.map((r) => h('button', {
       type: 'button', class: 'range', 'data-range': r, 'aria-pressed': r === lastRange ? 'true' : 'false',
-      on: { click: () => { lastRange = r; renderRanges(); void chart?.load(r); } },
+      on: { click: () => { lastRange = r; renderRanges(); void chart?.load(r); void perf?.load(r); } },
     }, t(`range.${r}`))));
   };
 
@@ -104,6 +106,9 @@ export function createCheckDetailView(id: string): View {
     const target = c.port !== undefined && c.kind !== 'http' ? `${c.target}:${c.port}` : c.target;
     chart?.destroy();
     chart = createCheckChart(c.id, c.runners);
+    // A script check's perfdata (issue 14), charted with the same range.
+    perf?.destroy();
+    perf = createPerfCharts(c.id, c.runners);
     renderRanges();
     replaceChildren(body,
       h('div', { class: 'host-head' },
@@ -121,11 +126,14 @@ export function createCheckDetailView(id: string): View {
         createDailyBars(c.daily, c.sla)),
       h('div', { class: 'section-head' }, h('h2', null, t('checks.latencyTitle')), rangeBar),
       chart.el,
+      perf ? h('h2', { class: 'ck-section-title' }, t('scripts.perfChart')) : null,
+      perf?.el ?? null,
       h('h2', { class: 'ck-section-title' }, t('checks.resultsTitle')),
       resultsSlot,
       failureSlot);
     renderLive(c);
     void chart.load(lastRange);
+    void perf?.load(lastRange);
   };
 
   const load = async (): Promise<void> => {
@@ -163,6 +171,7 @@ export function createCheckDetailView(id: string): View {
       stop();
       window.clearInterval(timer);
       chart?.destroy();
+      perf?.destroy();
     },
   };
 }

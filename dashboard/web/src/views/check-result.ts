@@ -3,6 +3,7 @@ import { formatDateTime, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
 import type { CheckResultPayload, CheckRunnerView } from '../model.js';
 import { ageCell, formatLatency, runnerBadge, runnerName } from './check-state.js';
+import { scriptResultBlocks, scriptResultRows } from './script-result.js';
 
 /**
  * The latest result of each runner, in detail: HTTP phases and status, the
@@ -83,9 +84,10 @@ export function runnerResultPanel(r: CheckRunnerView, now = Date.now()): HTMLEle
       [t('checks.col.message'), h('span', { 'data-testid': 'result-message' }, res.message)],
       [t('checks.col.latency'), formatLatency(res.latency)],
       res.status !== undefined ? [t('checks.http.status'), String(res.status)] : null,
+      ...(res.script ? scriptResultRows(res.script) : []),
       [t('checks.col.age'), ageCell(r)],
     ]),
-    phases(res), cert(res, now), ping(res), answers(res));
+    phases(res), cert(res, now), ping(res), answers(res), ...(res.script ? scriptResultBlocks(res.script) : []));
 }
 
 /** The last failure among the runners' latest results: its trace, else its excerpt. */

@@ -2,6 +2,8 @@ import { ApiError, currentUser, getJson, idPath, sendJson } from '../api.js';
 import { h, replaceChildren, setText, type View } from '../dom.js';
 import { t } from '../i18n/index.js';
 import type { HostAlertSettings, RuleSetOverride } from '../model.js';
+import type { ActionView } from '../script-types.js';
+import { createRuleActionsEditor, sameAction, type ActionChoice } from './rule-actions.js';
 import { createRuleEditor, overrideFrom, type RuleValues } from './rule-form.js';
 import { messageLine, onSubmit, page, panel } from './ui.js';
 
@@ -21,13 +23,15 @@ export function createHostAlertsView(id: string): View {
   const el = h('section', { class: 'admin' }, back, page(t('rules.title', { host: id })), h('p', { class: 'muted' }, t(editable ? 'rules.intro' : 'rules.readOnly')), loadLine.el, form);
   let destroyed = false;
 
-  const render = (s: HostAlertSettings): void => {
+  const render = (s: HostAlertSettings, choices: ActionChoice[]): void => {
     const editor = createRuleEditor(s.effective, s.defaults, editable);
     const watch = createWatchList(s, editable);
+    const actions = createRuleActionsEditor({ values: s.effective, override: s.override, choices, editable });
     const save = editable ? h('button', { type: 'submit', class: 'btn primary', 'data-testid': 'rules-save' }, t('action.save')) : null;
     replaceChildren(form,
       panel(t('rules.thresholds'), editor.el),
       panel(t('rules.services'), watch.el),
+      panel(t('rules.action.title'), actions.el),
       h('div', { class: 'actions sticky-actions' }, save, errorLine.el));
     form.hidden = false;
     if (!editable) return;
@@ -40,7 +44,16 @@ export function createHostAlertsView(id: string): View {
       } else {
         (values.services ??= {}).watch = chosen;
       }
-      if (values.services && Object.keys(values.services).length === 0) delete values.services;
+      // Automatic actions (issue 14): the action when it differs from the defaults', and this host's opt-in.
+      for (const [rule, chosen] of Object.entries(actions.read())) {
+        const target = (values[rule] ??= {});
+        const inherited = (s.defaults[rule as keyof typeof s.defaults] as { action?: Parameters<typeof sameAction>[0] }).action;
+        if (chosen.action === null || sameAction(chosen.action, inherited)) delete target.action;
+        else target.action = chosen.action;
+        if (chosen.autoAction) target.autoAction = true;
+        else delete target.autoAction;
+      }
+      for (const rule of Object.keys(values)) if (Object.keys(values[rule]!).length === 0) delete values[rule];
       const answer = await sendJson<{ override: RuleSetOverride }>('PUT', idPath('hosts', id, '/alert-settings'), values);
       s.override = answer.override;
       errorLine.ok(t('rules.saved'));
@@ -52,7 +65,12 @@ export function createHostAlertsView(id: string): View {
       const s = await getJson<HostAlertSettings>(idPath('hosts', id, '/alert-settings'));
       if (destroyed) return;
       setText(el.querySelector('h1') ?? el, t('rules.title', { host: s.host }));
-      render(s);
+      // The actions this host may run (operators and admins; a viewer only reads the settings).
+      const choices = editable
+        ? await getJson<{ actions: ActionView[] }>(idPath('hosts', s.host, '/actions')).then((a) => a.actions, () => [] as ActionView[])
+        : [];
+      if (destroyed) return;
+      render(s, choices);
     } catch (error) {
       if (destroyed) return;
       if (error instanceof ApiError && error.code === 'VIGIE_ERR_NOT_FOUND') loadLine.ok(t('rules.unavailable'));

@@ -15,6 +15,7 @@ import { osLine, stateHint, stateLabel } from './host-card.js';
 import { chartSpecs, createHostCharts, RANGES, type HostCharts, type RangeName } from './host-charts.js';
 import { createInfoPanel, createServicesPanel } from './host-info.js';
 import { createProcessesPanel } from './host-processes.js';
+import { createHostActionsPanel } from './host-actions.js';
 import type { SeriesRef } from '../../../../ingest/types.js';
 
 let lastRange: RangeName = '1h'; // kept while browsing between hosts
@@ -59,6 +60,8 @@ export function createHostView(id: string): View {
   const chartsSlot = h('div');
   const deviceSlot = h('div');
   const processes = createProcessesPanel(id);
+  // Issue 14: actions to run here and the recent runs (a device runs nothing: hidden there).
+  const actions = createHostActionsPanel(id);
   const info = createInfoPanel();
   const services = createServicesPanel();
   const servicesSlot = h('div', { class: 'grid side' }, info.el, services.el);
@@ -67,7 +70,8 @@ export function createHostView(id: string): View {
     h('div', { class: 'section-head' }, h('h2', null, t('host.history')), rangeBar),
     chartsSlot,
     servicesSlot,
-    processes);
+    processes,
+    actions.el);
   const message = h('p', { class: 'muted' });
   const el = h('section', { class: 'host' }, back, message, body);
 
@@ -125,6 +129,7 @@ export function createHostView(id: string): View {
     // A device has no agent of its own: no services, no processes to ask for.
     replaceChildren(servicesSlot, info.el, next ? null : services.el);
     if (processes) processes.hidden = next;
+    actions.el.hidden = next;
     stats.hidden = false;
   };
 
@@ -214,6 +219,7 @@ export function createHostView(id: string): View {
       window.clearInterval(timer);
       charts?.destroy();
       device?.destroy();
+      actions.destroy();
     },
   };
 }
