@@ -108,7 +108,7 @@ if (haveChromium()) {
     assert.is(await report.getByTestId('script-kind').innerText(), 'Action');
     assert.is(await report.getByTestId('script-interpreter').innerText(), 'sh');
     assert.is(await report.getByTestId('script-version').innerText(), 'v1');
-    assert.is(await report.getByTestId('script-enabled').innerText(), 'Enabled');
+    assert.is(await report.getByTestId('script-enabled').textContent(), 'Enabled');
     assert.equal(await report.getByTestId('script-where-host').allInnerTexts(), ['the-box']);
     assert.is(await report.getByTestId('script-edit').count(), 1);
     assert.is(await report.getByTestId('script-delete').count(), 1);
@@ -177,7 +177,7 @@ if (haveChromium()) {
     await form.getByTestId('script-save').click();
     await rowOf(page, 'clean-logs').getByTestId('script-version').filter({ hasText: 'v2' }).waitFor({ timeout: 10_000 });
     await rowOf(page, 'clean-logs').getByTestId('script-versions').click();
-    const versions = page.getByTestId('script-version');
+    const versions = page.getByTestId('script-version-entry');
     await versions.first().waitFor({ timeout: 10_000 });
     assert.equal(await versions.evaluateAll((els) => els.map((e) => e.getAttribute('data-version'))), ['2', '1']);
     const api = (await admin.get<{ versions: ScriptVersionView[] }>('/api/scripts/clean-logs/versions')).data.versions;
@@ -219,6 +219,8 @@ if (haveChromium()) {
     const err = dialog.locator('[data-field="args.lines"] [data-testid=field-error]');
     await err.waitFor({ timeout: 10_000 });
     assert.match(await err.innerText(), /^Refused by the server: /);
+    assert.is(await lines.getAttribute('aria-invalid'), 'true');
+    await shot(page, 'scripts-run-params-en.png', false);
     await lines.fill('4');
     await dialog.locator('[data-testid=run-param][data-param=mode]').selectOption('full');
     await dialog.getByTestId('run-next').click();
@@ -231,7 +233,7 @@ if (haveChromium()) {
     assert.match(output, /line 1 of 4 \(full mode, VIGIE_PARAM_MODE=full\)/);
     assert.match(output, /line 4 of 4/);
     assert.is(await dialog.getByTestId('run-exit').innerText(), '0');
-    assert.is(await dialog.getByTestId('run-state').innerText(), 'Done');
+    assert.is(await dialog.getByTestId('run-state').textContent(), 'Done');
     const runId = await dialog.getAttribute('data-run-id');
     const run = (await admin.get<{ run: RunView }>(`/api/runs/${runId}`)).data.run;
     assert.equal({ by: run.by, host: run.host, args: run.args, exit: run.exit }, { by: 'olga', host: 'the-box', args: { lines: 4, mode: 'full' }, exit: 0 });
@@ -264,8 +266,7 @@ if (haveChromium()) {
     await page.locator('[data-testid=run-dialog][data-state=done]').waitFor({ timeout: 30_000 });
     await dialog.getByTestId('run-close').click();
     await waitFor('two runs listed', async () => (await panel.locator('[data-testid=host-run]').count()) === 2, 10_000);
-    await panel.scrollIntoViewIfNeeded();
-    await shot(page, 'scripts-host-actions-en.png');
+    await panel.screenshot({ path: new URL('scripts-host-actions-en.png', SHOTS).pathname });
   });
 
   test('a viewer: no Scripts link, no Run, but the runs of the host', async () => {
@@ -292,7 +293,7 @@ if (haveChromium()) {
     await dialog.getByTestId('run-confirm').click();
     await page.locator('[data-testid=run-dialog][data-state=done]').waitFor({ timeout: 30_000 });
     await dialog.getByTestId('run-output').filter({ hasText: 'report finished' }).waitFor({ timeout: 10_000 });
-    assert.is(await dialog.getByTestId('run-state').innerText(), 'Terminée');
+    assert.is(await dialog.getByTestId('run-state').textContent(), 'Terminée');
     await shot(page, 'scripts-run-fr.png', false);
 
     const phone = await open(operator, 'en', PHONE);

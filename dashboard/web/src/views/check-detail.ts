@@ -4,7 +4,7 @@ import { t } from '../i18n/index.js';
 import type { CheckDetailView, CheckView } from '../model.js';
 import { createDailyBars } from './check-bars.js';
 import { createCheckChart, CHECK_RANGES, type CheckChart, type CheckRange } from './check-chart.js';
-import { createPerfCharts, type PerfCharts } from './check-perf-chart.js';
+import { createPerfCharts, perfLabels, type PerfCharts } from './check-perf-chart.js';
 import { createCheckForm, inputOf, showIn } from './check-form.js';
 import { watchChecks } from './check-live.js';
 import { lastFailurePanel, runnerResultPanel } from './check-result.js';
@@ -57,7 +57,8 @@ export function createCheckDetailView(id: string): View {
   const actions = (c: CheckDetailView): HTMLElement | null => {
     // The server says who may edit; a viewer never gets here with canEdit.
     if (!c.canEdit || currentUser()?.role === 'viewer') return null;
-    const edit = button(t('checks.edit'), { 'data-testid': 'check-edit' }, () => void openForm(c));
+    // The check form knows network kinds only: a script check is made from its script's row in #/scripts (issue 14).
+    const edit = (c.kind as string) === 'script' ? null : button(t('checks.edit'), { 'data-testid': 'check-edit' }, () => void openForm(c));
     const toggle = button(c.enabled ? t('checks.pause') : t('checks.resume'), { 'data-testid': 'check-toggle' }, () => void (async () => {
       toggle.disabled = true;
       try {
@@ -160,7 +161,9 @@ export function createCheckDetailView(id: string): View {
       return;
     }
     check = { ...next, daily: check.daily };
-    renderLive(check);
+    // A script check's first perfdata: its charts appear (a full render), else only the live parts change.
+    if (!perf && perfLabels(check.runners).length) render(check);
+    else renderLive(check);
   }, () => void load());
   const timer = window.setInterval(() => tickAges(resultsSlot), 1000);
   void load();

@@ -51,6 +51,9 @@ export function inputOf(c: CheckView): CheckInput {
   if (c.dns) input.dns = c.dns;
   if (c.ping) input.ping = c.ping;
   if (c.trace !== undefined) input.trace = c.trace;
+  // A script check (issue 14) keeps its script and arguments (the field exists once the catalog has script checks).
+  const { script } = c as { script?: unknown };
+  if (script !== undefined) Object.assign(input, { script });
   return input;
 }
 

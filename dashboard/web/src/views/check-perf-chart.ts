@@ -42,7 +42,7 @@ export function createPerfCharts(checkId: string, runners: readonly CheckRunnerV
       h('div', { class: 'panel-head' }, h('h3', { class: 'mono' }, label)), error, body);
     return { label, unit, body, error, el, chart: null as Chart | null };
   });
-  const el = h('div', { class: 'grid', 'data-testid': 'perf-charts' }, ...parts.map((p) => p.el));
+  const el = h('div', { class: 'grid perf-grid', 'data-testid': 'perf-charts' }, ...parts.map((p) => p.el));
   let generation = 0;
   return {
     el,

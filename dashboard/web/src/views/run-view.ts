@@ -1,6 +1,7 @@
 import { h, replaceChildren, setText } from '../dom.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { t } from '../i18n/index.js';
+import { formatLatency } from './check-state.js';
 import type { RefusalReason, RunView } from '../script-types.js';
 
 /**
@@ -48,7 +49,7 @@ export function renderOutcome(el: HTMLElement, run: RunView): void {
     parts.push(h('dl', { class: 'kv' },
       h('dt', null, t('runs.exit')), h('dd', { class: 'mono strong', 'data-testid': 'run-exit' }, run.exit === null ? '–' : String(run.exit)),
       run.duration !== null ? h('dt', null, t('runs.duration')) : null,
-      run.duration !== null ? h('dd', { 'data-testid': 'run-duration' }, formatDuration(run.duration < 1 ? Math.round(run.duration * 100) / 100 : run.duration)) : null));
+      run.duration !== null ? h('dd', { 'data-testid': 'run-duration' }, run.duration < 60 ? formatLatency(run.duration) : formatDuration(run.duration)) : null));
     if (run.signal) parts.push(h('p', { class: 'form-msg', 'data-kind': 'error' }, t('runs.signal', { signal: run.signal })));
     if (run.timedOut) parts.push(h('p', { class: 'form-msg', 'data-kind': 'error', 'data-testid': 'run-timed-out' }, t('runs.timedOut')));
     if (run.dropped > 0) parts.push(h('p', { class: 'muted small', 'data-testid': 'run-dropped' }, t('runs.dropped', { size: formatBytes(run.dropped) })));

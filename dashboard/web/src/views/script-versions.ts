@@ -23,7 +23,7 @@ export function createVersionsPanel(script: ScriptView, close: () => void): HTML
         replaceChildren(list, h('p', { class: 'muted' }, t('scripts.versionsEmpty')));
         return;
       }
-      replaceChildren(list, ...answer.versions.map((v, i) => h('details', { open: i === 0, 'data-testid': 'script-version', 'data-version': v.version },
+      replaceChildren(list, ...answer.versions.map((v, i) => h('details', { open: i === 0, 'data-testid': 'script-version-entry', 'data-version': v.version },
         h('summary', null, t('scripts.versionLine', { version: v.version, when: formatDateTime(v.at), who: v.by ?? 'vigie' })),
         h('dl', { class: 'kv' },
           h('dt', null, t('scripts.col.interpreter')), h('dd', { class: 'mono' }, v.interpreter),

@@ -6,6 +6,7 @@ import { t } from '../i18n/index.js';
 import { deviceSource, hostChoice, type Group, type Labelled } from '../model.js';
 import type { ScriptView } from '../script-types.js';
 import { openRunDialog } from './run-dialog.js';
+import { createScriptCheckForm } from './script-check-form.js';
 import { createScriptForm, showPanel, type ScriptFormContext } from './script-form.js';
 import { createVersionsPanel } from './script-versions.js';
 import { button, confirmButton, dataTable, messageLine, page, panel } from './ui.js';
@@ -68,7 +69,7 @@ export function createScriptsView(): View {
   };
 
   const whereCell = (sc: ScriptView): HTMLElement => {
-    if (sc.builtin) return h('span', { class: 'muted script-where' }, '—');
+    if (sc.builtin) return h('span', { class: 'muted script-where' }, t('scripts.everywhere'));
     const parts = [
       ...sc.hosts.map((x) => h('span', { class: 'tag mono', 'data-testid': 'script-where-host' }, x)),
       ...sc.groups.map((g) => h('span', { class: 'tag', 'data-testid': 'script-where-group' }, groupNames.get(g) ?? t('checks.groupN', { id: g }))),
@@ -90,7 +91,7 @@ export function createScriptsView(): View {
 
   const row = (sc: ScriptView): void => {
     const line = messageLine({ 'data-testid': 'row-error' });
-    const controls: (HTMLElement | null)[] = [runControl(sc)];
+    const controls: (HTMLElement | null)[] = [];
     if (admin) {
       if (sc.canEdit && !sc.builtin) controls.push(button(t('scripts.edit'), { class: 'btn small', 'data-testid': 'script-edit' }, () => void openForm(sc)));
       const toggle = button(sc.enabled ? t('scripts.disable') : t('scripts.enable'), { class: 'btn small', 'data-testid': 'script-toggle' }, () => void (async () => {
@@ -113,6 +114,18 @@ export function createScriptsView(): View {
         }, { 'data-testid': 'script-delete', class: 'btn small danger' }));
       }
     }
+    if (admin && sc.kind === 'check' && sc.enabled) {
+      controls.push(button(t('scripts.check.add'), { class: 'btn small', 'data-testid': 'script-add-check' }, () => {
+        pageLine.clear();
+        showPanel(formSlot, createScriptCheckForm(sc, hosts.filter((x) => deviceSource(x.info) === null), (checkId) => {
+          showPanel(formSlot, null);
+          if (checkId) {
+            pageLine.ok(t('scripts.check.created', { id: checkId }));
+            pageLine.el.append(' ', h('a', { class: 'link', href: `#/checks/${encodeURIComponent(checkId)}`, 'data-testid': 'script-check-link' }, t('scripts.check.open')));
+          }
+        }));
+      }));
+    }
     controls.push(button(t('scripts.versions'), { class: 'btn small', 'data-testid': 'script-versions' }, () => showPanel(formSlot, createVersionsPanel(sc, () => showPanel(formSlot, null)))));
     table.row({ 'data-testid': 'script-row', 'data-id': sc.id, 'data-enabled': String(sc.enabled) }, [
       h('div', null,
@@ -128,7 +141,7 @@ export function createScriptsView(): View {
         h('div', { class: 'muted small' }, t('scripts.updated', { when: formatAgo(sc.updatedAt, Date.now()), who: sc.updatedBy ?? 'vigie' }))),
       h('span', { class: sc.enabled ? 'pill pill-on' : 'pill', 'data-testid': 'script-enabled' }, sc.enabled ? t('scripts.on') : t('scripts.off')),
       whereCell(sc),
-      h('div', null, h('div', { class: 'actions' }, ...controls), line.el),
+      h('div', { class: 'script-controls' }, runControl(sc), h('div', { class: 'actions' }, ...controls), line.el),
     ]);
   };
 
