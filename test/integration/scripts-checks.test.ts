@@ -73,7 +73,8 @@ test.before(async () => {
     { id: 'backup', name: 'Backup', target: 'backup-size', script: { id: 'backup-size', args: { name: 'nightly' } } },
   ];
   for (const check of checks) {
-    const created = await s.admin.send('POST', '/api/checks', { ...check, kind: 'script', runners: [HOST], interval: 10 });
+    // One bad run is enough to alert: the test waits for one run, not three.
+    const created = await s.admin.send('POST', '/api/checks', { ...check, kind: 'script', runners: [HOST], interval: 10, alerting: { downAfter: 1 } });
     assert.is(created.status, 201, JSON.stringify(created.body));
   }
 });
@@ -134,6 +135,21 @@ test('perfdata and statuses are stored series, readable through the history API'
   assert.is(up.avg, 100, 'a warning is up: check.up is 100 (up) or 0 (down), as for network checks, so its average is the availability');
   const down = await waitFor('check.up probe-3', async () => (await series('check.up', 'probe-3')).at(-1), DEADLINE_MS, 500);
   assert.is(down.avg, 0, 'unknown is down (0)');
+});
+
+test('script checks alert through the engine: warning warns, critical and unknown are critical, ok is quiet', async () => {
+  const firing = async (): Promise<Array<{ rule: string; severity: string; title: string; host: string }>> =>
+    (await s.admin.get<Array<{ rule: string; severity: string; title: string; host: string }>>(`/api/alerts?state=firing&host=${HOST}`)).data;
+  const all = await waitFor('the alerts of probe-1, probe-2 and probe-3', async () => {
+    const now = await firing();
+    return ['check:probe-1', 'check:probe-2', 'check:probe-3'].every((r) => now.some((a) => a.rule === r)) ? now : null;
+  }, DEADLINE_MS, 250);
+  const of = (rule: string) => all.find((a) => a.rule === rule)!;
+  assert.equal([of('check:probe-1').severity, of('check:probe-2').severity, of('check:probe-3').severity], ['warning', 'critical', 'critical']);
+  assert.match(of('check:probe-1').title, /^Probe 1 WARNING on db-1/);
+  assert.match(of('check:probe-2').title, /^Probe 2 CRITICAL on db-1/);
+  assert.match(of('check:probe-3').title, /^Probe 3 UNKNOWN on db-1/);
+  assert.not.ok(all.some((a) => a.rule === 'check:probe-0' || a.rule === 'check:backup'), 'ok checks do not alert');
 });
 
 test('the same agent, with scripts: checks, refuses an action and says what to set', async () => {
