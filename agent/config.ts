@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { SCRIPT_ID_PATTERN } from '../protocol/schemas/script.js';
 
 /**
  * `agent.checks`: how this agent runs the network checks the server gives it
@@ -56,6 +57,25 @@ export const AgentConfig = Type.Object(
     }),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA to trust for mqtts:// and wss:// (pins a self-signed box certificate); the system CAs otherwise' })),
     checks: AgentChecksConfig,
+    // Scripts (issue 14, docs/scripts.md): everything is opt-in on the agent, so the box alone can never make a host run code.
+    scripts: Type.Union([Type.Literal('off'), Type.Literal('checks'), Type.Literal('actions')], {
+      default: 'off',
+      description: 'Scripts the box may make this agent run: `off` none (default), `checks` script checks only, `actions` script checks and on-demand actions',
+    }),
+    scriptsAllow: Type.Optional(Type.Array(Type.String({ pattern: SCRIPT_ID_PATTERN }), {
+      maxItems: 256,
+      description: 'Ids of the scripts this agent may run (e.g. `["pg-replication","vigie.service-restart"]`); absent: every script the box sends',
+    })),
+    serverKey: Type.Optional(Type.String({
+      pattern: '^[A-Za-z0-9+/]{40,400}={0,2}$',
+      description: 'The box\'s public key (base64 SPKI DER, ed25519) that must sign every script and run request; written by `enroll`',
+    })),
+    scriptsUser: Type.Optional(Type.String({
+      pattern: '^[a-z_][a-z0-9_-]{0,31}$',
+      description: 'When the agent runs as root, scripts run as this user (default `nobody`)',
+    })),
+    scriptsAsRoot: Type.Boolean({ default: false, description: 'When the agent runs as root, run scripts as root too instead of `scriptsUser`' }),
+    scriptsConcurrency: Type.Integer({ minimum: 1, maximum: 16, default: 2, description: 'Script checks run at the same time at most, and as many actions' }),
     username: Type.Optional(Type.String({ description: 'MQTT username' })),
     password: Type.Optional(Type.String({ description: 'MQTT password' })),
   },

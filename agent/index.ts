@@ -17,6 +17,7 @@ import { collectInfo } from './info.js';
 import { startPublisher, type ServerState } from './publisher.js';
 import { startDevicePoller, type DevicePoller, type DevicePollerStats } from './snmp/poller.js';
 import { createSampler, type FailingCollector } from './sample.js';
+import { startScripts, type Scripts } from './scripts/index.js';
 import { findServiceManager, startServiceMonitor } from './services/index.js';
 
 export type { AgentConfig } from './config.js';
@@ -38,6 +39,8 @@ export interface AgentHandle extends Handle {
     checks: { checks: number; running: number; queued: number; skipped: number };
     /** SNMP devices this agent polls (issue 13). */
     devices: DevicePollerStats;
+    /** Scripts of the accepted bundle, script checks scheduled and running, actions running (issue 14). */
+    scripts: { scripts: number; checks: number; running: number; runs: number };
   };
 }
 
@@ -70,6 +73,18 @@ export interface AgentOptions {
   deviceTimers?: Timers;
   /** Hears every finished device poll: its duration and whether it succeeded (bench/snmp). */
   onDevicePoll?: (device: string, durationMs: number, ok: boolean) => void;
+  /**
+   * Take script bundles and run requests from the box (docs/scripts.md); default true. What runs is
+   * still decided by `agent.scripts` (default off): with it off, run requests are answered `scripts-off`.
+   */
+  scripts?: boolean;
+  /**
+   * The box's public key (base64 SPKI) to verify scripts and run requests with, in place of
+   * `agent.serverKey`: `vigie up` gives its local agent the key of its own box this way.
+   */
+  serverKey?: string;
+  /** Timers of the script checks' scheduler (tests). */
+  scriptTimers?: Timers;
 }
 
 /**
@@ -137,6 +152,22 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       },
     });
 
+  // Before the publisher: a bad agent.serverKey or agent.scriptsUser throws before anything is opened.
+  const scripts: Scripts | undefined = opts.scripts === false
+    ? undefined
+    : startScripts({
+      config: opts.serverKey !== undefined ? { ...config, serverKey: opts.serverKey } : config,
+      host: hostId,
+      ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+      clock,
+      log: log.child({ part: 'scripts' }),
+      ...(opts.random ? { random: opts.random } : {}),
+      ...(opts.scriptTimers ? { timers: opts.scriptTimers } : {}),
+      publishCheck: (id, payload) => publisher.publishCheck(id, payload),
+      clearCheck: (id) => publisher.clearCheck(id),
+      publishRun: (id, payload) => publisher.publishRun(id, payload),
+    });
+
   const collectors = opts.collectors ?? createCollectors();
   const collectorFailed = createRateLimitedLog(log, 60_000);
   const sampler = createSampler(collectors, {
@@ -199,14 +230,16 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     log,
     onConnect: refreshInfo,
     ...(diagnostics ? { onCommandRequest: (id: string, payload: Buffer) => diagnostics.handle(id, payload) } : {}),
-    ...(checks || devices
+    ...(checks || devices || scripts
       ? {
         onAgentConfig: (payload: AgentConfigPayload | null) => {
           checks?.apply(payload);
           devices?.apply(payload?.devices);
+          scripts?.apply(payload?.scripts);
         },
       }
       : {}),
+    ...(scripts ? { onRunRequest: (id: string, payload: Buffer) => scripts.request(id, payload) } : {}),
   });
   refreshInfo();
 
@@ -274,6 +307,7 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       failing,
       checks: checks?.stats() ?? { checks: 0, running: 0, queued: 0, skipped: 0 },
       devices: devices?.stats() ?? { devices: 0, running: 0, queued: 0, skipped: 0, polls: 0, failures: 0 },
+      scripts: scripts?.stats() ?? { scripts: 0, checks: 0, running: 0, runs: 0 },
     }),
     close: onceClose(async () => {
       stopped = true;
@@ -284,6 +318,8 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       await diagnostics?.close();
       await checks?.close();
       await devices?.close();
+      // Before the publisher: killed actions still send their `done`.
+      await scripts?.close();
       await publisher.close();
     }),
   };

@@ -7,7 +7,7 @@ import type { Clock } from '../core/time.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import {
   commandFilters, decodePayload, encodePayload, PROTOCOL_VERSION, type AgentConfigPayload, type CheckResultPayload, type CommandResponsePayload, type MetricsPayload,
-  type PayloadByKind, type StatusPayload,
+  type PayloadByKind, type RunEventPayload, type StatusPayload,
 } from '../protocol/payloads.js';
 import { createTopics } from '../protocol/topics.js';
 import { createBackoff } from './backoff.js';
@@ -49,6 +49,8 @@ export interface PublisherOptions {
    * An invalid one is not passed on (logged, rate limited): what runs goes on running.
    */
   onAgentConfig?: (config: AgentConfigPayload | null) => void;
+  /** Run requests on this host's `run/req/<id>` (issue 14); when given, the publisher subscribes to them on every connection. */
+  onRunRequest?: (id: string, payload: Buffer) => void;
 }
 
 /**
@@ -81,6 +83,8 @@ export interface Publisher extends Handle {
   setFailing(failing: readonly FailingCollector[]): void;
   /** Publishes a diagnosis answer on `cmd/res/<id>`: QoS 1, never retained. */
   respond(id: string, payload: CommandResponsePayload): void;
+  /** Publishes one event of a script run on `run/res/<id>`: QoS 1, never retained; dropped while disconnected (the server marks the run lost). */
+  publishRun(id: string, payload: RunEventPayload): void;
   /** Publishes the latest result of a check on `checks/<id>`: QoS 1, retained; kept and sent again on every (re)connect. */
   publishCheck(id: string, payload: CheckResultPayload): void;
   /** Clears the retained result of a check this agent no longer runs (an empty retained payload). */
@@ -163,6 +167,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   const summaryTopic = topics.serverSummary();
   const storedTopic = topics.stored(opts.hostId);
   const requestFilter = commandFilters(topics).requestsFor(opts.hostId);
+  const runFilter = topics.runRequestsFor(opts.hostId);
 
   const status = (state: 'online' | 'offline', reason: string, withTs: boolean): string => {
     const payload: StatusPayload = { v: PROTOCOL_VERSION, state, reason, agent: VIGIE_VERSION, interval: opts.interval };
@@ -293,6 +298,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     if (opts.serverWait > 0) filters[summaryTopic] = { qos: 1 };
     if (opts.onCommandRequest) filters[requestFilter] = { qos: 1 };
     if (opts.onAgentConfig) filters[configTopic] = { qos: 1 };
+    if (opts.onRunRequest) filters[runFilter] = { qos: 1 };
     client.subscribe(filters, (error, granted) => {
       if (error) warn('subscribe', 'could not subscribe to the server summary, stored acknowledgements, diagnosis requests or the configuration', { err: error.message });
       // SUBACK 0x80 (MQTT 3.1.1 §3.9.3): the broker's ACL refused a filter.
@@ -331,6 +337,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     }
     const parsed = topics.parse(topic);
     if (parsed?.kind === 'cmd/req' && parsed.host === opts.hostId) opts.onCommandRequest?.(parsed.id, payload);
+    else if (parsed?.kind === 'run/req' && parsed.host === opts.hostId) opts.onRunRequest?.(parsed.id, payload);
   });
 
   const onConfig = (payload: Buffer): void => {
@@ -446,6 +453,14 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       if (closing) return;
       publish(topics.commandResponse(opts.hostId, id), encodePayload('commandResponse', payload), false)
         .catch((error: unknown) => warn('respond', 'diagnosis answer not acknowledged', { err: String(error) }));
+    },
+    publishRun(id, payload) {
+      if (closing || !client.connected) {
+        warn('run-offline', 'run event not sent: not connected to the broker', { run: id, event: payload.event });
+        return;
+      }
+      publish(topics.runResponse(opts.hostId, id), encodePayload('runEvent', payload), false)
+        .catch((error: unknown) => warn('run-publish', 'run event not acknowledged', { run: id, err: String(error) }));
     },
     publishCheck(id, payload) {
       if (closing) return;

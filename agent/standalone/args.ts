@@ -6,17 +6,19 @@ export type Command =
   | { kind: 'version' }
   | { kind: 'help' }
   | { kind: 'run'; config: string }
-  | { kind: 'enroll'; url: string; config: string; dataDir?: string; tokenFile?: string };
+  | { kind: 'enroll'; url: string; config: string; dataDir?: string; tokenFile?: string; serverKey?: string };
 
 export const USAGE = `Usage:
   vigie-agent.mjs --version
   vigie-agent.mjs [run] --config FILE
       Runs the agent until SIGINT/SIGTERM, with the configuration in FILE
       (the JSON that 'vigie agent -c FILE' accepts).
-  vigie-agent.mjs enroll --url BOXURL --config FILE [--data-dir DIR] [--token-file TFILE]
+  vigie-agent.mjs enroll --url BOXURL --config FILE [--data-dir DIR] [--token-file TFILE] [--server-key KEY]
       Exchanges a one-time enrollment token for this host's credentials and
-      writes them to FILE (mode 0600). The token is read from the environment
-      variable VIGIE_ENROLL_TOKEN, or from TFILE; never from the command line.`;
+      writes them to FILE (mode 0600), with the box's script signing key.
+      The token is read from the environment variable VIGIE_ENROLL_TOKEN, or
+      from TFILE; never from the command line. With --server-key, the box
+      must answer with that key (base64), or nothing is written.`;
 
 /**
  * Parses the command line. A usage error is returned as a message (the
@@ -35,6 +37,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
         url: { type: 'string' },
         'data-dir': { type: 'string' },
         'token-file': { type: 'string' },
+        'server-key': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -51,7 +54,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (rest.length > 0) return err(`unexpected argument "${rest[0]}"`);
   const config = values.config ?? (sub === 'run' ? env.VIGIE_CONFIG : undefined);
   if (sub === 'run') {
-    for (const flag of ['url', 'data-dir', 'token-file'] as const) {
+    for (const flag of ['url', 'data-dir', 'token-file', 'server-key'] as const) {
       if (values[flag] !== undefined) return err(`--${flag}: only for "enroll"`);
     }
     if (!config) return err('run: --config FILE is required (the JSON configuration written by "enroll" or by hand)');
@@ -66,6 +69,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv = p
       config,
       ...(values['data-dir'] !== undefined ? { dataDir: values['data-dir'] } : {}),
       ...(values['token-file'] !== undefined ? { tokenFile: values['token-file'] } : {}),
+      ...(values['server-key'] !== undefined ? { serverKey: values['server-key'] } : {}),
     });
   }
   return err(`unknown command "${sub}" (expected run or enroll)`);

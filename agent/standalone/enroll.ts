@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../../core/private-files.js';
+import { isPublicKey, keyFingerprint } from '../../core/signing.js';
 import { err, ok, type Result } from '../../core/result.js';
 import { normaliseHostId } from '../../protocol/host-id.js';
 import { Value } from '@sinclair/typebox/value';
@@ -15,6 +16,8 @@ export interface Enrollment {
   broker: string;
   /** PEM text of the CA to trust for mqtts/wss, or null (a public or no certificate). */
   ca: string | null;
+  /** The box's script signing key (base64 SPKI, issue 14), pinned as `agent.serverKey`; absent from boxes before it. */
+  serverKey?: string;
 }
 
 export interface EnrollOptions {
@@ -25,6 +28,11 @@ export interface EnrollOptions {
   /** `dataDir` to write; default: kept from an existing FILE, else `<dir of FILE>/data`. */
   dataDir?: string;
   token: string;
+  /**
+   * The box key the user expects (`--server-key`, read from the dashboard or `vigie` on the box): the
+   * enrollment fails, writing nothing, if the box answers another one; pinned even if it sends none.
+   */
+  serverKey?: string;
   agentVersion: string;
   hostname: string;
   /** Default 15 s: a box that does not answer must not hang an install script. */
@@ -39,6 +47,8 @@ export interface Enrolled {
   configFile: string;
   /** Absolute path of the CA written beside it, when the box sent one. */
   caFile?: string;
+  /** The pinned box key's fingerprint (`SHA256:…`), when one was written. */
+  serverKeyFingerprint?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -82,7 +92,13 @@ export function parseEnrollment(data: unknown): Result<Enrollment> {
   if (d.ca !== null && d.ca !== undefined && (typeof d.ca !== 'string' || !d.ca.includes('-----BEGIN CERTIFICATE-----'))) {
     return err('data.ca: expected PEM text (-----BEGIN CERTIFICATE-----…) or null');
   }
-  return ok({ host, username: d.username as string, password: d.password as string, broker, ca: typeof d.ca === 'string' ? d.ca : null });
+  if (d.serverKey !== undefined && d.serverKey !== null && (typeof d.serverKey !== 'string' || !isPublicKey(d.serverKey))) {
+    return err('data.serverKey: expected the box\'s ed25519 public key as base64 SPKI DER, or nothing');
+  }
+  return ok({
+    host, username: d.username as string, password: d.password as string, broker, ca: typeof d.ca === 'string' ? d.ca : null,
+    ...(typeof d.serverKey === 'string' ? { serverKey: d.serverKey } : {}),
+  });
 }
 
 /**
@@ -96,6 +112,7 @@ export function parseEnrollment(data: unknown): Result<Enrollment> {
 export async function enroll(opts: EnrollOptions): Promise<Result<Enrolled>> {
   const endpoint = enrollEndpoint(opts.url);
   if (!endpoint.ok) return endpoint;
+  if (opts.serverKey !== undefined && !isPublicKey(opts.serverKey)) return err('--server-key: expected the box\'s public key as base64 (44 characters ending in =), as the box shows it');
   const configFile = resolve(opts.cwd ?? process.cwd(), opts.configFile);
   // Read before asking the box: a token must not be spent on a file that cannot be updated.
   const existing = readExisting(configFile);
@@ -106,6 +123,12 @@ export async function enroll(opts: EnrollOptions): Promise<Result<Enrolled>> {
   const enrollment = parseEnrollment(answer.value);
   if (!enrollment.ok) return err(`${endpoint.value} answered an enrollment this agent cannot use: ${enrollment.error}`);
   const e = enrollment.value;
+  if (opts.serverKey !== undefined && e.serverKey !== undefined && e.serverKey !== opts.serverKey) {
+    // Nothing is written: this box is not the one the user meant (or someone stands in between).
+    return err(`${endpoint.value} answered with box key ${keyFingerprint(e.serverKey)}, not the expected ${keyFingerprint(opts.serverKey)} (--server-key): nothing was written`);
+  }
+  // A box that sends no key (older than issue 14) leaves a key pinned before in place: an answer never unpins.
+  const serverKey = opts.serverKey ?? e.serverKey;
 
   const dir = dirname(configFile);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -118,13 +141,17 @@ export async function enroll(opts: EnrollOptions): Promise<Result<Enrolled>> {
     dataDir: opts.dataDir !== undefined ? resolve(opts.cwd ?? process.cwd(), opts.dataDir) : typeof previous.dataDir === 'string' ? previous.dataDir : join(dir, 'data'),
     agent: {
       ...keptAgent, broker: e.broker, host: e.host, username: e.username, password: e.password, ...(caFile ? { ca: caFile } : {}),
+      ...(serverKey !== undefined ? { serverKey } : {}),
       // Written out (from the schema's defaults) so the networks this machine's checks may reach are in view, to narrow.
       checks: isObject(keptAgent.checks) ? keptAgent.checks : checksDefaults(),
     },
   };
   if (caFile && e.ca !== null) writePrivateAtomically(caFile, e.ca.endsWith('\n') ? e.ca : `${e.ca}\n`);
   writePrivateAtomically(configFile, `${JSON.stringify(config, null, 2)}\n`);
-  return ok({ host: e.host, broker: e.broker, configFile, ...(caFile ? { caFile } : {}) });
+  return ok({
+    host: e.host, broker: e.broker, configFile, ...(caFile ? { caFile } : {}),
+    ...(serverKey !== undefined ? { serverKeyFingerprint: keyFingerprint(serverKey) } : {}),
+  });
 }
 
 /** The networks part of `agent.checks` with its defaults: what a new configuration file shows. */

@@ -46,6 +46,7 @@ async function enrollCommand(command: Extract<Command, { kind: 'enroll' }>, io: 
       configFile: command.config,
       ...(command.dataDir !== undefined ? { dataDir: command.dataDir } : {}),
       token: token.value,
+      ...(command.serverKey !== undefined ? { serverKey: command.serverKey } : {}),
       agentVersion: VIGIE_VERSION,
       hostname: hostname(),
     });
@@ -53,7 +54,8 @@ async function enrollCommand(command: Extract<Command, { kind: 'enroll' }>, io: 
       io.stderr.write(`vigie-agent enroll: ${result.error}\n`);
       return result.error.startsWith('--url:') ? 2 : 1;
     }
-    io.stdout.write(`enrolled as ${result.value.host}; broker ${result.value.broker}\n`);
+    const key = result.value.serverKeyFingerprint;
+    io.stdout.write(`enrolled as ${result.value.host}; broker ${result.value.broker}${key ? `; box key ${key}` : ''}\n`);
     return 0;
   } catch (error) {
     io.stderr.write(`vigie-agent enroll: cannot write ${command.config}: ${(error as Error).message}\n`);

@@ -18,7 +18,7 @@ export interface EnrollServer {
 export const VALID_TOKEN = 'vgt_valid-token-1234';
 export const SPENT_TOKEN = 'vgt_spent-token-5678';
 
-export async function startEnrollServer(answer: { host: string; broker: string; username: string; password: string; ca: string | null }): Promise<EnrollServer> {
+export async function startEnrollServer(answer: { host: string; broker: string; username: string; password: string; ca: string | null; serverKey?: string }): Promise<EnrollServer> {
   const requests: EnrollRequest[] = [];
   const server = createServer((req: IncomingMessage, res) => {
     let raw = '';
