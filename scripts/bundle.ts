@@ -196,9 +196,11 @@ export function createBundleSource(deps: BundleSourceDeps): ScriptBundleSource {
         checks: checks(),
         hosts: deps.hosts(),
         groupsOf: deps.groupsOf,
-        skipped: (host, message) => {
-          if (told.has(message)) return;
-          told.add(message);
+        skipped: (host, message, script) => {
+          // Once per host and cause (a size in the message changes with every edit).
+          const key = `${host}\u0000${script ?? message}`;
+          if (told.has(key)) return;
+          told.add(key);
           deps.log.warn({ host }, message);
         },
       }),
