@@ -133,7 +133,7 @@ verifies the bytes it received, then parses them, so no canonical JSON is needed
   ${SCRIPT_LIMITS.grantMs / 1000} s at most (\`exp − iat\`), refused when \`iat\` is more than ${SCRIPT_LIMITS.clockSkewMs / 1000} s ahead of the
   agent's clock, and used once (the agent keeps each nonce, on disk, until its
   \`exp\`). The agent answers on \`vigie/<host>/run/res/<id>\` with
-  [runEvent](#runevent)s numbered by \`seq\`: \`accepted\` (with the pid) or
+  [runEvent](#runevent)s numbered by \`seq\`: \`accepted\` or
   \`refused\` (\`reason\` and a \`message\` saying what to change), then \`output\`
   chunks (stdout/stderr, at most ${SCRIPT_LIMITS.chunkBytes / 1024} KiB each, ${SCRIPT_LIMITS.outputBytes / 1024} KiB per run), then \`done\`
   (\`exit\`, \`signal\`, \`timedOut\`, \`duration\`, \`dropped\` bytes).
@@ -141,7 +141,7 @@ verifies the bytes it received, then parses them, so no canonical JSON is needed
 
 \`\`\`json
 {"v":1,"grant":{"payload":"{\\"type\\":\\"vigie.run\\",\\"host\\":\\"web-1\\",\\"id\\":\\"r7Kq2mX0aR7c1Lk9\\",\\"script\\":\\"vigie.service-restart\\",\\"version\\":1,\\"sha256\\":\\"9f2c…\\",\\"args\\":{\\"service\\":\\"nginx.service\\",\\"mode\\":\\"restart\\"},\\"iat\\":1763750000000,\\"exp\\":1763750060000,\\"nonce\\":\\"pQ3v…\\",\\"by\\":\\"alice\\"}","sig":"…"}}
-{"v":1,"ts":1763750000210,"id":"r7Kq2mX0aR7c1Lk9","seq":0,"event":"accepted","pid":41873}
+{"v":1,"ts":1763750000210,"id":"r7Kq2mX0aR7c1Lk9","seq":0,"event":"accepted"}
 {"v":1,"ts":1763750000950,"id":"r7Kq2mX0aR7c1Lk9","seq":1,"event":"output","stream":"stdout","chunk":"systemctl restart nginx.service\\nnginx.service is active\\n"}
 {"v":1,"ts":1763750000960,"id":"r7Kq2mX0aR7c1Lk9","seq":2,"event":"done","exit":0,"signal":null,"timedOut":false,"duration":0.74,"dropped":0}
 \`\`\`
