@@ -5,12 +5,13 @@ import { UNITS } from './units.js';
 import { HOST_TOPIC_KINDS } from './topics.js';
 import { COMMAND_LIMITS } from './schemas/command.js';
 import { CHECK_LIMITS } from './schemas/check.js';
+import { REFUSAL_REASONS, SCRIPT_LIMITS } from './schemas/script.js';
 import { DEVICE_LIMITS, DEVICE_OFFLINE_REASONS, DEVICE_ONLINE_REASON } from './schemas/device.js';
 import { AGENT_CLIENT_PREFIX, INGEST_CLIENT_ID, RESERVED_CLIENT_PREFIX } from './client-ids.js';
 
 /** Renders docs/protocol.md from the schemas, so the docs cannot drift from the code. */
 export function renderProtocolDoc(): string {
-  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const, 'stored' as const, 'alert' as const, 'commandRequest' as const, 'commandResponse' as const, 'agentConfig' as const, 'checkResult' as const].map(
+  const schemaSections = [...HOST_TOPIC_KINDS, 'summary' as const, 'stored' as const, 'alert' as const, 'commandRequest' as const, 'commandResponse' as const, 'agentConfig' as const, 'checkResult' as const, 'runRequest' as const, 'runEvent' as const].map(
     (kind) => `### \`${kind}\`\n\n\`\`\`json\n${JSON.stringify(SCHEMAS[kind], null, 2)}\n\`\`\`\n`,
   ).join('\n');
   const series = Object.entries(METRICS)
@@ -39,8 +40,10 @@ The prefix is \`vigie\` (config key \`mqtt.prefix\`). \`<host>\` is the host id.
 | \`vigie/<host>/cmd/req/<id>\` | ingest | 1 | no | [commandRequest](#commandrequest): a read-only diagnosis |
 | \`vigie/<host>/cmd/res/<id>\` | agent | 1 | no | [commandResponse](#commandresponse): its answer |
 | \`vigie/_server/summary\` | ingest | 1 | yes | [summary](#summary): hosts and firing alerts |
-| \`vigie/<host>/config\` | server, to that agent only | 1 | yes | [agentConfig](#agentconfig): the checks the agent runs. The broker delivers it to that agent and the ingest only, even through a wildcard |
+| \`vigie/<host>/config\` | server, to that agent only | 1 | yes | [agentConfig](#agentconfig): the checks the agent runs, the SNMP devices it polls and its signed script bundle (see [Scripts](#scripts-configscripts-runreq-runres)). The broker delivers it to that agent and the ingest only, even through a wildcard |
 | \`vigie/<runner>/checks/<check>\` | the agent running the check | 1 | yes | [checkResult](#checkresult): the latest result of one check; an empty retained message clears it when the check is removed from that runner |
+| \`vigie/<host>/run/req/<id>\` | ingest (the server's run service) | 1 | no | [runRequest](#runrequest): a signed grant to run one action once on that host. The broker delivers it to that agent and the ingest only |
+| \`vigie/<host>/run/res/<id>\` | agent | 1 | no | [runEvent](#runevent): accepted or refused, output chunks, done. The broker delivers it to the ingest only, never to readers |
 | \`vigie/<device>/status\`, \`info\`, \`metrics\` | the agent polling that SNMP device (its poller); \`status\` also the server when the poller goes offline | 1 | as for hosts | [status](#status), [info](#info) with \`source\`, [metrics](#metrics): a device is a host |
 
 ## Delivery across restarts
@@ -104,6 +107,43 @@ docs/checks.md has the rest.
 \`\`\`json
 {"v":1,"ts":1763750000000,"checks":[{"id":"moodle","kind":"http","target":"https://moodle.example.org/login","interval":60,"timeout":10,"http":{"acceptStatus":["200-299"],"keyword":{"text":"Moodle"}}}]}
 {"v":1,"ts":1763750003000,"kind":"http","state":"up","latency":0.184,"message":"200 OK","status":200,"phases":{"dns":0.004,"connect":0.012,"tls":0.031,"firstByte":0.121},"cert":{"notAfter":1771526000000,"subject":"CN=moodle.example.org","issuer":"CN=R11, O=Let's Encrypt","chainValid":true,"hostnameMatch":true}}
+\`\`\`
+
+## Scripts (\`config.scripts\`, \`run/req\`, \`run/res\`)
+
+Scripts are custom checks and corrective actions kept in the box's library
+(docs/scripts.md). Nothing about them is trusted for where it came from: the
+box signs with its ed25519 key (\`<dataDir>/signing.key\`) and the agent
+verifies against the public key it pinned at enrollment (\`agent.serverKey\`)
+before it reads anything. A signed statement is \`{"payload": "<JSON text>",
+"sig": "<base64 ed25519 signature of the payload's UTF-8 bytes>"}\`: the agent
+verifies the bytes it received, then parses them, so no canonical JSON is needed.
+
+- **The bundle.** An agent's [agentConfig](#agentconfig) carries \`scripts\`, a
+  signed \`{"type": "vigie.scripts", host, iat, scripts[], checks[]}\`: the
+  scripts this host may run (id, version, kind, interpreter, body, its sha256,
+  typed params, timeout) and the script checks it runs (check id, script,
+  interval, args). The agent refuses a bundle for another host or older (\`iat\`)
+  than the last it accepted. Script check results are published like network
+  checks' on \`vigie/<host>/checks/<id>\` with \`kind: "script"\` and a \`script\`
+  object (Nagios \`status\`, \`exit\`, \`perfdata\`, \`long\`, \`refused\`).
+- **A run.** The ingest publishes a [runRequest](#runrequest) on
+  \`vigie/<host>/run/req/<id>\` whose \`grant\` is a signed \`{"type": "vigie.run",
+  host, id, script, version, sha256, args, iat, exp, nonce, by}\`, valid
+  ${SCRIPT_LIMITS.grantMs / 1000} s at most (\`exp − iat\`), refused when \`iat\` is more than ${SCRIPT_LIMITS.clockSkewMs / 1000} s ahead of the
+  agent's clock, and used once (the agent keeps each nonce, on disk, until its
+  \`exp\`). The agent answers on \`vigie/<host>/run/res/<id>\` with
+  [runEvent](#runevent)s numbered by \`seq\`: \`accepted\` or
+  \`refused\` (\`reason\` and a \`message\` saying what to change), then \`output\`
+  chunks (stdout/stderr, at most ${SCRIPT_LIMITS.chunkBytes / 1024} KiB each, ${SCRIPT_LIMITS.outputBytes / 1024} KiB per run), then \`done\`
+  (\`exit\`, \`signal\`, \`timedOut\`, \`duration\`, \`dropped\` bytes).
+- **Refusal reasons**: ${REFUSAL_REASONS.map((r) => `\`${r}\``).join(', ')} (docs/scripts.md, "Refusals and what to change").
+
+\`\`\`json
+{"v":1,"grant":{"payload":"{\\"type\\":\\"vigie.run\\",\\"host\\":\\"web-1\\",\\"id\\":\\"r7Kq2mX0aR7c1Lk9\\",\\"script\\":\\"vigie.service-restart\\",\\"version\\":1,\\"sha256\\":\\"9f2c…\\",\\"args\\":{\\"service\\":\\"nginx.service\\",\\"mode\\":\\"restart\\"},\\"iat\\":1763750000000,\\"exp\\":1763750060000,\\"nonce\\":\\"pQ3v…\\",\\"by\\":\\"alice\\"}","sig":"…"}}
+{"v":1,"ts":1763750000210,"id":"r7Kq2mX0aR7c1Lk9","seq":0,"event":"accepted"}
+{"v":1,"ts":1763750000950,"id":"r7Kq2mX0aR7c1Lk9","seq":1,"event":"output","stream":"stdout","chunk":"systemctl restart nginx.service\\nnginx.service is active\\n"}
+{"v":1,"ts":1763750000960,"id":"r7Kq2mX0aR7c1Lk9","seq":2,"event":"done","exit":0,"signal":null,"timedOut":false,"duration":0.74,"dropped":0}
 \`\`\`
 
 ## SNMP devices (a device is a host)

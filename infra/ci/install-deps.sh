@@ -7,10 +7,11 @@
 #   dnsmasq-base   a real DNS server answering chosen records for the DNS checks (run by the test, no system service)
 #   iputils-ping, iputils-tracepath   the system ping and tracepath the ping checks and failure traces use
 #   snmpd, snmp    a real SNMP agent the device tests start on a free UDP port (no system service), and snmpget to compare readings
+#   e2fsprogs, mount, util-linux   mkfs.ext4, mount -o loop and losetup for the small real disk the script tests fill (test/helpers/loop-disk.ts), setpriv to act as the script user
 # Run as root (CI is root). Safe to re-run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(chromium openssl influxdb prometheus-node-exporter dnsmasq-base iputils-ping iputils-tracepath snmpd snmp)
+packages=(chromium openssl influxdb prometheus-node-exporter dnsmasq-base iputils-ping iputils-tracepath snmpd snmp e2fsprogs mount util-linux)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
