@@ -145,8 +145,6 @@ export class CheckStore implements CheckCatalog {
     if (this.changes.isClosed) return;
     if (checks.length === 0) this.db.prepare('DELETE FROM runner_configs WHERE runner = ?').run(runner);
     else this.db.prepare('INSERT INTO runner_configs (runner, checks) VALUES (?, ?) ON CONFLICT (runner) DO UPDATE SET checks = excluded.checks').run(runner, JSON.stringify(checks));
-    // Bookkeeping, not a catalog change: do not wake our own poll.
-    this.changes.absorb();
   }
 
   close(): void {

@@ -6,7 +6,11 @@ import type { Database } from 'better-sqlite3';
  * runs). Writes from here are told at once (`changed`); another process's are
  * found by PRAGMA data_version, either by a read (`sync`, which still tells
  * the listeners, or the watch would then see no new version and nobody would
- * hear) or by the server's periodic `watch`.
+ * hear) or by the server's periodic `watch`. This connection's own writes
+ * never move data_version (SQLite's PRAGMA data_version), so a bookkeeping
+ * write here (what was published to whom) needs no special care: adjusting
+ * the version after it would swallow a write another process made just
+ * before (a `vigie devices add` lost that way).
  */
 export class SqliteChanges {
   private readonly listeners = new Set<() => void>();
@@ -37,11 +41,6 @@ export class SqliteChanges {
     this.dropCache();
     this.version = this.dataVersion();
     this.notify();
-  }
-
-  /** After a bookkeeping write nobody needs to hear of: the next read must not take it for another process's. */
-  absorb(): void {
-    this.version = this.dataVersion();
   }
 
   /** Polls data_version every `intervalMs` (the server), so writes from the CLI are heard without a read. */

@@ -137,8 +137,6 @@ export class DeviceStore implements DeviceCatalog {
   removalDone(id: string): void {
     if (this.changes.isClosed) return;
     this.db.prepare('DELETE FROM pending_removals WHERE id = ?').run(id);
-    // Bookkeeping, not a catalog change: do not wake our own poll.
-    this.changes.absorb();
   }
 
   /** The device ids the config publisher last sent each poller. */
@@ -152,7 +150,6 @@ export class DeviceStore implements DeviceCatalog {
     if (this.changes.isClosed) return;
     if (ids.length === 0) this.db.prepare('DELETE FROM poller_configs WHERE poller = ?').run(poller);
     else this.db.prepare('INSERT INTO poller_configs (poller, devices) VALUES (?, ?) ON CONFLICT (poller) DO UPDATE SET devices = excluded.devices').run(poller, JSON.stringify(ids));
-    this.changes.absorb();
   }
 
   close(): void {

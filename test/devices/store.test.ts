@@ -122,4 +122,23 @@ test('a write from another process is seen: at once by list(), and by onChange t
   }
 });
 
+test('a bookkeeping write of the server right after another process\'s write does not hide it from the watch', async () => {
+  const dir = tempDir();
+  const server = DeviceStore.open(dir.path, { watch: true, watchIntervalMs: 50 });
+  let changes = 0;
+  server.onChange(() => (changes += 1));
+  try {
+    const cli = DeviceStore.open(dir.path);
+    cli.create(fields('sw-2'), null);
+    cli.close();
+    // What the config publisher does after each publish, before the watch's next tick.
+    server.savePublishedDevices('the-box', ['sw-9']);
+    await waitFor('the watch hears the other process\'s write', () => changes > 0 || null);
+    assert.equal(server.list().map((d) => d.id), ['sw-2']);
+  } finally {
+    server.close();
+    dir.remove();
+  }
+});
+
 test.run();

@@ -36,7 +36,8 @@ export async function startTestStack(role: Role, opts: { dataDir?: string; set?:
       'broker.port': '0',
       'agent.interval': '1',
       'ingest.flushInterval': '0.1',
-      'log.level': 'silent',
+      // VIGIE_TEST_LOG=debug shows the stack's log when a suite needs looking into.
+      'log.level': process.env.VIGIE_TEST_LOG ?? 'silent',
       ...opts.set,
     },
   });
