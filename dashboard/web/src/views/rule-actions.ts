@@ -83,7 +83,7 @@ function createRow(rule: ActingRule, opts: RuleActionsOptions, hostPage: boolean
   const optIn = hostPage
     ? h('input', { type: 'checkbox', class: 'switch', role: 'switch', checked: (opts.override?.[rule] as { autoAction?: boolean } | undefined)?.autoAction === true, disabled: !opts.editable, 'data-testid': `rule-action-${rule}-host` })
     : null;
-  const el = h('fieldset', { class: 'rule', 'data-rule': rule, 'data-testid': `rule-action-${rule}` },
+  const el = h('fieldset', { class: 'rule', 'data-action-rule': rule, 'data-testid': `rule-action-${rule}` },
     h('legend', null, t(`rule.${rule}` as MessageKey)),
     h('label', { class: 'rule-field field', 'data-field': `${rule}.action.script` }, h('span', { class: 'field-label' }, t('rules.action.script')), select),
     argsSlot,
