@@ -30,8 +30,14 @@ const executable = (path: string): boolean => {
   }
 };
 
-/** The installed program for `name`, or null (the run is refused with `no-interpreter`). */
-export function findInterpreter(name: ScriptInterpreter, isExecutable: (path: string) => boolean = executable): Interpreter | null {
+/**
+ * The installed program for `name`, or null (the run is refused with `no-interpreter`).
+ * Never on Windows yet: a timeout there could not kill the script's whole
+ * process tree as the runner kills its process group here, and the agent
+ * does not start what it could not stop (docs/scripts.md).
+ */
+export function findInterpreter(name: ScriptInterpreter, isExecutable: (path: string) => boolean = executable, platform: NodeJS.Platform = process.platform): Interpreter | null {
+  if (platform === 'win32') return null;
   const entry = INTERPRETERS[name];
   const path = entry.paths.find(isExecutable);
   return path === undefined ? null : { path, args: entry.args };

@@ -24,7 +24,10 @@ export type Launch = { ok: true; spec: Omit<RunSpec, 'onStart' | 'onOutput' | 's
 export function prepareLaunch(ctx: LaunchContext, script: ScriptDefinition, args: ScriptArgs, runId: string): Launch {
   const interpreter = (ctx.findInterpreter ?? findInterpreter)(script.interpreter);
   if (!interpreter) {
-    return { ok: false, refusal: { reason: 'no-interpreter', message: `${script.interpreter} is not installed on ${ctx.host}: install it, or write ${script.id} for sh` } };
+    const message = process.platform === 'win32'
+      ? `${ctx.host} is a Windows agent: scripts do not run on Windows agents yet (docs/scripts.md)`
+      : `${script.interpreter} is not installed on ${ctx.host}: install it, or write ${script.id} for sh`;
+    return { ok: false, refusal: { reason: 'no-interpreter', message } };
   }
   const checked = checkArgsOnAgent(script.params, args);
   if (!checked.ok) return { ok: false, refusal: { reason: 'bad-args', message: checked.message } };

@@ -65,6 +65,7 @@ test('path arguments: `..` out of the root, a symlink pointing out, a leading - 
 test('interpreters come from a fixed list of absolute paths; a missing one is refused as no-interpreter', () => {
   assert.equal(findInterpreter('sh', (p) => p === '/bin/sh'), { path: '/bin/sh', args: [] });
   assert.is(findInterpreter('python3', () => false), null);
+  assert.is(findInterpreter('sh', () => true, 'win32'), null, 'never on Windows yet');
   const dir = tempDir();
   try {
     const launch = prepareLaunch({ host: 'web1', store: createScriptStore(join(dir.path, 's')), user: undefined, findInterpreter: () => null }, script({ id: 'ps', body: 'Write-Output 1', interpreter: 'powershell' }), {}, 'r');
