@@ -4,7 +4,7 @@
  * screenshots, and signing in through the login form as a person would.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { requireProgram } from '../../helpers/env.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -25,9 +25,27 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** A full-page screenshot into test-output/screenshots/<name>. */
-export async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage: true });
+/** A screenshot into test-output/screenshots/<name>, of the full page unless told otherwise. */
+export async function shot(page: Page, name: string, fullPage = true): Promise<void> {
+  await page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage });
+}
+
+export const DESKTOP = { width: 1366, height: 900 };
+
+/**
+ * A page of a fresh context (own cookies) signed in as `who` through the
+ * login form, in English or French, at a viewport; the context is added to
+ * `contexts` for the suite to close.
+ */
+export async function openSignedIn(
+  browser: Browser, contexts: BrowserContext[], url: string,
+  who: { name: string; password: string }, lang: 'en' | 'fr' = 'en', viewport = DESKTOP,
+): Promise<Page> {
+  const context = await browser.newContext({ viewport, locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
+  contexts.push(context);
+  const page = await context.newPage();
+  await signInThroughForm(page, url, who.name, who.password);
+  return page;
 }
 
 /** Opens the dashboard signed out, fills the login form and waits for the header to show the user. */

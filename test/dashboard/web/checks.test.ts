@@ -24,9 +24,8 @@ import type { ApiClient } from '../../helpers/api-client.js';
 import { tempDir, waitFor } from '../../helpers/env.js';
 import { addCredentials, addUser, adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
 import { infoPayload, statusPayload } from '../stack.js';
-import { haveChromium, launchChromium, SHOTS, signInThroughForm } from './browser-helpers.js';
+import { DESKTOP, haveChromium, launchChromium, openSignedIn, shot } from './browser-helpers.js';
 
-const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const topics = createTopics('vigie');
 
@@ -43,17 +42,8 @@ if (haveChromium()) {
   let viewer: { name: string; password: string };
   const dir = tempDir('vigie-checks-web-');
 
-  const shot = async (page: Page, name: string, fullPage = true): Promise<void> => {
-    await page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage });
-  };
-
-  const open = async (who: { name: string; password: string }, lang: 'en' | 'fr' = 'en', viewport = DESKTOP): Promise<Page> => {
-    const context = await browser.newContext({ viewport, locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
-    contexts.push(context);
-    const page = await context.newPage();
-    await signInThroughForm(page, s.httpUrl, who.name, who.password);
-    return page;
-  };
+  const open = (who: { name: string; password: string }, lang: 'en' | 'fr' = 'en', viewport = DESKTOP): Promise<Page> =>
+    openSignedIn(browser, contexts, s.httpUrl, who, lang, viewport);
 
   /** An MQTT client with `host`'s agent credentials, as that agent connects. */
   const agentClient = async (host: string): Promise<MqttClient> => {

@@ -16,9 +16,8 @@ import type { DeviceView } from '../../../dashboard/web/src/model.js';
 import type { ApiClient } from '../../helpers/api-client.js';
 import { waitFor } from '../../helpers/env.js';
 import { addUser, adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
-import { haveChromium, launchChromium, SHOTS, signInThroughForm } from './browser-helpers.js';
+import { DESKTOP, haveChromium, launchChromium, openSignedIn, shot } from './browser-helpers.js';
 
-const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const SECRET = 'community-never-shown-42';
 const HOSTILE = '<img src=x onerror="window.pwned=1">Lab router';
@@ -32,17 +31,8 @@ if (haveChromium()) {
   let operator: { name: string; password: string };
   let viewer: { name: string; password: string };
 
-  const shot = async (page: Page, name: string, fullPage = true): Promise<void> => {
-    await page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage });
-  };
-
-  const open = async (who: { name: string; password: string }, lang: 'en' | 'fr' = 'en', viewport = DESKTOP): Promise<Page> => {
-    const context = await browser.newContext({ viewport, locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
-    contexts.push(context);
-    const page = await context.newPage();
-    await signInThroughForm(page, s.httpUrl, who.name, who.password);
-    return page;
-  };
+  const open = (who: { name: string; password: string }, lang: 'en' | 'fr' = 'en', viewport = DESKTOP): Promise<Page> =>
+    openSignedIn(browser, contexts, s.httpUrl, who, lang, viewport);
 
   const device = async (id: string): Promise<{ status: number; data: DeviceView }> => admin.get<DeviceView>(`/api/devices/${id}`);
   const rowOf = (page: Page, id: string) => page.locator(`[data-testid=device-row][data-id="${id}"]`);

@@ -24,9 +24,8 @@ import type { RunView, ScriptVersionView, ScriptView } from '../../../dashboard/
 import type { ApiClient } from '../../helpers/api-client.js';
 import { waitFor } from '../../helpers/env.js';
 import { addUser, adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
-import { haveChromium, launchChromium, SHOTS, signInThroughForm } from './browser-helpers.js';
+import { DESKTOP, haveChromium, launchChromium, openSignedIn, SHOTS, shot } from './browser-helpers.js';
 
-const DESKTOP = { width: 1366, height: 900 };
 const PHONE = { width: 390, height: 844 };
 const HOSTILE = '<img src=x onerror="window.pwned=1">Report';
 
@@ -50,17 +49,8 @@ if (haveChromium()) {
   let operator: { name: string; password: string };
   let viewer: { name: string; password: string };
 
-  const shot = async (page: Page, name: string, fullPage = true): Promise<void> => {
-    await page.screenshot({ path: new URL(name, SHOTS).pathname, fullPage });
-  };
-
-  const open = async (who: { name: string; password: string }, lang: 'en' | 'fr' = 'en', viewport = DESKTOP): Promise<Page> => {
-    const context = await browser.newContext({ viewport, locale: lang === 'fr' ? 'fr-FR' : 'en-GB' });
-    contexts.push(context);
-    const page = await context.newPage();
-    await signInThroughForm(page, s.httpUrl, who.name, who.password);
-    return page;
-  };
+  const open = (who: { name: string; password: string }, lang: 'en' | 'fr' = 'en', viewport = DESKTOP): Promise<Page> =>
+    openSignedIn(browser, contexts, s.httpUrl, who, lang, viewport);
 
   const rowOf = (page: Page, id: string) => page.locator(`[data-testid=script-row][data-id="${id}"]`);
   const script = async (id: string): Promise<{ status: number; data: ScriptView }> => admin.get<ScriptView>(`/api/scripts/${id}`);
