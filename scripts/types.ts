@@ -52,25 +52,12 @@ export interface ScriptVersion {
 }
 
 /** What the API shows of a script (docs/api.md "Scripts"). */
-export interface ScriptView {
-  id: string;
-  version: number;
-  name: string;
-  description: string;
-  kind: ScriptKind;
-  interpreter: ScriptInterpreter;
-  body: string;
-  params: ScriptParam[];
-  timeout: number;
+export type ScriptView = Omit<ScriptRecord, 'interval' | 'sha256' | 'createdAt'> & {
+  /** Seconds between runs of a check; absent for an action. */
   interval?: number;
-  hosts: string[];
-  groups: number[];
-  enabled: boolean;
-  builtin: boolean;
-  updatedAt: number;
-  updatedBy: string | null;
+  /** Whether the caller may change it (an admin, and not a built-in). */
   canEdit: boolean;
-}
+};
 
 export const RUN_STATES = ['pending', 'running', 'done', 'refused', 'lost'] as const;
 export type RunState = (typeof RUN_STATES)[number];
