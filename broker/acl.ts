@@ -20,7 +20,13 @@ import type { DevicePollers } from './device-pollers.js';
  * - an agent that polls SNMP devices (issue 13) may also publish `status`,
  *   `info` and `metrics` for the devices its configuration names, and
  *   nothing else for them (broker/device-pollers.ts); a device's id is its
- *   poller's to publish, even to an agent enrolled under the same name.
+ *   poller's to publish, even to an agent enrolled under the same name;
+ * - Home Assistant's discovery prefix (`homeassistant` by default, issue 15)
+ *   lives outside ours: the ingest publishes device configs under it and
+ *   listens for Home Assistant's birth message; a reader (Home Assistant
+ *   itself connects as one) may read it and publish only that birth
+ *   message (`<haPrefix>/status`), without which Home Assistant's MQTT
+ *   integration would be disconnected at its first publish.
  */
 export type Principal =
   | { kind: 'agent'; host: string }
@@ -41,6 +47,22 @@ function underPrefix(topics: Topics, filter: string): boolean {
   return filter.startsWith(`${topics.prefix}/`);
 }
 
+/** The rights outside our prefix, when Home Assistant's discovery prefix is known (see Principal). */
+export interface ForeignPrefixes {
+  /** Home Assistant's discovery prefix (config `ha.prefix`); absent: no rights outside our prefix. */
+  haPrefix?: string;
+}
+
+/** Whether `topic` (or a filter) is under Home Assistant's discovery prefix. */
+function underHa(foreign: ForeignPrefixes | undefined, topic: string): boolean {
+  return foreign?.haPrefix !== undefined && topic.startsWith(`${foreign.haPrefix}/`);
+}
+
+/** Home Assistant's birth and last-will topic (`online` / `offline`). */
+export function haStatusTopic(haPrefix: string): string {
+  return `${haPrefix}/status`;
+}
+
 /** What an agent publishes under its own `<prefix>/<host>/`. */
 const AGENT_OWN_KINDS: readonly string[] = ['status', 'info', 'metrics', 'services', 'cmd/res', 'run/res', 'check'];
 
@@ -55,8 +77,15 @@ export const DEVICE_TOPIC_KINDS: readonly string[] = ['status', 'info', 'metrics
  */
 export type PublishVerdict = 'allow' | 'unretained' | 'deny';
 
-export function publishVerdict(topics: Topics, who: Principal, topic: string, pollers?: Pick<DevicePollers, 'rightOf' | 'pollerOf'>): PublishVerdict {
+export function publishVerdict(
+  topics: Topics,
+  who: Principal,
+  topic: string,
+  pollers?: Pick<DevicePollers, 'rightOf' | 'pollerOf'>,
+  foreign?: ForeignPrefixes,
+): PublishVerdict {
   if (who.kind === 'anonymous') return 'allow';
+  if (underHa(foreign, topic)) return canPublish(topics, who, topic, foreign) ? 'allow' : 'deny';
   const parsed = topics.parse(topic);
   if (!parsed) return 'deny';
   if (who.kind === 'agent') {
@@ -69,12 +98,16 @@ export function publishVerdict(topics: Topics, who: Principal, topic: string, po
     const right = pollers.rightOf(who.host, parsed.host);
     return right === 'assigned' ? 'allow' : right === 'recent' ? 'unretained' : 'deny';
   }
-  return canPublish(topics, who, topic) ? 'allow' : 'deny';
+  return canPublish(topics, who, topic, foreign) ? 'allow' : 'deny';
 }
 
 /** Whether `who` may publish on `topic`, devices aside (see publishVerdict). */
-export function canPublish(topics: Topics, who: Principal, topic: string): boolean {
+export function canPublish(topics: Topics, who: Principal, topic: string, foreign?: ForeignPrefixes): boolean {
   if (who.kind === 'anonymous') return true;
+  if (underHa(foreign, topic)) {
+    if (who.kind !== 'service') return false;
+    return who.role === 'ingest' || topic === haStatusTopic(foreign!.haPrefix!);
+  }
   const parsed = topics.parse(topic);
   if (!parsed) return false;
   if (who.kind === 'agent') {
@@ -89,7 +122,7 @@ export function canPublish(topics: Topics, who: Principal, topic: string): boole
   return false;
 }
 
-export function canSubscribe(topics: Topics, who: Principal, filter: string): boolean {
+export function canSubscribe(topics: Topics, who: Principal, filter: string, foreign?: ForeignPrefixes): boolean {
   if (who.kind === 'anonymous') return true;
   if (who.kind === 'agent') {
     return filter === topics.serverSummary() || filter === topics.stored(who.host) || filter === `${topics.prefix}/${who.host}/cmd/req/+`
@@ -98,7 +131,7 @@ export function canSubscribe(topics: Topics, who: Principal, filter: string): bo
   const inner = unshare(filter);
   if (inner === null) return false;
   if (inner !== filter && who.role !== 'ingest') return false; // shared subscriptions are for ingest workers
-  return underPrefix(topics, inner);
+  return underPrefix(topics, inner) || underHa(foreign, inner);
 }
 
 /**

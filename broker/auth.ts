@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../core/time.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import { mayRetain } from '../protocol/retain.js';
 import type { Topics } from '../protocol/topics.js';
-import { canReceive, canSubscribe, publishVerdict, type Principal } from './acl.js';
+import { canReceive, canSubscribe, publishVerdict, type ForeignPrefixes, type Principal } from './acl.js';
 import { createDevicePollers } from './device-pollers.js';
 import { checkClientId } from './client-id.js';
 import { MqttLoginGuard } from './login-guard.js';
@@ -50,6 +50,8 @@ export interface BrokerAuthOptions {
   log: Logger;
   /** Dates the end of a poller's right to a device (tests inject one). */
   clock?: Clock;
+  /** Rights outside our prefix: Home Assistant's discovery prefix (broker/acl.ts). */
+  foreign?: ForeignPrefixes;
 }
 
 /** Counters of what the broker refused, by cause. */
@@ -196,7 +198,7 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
       warn(`topic-text:${client.id}`, 'MQTT publish refused: topic is not valid UTF-8 or holds NUL; disconnecting', { clientId: client.id, remote: remoteOf(client) });
       return done(new Error('topic is not valid UTF-8'));
     }
-    const verdict = session ? publishVerdict(topics, session.principal, packet.topic, pollers) : 'deny';
+    const verdict = session ? publishVerdict(topics, session.principal, packet.topic, pollers, opts.foreign) : 'deny';
     if (!session || verdict === 'deny') {
       stats.refused += 1;
       warn(`publish:${client.id}`, 'MQTT publish refused: topic outside this client\'s rights; disconnecting', { clientId: client.id, topic: packet.topic.slice(0, 200) });
@@ -243,7 +245,7 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
       return done(null, null); // SUBACK 0x80 [MQTT-3.9.3-2]
     }
     const session = sessions.get(client);
-    if (session && canSubscribe(topics, session.principal, sub.topic)) return done(null, sub);
+    if (session && canSubscribe(topics, session.principal, sub.topic, opts.foreign)) return done(null, sub);
     stats.refused += 1;
     warn(`subscribe:${client.id}`, 'MQTT subscription refused: filter outside this client\'s rights', { clientId: client.id, filter: sub.topic.slice(0, 200) });
     done(null, null); // SUBACK 0x80 for this filter [MQTT-3.9.3-2]; the connection stays

@@ -50,6 +50,8 @@ export interface BrokerOptions {
   prefix?: string;
   /** Who may connect; without one, only anonymous clients can, and only if `allowAnonymous`. */
   authenticator?: Authenticator;
+  /** Home Assistant's discovery prefix (config `ha.prefix`): the ingest may write it, readers read it (broker/acl.ts). */
+  haPrefix?: string;
 }
 
 /**
@@ -112,6 +114,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     },
     retainedPerAgent: config.retainedPerAgent,
     log,
+    foreign: { haPrefix: opts.haPrefix },
   });
   if (config.allowAnonymous) {
     log.warn('anonymous MQTT is ON (broker.allowAnonymous, lab mode): any client may publish as any host and read every topic');

@@ -5,6 +5,7 @@ import { BrokerConfig } from '../broker/config.js';
 import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
+import { HaConfig } from '../integrations/home-assistant/config.js';
 import { NotifyConfig } from '../notify/config.js';
 import { OledConfig } from '../oled/config.js';
 
@@ -27,6 +28,10 @@ export const VigieConfig = Type.Object(
           ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
           { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
         ),
+        format: Type.Union(
+          ['auto', 'pretty', 'json'].map((f) => Type.Literal(f)),
+          { default: 'auto', description: 'auto: pretty coloured lines when stderr is a terminal, JSON lines otherwise (journald, pipes, files); pretty or json: always that' },
+        ),
       },
       { default: {} },
     ),
@@ -39,6 +44,7 @@ export const VigieConfig = Type.Object(
     oled: OledConfig,
     ingest: IngestConfig,
     agent: AgentConfig,
+    ha: HaConfig,
   },
   { default: {} },
 );

@@ -148,7 +148,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
         ? [
             {
               name: 'broker',
-              start: async () => (stack.broker = await startBroker(config.broker, { httpServer: stack.http?.server, prefix, authenticator })),
+              start: async () => (stack.broker = await startBroker(config.broker, { httpServer: stack.http?.server, prefix, authenticator, haPrefix: config.ha.prefix })),
             },
           ]
         : []),

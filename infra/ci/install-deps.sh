@@ -8,10 +8,13 @@
 #   iputils-ping, iputils-tracepath   the system ping and tracepath the ping checks and failure traces use
 #   snmpd, snmp    a real SNMP agent the device tests start on a free UDP port (no system service), and snmpget to compare readings
 #   e2fsprogs, mount, util-linux   mkfs.ext4, mount -o loop and losetup for the small real disk the script tests fill (test/helpers/loop-disk.ts), setpriv to act as the script user
+#   mosquitto, mosquitto-clients   Debian's Mosquitto 2.0, the second broker the integration suites run against (docs/mosquitto.md), and mosquitto_passwd/_sub
+#   prometheus     promtool, which checks the /metrics exposition, and the Prometheus server the scrape test runs
+#   podman         a real container engine serving the Docker Engine API on a unix socket (podman system service) for the container collector
 # Run as root (CI is root). Safe to re-run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(chromium openssl influxdb prometheus-node-exporter dnsmasq-base iputils-ping iputils-tracepath snmpd snmp e2fsprogs mount util-linux)
+packages=(chromium openssl influxdb prometheus-node-exporter dnsmasq-base iputils-ping iputils-tracepath snmpd snmp e2fsprogs mount util-linux mosquitto mosquitto-clients prometheus podman)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

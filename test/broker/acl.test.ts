@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { canPublish, canSubscribe, type Principal } from '../../broker/acl.js';
+import { canPublish, canSubscribe, publishVerdict, type Principal } from '../../broker/acl.js';
 import { createTopics } from '../../protocol/topics.js';
 
 const t = createTopics('vigie');
@@ -53,6 +53,27 @@ test('a reader reads under the prefix and publishes nothing', () => {
 test('anonymous is allowed everything: it exists only in the explicit lab mode', () => {
   assert.ok(canPublish(t, lab, t.host('b', 'metrics')));
   assert.ok(canSubscribe(t, lab, '#'));
+});
+
+
+test('Home Assistant\'s discovery prefix: the ingest writes it, a reader reads it and publishes only the birth message, agents neither', () => {
+  const ha = { haPrefix: 'homeassistant' };
+  const config = 'homeassistant/sensor/vigie_web-1/cpu/config';
+  assert.ok(canPublish(t, ingest, config, ha));
+  assert.ok(canPublish(t, ingest, 'homeassistant/status', ha));
+  assert.ok(canPublish(t, reader, 'homeassistant/status', ha), 'Home Assistant\'s birth message');
+  assert.not.ok(canPublish(t, reader, config, ha));
+  assert.not.ok(canPublish(t, agentA, 'homeassistant/status', ha));
+  assert.is(publishVerdict(t, agentA, config, undefined, ha), 'deny');
+  assert.is(publishVerdict(t, ingest, config, undefined, ha), 'allow');
+  assert.ok(canSubscribe(t, ingest, 'homeassistant/status', ha));
+  assert.ok(canSubscribe(t, reader, 'homeassistant/#', ha));
+  assert.not.ok(canSubscribe(t, agentA, 'homeassistant/#', ha));
+  // Without the prefix configured, nothing outside ours.
+  assert.not.ok(canPublish(t, ingest, config));
+  assert.not.ok(canSubscribe(t, reader, 'homeassistant/#'));
+  // A look-alike prefix is not the prefix.
+  assert.not.ok(canPublish(t, ingest, 'homeassistantx/sensor/a/config', ha));
 });
 
 test.run();
