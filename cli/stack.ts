@@ -189,7 +189,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               name: 'ingest',
               start: async () =>
                 (stack.ingest = await startIngest(
-                  { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix },
+                  { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix, ha: config.ha },
                   { acceptCheck: (runner, check) => checkStore?.runs(runner, check) ?? false },
                 )),
             },
