@@ -25,7 +25,8 @@ export class ShapeTracker {
     if (m.cpu?.load1 !== undefined) present.push('load');
     if (m.mem) present.push('mem');
     if (m.swap) present.push('swap');
-    if (m.temperature) present.push('temperature');
+    // A machine without a sensor sends null: no entity that would stay "unknown" forever.
+    if (m.temperature && m.temperature.cpu !== null) present.push('temperature');
     if (m.uptime !== undefined) present.push('uptime');
     for (const g of present) {
       if (!s.groups.has(g)) {
