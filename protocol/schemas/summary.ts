@@ -24,6 +24,7 @@ export const SummaryPayload = Type.Object(
     ),
     firingByHost: Type.Optional(
       Type.Record(Type.String({ pattern: HOST_ID_PATTERN.source }), Count, {
+        additionalProperties: false, // keys are host ids, nothing else
         description: 'firing alerts per host, only hosts with at least one (Home Assistant\'s per-host alert count reads it, docs/home-assistant.md)',
       }),
     ),
