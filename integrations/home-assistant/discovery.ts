@@ -82,7 +82,11 @@ export function hostDiscovery(input: HostDiscoveryInput): DiscoveryConfigs {
     // No availability: offline is the very state it reports.
     {
       component: 'binary_sensor', object: 'online',
-      config: { name: 'Online', device_class: 'connectivity', state_topic: status, value_template: requiredPath('state'), payload_on: 'online', payload_off: 'offline' },
+      config: {
+        name: 'Online', device_class: 'connectivity', state_topic: status, value_template: requiredPath('state'), payload_on: 'online', payload_off: 'offline',
+        // The whole status as attributes (reason, agent version, interval, failing collectors): no template to get wrong.
+        json_attributes_topic: status,
+      },
     },
     // From the server summary: available while the ingest is (its Last Will says offline); an offline host may well have firing alerts.
     {
@@ -121,7 +125,7 @@ export function hostDiscovery(input: HostDiscoveryInput): DiscoveryConfigs {
       component: 'binary_sensor', object: `check_${haHostId(check)}`,
       config: {
         name: `Check ${check}`, device_class: 'problem', state_topic: topics.checkResult(host, check), value_template: requiredPath('state'),
-        payload_on: 'down', payload_off: 'up', ...available,
+        payload_on: 'down', payload_off: 'up', json_attributes_topic: topics.checkResult(host, check), ...available,
       },
     });
   }

@@ -91,7 +91,7 @@ test('a real agent\'s host is one device with its sensors, retained, under the d
   const online = configs.get(`homeassistant/binary_sensor/${node}/online/config`)!;
   assert.equal([online.device_class, online.state_topic], ['connectivity', `vigie/${local}/status`]);
   const web = configs.get(`homeassistant/binary_sensor/${node}/check_web_home/config`)!;
-  assert.equal([web.device_class, web.state_topic], ['problem', `vigie/${local}/checks/web.home`]);
+  assert.equal([web.device_class, web.state_topic, web.json_attributes_topic], ['problem', `vigie/${local}/checks/web.home`, `vigie/${local}/checks/web.home`]);
 
   // Retained: a client connecting now gets every one of them from the broker.
   const late = await mqtt.connectAsync(up.mqttUrl, { ...addCredentials(up.dataDir, { kind: 'service', role: 'reader', name: 'late' }), reconnectPeriod: 0 });
