@@ -32,8 +32,6 @@ export interface HaPublisher {
   handle(topic: string, payload: Uint8Array): boolean;
   /** Clears every config of a host being removed (empty retained payloads), then forgets it. */
   removeHost(host: string): Promise<void>;
-  /** Resolves when no pass is pending or running (tests, shutdown). */
-  idle(): Promise<void>;
   stats(): { hosts: number; configs: number; published: number; cleared: number };
   close(): Promise<void>;
 }
@@ -195,12 +193,6 @@ export function startHaPublisher(opts: HaPublisherOptions): HaPublisher {
       await Promise.all([...topics].map((topic) => opts.publish(topic, '', true).then(() => {
         counters.cleared++;
       }, (error: unknown) => opts.log.warn({ err: String(error), host, topic }, 'Home Assistant discovery config of a removed host not cleared'))));
-    },
-    async idle() {
-      while (timer !== undefined || running) {
-        if (running) await running;
-        else await new Promise((r) => setTimeout(r, 20));
-      }
     },
     stats: () => ({ hosts: published.size, configs: [...published.values()].reduce((n, m) => n + m.size, 0), ...counters }),
     async close() {
