@@ -2,7 +2,7 @@
  * The value templates the discovery configs carry, built here and nowhere
  * else: Home Assistant renders them with Jinja2 against our own payloads.
  * There are exactly five forms, so a test can resolve every template we emit
- * against real payloads (test/integrations/home-assistant-templates.test.ts):
+ * against real payloads (test/integrations/home-assistant/discovery.test.ts, stack.test.ts):
  *
  * - `{{ value_json.a }}`, `{{ value_json.a.b }}`: a field the schema requires;
  * - `{{ value_json.a | default(None) }}`: an optional top-level field;
