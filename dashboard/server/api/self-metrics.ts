@@ -276,6 +276,9 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
     counter(reg, 'vigie_broker_session_queue_dropped_total', 'Messages dropped from full persistent-session queues.', [], snap, (s, set) => set({}, s.broker?.sessionQueueDropped));
   }
 
+  // Kept from the hand-written /api/metrics for dashboards built on it; process_resident_memory_bytes is the same value.
+  gauge(reg, 'vigie_process_resident_memory_bytes', 'Resident memory of the server process (as process_resident_memory_bytes; kept for older dashboards).', [], snap, (_s, set) => set({}, process.memoryUsage.rss()));
+
   return {
     registry: reg,
     async scrape() {
