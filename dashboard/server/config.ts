@@ -48,7 +48,11 @@ export type AuthConfig = Static<typeof AuthConfig>;
 export const PrometheusConfig = Type.Object(
   {
     allow: Type.Array(
-      Type.String({ pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$', description: 'an IP address or CIDR block' }),
+      // The form is checked here, with the other config errors; the address itself when the dashboard starts (parseAllowList).
+      Type.String({
+        pattern: '^(?:(?:[0-9]{1,3}\\.){3}[0-9]{1,3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$',
+        description: 'an IPv4 or IPv6 address, or a CIDR block such as 10.0.0.0/8 or fd00::/8',
+      }),
       {
         default: [], maxItems: 256,
         description: 'Addresses or CIDR blocks (e.g. 127.0.0.1/32, 10.0.0.0/8, fd00::/8) that may scrape /metrics without a token. Empty (the default): an API token is required',

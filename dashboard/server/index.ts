@@ -20,7 +20,7 @@ import { CheckAccess } from '../../checks/access.js';
 import type { User } from '../../accounts/users.js';
 import { LoginService } from './auth/login.js';
 import type { AuthConfig, HttpConfig, PrometheusConfig } from './config.js';
-import { parseAllowList } from './api/self-metrics.js';
+import { parseAllowList } from './auth/scrape-access.js';
 import { startLive, type LiveStats } from './live.js';
 
 export interface DashboardConfig {
