@@ -4,7 +4,9 @@
  * latest sample, Debian's `promtool check metrics` finds nothing to say, a
  * real Prometheus server scrapes it with the config of docs/prometheus.md
  * (bearer token from a credentials_file), and access is refused without a
- * token (401), below the role (403), and allowed from prometheus.allow.
+ * token (401), below the role (403), and allowed from prometheus.allow;
+ * a firing alert is a series; an offline host keeps only vigie_host_up 0 and
+ * its last-seen and boot times.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -217,6 +219,31 @@ test('a real Prometheus server scrapes it with the documented config and sees vi
       await exited;
     }
     dir.remove();
+  }
+});
+
+test('a firing alert is a vigie_alerts_firing series with its host, rule and severity', async () => {
+  // Memory use is always ≥ 0 % and never 100 %: one warning that fires and stays.
+  const set = await admin.send('PUT', '/api/alert-settings', { defaults: {}, hosts: { [host]: { mem: { warning: 0, critical: 100, for: 0 } } } });
+  assert.is(set.status, 200, JSON.stringify(set.data));
+  const s = await waitFor('the mem alert in a scrape', async () => {
+    const series = parse(await (await scrape()).text());
+    return series.some((x) => x.name === 'vigie_alerts_firing' && x.labels.host === host && x.labels.rule === 'mem') ? series : null;
+  }, 20_000, 200);
+  assert.is(value(s, 'vigie_alerts_firing', { host, rule: 'mem', severity: 'warning' }), 1);
+  assert.ok(value(s, 'vigie_firing_alerts', { severity: 'warning' }) >= 1);
+});
+
+test('an offline host keeps vigie_host_up 0 and loses its sample series', async () => {
+  await stack.stack.agent!.close();
+  const s = await waitFor('the host offline in a scrape', async () => {
+    const series = parse(await (await scrape()).text());
+    return series.some((x) => x.name === 'vigie_host_up' && x.labels.host === host && x.value === 0) ? series : null;
+  }, 20_000, 200);
+  assert.ok(value(s, 'vigie_host_last_seen_timestamp_seconds', { host }) > 0);
+  assert.ok(value(s, 'vigie_host_boot_time_seconds', { host }) > 0);
+  for (const name of ['vigie_host_cpu_usage_ratio', 'vigie_host_memory_used_bytes', 'vigie_host_disk_used_bytes']) {
+    assert.not.ok(s.some((x) => x.name === name && x.labels.host === host), `no ${name} for an offline host`);
   }
 });
 
