@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AgentConfig } from '../agent/config.js';
 import { AlertsConfig } from '../alerts/config.js';
 import { BrokerConfig } from '../broker/config.js';
-import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
+import { AuthConfig, HttpConfig, PrometheusConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
 import { HaConfig } from '../integrations/home-assistant/config.js';
@@ -38,6 +38,7 @@ export const VigieConfig = Type.Object(
     broker: BrokerConfig,
     http: HttpConfig,
     auth: AuthConfig,
+    prometheus: PrometheusConfig,
     events: EventsConfig,
     alerts: AlertsConfig,
     notify: NotifyConfig,

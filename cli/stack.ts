@@ -286,7 +286,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               name: 'dashboard',
               start: async () =>
                 (stack.dashboard = await startDashboard(
-                  { http: config.http, auth: config.auth, prefix },
+                  { http: config.http, auth: config.auth, prometheus: config.prometheus, prefix },
                   {
                     http: stack.http!,
                     ingest: stack.ingest!,
