@@ -321,6 +321,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     alerts: stack.alerting!.service,
                     boxDisplay: () => stack.oled?.frame() ?? null,
                     broker: () => stack.broker?.stats() ?? null,
+                    backup: () => stack.backups?.status() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                     statusPages: statusPages!,
                     checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null, scriptParams: checkScriptParams(scriptStore!) },

@@ -13,9 +13,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { listBackups } from '../../backup/create.js';
 import type { BackupManifest } from '../../backup/manifest.js';
-import { nextBackupAt } from '../../backup/schedule.js';
+import { nextBackupAt, startBackupSchedule } from '../../backup/schedule.js';
+import type { Logger } from '../../core/logger.js';
+import type { Health } from '../../dashboard/server/api/health.js';
 import { IN_CI, tempDir, waitFor } from '../helpers/env.js';
-import { startTestStack, type TestStack } from '../helpers/stack.js';
+import { adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
 import { loadPublisher, vigie, type LoadPublisher } from './helpers.js';
 
 const HOSTS = ['load-a', 'load-b'];
@@ -261,9 +263,37 @@ test('scheduled backups (worker thread, under load) keep the newest backup.keep 
   const created = events.prepare("SELECT count(*) AS n FROM events WHERE type = 'backup.created'").get() as { n: number };
   events.close();
   assert.is(created.n, 3);
+  // Admins see the schedule's state in /api/health.
+  const admin = await adminClient(stack.httpUrl, stack.dataDir);
+  const health = (await admin.get<Health>('/api/health')).data;
+  assert.is(health.backup?.last?.file, made[2]);
+  assert.is(health.backup?.keep, 2);
+  assert.is(health.backup?.lastError, null);
   // A backup of a scheduled archive restores too (the worker's archive is the same format).
   const r = await vigie(['restore', '--check', made[2]!]);
   assert.is(r.code, 0, r.stderr);
+});
+
+test('a failing scheduled backup is logged, recorded as an event and kept in the status; the next one still runs', async () => {
+  const blocker = join(work.path, 'not-a-dir');
+  writeFileSync(blocker, 'a file where the backup directory should be');
+  const events: Array<{ type: string; message: string }> = [];
+  const errors: string[] = [];
+  const log = { info: () => undefined, warn: () => undefined, error: (_o: unknown, msg: string) => errors.push(msg) } as unknown as Logger;
+  const schedule = startBackupSchedule({
+    config: { enabled: false, every: 24, at: '03:00', dir: blocker, keep: 3 }, dataDir: stack.dataDir, log, events: { append: (e) => events.push(e) },
+  });
+  try {
+    const message = await schedule.runNow().then(() => '', (error: Error) => error.message);
+    assert.match(message, /not-a-dir/);
+    assert.equal(errors, ['backup failed']);
+    assert.is(events[0]?.type, 'backup.failed');
+    assert.match(events[0]!.message, /failed: .*not-a-dir/);
+    assert.match(schedule.status().lastError?.message ?? '', /not-a-dir/);
+    assert.is(schedule.status().last, null);
+  } finally {
+    await schedule.close();
+  }
 });
 
 test('nextBackupAt: slots anchored on backup.at (UTC) every backup.every hours', () => {
