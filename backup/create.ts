@@ -71,7 +71,10 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
     for (const f of backedUpFiles(dataDir)) {
       const dest = join(staging, f.name);
       if (f.kind === 'sqlite') {
-        await snapshotDatabase(join(dataDir, f.name), dest);
+        // SQLite's messages ("database disk image is malformed") do not say which file.
+        await snapshotDatabase(join(dataDir, f.name), dest).catch((error: unknown) => {
+          throw new Error(`${join(dataDir, f.name)}: ${(error as Error).message}`);
+        });
       } else {
         copyFileSync(join(dataDir, f.name), dest);
         chmodSync(dest, PRIVATE_FILE_MODE);
