@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { AgentConfig } from '../agent/config.js';
 import { AlertsConfig } from '../alerts/config.js';
+import { BackupConfig } from '../backup/config.js';
 import { BrokerConfig } from '../broker/config.js';
 import { AuthConfig, HttpConfig, PrometheusConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
@@ -46,6 +47,7 @@ export const VigieConfig = Type.Object(
     ingest: IngestConfig,
     agent: AgentConfig,
     ha: HaConfig,
+    backup: BackupConfig,
   },
   { default: {} },
 );

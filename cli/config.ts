@@ -36,6 +36,13 @@ export function configLeaves(schema: TSchema = VigieConfig, prefix = ''): Leaf[]
   return [{ path: prefix, schema }];
 }
 
+/** The config file `loadConfig` reads for these sources (relative to their cwd), or undefined when there is none. */
+export function configFileOf(sources: ConfigSources = {}): string | undefined {
+  const env = sources.env ?? process.env;
+  const cwd = sources.cwd ?? process.cwd();
+  return sources.file ?? env.VIGIE_CONFIG ?? (existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
+}
+
 /** Loads, merges, converts and validates the configuration; all errors are collected as `path: message` lines. */
 export function loadConfig(sources: ConfigSources = {}): Result<Readonly<VigieConfig>> {
   const env = sources.env ?? process.env;
@@ -43,7 +50,7 @@ export function loadConfig(sources: ConfigSources = {}): Result<Readonly<VigieCo
   const errors: string[] = [];
   let data: Record<string, unknown> = {};
 
-  const file = sources.file ?? env.VIGIE_CONFIG ?? (existsSync(resolve(cwd, DEFAULT_CONFIG_FILE)) ? DEFAULT_CONFIG_FILE : undefined);
+  const file = configFileOf(sources);
   if (file) {
     const path = resolve(cwd, file);
     try {

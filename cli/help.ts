@@ -20,7 +20,9 @@ Commands:
   oled      the box's OLED screen alone (or --simulate it in this terminal)
   credentials  install lines for agents (add --host), MQTT credentials for services; list, revoke
   user         add, list, passwd or unlock dashboard users
-  history      copy the SQLite metric history into InfluxDB ('vigie history copy --to influx')
+  history      copy the SQLite metric history into InfluxDB ('vigie history copy --to influx'), or export a host's samples as CSV or JSON ('vigie history export HOST')
+  backup       write a backup archive of the databases, keys and config (safe while the server runs)
+  restore      check and restore a backup archive as the data directory (the server stopped)
   checks       export or import the network checks as a YAML or JSON file (checks as code)
   devices      list, show, add or remove the SNMP devices (routers, switches, NAS, printers) agents poll
 

@@ -3,9 +3,18 @@ import { setLogLevel, type LogLevel } from '../core/logger.js';
 import { DATABASE_FILE } from '../ingest/store/sqlite/database.js';
 import { CopyWriteError, copyHistoryToInflux, openHistoryReadOnly, type CopyProgress } from '../ingest/store/influx/copy.js';
 import { createTarget } from '../ingest/store/influx/target.js';
-import { startAdminCommand } from './admin-command.js';
+import { startAdminCommand, type AdminArgs } from './admin-command.js';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Database } from 'better-sqlite3';
+import { PRIVATE_FILE_MODE } from '../core/private-files.js';
+import { DAY_MS } from '../core/time.js';
+import { writeSamples, writerFor } from '../ingest/history-export.js';
+import { readRawSamples } from '../ingest/store/sqlite/raw-samples.js';
+import { normaliseHostId } from '../protocol/host-id.js';
+import { isMetricName, METRICS } from '../protocol/metric-series.js';
 
 export const HISTORY_HELP = `Usage: vigie history copy --to influx [options]
+       vigie history export HOST [--from T] [--to T] [--format csv|json] [--metric M [--key K]] [--out FILE]
 
 Copies the metric history of <dataDir>/vigie.db into the InfluxDB configured
 in ingest.influx (same config file, keys and environment as the server):
@@ -24,6 +33,17 @@ Ctrl-C stops after the current chunk; the next run resumes where it stopped.
   -c, --config FILE     JSON config file
   -h, --help            show this help
 
+export writes the raw samples of HOST stored in <dataDir>/vigie.db (the last
+48 h by default, ingest.retention.raw), series by series in time order, as CSV
+(header row, RFC 4180 quoting: time,ts,host,metric,key,value) or JSON. Safe
+while the server runs (the database is only read). See docs/backup.md.
+
+  --from ISO|MS         first time included (default: 24 h before --to)
+  --to ISO|MS           end, excluded (default: now)
+  --format csv|json     default csv
+  --metric NAME         only this metric (e.g. disk.usedPercent); --key K: only this mount/interface/check
+  --out FILE            write to FILE (created 0600) instead of standard output
+
 Exit status: 0 done, 1 InfluxDB unreachable or refusing, 2 usage or configuration error, 130 interrupted.`;
 
 type Io = { out: NodeJS.WritableStream & { isTTY?: boolean }; err: NodeJS.WritableStream & { isTTY?: boolean } };
@@ -37,6 +57,7 @@ const DRAW_EVERY_MS = 100;
 export async function historyMain(argv: string[], io: Io = { out: process.stdout, err: process.stderr }): Promise<number> {
   const args = startAdminCommand('history', HISTORY_HELP, argv, {
     to: { type: 'string' }, from: { type: 'string' }, restart: { type: 'boolean' }, chunk: { type: 'string' }, retries: { type: 'string' },
+    format: { type: 'string' }, metric: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' },
   }, io);
   if (typeof args === 'number') return args;
   const { values, action, rest, config } = args;
@@ -44,7 +65,8 @@ export async function historyMain(argv: string[], io: Io = { out: process.stdout
     io.err.write(`vigie history ${action}: ${message}\n`);
     return 2;
   };
-  if (action !== 'copy') return usage(`unknown action (expected "copy")\n\n${HISTORY_HELP}`);
+  if (action === 'export') return exportMain(args, io);
+  if (action !== 'copy') return usage(`unknown action (expected "copy" or "export")\n\n${HISTORY_HELP}`);
   if (rest.length > 0) return usage(`unexpected argument "${rest[0]}"`);
   if (values.to !== 'influx') return usage(`--to: expected "influx"${values.to === undefined ? '' : ` (got "${String(values.to)}")`}`);
   const from = parseTime(values.from);
@@ -104,6 +126,50 @@ export async function historyMain(argv: string[], io: Io = { out: process.stdout
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+  }
+}
+
+/** `vigie history export HOST …`: raw samples as CSV or JSON. */
+async function exportMain(args: AdminArgs, io: Io): Promise<number> {
+  const { values, rest, config } = args;
+  const usage = (message: string): number => {
+    io.err.write(`vigie history export: ${message}\n`);
+    return 2;
+  };
+  if (rest.length !== 1) return usage(rest.length === 0 ? 'expected the host id (vigie history export HOST)' : `unexpected argument "${rest[1]}"`);
+  const hostId = normaliseHostId(rest[0]!);
+  if (!hostId.ok) return usage(`HOST: ${hostId.error}`);
+  const format = values.format ?? 'csv';
+  if (format !== 'csv' && format !== 'json') return usage(`--format: expected csv or json (got "${String(format)}")`);
+  const to = parseTime(values.to) ?? Date.now();
+  if (to === null) return usage(`--to: expected an ISO date or milliseconds since the epoch (got "${String(values.to)}")`);
+  const from = parseTime(values.from) ?? to - DAY_MS;
+  if (from === null) return usage(`--from: expected an ISO date or milliseconds since the epoch (got "${String(values.from)}")`);
+  if (!(from < to)) return usage(`--from must be before --to (from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`);
+  const metric = typeof values.metric === 'string' ? values.metric : undefined;
+  if (metric !== undefined && !isMetricName(metric)) return usage(`--metric: "${metric}" is not a metric; expected one of ${Object.keys(METRICS).join(', ')}`);
+  const key = typeof values.key === 'string' ? values.key : undefined;
+  if (key !== undefined && metric === undefined) return usage('--key: give --metric with --key');
+
+  let db: Database;
+  try {
+    db = openHistoryReadOnly(config.dataDir);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    return usage(e.code === 'SQLITE_CANTOPEN' ? `${join(config.dataDir, DATABASE_FILE)}: no history database here (check --data-dir)` : e.message);
+  }
+  const out = typeof values.out === 'string' ? createWriteStream(values.out, { mode: PRIVATE_FILE_MODE }) : io.out;
+  try {
+    const host = hostId.value;
+    const n = await writeSamples(readRawSamples(db, { host, from, to, ...(metric !== undefined ? { metric } : {}), ...(key !== undefined ? { key } : {}) }), { host, from, to }, format, writerFor(out));
+    if (out !== io.out) await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+    io.err.write(`${n} samples of ${host} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}${typeof values.out === 'string' ? ` written to ${values.out}` : ''}\n`);
+    return 0;
+  } catch (error) {
+    io.err.write(`vigie history export: ${(error as Error).message}\n`);
+    return 1;
+  } finally {
+    db.close();
   }
 }
 

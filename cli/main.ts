@@ -5,7 +5,8 @@ import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
 import { setLogFormat, type LogFormat } from '../core/log-format.js';
 import { lanAddresses } from '../core/net.js';
 import { VIGIE_VERSION } from '../core/version.js';
-import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
+import { configFileOf, formatConfigError, loadConfig, type VigieConfig } from './config.js';
+import { backupMain, restoreMain } from './backup-command.js';
 import { checksMain } from './checks-command.js';
 import { credentialsMain } from './credentials-command.js';
 import { devicesMain } from './devices-command.js';
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'history') return historyMain(argv.slice(1));
   if (argv[0] === 'checks') return checksMain(argv.slice(1));
   if (argv[0] === 'devices') return devicesMain(argv.slice(1));
+  if (argv[0] === 'backup') return backupMain(argv.slice(1));
+  if (argv[0] === 'restore') return restoreMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({
@@ -102,7 +105,11 @@ export async function main(argv: string[]): Promise<number> {
 
   let stack: Stack;
   try {
-    stack = await startStack(role, config, values.simulate && role === 'oled' ? { oledDisplay: simulateToTerminal(process.stdout) } : {});
+    const configFile = configFileOf({ file: values.config as string | undefined });
+    stack = await startStack(role, config, {
+      ...(values.simulate && role === 'oled' ? { oledDisplay: simulateToTerminal(process.stdout) } : {}),
+      ...(configFile ? { configFile } : {}),
+    });
   } catch (error) {
     process.stderr.write(`vigie ${role}: could not start: ${describeStartError(error)}\n`);
     return 1;

@@ -28,6 +28,8 @@ import { systemClock } from '../core/time.js';
 import type { Principal } from '../broker/acl.js';
 import { openBoxSigner, type BoxSigner } from '../core/signing.js';
 import { ScriptStore } from '../scripts/store.js';
+import { markRunning } from '../backup/running.js';
+import { startBackupSchedule, type BackupSchedule } from '../backup/schedule.js';
 import { BUILTIN_SCRIPTS } from '../scripts/builtins.js';
 import { allowedOn, ScriptAccess } from '../scripts/access.js';
 import { checkScriptParams, checksUsing, createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
@@ -63,6 +65,8 @@ export interface Stack extends Handle {
   runs?: RunService;
   /** The box's signing key: signs script bundles and run grants; its public half is what agents pin. */
   signer?: BoxSigner;
+  /** Scheduled backups (`backup` config block), in `up` and `server`. */
+  backups?: BackupSchedule;
 }
 
 export type Role = 'up' | 'broker' | 'server' | 'agent' | 'oled';
@@ -75,8 +79,11 @@ export function localBrokerUrl(host: string, port: number): string {
   return `mqtt://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }
 
-/** `oledDisplay`: for `vigie oled --simulate`, the terminal in place of the panel. */
-export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display } = {}): Promise<Stack> {
+/**
+ * `oledDisplay`: for `vigie oled --simulate`, the terminal in place of the panel.
+ * `configFile`: the config file in use, which scheduled backups copy.
+ */
+export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display; configFile?: string } = {}): Promise<Stack> {
   const stack: Stack = { close: async () => {} };
   const prefix = config.mqtt.prefix;
   const dataDir = resolve(config.dataDir);
@@ -132,6 +139,14 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
         : []),
       ...(withBroker || withServer
         ? [
+            {
+              // <dataDir>/run/<pid>.json while this process uses the data directory: `vigie restore` refuses meanwhile.
+              name: 'run-marker',
+              start: async () => {
+                const unmark = markRunning(dataDir, role);
+                return { close: async () => unmark() };
+              },
+            },
             {
               name: 'accounts',
               start: async () => {
@@ -199,6 +214,13 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                 const log = (events = EventLog.open(dataDir));
                 return { close: async () => log.close() };
               },
+            },
+            {
+              name: 'backups',
+              start: async () =>
+                (stack.backups = startBackupSchedule({
+                  config: config.backup, dataDir, configFile: opts.configFile ?? null, log: createLogger('backup'), events: events!,
+                })),
             },
             {
               name: 'status-pages',
@@ -299,6 +321,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     alerts: stack.alerting!.service,
                     boxDisplay: () => stack.oled?.frame() ?? null,
                     broker: () => stack.broker?.stats() ?? null,
+                    backup: () => stack.backups?.status() ?? null,
                     channels: { store: stack.alerting!.channels, notifier: stack.alerting!.notifier },
                     statusPages: statusPages!,
                     checks: { catalog: checkStore!, store: checkStore!, defaultRunner: withAgent ? agentHostId(config.agent) : null, scriptParams: checkScriptParams(scriptStore!) },

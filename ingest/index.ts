@@ -17,13 +17,14 @@ import { ignoreRemoved, openTombstones } from './tombstones.js';
 import { createHostLimiter } from './host-limits.js';
 import { startStoredPublisher } from './stored-publisher.js';
 import { openDatabase } from './store/sqlite/database.js';
+import { readRawSamples } from './store/sqlite/raw-samples.js';
 import { HostRepo } from './store/sqlite/host-repo.js';
 import { startSqliteMetricStore } from './store/sqlite/sqlite-metric-store.js';
 import { attachInfluxEvents } from './store/influx/events.js';
 import { startInfluxMetricStore, type InfluxMetricStore } from './store/influx/influx-metric-store.js';
 import type { MetricStore } from './store/metric-store.js';
 import { createCheckResults } from '../checks/results.js';
-import type { IngestEvents, IngestHandle } from './types.js';
+import type { IngestEvents, IngestHandle, SampleQuery } from './types.js';
 import type { HaConfig } from '../integrations/home-assistant/config.js';
 import { startHaPublisher, type HaPublisher } from '../integrations/home-assistant/publisher.js';
 
@@ -197,6 +198,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     getHost: (id) => hostRegistry.get(id),
     history: (q) => metricStore.history(q),
     series: (host) => metricStore.series(host),
+    ...(cfg.store === 'sqlite' ? { samples: (q: SampleQuery) => readRawSamples(db, q) } : {}),
     stats: () => {
       const s = metricStore.stats();
       const c = handler.counters;

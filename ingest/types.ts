@@ -40,6 +40,27 @@ export interface HostDetail extends HostSummary {
 
 export type Tier = 'raw' | '1m' | '1h';
 
+/** Raw samples of one host for an export: a time window, optionally one metric and key. */
+export interface SampleQuery {
+  host: string;
+  /** ms since epoch, inclusive. */
+  from: number;
+  /** ms since epoch, exclusive. */
+  to: number;
+  /** Only this metric (any stored name: a third party's series are exported too); all when absent. */
+  metric?: string;
+  /** Only this key (with `metric`). */
+  key?: string;
+}
+
+/** One stored sample as exported. */
+export interface RawSample {
+  ts: number;
+  metric: string;
+  key: string;
+  value: number;
+}
+
 export interface HistoryQuery {
   host: string;
   metric: MetricName;
@@ -151,6 +172,11 @@ export interface IngestHandle extends Handle {
   getHost(id: string): HostDetail | null;
   history(q: HistoryQuery): Promise<HistoryResult>;
   series(host: string): Promise<SeriesRef[]>;
+  /**
+   * The stored raw samples of a host, in pages (series by series, each in time order);
+   * absent when the history is in InfluxDB (query InfluxDB for an export then).
+   */
+  samples?(q: SampleQuery): AsyncIterable<RawSample[]>;
   stats(): IngestStats;
   /** Resolves once every accepted point is written. */
   flush(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { BackupStatus } from '../../backup/schedule.js';
 import type { BrokerStats } from '../../broker/index.js';
 import type { Accounts } from '../../accounts/index.js';
 import { LoginThrottle } from '../../accounts/login-throttle.js';
@@ -60,6 +61,8 @@ export interface DashboardDeps {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters (/api/metrics, /api/health), when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** Scheduled backups: last result, last error, next run (/api/health, admins). */
+  backup?(): BackupStatus | null;
   /** status-pages.db: the public status pages (/status, /api/status-pages). */
   statusPages?: StatusPageStore;
   /** Network check definitions (the /api/checks routes), when this server manages checks. */
@@ -120,6 +123,7 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.channels ? { channels: deps.channels } : {}),
     ...(deps.boxDisplay ? { boxDisplay: deps.boxDisplay } : {}),
     ...(deps.broker ? { broker: deps.broker } : {}),
+    ...(deps.backup ? { backup: deps.backup } : {}),
     ...(deps.statusPages ? { statusPages: deps.statusPages } : {}),
     ...(deps.checks ? { checks: deps.checks } : {}),
     ...(deps.devices ? { devices: deps.devices } : {}),

@@ -1,3 +1,4 @@
+import type { BackupStatus } from '../../../backup/schedule.js';
 import type { Request, Response } from 'express';
 import type { Accounts } from '../../../accounts/index.js';
 import type { Logger } from '../../../core/logger.js';
@@ -55,6 +56,8 @@ export interface ApiContext {
   boxDisplay?(): BoxFrame | null;
   /** The embedded broker's counters, when this process runs the broker. */
   broker?(): BrokerStats | null;
+  /** Scheduled backups' state (backup/schedule.ts), when this process runs them. */
+  backup?(): BackupStatus | null;
   /** Public status pages (issue 12), when this server serves them. */
   statusPages?: StatusPageStore;
   /** Network check definitions (issue 12), when this server manages checks. */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { VIGIE_VERSION } from '../../../core/version.js';
+import type { BackupStatus } from '../../../backup/schedule.js';
 import type { BrokerStats } from '../../../broker/index.js';
 import type { IngestStats } from '../../../ingest/types.js';
 import type { Caller } from '../auth/caller.js';
@@ -18,6 +19,8 @@ export interface Health {
   ingest?: IngestStats;
   /** The embedded broker's counters (refusals, cuts, drops): admins only, when this process runs the broker. */
   broker?: BrokerStats;
+  /** Scheduled backups (docs/backup.md): admins only, when this process runs them. A failing backup shows in `lastError`. */
+  backup?: BackupStatus;
 }
 
 /**
@@ -37,6 +40,8 @@ export function createHealthRouter(ctx: ApiContext): Router {
         health.ingest = ctx.ingest.stats();
         const broker = ctx.broker?.() ?? null;
         if (broker) health.broker = broker;
+        const backup = ctx.backup?.() ?? null;
+        if (backup) health.backup = backup;
       }
     }
     sendOk(res, health);

@@ -4,6 +4,7 @@ import { callerOf } from '../auth/guards.js';
 import { resolveHistoryQuery, type RangeName } from '../history-query.js';
 import { sendOk } from '../respond.js';
 import type { ApiContext } from './context.js';
+import { exportFormat, sendHistoryCsv, sendSamplesExport } from './history-export.js';
 import { findHost } from './hosts.js';
 
 /** The query as resolved, with the answer; `step` in seconds, as the request's parameter. */
@@ -27,7 +28,7 @@ export function gapAfterSeconds(stepMs: number, intervalS: number | undefined): 
   return Math.ceil(2 * expected);
 }
 
-/** GET /api/hosts/:id/series (the stored metric/key pairs) and GET /api/hosts/:id/history. */
+/** GET /api/hosts/:id/series (the stored metric/key pairs), GET /api/hosts/:id/history (`format=csv` for a CSV file) and GET /api/hosts/:id/export (raw samples). */
 export function createHistoryRouter(ctx: ApiContext): Router {
   const { ingest, clock } = ctx;
   const router = Router();
@@ -39,7 +40,9 @@ export function createHistoryRouter(ctx: ApiContext): Router {
   router.get('/:id/history', async (req, res) => {
     const host = findHost(ctx, callerOf(res).user, req.params.id);
     const q = resolveHistoryQuery(host.id, req.query, clock.now());
+    const format = exportFormat(req.query, 'envelope');
     const result = await ingest.history(q);
+    if (format === 'csv') return sendHistoryCsv(res, q, result.points);
     const answer: HistoryAnswer = {
       host: host.id,
       metric: q.metric,
@@ -53,6 +56,10 @@ export function createHistoryRouter(ctx: ApiContext): Router {
       gapAfter: gapAfterSeconds(result.step, host.status?.interval),
     };
     sendOk(res, answer);
+  });
+  router.get('/:id/export', async (req, res) => {
+    const host = findHost(ctx, callerOf(res).user, req.params.id);
+    await sendSamplesExport(ctx, host.id, req, res);
   });
   return router;
 }
