@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { AgentConfig } from '../agent/config.js';
 import { AlertsConfig } from '../alerts/config.js';
 import { BrokerConfig } from '../broker/config.js';
+import { MosquittoConfig } from '../broker/mosquitto/config.js';
 import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
@@ -45,6 +46,7 @@ export const VigieConfig = Type.Object(
     ingest: IngestConfig,
     agent: AgentConfig,
     ha: HaConfig,
+    mosquitto: MosquittoConfig,
   },
   { default: {} },
 );

@@ -11,6 +11,7 @@ import { devicesMain } from './devices-command.js';
 import { HELP } from './help.js';
 import { simulateToTerminal } from '../oled/index.js';
 import { historyMain } from './history-command.js';
+import { mosquittoMain } from './mosquitto-command.js';
 import { userMain } from './user-command.js';
 import { startStack, type Role, type Stack } from './stack.js';
 
@@ -34,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'history') return historyMain(argv.slice(1));
   if (argv[0] === 'checks') return checksMain(argv.slice(1));
   if (argv[0] === 'devices') return devicesMain(argv.slice(1));
+  if (argv[0] === 'mosquitto') return mosquittoMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -32,6 +32,7 @@ import { BUILTIN_SCRIPTS } from '../scripts/builtins.js';
 import { allowedOn, ScriptAccess } from '../scripts/access.js';
 import { checkScriptParams, checksUsing, createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
 import { startRunService, type RunService } from '../scripts/run-service.js';
+import { startMosquittoSync, type MosquittoSync } from '../broker/mosquitto/sync.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
 import { publicDashboardUrl } from './public-url.js';
@@ -92,6 +93,12 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   let statusPages: StatusPageStore | undefined;
   let checkStore: CheckStore | undefined;
   let deviceStore: DeviceStore | undefined;
+  let mosquittoSync: MosquittoSync | undefined;
+  /** Credentials changed in this process: the embedded broker re-checks its clients, an external Mosquitto gets new files. */
+  const credentialsChanged = (): void => {
+    authenticator?.notifyChanged();
+    mosquittoSync?.changed();
+  };
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
@@ -185,6 +192,26 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                 return { close: async () => store.close() };
               },
             },
+            ...(config.mosquitto.dir !== null
+              ? [
+                  {
+                    // Mosquitto in place of the embedded broker (docs/mosquitto.md): its files follow the credentials and devices.
+                    name: 'mosquitto-sync',
+                    start: async () =>
+                      (mosquittoSync = startMosquittoSync({
+                        mosquitto: { ...config.mosquitto, dir: config.mosquitto.dir! },
+                        broker: config.broker,
+                        prefix,
+                        haPrefix: config.ha.prefix,
+                        credentials: accounts!.credentials,
+                        devices: deviceStore!,
+                        dataVersion: () => accounts!.credentials.dataVersion(),
+                        onDevicesChange: (listener) => deviceStore!.onChange(listener),
+                        log: createLogger('mosquitto'),
+                      })),
+                  },
+                ]
+              : []),
             {
               name: 'ingest',
               start: async () =>
@@ -276,7 +303,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   store: deviceStore!,
                   ingest: stack.ingest!,
                   topics: createTopics(prefix),
-                  removeHost: (id) => removeHost({ ingest: stack.ingest!, accounts: accounts!, credentialsChanged: () => authenticator?.notifyChanged(), alerts: stack.alerting!.service }, id),
+                  removeHost: (id) => removeHost({ ingest: stack.ingest!, accounts: accounts!, credentialsChanged, alerts: stack.alerting!.service }, id),
                   configSettled: () => stack.checkConfig!.idle(),
                   clock: systemClock,
                   log: createLogger('devices'),
@@ -295,7 +322,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     publicBroker: () => publicBrokerUrl(config, { ...(stack.broker ? { port: stack.broker.port } : {}), ...(stack.broker?.tlsPort !== undefined ? { tlsPort: stack.broker.tlsPort } : {}) }),
                     publicUrl: () => publicDashboardUrl(config, { port: stack.http!.port }),
                     brokerCa: () => brokerCaPem(config),
-                    credentialsChanged: () => authenticator?.notifyChanged(),
+                    credentialsChanged,
                     alerts: stack.alerting!.service,
                     boxDisplay: () => stack.oled?.frame() ?? null,
                     broker: () => stack.broker?.stats() ?? null,
