@@ -5,6 +5,7 @@ import { generateSecret, hashSecret, verifySecret } from '../core/secrets.js';
 import type { Clock } from '../core/time.js';
 import { systemClock } from '../core/time.js';
 import { isHostId } from '../protocol/host-id.js';
+import { agentUsername, legacyAlias, serviceUsername } from '../protocol/usernames.js';
 
 export type ServiceRole = 'ingest' | 'reader';
 
@@ -31,29 +32,12 @@ interface Row {
   mosquitto_hash: string | null;
 }
 
-/**
- * `agent-<host>` or `service-<name>`. No `:` (issue 15): Mosquitto's password
- * file is `username:hash` lines and `mosquitto_passwd` refuses a `:` in a
- * name. The two forms cannot collide: each starts with its own word, host ids
- * and service names are `[a-z0-9][a-z0-9._-]{0,62}` (no space, `:`, `+`, `#`
- * or `/`, so the name is also one clean word in Mosquitto's ACL file and
- * never a wildcard in its `pattern` substitutions), and the in-process
- * names of `vigie up` are `local:<name>`, which never reach a file.
- */
+/** `agent-<host>` or `service-<name>` (protocol/usernames.ts says why no `:`). */
 export function usernameFor(subject: CredentialSubject): string {
-  return subject.kind === 'agent' ? `agent-${subject.host}` : `service-${subject.name ?? subject.role}`;
+  return subject.kind === 'agent' ? agentUsername(subject.host) : serviceUsername(subject.name ?? subject.role);
 }
 
-/**
- * The current username for a pre-issue-15 one (`agent:<host>` →
- * `agent-<host>`, `service:<name>` → `service-<name>`), so agents configured
- * before the rename keep working against the embedded broker; null when
- * `username` is not of the old form.
- */
-export function legacyAlias(username: string): string | null {
-  const m = /^(agent|service):([a-z0-9][a-z0-9._-]{0,62})$/.exec(username);
-  return m ? `${m[1]}-${m[2]}` : null;
-}
+export { legacyAlias };
 
 /** The stored username that `username` (current or legacy form) stands for. */
 export function canonicalUsername(username: string): string {

@@ -100,7 +100,8 @@ export async function main(argv: string[]): Promise<number> {
 
   let stack: Stack;
   try {
-    stack = await startStack(role, config, values.simulate && role === 'oled' ? { oledDisplay: simulateToTerminal(process.stdout) } : {});
+    const configFile = (values.config as string | undefined) ?? (process.env.VIGIE_CONFIG || undefined);
+    stack = await startStack(role, config, values.simulate && role === 'oled' ? { oledDisplay: simulateToTerminal(process.stdout) } : configFile ? { configFile } : {});
   } catch (error) {
     process.stderr.write(`vigie ${role}: could not start: ${describeStartError(error)}\n`);
     return 1;

@@ -77,7 +77,7 @@ export function localBrokerUrl(host: string, port: number): string {
 }
 
 /** `oledDisplay`: for `vigie oled --simulate`, the terminal in place of the panel. */
-export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display } = {}): Promise<Stack> {
+export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display; configFile?: string } = {}): Promise<Stack> {
   const stack: Stack = { close: async () => {} };
   const prefix = config.mqtt.prefix;
   const dataDir = resolve(config.dataDir);
@@ -168,7 +168,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
             {
               name: 'agent',
               start: async () =>
-                (stack.agent = await startAgent(withServerKey(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) })), { prefix, dataDir })),
+                (stack.agent = await startAgent(withServerKey(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) })), { prefix, dataDir, ...(role === 'agent' && opts.configFile ? { configFile: opts.configFile } : {}) })),
             },
           ]
         : []),

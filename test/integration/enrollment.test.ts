@@ -51,7 +51,7 @@ test('an enrollment token buys credentials that publish as that host only; the l
   // The box's signing key, for the agent to pin (issue 14): the one in <dataDir>/signing.key.
   const box = openBoxSigner(up.dataDir);
   assert.equal({ ...used.data, password: '' }, {
-    host: 'lab-pc-1', username: 'agent:lab-pc-1', password: '', broker: 'mqtt://box.example:1883', ca: null,
+    host: 'lab-pc-1', username: 'agent-lab-pc-1', password: '', broker: 'mqtt://box.example:1883', ca: null,
     serverKey: box.publicKey, serverKeyFingerprint: box.fingerprint,
   }, 'http.publicBroker is what agents are told');
   assert.match(used.data.password, /^[\w-]{43}$/);
