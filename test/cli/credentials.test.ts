@@ -82,12 +82,12 @@ test('list shows the credentials without their secret; revoke cuts the agent off
   const client = await mqtt.connectAsync(mqttUrl, { username: 'agent-laptop', password, reconnectPeriod: 0 });
   const cut = new Promise<void>((resolve) => client.once('close', () => resolve()));
   const listed = cli('list');
-  assert.match(listed.stdout, /agent:laptop +host laptop .* active/);
+  assert.match(listed.stdout, /agent-laptop +host laptop .* active/);
   assert.not.match(listed.stdout, new RegExp(password));
   const revoked = cli('revoke', 'agent-laptop');
   assert.is(revoked.status, 0, revoked.stderr);
   await Promise.race([cut, new Promise((_, reject) => setTimeout(() => reject(new Error('not disconnected within 5 s')), 5000))]);
-  assert.match(cli('list').stdout, /agent:laptop .* revoked/);
+  assert.match(cli('list').stdout, /agent-laptop .* revoked/);
   assert.is(cli('revoke', 'agent-laptop').status, 1, 'revoking twice says there is nothing to revoke');
 });
 
