@@ -13,7 +13,9 @@ export const CREDENTIALS_HELP = `Usage: vigie credentials <add|list|revoke> [opt
 
 MQTT credentials for agents and services, stored hashed in <dataDir>/accounts.db.
 The broker reads them at every connection; a revoked one is disconnected
-within a second, even when the broker runs in another process.
+within a second, even when the broker runs in another process. With
+Mosquitto as the broker (mosquitto.dir), the server rewrites its password and
+ACL files and reloads it (docs/mosquitto.md).
 
   vigie credentials add --host NAME [--ttl 1h]
                                              a one-time enrollment token for NAME's agent, in

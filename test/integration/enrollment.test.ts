@@ -75,6 +75,19 @@ test('an enrollment token buys credentials that publish as that host only; the l
   for (const type of ['host.enroll_token', 'host.enrolled', 'host.enroll_refused']) assert.ok(types.includes(type), `${type} logged`);
 });
 
+test('an agent still configured with its pre-issue-15 name "agent:<host>" is let in, as that host, and revoked by it', async () => {
+  const e = await enrollHost(admin, 'lab-pc-old');
+  assert.is(e.username, 'agent-lab-pc-old');
+  const client = await connect('agent:lab-pc-old', e.password);
+  await client.publishAsync(topics.host('lab-pc-old', 'metrics'), JSON.stringify({ v: 1, ts: Date.now(), cpu: { usage: 1, load1: 0, load5: 0, load15: 0 } }), { qos: 1 });
+  await waitFor('lab-pc-old in the API', async () => (await admin.get<Array<{ id: string }>>('/api/hosts')).data.find((h) => h.id === 'lab-pc-old'));
+  const cut = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  assert.is((await admin.send('DELETE', '/api/hosts/lab-pc-old/credentials')).status, 200);
+  await cut;
+  const again = await connect('agent:lab-pc-old', e.password).then(() => 'accepted', (err: Error) => err.message);
+  assert.match(again, /Bad username or password|Not authorized/i);
+});
+
 test('revoking from the dashboard cuts the agent at once and refuses it afterwards', async () => {
   const e = await enrollHost(admin, 'lab-pc-2');
   const client = await connect(e.username, e.password);
