@@ -18,6 +18,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { startAgent } from '../../agent/index.js';
 import { mosquittoMain } from '../../cli/mosquitto-command.js';
 import { freePort, requireProgram, tempDir, waitFor } from './env.js';
 import { addCredentials, startTestStack, type TestStack } from './stack.js';
@@ -96,7 +97,7 @@ export interface MosquittoStack extends TestStack {
  * `vigie mosquitto` writes the files, Mosquitto starts on them, and the
  * real `vigie server` wiring runs against it. `set` overrides config keys.
  */
-export async function startMosquittoStack(opts: { set?: Record<string, string> } = {}): Promise<MosquittoStack> {
+export async function startMosquittoStack(opts: { set?: Record<string, string>; agentHost?: string } = {}): Promise<MosquittoStack> {
   const data = tempDir('vigie-mosq-');
   const dir = join(data.path, 'mosquitto');
   const port = await freePort();
@@ -127,15 +128,39 @@ export async function startMosquittoStack(opts: { set?: Record<string, string> }
     data.remove();
     throw error;
   }
+  if (opts.agentHost) {
+    // The twin of `vigie up`'s local agent: an enrolled agent (credentials made by another connection,
+    // so the server finds them by data_version and reloads mosquitto; the agent retries until then).
+    const creds = addCredentials(data.path, { kind: 'agent', host: opts.agentHost });
+    stack.stack.agent = await startAgent(
+      { ...stack.config.agent, broker: mosquitto.url, host: opts.agentHost, username: creds.username, password: creds.password, reconnectMin: 0.1, reconnectMax: 0.5 },
+      { prefix: stack.config.mqtt.prefix, dataDir: join(data.path, 'agent') },
+    );
+  }
   return {
     ...stack,
     mqttUrl: mosquitto.url,
     mosquitto,
     ingest,
     close: async () => {
+      await stack.stack.agent?.close();
       await stack.close();
       await mosquitto.stop();
       data.remove();
     },
   };
+}
+
+export type BrokerKind = 'aedes' | 'mosquitto';
+
+/**
+ * For suites parametrised over the broker: `aedes` is `vigie up` (embedded
+ * broker, local agent); `mosquitto` is a real mosquitto with `vigie server`
+ * and an enrolled agent in the same process. null when mosquitto is missing
+ * outside CI (the SKIP line is printed).
+ */
+export async function startBrokerStack(kind: BrokerKind): Promise<TestStack | null> {
+  if (kind === 'aedes') return startTestStack('up');
+  if (!haveMosquitto()) return null;
+  return startMosquittoStack({ agentHost: 'mq-local' });
 }
