@@ -88,7 +88,7 @@ export function startAlerting(opts: AlertingOptions): Alerting {
     clock,
     log,
   });
-  const summary = ingest.provideAlertCounts(() => service.counts());
+  const summary = ingest.provideAlertCounts(() => service.counts(), () => firingByHost(store.firing()));
   const offCounts = service.onChange(() => summary.changed(), 'summary');
   const offHosts = logHostEvents(ingest, events, { clock });
   const cleanUp = (): void => {
@@ -115,4 +115,11 @@ export function startAlerting(opts: AlertingOptions): Alerting {
       store.close();
     }),
   };
+}
+
+/** Firing alerts per host, for the server summary's `firingByHost` (Home Assistant's per-host count). */
+function firingByHost(firing: readonly { host: string }[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of firing) counts[r.host] = (counts[r.host] ?? 0) + 1;
+  return counts;
 }

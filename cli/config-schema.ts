@@ -3,7 +3,7 @@ import { AgentConfig } from '../agent/config.js';
 import { AlertsConfig } from '../alerts/config.js';
 import { BrokerConfig } from '../broker/config.js';
 import { MosquittoConfig } from '../broker/mosquitto/config.js';
-import { AuthConfig, HttpConfig } from '../dashboard/server/config.js';
+import { AuthConfig, HttpConfig, PrometheusConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
 import { HaConfig } from '../integrations/home-assistant/config.js';
@@ -39,6 +39,7 @@ export const VigieConfig = Type.Object(
     broker: BrokerConfig,
     http: HttpConfig,
     auth: AuthConfig,
+    prometheus: PrometheusConfig,
     events: EventsConfig,
     alerts: AlertsConfig,
     notify: NotifyConfig,

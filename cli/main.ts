@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { closeOnSignal } from '../core/lifecycle.js';
 import { createLogger, setLogLevel, type LogLevel } from '../core/logger.js';
+import { setLogFormat, type LogFormat } from '../core/log-format.js';
 import { lanAddresses } from '../core/net.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { formatConfigError, loadConfig, type VigieConfig } from './config.js';
@@ -30,6 +31,8 @@ const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  // Until the config is read (and for the commands that read none): pretty at a terminal, JSON elsewhere.
+  setLogFormat('auto');
   if (argv[0] === 'credentials') return credentialsMain(argv.slice(1));
   if (argv[0] === 'user') return userMain(argv.slice(1));
   if (argv[0] === 'history') return historyMain(argv.slice(1));
@@ -96,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loaded.value;
   setLogLevel(config.log.level as LogLevel);
+  const format = setLogFormat(config.log.format as LogFormat);
   const log = createLogger('cli');
 
   let stack: Stack;
@@ -107,7 +111,11 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   // The simulator draws on stdout: no banner over it.
-  if (!(role === 'oled' && values.simulate)) process.stdout.write(banner(role, config, stack));
+  // The banner: plain lines on stdout, never inside the log stream (stderr). With JSON logs it is also
+  // one structured record there, the URLs as fields, for journald and log shippers (docs/operations.md).
+  const shown = banner(role, config, stack);
+  if (!(role === 'oled' && values.simulate)) process.stdout.write(shown.text);
+  if (format === 'json') log.info({ banner: shown.fields }, `Vigie ${VIGIE_VERSION} ${role} started`);
 
   return closeOnSignal(stack, log, 'vigie');
 }
@@ -119,26 +127,56 @@ function describeStartError(error: unknown): string {
   return e.message ?? String(error);
 }
 
-function banner(role: Role, config: VigieConfig, stack: Stack): string {
+/** What `vigie <role>` says once started: as text for people, as fields for machines. */
+interface Banner {
+  text: string;
+  fields: Record<string, string>;
+}
+
+function banner(role: Role, config: VigieConfig, stack: Stack): Banner {
   const lines = [`Vigie ${VIGIE_VERSION} — ${role}`];
+  const fields: Record<string, string> = { version: VIGIE_VERSION, role };
   const hosts = (bind: string) => (bind === '0.0.0.0' || bind === '::' ? ['127.0.0.1', ...lanAddresses()] : [bind]);
-  if (stack.http && role !== 'broker') lines.push(`Dashboard: ${stack.http.url}/`);
+  if (stack.http && role !== 'broker') {
+    lines.push(`Dashboard: ${stack.http.url}/`);
+    fields.dashboard = `${stack.http.url}/`;
+  }
   if (stack.broker) {
-    lines.push(`MQTT:      mqtt://${hosts(config.broker.host)[0]}:${stack.broker.port}  (WebSocket: ${stack.http?.url.replace('http', 'ws')}${config.broker.wsPath})`);
-    if (stack.broker.tlsPort !== undefined) lines.push(`MQTT/TLS:  mqtts://${hosts(config.broker.host)[0]}:${stack.broker.tlsPort}`);
+    const mqtt = `mqtt://${hosts(config.broker.host)[0]}:${stack.broker.port}`;
+    const ws = `${stack.http?.url.replace('http', 'ws')}${config.broker.wsPath}`;
+    lines.push(`MQTT:      ${mqtt}  (WebSocket: ${ws})`);
+    Object.assign(fields, { mqtt, mqttWebSocket: ws });
+    if (stack.broker.tlsPort !== undefined) {
+      lines.push(`MQTT/TLS:  mqtts://${hosts(config.broker.host)[0]}:${stack.broker.tlsPort}`);
+      fields.mqttTls = `mqtts://${hosts(config.broker.host)[0]}:${stack.broker.tlsPort}`;
+    }
     const lan = hosts(config.broker.host).filter((h) => h !== '127.0.0.1');
-    if (lan.length > 0) lines.push(`Agents on other machines connect to mqtt://${lan[0]}:${stack.broker.port}: add them with the install line from the dashboard (Hosts & agents) or 'vigie credentials add --host NAME'`);
-    if (config.broker.allowAnonymous) lines.push('WARNING:   anonymous MQTT is on (broker.allowAnonymous): anyone may publish as any host');
+    if (lan.length > 0) {
+      lines.push(`Agents on other machines connect to mqtt://${lan[0]}:${stack.broker.port}: add them with the install line from the dashboard (Hosts & agents) or 'vigie credentials add --host NAME'`);
+      fields.mqttLan = `mqtt://${lan[0]}:${stack.broker.port}`;
+    }
+    if (config.broker.allowAnonymous) {
+      lines.push('WARNING:   anonymous MQTT is on (broker.allowAnonymous): anyone may publish as any host');
+      fields.warning = 'anonymous MQTT is on (broker.allowAnonymous)';
+    }
   }
   const setupCode = stack.dashboard?.setupCode();
-  if (setupCode) lines.push(`Setup:     no user yet: open the dashboard and enter the setup code ${setupCode} (or run 'vigie user add NAME --role admin')`);
-  if (stack.agent) lines.push(`Agent:     publishing as "${stack.agent.hostId}" every ${config.agent.interval} s`);
+  if (setupCode) {
+    lines.push(`Setup:     no user yet: open the dashboard and enter the setup code ${setupCode} (or run 'vigie user add NAME --role admin')`);
+    fields.setupCode = setupCode;
+  }
+  if (stack.agent) {
+    lines.push(`Agent:     publishing as "${stack.agent.hostId}" every ${config.agent.interval} s`);
+    fields.agent = stack.agent.hostId;
+  }
   if (stack.oled) {
     const d = stack.oled.display();
-    lines.push(`Display:   ${d.kind === 'ssd1306' && d.on ? `OLED on I2C bus ${config.oled.bus} at 0x${config.oled.address.toString(16)}` : `no OLED panel: ${d.reason ?? 'off'}`}`);
+    const display = d.kind === 'ssd1306' && d.on ? `OLED on I2C bus ${config.oled.bus} at 0x${config.oled.address.toString(16)}` : `no OLED panel: ${d.reason ?? 'off'}`;
+    lines.push(`Display:   ${display}`);
+    fields.display = display;
   }
   lines.push('Press Ctrl-C to stop.');
-  return `${lines.join('\n')}\n`;
+  return { text: `${lines.join('\n')}\n`, fields };
 }
 
 // Run when executed directly (bin or `node dist/cli/main.js`), not when imported by tests.

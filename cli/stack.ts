@@ -216,7 +216,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               name: 'ingest',
               start: async () =>
                 (stack.ingest = await startIngest(
-                  { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix },
+                  { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix, ha: config.ha },
                   { acceptCheck: (runner, check) => checkStore?.runs(runner, check) ?? false },
                 )),
             },
@@ -313,7 +313,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               name: 'dashboard',
               start: async () =>
                 (stack.dashboard = await startDashboard(
-                  { http: config.http, auth: config.auth, prefix },
+                  { http: config.http, auth: config.auth, prometheus: config.prometheus, prefix },
                   {
                     http: stack.http!,
                     ingest: stack.ingest!,

@@ -1,32 +1,46 @@
-import { Writable } from 'node:stream';
+import { prettyFactory } from 'pino-pretty';
+import { setLogOutput, type LogOutput } from './logger.js';
 
-const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
-const SKIP = new Set(['level', 'time', 'component', 'msg', 'part']);
+/** `log.format`: auto picks pretty at a terminal, JSON elsewhere. */
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
+/** What `auto` means for a stream: pretty lines only for a person at a terminal. */
+export function resolveLogFormat(format: LogFormat, stream: { isTTY?: boolean } = process.stderr): 'pretty' | 'json' {
+  return format === 'auto' ? (stream.isTTY ? 'pretty' : 'json') : format;
+}
 
 /**
- * Formats pino's JSON lines for a person at a terminal:
- * `20:50:04 INFO  broker: MQTT broker listening url=mqtt://…`. Machines
- * (systemd's journal, pipes) keep the JSON lines.
+ * pino-pretty, in Vigie's one-line style for a person at a terminal:
+ * `20:50:04 INFO: broker: MQTT broker listening {"url":"mqtt://…"}` (time,
+ * level, component, message, the other fields as one JSON object; an error's
+ * stack below it). Coloured when `colour`.
  */
-export function createHumanLogStream(out: NodeJS.WritableStream): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line) continue;
-        try {
-          const rec = JSON.parse(line) as Record<string, unknown>;
-          const time = typeof rec.time === 'string' ? rec.time.slice(11, 19) : '';
-          const who = [rec.component, rec.part].filter(Boolean).join('/');
-          const extra = Object.entries(rec)
-            .filter(([k]) => !SKIP.has(k))
-            .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-            .join(' ');
-          out.write(`${time} ${LEVELS[rec.level as number] ?? rec.level} ${who ? `${who}: ` : ''}${String(rec.msg ?? '')}${extra ? `  ${extra}` : ''}\n`);
-        } catch {
-          out.write(`${line}\n`);
-        }
-      }
-      done();
+export function createPrettyOutput(out: { write(text: string): unknown }, colour: boolean): LogOutput {
+  const pretty = prettyFactory({
+    colorize: colour,
+    translateTime: 'SYS:HH:MM:ss',
+    customPrettifiers: { time: (t) => String(t) }, // no [brackets]
+    ignore: 'component,part',
+    singleLine: true,
+    messageFormat: (log, key) => {
+      const who = [log.component, log.part].filter((x) => typeof x === 'string' && x !== '').join('/');
+      return `${who ? `${who}: ` : ''}${String(log[key] ?? '')}`;
     },
   });
+  return {
+    write(lines) {
+      for (const line of lines.split('\n')) if (line) out.write(pretty(line));
+    },
+  };
+}
+
+/**
+ * Applies `log.format` to every logger (they share one root): pretty lines
+ * on `stream` (coloured when it is a terminal and NO_COLOR is unset), or
+ * pino's JSON lines on stderr. Returns what was chosen.
+ */
+export function setLogFormat(format: LogFormat, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): 'pretty' | 'json' {
+  const chosen = resolveLogFormat(format, stream);
+  setLogOutput(chosen === 'pretty' ? createPrettyOutput(stream, stream.isTTY === true && !env.NO_COLOR) : null);
+  return chosen;
 }

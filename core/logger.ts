@@ -1,15 +1,29 @@
 import { pino, type Logger as PinoLogger, type LevelWithSilent } from 'pino';
-import { createHumanLogStream } from './log-format.js';
 
 export type Logger = PinoLogger;
 export type LogLevel = LevelWithSilent;
 
-// Logs go to stderr so stdout carries only what the command prints (the URLs):
-// readable lines at a terminal, JSON lines otherwise (journald, files, pipes).
-let root: PinoLogger = pino(
-  { level: process.env.VIGIE_LOG_LEVEL ?? 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-  process.stderr.isTTY ? createHumanLogStream(process.stderr) : pino.destination({ fd: 2, sync: true }),
-);
+/** Where the root logger's JSON lines go: one or more whole lines per write. */
+export interface LogOutput {
+  write(lines: string): void;
+}
+
+// Logs go to stderr so stdout carries only what the command prints (the URLs).
+// JSON lines by default (journald, files, pipes); the CLI switches to pretty
+// lines (core/log-format.ts, pino-pretty) per `log.format`. The switch is
+// behind one sink so that loggers created before it (module-level children)
+// follow it too; pino-pretty stays out of this module, and so out of the
+// agent bundle unless that bundle asks for it.
+const jsonOutput: LogOutput = pino.destination({ fd: 2, sync: true });
+let output: LogOutput = jsonOutput;
+const sink: LogOutput = { write: (lines) => output.write(lines) };
+
+let root: PinoLogger = pino({ level: process.env.VIGIE_LOG_LEVEL ?? 'info', base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, sink);
+
+/** Sends every logger's lines to `out` (null: back to JSON lines on stderr). */
+export function setLogOutput(out: LogOutput | null): void {
+  output = out ?? jsonOutput;
+}
 
 /** Sets the level of every logger created so far and later. */
 export function setLogLevel(level: LogLevel): void {

@@ -24,6 +24,8 @@ import { startInfluxMetricStore, type InfluxMetricStore } from './store/influx/i
 import type { MetricStore } from './store/metric-store.js';
 import { createCheckResults } from '../checks/results.js';
 import type { IngestEvents, IngestHandle } from './types.js';
+import type { HaConfig } from '../integrations/home-assistant/config.js';
+import { startHaPublisher, type HaPublisher } from '../integrations/home-assistant/publisher.js';
 
 export type * from './types.js';
 
@@ -33,6 +35,8 @@ export interface IngestStartConfig {
   dataDir: string;
   /** MQTT topic prefix, e.g. `vigie`. */
   prefix: string;
+  /** Home Assistant MQTT discovery (integrations/home-assistant); absent or disabled: nothing is published under its prefix. */
+  ha?: HaConfig;
 }
 
 /**
@@ -123,10 +127,18 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     log: log.child({ part: 'summary' }),
   });
   const commands = startCommandRequester({ topics, publish: (t, p, r) => publish(t, p, r), clock, log: log.child({ part: 'commands' }) });
+  // Home Assistant discovery (issue 15), off by default: one device per host, from this connection.
+  const ha: HaPublisher | null = config.ha?.enabled
+    ? startHaPublisher({
+        haPrefix: config.ha.prefix, topics, publish: (t, p, r) => publish(t, p, r), listHosts: () => hostRegistry.list(), checks: () => checks.latest(),
+        removed: (h) => tombstones.has(h), bus, log: log.child({ part: 'ha' }),
+      })
+    : null;
   const runEvents = createRunEventsHandler({ topics, bus, clock, log: log.child({ part: 'runs' }) });
   // Diagnosis answers go to the requester, script run events to the bus; a cheap substring test keeps the metrics path to one topic parse.
   const onMessage = (topic: string, payload: Uint8Array, retained: boolean): boolean =>
-    (topic.includes('/cmd/res/') && commands.handle(topic, payload)) || (topic.includes('/run/res/') && runEvents.handle(topic, payload)) || handler.handle(topic, payload, retained);
+    (topic.includes('/cmd/res/') && commands.handle(topic, payload)) || (topic.includes('/run/res/') && runEvents.handle(topic, payload)) ||
+    (ha !== null && ha.handle(topic, payload)) || handler.handle(topic, payload, retained);
   // When the ingest last (re)subscribed: offline judgements wait a grace after it (presenceHeldUntil).
   let subscribedAt: number | null = null;
   const onSubscribed = (): void => {
@@ -139,7 +151,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed, onConnect: () => onConnect(),
     // Check results too (issue 12), subscribed again on every connection like the host topics.
     // Script run events (issue 14): only the ingest receives them (broker/acl.ts canReceive).
-    extraFilters: [commandFilters(topics).allResponses(), topics.allCheckResults(), topics.allRunResponses()], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
+    extraFilters: [commandFilters(topics).allResponses(), topics.allCheckResults(), topics.allRunResponses(), ...(ha?.filters ?? [])], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
   });
   publish = consumer.publish;
   subscribed = consumer.subscribed;
@@ -164,6 +176,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   }
 
   const close = onceClose(async () => {
+    await ha?.close();
     await commands.close();
     await summary.close();
     await consumer.close();
@@ -208,6 +221,8 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
         ...(['status', 'info', 'services'] as const).map((kind) => topics.host(id, kind)), topics.stored(id),
         ...ranChecks.map((check) => topics.checkResult(id, check)), ...(opts.alsoClear ?? []),
       ].filter((topic, i, all) => all.indexOf(topic) === i);
+      // Its Home Assistant device too, while its shape and checks are still known.
+      await ha?.removeHost(id);
       for (const check of ranChecks) checks.forget(id, check);
       await Promise.all(retained.map((topic) => publish(topic, '', true).catch((error: unknown) => log.warn({ err: String(error), host: id, topic }, 'retained topic not cleared'))));
       if (!hostRegistry.remove(id)) return null;
@@ -217,7 +232,8 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     buryHost: (id) => tombstones.add(id),
     restoreHost: (id) => tombstones.lift(id),
     presenceHeldUntil: () => (subscribed() && subscribedAt !== null ? subscribedAt + secondsToMs(cfg.presenceGrace) : Number.POSITIVE_INFINITY),
-    provideAlertCounts: (counts) => summary.provideAlerts(counts),
+    provideAlertCounts: (counts, byHost) => summary.provideAlerts(counts, byHost),
+    ...(ha ? { haStats: () => ha.stats() } : {}),
     checks,
     flush: async () => {
       hostRegistry.persist();

@@ -37,6 +37,7 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
   let alerts: (() => SummaryAlerts) | undefined;
+  let byHost: (() => Record<string, number>) | undefined;
   const warn = createRateLimitedLog(opts.log);
 
   const build = (state: SummaryPayload['state']): string => {
@@ -63,9 +64,9 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
     });
   };
   // The counts come from another part (the alert service): if it fails or is gone, the summary goes out without them.
-  const alertCounts = (): { alerts?: SummaryAlerts } => {
+  const alertCounts = (): { alerts?: SummaryAlerts; firingByHost?: Record<string, number> } => {
     try {
-      return alerts ? { alerts: alerts() } : {};
+      return alerts ? { alerts: alerts(), ...(byHost ? { firingByHost: nonZero(byHost()) } : {}) } : {};
     } catch (error) {
       opts.log.debug({ err: String(error) }, 'alert counts unavailable');
       return {};
@@ -81,13 +82,14 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
     will: (): { topic: string; payload: string } => ({ topic, payload: build('offline') }),
     onSubscribed: publishNow,
     /** Adds the alert counts to the summary (the alert service runs beside the ingest); `changed()` republishes, debounced. */
-    provideAlerts(counts: () => SummaryAlerts): { changed(): void; stop(): void } {
+    provideAlerts(counts: () => SummaryAlerts, perHost?: () => Record<string, number>): { changed(): void; stop(): void } {
       alerts = counts;
+      byHost = perHost;
       soon();
       return {
         changed: soon,
         stop: () => {
-          if (alerts === counts) alerts = undefined;
+          if (alerts === counts) [alerts, byHost] = [undefined, undefined];
         },
       };
     },
@@ -99,4 +101,11 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
       await opts.publish(topic, build('offline'), true).catch(() => undefined);
     },
   };
+}
+
+/** Only hosts with firing alerts: the map stays small, and a template's default(0) covers the rest. */
+function nonZero(counts: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [host, n] of Object.entries(counts)) if (n > 0) out[host] = n;
+  return out;
 }

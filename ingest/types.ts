@@ -177,8 +177,13 @@ export interface IngestHandle extends Handle {
    * `ingest.presenceGrace`. Alerts and the event log hold offline until then.
    */
   presenceHeldUntil(): number;
-  /** Puts alert counts in the retained server summary; call `changed()` when they change. */
-  provideAlertCounts(counts: () => SummaryAlerts): { changed(): void; stop(): void };
+  /**
+   * Puts alert counts in the retained server summary, and `byHost` (firing alerts per host) as its
+   * `firingByHost`; call `changed()` when they change.
+   */
+  provideAlertCounts(counts: () => SummaryAlerts, byHost?: () => Record<string, number>): { changed(): void; stop(): void };
+  /** Home Assistant discovery (when ha.enabled): hosts and configs on the broker, configs published and cleared. */
+  haStats?(): { hosts: number; configs: number; published: number; cleared: number };
   /** Network check results: latest per runner, availability from the stored series (issue 12). */
   checks?: CheckResults;
 }

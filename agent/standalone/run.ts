@@ -1,6 +1,7 @@
 import { startAgent } from '../index.js';
 import { closeOnSignal } from '../../core/lifecycle.js';
 import { createLogger, setLogLevel } from '../../core/logger.js';
+import { setLogFormat } from '../../core/log-format.js';
 import { ensurePrivateDir } from '../../core/private-files.js';
 import { VIGIE_VERSION } from '../../core/version.js';
 import { loadStandaloneConfig } from './config-file.js';
@@ -26,6 +27,8 @@ export async function runStandalone(file: string, io: RunIo): Promise<number> {
   }
   const config = loaded.value;
   setLogLevel(config.logLevel);
+  // As `vigie agent`: pretty lines at a terminal, JSON for journald and pipes.
+  setLogFormat('auto');
   const log = createLogger('agent');
   try {
     ensurePrivateDir(config.dataDir);

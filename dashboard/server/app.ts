@@ -18,10 +18,11 @@ import { createEnrollRouter } from './api/enroll.js';
 import { createEnrollmentTokensRouter } from './api/enrollment-tokens.js';
 import { createEventsRouter } from './api/events.js';
 import { createGroupsRouter } from './api/groups.js';
-import { createHealthRouter } from './api/health.js';
+import { createHealthRouter, createProbeRouter } from './api/health.js';
 import { createHistoryRouter } from './api/history.js';
 import { createHostsRouter } from './api/hosts.js';
-import { createSelfMetricsRouter } from './api/self-metrics.js';
+import { createMetricsRegistry, createPrometheusRouter, createSelfMetricsRouter } from './api/self-metrics.js';
+import { parseAllowList, type ScrapeAccess } from './auth/scrape-access.js';
 import { createPublicSessionRouter, createSessionRouter } from './api/session.js';
 import { createTokensRouter } from './api/tokens.js';
 import { createUsersRouter } from './api/users.js';
@@ -63,6 +64,8 @@ export function sameHostSockets(host: string | undefined): string {
 
 export interface AppDeps extends ApiContext {
   webRoot?: string;
+  /** Who may scrape GET /metrics (default: admins' API tokens and sessions, no address without one). */
+  scrape?: ScrapeAccess;
 }
 
 /** The dashboard's express app: REST API under /api, the browser app at /. */
@@ -80,6 +83,11 @@ export function createApp(deps: AppDeps): Express {
       referrerPolicy: { policy: 'no-referrer' },
     }),
   );
+
+  // Probes and the Prometheus exposition live at the root, where such tools look for them (docs/api.md).
+  app.use(createProbeRouter(deps));
+  const metrics = createMetricsRegistry(deps);
+  app.use(createPrometheusRouter(deps.accounts, deps.scrape ?? { allow: parseAllowList([]), role: 'admin' }, metrics));
 
   const api = express.Router();
   api.use((_req, res, next) => {
@@ -107,7 +115,7 @@ export function createApp(deps: AppDeps): Express {
   api.use('/users', requireRole('admin'), createUsersRouter(deps));
   api.use('/groups', requireRole('admin'), createGroupsRouter(deps));
   api.use('/events', requireRole('admin'), createEventsRouter(deps));
-  api.use('/metrics', createSelfMetricsRouter(deps));
+  api.use('/metrics', createSelfMetricsRouter(deps, metrics));
   // The box's screen, the same pixels as the OLED: admins only, as it shows the whole fleet (counts, the worst alert of any host).
   api.get('/box/display', requireRole('admin'), (_req, res) => {
     const frame = deps.boxDisplay?.() ?? null;

@@ -43,3 +43,26 @@ export const AuthConfig = Type.Object(
   { default: {} },
 );
 export type AuthConfig = Static<typeof AuthConfig>;
+
+/** `prometheus` block: who may scrape GET /metrics (docs/prometheus.md). */
+export const PrometheusConfig = Type.Object(
+  {
+    allow: Type.Array(
+      // The form is checked here, with the other config errors; the address itself when the dashboard starts (parseAllowList).
+      Type.String({
+        pattern: '^(?:(?:[0-9]{1,3}\\.){3}[0-9]{1,3}(?:/(?:3[0-2]|[12]?[0-9]))?|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*(?:/(?:12[0-8]|1[01][0-9]|[1-9]?[0-9]))?)$',
+        description: 'an IPv4 or IPv6 address, or a CIDR block such as 10.0.0.0/8 or fd00::/8',
+      }),
+      {
+        default: [], maxItems: 256,
+        description: 'Addresses or CIDR blocks (e.g. 127.0.0.1/32, 10.0.0.0/8, fd00::/8) that may scrape /metrics without a token. Empty (the default): an API token is required',
+      },
+    ),
+    role: Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')], {
+      default: 'admin',
+      description: "The lowest role whose API token may scrape /metrics. A scrape shows every host, whatever the user's host access: lower it to viewer only for a token made for Prometheus",
+    }),
+  },
+  { default: {} },
+);
+export type PrometheusConfig = Static<typeof PrometheusConfig>;

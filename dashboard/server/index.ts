@@ -19,7 +19,8 @@ import { createApp } from './app.js';
 import { CheckAccess } from '../../checks/access.js';
 import type { User } from '../../accounts/users.js';
 import { LoginService } from './auth/login.js';
-import type { AuthConfig, HttpConfig } from './config.js';
+import type { AuthConfig, HttpConfig, PrometheusConfig } from './config.js';
+import { parseAllowList } from './auth/scrape-access.js';
 import { startLive, type LiveStats } from './live.js';
 
 export interface DashboardConfig {
@@ -27,6 +28,8 @@ export interface DashboardConfig {
   auth: AuthConfig;
   /** MQTT topic prefix (kept for links and docs the dashboard shows). */
   prefix: string;
+  /** Who may scrape GET /metrics (default: API tokens of admins, no address allowed without one). */
+  prometheus?: PrometheusConfig;
 }
 
 export interface DashboardDeps {
@@ -93,7 +96,10 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
   // Guessing enrollment tokens is throttled per address with the login's rules, apart from logins.
   const enrollThrottle = new LoginThrottle(throttle.policy, clock);
   let sweepLive = (): void => {}; // Socket.IO attaches after the app
+  // A bad address in prometheus.allow stops the start with the entry named (before anything is served).
+  const scrape = { allow: parseAllowList(config.prometheus?.allow ?? []), role: config.prometheus?.role ?? 'admin' };
   const app = createApp({
+    scrape,
     ingest: deps.ingest,
     accounts: deps.accounts,
     login,

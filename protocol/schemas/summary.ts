@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Count, EpochMs, ShortText, Version } from './common.js';
+import { HOST_ID_PATTERN } from '../host-id.js';
 
 /**
  * `<prefix>/_server/summary`, retained, published by the ingest once it has
@@ -20,6 +21,12 @@ export const SummaryPayload = Type.Object(
         { firing: Count, critical: Count, warning: Count, acknowledged: Count, maintenance: Count },
         { description: 'firing alerts by severity; how many are acknowledged, and how many fired in or are covered by a maintenance window' },
       ),
+    ),
+    firingByHost: Type.Optional(
+      Type.Record(Type.String({ pattern: HOST_ID_PATTERN.source }), Count, {
+        additionalProperties: false, // keys are host ids, nothing else
+        description: 'firing alerts per host, only hosts with at least one (Home Assistant\'s per-host alert count reads it, docs/home-assistant.md)',
+      }),
     ),
   },
   { $id: 'summary', title: 'summary', description: 'Fleet summary from the ingest' },
