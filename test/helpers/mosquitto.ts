@@ -109,7 +109,8 @@ export async function startMosquittoStack(opts: { set?: Record<string, string>; 
     const parts = path.split('.');
     let node = config;
     for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
-    node[parts.at(-1)!] = /^\d+$/.test(value) ? Number(value) : value;
+    // The file is JSON: numbers and booleans as such (the stack's overrides are strings, coerced by the loader).
+    node[parts.at(-1)!] = /^\d+$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
   }
   writeFileSync(configFile, JSON.stringify(config));
   const out: string[] = [];

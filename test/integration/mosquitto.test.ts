@@ -17,6 +17,7 @@ import * as assert from 'uvu/assert';
 import type { ApiClient } from '../helpers/api-client.js';
 import { enrollHost } from '../helpers/enroll.js';
 import { waitFor } from '../helpers/env.js';
+import { haNodeId } from '../../integrations/home-assistant/discovery.js';
 import { haveMosquitto, startMosquittoStack, type MosquittoStack } from '../helpers/mosquitto.js';
 import { addCredentials, adminClient } from '../helpers/stack.js';
 
@@ -29,7 +30,7 @@ const clients: MqttClient[] = [];
 
 test.before(async () => {
   if (!enabled) return;
-  ms = await startMosquittoStack({ set: { 'ingest.presenceGrace': '0' } });
+  ms = await startMosquittoStack({ set: { 'ingest.presenceGrace': '0', 'ha.enabled': 'true' } });
   admin = await adminClient(ms.httpUrl, ms.dataDir);
 });
 test.after(async () => {
@@ -84,6 +85,31 @@ test('an agent enrolled through the API while mosquitto runs gets in after the a
     return h.status === 200 && h.data.points.length > 0 ? h.data : null;
   }, 20_000);
   assert.ok(history.points.length > 0, 'stored and served');
+});
+
+test('Home Assistant, a reader, gets the discovery configs the ingest publishes and may send its birth message', async () => {
+  if (!enabled) return;
+  const creds = addCredentials(ms.dataDir, { kind: 'service', role: 'reader', name: 'homeassistant' });
+  const ha = await connectOnceAllowed(creds.username, creds.password);
+  const configs: string[] = [];
+  ha.on('message', (topic, payload) => {
+    if (topic.endsWith('/config') && topic.includes(`/${haNodeId('mq-web1')}/`) && payload.length > 0) configs.push(topic);
+  });
+  await ha.subscribeAsync('homeassistant/#', { qos: 1 });
+  await waitFor('mq-web1\'s discovery configs (retained)', () => configs.length > 0, 15_000);
+  const before = configs.length;
+  // The birth message is allowed: the ingest answers it by publishing every config again.
+  await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
+  await waitFor('the configs sent again after the birth message', () => configs.length > before, 15_000);
+  // Anything else under the prefix is not a reader's to write: dropped, never seen by the ingest's eye.
+  const watcher = await connect(ms.ingest.username, ms.ingest.password, { clientId: 'mq-test-ha-watcher' });
+  const seen: string[] = [];
+  watcher.on('message', (topic) => seen.push(topic));
+  await watcher.subscribeAsync(['homeassistant/sensor/forged/config', 'homeassistant/status'], { qos: 1 });
+  await ha.publishAsync('homeassistant/sensor/forged/config', '{}', { qos: 1 });
+  await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
+  await waitFor('the second birth message', () => seen.includes('homeassistant/status'));
+  assert.equal(seen, ['homeassistant/status']);
 });
 
 test('refusals: a wrong password, a publish under another host, a reader asking for configs and runs', async () => {
