@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openAccounts } from '../../accounts/index.js';
+import { credentialsMain } from '../../cli/credentials-command.js';
 import { mosquittoMain } from '../../cli/mosquitto-command.js';
 import { tempDir } from '../helpers/env.js';
 
@@ -36,6 +37,11 @@ test('writes conf, passwd and acl; lists old credentials with their rotation; a 
     assert.match(readFileSync(join(dir, 'mosquitto.conf'), 'utf8'), /^listener 18883 0\.0\.0\.0$/m);
     assert.equal(readFileSync(join(dir, 'passwd'), 'utf8').trim().split('\n').map((l) => l.split(':')[0]), ['agent-web1', 'service-ingest']);
     assert.match(readFileSync(join(dir, 'acl'), 'utf8'), /^user agent-web1\ntopic write vigie\/web1\/status$/m);
+    let listed = '';
+    const out = { write: (t: string) => (listed += t) } as unknown as NodeJS.WritableStream;
+    assert.is(credentialsMain(['list', '--data-dir', data.path], out, out), 0);
+    assert.match(listed, /agent-old-pc +host old-pc .* active \(not on Mosquitto: rotate/);
+    assert.match(listed, /agent-web1 +host web1 .* active\n/);
     const second = await run('--data-dir', data.path, '--dir', dir, '--port', '18883');
     assert.match(second.out, /^unchanged in /);
   } finally {
