@@ -103,6 +103,17 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX enrollment_tokens_host ON enrollment_tokens (host);
   `,
+  `
+  -- Mosquitto (issue 15): usernames lose their ':' (mosquitto_passwd and its
+  -- password file cannot hold one): agent:<host> -> agent-<host>,
+  -- service:<name> -> service-<name>. The old names still authenticate against
+  -- the embedded broker (accounts/mqtt-credentials.ts, legacyAlias). Each new
+  -- secret also gets Mosquitto 2.0's PBKDF2-SHA512 form; rows made before have
+  -- none and are listed by 'vigie mosquitto' as needing rotation.
+  UPDATE mqtt_credentials SET username = 'agent-' || substr(username, 7) WHERE username LIKE 'agent:%';
+  UPDATE mqtt_credentials SET username = 'service-' || substr(username, 9) WHERE username LIKE 'service:%';
+  ALTER TABLE mqtt_credentials ADD COLUMN mosquitto_hash TEXT;
+  `,
 ];
 
 /** Opens (creating if needed) `<dataDir>/accounts.db` with its schema up to date. */

@@ -1,3 +1,4 @@
+import { persistUsername } from './username-migration.js';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Handle } from '../core/lifecycle.js';
@@ -47,6 +48,8 @@ export interface AgentHandle extends Handle {
 export interface AgentOptions {
   /** Topic prefix (`vigie`). */
   prefix: string;
+  /** The JSON file the configuration came from: a migrated username is saved there (agent/username-migration.ts). */
+  configFile?: string;
   clock?: Clock;
   /** Default: every collector of the registry, reading this machine. */
   collectors?: Collector[];
@@ -216,6 +219,9 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
     url: config.broker,
     ...(config.username !== undefined ? { username: config.username } : {}),
     ...(config.password !== undefined ? { password: config.password } : {}),
+    ...(opts.configFile !== undefined && config.username !== undefined
+      ? { onUsernameMigrated: (to: string) => void persistUsername(opts.configFile!, config.username!, to, log) }
+      : {}),
     ca: readCaFile(config.ca, 'agent.ca'),
     hostId,
     prefix: opts.prefix,

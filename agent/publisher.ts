@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { legacyAlias } from '../protocol/usernames.js';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Handle } from '../core/lifecycle.js';
 import { onceClose } from '../core/lifecycle.js';
@@ -20,6 +21,12 @@ export interface PublisherOptions {
   url: string;
   username?: string;
   password?: string;
+  /**
+   * Called once when a pre-issue-15 username (`agent:<host>`) was refused and
+   * its new form (`agent-<host>`) was accepted: the caller keeps the new one
+   * (agent/username-migration.ts). Mosquitto cannot hold the old form.
+   */
+  onUsernameMigrated?: (username: string) => void;
   /** CA to trust for mqtts:// / wss:// (a pinned self-signed certificate). */
   ca?: Buffer;
   hostId: string;
@@ -116,6 +123,8 @@ const MAX_ERROR_TEXT = 200;
  * login throttling every few seconds. 3 (server unavailable) is an outage.
  */
 const REFUSED_CODES = new Set([1, 2, 4, 5]);
+/** Refusals of the credentials themselves: MQTT 3.1.1 4 and 5, MQTT 5 0x86 and 0x87 (Mosquitto answers 5 to an unknown user). */
+const BAD_CREDENTIALS = new Set([4, 5, 0x86, 0x87]);
 const REFUSED_CAP_S = 60;
 
 /**
@@ -195,6 +204,15 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     writeCache: false,
   };
   const client: MqttClient = mqtt.connect(opts.url, clientOptions);
+  /**
+   * An agent configured before usernames lost their `:` (issue 15): when the
+   * broker refuses the old name, the next attempts alternate with the new
+   * form (mqtt.js builds each CONNECT from client.options). An upgraded
+   * embedded broker accepts both; Mosquitto only the new one; an old server
+   * only the old one, hence alternating rather than switching for good.
+   */
+  const newUsername = opts.username !== undefined ? legacyAlias(opts.username) : null;
+  let usernameMigrated = false;
 
   const publish = (topic: string, payload: string, retain: boolean): Promise<unknown> =>
     client.publishAsync(topic, payload, { qos: 1, retain });
@@ -277,6 +295,11 @@ export function startPublisher(opts: PublisherOptions): Publisher {
   };
 
   client.on('connect', () => {
+    if (newUsername !== null && client.options.username === newUsername && !usernameMigrated) {
+      usernameMigrated = true;
+      log.warn({ from: opts.username, to: newUsername }, 'the broker accepted the new form of this agent\'s username; it replaces the old one');
+      opts.onUsernameMigrated?.(newUsername);
+    }
     backoff.reset();
     refusedBackoff.reset();
     refused = false;
@@ -393,7 +416,16 @@ export function startPublisher(opts: PublisherOptions): Publisher {
 
   client.on('error', (error) => {
     // The refusal is reported before the connection closes.
-    if (REFUSED_CODES.has((error as { code?: unknown }).code as number)) refused = true;
+    const code = (error as { code?: unknown }).code as number;
+    if (REFUSED_CODES.has(code) || BAD_CREDENTIALS.has(code)) refused = true;
+    if (newUsername !== null && !usernameMigrated && BAD_CREDENTIALS.has(code)) {
+      if (client.options.username === newUsername) {
+        client.options.username = opts.username; // both refused: revoked, or an old server; the refused back-off applies
+      } else {
+        client.options.username = newUsername;
+        refused = false; // the new form is worth a try now, not after the refused back-off
+      }
+    }
     warn(`error:${error.message}`, 'broker connection error', { url: opts.url, err: error.message });
   });
 

@@ -3,6 +3,7 @@ import { AgentConfig } from '../agent/config.js';
 import { AlertsConfig } from '../alerts/config.js';
 import { BackupConfig } from '../backup/config.js';
 import { BrokerConfig } from '../broker/config.js';
+import { MosquittoConfig } from '../broker/mosquitto/config.js';
 import { AuthConfig, HttpConfig, PrometheusConfig } from '../dashboard/server/config.js';
 import { EventsConfig } from '../events/config.js';
 import { IngestConfig } from '../ingest/config.js';
@@ -48,6 +49,7 @@ export const VigieConfig = Type.Object(
     agent: AgentConfig,
     ha: HaConfig,
     backup: BackupConfig,
+    mosquitto: MosquittoConfig,
   },
   { default: {} },
 );

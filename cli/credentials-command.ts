@@ -13,7 +13,9 @@ export const CREDENTIALS_HELP = `Usage: vigie credentials <add|list|revoke> [opt
 
 MQTT credentials for agents and services, stored hashed in <dataDir>/accounts.db.
 The broker reads them at every connection; a revoked one is disconnected
-within a second, even when the broker runs in another process.
+within a second, even when the broker runs in another process. With
+Mosquitto as the broker (mosquitto.dir), the server rewrites its password and
+ACL files and reloads it (docs/mosquitto.md).
 
   vigie credentials add --host NAME [--ttl 1h]
                                              a one-time enrollment token for NAME's agent, in
@@ -46,7 +48,8 @@ export function credentialsMain(argv: string[], out: NodeJS.WritableStream = pro
     if (action === 'list' && rest.length === 0) {
       for (const c of store.list()) {
         const who = c.principal.kind === 'agent' ? `host ${c.principal.host}` : c.principal.kind === 'service' ? `${c.principal.role} service` : 'anonymous';
-        const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : 'active';
+        // Made before issue 15: no Mosquitto hash, so not in `vigie mosquitto`'s password file until rotated.
+        const state = c.revokedAt ? `revoked ${new Date(c.revokedAt).toISOString()}` : c.mosquittoHash === null ? 'active (not on Mosquitto: rotate, see docs/mosquitto.md)' : 'active';
         out.write(`${c.username.padEnd(32)} ${who.padEnd(24)} created ${new Date(c.createdAt).toISOString()}  ${state}\n`);
       }
       return 0;

@@ -25,6 +25,7 @@ Commands:
   restore      check and restore a backup archive as the data directory (the server stopped)
   checks       export or import the network checks as a YAML or JSON file (checks as code)
   devices      list, show, add or remove the SNMP devices (routers, switches, NAS, printers) agents poll
+  mosquitto    write mosquitto.conf, its password file and ACL from Vigie's credentials (Mosquitto as the broker)
 
 Run 'vigie <command> --help' for its options. 'vigie --version' prints the version.`,
   up: `Usage: vigie up [options]

@@ -13,6 +13,7 @@ import { devicesMain } from './devices-command.js';
 import { HELP } from './help.js';
 import { simulateToTerminal } from '../oled/index.js';
 import { historyMain } from './history-command.js';
+import { mosquittoMain } from './mosquitto-command.js';
 import { userMain } from './user-command.js';
 import { startStack, type Role, type Stack } from './stack.js';
 
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'devices') return devicesMain(argv.slice(1));
   if (argv[0] === 'backup') return backupMain(argv.slice(1));
   if (argv[0] === 'restore') return restoreMain(argv.slice(1));
+  if (argv[0] === 'mosquitto') return mosquittoMain(argv.slice(1));
   let parsed;
   try {
     parsed = parseArgs({

@@ -34,6 +34,7 @@ import { BUILTIN_SCRIPTS } from '../scripts/builtins.js';
 import { allowedOn, ScriptAccess } from '../scripts/access.js';
 import { checkScriptParams, checksUsing, createBundleSource, type ScriptBundleSource } from '../scripts/bundle.js';
 import { startRunService, type RunService } from '../scripts/run-service.js';
+import { startMosquittoSync, type MosquittoSync } from '../broker/mosquitto/sync.js';
 import type { VigieConfig } from './config.js';
 import { brokerCaPem, publicBrokerUrl } from './public-broker-url.js';
 import { publicDashboardUrl } from './public-url.js';
@@ -81,7 +82,8 @@ export function localBrokerUrl(host: string, port: number): string {
 
 /**
  * `oledDisplay`: for `vigie oled --simulate`, the terminal in place of the panel.
- * `configFile`: the config file in use, which scheduled backups copy.
+ * `configFile`: the config file in use, which scheduled backups copy and an
+ * agent with a legacy username rewrites once the new form is accepted.
  */
 export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display; configFile?: string } = {}): Promise<Stack> {
   const stack: Stack = { close: async () => {} };
@@ -99,6 +101,12 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   let statusPages: StatusPageStore | undefined;
   let checkStore: CheckStore | undefined;
   let deviceStore: DeviceStore | undefined;
+  let mosquittoSync: MosquittoSync | undefined;
+  /** Credentials changed in this process: the embedded broker re-checks its clients, an external Mosquitto gets new files. */
+  const credentialsChanged = (): void => {
+    authenticator?.notifyChanged();
+    mosquittoSync?.changed();
+  };
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
@@ -176,7 +184,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
             {
               name: 'agent',
               start: async () =>
-                (stack.agent = await startAgent(withServerKey(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) })), { prefix, dataDir })),
+                (stack.agent = await startAgent(withServerKey(viaEmbedded(config.agent, 'agent', { kind: 'agent', host: agentHostId(config.agent) })), { prefix, dataDir, ...(role === 'agent' && opts.configFile ? { configFile: opts.configFile } : {}) })),
             },
           ]
         : []),
@@ -200,6 +208,26 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                 return { close: async () => store.close() };
               },
             },
+            ...(config.mosquitto.dir !== null
+              ? [
+                  {
+                    // Mosquitto in place of the embedded broker (docs/mosquitto.md): its files follow the credentials and devices.
+                    name: 'mosquitto-sync',
+                    start: async () =>
+                      (mosquittoSync = startMosquittoSync({
+                        mosquitto: { ...config.mosquitto, dir: config.mosquitto.dir! },
+                        broker: config.broker,
+                        prefix,
+                        haPrefix: config.ha.prefix,
+                        credentials: accounts!.credentials,
+                        devices: deviceStore!,
+                        dataVersion: () => accounts!.credentials.dataVersion(),
+                        onDevicesChange: (listener) => deviceStore!.onChange(listener),
+                        log: createLogger('mosquitto'),
+                      })),
+                  },
+                ]
+              : []),
             {
               name: 'ingest',
               start: async () =>
@@ -298,7 +326,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                   store: deviceStore!,
                   ingest: stack.ingest!,
                   topics: createTopics(prefix),
-                  removeHost: (id) => removeHost({ ingest: stack.ingest!, accounts: accounts!, credentialsChanged: () => authenticator?.notifyChanged(), alerts: stack.alerting!.service }, id),
+                  removeHost: (id) => removeHost({ ingest: stack.ingest!, accounts: accounts!, credentialsChanged, alerts: stack.alerting!.service }, id),
                   configSettled: () => stack.checkConfig!.idle(),
                   clock: systemClock,
                   log: createLogger('devices'),
@@ -317,7 +345,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
                     publicBroker: () => publicBrokerUrl(config, { ...(stack.broker ? { port: stack.broker.port } : {}), ...(stack.broker?.tlsPort !== undefined ? { tlsPort: stack.broker.tlsPort } : {}) }),
                     publicUrl: () => publicDashboardUrl(config, { port: stack.http!.port }),
                     brokerCa: () => brokerCaPem(config),
-                    credentialsChanged: () => authenticator?.notifyChanged(),
+                    credentialsChanged,
                     alerts: stack.alerting!.service,
                     boxDisplay: () => stack.oled?.frame() ?? null,
                     broker: () => stack.broker?.stats() ?? null,

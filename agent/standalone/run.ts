@@ -38,7 +38,7 @@ export async function runStandalone(file: string, io: RunIo): Promise<number> {
   }
   let agent;
   try {
-    agent = await startAgent(config.agent, { prefix: config.prefix, dataDir: config.dataDir, log });
+    agent = await startAgent(config.agent, { prefix: config.prefix, dataDir: config.dataDir, log, configFile: file });
   } catch (error) {
     io.stderr.write(`vigie-agent: could not start: ${(error as Error).message}\n`);
     return 1;

@@ -53,16 +53,16 @@ test('used once: credentials for that host and the chosen access, in one go; a r
   const used = a.enrollmentTokens.redeem(secret, '192.168.1.30');
   assert.ok(used.ok);
   if (!used.ok) return;
-  assert.equal([used.host, used.username, used.replaced], ['pc-2', 'agent:pc-2', false]);
+  assert.equal([used.host, used.username, used.replaced], ['pc-2', 'agent-pc-2', false]);
   assert.equal(a.credentials.verify(used.username, used.password), { kind: 'agent', host: 'pc-2' });
   assert.equal(a.hostAccess.get('pc-2'), { host: 'pc-2', label: null, owner: bob, groups: [lab] });
-  const stamp = a.credentials.stamp('agent:pc-2');
+  const stamp = a.credentials.stamp('agent-pc-2');
 
   t += 20 * MINUTE_MS;
   const again = a.enrollmentTokens.redeem(secret, '203.0.113.9');
   assert.equal(again.ok ? null : [again.reason, again.message], ['used', 'this enrollment token was already used on 2026-12-03 01:05 UTC (from 192.168.1.30): make a new one in Hosts & agents (or with vigie credentials add --host)']);
-  assert.is(a.credentials.stamp('agent:pc-2'), stamp, 'the credentials were not replaced');
-  assert.ok(verifySecret(used.password, (a.db.prepare('SELECT secret_hash FROM mqtt_credentials WHERE username = ?').get('agent:pc-2') as { secret_hash: string }).secret_hash));
+  assert.is(a.credentials.stamp('agent-pc-2'), stamp, 'the credentials were not replaced');
+  assert.ok(verifySecret(used.password, (a.db.prepare('SELECT secret_hash FROM mqtt_credentials WHERE username = ?').get('agent-pc-2') as { secret_hash: string }).secret_hash));
 });
 
 test('an expired token is refused with its expiry and creates nothing', () => {
@@ -105,10 +105,10 @@ test('a token for a host with credentials replaces them when used; a group delet
   const other = a.groups.create('gone').id;
   const { secret } = a.enrollmentTokens.create({ host: 'pc-2', createdBy: 'alice', access: { owner: null, groups: [lab, other] } });
   a.groups.delete(other);
-  const stamp = a.credentials.stamp('agent:pc-2');
+  const stamp = a.credentials.stamp('agent-pc-2');
   const r = a.enrollmentTokens.redeem(secret, 'x');
   assert.ok(r.ok && r.replaced);
-  assert.is.not(a.credentials.stamp('agent:pc-2'), stamp);
+  assert.is.not(a.credentials.stamp('agent-pc-2'), stamp);
   assert.equal(a.hostAccess.get('pc-2').groups, [lab]);
 });
 

@@ -65,7 +65,7 @@ test('add --host prints the install lines with a one-time token; the agent it en
   assert.match(added.stdout, /& \(\[scriptblock\]::Create\(\(irm 'http:\/\/\S+\/install\/agent\.ps1'\)\)\) -Url 'http:\/\/\S+' -Token 'vge_/);
   assert.not.match(added.stdout, /password/i, 'no password printed');
   const { username, password } = await useToken(added.stdout);
-  assert.is(username, 'agent:student-pc');
+  assert.is(username, 'agent-student-pc');
   start(['agent', '--broker', mqttUrl, '--host', 'student-pc', '--log-level', 'warn'], { VIGIE_AGENT_USERNAME: username, VIGIE_AGENT_PASSWORD: password });
   const host = await waitFor('student-pc in /api/hosts', async () => {
     const { body } = await getJson<{ data: Array<{ id: string; latest: unknown }> }>(`${dashboard}/api/hosts`, admin);
@@ -79,16 +79,16 @@ test('add --host prints the install lines with a one-time token; the agent it en
 
 test('list shows the credentials without their secret; revoke cuts the agent off within seconds', async () => {
   const { password } = await useToken(cli('add', '--host', 'laptop').stdout);
-  const client = await mqtt.connectAsync(mqttUrl, { username: 'agent:laptop', password, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(mqttUrl, { username: 'agent-laptop', password, reconnectPeriod: 0 });
   const cut = new Promise<void>((resolve) => client.once('close', () => resolve()));
   const listed = cli('list');
-  assert.match(listed.stdout, /agent:laptop +host laptop .* active/);
+  assert.match(listed.stdout, /agent-laptop +host laptop .* active/);
   assert.not.match(listed.stdout, new RegExp(password));
-  const revoked = cli('revoke', 'agent:laptop');
+  const revoked = cli('revoke', 'agent-laptop');
   assert.is(revoked.status, 0, revoked.stderr);
   await Promise.race([cut, new Promise((_, reject) => setTimeout(() => reject(new Error('not disconnected within 5 s')), 5000))]);
-  assert.match(cli('list').stdout, /agent:laptop .* revoked/);
-  assert.is(cli('revoke', 'agent:laptop').status, 1, 'revoking twice says there is nothing to revoke');
+  assert.match(cli('list').stdout, /agent-laptop .* revoked/);
+  assert.is(cli('revoke', 'agent-laptop').status, 1, 'revoking twice says there is nothing to revoke');
 });
 
 test('bad requests exit 2 with a message naming what is expected', () => {

@@ -51,7 +51,7 @@ test('an enrollment token buys credentials that publish as that host only; the l
   // The box's signing key, for the agent to pin (issue 14): the one in <dataDir>/signing.key.
   const box = openBoxSigner(up.dataDir);
   assert.equal({ ...used.data, password: '' }, {
-    host: 'lab-pc-1', username: 'agent:lab-pc-1', password: '', broker: 'mqtt://box.example:1883', ca: null,
+    host: 'lab-pc-1', username: 'agent-lab-pc-1', password: '', broker: 'mqtt://box.example:1883', ca: null,
     serverKey: box.publicKey, serverKeyFingerprint: box.fingerprint,
   }, 'http.publicBroker is what agents are told');
   assert.match(used.data.password, /^[\w-]{43}$/);
@@ -73,6 +73,19 @@ test('an enrollment token buys credentials that publish as that host only; the l
   assert.equal([access?.known, access?.credentials?.revokedAt], [true, null]);
   const types = (await admin.get<Array<{ type: string }>>('/api/events?host=lab-pc-1')).data.map((ev) => ev.type);
   for (const type of ['host.enroll_token', 'host.enrolled', 'host.enroll_refused']) assert.ok(types.includes(type), `${type} logged`);
+});
+
+test('an agent still configured with its pre-issue-15 name "agent:<host>" is let in, as that host, and revoked by it', async () => {
+  const e = await enrollHost(admin, 'lab-pc-old');
+  assert.is(e.username, 'agent-lab-pc-old');
+  const client = await connect('agent:lab-pc-old', e.password);
+  await client.publishAsync(topics.host('lab-pc-old', 'metrics'), JSON.stringify({ v: 1, ts: Date.now(), cpu: { usage: 1, load1: 0, load5: 0, load15: 0 } }), { qos: 1 });
+  await waitFor('lab-pc-old in the API', async () => (await admin.get<Array<{ id: string }>>('/api/hosts')).data.find((h) => h.id === 'lab-pc-old'));
+  const cut = new Promise<void>((resolve) => client.once('close', () => resolve()));
+  assert.is((await admin.send('DELETE', '/api/hosts/lab-pc-old/credentials')).status, 200);
+  await cut;
+  const again = await connect('agent:lab-pc-old', e.password).then(() => 'accepted', (err: Error) => err.message);
+  assert.match(again, /Bad username or password|Not authorized/i);
 });
 
 test('revoking from the dashboard cuts the agent at once and refuses it afterwards', async () => {

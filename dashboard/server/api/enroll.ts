@@ -58,7 +58,8 @@ export function createEnrollRouter(ctx: ApiContext): Router {
     }
     ctx.enrollThrottle.success(key);
     ctx.ingest.restoreHost(result.host); // a host removed earlier may come back now
-    if (result.replaced) ctx.credentialsChanged(); // the previous agent's connection is cut
+    // New credentials: the previous agent's connection (if any) is cut, and an external Mosquitto's files gain them.
+    ctx.credentialsChanged();
     ctx.accountsChanged();
     const broker = ctx.publicBroker();
     ctx.events.append({

@@ -46,7 +46,7 @@ test('a token made with an owner lasts auth.enrollTokenMinutes; used, it answers
   assert.is(s.accounts.hostAccess.get('student-vps').owner, null, 'not before the token is used');
   const used = await enroll(made.data.token);
   assert.is(used.status, 200, JSON.stringify(used.body));
-  assert.equal([used.body.data?.host, used.body.data?.username, used.body.data?.broker, used.body.data?.ca], ['student-vps', 'agent:student-vps', s.broker.url, null]);
+  assert.equal([used.body.data?.host, used.body.data?.username, used.body.data?.broker, used.body.data?.ca], ['student-vps', 'agent-student-vps', s.broker.url, null]);
   assert.is(s.accounts.hostAccess.get('student-vps').owner, bob.id);
   const access = (await s.admin.get<Array<{ host: string; credentials: { revokedAt: number | null } | null; agentVersion: string | null }>>('/api/access')).data.find((a) => a.host === 'student-vps');
   assert.equal([access?.credentials?.revokedAt, access?.agentVersion], [null, null]);
@@ -73,11 +73,11 @@ test('expired (by the clock), cancelled and reused tokens: 403 with the reason, 
   offset += 10 * MINUTE_MS; // the failures above are forgotten by the per-address slow-down
   const once = (await s.admin.send<Enrollment>('POST', '/api/hosts', { host: 'once-pc' })).data;
   assert.is((await enroll(once.token)).status, 200);
-  const stamp = s.accounts.credentials.stamp('agent:once-pc');
+  const stamp = s.accounts.credentials.stamp('agent-once-pc');
   const reused = await enroll(once.token);
   assert.is(reused.status, 403);
   assert.match(reused.body.error!.message, /^this enrollment token was already used on .*: make a new one in Hosts & agents/);
-  assert.is(s.accounts.credentials.stamp('agent:once-pc'), stamp, 'the credentials stay those of the first use');
+  assert.is(s.accounts.credentials.stamp('agent-once-pc'), stamp, 'the credentials stay those of the first use');
   const types = s.events.query({ type: 'host.enroll_refused' }).map((e) => (e.data as { reason: string }).reason);
   assert.equal(types.sort(), ['cancelled', 'expired', 'used']);
   assert.ok(s.events.query({ type: 'host.enroll_cancelled' }).length === 1);

@@ -67,7 +67,7 @@ if (haveChromium()) {
     // What the install script's enrollment does (test/dashboard/web/install-line.test.ts runs the real line).
     const res = await fetch(`${up.httpUrl}/api/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
     const { data: { username, password } } = (await res.json()) as { data: { username: string; password: string } };
-    assert.is(username, 'agent:student-pc');
+    assert.is(username, 'agent-student-pc');
     credentials = { username: username!, password: password! };
 
     await page.locator('header nav a[href="#/"]').click();
