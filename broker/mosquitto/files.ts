@@ -56,6 +56,11 @@ export function mosquittoConf(s: MosquittoSettings): string {
     `max_queued_messages ${s.sessionQueue.maxMessages}`,
     `max_queued_bytes ${s.sessionQueue.maxBytes}`,
     `max_packet_size ${s.maxPacketSize}`,
+    // Binds client ids to identities, as broker/client-id.ts does on the embedded broker:
+    // without it, any credentialed client could connect as `vigie-ingest` and cut the ingest off.
+    // Each client's id becomes its username, so one identity holds one session (and several
+    // ingest workers need one credential each).
+    'use_username_as_clientid true',
     // Nagle's algorithm adds 30–40 ms tails; the embedded broker sets noDelay too.
     'set_tcp_nodelay true',
     // The ingest's persistent session and retained status/info/config survive a restart.
