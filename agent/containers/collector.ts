@@ -4,7 +4,7 @@ import type { ContainerMetrics } from '../../protocol/payloads.js';
 import type { Collector } from '../collectors/types.js';
 import type { AgentContainersConfig } from './config.js';
 import { createEngineClient, type EngineClient } from './engine-client.js';
-import { cpuPercent, parseContainerList, parseInspect, parseStats, type StatsSample } from './parse.js';
+import { cpuPercent, parseContainerList, parseInspect, parseStats, type InspectedContainer, type StatsSample } from './parse.js';
 
 export interface ContainersCollectorOptions extends Partial<AgentContainersConfig> {
   /** Monotonic milliseconds, for rates (default performance.now). */
@@ -64,6 +64,7 @@ export function createContainersCollector(opts: ContainersCollectorOptions = {})
   let client: EngineClient | null = null;
   let clientSocket: string | null = null;
   let prev = new Map<string, Previous>();
+  let lastInspected = new Map<string, InspectedContainer>();
 
   const socketPath = (): string | null => {
     if (opts.socket) return exists(opts.socket) ? opts.socket : null;
@@ -73,10 +74,10 @@ export function createContainersCollector(opts: ContainersCollectorOptions = {})
   return {
     name: 'containers',
     async collect() {
-      if (enabled === false) return {};
+      if (enabled === 'off') return {};
       const socket = socketPath();
       if (!socket) {
-        if (enabled === true) throw new Error(`no container engine socket at ${opts.socket ?? defaultSockets().join(', ')}`);
+        if (enabled === 'on') throw new Error(`no container engine socket at ${opts.socket ?? defaultSockets().join(', ')}`);
         return {};
       }
       if (!client || clientSocket !== socket) {
@@ -86,13 +87,19 @@ export function createContainersCollector(opts: ContainersCollectorOptions = {})
       const engine = client;
       const listed = parseContainerList(await engine.get('/containers/json?all=true'), opts.max ?? 100);
       const seen = new Map<string, Previous>();
+      const inspected = new Map<string, InspectedContainer>();
       const containers = await mapLimit(listed, opts.concurrency ?? 4, async (c): Promise<ContainerMetrics> => {
         const out: ContainerMetrics = { id: c.id.slice(0, 12), name: c.name, image: c.image, state: c.state, health: 'none', restarts: 0 };
-        try {
-          const i = parseInspect(await engine.get(`/containers/${c.id}/json`));
+        const inspect = async () => parseInspect(await engine.get(`/containers/${c.id}/json`));
+        // An engine may refuse an inspect while the container is between two runs (podman does during a
+        // restart): one retry, then its last inspection, so a looping container's restart count never reads 0.
+        const i = await inspect().catch(() => inspect()).catch(() => null);
+        if (i) {
           Object.assign(out, i);
-        } catch {
-          // Gone between the list and now: the list's state stands.
+          inspected.set(c.id, i);
+        } else {
+          const last = lastInspected.get(c.id);
+          if (last) Object.assign(out, { ...last, state: c.state });
         }
         if (out.state !== 'running') return out;
         let s: StatsSample;
@@ -124,6 +131,8 @@ export function createContainersCollector(opts: ContainersCollectorOptions = {})
       });
       // Only containers seen running now are kept: removed ones do not pile up.
       prev = seen;
+      for (const [id, i] of inspected) lastInspected.set(id, i);
+      for (const id of lastInspected.keys()) if (!listed.some((c) => c.id === id)) lastInspected.delete(id);
       return { containers };
     },
   };

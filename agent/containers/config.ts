@@ -4,9 +4,9 @@ import { MAX_CONTAINERS } from '../../protocol/schemas/metrics.js';
 /** `agent.containers` (docs/containers.md): containers read from a Docker Engine API socket. Defaults live here only. */
 export const AgentContainersConfig = Type.Object(
   {
-    enabled: Type.Union([Type.Literal('auto'), Type.Boolean()], {
+    enabled: Type.Union([Type.Literal('auto'), Type.Literal('on'), Type.Literal('off')], {
       default: 'auto',
-      description: '`auto`: collect when the socket exists (checked at every sample, so an engine installed later is picked up); `true`: report the collector failing when it is missing; `false`: never',
+      description: '`auto`: collect when the socket exists (checked at every sample, so an engine installed later is picked up); `on`: also report the collector failing while it is missing; `off`: never',
     }),
     socket: Type.Optional(Type.String({
       minLength: 1, maxLength: 1024, pattern: '^/',

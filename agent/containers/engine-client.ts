@@ -24,7 +24,7 @@ export interface EngineClient {
   get(path: string): Promise<unknown>;
   /** The API version prefix in use (`/v1.41`), '' before negotiation or when the engine gave none. */
   readonly prefix: string;
-  /** Asks `/version` once and uses min(engine's ApiVersion, {@link MAX_API_VERSION}); an engine without one is spoken to unversioned. */
+  /** Asks `/_ping` (else `/version`) once and uses min(engine's ApiVersion, {@link MAX_API_VERSION}); an engine without one is spoken to unversioned. */
   negotiate(): Promise<string>;
 }
 
@@ -52,7 +52,8 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
   let prefix = '';
   let negotiated: Promise<string> | null = null;
 
-  const raw = (path: string): Promise<unknown> =>
+  /** GET `path`: its JSON body (or, with `headerOnly`, the `API-Version` header, unparsed body ignored). */
+  const raw = (path: string, headerOnly = false): Promise<unknown> =>
     new Promise((resolve, reject) => {
       let settled = false;
       const fail = (error: Error): void => {
@@ -76,6 +77,11 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
           const body = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           if (status < 200 || status > 299) return fail(new Error(`${path}: HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ''}`));
+          if (headerOnly) {
+            settled = true;
+            clearTimeout(timer);
+            return resolve(res.headers['api-version'] ?? null);
+          }
           try {
             const value: unknown = JSON.parse(body);
             settled = true;
@@ -97,8 +103,13 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
       return prefix;
     },
     negotiate() {
-      negotiated ??= raw('/version').then(
-        (v) => (prefix = negotiatedPrefix((v as { ApiVersion?: unknown } | null)?.ApiVersion)),
+      // `/_ping` answers the version in a header at once; `/version` (podman asks conmon and crun
+      // theirs, seconds under load) only for an engine whose ping has no such header.
+      negotiated ??= raw('/_ping', true).then(async (header) => {
+        const version = typeof header === 'string' ? header : ((await raw('/version')) as { ApiVersion?: unknown } | null)?.ApiVersion;
+        return (prefix = negotiatedPrefix(version));
+      }).then(
+        (p) => p,
         (error: unknown) => {
           negotiated = null; // asked again next time: the engine may just be starting
           throw error;

@@ -65,9 +65,17 @@ export function cleanImage(raw: string): string {
   return s === '' ? 'unknown' : s;
 }
 
+/**
+ * Podman's own states that its compat API lets through (seen in a restart
+ * loop: the list answered `stopped` between two runs), as Docker's words.
+ */
+const PODMAN_STATES: Record<string, ContainerState> = { stopped: 'exited', stopping: 'running', configured: 'created', initialized: 'created' };
+
 const toState = (v: unknown): ContainerState | null => {
   const s = str(v)?.toLowerCase();
-  return s !== undefined && (CONTAINER_STATES as readonly string[]).includes(s) ? (s as ContainerState) : null;
+  if (s === undefined) return null;
+  if ((CONTAINER_STATES as readonly string[]).includes(s)) return s as ContainerState;
+  return Object.hasOwn(PODMAN_STATES, s) ? PODMAN_STATES[s]! : null;
 };
 
 /** Docker's zero time (`0001-01-01T00:00:00Z`, never started) and anything unparseable give undefined. */

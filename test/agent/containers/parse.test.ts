@@ -79,6 +79,7 @@ test('hostile list entries: bad ids, unknown states and nameless ones dropped; n
   const group = { containers: list.map((c) => ({ id: c.id.slice(0, 12), name: c.name, image: c.image, state: c.state, health: 'none' as const, restarts: 0 })) };
   const checked = validatePayload('metrics', { v: PROTOCOL_VERSION, ts: Date.now(), ...group });
   assert.ok(checked.ok, checked.ok ? '' : checked.error);
+  assert.equal(parseContainerList([{ Id: 'dddddddddddd', Names: ['/loop'], Image: 'x', State: 'stopped' }, { Id: 'eeeeeeeeeeee', Names: ['/new'], Image: 'x', State: 'configured' }]).map((c) => c.state), ['exited', 'created'], 'podman\'s own states mapped');
   assert.is(cleanName('/-x'), 'c-x');
   assert.is(cleanName('a'.repeat(300)).length, 128);
   assert.is(cleanImage('"""'), 'unknown');
@@ -131,6 +132,7 @@ test('a socket that never answers fails the request at its deadline', async () =
 
 test('an oversized or non-JSON answer is refused; an HTTP error names the status', async () => {
   const engine = await fakeEngine((s, req) => {
+    if (req.startsWith('GET /_ping')) return void s.end(http('OK'));
     if (req.startsWith('GET /version')) return void s.end(http('{"ApiVersion":"1.41"}'));
     if (req.includes('/big')) return void s.end(http(`[${'"x",'.repeat(300_000)}"x"]`));
     if (req.includes('/html')) return void s.end(http('<html>'));
@@ -145,12 +147,12 @@ test('an oversized or non-JSON answer is refused; an HTTP error names the status
   await engine.close();
 });
 
-test('collector: no socket → no group (auto) or a named failure (enabled: true); a broken engine rejects, never throws synchronously', async () => {
+test('collector: no socket → no group (auto) or a named failure (enabled: on); a broken engine rejects, never throws synchronously', async () => {
   const t = tempDir();
   const missing = join(t.path, 'nope.sock');
   assert.equal(await createContainersCollector({ socket: missing }).collect(), {});
-  assert.equal(await createContainersCollector({ socket: missing, enabled: false }).collect(), {});
-  const e = await createContainersCollector({ socket: missing, enabled: true }).collect().then(() => null, (x: Error) => x);
+  assert.equal(await createContainersCollector({ socket: missing, enabled: 'off' }).collect(), {});
+  const e = await createContainersCollector({ socket: missing, enabled: 'on' }).collect().then(() => null, (x: Error) => x);
   assert.match(String(e?.message), /no container engine socket at .*nope\.sock/);
   const engine = await fakeEngine((s) => s.end(http('{"ApiVersion":"1.41"}')));
   const bad = await createContainersCollector({ socket: engine.path, timeout: 0.5 }).collect().then(() => null, (x: Error) => x);

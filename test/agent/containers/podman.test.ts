@@ -55,7 +55,7 @@ if (havePodman()) {
   };
 
   test('state, health, restart count, exit code and start time match podman inspect; the group passes the schema', async () => {
-    const collector = createContainersCollector({ socket: svc.socket, enabled: true });
+    const collector = createContainersCollector({ socket: svc.socket, enabled: 'on' });
     const before = JSON.parse(await svc.cli('inspect', 'web', 'job', 'sick', 'loop')) as { Name: string; RestartCount: number; State: { Status: string; ExitCode: number; StartedAt: string; Health?: { Status: string } } }[];
     const group = await collector.collect();
     const after = JSON.parse(await svc.cli('inspect', 'loop'))[0].RestartCount as number;
@@ -82,7 +82,7 @@ if (havePodman()) {
   });
 
   test('CPU %, memory and network rates agree with podman stats', async () => {
-    const collector = createContainersCollector({ socket: svc.socket, enabled: true });
+    const collector = createContainersCollector({ socket: svc.socket, enabled: 'on' });
     const first = byName((await collector.collect()).containers, 'web');
     assert.is(first.cpu, undefined, 'no CPU % before a second reading (one-shot stats have no precpu)');
     // Traffic to the container: the kernel answers ICMP echo, so its rx and tx counters move.
@@ -102,7 +102,7 @@ if (havePodman()) {
   });
 
   test('a restarted container waits one sample for its rates instead of showing a spike', async () => {
-    const collector = createContainersCollector({ socket: svc.socket, enabled: true });
+    const collector = createContainersCollector({ socket: svc.socket, enabled: 'on' });
     await collector.collect();
     const r = await svc.api('POST', '/v1.41/containers/web/restart?t=0');
     assert.is(r.status, 204);
@@ -116,7 +116,7 @@ if (havePodman()) {
   });
 
   test('cost of one sample with four containers, measured', async () => {
-    const collector = createContainersCollector({ socket: svc.socket, enabled: true });
+    const collector = createContainersCollector({ socket: svc.socket, enabled: 'on' });
     await collector.collect();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
