@@ -113,7 +113,12 @@ export async function startPodman(): Promise<PodmanService> {
     '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--network-config-dir', join(dir, 'cni'),
   ];
   const env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') };
-  await run(PODMAN, [...globals, 'import', '--change', 'CMD ["/bin/sleep","infinity"]', await buildImageTar(dir), TEST_IMAGE], { env });
+  try {
+    await run(PODMAN, [...globals, 'import', '--change', 'CMD ["/bin/sleep","infinity"]', await buildImageTar(dir), TEST_IMAGE], { env });
+  } catch (error) {
+    tmp.remove();
+    throw error;
+  }
 
   for (const d of ['/run/netns', '/run/crun']) mkdirSync(d, { recursive: true });
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;

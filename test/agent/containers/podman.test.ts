@@ -121,11 +121,13 @@ if (havePodman()) {
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const n = 5;
-    for (let i = 0; i < n; i++) await collector.collect();
+    let reported = 0;
+    for (let i = 0; i < n; i++) reported += (await collector.collect()).containers?.length ?? 0;
     const wall = (performance.now() - t0) / n;
     const cpu = process.cpuUsage(cpu0);
     console.log(`containers sample: ${wall.toFixed(1)} ms wall, ${((cpu.user + cpu.system) / 1000 / n).toFixed(1)} ms agent CPU, 4 containers (3 running)`);
-    assert.ok(wall < 5000);
+    // Printed for docs/containers.md, not asserted: a timing would fail on a busy machine, not on a bug.
+    assert.is(reported, 4 * n);
   });
 }
 
