@@ -27,7 +27,7 @@
  * under CI=true, prints a SKIP line outside.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -120,6 +120,8 @@ export async function startPodman(): Promise<PodmanService> {
     throw error;
   }
 
+  // Mount points for the namespace's tmpfs; removed at stop when this helper made them (left empty on the host).
+  const made = ['/run/netns', '/run/crun'].filter((d) => !existsSync(d));
   for (const d of ['/run/netns', '/run/crun']) mkdirSync(d, { recursive: true });
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const script = [
@@ -203,6 +205,9 @@ export async function startPodman(): Promise<PodmanService> {
           await gone;
         }
         tmp.remove();
+        for (const d of made) {
+          try { rmdirSync(d); } catch { /* another suite's service still uses it */ }
+        }
       })();
       return stopped;
     },
