@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SCRIPT_ID_PATTERN } from '../protocol/schemas/script.js';
+import { AgentContainersConfig } from './containers/config.js';
 
 /**
  * `agent.checks`: how this agent runs the network checks the server gives it
@@ -57,6 +58,7 @@ export const AgentConfig = Type.Object(
     }),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA to trust for mqtts:// and wss:// (pins a self-signed box certificate); the system CAs otherwise' })),
     checks: AgentChecksConfig,
+    containers: AgentContainersConfig,
     // Scripts (issue 14, docs/scripts.md): everything is opt-in on the agent, so the box alone can never make a host run code.
     scripts: Type.Union([Type.Literal('off'), Type.Literal('checks'), Type.Literal('actions')], {
       default: 'off',

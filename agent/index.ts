@@ -9,6 +9,7 @@ import { readCaFile } from '../core/tls.js';
 import { normaliseHostId } from '../protocol/host-id.js';
 import type { AgentConfigPayload, InfoPayload } from '../protocol/payloads.js';
 import { createCollectors, type Collector } from './collectors/index.js';
+import { createContainersCollector } from './containers/collector.js';
 import { SampleBuffer } from './buffer.js';
 import { startCheckRunner, type CheckRunner } from './checks/index.js';
 import type { Timers } from './checks/scheduler.js';
@@ -171,7 +172,8 @@ export async function startAgent(config: AgentConfig, opts: AgentOptions): Promi
       publishRun: (id, payload) => publisher.publishRun(id, payload),
     });
 
-  const collectors = opts.collectors ?? createCollectors();
+  // Containers are not in the fixed registry: they depend on an engine being there (agent.containers, docs/containers.md).
+  const collectors = opts.collectors ?? [...createCollectors(), createContainersCollector(config.containers ?? {})];
   const collectorFailed = createRateLimitedLog(log, 60_000);
   const sampler = createSampler(collectors, {
     clock,

@@ -1,5 +1,6 @@
 import { deviceAdvice, deviceOfflineText, interfaceText, isDeviceAlert } from './device-words.js';
 import { scriptCheckText } from './script-words.js';
+import { containerText } from './container-words.js';
 import type { Alert } from './types.js';
 import { spokenAhead, spokenDuration, spokenGrowth, spokenMoment, spokenNumber, spokenOfflineReason, type Lang } from './words.js';
 
@@ -134,6 +135,7 @@ export function alertFacts(a: Alert): Alert {
   if (a.offlineError !== undefined) facts.offlineError = a.offlineError;
   if (a.device !== undefined) facts.device = a.device;
   if (a.iface !== undefined) facts.iface = a.iface;
+  if (a.container !== undefined) facts.container = a.container;
   return facts;
 }
 
@@ -226,6 +228,11 @@ export function describeAlert(alert: Alert, lang: Lang, hostName: string = alert
     case 'if_down':
     case 'if_util':
       ({ title, detail } = interfaceText(family, alert, arg, hostName, lang, lasted, ended, sev));
+      break;
+    case 'container':
+    case 'container_health':
+    case 'container_restarts':
+      ({ title, detail, advice } = containerText(family, alert, arg, hostName, lang, lasted, ended));
       break;
     case 'disk_forecast':
       title = `${what} ${arg} — ${hostName}`;

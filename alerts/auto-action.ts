@@ -79,7 +79,7 @@ export interface AutoActions {
   close(): void;
 }
 
-type ActingRule = Exclude<keyof RuleSet, 'offline' | 'ifDown'>;
+type ActingRule = Exclude<keyof RuleSet, 'offline' | 'ifDown' | 'containers'>;
 
 /** The settings rule an alert rule id belongs to; null for rules that cannot act (offline, interfaces down, checks). */
 export function settingsRuleOf(rule: string): ActingRule | null {

@@ -4,7 +4,7 @@ import type { Clock } from '../core/time.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
 import { isIdle, idleTrack, stepLevels, trackSeverity, type LevelEvent } from './levels.js';
 import {
-  deviceFrom, feedForecast, isStale, latestFrom, newHostEntry, ruleEnabled, ruleInputs,
+  deviceFrom, feedContainers, feedForecast, isStale, latestFrom, newHostEntry, ruleEnabled, ruleInputs,
   type HostEntry, type Input, type Track,
 } from './host-state.js';
 import { effectiveRules, type AlertSettings, type RuleSet } from './rules.js';
@@ -73,6 +73,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     const out: Alert = { ...a, metric: { ...a.metric } as Alert['metric'] };
     if (a.device) out.device = { ...a.device };
     if (a.iface) out.iface = { ...a.iface };
+    if (a.container) out.container = { ...a.container };
     return out;
   };
 
@@ -106,6 +107,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     alert.severity = severity;
     alert.threshold = isService ? null : severity === 'critical' ? input.levels.critical : input.levels.warning;
     if (input.serviceState) alert.serviceState = input.serviceState;
+    if (input.container) alert.container = { ...input.container };
     // A device's alerts say so: no agent to diagnose, and advice for a device, not a shell (advice.ts).
     if (h.device) alert.device = { ...h.device };
     // An interface alert keeps the interface as last seen; an ending `if_down` keeps the state that fired it.
@@ -217,6 +219,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
       if (m.ts === h.newestTs) return;
       const isNewest = h.newestTs === null || m.ts > h.newestTs;
       feedForecast(h, m, effectiveRules(opts.settings(), host).diskForecast, isNewest);
+      if (isNewest) feedContainers(h, m, effectiveRules(opts.settings(), host).containers);
       h.heardAt = clock.now();
       if (isNewest) {
         if (h.newestTs !== null && !h.intervalFromStatus) h.intervalS = Math.min(86_400, Math.max(0.1, (m.ts - h.newestTs) / 1000));

@@ -1,10 +1,12 @@
 import { HOUR_MS, secondsToMs } from '../core/time.js';
-import type { InfoPayload, MetricsPayload, NetMetrics } from '../protocol/payloads.js';
+import type { ContainerMetrics, InfoPayload, MetricsPayload, NetMetrics } from '../protocol/payloads.js';
 import type { ServiceState } from '../protocol/schemas/services.js';
 import { createForecastSeries, forecastFull, type DiskForecast, type ForecastSeries } from './forecast.js';
 import type { Levels, LevelTrack } from './levels.js';
 import { THRESHOLD_RULES, type RuleSet } from './rules.js';
-import type { Alert, AlertSubject, AlertUnit, DeviceFacts, InterfaceFacts, RuleId } from './types.js';
+import type { Alert, AlertSubject, AlertUnit, ContainerFacts, DeviceFacts, InterfaceFacts, RuleId } from './types.js';
+import { containerInputs, type ContainerMemory } from './container-rules.js';
+export { feedContainers } from './container-rules.js';
 
 /** What the engine remembers of one host: the latest values, not a history (except the forecast window). */
 export interface HostEntry {
@@ -30,6 +32,8 @@ export interface HostEntry {
   series: Map<string, ForecastSeries>;
   forecasts: Map<string, DiskForecast | null>;
   tracks: Map<RuleId, Track>;
+  /** Containers (issue 15) by name: whether seen running, and their restart counts over the rule's window. */
+  containers: Map<string, ContainerMemory>;
 }
 
 /** The values of the newest sample; a group the agent left out is undefined. */
@@ -42,6 +46,8 @@ export interface Latest {
   disks?: Map<string, number>;
   /** Interfaces by name (agents' too: only a device's carry `oper`, `admin`, `util`). */
   ifaces?: Map<string, NetMetrics>;
+  /** Containers by name (issue 15); undefined when the sample has no `containers` group. */
+  containers?: Map<string, ContainerMetrics>;
 }
 
 export interface Track {
@@ -51,7 +57,7 @@ export interface Track {
 }
 
 export type Input =
-  | { kind: 'levels'; value: number; levels: Levels; unit: AlertUnit; subject: AlertSubject; serviceState?: ServiceState; iface?: InterfaceFacts }
+  | { kind: 'levels'; value: number; levels: Levels; unit: AlertUnit; subject: AlertSubject; serviceState?: ServiceState; iface?: InterfaceFacts; container?: ContainerFacts }
   | { kind: 'forecast'; forecast: DiskForecast | null; rules: RuleSet['diskForecast']; subject: AlertSubject }
   /** The rule applies but this sample has no value for it: its alert stays as it is. */
   | { kind: 'frozen' };
@@ -60,6 +66,7 @@ export function newHostEntry(): HostEntry {
   return {
     infoCores: null, metricCores: null, newestTs: null, heardAt: null, intervalS: null, intervalFromStatus: false,
     offlineStatus: null, offlineError: null, device: null, latest: null, servicesTs: null, services: null, series: new Map(), forecasts: new Map(), tracks: new Map(),
+    containers: new Map(),
   };
 }
 
@@ -74,6 +81,7 @@ export function latestFrom(m: MetricsPayload): Latest {
   };
   if (m.disks) out.disks = new Map(m.disks.map((d) => [d.mount, d.usedPercent]));
   if (m.net) out.ifaces = new Map(m.net.map((n) => [n.iface, n]));
+  if (m.containers) out.containers = new Map(m.containers.map((c) => [c.name, c]));
   return out;
 }
 
@@ -189,6 +197,8 @@ export function ruleInputs(h: HostEntry, rules: RuleSet): Map<RuleId, Input> {
     }
   }
 
+  containerInputs(h, rules.containers, out);
+
   if (rules.services.enabled) {
     const forMs = secondsToMs(rules.services.for);
     for (const name of rules.services.watch) {
@@ -214,6 +224,7 @@ export function ruleEnabled(rules: RuleSet, id: RuleId): boolean {
   if (id.startsWith('disk_forecast:')) return rules.diskForecast.enabled;
   if (id.startsWith('if_down:')) return rules.ifDown.enabled;
   if (id.startsWith('if_util:')) return rules.ifUtil.enabled;
+  if (id.startsWith('container')) return rules.containers.enabled && !rules.containers.ignore.includes(id.slice(id.indexOf(':') + 1));
   if (id.startsWith('service:')) return rules.services.enabled && rules.services.watch.includes(id.slice('service:'.length));
   return false;
 }

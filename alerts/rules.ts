@@ -5,6 +5,7 @@ import type { FieldError } from '../core/errors.js';
 import { describeValue } from '../core/schema-error.js';
 import { isHostId } from '../protocol/host-id.js';
 import { SCRIPT_ID_PATTERN, ScriptArgs } from '../protocol/schemas/script.js';
+import { CONTAINER_NAME_PATTERN } from '../protocol/schemas/metrics.js';
 import {
   FOR_BOUNDS, HORIZON_HOURS_BOUNDS, IF_DOWN_FOR_DEFAULT, MIN_POINTS_BOUNDS, MISSED_INTERVALS_BOUNDS, THRESHOLD_SPECS, thresholdBounds, WINDOW_HOURS_BOUNDS,
   type FieldBounds, type ThresholdSpec,
@@ -87,6 +88,17 @@ function servicesFields(defaults: boolean) {
   };
 }
 
+function containersFields(defaults: boolean) {
+  const d = (value: unknown) => (defaults ? { default: value } : {});
+  return {
+    enabled: Type.Boolean({ ...d(true), description: 'Alert on containers (docs/containers.md): one seen running that stopped, an unhealthy one, a restart loop' }),
+    for: Type.Number({ ...range(FOR_BOUNDS), ...d(30), description: 'Seconds a container seen running must stay stopped, or unhealthy, before the alert fires' }),
+    restarts: Type.Integer({ minimum: 1, maximum: 1000, ...d(3), description: 'Restarts within `restartMinutes` that make a restart loop (critical)' }),
+    restartMinutes: Type.Number({ minimum: 1, maximum: 1440, ...d(10), description: 'Window, minutes, the restarts are counted over' }),
+    ignore: Type.Array(Type.String({ pattern: CONTAINER_NAME_PATTERN }), { maxItems: 500, uniqueItems: true, ...d([]), description: 'Container names never alerted on (one-shot jobs, containers stopped on purpose); an override replaces the list' }),
+  };
+}
+
 function forecastFields(defaults: boolean) {
   const d = (value: unknown) => (defaults ? { default: value } : {});
   return {
@@ -120,6 +132,7 @@ export const RuleSet = Type.Object(
     diskForecast: Type.Object(forecastFields(true), { default: {}, additionalProperties: false, description: 'Disk-full forecast' }),
     ifDown: Type.Object(ifDownFields(true), { default: {}, additionalProperties: false, description: 'Interface down (SNMP devices)' }),
     ifUtil: thresholdRule(SPECS.ifUtil),
+    containers: Type.Object(containersFields(true), { default: {}, additionalProperties: false, description: 'Containers' }),
   },
   { default: {}, additionalProperties: false, description: 'Alert rules' },
 );
@@ -140,6 +153,7 @@ export const RuleSetOverride = Type.Partial(
       diskForecast: Type.Partial(Type.Object(forecastFields(false), { additionalProperties: false })),
       ifDown: Type.Partial(Type.Object(ifDownFields(false), { additionalProperties: false })),
       ifUtil: thresholdOverride(SPECS.ifUtil),
+      containers: Type.Partial(Type.Object(containersFields(false), { additionalProperties: false })),
     },
     { additionalProperties: false, description: 'Fields that differ from the defaults for one host' },
   ),
@@ -174,6 +188,7 @@ export function effectiveRules(settings: AlertSettings, host: string): RuleSet {
     diskForecast: { ...d.diskForecast, ...o.diskForecast },
     ifDown: { ...d.ifDown, ...o.ifDown },
     ifUtil: { ...d.ifUtil, ...o.ifUtil },
+    containers: { ...d.containers, ...o.containers },
   };
 }
 

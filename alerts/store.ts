@@ -214,6 +214,7 @@ function split(alert: Alert): { subject: string; extra: string | null } {
   if (alert.offlineError !== undefined) extra.offlineError = alert.offlineError;
   if (alert.device !== undefined) extra.device = alert.device;
   if (alert.iface !== undefined) extra.iface = alert.iface;
+  if (alert.container !== undefined) extra.container = alert.container; // issue 15
   return { subject: JSON.stringify(alert.metric), extra: Object.keys(extra).length ? JSON.stringify(extra) : null };
 }
 

@@ -3,6 +3,7 @@ import type { ResultKind } from '../protocol/schemas/check.js';
 import type { NagiosStatus, RefusalReason } from '../protocol/schemas/script.js';
 import type { IfAdminState, IfOperState } from '../protocol/schemas/device.js';
 import type { ServiceState } from '../protocol/schemas/services.js';
+import type { ContainerHealth, ContainerState } from '../protocol/schemas/metrics.js';
 import type { DiskForecast } from './forecast.js';
 
 export type Severity = 'warning' | 'critical';
@@ -20,6 +21,8 @@ export type AlertState = 'pending' | 'firing' | 'resolved' | 'cleared';
  * `service:<name>`; network checks (issue 12), with host = the runner:
  * `check:<id>` (down), `check_latency:<id>`, `check_cert:<id>`; interfaces of
  * SNMP devices (issue 13): `if_down:<iface>`, `if_util:<iface>`. Mounts and
+ * containers (issue 15, docs/containers.md): `container:<name>` (stopped),
+ * `container_health:<name>`, `container_restarts:<name>`. Mounts and
  * interface names keep their slashes (`disk:/var/lib`, `if_down:ge-0/0/1`):
  * whoever puts an id in an MQTT topic level must encode it.
  */
@@ -27,7 +30,8 @@ export type RuleId =
   | 'cpu' | 'mem' | 'swap' | 'load' | 'temperature' | 'offline'
   | `disk:${string}` | `disk_forecast:${string}` | `service:${string}`
   | `check:${string}` | `check_latency:${string}` | `check_cert:${string}`
-  | `if_down:${string}` | `if_util:${string}`;
+  | `if_down:${string}` | `if_util:${string}`
+  | `container:${string}` | `container_health:${string}` | `container_restarts:${string}`;
 
 /** What an alert is about: a stored series (so the dashboard can chart it), the host's presence, or a service. */
 export type AlertSubject =
@@ -74,6 +78,22 @@ export interface Alert {
   iface?: InterfaceFacts;
   /** Check alerts (issue 12): which check, and what its runners last said. */
   check?: CheckFacts;
+  /** Container alerts (issue 15): the container as the sample that last changed the alert showed it. */
+  container?: ContainerFacts;
+}
+
+/** What a container alert keeps about its container (from the metrics' `containers` entry). */
+export interface ContainerFacts {
+  name: string;
+  image: string;
+  state: ContainerState;
+  health: ContainerHealth;
+  restarts: number;
+  exitCode?: number;
+  /** Restart alerts: restarts counted within the rule's window. */
+  recentRestarts?: number;
+  /** Restart alerts: the window, minutes. */
+  windowMinutes?: number;
 }
 
 /** What a check alert keeps about its check, so it reads the same after the check changes or goes. */

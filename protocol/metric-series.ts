@@ -28,6 +28,13 @@ export const METRICS = {
   'net.discards': { unit: 'count', label: 'Discards/s' },
   // A device's custom OID, key = its name; its unit is in the metrics payload.
   'custom.value': { unit: 'count', label: 'Custom' },
+  // Containers (issue 15), key = the container's name. `container.up` is 100 while running, 0 otherwise.
+  'container.cpu': { unit: 'percent', label: 'Container CPU' },
+  'container.mem': { unit: 'bytes', label: 'Container memory' },
+  'container.rxRate': { unit: 'bytesPerSecond', label: 'Container received' },
+  'container.txRate': { unit: 'bytesPerSecond', label: 'Container sent' },
+  'container.up': { unit: 'percent', label: 'Container running' },
+  'container.restarts': { unit: 'count', label: 'Container restarts' },
   'temperature.cpu': { unit: 'celsius', label: 'CPU temperature' },
   uptime: { unit: 'seconds', label: 'Uptime' },
   processes: { unit: 'count', label: 'Processes' },
@@ -137,6 +144,14 @@ export function flattenMetrics(m: MetricsPayload): SeriesPoint[] {
     if (n.rxDiscards !== undefined || n.txDiscards !== undefined) add('net.discards', (n.rxDiscards ?? 0) + (n.txDiscards ?? 0), n.iface);
   }
   for (const c of m.custom ?? []) add('custom.value', c.value, c.name);
+  for (const c of m.containers ?? []) {
+    add('container.up', c.state === 'running' ? 100 : 0, c.name);
+    add('container.restarts', c.restarts, c.name);
+    add('container.cpu', c.cpu, c.name);
+    add('container.mem', c.memUsed, c.name);
+    add('container.rxRate', c.rxRate, c.name);
+    add('container.txRate', c.txRate, c.name);
+  }
   add('temperature.cpu', m.temperature?.cpu);
   add('uptime', m.uptime);
   add('processes', m.processes);

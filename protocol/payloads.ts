@@ -17,7 +17,7 @@ import { RunEventPayload, RunRequestPayload } from './schemas/script.js';
 
 export { MAX_PAYLOAD_BYTES, PROTOCOL_VERSION } from './schemas/common.js';
 export { InfoPayload } from './schemas/info.js';
-export { MetricsPayload, type DiskMetrics, type NetMetrics, type CustomMetric } from './schemas/metrics.js';
+export { MetricsPayload, type DiskMetrics, type NetMetrics, type CustomMetric, type ContainerMetrics } from './schemas/metrics.js';
 export {
   DeviceSpec, SnmpCredentials, CustomOid, InfoSource, DEVICE_LIMITS, DEVICE_OFFLINE_REASONS, DEVICE_ONLINE_REASON, SNMP_AUTH_PROTOCOLS, SNMP_PRIV_PROTOCOLS,
   IF_OPER_STATES, IF_ADMIN_STATES, OID_PATTERN, CUSTOM_NAME_PATTERN,

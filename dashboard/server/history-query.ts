@@ -35,7 +35,7 @@ const NICE_STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 720
 const TARGET_POINTS = 400;
 
 /** Metrics whose series carry a key (a mount or an interface). */
-const KEYED: Record<string, string> = { disk: 'the mount point, e.g. key=/', net: 'the interface, e.g. key=eth0', check: 'the check id, e.g. key=web-home' };
+const KEYED: Record<string, string> = { disk: 'the mount point, e.g. key=/', net: 'the interface, e.g. key=eth0', check: 'the check id, e.g. key=web-home', container: 'the container name, e.g. key=web' };
 
 function isRange(value: string): value is RangeName {
   return Object.hasOwn(RANGES, value);

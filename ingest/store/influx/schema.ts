@@ -14,9 +14,9 @@ export interface InfluxSeries {
   keyTag?: KeyTag;
 }
 
-export type KeyTag = 'mount' | 'iface' | 'check' | 'name';
+export type KeyTag = 'mount' | 'iface' | 'check' | 'name' | 'container';
 
-export const MEASUREMENTS = ['cpu', 'mem', 'swap', 'disk', 'net', 'temp', 'system', 'check', 'custom'] as const;
+export const MEASUREMENTS = ['cpu', 'mem', 'swap', 'disk', 'net', 'temp', 'system', 'check', 'custom', 'container'] as const;
 export type Measurement = (typeof MEASUREMENTS)[number];
 export const EVENTS_MEASUREMENT = 'events';
 
@@ -32,6 +32,8 @@ const GROUP: Record<string, { measurement: Measurement; keyTag?: KeyTag }> = {
   check: { measurement: 'check', keyTag: 'check' },
   // An SNMP device's custom OIDs (issue 13): tag `name`, field `value`.
   custom: { measurement: 'custom', keyTag: 'name' },
+  // Containers (issue 15): tag `container` = its name; fields cpu, mem, rxRate, txRate, up, restarts.
+  container: { measurement: 'container', keyTag: 'container' },
 };
 
 function mapMetric(metric: MetricName): InfluxSeries {

@@ -15,6 +15,7 @@ import { osLine, stateHint, stateLabel } from './host-card.js';
 import { chartSpecs, createHostCharts, RANGES, type HostCharts, type RangeName } from './host-charts.js';
 import { createInfoPanel, createServicesPanel } from './host-info.js';
 import { createProcessesPanel } from './host-processes.js';
+import { createContainersPanel } from './host-containers.js';
 import { createHostActionsPanel } from './host-actions.js';
 import type { SeriesRef } from '../../../../ingest/types.js';
 
@@ -65,10 +66,12 @@ export function createHostView(id: string): View {
   const info = createInfoPanel();
   const services = createServicesPanel();
   const servicesSlot = h('div', { class: 'grid side' }, info.el, services.el);
+  const containers = createContainersPanel();
   const body = h('div', { class: 'host-body', hidden: true },
     head, stats, deviceSlot,
     h('div', { class: 'section-head' }, h('h2', null, t('host.history')), rangeBar),
     chartsSlot,
+    containers.el,
     servicesSlot,
     processes,
     actions.el);
@@ -175,6 +178,7 @@ export function createHostView(id: string): View {
       body.hidden = false;
       renderHead(detail);
       renderStats(detail.latest);
+      containers.update(detail.latest);
       device?.update(detail.latest);
       info.update(detail.info);
       services.update(detail.services);
@@ -195,6 +199,7 @@ export function createHostView(id: string): View {
     sample: (e) => {
       if (summary) renderHead({ ...summary, latest: e.metrics, lastSeen: Math.max(summary.lastSeen, e.receivedAt) });
       renderStats(e.metrics);
+      containers.update(e.metrics);
       charts?.onSample(e.metrics);
       device?.onSample(e.metrics);
     },

@@ -130,10 +130,18 @@ export function createRuleEditor(values: RuleSet, base: RuleSet | null, editable
     toggle('services', t('rules.enabled')),
     h('div', { class: 'rule-levels' }, num('services', 'for', t('rules.for'), 's', FOR_BOUNDS)));
 
+  // Issue 15: the ignore list is edited in the settings file or API, and kept as it is here.
+  const containers = group('containers', 'rule.containers',
+    toggle('containers', t('rules.enabled')),
+    h('div', { class: 'rule-levels' },
+      num('containers', 'for', t('rules.for'), 's', FOR_BOUNDS),
+      num('containers', 'restarts', t('rules.restarts'), '', { min: 1, max: 1000, integer: true }),
+      num('containers', 'restartMinutes', t('rules.restartMinutes'), 'min', { min: 1, max: 1440 })));
+
   return {
     el: h('div', { class: 'rules-editor' },
       h('p', { class: 'field-hint muted rule-hint', id: hysteresisHintId }, t('rules.hysteresisHint')),
-      h('div', { class: 'rules' }, ...thresholds, ifDown, offline, forecast, services)),
+      h('div', { class: 'rules' }, ...thresholds, ifDown, offline, forecast, services, containers)),
     read() {
       const out: Record<string, Record<string, unknown>> = {};
       const problems: FieldError[] = [];
