@@ -5,6 +5,7 @@ import type { Collector } from '../collectors/types.js';
 import type { AgentContainersConfig } from './config.js';
 import { createEngineClient, type EngineClient } from './engine-client.js';
 import { cpuPercent, parseContainerList, parseInspect, parseStats, type InspectedContainer, type StatsSample } from './parse.js';
+import { mapLimit } from '../diagnostics/pool.js';
 
 export interface ContainersCollectorOptions extends Partial<AgentContainersConfig> {
   /** Monotonic milliseconds, for rates (default performance.now). */
@@ -28,20 +29,6 @@ interface Previous {
   systemTotal: number | null;
   rxBytes: number | null;
   txBytes: number | null;
-}
-
-/** Runs `fn` over `items` with at most `limit` at once; results in input order. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /**
