@@ -125,6 +125,12 @@ test('a full disk: no acknowledged sample lost, reads keep answering, one error 
     await waitFor('samples left unacknowledged once the buffer is full', async () => (await health()).ingest!.deferred > 0, 20_000);
     const during = await health();
     assert.is(during.ingest!.dropped, 0, 'nothing dropped');
+    // What Uptime Kuma or a load balancer watches: not ready while the store cannot write, alive all along.
+    const readyz = await fetch(`${url}/readyz`);
+    const readyBody = (await readyz.json()) as { checks: { store: { state: string } } };
+    assert.is(readyz.status, 503, JSON.stringify(readyBody));
+    assert.is(readyBody.checks.store.state, 'full');
+    assert.is((await fetch(`${url}/livez`)).status, 200);
 
     // Reads keep working for signed-in users, whose session touch cannot be written.
     const hosts = await viewerApi.get<Array<{ id: string }>>('/api/hosts');
@@ -146,6 +152,7 @@ test('a full disk: no acknowledged sample lost, reads keep answering, one error 
     }
     const after = await health();
     assert.is(after.ingest!.storage, 'ok');
+    assert.is((await fetch(`${url}/readyz`)).status, 200, 'ready again once space returns');
   } finally {
     stop = true;
     if (filler) rmSync(filler, { force: true });
