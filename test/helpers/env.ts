@@ -27,7 +27,8 @@ export function freePort(): Promise<number> {
 /** A temporary directory, and a function that removes it. */
 export function tempDir(prefix = 'vigie-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  // Retries: a server just stopped (podman's container monitors, a broker) may still be writing its last files.
+  return { path, remove: () => rmSync(path, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 }) };
 }
 
 /** Polls `check` until it returns a truthy value or `timeoutMs` passes; rejects with `what`. */

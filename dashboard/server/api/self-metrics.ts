@@ -6,6 +6,7 @@ import type { BrokerStats } from '../../../broker/index.js';
 import type { Clock } from '../../../core/time.js';
 import type { CheckResultRecord } from '../../../checks/types.js';
 import type { HostSummary, IngestHandle, IngestStats } from '../../../ingest/types.js';
+import type { ContainerMetrics } from '../../../protocol/payloads.js';
 import type { Notifier } from '../../../notify/notifier.js';
 import { requireRole } from '../auth/guards.js';
 import { scrapeGuard, type ScrapeAccess } from '../auth/scrape-access.js';
@@ -178,6 +179,36 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
   });
   gauge(reg, 'vigie_host_processes', 'Processes running on the host.', H, snap, (s, set) => {
     for (const h of online(s)) set({ host: h.id }, h.latest!.processes);
+  });
+
+  // --- Containers (Docker or podman on the host, agent `containers` block) ---
+  const CT = ['host', 'container', 'image'];
+  const containers = (s: Snapshot, each: (host: string, c: ContainerMetrics) => void): void => {
+    for (const h of online(s)) for (const c of h.latest!.containers ?? []) each(h.id, c);
+  };
+  gauge(reg, 'vigie_container_up', '1 while the container is running, 0 otherwise (exited, paused, restarting…).', [...CT, 'state'], snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image, state: c.state }, c.state === 'running' ? 1 : 0));
+  });
+  gauge(reg, 'vigie_container_healthy', '1 while the container\'s healthcheck passes, 0 while it fails; absent without a healthcheck.', CT, snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.health === 'healthy' ? 1 : c.health === 'unhealthy' ? 0 : null));
+  });
+  counter(reg, 'vigie_container_restarts_total', 'Restarts of the container by its restart policy.', CT, snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.restarts));
+  });
+  gauge(reg, 'vigie_container_cpu_usage_ratio', 'CPU the container used over the last interval, in cores (1 = one core busy, as docker stats\' 100 %).', CT, snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.cpu === undefined ? null : c.cpu / 100));
+  });
+  gauge(reg, 'vigie_container_memory_used_bytes', 'Memory the container uses (without the page cache it could drop).', CT, snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.memUsed));
+  });
+  gauge(reg, 'vigie_container_memory_limit_bytes', 'The container\'s memory limit (the host\'s memory when it has none).', CT, snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.memLimit));
+  });
+  gauge(reg, 'vigie_container_network_receive_bytes_per_second', 'Bytes the container received per second, all its interfaces.', CT, snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.rxRate));
+  });
+  gauge(reg, 'vigie_container_network_transmit_bytes_per_second', 'Bytes the container sent per second, all its interfaces.', CT, snap, (s, set) => {
+    containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.txRate));
   });
 
   // --- Checks: the latest result of each (check, runner) pair ---

@@ -2,13 +2,15 @@
  * Containers end to end on the real `vigie up` wiring: its local agent reads
  * podman's Docker Engine API (test/helpers/podman.ts); the container series
  * are stored and served by the history API, and the three container alerts
- * fire: stopped (seen running, exited 4), unhealthy, restart loop.
+ * fire: stopped (seen running, exited 4), unhealthy, restart loop; /metrics
+ * serves them to Prometheus (promtool-clean).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ApiClient } from '../../helpers/api-client.js';
 import { waitFor } from '../../helpers/env.js';
 import { havePodman, startPodman, type PodmanService } from '../../helpers/podman.js';
+import { assertPromtoolClean, parseExposition, seriesValue } from '../../helpers/prometheus.js';
 import { adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
 
 if (havePodman()) {
@@ -63,6 +65,23 @@ if (havePodman()) {
     assert.is(firing.find((a) => a.rule === 'container_health:sick')!.severity, 'warning');
     assert.is(firing.find((a) => a.rule === 'container_restarts:loop')!.severity, 'critical');
     assert.ok(!firing.some((a) => a.rule === 'container:web'), 'a running container does not alert');
+  });
+
+  test('/metrics serves the containers to Prometheus: up, health, memory limit, restarts; promtool finds nothing to say', async () => {
+    const token = (await admin.send<{ secret: string }>('POST', '/api/tokens', { name: 'prometheus', scope: 'read' })).data.secret;
+    const body = await waitFor('container series on /metrics', async () => {
+      const text = await (await fetch(`${s.httpUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+      return /vigie_container_healthy\{[^}]*container="sick"[^}]*\} 0/.test(text) && /vigie_container_restarts_total\{[^}]*container="loop"/.test(text) ? text : null;
+    }, 30_000, 250);
+    const series = parseExposition(body);
+    const web = { host: 'the-box', container: 'web' };
+    assert.is(seriesValue(series, 'vigie_container_up', { ...web, state: 'running' }), 1);
+    assert.is(seriesValue(series, 'vigie_container_memory_limit_bytes', web), 32 * 1024 * 1024);
+    assert.ok(seriesValue(series, 'vigie_container_memory_used_bytes', web) > 0);
+    assert.ok(seriesValue(series, 'vigie_container_cpu_usage_ratio', web) > 0.05, 'the busy loop shows');
+    assert.is(seriesValue(series, 'vigie_container_healthy', { host: 'the-box', container: 'sick' }), 0);
+    assert.ok(seriesValue(series, 'vigie_container_restarts_total', { host: 'the-box', container: 'loop' }) >= 2);
+    assertPromtoolClean(body);
   });
 }
 
