@@ -1,14 +1,11 @@
-import { chmodSync, copyFileSync, createWriteStream, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import { ensurePrivateDir, ensurePrivateFile, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../core/private-files.js';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from '../core/private-files.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, CONFIG_ENTRY, MANIFEST_FILE, sha256File, type BackupFile, type BackupManifest } from './manifest.js';
 import { describeDatabase, snapshotDatabase } from './sqlite-copy.js';
-import { tarStream, type TarSource } from './tar.js';
+import { writeArchive } from './archive.js';
 
 /** Archive names: `vigie-backup-<UTC stamp>.tar.gz`; the stamp sorts in time order. */
 export const ARCHIVE_PREFIX = 'vigie-backup-';
@@ -65,11 +62,14 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   const staging = join(to, `.${base}.partial`);
   const partial = join(to, `.${base}${ARCHIVE_SUFFIX}.partial`);
   rmSync(staging, { recursive: true, force: true });
+  // Staged as `<staging>/<base>/`: the archive's one top directory is that directory, as it is on disk.
+  const stagedDir = join(staging, base);
   ensurePrivateDir(staging);
+  ensurePrivateDir(stagedDir);
   try {
     const files: BackupFile[] = [];
     for (const f of backedUpFiles(dataDir)) {
-      const dest = join(staging, f.name);
+      const dest = join(stagedDir, f.name);
       if (f.kind === 'sqlite') {
         // SQLite's messages ("database disk image is malformed") do not say which file.
         await snapshotDatabase(join(dataDir, f.name), dest).catch((error: unknown) => {
@@ -85,7 +85,7 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
     }
     const configFile = opts.configFile ? resolve(opts.configFile) : null;
     if (configFile && existsSync(configFile)) {
-      const dest = join(staging, CONFIG_ENTRY);
+      const dest = join(stagedDir, CONFIG_ENTRY);
       copyFileSync(configFile, dest);
       chmodSync(dest, PRIVATE_FILE_MODE); // it may hold SMTP or InfluxDB passwords
       files.push({ name: CONFIG_ENTRY, kind: 'config', bytes: statSync(dest).size, sha256: await sha256File(dest) });
@@ -99,18 +99,13 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
       files,
     };
     const manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
-    writeFileSync(join(staging, MANIFEST_FILE), manifestBytes, { mode: PRIVATE_FILE_MODE });
+    writeFileSync(join(stagedDir, MANIFEST_FILE), manifestBytes, { mode: PRIVATE_FILE_MODE });
 
-    const mtime = Math.floor(now.getTime() / 1000);
-    // One top directory, so `tar xzf` by hand does not spill files into the current directory.
-    const entries: TarSource[] = [
-      { name: `${base}/`, type: 'dir', mode: PRIVATE_DIR_MODE, size: 0, mtime },
-      { name: `${base}/${MANIFEST_FILE}`, type: 'file', mode: PRIVATE_FILE_MODE, size: manifestBytes.length, mtime, content: manifestBytes },
-      ...files.map((f): TarSource => ({ name: `${base}/${f.name}`, type: 'file', mode: PRIVATE_FILE_MODE, size: f.bytes, mtime, path: join(staging, f.name) })),
-    ];
     rmSync(partial, { force: true });
     ensurePrivateFile(partial);
-    await pipeline(Readable.from(tarStream(entries)), createGzip(), createWriteStream(partial, { flags: 'w', mode: PRIVATE_FILE_MODE }));
+    // One top directory, so `tar xzf` by hand does not spill files into the current directory; manifest.json
+    // first, so a restore knows what to expect before the first byte of a database.
+    await writeArchive(stagedDir, [MANIFEST_FILE, ...files.map((f) => f.name)], partial, now);
     chmodSync(partial, PRIVATE_FILE_MODE);
     renameSync(partial, final);
     return { file: final, bytes: statSync(final).size, manifest };

@@ -1,17 +1,17 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, createReadStream, createWriteStream, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { createGunzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from '../core/private-files.js';
 import { compareVersions } from '../core/semver.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { DATABASE_FILE } from '../ingest/store/sqlite/database.js';
 import { MIGRATIONS as INGEST_MIGRATIONS } from '../ingest/store/sqlite/migrations.js';
+import { ArchiveError, readArchive } from './archive.js';
 import { backupStamp } from './create.js';
 import { BACKUP_FORMAT_VERSION, CONFIG_ENTRY, MANIFEST_FILE, manifestProblems, type BackupManifest } from './manifest.js';
 import { runningProcesses } from './running.js';
 import { describeDatabase, integrityCheck } from './sqlite-copy.js';
-import { readTar, TarFormatError, writeAll } from './tar.js';
 
 /** What is wrong with an archive, or why a restore cannot go on; the message names the file or the cause. */
 export class RestoreError extends Error {}
@@ -20,6 +20,15 @@ export class RestoreError extends Error {}
 const MAX_MANIFEST_BYTES = 1 << 20;
 /** The restored config file's name in the data directory: the server reads its config elsewhere, so it is put aside to be looked at. */
 export const RESTORED_CONFIG = 'config-from-backup.json';
+/** How a refused entry type is named (tar's type names otherwise). */
+const TYPE_NAMES: Record<string, string> = {
+  SymbolicLink: 'a symbolic link',
+  Link: 'a hard link',
+  CharacterDevice: 'a character device',
+  BlockDevice: 'a block device',
+  FIFO: 'a FIFO',
+  ContiguousFile: 'a contiguous file',
+};
 
 /**
  * Extracts `file` into the new directory `dest` (0700, files 0600) and
@@ -38,25 +47,34 @@ export async function extractBackup(file: string, dest: string): Promise<BackupM
     let top: string | null = null;
     let manifest: BackupManifest | null = null;
     const got = new Set<string>();
-    const source = createReadStream(file).pipe(createGunzip());
-    await readTar(source, async (entry, content) => {
-      const slash = entry.name.indexOf('/');
-      const dir = slash === -1 ? entry.name : entry.name.slice(0, slash);
-      const rest = slash === -1 ? '' : entry.name.slice(slash + 1);
+    await readArchive(file, async (entry) => {
+      const path = entry.path;
+      // Checked here, not left to tar: its Parser reads entries as they are (only its extract sanitizes), and a
+      // tampered archive must not write outside `dest` nor through a link.
+      if (path.startsWith('/')) throw new RestoreError(`archive entry "${path}": an absolute path, refused`);
+      if (path.split('/').some((part) => part === '..' || part === '.')) throw new RestoreError(`archive entry "${path}": a path with ".." or "." in it, refused`);
+      const isDir = entry.type === 'Directory';
+      if (!isDir && entry.type !== 'File' && entry.type !== 'OldFile') {
+        const what = TYPE_NAMES[entry.type] ?? `type "${entry.header.typeKey}"`;
+        throw new RestoreError(`archive entry "${path}": ${what}${entry.linkpath ? ` to "${entry.linkpath}"` : ''} is not a plain file or directory`);
+      }
+      const name = isDir ? path.replace(/\/$/, '') : path;
+      const slash = name.indexOf('/');
+      const dir = slash === -1 ? name : name.slice(0, slash);
+      const rest = slash === -1 ? '' : name.slice(slash + 1);
       top ??= dir;
-      if (dir !== top || rest.includes('/')) throw new RestoreError(`archive entry "${entry.name}": outside the archive's directory "${top}/"`);
-      if (entry.type === 'dir') {
-        if (rest !== '') throw new RestoreError(`archive entry "${entry.name}": unexpected directory`);
+      if (dir !== top || rest.includes('/') || (!isDir && rest === '')) throw new RestoreError(`archive entry "${path}": outside the archive's directory "${top}/"`);
+      if (isDir) {
+        if (rest !== '') throw new RestoreError(`archive entry "${path}": unexpected directory`);
         return;
       }
       if (!manifest) {
-        if (rest !== MANIFEST_FILE) throw new RestoreError(`archive: ${MANIFEST_FILE} must come first (found "${entry.name}"); this is not a Vigie backup`);
+        if (rest !== MANIFEST_FILE) throw new RestoreError(`archive: ${MANIFEST_FILE} must come first (found "${path}"); this is not a Vigie backup`);
         if (entry.size > MAX_MANIFEST_BYTES) throw new RestoreError(`${MANIFEST_FILE}: ${entry.size} bytes, too large`);
-        const chunks: Buffer[] = [];
-        for await (const c of content) chunks.push(c);
+        const text = (await entry.concat()).toString('utf8');
         let parsed: unknown;
         try {
-          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          parsed = JSON.parse(text);
         } catch (error) {
           throw new RestoreError(`${MANIFEST_FILE}: not valid JSON (${(error as Error).message})`);
         }
@@ -72,17 +90,15 @@ export async function extractBackup(file: string, dest: string): Promise<BackupM
       got.add(rest);
       if (entry.size !== listed.bytes) throw new RestoreError(`${rest}: ${entry.size} bytes in the archive, ${listed.bytes} in ${MANIFEST_FILE} (the archive was altered)`);
       const hash = createHash('sha256');
-      // 'wx': never follow or overwrite anything already in the fresh directory.
-      const out = createWriteStream(join(dest, rest), { flags: 'wx', mode: PRIVATE_FILE_MODE });
-      const opened = new Promise<void>((res, rej) => out.once('open', () => res()).once('error', rej));
-      await opened;
-      await writeAll((async function* () {
-        for await (const c of content) {
+      // The name is one of the manifest's (plain names, checked by manifestProblems). 'wx': never follow or
+      // overwrite anything already in the fresh directory. pipeline() reads the entry at the disk's pace; its
+      // source is a generator over the entry, so a failed write leaves the entry to readArchive, not destroyed.
+      await pipeline(async function* () {
+        for await (const c of entry) {
           hash.update(c);
           yield c;
         }
-      })(), out);
-      await new Promise<void>((res, rej) => out.end((error?: Error | null) => (error ? rej(error) : res())));
+      }, createWriteStream(join(dest, rest), { flags: 'wx', mode: PRIVATE_FILE_MODE }));
       chmodSync(join(dest, rest), PRIVATE_FILE_MODE);
       const sum = hash.digest('hex');
       if (sum !== listed.sha256) throw new RestoreError(`${rest}: checksum mismatch (SHA-256 ${sum}, ${MANIFEST_FILE} says ${listed.sha256}); the archive is damaged or was altered`);
@@ -108,11 +124,8 @@ export async function extractBackup(file: string, dest: string): Promise<BackupM
   } catch (error) {
     rmSync(dest, { recursive: true, force: true });
     if (error instanceof RestoreError) throw error;
-    if (error instanceof TarFormatError) throw new RestoreError(`${basename(file)}: ${error.message}`);
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
-      throw new RestoreError(`${basename(file)}: not a gzip archive, or a truncated or damaged one (${(error as Error).message})`);
-    }
+    // ArchiveError: gzip or tar framing; its message names the archive and the entry.
+    if (error instanceof ArchiveError) throw new RestoreError(error.message);
     throw error;
   }
 }
