@@ -32,7 +32,7 @@ export function logHostEvents(ingest: IngestHandle, events: EventLog, opts: { cl
     events.append({
       type: 'host.over_limit', host: e.host,
       message: `${e.host} sent more mounts or interfaces than its limits allow; the new ones are dropped (${e.mounts} mounts, ${e.interfaces} interfaces, ${e.series} series kept)`,
-      data: { mounts: e.mounts, interfaces: e.interfaces, series: e.series, refusedMounts: e.refusedMounts, refusedInterfaces: e.refusedInterfaces },
+      data: { mounts: e.mounts, interfaces: e.interfaces, series: e.series, refusedMounts: e.refusedMounts, refusedInterfaces: e.refusedInterfaces, containers: e.containers, refusedContainers: e.refusedContainers },
     });
   });
   const off = ingest.bus.on('events', 'host', (h) => {

@@ -69,6 +69,10 @@ export const IngestConfig = Type.Object(
           minimum: 1, maximum: 10_000, default: 128,
           description: 'Most network interfaces one host may have (an SNMP switch reports up to 128); known interfaces keep working, a new one past the limit is dropped and counted',
         }),
+        containersPerHost: Type.Integer({
+          minimum: 1, maximum: 10_000, default: 200,
+          description: 'Most container names one host may have series for (names churn: docker run without --name, CI jobs); known names keep working, a new one past the limit is dropped from the sample and counted',
+        }),
       },
       { default: {}, description: 'Per-host cardinality limits: one misbehaving agent cannot flood the store, the alerts and the charts' },
     ),

@@ -9,18 +9,21 @@ export interface HostLimitsConfig {
   seriesPerHost: number;
   mountsPerHost: number;
   interfacesPerHost: number;
+  containersPerHost: number;
 }
 
 /** A host that sent more than its limits allow, as the admin sees it (health, Status page). */
 export interface HostOverLimit {
   host: string;
-  /** Mounts, interfaces and series the host has (known before the limit, or admitted since). */
+  /** Mounts, interfaces, containers and series the host has (known before the limit, or admitted since). */
   mounts: number;
   interfaces: number;
+  containers: number;
   series: number;
-  /** What was refused in this episode: disk entries (new mounts) and net entries (new interfaces). */
+  /** What was refused in this episode: disk entries (new mounts), net entries (new interfaces), new container names. */
   refusedMounts: number;
   refusedInterfaces: number;
+  refusedContainers: number;
   /** First and latest refusal of this episode, ms. */
   since: number;
   lastAt: number;
@@ -47,9 +50,11 @@ const countMetrics = (keep: (name: string) => boolean): number => Object.keys(ME
 const SERIES_PER_DISK = countMetrics((n) => n.startsWith('disk.'));
 // Counted as a device's interface (rates, utilisation, link state, errors, discards); an agent's has fewer.
 const SERIES_PER_IFACE = countMetrics((n) => n.startsWith('net.'));
+// Containers are keyed by name, and names churn (`docker run` without --name, CI jobs): each new name is new series.
+const SERIES_PER_CONTAINER = countMetrics((n) => n.startsWith('container.'));
 // Check series (issue 12) are bounded by the check catalog, not by the host's metrics; custom
 // OIDs (issue 13) by the keys below, one series each.
-const BASE_SERIES = countMetrics((n) => !n.startsWith('disk.') && !n.startsWith('net.') && !n.startsWith('check.') && !n.startsWith('custom.'));
+const BASE_SERIES = countMetrics((n) => !['disk.', 'net.', 'check.', 'custom.', 'container.'].some((p) => n.startsWith(p)));
 /** Custom series names one host may have: what a device may be configured with. */
 const CUSTOM_PER_HOST = DEVICE_LIMITS.customOids;
 
@@ -57,13 +62,14 @@ interface HostKeys {
   mounts: Set<string>;
   ifaces: Set<string>;
   custom: Set<string>;
+  containers: Set<string>;
   episode: HostOverLimit | null;
 }
 
 /**
  * Per-host cardinality limits (issue 10, item 3): a host may have at most so
- * many mounts, interfaces and series. Known keys keep working; a new mount or
- * interface past a limit is dropped from the sample (the rest of the sample is
+ * many mounts, interfaces, containers and series. Known keys keep working; a new mount,
+ * interface or container name past a limit is dropped from the sample (the rest of the sample is
  * kept) and counted. Everything downstream (store, alerts, live view) only
  * ever sees the limited sample, so a host's alert rules and series are bounded
  * by these limits. `onEpisode` is called once when a host starts refusing.
@@ -74,23 +80,24 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
 
   function keys(host: string): HostKeys {
     let k = hosts.get(host);
-    if (!k) hosts.set(host, (k = { mounts: new Set(), ifaces: new Set(), custom: new Set(), episode: null }));
+    if (!k) hosts.set(host, (k = { mounts: new Set(), ifaces: new Set(), custom: new Set(), containers: new Set(), episode: null }));
     return k;
   }
-  const seriesOf = (k: HostKeys): number => BASE_SERIES + k.mounts.size * SERIES_PER_DISK + k.ifaces.size * SERIES_PER_IFACE + k.custom.size;
+  const seriesOf = (k: HostKeys): number => BASE_SERIES + k.mounts.size * SERIES_PER_DISK + k.ifaces.size * SERIES_PER_IFACE + k.custom.size + k.containers.size * SERIES_PER_CONTAINER;
 
   function summarise(host: string, k: HostKeys, e: HostOverLimit): HostOverLimit {
-    return { ...e, host, mounts: k.mounts.size, interfaces: k.ifaces.size, series: seriesOf(k) };
+    return { ...e, host, mounts: k.mounts.size, interfaces: k.ifaces.size, containers: k.containers.size, series: seriesOf(k) };
   }
 
-  function refuse(host: string, k: HostKeys, mounts: number, ifaces: number): void {
+  function refuse(host: string, k: HostKeys, mounts: number, ifaces: number, containers: number): void {
     const now = clock.now();
-    refusedTotal += mounts + ifaces;
+    refusedTotal += mounts + ifaces + containers;
     if (k.episode && now - k.episode.lastAt > LIMIT_EPISODE_QUIET_MS) k.episode = null;
     const fresh = k.episode === null;
-    k.episode ??= { host, mounts: 0, interfaces: 0, series: 0, refusedMounts: 0, refusedInterfaces: 0, since: now, lastAt: now };
+    k.episode ??= { host, mounts: 0, interfaces: 0, containers: 0, series: 0, refusedMounts: 0, refusedInterfaces: 0, refusedContainers: 0, since: now, lastAt: now };
     k.episode.refusedMounts += mounts;
     k.episode.refusedInterfaces += ifaces;
+    k.episode.refusedContainers += containers;
     k.episode.lastAt = now;
     if (fresh) onEpisode(summarise(host, k, k.episode));
   }
@@ -102,12 +109,13 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
         if (s.metric.startsWith('disk.')) k.mounts.add(s.key);
         else if (s.metric.startsWith('net.')) k.ifaces.add(s.key);
         else if (s.metric.startsWith('custom.')) k.custom.add(s.key);
+        else if (s.metric.startsWith('container.')) k.containers.add(s.key);
       }
     },
     limit(host, m) {
       const k = keys(host);
       const allKnown = (m.disks?.every((d) => k.mounts.has(d.mount)) ?? true) && (m.net?.every((n) => k.ifaces.has(n.iface)) ?? true)
-        && (m.custom?.every((c) => k.custom.has(c.name)) ?? true);
+        && (m.custom?.every((c) => k.custom.has(c.name)) ?? true) && (m.containers?.every((c) => k.containers.has(c.name)) ?? true);
       if (allKnown) return m; // the usual case: no copy
       let refusedMounts = 0;
       let refusedIfaces = 0;
@@ -136,9 +144,15 @@ export function createHostLimiter(cfg: HostLimitsConfig, clock: Clock, onEpisode
         if (!ok) refusedCustom += 1;
         return ok;
       });
-      if (refusedMounts + refusedIfaces + refusedCustom === 0) return m;
-      refuse(host, k, refusedMounts, refusedIfaces + refusedCustom);
-      return { ...m, ...(disks ? { disks } : {}), ...(net ? { net } : {}), ...(custom ? { custom } : {}) };
+      let refusedContainers = 0;
+      const containers = m.containers?.filter((c) => {
+        const ok = admit(k.containers, c.name, cfg.containersPerHost, SERIES_PER_CONTAINER);
+        if (!ok) refusedContainers += 1;
+        return ok;
+      });
+      if (refusedMounts + refusedIfaces + refusedCustom + refusedContainers === 0) return m;
+      refuse(host, k, refusedMounts, refusedIfaces + refusedCustom, refusedContainers);
+      return { ...m, ...(disks ? { disks } : {}), ...(net ? { net } : {}), ...(custom ? { custom } : {}), ...(containers ? { containers } : {}) };
     },
     forget: (host) => void hosts.delete(host),
     overLimit() {

@@ -22,7 +22,7 @@ test('topics of other kinds or prefixes are counted as invalid; a zero-byte reta
   const bus = new EventBus<IngestEvents>(log);
   const store = startSqliteMetricStore({ db, retention: { raw: 172_800, minute: 2_592_000, hour: 34_560_000 }, flushInterval: 1, flushSize: 1000, clock });
   const registry = startHostRegistry({ repo: new HostRepo(db, log), bus, staleAfterIntervals: 3, persistInterval: 1, clock, log });
-  const limiter = createHostLimiter({ seriesPerHost: 1000, mountsPerHost: 64, interfacesPerHost: 64 }, clock, () => undefined);
+  const limiter = createHostLimiter({ seriesPerHost: 1000, mountsPerHost: 64, interfacesPerHost: 64, containersPerHost: 64 }, clock, () => undefined);
   const handler = createMessageHandler({ topics, registry, store, bus, rawRetention: 172_800, limiter, clock, log });
   const errors: string[] = [];
   bus.on('test', 'invalid', (e) => errors.push(e.error));

@@ -160,7 +160,7 @@ export const en = {
   'status.messages': 'Messages',
   'status.messagesValue': '{accepted} accepted, {invalid} invalid, {failed} failed, {duplicates} duplicates, {deferred} left unacknowledged',
   'status.limits': 'Over cardinality limits',
-  'status.limitsValue': '{host}: {mounts} mounts, {interfaces} interfaces, {series} series; refused {refusedMounts} disks and {refusedInterfaces} interfaces since {since}',
+  'status.limitsValue': '{host}: {mounts} mounts, {interfaces} interfaces, {containers} containers, {series} series; refused {refusedMounts} disks, {refusedInterfaces} interfaces and {refusedContainers} containers since {since}',
   'access.remove': 'Remove host',
   'access.removeQ': 'Remove {host} and all its history? Its agent is disconnected and its credentials revoked. This cannot be undone.',
   'access.rotate': 'New credentials',

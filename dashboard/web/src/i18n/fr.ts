@@ -157,7 +157,7 @@ export const fr: Messages = {
   'status.messages': 'Messages',
   'status.messagesValue': '{accepted} acceptés, {invalid} invalides, {failed} en erreur, {duplicates} doublons, {deferred} laissés sans acquittement',
   'status.limits': 'Au-delà des limites de cardinalité',
-  'status.limitsValue': '{host} : {mounts} montages, {interfaces} interfaces, {series} séries ; refusé {refusedMounts} disques et {refusedInterfaces} interfaces depuis {since}',
+  'status.limitsValue': '{host} : {mounts} montages, {interfaces} interfaces, {containers} conteneurs, {series} séries ; refusé {refusedMounts} disques, {refusedInterfaces} interfaces et {refusedContainers} conteneurs depuis {since}',
   'access.remove': 'Retirer la machine',
   'access.removeQ': 'Retirer {host} et tout son historique ? Son agent est déconnecté et ses identifiants révoqués. C’est définitif.',
   'access.rotate': 'Nouveaux identifiants',
