@@ -17,16 +17,9 @@ import { readArchive, writeArchive } from '../../backup/archive.js';
 import { createBackup } from '../../backup/create.js';
 import type { BackupManifest } from '../../backup/manifest.js';
 import { extractBackup, RestoreError } from '../../backup/restore.js';
-import { requireProgram, tempDir } from '../helpers/env.js';
+import { requireProgram, tempDir, programRuns } from '../helpers/env.js';
 
-const haveTar = (() => {
-  try {
-    execFileSync('tar', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveTar = programRuns('tar');
 const work = tempDir('vigie-archive-');
 test.after(() => work.remove());
 

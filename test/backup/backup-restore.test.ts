@@ -16,7 +16,7 @@ import type { BackupManifest } from '../../backup/manifest.js';
 import { nextBackupAt, startBackupSchedule } from '../../backup/schedule.js';
 import type { Logger } from '../../core/logger.js';
 import type { Health } from '../../dashboard/server/api/health.js';
-import { IN_CI, tempDir, waitFor } from '../helpers/env.js';
+import { IN_CI, tempDir, waitFor, programRuns } from '../helpers/env.js';
 import { adminClient, startTestStack, type TestStack } from '../helpers/stack.js';
 import { loadPublisher, vigie, type LoadPublisher } from './helpers.js';
 
@@ -28,14 +28,7 @@ let stop = false;
 let load: Promise<unknown> = Promise.resolve();
 let archive = '';
 let manifest: BackupManifest;
-const haveTar = (() => {
-  try {
-    execFileSync('tar', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const haveTar = programRuns('tar');
 if (!haveTar) {
   if (IN_CI) throw new Error('the backup suite reads archives with the system tar, missing under CI=true');
   console.log('SKIP: archive checks with the system tar: tar is not installed');

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,4 +59,14 @@ export function requireProgram(name: string, present: boolean): boolean {
   if (IN_CI) throw new Error(`${name} is required under CI=true but is not installed (see infra/ci/install-deps.sh)`);
   console.log(`SKIP: ${name} is not installed; install it (infra/ci/install-deps.sh) to run this suite`);
   return false;
+}
+
+/** Whether `command --version` runs: the program is installed and on the PATH. */
+export function programRuns(command: string): boolean {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
 }
