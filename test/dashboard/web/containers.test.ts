@@ -107,6 +107,25 @@ if (haveChromium()) {
     await shot(page, 'containers-390-fr.png');
     await page.getByTestId('containers').screenshot({ path: new URL('containers-390-fr-panel.png', SHOTS).pathname });
   });
+  test('English at 390 px, French on a desktop; the container rule in the alert defaults, both languages', async () => {
+    const phone = await open(390);
+    assert.is(await phone.locator('[data-testid=containers] h3').innerText(), 'Containers');
+    await shot(phone, 'containers-390-en.png');
+    const desk = await open(1280, 'fr-FR');
+    await desk.evaluate(() => (globalThis as any).localStorage.setItem('vigie.lang', 'fr'));
+    await desk.reload();
+    await waitFor('French headings', async () => (await desk.locator('[data-testid=containers] h3').innerText()) === 'Conteneurs', 10_000);
+    await shot(desk, 'containers-desktop-fr.png');
+    for (const [page, label, file] of [[phone, 'Restarts that make a loop', 'containers-rule-390-en.png'], [desk, 'Redémarrages qui font une boucle', 'containers-rule-desktop-fr.png']] as const) {
+      await page.goto(`${s.url}/#/admin/alert-defaults`);
+      const group = page.locator('fieldset[data-rule=containers]');
+      await group.waitFor({ timeout: 10_000 });
+      assert.match(await group.innerText(), new RegExp(label));
+      assert.is(await group.locator('input[type=number], input[inputmode]').count(), 3, 'for, restarts, within');
+      await group.scrollIntoViewIfNeeded();
+      await group.screenshot({ path: new URL(file, SHOTS).pathname });
+    }
+  });
 }
 
 test.run();
