@@ -1,11 +1,12 @@
 import { chmodSync, copyFileSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from '../core/private-files.js';
 import { VIGIE_VERSION } from '../core/version.js';
 import { BACKUP_FORMAT, BACKUP_FORMAT_VERSION, CONFIG_ENTRY, MANIFEST_FILE, sha256File, type BackupFile, type BackupManifest } from './manifest.js';
 import { describeDatabase, snapshotDatabase } from './sqlite-copy.js';
 import { writeArchive } from './archive.js';
+import { fileStamp } from '../core/time.js';
 
 /** Archive names: `vigie-backup-<UTC stamp>.tar.gz`; the stamp sorts in time order. */
 export const ARCHIVE_PREFIX = 'vigie-backup-';
@@ -27,11 +28,6 @@ export interface BackupResult {
   file: string;
   bytes: number;
   manifest: BackupManifest;
-}
-
-/** `2026-12-03T15-27-12-345Z`: ISO-8601 UTC with characters every file system accepts. */
-export function backupStamp(d: Date): string {
-  return d.toISOString().replace(/[:.]/g, '-');
 }
 
 /** The files of `dataDir` a backup holds: every SQLite database (`*.db`) and every key (`*.key`), sorted. */
@@ -56,7 +52,7 @@ export async function createBackup(opts: BackupOptions): Promise<BackupResult> {
   const to = resolve(opts.to);
   ensurePrivateDir(to);
   const now = opts.now ?? new Date();
-  const base = `${ARCHIVE_PREFIX}${backupStamp(now)}`;
+  const base = `${ARCHIVE_PREFIX}${fileStamp(now.getTime())}`;
   const final = join(to, `${base}${ARCHIVE_SUFFIX}`);
   if (existsSync(final)) throw new Error(`${final} already exists`);
   const staging = join(to, `.${base}.partial`);
@@ -134,9 +130,4 @@ export function pruneBackups(dir: string, keep: number): string[] {
   const old = all.slice(0, Math.max(0, all.length - keep));
   for (const f of old) rmSync(f, { force: true });
   return old;
-}
-
-/** The archive's file name without directory and suffix (its top directory inside). */
-export function archiveBase(file: string): string {
-  return basename(file).replace(/\.tar\.gz$/, '');
 }

@@ -8,10 +8,10 @@ import { VIGIE_VERSION } from '../core/version.js';
 import { DATABASE_FILE } from '../ingest/store/sqlite/database.js';
 import { MIGRATIONS as INGEST_MIGRATIONS } from '../ingest/store/sqlite/migrations.js';
 import { ArchiveError, readArchive } from './archive.js';
-import { backupStamp } from './create.js';
 import { BACKUP_FORMAT_VERSION, CONFIG_ENTRY, MANIFEST_FILE, manifestProblems, type BackupManifest } from './manifest.js';
 import { runningProcesses } from './running.js';
 import { describeDatabase, integrityCheck } from './sqlite-copy.js';
+import { fileStamp } from '../core/time.js';
 
 /** What is wrong with an archive, or why a restore cannot go on; the message names the file or the cause. */
 export class RestoreError extends Error {}
@@ -169,7 +169,7 @@ export function refuseWhileRunning(dataDir: string): void {
  */
 export async function restoreBackup(opts: { file: string; dataDir: string; now?: Date }): Promise<RestoreResult> {
   const dataDir = resolve(opts.dataDir);
-  const stamp = backupStamp(opts.now ?? new Date());
+  const stamp = fileStamp((opts.now ?? new Date()).getTime());
   refuseWhileRunning(dataDir);
   const parent = dirname(dataDir);
   if (!existsSync(parent)) throw new RestoreError(`${parent}: no such directory (the data directory's parent must exist)`);

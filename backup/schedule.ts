@@ -1,10 +1,9 @@
-import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../core/logger.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, systemClock, type Clock } from '../core/time.js';
 import type { BackupConfig } from './config.js';
-import { ARCHIVE_PREFIX, DEFAULT_BACKUP_SUBDIR, pruneBackups, type BackupOptions, type BackupResult } from './create.js';
+import { DEFAULT_BACKUP_SUBDIR, pruneBackups, type BackupOptions, type BackupResult } from './create.js';
 
 /** The last outcome of the schedule, for the health page and the log. */
 export interface BackupStatus {
@@ -151,13 +150,8 @@ export function startBackupSchedule(opts: BackupScheduleOptions): BackupSchedule
       closed = true;
       if (timer) clearTimeout(timer);
       // A running backup only reads the databases: let it finish, its archive is worth keeping.
+      // (createBackup removes its own partial files; others' in the same directory, e.g. a `vigie backup` now, are not ours.)
       await current?.catch(() => undefined);
-      // Leftovers of a run killed with the process (staging directories, half-written archives).
-      try {
-        for (const n of readdirSync(dir)) if (n.startsWith(`.${ARCHIVE_PREFIX}`) && n.endsWith('.partial') && !current) rmSync(join(dir, n), { recursive: true, force: true });
-      } catch {
-        // no directory yet
-      }
     },
   };
 }

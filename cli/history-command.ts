@@ -4,14 +4,13 @@ import { DATABASE_FILE } from '../ingest/store/sqlite/database.js';
 import { CopyWriteError, copyHistoryToInflux, openHistoryReadOnly, type CopyProgress } from '../ingest/store/influx/copy.js';
 import { createTarget } from '../ingest/store/influx/target.js';
 import { startAdminCommand, type AdminArgs } from './admin-command.js';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import { PRIVATE_FILE_MODE } from '../core/private-files.js';
-import { DAY_MS } from '../core/time.js';
-import { writeSamples, writerFor } from '../ingest/history-export.js';
+import { ensurePrivateFile } from '../core/private-files.js';
+import { resolveSampleQuery, SampleQueryError, writeExport } from '../ingest/history-export.js';
 import { readRawSamples } from '../ingest/store/sqlite/raw-samples.js';
+import type { SampleQuery } from '../ingest/types.js';
 import { normaliseHostId } from '../protocol/host-id.js';
-import { isMetricName, METRICS } from '../protocol/metric-series.js';
 
 export const HISTORY_HELP = `Usage: vigie history copy --to influx [options]
        vigie history export HOST [--from T] [--to T] [--format csv|json] [--metric M [--key K]] [--out FILE]
@@ -141,15 +140,22 @@ async function exportMain(args: AdminArgs, io: Io): Promise<number> {
   if (!hostId.ok) return usage(`HOST: ${hostId.error}`);
   const format = values.format ?? 'csv';
   if (format !== 'csv' && format !== 'json') return usage(`--format: expected csv or json (got "${String(format)}")`);
-  const to = parseTime(values.to) ?? Date.now();
+  const to = parseTime(values.to);
   if (to === null) return usage(`--to: expected an ISO date or milliseconds since the epoch (got "${String(values.to)}")`);
-  const from = parseTime(values.from) ?? to - DAY_MS;
+  const from = parseTime(values.from);
   if (from === null) return usage(`--from: expected an ISO date or milliseconds since the epoch (got "${String(values.from)}")`);
-  if (!(from < to)) return usage(`--from must be before --to (from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`);
-  const metric = typeof values.metric === 'string' ? values.metric : undefined;
-  if (metric !== undefined && !isMetricName(metric)) return usage(`--metric: "${metric}" is not a metric; expected one of ${Object.keys(METRICS).join(', ')}`);
-  const key = typeof values.key === 'string' ? values.key : undefined;
-  if (key !== undefined && metric === undefined) return usage('--key: give --metric with --key');
+  let query: SampleQuery;
+  try {
+    query = resolveSampleQuery(hostId.value, {
+      ...(to !== undefined ? { to } : {}),
+      ...(from !== undefined ? { from } : {}),
+      ...(typeof values.metric === 'string' ? { metric: values.metric } : {}),
+      ...(typeof values.key === 'string' ? { key: values.key } : {}),
+    }, Date.now());
+  } catch (error) {
+    if (error instanceof SampleQueryError) return usage(`--${error.field}: ${error.message}`);
+    throw error;
+  }
 
   let db: Database;
   try {
@@ -158,15 +164,16 @@ async function exportMain(args: AdminArgs, io: Io): Promise<number> {
     const e = error as NodeJS.ErrnoException;
     return usage(e.code === 'SQLITE_CANTOPEN' ? `${join(config.dataDir, DATABASE_FILE)}: no history database here (check --data-dir)` : e.message);
   }
-  const out = typeof values.out === 'string' ? createWriteStream(values.out, { mode: PRIVATE_FILE_MODE }) : io.out;
+  const file = typeof values.out === 'string' ? values.out : undefined;
   try {
-    const host = hostId.value;
-    const n = await writeSamples(readRawSamples(db, { host, from, to, ...(metric !== undefined ? { metric } : {}), ...(key !== undefined ? { key } : {}) }), { host, from, to }, format, writerFor(out));
-    if (out !== io.out) await new Promise<void>((resolve, reject) => (out as WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
-    io.err.write(`${n} samples of ${host} from ${new Date(from).toISOString()} to ${new Date(to).toISOString()}${typeof values.out === 'string' ? ` written to ${values.out}` : ''}\n`);
+    // A file that existed is made 0600 before the history goes in (createWriteStream's mode only applies to a new file).
+    if (file !== undefined) ensurePrivateFile(file);
+    const n = await writeExport(readRawSamples(db, query), query, format, file !== undefined ? createWriteStream(file) : io.out, { end: file !== undefined });
+    io.err.write(`${n} samples of ${query.host} from ${new Date(query.from).toISOString()} to ${new Date(query.to).toISOString()}${file !== undefined ? ` written to ${file}` : ''}\n`);
     return 0;
   } catch (error) {
     io.err.write(`vigie history export: ${(error as Error).message}\n`);
+    if (file !== undefined) rmSync(file, { force: true });
     return 1;
   } finally {
     db.close();

@@ -2,7 +2,8 @@
  * CSV as RFC 4180 (https://www.rfc-editor.org/rfc/rfc4180): fields separated
  * by commas, records ended by CRLF; a field holding a comma, a double quote,
  * CR or LF is enclosed in double quotes, and a double quote inside it is
- * doubled (§2.5–2.7). No CSV library is a dependency; writing is this small.
+ * doubled (§2.5–2.7). No CSV library is a dependency; writing is this small (the tests read it back with
+ * Python's csv module, or test/helpers/csv.ts).
  */
 export function csvField(value: string | number): string {
   const s = typeof value === 'number' ? String(value) : value;
@@ -12,65 +13,4 @@ export function csvField(value: string | number): string {
 /** One record, CRLF-terminated. */
 export function csvRecord(fields: readonly (string | number)[]): string {
   return `${fields.map(csvField).join(',')}\r\n`;
-}
-
-/**
- * Parses RFC 4180 text into records (the reader of what `csvRecord` writes:
- * quoted fields may hold commas, CRLF and doubled quotes). Throws on an
- * unterminated quote or a character after a closing quote.
- */
-export function parseCsv(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let i = 0;
-  let quoted = false;
-  let fieldStarted = false;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i += 1;
-        const n = text[i];
-        if (n !== undefined && n !== ',' && n !== '\r' && n !== '\n') throw new Error(`csv: unexpected "${n}" after a closing quote at ${i}`);
-        continue;
-      }
-      field += c;
-      i += 1;
-      continue;
-    }
-    if (c === '"' && !fieldStarted) {
-      quoted = true;
-      fieldStarted = true;
-      i += 1;
-    } else if (c === ',') {
-      record.push(field);
-      field = '';
-      fieldStarted = false;
-      i += 1;
-    } else if (c === '\r' || c === '\n') {
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = '';
-      fieldStarted = false;
-      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
-    } else {
-      field += c;
-      fieldStarted = true;
-      i += 1;
-    }
-  }
-  if (quoted) throw new Error('csv: unterminated quoted field');
-  if (fieldStarted || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  return records;
 }

@@ -22,4 +22,7 @@ export const secondsToMs = (seconds: number): number => Math.round(seconds * SEC
 export const floorTo = (ts: number, stepMs: number): number => Math.floor(ts / stepMs) * stepMs;
 
 /** A moment to the minute in UTC, e.g. "2026-12-03 14:05 UTC": for messages read away from the box's time zone. */
+/** `2026-12-03T15-27-12-345Z`: ISO-8601 UTC with characters every file system accepts (file names). */
+export const fileStamp = (ms: number): string => new Date(ms).toISOString().replace(/[:.]/g, '-');
+
 export const formatUtcMinute = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;

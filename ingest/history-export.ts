@@ -1,81 +1,88 @@
 import { csvRecord } from '../core/csv.js';
-import type { RawSample } from './types.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { DAY_MS, fileStamp } from '../core/time.js';
+import { MAX_SPAN_MS } from '../dashboard/server/history-query.js';
+import { isMetricName, METRICS } from '../protocol/metric-series.js';
+import type { RawSample, SampleQuery } from './types.js';
 
 /** Export formats of raw samples (docs/backup.md, "History export"). */
 export type ExportFormat = 'csv' | 'json';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];
 
 /** CSV columns, in order: ISO-8601 UTC time, ms since the epoch, host, metric, key, value. */
-export const EXPORT_COLUMNS = ['time', 'ts', 'host', 'metric', 'key', 'value'] as const;
-
-/** The fields of one exported sample, as both formats carry them. */
-export interface ExportedSample {
-  time: string;
-  ts: number;
-  host: string;
-  metric: string;
-  key: string;
-  value: number;
-}
+const EXPORT_COLUMNS = ['time', 'ts', 'host', 'metric', 'key', 'value'] as const;
 
 export const MIME: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8; header=present', json: 'application/json; charset=utf-8' };
 
 /** `vigie-<host>-<from>-<to>.<ext>`, the download's file name (host ids are `[a-z0-9._-]`: safe in a header). */
 export function exportFileName(host: string, from: number, to: number, format: ExportFormat): string {
-  const stamp = (ms: number): string => new Date(ms).toISOString().replace(/[:.]/g, '-');
-  return `vigie-${host}-${stamp(from)}-${stamp(to)}.${format}`;
+  return `vigie-${host}-${fileStamp(from)}-${fileStamp(to)}.${format}`;
 }
 
 /**
- * Writes pages of samples to `write` as CSV (header row, one record per
+ * The text of an export, chunk by chunk: CSV (header row, one record per
  * sample, RFC 4180 quoting) or JSON (`{ host, from, to, samples: [...] }`,
- * one sample per line), chunk by chunk: `write` returns a promise that
- * resolves when the sink can take more (back-pressure). Resolves with the
- * number of samples written.
+ * one sample per line). `counted.n` is the number of samples once done.
  */
-export async function writeSamples(
+async function* exportChunks(pages: AsyncIterable<RawSample[]>, meta: { host: string; from: number; to: number }, format: ExportFormat, counted: { n: number }): AsyncGenerator<string> {
+  const time = (ts: number): string => new Date(ts).toISOString();
+  if (format === 'csv') {
+    yield csvRecord(EXPORT_COLUMNS);
+    for await (const page of pages) {
+      yield page.map((s) => csvRecord([time(s.ts), s.ts, meta.host, s.metric, s.key, s.value])).join('');
+      counted.n += page.length;
+    }
+    return;
+  }
+  yield `{"host":${JSON.stringify(meta.host)},"from":${meta.from},"to":${meta.to},"samples":[`;
+  for await (const page of pages) {
+    const first = counted.n;
+    yield page.map((s, i) => `${first + i === 0 ? '\n' : ',\n'}${JSON.stringify({ time: time(s.ts), ts: s.ts, host: meta.host, metric: s.metric, key: s.key, value: s.value })}`).join('');
+    counted.n += page.length;
+  }
+  yield `${counted.n > 0 ? '\n' : ''}]}\n`;
+}
+
+/**
+ * Streams an export into `sink` (an HTTP response, a file, stdout) with
+ * stream.pipeline: back-pressure, a reader that goes away and a write error
+ * (disk full, EPIPE) all end it with a rejection, never an uncaught error.
+ * `end: false` leaves the sink open (stdout). Resolves with the sample count.
+ */
+export async function writeExport(
   pages: AsyncIterable<RawSample[]>,
   meta: { host: string; from: number; to: number },
   format: ExportFormat,
-  write: (chunk: string) => Promise<void>,
+  sink: NodeJS.WritableStream,
+  opts: { end?: boolean } = {},
 ): Promise<number> {
-  let n = 0;
-  const row = (s: RawSample): ExportedSample => ({ time: new Date(s.ts).toISOString(), ts: s.ts, host: meta.host, metric: s.metric, key: s.key, value: s.value });
-  if (format === 'csv') {
-    await write(csvRecord(EXPORT_COLUMNS));
-    for await (const page of pages) {
-      await write(page.map((s) => { const r = row(s); return csvRecord([r.time, r.ts, r.host, r.metric, r.key, r.value]); }).join(''));
-      n += page.length;
-    }
-    return n;
-  }
-  await write(`{"host":${JSON.stringify(meta.host)},"from":${meta.from},"to":${meta.to},"samples":[`);
-  for await (const page of pages) {
-    await write(page.map((s, i) => `${n + i === 0 ? '\n' : ',\n'}${JSON.stringify(row(s))}`).join(''));
-    n += page.length;
-  }
-  await write(`${n > 0 ? '\n' : ''}]}\n`);
-  return n;
+  const counted = { n: 0 };
+  await pipeline(Readable.from(exportChunks(pages, meta, format, counted)), sink, { end: opts.end ?? true });
+  return counted.n;
 }
 
-/** A `write` for `writeSamples` over a Node writable (an HTTP response, a file, stdout). */
-export function writerFor(sink: NodeJS.WritableStream): (chunk: string) => Promise<void> {
-  return (chunk) =>
-    new Promise<void>((resolve, reject) => {
-      // A reader that went away (closed connection) ends the export instead of leaving it waiting for 'drain'.
-      const onError = (error: Error): void => finish(error);
-      const onClose = (): void => finish(new Error('the reader closed the stream'));
-      const finish = (error?: Error): void => {
-        sink.off('error', onError);
-        sink.off('close', onClose);
-        sink.off('drain', onDrain);
-        if (error) reject(error);
-        else resolve();
-      };
-      const onDrain = (): void => finish();
-      sink.once('error', onError);
-      sink.once('close', onClose);
-      if (sink.write(chunk)) finish();
-      else sink.once('drain', onDrain);
-    });
+/** Why a sample query was refused: `field` names the parameter (from, metric, key). */
+export class SampleQueryError extends Error {
+  constructor(readonly field: 'from' | 'metric' | 'key', message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The raw-sample query of an export, from what the API or the CLI was
+ * given: `to` defaults to now, `from` to a day before; from < to, at most
+ * MAX_SPAN_MS; a metric of protocol/metric-series.ts; `key` only with a
+ * metric. Throws SampleQueryError naming the parameter.
+ */
+export function resolveSampleQuery(host: string, given: { from?: number; to?: number; metric?: string; key?: string }, now: number): SampleQuery {
+  const to = given.to ?? now;
+  const from = given.from ?? to - DAY_MS;
+  if (!(from < to)) throw new SampleQueryError('from', `must be before to (from ${new Date(from).toISOString()}, to ${new Date(to).toISOString()})`);
+  if (to - from > MAX_SPAN_MS) throw new SampleQueryError('from', `the window spans more than ${MAX_SPAN_MS / DAY_MS} days; narrow from/to`);
+  const { metric, key } = given;
+  if (metric !== undefined && !isMetricName(metric)) throw new SampleQueryError('metric', `"${metric.slice(0, 60)}" is not a metric; expected one of ${Object.keys(METRICS).join(', ')}`);
+  if (key !== undefined && metric === undefined) throw new SampleQueryError('key', 'give metric with key');
+  if (key !== undefined && key.length > 512) throw new SampleQueryError('key', 'expected at most 512 characters');
+  return { host, from, to, ...(metric !== undefined ? { metric } : {}), ...(key !== undefined ? { key } : {}) };
 }

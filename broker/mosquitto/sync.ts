@@ -65,6 +65,9 @@ export interface MosquittoSync {
  * a burst of changes gives one rewrite and at most one reload after the
  * one in progress.
  */
+/** Delay before a failed rewrite or reload is tried again. */
+const RETRY_MS = 10_000;
+
 export function startMosquittoSync(s: MosquittoSources & { dataVersion: () => number; onDevicesChange?: (listener: () => void) => () => void; log: Logger; pollMs?: number }): MosquittoSync {
   const target = reloadTarget(s.mosquitto);
   let reloadCount = 0;
@@ -72,6 +75,9 @@ export function startMosquittoSync(s: MosquittoSources & { dataVersion: () => nu
   let pending = false;
   let closed = false;
   let warnedMissing = '';
+  /** The files changed since Mosquitto last reloaded: a failed reload (no such pid, a failing command) is owed until one succeeds. */
+  let reloadOwed = false;
+  let retry: NodeJS.Timeout | undefined;
 
   const once = async (): Promise<void> => {
     const files = buildMosquittoFiles(s);
@@ -81,10 +87,11 @@ export function startMosquittoSync(s: MosquittoSources & { dataVersion: () => nu
     }
     warnedMissing = key;
     const written = writeMosquittoFiles(s.mosquitto.dir, files, { group: s.mosquitto.group });
-    if (written.length === 0) return;
-    s.log.info({ files: written, dir: s.mosquitto.dir }, 'mosquitto files rewritten');
-    if (!target || !written.some((f) => f !== 'mosquitto.conf')) return;
+    if (written.length > 0) s.log.info({ files: written, dir: s.mosquitto.dir }, 'mosquitto files rewritten');
+    if (written.some((f) => f !== 'mosquitto.conf')) reloadOwed = true;
+    if (!target || !reloadOwed) return;
     await reloadMosquitto(target);
+    reloadOwed = false;
     reloadCount += 1;
   };
 
@@ -97,7 +104,13 @@ export function startMosquittoSync(s: MosquittoSources & { dataVersion: () => nu
       try {
         await once();
       } catch (error) {
-        s.log.error({ err: error }, 'keeping mosquitto in step failed; retried at the next change');
+        // A revocation must not wait for an unrelated change: try again soon.
+        s.log.error({ err: error }, 'keeping mosquitto in step failed; retried in 10 s and at the next change');
+        if (!closed) {
+          clearTimeout(retry);
+          retry = setTimeout(changed, RETRY_MS);
+          retry.unref();
+        }
       }
     });
   };
@@ -128,6 +141,7 @@ export function startMosquittoSync(s: MosquittoSources & { dataVersion: () => nu
     close: async () => {
       closed = true;
       clearInterval(timer);
+      clearTimeout(retry);
       unsubscribe?.();
       await running;
     },

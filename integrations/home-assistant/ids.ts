@@ -24,12 +24,6 @@ export function haHostId(host: string): string {
   return host.replace(/[._]/g, (c) => (c === '.' ? '_' : '_U'));
 }
 
-/** The inverse of haHostId (the ingest reads back the configs it finds retained); null when `id` is not one of its outputs. */
-export function hostFromHaId(id: string): string | null {
-  const host = id.replace(/_U|_/g, (m) => (m === '_U' ? '_' : '.'));
-  return isHostId(host) && haHostId(host) === id ? host : null;
-}
-
 const KEY_MAX = 64;
 
 /**

@@ -7,12 +7,13 @@
  * RFC 4180 reader, when python3 is here.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { csvRecord, parseCsv } from '../../core/csv.js';
+import { csvRecord } from '../../core/csv.js';
+import { parseCsv } from '../helpers/csv.js';
 import { IN_CI, tempDir, waitFor } from '../helpers/env.js';
 import { adminClient, addUser, startTestStack, type TestStack } from '../helpers/stack.js';
 import { ApiClient } from '../helpers/api-client.js';
@@ -148,6 +149,20 @@ test('vigie history export (CLI, its own process, server running): the same byte
   const bad = await vigie(['history', 'export', HOST, '--data-dir', stack.dataDir, '--format', 'xml']);
   assert.is(bad.code, 2);
   assert.match(bad.stderr, /--format: expected csv or json/);
+  // A date that does not parse is refused, not taken for "now" or "a day ago".
+  for (const flag of ['--to', '--from']) {
+    const wrong = await vigie(['history', 'export', HOST, '--data-dir', stack.dataDir, flag, 'yesterday-ish']);
+    assert.is(wrong.code, 2, flag);
+    assert.match(wrong.stderr, new RegExp(`${flag}: expected an ISO date`));
+  }
+  // An existing world-readable file is made 0600 before the history goes in.
+  const loose = join(out.path, 'loose.csv');
+  writeFileSync(loose, 'old', { mode: 0o644 });
+  chmodSync(loose, 0o644);
+  const into = await vigie(['history', 'export', HOST, '--data-dir', stack.dataDir, '--from', String(from), '--to', String(to), '--out', loose]);
+  assert.is(into.code, 0, into.stderr);
+  assert.is(statSync(loose).mode & 0o777, 0o600);
+  assert.match(readFileSync(loose, 'utf8'), /^time,ts,host,metric,key,value\r\n/);
 });
 
 test('csvRecord / parseCsv round-trip hostile fields', () => {

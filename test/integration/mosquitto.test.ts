@@ -7,7 +7,7 @@
  * own credentials; refusals, revocation, host removal and an agent still
  * configured with its pre-issue-15 username are exercised.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,12 +50,15 @@ const connect = async (username: string, password: string, extra: mqtt.IClientOp
 /** Connects as soon as the reload that lets `username` in has happened. */
 const connectOnceAllowed = (username: string, password: string): Promise<MqttClient> =>
   waitFor(`${username} accepted by mosquitto`, () => connect(username, password).catch(() => null), 15_000, 100) as Promise<MqttClient>;
+/** The agent processes started, by host: what a restart needs. */
+const agents = new Map<string, { child: ChildProcess; username: string; password: string; extraArgs: string[]; env: Record<string, string> }>();
 const agentProcess = (host: string, username: string, password: string, extraArgs: string[] = [], env: Record<string, string> = {}): ChildProcess => {
   const child = spawn(process.execPath, [main, 'agent', '--broker', ms.mqttUrl, '--host', host, '--interval', '1', '--log-level', 'warn', '--data-dir', join(ms.dataDir, `agent-${host}`), ...extraArgs], {
     stdio: 'ignore',
     env: { ...process.env, VIGIE_CONFIG: '', VIGIE_AGENT_USERNAME: username, VIGIE_AGENT_PASSWORD: password, ...env },
   });
   children.push(child);
+  agents.set(host, { child, username, password, extraArgs, env });
   return child;
 };
 
@@ -85,6 +88,31 @@ test('an agent enrolled through the API while mosquitto runs gets in after the a
     return h.status === 200 && h.data.points.length > 0 ? h.data : null;
   }, 20_000);
   assert.ok(history.points.length > 0, 'stored and served');
+});
+
+test('kill -9 of a real agent on mosquitto: its Last Will marks it offline (lost), also for mosquitto_sub; restarted, it is back with samples', async () => {
+  if (!enabled) return;
+  await waitFor('mq-web1 online', () => ms.stack.ingest!.getHost('mq-web1')?.presence === 'online', 20_000);
+  agents.get('mq-web1')!.child.kill('SIGKILL');
+  await waitFor('mq-web1 offline by its Last Will', () => {
+    const h = ms.stack.ingest!.getHost('mq-web1');
+    return h?.presence === 'offline' && h.reason === 'lost';
+  }, 15_000);
+  // A client that is not ours: Debian's mosquitto_sub, as a read-only tool, sees the retained will.
+  const reader = addCredentials(ms.dataDir, { kind: 'service', role: 'reader', name: 'mq-sub' });
+  const retained = await waitFor('mosquitto_sub reads the retained status', () => {
+    const r = spawnSync('mosquitto_sub', ['-h', '127.0.0.1', '-p', new URL(ms.mqttUrl).port, '-u', reader.username, '-P', reader.password, '-t', 'vigie/mq-web1/status', '-C', '1', '-W', '3'], { encoding: 'utf8' });
+    return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : null;
+  }, 15_000, 200);
+  assert.equal({ state: JSON.parse(retained).state, reason: JSON.parse(retained).reason }, { state: 'offline', reason: 'lost' });
+  const { username, password, extraArgs, env } = agents.get('mq-web1')!;
+  const again = agentProcess('mq-web1', username, password, extraArgs, env);
+  const seen = ms.stack.ingest!.getHost('mq-web1')!.latest!.ts;
+  await waitFor('mq-web1 back online with new samples', () => {
+    const h = ms.stack.ingest!.getHost('mq-web1');
+    return h?.presence === 'online' && h.latest!.ts > seen;
+  }, 20_000);
+  assert.is(again.exitCode, null);
 });
 
 test('Home Assistant, a reader, gets the discovery configs the ingest publishes and may send its birth message', async () => {

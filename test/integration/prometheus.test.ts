@@ -193,16 +193,16 @@ test('a real Prometheus server scrapes it with the documented config and sees vi
   }
 });
 
-test('a firing alert is a vigie_alerts_firing series with its host, rule and severity', async () => {
+test('a firing alert is a vigie_alert_firing series with its host, rule and severity', async () => {
   // Memory use is always ≥ 0 % and never 100 %: one warning that fires and stays.
   const set = await admin.send('PUT', '/api/alert-settings', { defaults: {}, hosts: { [host]: { mem: { warning: 0, critical: 100, for: 0 } } } });
   assert.is(set.status, 200, JSON.stringify(set.data));
   const s = await waitFor('the mem alert in a scrape', async () => {
     const series = parse(await (await scrape()).text());
-    return series.some((x) => x.name === 'vigie_alerts_firing' && x.labels.host === host && x.labels.rule === 'mem') ? series : null;
+    return series.some((x) => x.name === 'vigie_alert_firing' && x.labels.host === host && x.labels.rule === 'mem') ? series : null;
   }, 20_000, 200);
-  assert.is(value(s, 'vigie_alerts_firing', { host, rule: 'mem', severity: 'warning' }), 1);
-  assert.ok(value(s, 'vigie_firing_alerts', { severity: 'warning' }) >= 1);
+  assert.is(value(s, 'vigie_alert_firing', { host, rule: 'mem', severity: 'warning' }), 1);
+  assert.ok(value(s, 'vigie_alerts_firing', { severity: 'warning' }) >= 1);
 });
 
 test('an offline host keeps vigie_host_up 0 and loses its sample series', async () => {

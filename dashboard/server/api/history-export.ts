@@ -1,12 +1,9 @@
 import type { Request, Response } from 'express';
 import { VigieError } from '../../../core/errors.js';
 import { csvRecord } from '../../../core/csv.js';
-import { EXPORT_FORMATS, exportFileName, MIME, writerFor, writeSamples, type ExportFormat } from '../../../ingest/history-export.js';
+import { EXPORT_FORMATS, exportFileName, MIME, resolveSampleQuery, SampleQueryError, writeExport, type ExportFormat } from '../../../ingest/history-export.js';
 import type { HistoryPoint } from '../../../ingest/types.js';
-import { isMetricName, METRICS } from '../../../protocol/metric-series.js';
-import { DAY_MS } from '../../../core/time.js';
 import { intParam, queryValue } from '../params.js';
-import { MAX_SPAN_MS } from '../history-query.js';
 import type { ApiContext } from './context.js';
 
 /** `format`: json (the default) or csv; anything else is a 400 naming the parameter. */
@@ -38,29 +35,24 @@ export function sendHistoryCsv(res: Response, meta: { host: string; metric: stri
  */
 export async function sendSamplesExport(ctx: ApiContext, host: string, req: Request, res: Response): Promise<void> {
   const q = req.query;
-  const now = ctx.clock.now();
-  const to = intParam(q, 'to', 'milliseconds since the Unix epoch') ?? now;
-  const from = intParam(q, 'from', 'milliseconds since the Unix epoch') ?? to - DAY_MS;
-  if (!(from < to)) throw new VigieError('VIGIE_ERR_BAD_RANGE', `from: must be before to (from=${from}, to=${to})`);
-  if (to - from > MAX_SPAN_MS) throw new VigieError('VIGIE_ERR_BAD_RANGE', `from: the window spans more than ${MAX_SPAN_MS / DAY_MS} days; narrow from/to`);
-  const metric = queryValue(q, 'metric') || undefined;
-  if (metric !== undefined && !isMetricName(metric)) {
-    throw new VigieError('VIGIE_ERR_BAD_METRIC', `metric: "${metric.slice(0, 60)}" is not a metric; expected one of ${Object.keys(METRICS).join(', ')}`);
+  let query;
+  try {
+    query = resolveSampleQuery(host, {
+      to: intParam(q, 'to', 'milliseconds since the Unix epoch'),
+      from: intParam(q, 'from', 'milliseconds since the Unix epoch'),
+      metric: queryValue(q, 'metric') || undefined,
+      key: queryValue(q, 'key'),
+    }, ctx.clock.now());
+  } catch (error) {
+    if (!(error instanceof SampleQueryError)) throw error;
+    const code = error.field === 'from' ? 'VIGIE_ERR_BAD_RANGE' : error.field === 'metric' ? 'VIGIE_ERR_BAD_METRIC' : 'VIGIE_ERR_BAD_REQUEST';
+    throw new VigieError(code, `${error.field}: ${error.message}`);
   }
-  const key = queryValue(q, 'key');
-  if (key !== undefined && metric === undefined) throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'key: give metric with key');
-  if (key !== undefined && key.length > 512) throw new VigieError('VIGIE_ERR_BAD_REQUEST', 'key: expected at most 512 characters');
   const format = exportFormat(q, 'json') as ExportFormat;
   if (!ctx.ingest.samples) {
     throw new VigieError('VIGIE_ERR_UNAVAILABLE', 'Raw samples are exported from the SQLite store only; this server keeps its history in InfluxDB: query InfluxDB (or use /history with format=csv)');
   }
-  const pages = ctx.ingest.samples({ host, from, to, ...(metric !== undefined ? { metric } : {}), ...(key !== undefined ? { key } : {}) });
-  attachment(res, exportFileName(host, from, to, format), format);
-  try {
-    await writeSamples(pages, { host, from, to }, format, writerFor(res));
-    res.end();
-  } catch (error) {
-    // Headers are sent: a failure half-way can only cut the response, which the reader sees as truncated.
-    res.destroy(error as Error);
-  }
+  attachment(res, exportFileName(host, query.from, query.to, format), format);
+  // Headers are sent: a failure half-way can only cut the response (pipeline destroys it), which the reader sees as truncated.
+  await writeExport(ctx.ingest.samples(query), query, format, res).catch(() => undefined);
 }

@@ -165,7 +165,7 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
   counter(reg, 'vigie_host_network_transmit_bytes_total', 'Bytes sent on `iface` since the interface (or host) started, when the agent reports totals.', N, snap, (s, set) => {
     for (const h of online(s)) for (const n of h.latest!.net ?? []) set({ host: h.id, iface: n.iface }, n.txBytes);
   });
-  gauge(reg, 'vigie_host_network_speed_bytes', 'Link speed of `iface` in bytes per second (SNMP devices that report it).', N, snap, (s, set) => {
+  gauge(reg, 'vigie_host_network_speed_bytes_per_second', 'Link speed of `iface` in bytes per second (SNMP devices that report it).', N, snap, (s, set) => {
     for (const h of online(s)) for (const n of h.latest!.net ?? []) set({ host: h.id, iface: n.iface }, n.speed);
   });
   gauge(reg, 'vigie_host_network_oper_up', '1 when `iface` is operationally up, 0 otherwise (SNMP devices: ifOperStatus).', N, snap, (s, set) => {
@@ -195,7 +195,7 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
   counter(reg, 'vigie_container_restarts_total', 'Restarts of the container by its restart policy.', CT, snap, (s, set) => {
     containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.restarts));
   });
-  gauge(reg, 'vigie_container_cpu_usage_ratio', 'CPU the container used over the last interval, in cores (1 = one core busy, as docker stats\' 100 %).', CT, snap, (s, set) => {
+  gauge(reg, 'vigie_container_cpu_usage_cores', 'CPU the container used over the last interval, in cores (1 = one core busy, as docker stats\' 100 %).', CT, snap, (s, set) => {
     containers(s, (host, c) => set({ host, container: c.name, image: c.image }, c.cpu === undefined ? null : c.cpu / 100));
   });
   gauge(reg, 'vigie_container_memory_used_bytes', 'Memory the container uses (without the page cache it could drop).', CT, snap, (s, set) => {
@@ -236,12 +236,26 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
   });
 
   // --- Alerts ---
-  gauge(reg, 'vigie_alerts_firing', '1 for each firing alert (rule `disk:/`, `check:<id>`…), by host and severity.', ['host', 'rule', 'severity'], snap, (s, set) => {
+  gauge(reg, 'vigie_alert_firing', '1 for each firing alert (rule `disk:/`, `check:<id>`…), by host and severity.', ['host', 'rule', 'severity'], snap, (s, set) => {
     for (const a of s.alerts) set({ host: a.host, rule: a.rule, severity: a.severity }, 1);
   });
-  gauge(reg, 'vigie_firing_alerts', 'Firing alerts by severity (0 when none).', ['severity'], snap, (s, set) => {
-    for (const sev of ['warning', 'critical']) set({ severity: sev }, s.alerts.filter((a) => a.severity === sev).length);
-  });
+  // The name and meaning /api/metrics had before prom-client: dashboards built on it keep working.
+  if (src.alerts) {
+    const alerts = src.alerts;
+    gauge(reg, 'vigie_alerts_firing', 'Firing alerts by severity (0 when none).', ['severity'], snap, (_s, set) => {
+      const counts = alerts.counts();
+      set({ severity: 'warning' }, counts.warning);
+      set({ severity: 'critical' }, counts.critical);
+    });
+  }
+
+  // --- Home Assistant discovery (ha.enabled) ---
+  if (src.ingest.haStats) {
+    const ha = src.ingest.haStats;
+    gauge(reg, 'vigie_ha_discovery_configs', 'Home Assistant discovery configs the ingest holds retained on the broker.', [], snap, (_s, set) => set({}, ha().configs));
+    counter(reg, 'vigie_ha_discovery_published_total', 'Home Assistant discovery configs published (a change, a birth message, a resubscription).', [], snap, (_s, set) => set({}, ha().published));
+    counter(reg, 'vigie_ha_discovery_cleared_total', 'Home Assistant discovery configs cleared (a mount, interface, check or host gone).', [], snap, (_s, set) => set({}, ha().cleared));
+  }
 
   // --- The server itself (what /api/metrics carried before prom-client) ---
   gauge(reg, 'vigie_hosts', 'Known hosts by presence.', ['presence'], snap, (s, set) => {

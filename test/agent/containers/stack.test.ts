@@ -78,7 +78,7 @@ if (havePodman()) {
     assert.is(seriesValue(series, 'vigie_container_up', { ...web, state: 'running' }), 1);
     assert.is(seriesValue(series, 'vigie_container_memory_limit_bytes', web), 32 * 1024 * 1024);
     assert.ok(seriesValue(series, 'vigie_container_memory_used_bytes', web) > 0);
-    assert.ok(seriesValue(series, 'vigie_container_cpu_usage_ratio', web) > 0.05, 'the busy loop shows');
+    assert.ok(seriesValue(series, 'vigie_container_cpu_usage_cores', web) > 0.05, 'the busy loop shows');
     assert.is(seriesValue(series, 'vigie_container_healthy', { host: 'the-box', container: 'sick' }), 0);
     assert.ok(seriesValue(series, 'vigie_container_restarts_total', { host: 'the-box', container: 'loop' }) >= 2);
     assertPromtoolClean(body);

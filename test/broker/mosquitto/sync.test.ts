@@ -3,7 +3,7 @@
  * written at start, rewritten on a credential or device change, reloaded
  * only when passwd or acl changed, and never for nothing.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -67,6 +67,42 @@ test('files follow credentials and devices; a reload only when passwd or acl cha
     assert.not.match(readFileSync(join(mdir, 'passwd'), 'utf8'), /agent-web1/, 'a revocation');
     assert.is(sync.reloads(), 4);
     assert.is(reloadsOnDisk(), 4);
+  } finally {
+    await sync.close();
+    dir.remove();
+  }
+});
+
+test('a failed reload is owed: once reloading works again it happens, even when no file changes any more', async () => {
+  const dir = tempDir();
+  const marker = join(dir.path, 'reloaded');
+  const allowed = join(dir.path, 'mosquitto-up');
+  const credentials: CredentialInfo[] = [{ username: 'agent-web1', principal: { kind: 'agent', host: 'web1' }, createdAt: 1, revokedAt: null, mosquittoHash: mosquittoHash('q') }];
+  const mdir = join(dir.path, 'mosquitto');
+  const sync = startMosquittoSync({
+    // Fails (exit 1) until `allowed` exists: Mosquitto down, a pid file gone stale.
+    mosquitto: { dir: mdir, host: '127.0.0.1', port: 1883, maxInflightMessages: 1000, user: null, group: null, pidFile: null, reloadCommand: ['sh', '-c', `test -e ${allowed} && echo x >> ${marker}`] },
+    broker: { sessionQueue: { maxMessages: 50_000, maxBytes: 33_554_432 }, maxPacketSize: 65_536 },
+    prefix: 'vigie',
+    haPrefix: 'homeassistant',
+    credentials: { list: () => credentials },
+    devices: { list: () => [] },
+    dataVersion: () => 1,
+    log: createLogger('test'),
+  });
+  try {
+    await sync.idle();
+    assert.is(sync.reloads(), 0, 'the reload failed');
+    credentials[0] = { ...credentials[0]!, revokedAt: 2 }; // revoked while Mosquitto cannot be told
+    sync.changed();
+    await sync.idle();
+    assert.not.match(readFileSync(join(mdir, 'passwd'), 'utf8'), /agent-web1/, 'the file no longer has it');
+    assert.is(sync.reloads(), 0);
+    writeFileSync(allowed, '');
+    sync.changed(); // nothing to rewrite now: the reload is still owed
+    await sync.idle();
+    assert.is(sync.reloads(), 1, 'the owed reload happened');
+    assert.is(readFileSync(marker, 'utf8').trim(), 'x');
   } finally {
     await sync.close();
     dir.remove();

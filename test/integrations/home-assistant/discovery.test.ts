@@ -12,7 +12,14 @@ import { createSampler } from '../../../agent/sample.js';
 import { createLogger } from '../../../core/logger.js';
 import { systemClock } from '../../../core/time.js';
 import { haNodeId, hostDiscovery } from '../../../integrations/home-assistant/discovery.js';
-import { HA_ID_PATTERN, haHostId, haKeyId, hostFromHaId } from '../../../integrations/home-assistant/ids.js';
+import { HA_ID_PATTERN, haHostId, haKeyId } from '../../../integrations/home-assistant/ids.js';
+import { isHostId } from '../../../protocol/host-id.js';
+
+/** The inverse of haHostId: that it exists for every output is what makes the mapping injective. */
+function hostFromHaId(id: string): string | null {
+  const host = id.replace(/_U|_/g, (m) => (m === '_U' ? '_' : '.'));
+  return isHostId(host) && haHostId(host) === id ? host : null;
+}
 import { ShapeTracker } from '../../../integrations/home-assistant/shape.js';
 import { arrayField, jinjaString, mapCount } from '../../../integrations/home-assistant/templates.js';
 import { PROTOCOL_VERSION, validatePayload, type MetricsPayload, type StatusPayload, type SummaryPayload } from '../../../protocol/payloads.js';
@@ -144,8 +151,12 @@ test('the shape: a group missing from one sample stays; disks and interfaces fol
   assert.not.ok(shapes.observe('h', { ...base, disks: [...base.disks!].reverse() }), 'order is not a change');
   assert.not.ok(shapes.observe('h', { v: 1, ts: 2 }), 'a sample whose collectors failed changes nothing');
   assert.ok(shapes.get('h').groups.has('cpu'));
-  assert.ok(shapes.observe('h', { ...base, disks: [base.disks![0]!] }));
+  assert.ok(shapes.observe('h', { ...base, ts: 3, disks: [base.disks![0]!] }));
   assert.equal(shapes.get('h').mounts, ['/']);
+  // An agent's buffer replayed after an outage: its older samples do not bring the old mounts back.
+  assert.not.ok(shapes.observe('h', { ...base, ts: 2 }), 'a late sample changes nothing');
+  assert.equal(shapes.get('h').mounts, ['/']);
+  assert.ok(shapes.observe('h', { ...base, ts: 4 }), 'a newer one does');
   assert.not.ok(shapes.get('h').groups.has('load'), 'no load average: no load entities (SNMP devices)');
 });
 

@@ -19,6 +19,7 @@ import { haKeyId } from '../../../integrations/home-assistant/ids.js';
 import type { ApiClient } from '../../helpers/api-client.js';
 import { startHttpTarget, type HttpTarget } from '../../helpers/check-targets.js';
 import { waitFor } from '../../helpers/env.js';
+import { parseExposition, seriesValue } from '../../helpers/prometheus.js';
 import { addCredentials, adminClient, startTestStack, type TestStack } from '../../helpers/stack.js';
 import { assertTemplatesResolve, type DiscoveryConfig } from './expectations.js';
 
@@ -127,6 +128,11 @@ test('Home Assistant\'s birth message gets every config sent again', async () =>
   const before = new Map(topics.map((t) => [t, seen.get(t)!.length]));
   await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
   await waitFor('every config resent', () => topics.every((t) => seen.get(t)!.length > before.get(t)!), 15_000);
+  // What the admin sees of it on /metrics: the configs held, and the resend counted.
+  const token = (await admin.send<{ secret: string }>('POST', '/api/tokens', { name: 'prometheus', scope: 'read' })).data.secret;
+  const series = parseExposition(await (await fetch(`${up.httpUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text());
+  assert.ok(seriesValue(series, 'vigie_ha_discovery_configs', {}) >= topics.length);
+  assert.ok(seriesValue(series, 'vigie_ha_discovery_published_total', {}) >= 2 * topics.length, 'sent at start and again on the birth message');
 });
 
 test('disks and interfaces that come and go: configs follow, stale ones are cleared; hostile names stay in their level', async () => {
