@@ -93,7 +93,7 @@ const NOT_TEXT = /[\uFFFD\u0000]/;
  * limited) with the client id and address. Disconnects clients whose
  * credentials are no longer valid, without their Last Will.
  */
-export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop(): void; stats(): AuthStats } {
+export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop(): void; stats(): AuthStats; isIngest(client: Client): boolean } {
   const { topics, log } = opts;
   const warn = createRateLimitedLog(log);
   const sessions = new WeakMap<Client, Session>();
@@ -289,5 +289,9 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
       aedes.off('clientDisconnect', forget);
     },
     stats: () => ({ ...stats }),
+    isIngest: (client) => {
+      const principal = sessions.get(client)?.principal;
+      return principal?.kind === 'service' && principal.role === 'ingest';
+    },
   };
 }

@@ -9,6 +9,7 @@ export const BrokerConfig = Type.Object(
     maxPacketSize: Type.Integer({ minimum: 1024, maximum: 268_435_455, default: 65_536, description: 'Largest MQTT packet accepted, bytes; a client declaring more is disconnected before the body is read' }),
     drainTimeout: Type.Number({ minimum: 0.1, maximum: 600, default: 10, description: 'Seconds a subscriber\'s connection may stay unable to take more output before it is disconnected. A slow subscriber delays only itself, never the others' }),
     maxClientBacklog: Type.Integer({ minimum: 65_536, maximum: 1_073_741_824, default: 8_388_608, description: 'Bytes of output the broker holds for one connected client that does not read fast enough (beyond what the OS socket buffers take); past it the client is disconnected as a slow consumer' }),
+    ingestWindow: Type.Integer({ minimum: 10, maximum: 1_000_000, default: 5000, description: 'QoS 1 messages the broker keeps for the connected ingest before it has acknowledged them (it acknowledges once stored). Past it, publishes wait before they are read: agents keep their samples until the ingest catches up, instead of the broker growing or cutting the ingest as a slow consumer' }),
     sessionQueue: Type.Object(
       {
         maxMessages: Type.Integer({ minimum: 100, maximum: 10_000_000, default: 50_000, description: 'QoS 1 messages kept for one persistent session (e.g. the ingest\'s while it is away); past it new messages are not queued (counted); the oldest are kept, and agents send the rest again' }),

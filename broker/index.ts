@@ -11,9 +11,10 @@ import { installBrokerAuth, type AuthStats, type Authenticator } from './auth.js
 import type { BrokerConfig } from './config.js';
 import { createMessageQueue } from './message-queue.js';
 import { guardPacketSize, PacketGuardError } from './packet-size-guard.js';
-import { createBoundedPersistence } from './session-queue.js';
+import { createBoundedPersistence, type SessionQueueStats } from './session-queue.js';
 import { shutdownBroker } from './shutdown.js';
 import { isolateSlowConsumer, SlowConsumerError } from './slow-consumer.js';
+import { IngestFlow } from './ingest-flow.js';
 import { startTcpListener, type TcpListener } from './tcp-listener.js';
 import { readTlsFiles } from '../core/tls.js';
 import { attachWsListener, type WsListener } from './ws-listener.js';
@@ -29,6 +30,14 @@ export interface BrokerStats extends AuthStats {
   slowClientsCut: number;
   /** Messages dropped from full persistent-session queues (broker.sessionQueue). */
   sessionQueueDropped: number;
+  /** What the persistent-session queues hold now. */
+  sessionQueued: SessionQueueStats;
+  /** Publishes that waited because the ingest had `ingestWindow` messages unacknowledged (cumulative). */
+  ingestWaits: number;
+  /** Messages the connected ingest has not acknowledged yet (about broker.ingestWindow at most). */
+  ingestBacklog: number;
+  /** Publishes waiting now to be admitted (one read's worth per publisher at most). */
+  publishesWaiting: number;
 }
 
 export interface BrokerHandle extends Handle {
@@ -76,9 +85,10 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   let slowClientsCut = 0;
   let sessionQueueDropped = 0;
   const cutForDrain = new WeakSet<Client>();
+  const persistence = createBoundedPersistence({ limits: config.sessionQueue, log, onDrop: (_id, count) => (sessionQueueDropped += count) });
   const aedes = await Aedes.createBroker({
     mq: createMessageQueue(),
-    persistence: createBoundedPersistence({ limits: config.sessionQueue, log, onDrop: (_id, count) => (sessionQueueDropped += count) }),
+    persistence,
     // Aedes takes ms. A subscriber whose socket stays full this long is cut;
     // it no longer holds anyone else's deliveries meanwhile (slow-consumer.ts).
     drainTimeout: secondsToMs(config.drainTimeout),
@@ -116,6 +126,13 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     log,
     foreign: { haPrefix: opts.haPrefix },
   });
+  // The ingest is flow controlled, never cut as slow (ingest-flow.ts).
+  const flow = new IngestFlow(config.ingestWindow, (client) => auth.isIngest(client), (id) => persistence.queued(id));
+  const authorize = aedes.authorizePublish!;
+  aedes.authorizePublish = (client, packet, done) => authorize.call(aedes, client, packet, (error) => (error ? done(error) : flow.authorised(client, () => done(null))));
+  aedes.on('client', (client) => flow.connected(client));
+  aedes.on('clientDisconnect', (client) => flow.disconnected(client));
+  aedes.on('ack', (_packet, client) => flow.acknowledged(client));
   if (config.allowAnonymous) {
     log.warn('anonymous MQTT is ON (broker.allowAnonymous, lab mode): any client may publish as any host and read every topic');
   }
@@ -138,6 +155,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     const client = aedes.handle(guarded, req);
     isolateSlowConsumer(client, {
       maxBacklogBytes: config.maxClientBacklog,
+      exempt: (c) => flow.has(c),
       onCut: (cut, error) => {
         slowClientsCut += 1;
         warnLimited(`slow:${cut.id}`, 'MQTT subscriber disconnected: it does not read its messages (broker.maxClientBacklog)', { clientId: cut.id, remote, backlogBytes: error.backlogBytes });
@@ -180,7 +198,10 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     port: tcp.port,
     ...(secure ? { tlsPort: secure.port } : {}),
     url,
-    stats: () => ({ clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, slowClientsCut, sessionQueueDropped, ...auth.stats() }),
+    stats: () => ({
+      clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, slowClientsCut, sessionQueueDropped,
+      sessionQueued: persistence.queueStats(), ingestWaits: flow.waits, ingestBacklog: flow.backlog(), publishesWaiting: flow.waiting(), ...auth.stats(),
+    }),
     close: onceClose(async () => {
       closing = true;
       auth.stop();

@@ -10,6 +10,16 @@ export interface SessionQueueLimits {
   maxBytes: number;
 }
 
+/** What the session queues hold now, for the broker's stats. */
+export interface SessionQueueStats {
+  /** Messages queued over every persistent session (sent and unacknowledged, or waiting to be sent). */
+  messages: number;
+  /** Their bytes (topic + payload). */
+  bytes: number;
+  /** The longest queue, and whose. */
+  largest: { clientId: string; messages: number; bytes: number } | null;
+}
+
 interface QueuedPacket {
   topic: string;
   payload?: Buffer;
@@ -24,9 +34,21 @@ interface MemoryPersistence {
 }
 type MemoryPersistenceClass = new (opts?: object) => MemoryPersistence;
 
+interface Entry {
+  packet: QueuedPacket;
+  /** brokerId:brokerCounter, the identity Aedes gives a message before it has a message id. */
+  key: string;
+  removed: boolean;
+}
+
 interface Queue {
-  packets: QueuedPacket[];
+  /** FIFO, oldest first; removed entries are skipped and compacted away from the head. */
+  entries: Entry[];
+  head: number;
+  live: number;
   bytes: number;
+  byKey: Map<string, Entry>;
+  byMessageId: Map<number, Entry>;
   /** Set while dropping, so one overflow logs once. */
   overflowing: boolean;
 }
@@ -38,6 +60,7 @@ const MemoryPersistence = require('aedes-persistence/asyncPersistence.js') as Me
 const Packet = require('aedes-packet') as new (packet: QueuedPacket) => QueuedPacket;
 
 const sizeOf = (packet: QueuedPacket): number => Buffer.byteLength(packet.topic) + (packet.payload?.length ?? 0);
+const keyOf = (packet: QueuedPacket): string => `${packet.brokerId}:${packet.brokerCounter}`;
 
 /**
  * Aedes's in-memory persistence with a bounded queue per session (issue 10,
@@ -50,12 +73,16 @@ const sizeOf = (packet: QueuedPacket): number => Buffer.byteLength(packet.topic)
  * it already committed. Keeping the oldest is what makes that safe: dropping
  * them instead would let newer samples commit first and the resent older ones
  * be taken for duplicates.
+ *
+ * Every operation is O(1) (issue 16): the ingest acknowledges after its store
+ * commits, so thousands of messages sit in its queue, and aedes-persistence's
+ * linear searches made each PUBACK cost the length of the queue.
  */
-export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log: Logger; onDrop(clientId: string, count: number): void }): MemoryPersistence {
+export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log: Logger; onDrop(clientId: string, count: number): void }): MemoryPersistence & { queueStats(): SessionQueueStats; queued(clientId: string): number } {
   const queues = new Map<string, Queue>();
   const queueOf = (id: string): Queue => {
     let queue = queues.get(id);
-    if (!queue) queues.set(id, (queue = { packets: [], bytes: 0, overflowing: false }));
+    if (!queue) queues.set(id, (queue = { entries: [], head: 0, live: 0, bytes: 0, byKey: new Map(), byMessageId: new Map(), overflowing: false }));
     return queue;
   };
   const { maxMessages, maxBytes } = opts.limits;
@@ -63,8 +90,12 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
   const enqueue = (clientId: string, packet: QueuedPacket): void => {
     const queue = queueOf(clientId);
     const size = sizeOf(packet);
-    if (queue.packets.length < maxMessages && queue.bytes + size <= maxBytes) {
-      queue.packets.push(new Packet(packet));
+    if (queue.live < maxMessages && queue.bytes + size <= maxBytes) {
+      const copy = new Packet(packet);
+      const entry: Entry = { packet: copy, key: keyOf(copy), removed: false };
+      queue.entries.push(entry);
+      queue.byKey.set(entry.key, entry);
+      queue.live += 1;
       queue.bytes += size;
       return;
     }
@@ -72,6 +103,23 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
     if (!queue.overflowing) {
       queue.overflowing = true;
       opts.log.warn({ clientId, maxMessages, maxBytes }, 'persistent session queue full: new messages are not queued for it (broker.sessionQueue)');
+    }
+  };
+
+  const remove = (clientId: string, queue: Queue, entry: Entry): void => {
+    entry.removed = true;
+    queue.byKey.delete(entry.key);
+    if (entry.packet.messageId !== undefined && queue.byMessageId.get(entry.packet.messageId) === entry) queue.byMessageId.delete(entry.packet.messageId);
+    queue.live -= 1;
+    queue.bytes -= sizeOf(entry.packet);
+    if (queue.live === 0) {
+      queues.delete(clientId);
+      return;
+    }
+    while (queue.head < queue.entries.length && queue.entries[queue.head]!.removed) queue.head += 1;
+    if (queue.head > 1024 && queue.head * 2 > queue.entries.length) {
+      queue.entries = queue.entries.slice(queue.head);
+      queue.head = 0;
     }
   };
 
@@ -84,50 +132,58 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
       for (const sub of subs) enqueue(sub.clientId, packet);
     }
 
-    /** As aedes-persistence: the packet sent gets its message id; a colliding id is replaced. */
+    /** As aedes-persistence: the packet sent gets its message id; a queued packet holding that id already is replaced. */
     async outgoingUpdate(client: ClientRef, packet: QueuedPacket): Promise<void> {
       const queue = queues.get(client.id);
-      if (!queue) return;
-      const packets = queue.packets;
-      for (let i = 0; i < packets.length; i++) {
-        const queued = packets[i]!;
-        if (queued.brokerId === packet.brokerId) {
-          if (queued.brokerCounter === packet.brokerCounter) {
-            queued.messageId = packet.messageId;
-            return;
-          }
-        } else if (queued.messageId === packet.messageId) {
-          queue.bytes += sizeOf(packet) - sizeOf(queued);
-          packets[i] = packet;
-          return;
-        }
+      if (!queue || packet.messageId === undefined) return;
+      const same = queue.byKey.get(keyOf(packet));
+      if (same) {
+        const old = same.packet.messageId;
+        if (old !== undefined && queue.byMessageId.get(old) === same) queue.byMessageId.delete(old);
+        same.packet.messageId = packet.messageId;
+        queue.byMessageId.set(packet.messageId, same);
+        return;
       }
-      // Dropped from a full queue while being delivered: send it untracked
-      // rather than fail the delivery (aedes-persistence throws here, and Aedes
-      // then cuts the client).
+      const colliding = queue.byMessageId.get(packet.messageId);
+      if (colliding) {
+        queue.bytes += sizeOf(packet) - sizeOf(colliding.packet);
+        queue.byKey.delete(colliding.key);
+        colliding.packet = packet;
+        colliding.key = keyOf(packet);
+        queue.byKey.set(colliding.key, colliding);
+      }
+      // Neither: dropped from a full queue while being delivered. It is sent
+      // untracked rather than failing the delivery (aedes-persistence throws
+      // here, and Aedes then cuts the client).
     }
 
     async outgoingClearMessageId(client: ClientRef, packet: { messageId?: number }): Promise<QueuedPacket | undefined> {
       const queue = queues.get(client.id);
-      if (!queue) return undefined;
-      const packets = queue.packets;
-      for (let i = 0; i < packets.length; i++) {
-        const queued = packets[i]!;
-        if (queued.messageId === packet.messageId) {
-          packets.splice(i, 1);
-          queue.bytes -= sizeOf(queued);
-          if (packets.length === 0) queues.delete(client.id);
-          return queued;
-        }
-      }
-      return undefined;
+      if (!queue || packet.messageId === undefined) return undefined;
+      const entry = queue.byMessageId.get(packet.messageId);
+      if (!entry) return undefined;
+      remove(client.id, queue, entry);
+      return entry.packet;
     }
 
     outgoingStream(client: ClientRef): Readable {
       const queue = queues.get(client.id);
       if (queue) queue.overflowing = false; // the client is back: a new overflow logs again
-      return Readable.from(queue ? [...queue.packets] : []);
+      return Readable.from(queue ? queue.entries.slice(queue.head).filter((e) => !e.removed).map((e) => e.packet) : []);
     }
   }
-  return new BoundedPersistence();
+  const persistence = new BoundedPersistence() as BoundedPersistence & { queueStats(): SessionQueueStats; queued(clientId: string): number };
+  persistence.queued = (clientId) => queues.get(clientId)?.live ?? 0;
+  persistence.queueStats = () => {
+    let messages = 0;
+    let bytes = 0;
+    let largest: SessionQueueStats['largest'] = null;
+    for (const [clientId, q] of queues) {
+      messages += q.live;
+      bytes += q.bytes;
+      if (q.live > 0 && (largest === null || q.live > largest.messages)) largest = { clientId, messages: q.live, bytes: q.bytes };
+    }
+    return { messages, bytes, largest };
+  };
+  return persistence;
 }

@@ -34,14 +34,19 @@ export class SlowConsumerError extends Error {
  * (QoS 1), as for any lost connection. The replay of a session's queue at
  * reconnection is not a live delivery and keeps Aedes's backpressure.
  */
-export function isolateSlowConsumer(client: Client, opts: { maxBacklogBytes: number; onCut(client: Client, error: SlowConsumerError): void }): void {
+export function isolateSlowConsumer(client: Client, opts: {
+  maxBacklogBytes: number;
+  onCut(client: Client, error: SlowConsumerError): void;
+  /** Never cut (known once CONNECT is authenticated): the ingest, whose backlog the broker bounds another way (ingest-flow.ts). */
+  exempt?(client: Client): boolean;
+}): void {
   const own = client as unknown as Deliveries;
   const original0 = own.deliver0;
   const originalQoS = own.deliverQoS;
   const noop = (): void => {};
   const decoupled = (deliver: Deliver): Deliver => (packet, callback) => {
     const backlog = own.conn.writableLength;
-    if (backlog > opts.maxBacklogBytes) {
+    if (backlog > opts.maxBacklogBytes && opts.exempt?.(client) !== true) {
       if (!own.conn.destroyed) {
         const error = new SlowConsumerError(backlog);
         opts.onCut(client, error);

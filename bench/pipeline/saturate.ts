@@ -39,7 +39,7 @@ const warmupS = Number(values.warmup);
 
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-'));
-const server = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+const server = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [dataDir], { execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 const ready = await request<{ mqttPort: number }>(server, 'ready');
 const db = openAccountsDatabase(dataDir);
 const store = new MqttCredentialStore(db);

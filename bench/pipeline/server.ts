@@ -14,7 +14,7 @@ if (!dataDir || !process.send) throw new Error('usage: forked by bench/pipeline/
 
 const loaded = loadConfig({
   env: {},
-  overrides: { dataDir, 'http.host': '127.0.0.1', 'http.port': '0', 'broker.host': '127.0.0.1', 'broker.port': '0', 'log.level': 'warn' },
+  overrides: { dataDir, 'http.host': '127.0.0.1', 'http.port': '0', 'broker.host': '127.0.0.1', 'broker.port': '0', 'log.level': 'warn', ...(process.env.BENCH_CONFIG ? JSON.parse(process.env.BENCH_CONFIG) : {}) },
 });
 if (!loaded.ok) throw new Error(loaded.error);
 // Two stacks in one process is what `up` runs, minus the agent; the ingest
@@ -30,7 +30,7 @@ const server = await startStack('server', {
 process.send({ type: 'ready', mqttPort: broker.broker!.port, httpUrl: server.http!.url });
 
 process.on('message', async (msg: { type: string }) => {
-  if (msg.type === 'stats') process.send!({ type: 'stats', stats: server.ingest!.stats() });
+  if (msg.type === 'stats') process.send!({ type: 'stats', stats: server.ingest!.stats(), broker: broker.broker!.stats() });
   if (msg.type === 'stop') {
     await server.close();
     await broker.close();

@@ -1,0 +1,87 @@
+import type { Client } from 'aedes';
+import { Fifo } from './message-queue.js';
+
+/**
+ * Flow control for the one subscriber that must never be cut as slow: the
+ * ingest (issue 16). It acknowledges a QoS 1 message only once its store has
+ * committed it, so the queue the broker keeps for its persistent session
+ * (queued, in delivery, or sent and unacknowledged) is exactly what it has
+ * not taken yet.
+ *
+ * While that queue holds `limit` messages or more, a publish by anyone but
+ * the ingest waits before it is authorised. Aedes reads a connection's next
+ * packets only once the current ones are handled, so publishers are no
+ * longer read: what cannot be taken waits at the edges, in the agents'
+ * bounded buffers and their sockets, not in the broker's memory nor in a cut
+ * connection (which, with agents sending again, is how the ingest collapsed
+ * under overload). The ingest's own publishes never wait: they carry the
+ * `stored` acknowledgements that let agents free their buffers.
+ *
+ * With no ingest connected nothing waits: its session queue (bounded,
+ * broker.sessionQueue) keeps what comes meanwhile.
+ */
+export class IngestFlow {
+  /** Publishes that had to wait for the ingest (cumulative). */
+  waits = 0;
+  private readonly ingests = new Set<Client>();
+  private readonly admissions = new Fifo<() => void>();
+
+  constructor(
+    private readonly limit: number,
+    private readonly isIngest: (client: Client) => boolean,
+    /** Messages in the session queue of this client id. */
+    private readonly queued: (clientId: string) => number,
+  ) {}
+
+  /** A client finished connecting: is it the ingest? */
+  connected(client: Client): void {
+    if (this.isIngest(client)) this.ingests.add(client);
+  }
+
+  /** A client went away: if it was the ingest, what waited for it goes on to its session queue. */
+  disconnected(client: Client): void {
+    if (this.ingests.delete(client)) this.admit();
+  }
+
+  /** Whether this client is a connected ingest (never cut as a slow consumer). */
+  has(client: Client): boolean {
+    return this.ingests.has(client);
+  }
+
+  /** Wraps `done` of an authorised publish: called now, or once the ingest has room. */
+  authorised(client: Client | null, done: () => void): void {
+    if ((client !== null && this.ingests.has(client)) || (this.admissions.length === 0 && this.room() > 0)) return done();
+    this.waits += 1;
+    this.admissions.push(done);
+  }
+
+  /** A PUBACK from the ingest: let publishers in while there is room. */
+  acknowledged(client: Client): void {
+    if (this.ingests.has(client)) this.admit();
+  }
+
+  /** Messages the connected ingest has not acknowledged (queued, in delivery or sent). */
+  backlog(): number {
+    let n = 0;
+    for (const client of this.ingests) n += this.queued(client.id);
+    return n;
+  }
+
+  /** Publishes waiting to be admitted now. */
+  waiting(): number {
+    return this.admissions.length;
+  }
+
+  private room(): number {
+    return this.ingests.size === 0 ? Infinity : this.limit - this.backlog();
+  }
+
+  private admit(): void {
+    // Each admitted publish is queued for the ingest only once Aedes handles it: let in what fits now, the next ack lets in more.
+    let room = this.room();
+    while (room > 0 && this.admissions.length > 0) {
+      this.admissions.shift()!();
+      room -= 1;
+    }
+  }
+}
