@@ -59,7 +59,9 @@ interface HostRecord extends StoredHost {
 export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   const { repo, bus, clock, log } = opts;
   const hosts = new Map<string, HostRecord>();
+  // Hosts to write: `dirty` only their hot columns (last seen, presence, latest sample), `wholeDirty` entirely (new, or info/status/services changed).
   const dirty = new Set<string>();
+  const wholeDirty = new Set<string>();
   const startedAt = clock.now();
   for (const h of repo.loadAll()) {
     // A restart is not silence: every known host gets a full stale period from now.
@@ -85,6 +87,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
         services: null, latest: null, state: 'offline', heardAt: now,
       };
       hosts.set(id, r);
+      wholeDirty.add(id);
     } else if (!arrival.retained) {
       r.lastSeen = now;
       r.heardAt = now;
@@ -124,14 +127,20 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   }
 
   function persist(): void {
-    if (dirty.size === 0) return;
-    const changed: HostRecord[] = [];
+    if (dirty.size === 0 && wholeDirty.size === 0) return;
+    const whole: HostRecord[] = [];
+    const hot: HostRecord[] = [];
+    for (const id of wholeDirty) {
+      const r = hosts.get(id);
+      if (r) whole.push(r);
+    }
     for (const id of dirty) {
       const r = hosts.get(id);
-      if (r) changed.push(r);
+      if (r && !wholeDirty.has(id)) hot.push(r);
     }
     dirty.clear();
-    repo.save(changed);
+    wholeDirty.clear();
+    repo.save(whole, hot);
   }
 
   // Once a minute at most: a full disk fails every persist interval (issue 10, item 16).
@@ -141,7 +150,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
       persist();
     } catch (error) {
       warnPersist('persist', 'saving hosts failed; will retry', { err: (error as Error).message });
-      for (const id of hosts.keys()) dirty.add(id);
+      for (const id of hosts.keys()) wholeDirty.add(id);
     }
   }
 
@@ -154,17 +163,20 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     onStatus(id, status, arrival) {
       const { r } = touch(id, arrival);
       r.status = status;
+      wholeDirty.add(id);
       setPresence(r, status.state, status.reason);
       settle(r, true);
     },
     onInfo(id, info, arrival) {
       const { r } = touch(id, arrival);
       r.info = info;
+      wholeDirty.add(id);
       settle(r, true);
     },
     onServices(id, services, arrival) {
       const { r, isNew } = touch(id, arrival);
       r.services = services;
+      wholeDirty.add(id);
       settle(r, isNew);
       bus.emit('services', { host: id, services });
     },
@@ -186,6 +198,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     remove(id) {
       if (!hosts.delete(id)) return false;
       dirty.delete(id);
+      wholeDirty.delete(id);
       repo.delete(id);
       return true;
     },

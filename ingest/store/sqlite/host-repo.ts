@@ -30,21 +30,31 @@ interface Row {
  */
 export class HostRepo {
   private readonly upsert: Statement<[Row]>;
+  private readonly updateHot: Statement<[Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'>]>;
   private readonly selectAll: Statement<[], Row>;
-  private readonly saveMany: (hosts: readonly StoredHost[]) => void;
+  private readonly saveMany: (whole: readonly StoredHost[], hot: readonly StoredHost[]) => void;
 
   constructor(private readonly db: Database, private readonly log: Logger) {
     this.upsert = db.prepare(`INSERT OR REPLACE INTO hosts (id, first_seen, last_seen, presence, reason, info, status, services, latest)
       VALUES (@id, @first_seen, @last_seen, @presence, @reason, @info, @status, @services, @latest)`);
+    this.updateHot = db.prepare('UPDATE hosts SET last_seen = @last_seen, presence = @presence, reason = @reason, latest = @latest WHERE id = @id');
     this.selectAll = db.prepare('SELECT * FROM hosts ORDER BY id');
-    this.saveMany = db.transaction((hosts: readonly StoredHost[]) => {
-      for (const h of hosts) this.upsert.run(toRow(h));
+    this.saveMany = db.transaction((whole: readonly StoredHost[], hot: readonly StoredHost[]) => {
+      for (const h of whole) this.upsert.run(toRow(h));
+      for (const h of hot) {
+        // A row another process deleted meanwhile comes back whole.
+        if (this.updateHot.run(hotRow(h)).changes === 0) this.upsert.run(toRow(h));
+      }
     });
   }
 
-  /** Writes the hosts in one transaction. */
-  save(hosts: readonly StoredHost[]): void {
-    if (hosts.length > 0) this.saveMany(hosts);
+  /**
+   * Writes the hosts in one transaction: `whole` rows entirely, `hot` ones
+   * only what every sample changes (last seen, presence, latest sample) —
+   * info and services lists are rewritten only when they changed (issue 16).
+   */
+  save(whole: readonly StoredHost[], hot: readonly StoredHost[] = []): void {
+    if (whole.length > 0 || hot.length > 0) this.saveMany(whole, hot);
   }
 
   delete(id: string): void {
@@ -81,6 +91,10 @@ export class HostRepo {
 }
 
 const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
+
+function hotRow(h: StoredHost): Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'> {
+  return { id: h.id, last_seen: h.lastSeen, presence: h.presence, reason: h.reason, latest: json(h.latest) };
+}
 
 function toRow(h: StoredHost): Row {
   return {
