@@ -50,6 +50,7 @@ export const IngestConfig = Type.Object(
     }),
     flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between store write batches' }),
     flushSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000, description: 'Points that trigger an early write batch' }),
+    writeWorker: Type.Boolean({ default: true, description: 'SQLite store: write batches, rollups and retention run in a worker thread with its own connection, so commits use another core and never pause MQTT, alerts or the live dashboard. false: in the server thread' }),
     store: Type.Union([Type.Literal('sqlite'), Type.Literal('influx')], {
       default: 'sqlite',
       description: 'Where metric history goes: sqlite (vigie.db in dataDir) or influx (ingest.influx, see docs/influxdb.md); the host registry, users and the event log always stay in SQLite',

@@ -78,6 +78,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     } else {
       store = startSqliteMetricStore({
         db, retention: cfg.retention, flushInterval: cfg.flushInterval, flushSize: cfg.flushSize, clock, log: log.child({ part: 'store' }),
+        writer: cfg.writeWorker ? 'worker' : 'inline',
         // Seconds between rollup runs: 60 by default; tests of the rollup tiers ask for less.
         ...(opts.maintenanceInterval !== undefined ? { maintenanceInterval: opts.maintenanceInterval } : {}),
       });

@@ -1,21 +1,24 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { isMetricName, type MetricName } from '../../../protocol/metric-series.js';
 import type { SeriesRef } from '../../types.js';
+import type { NewSeries } from './write-ops.js';
 
 /**
  * The series table, (host, metric, key) → id, cached in memory: a write batch
  * resolves thousands of ids and must not run a SELECT for each (the cache is
- * loaded once at start; a new series costs one INSERT, once).
+ * loaded once at start; a new series costs one INSERT, once, in its batch).
  */
 export class SeriesIds {
   private readonly byHost = new Map<string, Map<string, number>>();
   private readonly selectAll: Statement<[], { id: number; host: string; metric: string; key: string }>;
-  private readonly insert: Statement<[string, string, string], { id: number }>;
+  private readonly selectMax: Statement<[], { max: number | null }>;
+  /** Highest id taken: new series get the next ones, chosen here so a batch can be encoded before it reaches the writer. */
+  private maxId = 0;
   private readonly selectHost: Statement<[string], { metric: string; key: string }>;
 
   constructor(db: Database) {
     this.selectAll = db.prepare('SELECT id, host, metric, key FROM series');
-    this.insert = db.prepare('INSERT INTO series (host, metric, key) VALUES (?, ?, ?) RETURNING id');
+    this.selectMax = db.prepare('SELECT max(id) AS max FROM series');
     this.selectHost = db.prepare('SELECT metric, key FROM series WHERE host = ? ORDER BY metric, key');
     this.reload();
   }
@@ -24,20 +27,26 @@ export class SeriesIds {
   reload(): void {
     this.byHost.clear();
     for (const row of this.selectAll.iterate()) this.hostMap(row.host).set(cacheKey(row.metric, row.key), row.id);
+    this.maxId = this.selectMax.get()?.max ?? 0;
   }
 
   get(host: string, metric: string, key: string): number | undefined {
     return this.byHost.get(host)?.get(cacheKey(metric, key));
   }
 
-  /** The id of a series, inserting it if new; call inside the write transaction. */
-  getOrCreate(host: string, metric: string, key: string): number {
+  /**
+   * The id of a series; a new one gets the next id and is added to `created`,
+   * for the write batch to insert (one writer: ids cannot collide). If that
+   * batch rolls back, reload() forgets it.
+   */
+  getOrAllocate(host: string, metric: string, key: string, created: NewSeries[]): number {
     const map = this.hostMap(host);
     const k = cacheKey(metric, key);
     let id = map.get(k);
     if (id === undefined) {
-      id = (this.insert.get(host, metric, key) as { id: number }).id;
+      id = this.maxId += 1;
       map.set(k, id);
+      created.push([id, host, metric, key]);
     }
     return id;
   }

@@ -10,9 +10,10 @@ import {
   checkHistoryQuery, type MetricStore, type MetricStoreDetails, type MetricStoreStats, type StorageState, type StoreCommits,
 } from '../metric-store.js';
 import { TIER_WIDTH_MS, chooseTier, deleteBefore, type Retention } from '../tiers.js';
+import { inlineWriter, workerWriter, type BatchWriter } from './batch-writer.js';
 import { HistoryStatements } from './history-query.js';
-import { RollupStatements } from './rollup.js';
 import { SeriesIds } from './series-ids.js';
+import { META_DIRTY_FROM, type EncodedBatch, type NewSeries } from './write-ops.js';
 
 export interface SqliteMetricStoreOptions {
   /** An open database (see openDatabase); the caller closes it after the store. */
@@ -26,6 +27,14 @@ export interface SqliteMetricStoreOptions {
   maintenanceInterval?: number;
   clock?: Clock;
   log?: Logger;
+  /**
+   * Where writes run: `worker` (a thread with its own connection to the same
+   * file, so commits use the second core and never hold the event loop) or
+   * `inline` (this thread; the default, and the only choice for :memory:).
+   */
+  writer?: 'inline' | 'worker';
+  /** The worker's `synchronous` pragma: as the server's connection (openDatabase). */
+  synchronous?: 'FULL' | 'NORMAL';
 }
 
 export interface MaintenanceReport {
@@ -54,9 +63,14 @@ const RATE_WINDOW_MS = 10_000;
 
 /** A failing database keeps at most this many batches queued; past it write() refuses (nothing queued is dropped). */
 const MAX_PENDING_BATCHES = 10;
+/**
+ * A healthy one, this many times more: what waits for the writer is bounded
+ * upstream (the broker sends the ingest broker.ingestWindow messages ahead of
+ * its acknowledgements), this only guards against another producer.
+ */
+const HEALTHY_HEADROOM = 20;
 /** One "write batch failed" line per this many ms, with the count of those suppressed (a full disk fails every second). */
 const FAILURE_LOG_EVERY_MS = 60_000;
-const META_DIRTY_FROM = 'rollup_dirty_from';
 
 /**
  * The SQLite metric store: raw samples in points_raw, 1-minute and 1-hour
@@ -68,14 +82,9 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? createLogger('store');
   const ids = new SeriesIds(db);
-  const rollups = new RollupStatements(db);
   const queries = new HistoryStatements(db);
-  const insertRaw: Statement<[number, number, number]> = db.prepare('INSERT OR REPLACE INTO points_raw (series_id, ts, value) VALUES (?, ?, ?)');
   const getMeta: Statement<[string], { value: number | null }> = db.prepare('SELECT value FROM meta WHERE key = ?');
-  const setMeta: Statement<[string, number | null]> = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-  const upsertSeq: Statement<[string, number]> = db.prepare(
-    'INSERT INTO host_seq (host, seq) VALUES (?, ?) ON CONFLICT (host) DO UPDATE SET seq = max(seq, excluded.seq)',
-  );
+  const writer: BatchWriter = opts.writer === 'worker' && !db.memory ? workerWriter(db.name, opts.synchronous ?? 'FULL') : inlineWriter(db);
   const warnFailure = createRateLimitedLog(log, FAILURE_LOG_EVERY_MS);
   // Commit tracking (issue 10, item 14): the ingest acknowledges a message only once its ticket is committed.
   const committedSeqs = new Map<string, number>();
@@ -90,6 +99,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   const rawRetentionMs = secondsToMs(retention.raw);
   let pending: Pending[] = [];
   let pendingPoints = 0;
+  /** Points of the batch the writer is committing now. */
+  let inFlightPoints = 0;
   let closed = false;
   let stopping = false;
   let flushTimer: NodeJS.Timeout | undefined;
@@ -110,28 +121,34 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   let lastRetentionAt = -Infinity;
   let maintenanceChain: Promise<unknown> = Promise.resolve();
 
-  const writeBatch = db.transaction((batch: Pending[]) => {
-    let batchMin = Infinity;
+  /** The batch as the writer takes it; series ids and dirty marks are settled here, in this thread. */
+  function encode(batch: Pending[]): { encoded: EncodedBatch; seqs: Map<string, number> } {
+    let n = 0;
+    for (const item of batch) n += item.points.length;
+    const points = new Float64Array(n * 3);
+    const newSeries: NewSeries[] = [];
     const seqs = new Map<string, number>();
-    for (const { host, ts, points, seq } of batch) {
+    let batchMin = Infinity;
+    let i = 0;
+    for (const { host, ts, points: sample, seq } of batch) {
       if (ts < batchMin) batchMin = ts;
       if (seq !== undefined && seq > (seqs.get(host) ?? -1)) seqs.set(host, seq);
-      for (const p of points) {
-        const id = ids.getOrCreate(host, p.metric, p.key);
-        insertRaw.run(id, ts, p.value);
+      for (const p of sample) {
+        const id = ids.getOrAllocate(host, p.metric, p.key, newSeries);
+        points[i++] = id;
+        points[i++] = ts;
+        points[i++] = p.value;
         const d = dirty.get(id);
         if (d === undefined || ts < d) dirty.set(id, ts);
       }
     }
-    if (batchMin !== Infinity && (persistedDirtyFrom === null || batchMin < persistedDirtyFrom)) {
-      setMeta.run(META_DIRTY_FROM, batchMin);
-      persistedDirtyFrom = batchMin;
-    }
-    for (const [host, seq] of seqs) upsertSeq.run(host, seq);
-    return seqs;
-  });
+    let dirtyFrom: number | null = null;
+    if (batchMin !== Infinity && (persistedDirtyFrom === null || batchMin < persistedDirtyFrom)) dirtyFrom = persistedDirtyFrom = batchMin;
+    return { encoded: { newSeries, points, seqs: [...seqs], dirtyFrom }, seqs };
+  }
 
-  function flushNow(): void {
+  /** Writes what is pending as one batch; rejects (the points queued again) when it rolled back. */
+  async function runBatch(): Promise<void> {
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = undefined;
     if (pending.length === 0) return;
@@ -140,10 +157,12 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     pending = [];
     pendingPoints = 0;
     const persistedBefore = persistedDirtyFrom;
-    let seqs: Map<string, number>;
+    const { encoded, seqs } = encode(batch);
+    inFlightPoints = points;
     try {
-      seqs = writeBatch(batch);
+      await writer.run({ op: 'batch', batch: encoded });
     } catch (error) {
+      inFlightPoints = 0;
       lastError = { at: clock.now(), message: (error as Error).message };
       state = (error as { code?: unknown }).code === 'SQLITE_FULL' ? 'full' : 'failing';
       counters.retried += points;
@@ -158,6 +177,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       if (!closed) armTimer();
       throw error;
     }
+    inFlightPoints = 0;
     if (state !== 'ok') log.info({ pending: pendingPoints, was: state }, 'write batches succeed again');
     state = 'ok';
     counters.written += points;
@@ -173,19 +193,44 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
         log.error({ err: error }, 'commit listener failed');
       }
     }
+    // What came in meanwhile goes next, at once if it is a batch's worth.
+    if (!closed && !stopping && state === 'ok' && pendingPoints >= opts.flushSize) scheduleFlush();
+    else if (pending.length > 0 && !closed) armTimer();
+  }
+
+  /** One batch at a time, in order: a later batch must never commit before an earlier one is retried. */
+  let writeChain: Promise<void> = Promise.resolve();
+  function flushNow(): Promise<void> {
+    const next = writeChain.then(runBatch);
+    writeChain = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Everything written so far, committed (batch after batch); rejects when a batch fails. */
+  async function flushAll(): Promise<void> {
+    do await flushNow();
+    while (pending.length > 0);
   }
 
   function flushLogged(): void {
-    try {
-      flushNow();
-    } catch (error) {
+    flushNow().catch((error: unknown) => {
       warnFailure('write', 'write batch failed; will retry (nothing is acknowledged until it succeeds)', {
         err: (error as Error).message, code: (error as { code?: unknown }).code, pending: pendingPoints,
       });
-    }
+    });
   }
 
-  const full = (): boolean => pendingPoints >= opts.flushSize * MAX_PENDING_BATCHES;
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    // Out of the caller's stack: the MQTT handler returns before the batch runs.
+    setImmediate(() => {
+      flushScheduled = false;
+      flushLogged();
+    });
+  }
+
+  const full = (): boolean => pendingPoints + inFlightPoints >= opts.flushSize * MAX_PENDING_BATCHES * (state === 'ok' ? HEALTHY_HEADROOM : 1);
 
   function armTimer(): void {
     flushTimer ??= setTimeout(flushLogged, secondsToMs(opts.flushInterval));
@@ -198,27 +243,27 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     rolling = dirty;
     dirty = new Map();
     const work = [...rolling];
-    for (let i = 0; i < work.length && !stopping; i += MAINTENANCE_CHUNK) {
-      const chunk = work.slice(i, i + MAINTENANCE_CHUNK);
-      db.transaction(() => {
-        for (const [id, from] of chunk) {
-          // Raw rows below the retention bound may be gone: never rebuild from there.
-          rollups.rollUp(id, Math.max(from, bounds.raw));
-          rolling?.delete(id);
-        }
-      })();
-      rolledUp += chunk.length;
-      await yieldToLoop();
+    try {
+      for (let i = 0; i < work.length && !stopping; i += MAINTENANCE_CHUNK) {
+        // Raw rows below the retention bound may be gone: never rebuild from there.
+        const chunk = work.slice(i, i + MAINTENANCE_CHUNK).map(([id, from]): [number, number] => [id, Math.max(from, bounds.raw)]);
+        await writer.run({ op: 'rollup', chunk });
+        for (const [id] of chunk) rolling.delete(id);
+        rolledUp += chunk.length;
+        await yieldToLoop();
+      }
+    } finally {
+      // Series not reached (closing, or a failed chunk) stay dirty.
+      for (const [id, from] of rolling) {
+        const d = dirty.get(id);
+        if (d === undefined || from < d) dirty.set(id, from);
+      }
+      rolling = undefined;
     }
-    // Series not reached (closing) stay dirty; the on-disk mark follows what remains.
-    for (const [id, from] of rolling) {
-      const d = dirty.get(id);
-      if (d === undefined || from < d) dirty.set(id, from);
-    }
-    rolling = undefined;
+    // The on-disk mark follows what remains.
     let min: number | null = null;
     for (const from of dirty.values()) if (min === null || from < min) min = from;
-    setMeta.run(META_DIRTY_FROM, min);
+    await writer.run({ op: 'meta', key: META_DIRTY_FROM, value: min });
     persistedDirtyFrom = min;
 
     let deleted = 0;
@@ -226,7 +271,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       const all = ids.allIds();
       for (let i = 0; i < all.length && !stopping; i += MAINTENANCE_CHUNK) {
         const chunk = all.slice(i, i + MAINTENANCE_CHUNK);
-        deleted += db.transaction(() => chunk.reduce((n, id) => n + rollups.deleteOlder(id, bounds), 0))();
+        deleted += (await writer.run({ op: 'retention', ids: chunk, bounds })) ?? 0;
         await yieldToLoop();
       }
       lastRetentionAt = now;
@@ -237,7 +282,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   function maintain(o: { retention?: boolean } = {}): Promise<MaintenanceReport> {
     if (closed) return Promise.resolve({ rolledUp: 0, deleted: 0 });
     const run = async (): Promise<MaintenanceReport> => {
-      flushNow(); // roll up what was accepted, not only what the last timer wrote
+      await flushAll(); // roll up what was accepted, not only what the last timer wrote
       return runMaintenance(o.retention ?? true);
     };
     const next = maintenanceChain.then(run);
@@ -265,18 +310,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     pending.push({ host, ts, points, seq, ticket: lastTicket });
     pendingPoints += points.length;
     // While the disk fails, retries wait for the timer instead of running on every message.
-    if (pendingPoints >= opts.flushSize && state === 'ok') {
-      if (!flushScheduled) {
-        flushScheduled = true;
-        // Out of the caller's stack: the MQTT handler returns before the batch runs.
-        setImmediate(() => {
-          flushScheduled = false;
-          flushLogged();
-        });
-      }
-    } else {
-      armTimer();
-    }
+    if (pendingPoints >= opts.flushSize && state === 'ok') scheduleFlush();
+    else armTimer();
     return true;
   }
 
@@ -307,7 +342,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     clearInterval(maintenanceTimer);
     await maintenanceChain;
     try {
-      flushNow();
+      await flushAll();
     } catch (error) {
       counters.dropped += pendingPoints;
       log.error({ err: error, dropped: pendingPoints }, 'final write batch failed');
@@ -315,26 +350,20 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = undefined;
     closed = true;
+    await writer.close();
   });
 
   return {
     write,
     flush: async () => {
       if (closed) return;
-      flushNow();
+      await flushAll();
     },
     history,
     series: async (host) => ids.list(host),
     deleteHost: async (host) => {
-      flushNow(); // queued points of the host must not come back after the delete
-      let deleted = 0;
-      opts.db.transaction(() => {
-        for (const table of ['points_raw', 'points_1m', 'points_1h']) {
-          deleted += opts.db.prepare(`DELETE FROM ${table} WHERE series_id IN (SELECT id FROM series WHERE host = ?)`).run(host).changes;
-        }
-        opts.db.prepare('DELETE FROM series WHERE host = ?').run(host);
-        opts.db.prepare('DELETE FROM host_seq WHERE host = ?').run(host);
-      })();
+      await flushAll(); // queued points of the host must not come back after the delete
+      const deleted = (await writer.run({ op: 'deleteHost', host })) ?? 0;
       ids.forget(host);
       committedSeqs.delete(host);
       return deleted;

@@ -1,6 +1,6 @@
-import { test } from 'uvu';
+import { test as base } from 'uvu';
 import * as assert from 'uvu/assert';
-import { tempDir } from '../../../helpers/env.js';
+import { tempDir, waitFor } from '../../../helpers/env.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, floorTo } from '../../../../core/time.js';
 import { openDatabase, type Database } from '../../../../ingest/store/sqlite/database.js';
 import { startSqliteMetricStore, type SqliteMetricStore } from '../../../../ingest/store/sqlite/sqlite-metric-store.js';
@@ -14,9 +14,13 @@ function manualClock(start: number) {
   return { now: () => t, set: (v: number) => { t = v; }, advance: (ms: number) => { t += ms; } };
 }
 
+// Every guarantee holds whether writes run in this thread or in the write worker (the server's default).
+const WRITERS = ['inline', 'worker'] as const;
+let writer: (typeof WRITERS)[number] = 'inline';
+
 function open(dir: string, clock: { now(): number }, o: { flushSize?: number; flushInterval?: number } = {}): { db: Database; store: SqliteMetricStore } {
   const db = openDatabase(dir);
-  const store = startSqliteMetricStore({ db, retention, flushInterval: o.flushInterval ?? 3600, flushSize: o.flushSize ?? 1_000_000, clock });
+  const store = startSqliteMetricStore({ db, retention, flushInterval: o.flushInterval ?? 3600, flushSize: o.flushSize ?? 1_000_000, clock, writer });
   return { db, store };
 }
 
@@ -56,7 +60,12 @@ function values(seed: number): () => number {
   };
 }
 
-test('writes are batched: nothing reaches SQLite before a flush, close() writes what is pending', async () => {
+for (const w of WRITERS) {
+  const test = (name: string, fn: () => Promise<void> | void): void => base(`${w}: ${name}`, async () => {
+    writer = w;
+    await fn();
+  });
+  test(`writes are batched: nothing reaches SQLite before a flush, close() writes what is pending`, async () => {
   const dir = tempDir();
   const clock = manualClock(T0);
   const { db, store } = open(dir.path, clock);
@@ -73,14 +82,14 @@ test('writes are batched: nothing reaches SQLite before a flush, close() writes 
   dir.remove();
 });
 
-test('a batch is written once flushSize points are pending, without waiting for the timer', async () => {
+  test(`a batch is written once flushSize points are pending, without waiting for the timer`, async () => {
   const dir = tempDir();
   const { db, store } = open(dir.path, manualClock(T0), { flushSize: 6 });
   store.write('h1', T0, [...cpu(1), { metric: 'mem.usedPercent', key: '', value: 2 }, { metric: 'disk.usedPercent', key: '/', value: 3 }]);
   store.write('h1', T0 + 5000, [...cpu(1), { metric: 'mem.usedPercent', key: '', value: 2 }, { metric: 'disk.usedPercent', key: '/', value: 3 }]);
-  await new Promise((r) => setImmediate(r));
+  // The flush interval is an hour: only the size can have triggered the batch.
+  await waitFor('the batch committed', () => store.stats().written === 6, 5000);
   assert.is(count(db, 'points_raw'), 6);
-  assert.is(store.stats().written, 6);
   assert.equal(await store.series('h1'), [
     { metric: 'cpu.usage', key: '' }, { metric: 'disk.usedPercent', key: '/' }, { metric: 'mem.usedPercent', key: '' },
   ]);
@@ -89,7 +98,7 @@ test('a batch is written once flushSize points are pending, without waiting for 
   dir.remove();
 });
 
-test('a sample delivered twice is stored once', async () => {
+  test(`a sample delivered twice is stored once`, async () => {
   const dir = tempDir();
   const { db, store } = open(dir.path, manualClock(T0));
   store.write('h1', T0, cpu(5));
@@ -101,7 +110,7 @@ test('a sample delivered twice is stored once', async () => {
   dir.remove();
 });
 
-test('rollups match avg/min/max computed from the samples, late samples included', async () => {
+  test(`rollups match avg/min/max computed from the samples, late samples included`, async () => {
   const dir = tempDir();
   const clock = manualClock(T0 + 2 * HOUR_MS);
   const { db, store } = open(dir.path, clock);
@@ -143,7 +152,7 @@ test('rollups match avg/min/max computed from the samples, late samples included
   dir.remove();
 });
 
-test('the newest, not yet rolled up minutes are in a 1m answer', async () => {
+  test(`the newest, not yet rolled up minutes are in a 1m answer`, async () => {
   const dir = tempDir();
   const clock = manualClock(T0 + 10 * MINUTE_MS);
   const { db, store } = open(dir.path, clock);
@@ -160,7 +169,7 @@ test('the newest, not yet rolled up minutes are in a 1m answer', async () => {
   dir.remove();
 });
 
-test('retention deletes only rows older than each tier keeps', async () => {
+  test(`retention deletes only rows older than each tier keeps`, async () => {
   const dir = tempDir();
   const clock = manualClock(T0);
   const { db, store } = open(dir.path, clock);
@@ -191,7 +200,7 @@ test('retention deletes only rows older than each tier keeps', async () => {
   dir.remove();
 });
 
-test('reopening keeps history, and samples not yet rolled up at close still get rolled up', async () => {
+  test(`reopening keeps history, and samples not yet rolled up at close still get rolled up`, async () => {
   const dir = tempDir();
   const clock = manualClock(T0 + HOUR_MS);
   let { db, store } = open(dir.path, clock);
@@ -212,7 +221,7 @@ test('reopening keeps history, and samples not yet rolled up at close still get 
   dir.remove();
 });
 
-test('history answers an unknown series with no points and rejects a bad range', async () => {
+  test(`history answers an unknown series with no points and rejects a bad range`, async () => {
   const dir = tempDir();
   const { db, store } = open(dir.path, manualClock(T0));
   const r = await store.history({ host: 'nobody', metric: 'cpu.usage', key: '', from: T0 - HOUR_MS, to: T0, step: MINUTE_MS });
@@ -228,4 +237,6 @@ test('history answers an unknown series with no points and rejects a bad range',
   dir.remove();
 });
 
-test.run();
+}
+
+base.run();

@@ -1,0 +1,73 @@
+import { Worker } from 'node:worker_threads';
+import type { Database } from 'better-sqlite3';
+import { WriteOps, type WriteOp } from './write-ops.js';
+
+/** Runs the metric store's writes: in the server's thread, or in a worker thread. */
+export interface BatchWriter {
+  /** Resolves with the op's result once committed; rejects with the SQLite error (its `code` kept) once rolled back. */
+  run(op: WriteOp): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+/** On the caller's connection, synchronously (tests, :memory: databases, `ingest.storeWorker: false`). */
+export function inlineWriter(db: Database): BatchWriter {
+  const ops = new WriteOps(db);
+  return {
+    run: async (op) => ops.run(op),
+    close: async () => undefined,
+  };
+}
+
+/** An error from the worker, with the SQLite code the store decides on (SQLITE_FULL). */
+class WriteError extends Error {
+  constructor(message: string, readonly code: unknown) {
+    super(message);
+  }
+}
+
+/**
+ * In a worker thread with its own connection to the same file (write-worker.ts).
+ * Ops run one at a time in the order given. A worker that dies fails what was
+ * pending and is started again for the next op.
+ */
+export function workerWriter(path: string, synchronous: 'FULL' | 'NORMAL'): BatchWriter {
+  let worker: Worker | undefined;
+  let nextId = 0;
+  const waiting = new Map<number, { resolve(v: number | undefined): void; reject(e: Error): void }>();
+  const start = (): Worker => {
+    const w = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { path, synchronous } });
+    w.on('message', (msg: { id: number; ok: boolean; result?: number; error?: string; code?: unknown }) => {
+      const w8 = waiting.get(msg.id);
+      if (!w8) return;
+      waiting.delete(msg.id);
+      if (msg.ok) w8.resolve(msg.result);
+      else w8.reject(new WriteError(msg.error ?? 'write failed', msg.code));
+    });
+    const fail = (error: Error): void => {
+      worker = undefined;
+      for (const w8 of waiting.values()) w8.reject(error);
+      waiting.clear();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new WriteError(`store write worker exited (${code})`, 'VIGIE_WORKER_EXIT')));
+    return w;
+  };
+  return {
+    run: (op) =>
+      new Promise((resolve, reject) => {
+        worker ??= start();
+        const id = (nextId += 1);
+        waiting.set(id, { resolve, reject });
+        // The points travel without a copy.
+        worker.postMessage({ id, op }, op.op === 'batch' ? [op.batch.points.buffer as ArrayBuffer] : []);
+      }),
+    close: async () => {
+      const w = worker;
+      worker = undefined;
+      if (!w) return;
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      w.postMessage({ close: true });
+      await exited;
+    },
+  };
+}

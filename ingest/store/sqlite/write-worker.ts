@@ -1,0 +1,30 @@
+/**
+ * The metric store's write thread (issue 16): write batches, rollups and
+ * retention run here, on the second core, with their own connection to
+ * vigie.db, so a commit never holds the server's event loop (MQTT, alerts,
+ * Socket.IO). WAL lets the server read meanwhile. One op at a time, in the
+ * order posted; each answers { ok, result } or { ok: false, error, code }.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { WriteOps, type WriteOp } from './write-ops.js';
+
+const { path, synchronous } = workerData as { path: string; synchronous: 'FULL' | 'NORMAL' };
+const db = new BetterSqlite3(path);
+db.pragma('journal_mode = WAL');
+db.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
+db.pragma('busy_timeout = 5000');
+const ops = new WriteOps(db);
+
+parentPort!.on('message', (msg: { id: number; op: WriteOp } | { close: true }) => {
+  if ('close' in msg) {
+    db.close();
+    parentPort!.close();
+    return;
+  }
+  try {
+    parentPort!.postMessage({ id: msg.id, ok: true, result: ops.run(msg.op) });
+  } catch (error) {
+    parentPort!.postMessage({ id: msg.id, ok: false, error: (error as Error).message, code: (error as { code?: unknown }).code });
+  }
+});
