@@ -101,19 +101,39 @@ export function decodePayload<K extends PayloadKind>(kind: K, raw: Buffer | Uint
   const size = typeof raw === 'string' ? Buffer.byteLength(raw) : raw.byteLength;
   if (size > MAX_PAYLOAD_BYTES) return err(`${kind}: payload of ${size} bytes exceeds ${MAX_PAYLOAD_BYTES}`);
   let value: unknown;
+  const text = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8');
   try {
-    value = JSON.parse(typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     return err(`${kind}: payload is not valid JSON`);
   }
   // Before the schema: its checks and error walk recurse, and 10,000 nested arrays overflow the stack (issue 10, item 7).
-  const deep = tooDeep(value, MAX_PAYLOAD_DEPTH);
+  // The text's bracket depth is the value's nesting depth: a scan without allocation clears nearly every payload (issue 16).
+  const deep = jsonNestingExceeds(text, MAX_PAYLOAD_DEPTH) ? tooDeep(value, MAX_PAYLOAD_DEPTH) : null;
   if (deep !== null) return err(`${kind}.${deep}: nested deeper than ${MAX_PAYLOAD_DEPTH} levels of objects and arrays; the contract's payloads need a few`);
   return validatePayload(kind, value);
 }
 
 /** Deepest nesting of objects and arrays a payload may have; the contract's own go 4 levels deep. */
 export const MAX_PAYLOAD_DEPTH = 32;
+
+/** Whether valid JSON text nests objects and arrays deeper than `max` (brackets inside strings do not count). */
+export function jsonNestingExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1; // backslash: the next character is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return false;
+}
 
 /**
  * The path of the first object or array nested deeper than `max` levels (the

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodePayload, MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, validatePayload } from '../../protocol/payloads.js';
+import { decodePayload, jsonNestingExceeds, MAX_PAYLOAD_BYTES, MAX_PAYLOAD_DEPTH, tooDeep, validatePayload } from '../../protocol/payloads.js';
 import { describeValue } from '../../core/schema-error.js';
 import { flattenMetrics } from '../../protocol/metric-series.js';
 import type { MetricsPayload } from '../../protocol/payloads.js';
@@ -105,6 +105,26 @@ test('deep nesting is refused before validation, naming the field; describeValue
   const atBound = `{"v":1,"ts":${Date.now()},"cpu":${'['.repeat(MAX_PAYLOAD_DEPTH - 1)}${']'.repeat(MAX_PAYLOAD_DEPTH - 1)}}`;
   const b = decodePayload('metrics', atBound);
   assert.ok(!b.ok && b.error.startsWith('metrics.cpu') && !b.error.includes('nested'), b.ok ? '' : b.error);
+});
+
+test('the text scan that spares the depth walk agrees with it: brackets in strings and escaped quotes do not count', () => {
+  const hostile = { mount: `${'['.repeat(100)}"\\"{{{`, nested: [[{ a: '\\"]]]' }]] };
+  assert.is(jsonNestingExceeds(JSON.stringify(hostile), 4), false);
+  assert.is(tooDeep(hostile, 4), null);
+  const inString = decodePayload('metrics', JSON.stringify({ v: 1, ts: Date.now(), disks: [{ mount: `/${'['.repeat(60)}`, fs: 'x', total: 1, used: 1, free: 0, usedPercent: 100 }] }));
+  assert.ok(inString.ok, inString.ok ? '' : inString.error);
+  // Random shapes: both say the same for every bound.
+  let seed = 7;
+  const rand = (n: number): number => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+  const build = (depth: number): unknown => {
+    if (depth === 0 || rand(4) === 0) return rand(2) === 0 ? 'x"]}[{\\' : rand(100);
+    const n = 1 + rand(3);
+    return rand(2) === 0 ? Array.from({ length: n }, () => build(depth - 1)) : Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}[`, build(depth - 1)]));
+  };
+  for (let i = 0; i < 300; i++) {
+    const value = build(1 + rand(12));
+    for (const max of [1, 3, 6, 10]) assert.is(jsonNestingExceeds(JSON.stringify(value), max), tooDeep(value, max) !== null, `shape ${i}, max ${max}`);
+  }
 });
 
 test.run();
