@@ -129,7 +129,12 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   // The ingest is flow controlled, never cut as slow (ingest-flow.ts).
   const flow = new IngestFlow(config.ingestWindow, (client) => auth.isIngest(client), (id) => persistence.queued(id));
   const authorize = aedes.authorizePublish!;
-  aedes.authorizePublish = (client, packet, done) => authorize.call(aedes, client, packet, (error) => (error ? done(error) : flow.authorised(client, () => done(null))));
+  aedes.authorizePublish = (client, packet, done) => authorize.call(aedes, client, packet, (error) => (error ? done(error) : flow.authorised(client, packet, () => done(null))));
+  const published = aedes.published;
+  aedes.published = (packet, client, done) => {
+    flow.published(packet);
+    published.call(aedes, packet, client, done);
+  };
   aedes.on('client', (client) => flow.connected(client));
   aedes.on('clientDisconnect', (client) => flow.disconnected(client));
   aedes.on('ack', (_packet, client) => flow.acknowledged(client));

@@ -25,6 +25,14 @@ export class IngestFlow {
   waits = 0;
   private readonly ingests = new Set<Client>();
   private readonly admissions = new Fifo<() => void>();
+  /**
+   * Publishes let in whose handling Aedes has not finished: not yet in the
+   * ingest's queue, so not in backlog(). Without them every PUBACK let in
+   * another `limit - backlog` publishes before the first ones were queued, and
+   * under load the backlog overshot the limit tenfold.
+   */
+  private inTransit = 0;
+  private readonly counted = new WeakSet<object>();
 
   constructor(
     private readonly limit: number,
@@ -49,10 +57,23 @@ export class IngestFlow {
   }
 
   /** Wraps `done` of an authorised publish: called now, or once the ingest has room. */
-  authorised(client: Client | null, done: () => void): void {
-    if ((client !== null && this.ingests.has(client)) || (this.admissions.length === 0 && this.room() > 0)) return done();
+  authorised(client: Client | null, packet: object, done: () => void): void {
+    if (client !== null && this.ingests.has(client)) return done();
+    const go = (): void => {
+      this.inTransit += 1;
+      this.counted.add(packet);
+      done();
+    };
+    if (this.admissions.length === 0 && this.room() > 0) return go();
     this.waits += 1;
-    this.admissions.push(done);
+    this.admissions.push(go);
+  }
+
+  /** Aedes finished a publish (its `published` hook): it is in the ingest's queue now, if it was for the ingest. */
+  published(packet: object): void {
+    if (!this.counted.delete(packet)) return;
+    this.inTransit -= 1;
+    this.admit();
   }
 
   /** A PUBACK from the ingest: let publishers in while there is room. */
@@ -73,15 +94,10 @@ export class IngestFlow {
   }
 
   private room(): number {
-    return this.ingests.size === 0 ? Infinity : this.limit - this.backlog();
+    return this.ingests.size === 0 ? Infinity : this.limit - this.backlog() - this.inTransit;
   }
 
   private admit(): void {
-    // Each admitted publish is queued for the ingest only once Aedes handles it: let in what fits now, the next ack lets in more.
-    let room = this.room();
-    while (room > 0 && this.admissions.length > 0) {
-      this.admissions.shift()!();
-      room -= 1;
-    }
+    while (this.admissions.length > 0 && this.room() > 0) this.admissions.shift()!();
   }
 }
