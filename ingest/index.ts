@@ -235,7 +235,8 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     buryHost: (id) => tombstones.add(id),
     restoreHost: (id) => tombstones.lift(id),
     presenceHeldUntil: () => (subscribed() && subscribedAt !== null ? subscribedAt + secondsToMs(cfg.presenceGrace) : Number.POSITIVE_INFINITY),
-    provideAlertCounts: (counts, byHost) => summary.provideAlerts(counts, byHost),
+    // Per-host counts only for Home Assistant: every agent receives the summary.
+    provideAlertCounts: (counts, byHost) => summary.provideAlerts(counts, ha ? byHost : undefined),
     ...(ha ? { haStats: () => ha.stats() } : {}),
     checks,
     flush: async () => {

@@ -26,6 +26,9 @@ export interface SummaryPublisherOptions {
 
 export type SummaryAlerts = NonNullable<SummaryPayload['alerts']>;
 
+/** Bytes the summary may take: half the broker's default packet limit (broker.maxPacketSize). */
+export const MAX_SUMMARY_BYTES = 32 * 1024;
+
 /**
  * Publishes the retained `<prefix>/_server/summary`: at once after every
  * (re)subscription — agents wait for it before sending metrics, see
@@ -43,7 +46,7 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
   const build = (state: SummaryPayload['state']): string => {
     const hosts = opts.listHosts();
     const online = hosts.filter((h) => h.presence === 'online').length;
-    return encodePayload('summary', {
+    const summary: SummaryPayload = {
       v: PROTOCOL_VERSION,
       ts: Math.round(opts.clock.now()),
       state,
@@ -51,7 +54,20 @@ export function startSummaryPublisher(opts: SummaryPublisherOptions) {
       version: VIGIE_VERSION,
       addresses: opts.addresses().slice(0, 32),
       ...alertCounts(),
-    });
+    };
+    let text = encodePayload('summary', summary);
+    // Every agent receives it, and the broker cuts a publisher past its packet limit (64 KiB by
+    // default): at thousands of hosts with alerts, the per-host counts keep the hosts with most.
+    if (text.length > MAX_SUMMARY_BYTES && summary.firingByHost) {
+      const entries = Object.entries(summary.firingByHost).sort((a, b) => b[1] - a[1]);
+      let keep = entries.length;
+      while (text.length > MAX_SUMMARY_BYTES && keep > 0) {
+        keep = Math.floor(keep / 2);
+        text = encodePayload('summary', { ...summary, firingByHost: Object.fromEntries(entries.slice(0, keep)) });
+      }
+      warn('summary-size', 'server summary too large: firing counts kept for the hosts with most alerts only', { hosts: entries.length, kept: keep, maxBytes: MAX_SUMMARY_BYTES });
+    }
+    return text;
   };
   const publishNow = (): void => {
     clearTimeout(timer);

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { EventBus } from '../../core/event-bus.js';
 import { createLogger } from '../../core/logger.js';
 import { startIngest } from '../../ingest/index.js';
-import { startSummaryPublisher } from '../../ingest/summary-publisher.js';
+import { MAX_SUMMARY_BYTES, startSummaryPublisher } from '../../ingest/summary-publisher.js';
 import type { IngestEvents } from '../../ingest/types.js';
 import { createTopics } from '../../protocol/topics.js';
 import { decodePayload, type SummaryPayload } from '../../protocol/payloads.js';
@@ -65,6 +65,27 @@ test('no summary goes out while the ingest is not subscribed: agents would send 
   subscribed = true;
   summary.onSubscribed();
   assert.equal(sent, ['vigie/_server/summary']);
+  await summary.close();
+});
+
+test('at thousands of hosts with alerts the summary stays small enough for every agent and the broker (found at 5,000 hosts)', async () => {
+  const sent: string[] = [];
+  const bus = new EventBus<IngestEvents>(createLogger('test'));
+  const summary = startSummaryPublisher({
+    topics: createTopics('vigie'), publish: async (_t, payload) => { sent.push(payload); }, listHosts: () => [], bus,
+    addresses: () => [], clock: { now: () => Date.now() }, log: createLogger('test'), debounceMs: 10,
+  });
+  const perHost = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`host-${String(i).padStart(5, '0')}.example.org`, i === 4321 ? 9 : 1]));
+  summary.provideAlerts(() => ({ firing: 5008, critical: 5008, warning: 0, acknowledged: 0, maintenance: 0 }), () => perHost);
+  summary.onSubscribed();
+  const text = sent.at(-1)!;
+  assert.ok(text.length <= MAX_SUMMARY_BYTES, `${text.length} bytes`);
+  const decoded = decodePayload('summary', text);
+  assert.ok(decoded.ok);
+  const kept = decoded.ok ? decoded.value.firingByHost ?? {} : {};
+  assert.ok(Object.keys(kept).length > 100, 'as many hosts as fit are kept');
+  assert.is(kept['host-04321.example.org'], 9, 'the host with most alerts first');
+  assert.is(decoded.ok && decoded.value.alerts?.firing, 5008, 'the totals are whole');
   await summary.close();
 });
 
