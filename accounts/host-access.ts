@@ -29,8 +29,13 @@ export class HostAccessStore {
   private readonly changes;
   private readonly visibleQuery;
   private readonly labelQuery;
+  // Asked on every host request (history, alerts): prepared once.
+  private readonly accessQuery;
+  private readonly groupsQuery;
 
   constructor(private readonly db: Database) {
+    this.accessQuery = db.prepare<[string], { owner_id: number | null; label: string | null }>('SELECT owner_id, label FROM host_access WHERE host = ?');
+    this.groupsQuery = db.prepare<[string], number>('SELECT group_id FROM host_groups WHERE host = ? ORDER BY group_id').pluck();
     this.labelQuery = db.prepare('SELECT label FROM host_access WHERE host = ?').pluck();
     this.changes = db.prepare('SELECT total_changes() AS n').pluck();
     this.visibleQuery = db
@@ -42,8 +47,8 @@ export class HostAccessStore {
   }
 
   get(host: string): HostAccessEntry {
-    const row = this.db.prepare('SELECT owner_id, label FROM host_access WHERE host = ?').get(host) as { owner_id: number | null; label: string | null } | undefined;
-    const groups = (this.db.prepare('SELECT group_id FROM host_groups WHERE host = ? ORDER BY group_id').all(host) as { group_id: number }[]).map((r) => r.group_id);
+    const row = this.accessQuery.get(host);
+    const groups = this.groupsQuery.all(host);
     return { host, label: row?.label ?? null, owner: row?.owner_id ?? null, groups };
   }
 
