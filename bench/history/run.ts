@@ -2,7 +2,7 @@
  * History reads with a fleet's worth of data in the store (issue 16, goal 6:
  * a 24 h chart of one host ≤ 20 ms and a 30 d chart ≤ 50 ms server-side).
  *
- *   node dist/bench/history/run.js --hosts 1000 --deep 5 --runs 200 --cold 10
+ *   node dist/bench/history/run.js --hosts 1000 --deep 5 --runs 100 --cold 10 [--keep | --reuse DIR]
  *
  * Builds vigie.db in a temp dir (bench/history/build-store.ts; its table says
  * what is in it), then times the host page's history: the CHARTED series (one
@@ -13,9 +13,13 @@
  *    cache (dd iflag=nocache), "warm" repeats on an open store;
  *  - http: the real server (bench/pipeline/server.ts: broker + ingest +
  *    dashboard) in its own process, signed in as a browser is, on 127.0.0.1:
- *    each request alone, and the page (GET /series and every chart request at
- *    once, as the browser sends them).
- * Only the deep hosts are queried: they have every tier at full depth.
+ *    each request alone, the network chart (its 4 requests at once), and the
+ *    page (GET /series and every chart request at once, as the browser sends
+ *    them). Its CPU per run, read from /proc, does not depend on how busy the
+ *    machine is, unlike the wall times. No samples arrive meanwhile.
+ * Only the deep hosts are queried: they have every tier at full depth. A
+ * store kept (--keep) and timed again later (--reuse) has a gap since its
+ * build at the end of each chart.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -77,7 +81,7 @@ process.on('exit', cleanup);
 const built = args.reuse ? describeStore(dir.path) : buildStore(dir.path, { hosts: nHosts, now: Date.now(), full, thin, deep: (h) => deepIndex.has(h) });
 const deepHosts = [...deepIndex].map((i) => built.hosts[i]!);
 const fileMiB = (statSync(dbPath).size / 2 ** 20).toFixed(0);
-const fmt = (ms: number): string => `${Math.round(ms / HOUR_MS)} h`;
+const fmt = (ms: number): string => (ms >= 3 * DAY_MS ? `${Math.round(ms / DAY_MS)} d` : `${Math.round(ms / HOUR_MS)} h`);
 process.stdout.write(`store: ${nHosts} hosts × ${HOST_SERIES.length} series; ${nDeep} deep hosts (raw ${fmt(full.raw)} at 5 s, 1m ${fmt(full.minute)}, 1h ${fmt(full.hour)}), `
   + `the others raw ${fmt(thin.raw)}, 1m ${fmt(thin.minute)}, 1h ${fmt(thin.hour)}; built in ${built.seconds.toFixed(0)} s\n\n`);
 process.stdout.write(`${markdownTable(['table', 'rows'], [
@@ -221,5 +225,6 @@ process.stdout.write(`${markdownTable(
       ms(m.cpuMs / m.ms.length), m.bytes > 0 ? (m.bytes / m.ms.length / 1024).toFixed(1) : '—'];
   }),
 )}
-CPU ms/run: this process's for store.history(); the server process's (from /proc) for HTTP.
+CPU ms/run: this process's for store.history(); the server process's (from /proc) for HTTP. No ingest traffic during the runs;
+an HTTP loop past 60 s after the server's start includes its first rollup and retention run.
 `);
