@@ -28,14 +28,15 @@ import type { ScriptEvents } from '../../scripts/types.js';
  * for changes made through this server, within 2 s for other processes.
  *
  * Client → server (each takes an optional ack receiving an envelope):
- *   `overview`            join the overview stream; ack data: every HostSummary the user sees, with its label
+ *   `overview`            join the overview stream; ack data: every HostSummary the user sees, with its label,
+ *                         sorted by id (code-unit order), `latest` cut to what a card shows (overviewSample)
  *   `overview:leave`      leave it
  *   `subscribe` {host}    join a host's room; ack data: { host } (the normalised id); HOST_NOT_FOUND if not visible
  *   `unsubscribe` {host}  leave it
  *   `lang` {lang}         en|fr: the language of the texts sent from now on (alert titles, details, advice);
  *                         at the handshake it is `auth.lang`, else the Accept-Language header, else English
  * Server → client:
- *   `host` HostSummary + label         overview: at most one per host per overviewThrottle seconds
+ *   `host` HostSummary + label         overview: at most one per host per overviewThrottle seconds, `latest` as in the ack
  *   `sample` {host, metrics, receivedAt}  host room: every accepted sample
  *   `services` {host, services}        host room
  *   `status` HostSummary               host room: presence/state/info changes
@@ -100,6 +101,32 @@ const MAX_ROOMS_PER_SOCKET = 32;
 
 type Ack = (answer: Envelope<unknown>) => void;
 
+/**
+ * The part of a sample an overview card shows (CPU, memory, disks, uptime):
+ * the overview streams thousands of hosts, and a host's containers, interfaces
+ * and custom OIDs could make each update tens of KiB (issue 16). The host's
+ * page gets whole samples in its room.
+ */
+export function overviewSample(m: MetricsPayload): MetricsPayload {
+  const { v, ts, seq, cpu, mem, disks, uptime } = m;
+  return {
+    v, ts,
+    ...(seq !== undefined ? { seq } : {}),
+    ...(cpu ? { cpu } : {}),
+    ...(mem ? { mem } : {}),
+    ...(disks ? { disks } : {}),
+    ...(uptime !== undefined ? { uptime } : {}),
+  };
+}
+
+/** A host as the overview shows it: its summary with a card's sample, and its label. */
+function overviewHost(summary: HostSummary, label: string | null): HostSummary & { label: string | null } {
+  return { ...summary, latest: summary.latest && overviewSample(summary.latest), label };
+}
+
+/** Host ids in code-unit order: cheap, and the order the browser keeps (dashboard/web/src/order.ts). */
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 /** Attaches Socket.IO to `server` and relays the ingest's events; close() detaches it and leaves the HTTP server running. */
 export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   const { ingest, accounts, log } = opts;
@@ -162,7 +189,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     const summary = overviewSummary(id);
     if (!summary) return;
     stats.overviewUpdates += 1;
-    const view = { ...summary, label: accounts.hostAccess.labelOf(id) };
+    const view = overviewHost(summary, accounts.hostAccess.labelOf(id));
     if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).emit('host', view);
     for (const socketId of io.sockets.adapter.rooms.get(OVERVIEW_FILTERED) ?? []) {
       const socket = io.sockets.sockets.get(socketId);
@@ -266,8 +293,8 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
       const hosts = ingest
         .listHosts()
         .filter((h) => sees(h.id))
-        .sort((a, b) => a.id.localeCompare(b.id))
-        .map((h) => ({ ...h, label: labels.get(h.id) ?? null }));
+        .sort(byId)
+        .map((h) => overviewHost(h, labels.get(h.id) ?? null));
       answer(args.at(-1), hosts);
     });
     socket.on('overview:leave', (...args: unknown[]) => {

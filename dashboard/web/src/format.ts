@@ -2,12 +2,14 @@ import { locale, t } from './i18n/index.js';
 
 /** Display formatting, following the current language. */
 
+// Formatters are costly to build and an overview of thousands of cards formats
+// several numbers per card and update (issue 16): one per language and style.
 const numberFormats = new Map<string, Intl.NumberFormat>();
-function nf(digits: number): Intl.NumberFormat {
-  const key = `${locale()}|${digits}`;
+function nf(digits: number, style: 'decimal' | 'percent' = 'decimal'): Intl.NumberFormat {
+  const key = `${locale()}|${digits}|${style}`;
   let f = numberFormats.get(key);
   if (!f) {
-    f = new Intl.NumberFormat(locale(), { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+    f = new Intl.NumberFormat(locale(), style === 'percent' ? { style, maximumFractionDigits: digits } : { maximumFractionDigits: digits, minimumFractionDigits: 0 });
     numberFormats.set(key, f);
   }
   return f;
@@ -18,7 +20,7 @@ export const formatNumber = (value: number, digits = 1): string => nf(digits).fo
 /** 42.3 → "42 %" (fr) / "42%" (en). */
 export function formatPercent(value: number | null | undefined, digits = 0): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return '–';
-  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: digits }).format(value / 100);
+  return nf(digits, 'percent').format(value / 100);
 }
 
 /** Binary prefixes, with the language's unit names (GiB / Gio). */

@@ -3,9 +3,23 @@ import { inMaintenance, onAlertsChange, worstOn } from '../alerts-feed.js';
 import { h, replaceChildren, type View } from '../dom.js';
 import { t } from '../i18n/index.js';
 import { watchOverview } from '../live.js';
+import { byId, sortedIndex } from '../order.js';
 import { createHostCard, STATES, stateHint, type HostCard } from './host-card.js';
 
-/** The overview: one live card per host, and counts per state. */
+/**
+ * The overview: one live card per host, and counts per state.
+ *
+ * Built for thousands of hosts (issue 16): the list is rendered in one pass
+ * into a fragment, a new host is placed by binary search, counts move with
+ * state changes instead of being recounted, and a live update touches only
+ * its card. Cards off screen skip layout and paint (content-visibility in
+ * app.css). Live updates are applied in batches, LIVE_BATCH_MS apart: every
+ * frame with a DOM change lays out the grid of all cards again (~20 ms at
+ * 5,000), so a steady stream applied at once left no idle frame
+ * (bench/dashboard/overview.ts).
+ */
+const LIVE_BATCH_MS = 250;
+
 export function createOverview(): View {
   const counts = h('div', { class: 'counts', role: 'group', 'aria-label': t('overview.counts'), 'data-testid': 'state-counts' });
   const title = h('h1', null, t('overview.title'));
@@ -13,17 +27,27 @@ export function createOverview(): View {
   const status = h('p', { class: 'empty-state muted' }, t('overview.loading'));
   const el = h('section', { class: 'overview' }, h('div', { class: 'page-head' }, title, counts), status, grid);
   const cards = new Map<string, HostCard>();
-  const hosts = new Map<string, HostSummary>();
+  const states = new Map<string, HostState>();
+  /** Host ids in display order (byId): where a new host goes is a binary search. */
+  let order: string[] = [];
+  const byState = new Map<HostState, number>(STATES.map((s) => [s, 0]));
+  let shownCounts = '';
 
+  const count = (state: HostState, delta: number): void => {
+    byState.set(state, (byState.get(state) ?? 0) + delta);
+  };
+
+  /** Redraws the counts only when one changed: most live updates change none. */
   const renderCounts = (): void => {
-    const byState = new Map<HostState, number>();
-    for (const host of hosts.values()) byState.set(host.state, (byState.get(host.state) ?? 0) + 1);
+    const key = STATES.map((s) => byState.get(s) ?? 0).join(',');
+    if (key === shownCounts) return;
+    shownCounts = key;
     replaceChildren(counts, ...STATES.filter((s) => byState.get(s)).map((s) =>
       h('span', { class: 'count', 'data-state': s, title: stateHint(s) }, h('span', { class: 'dot' }), t(`count.${s}`, { n: byState.get(s) ?? 0 }))));
   };
 
   const renderEmpty = (): void => {
-    if (hosts.size > 0) {
+    if (cards.size > 0) {
       status.hidden = true;
       return;
     }
@@ -31,41 +55,90 @@ export function createOverview(): View {
     replaceChildren(status, h('strong', null, t('overview.empty.title')), h('br'), t('overview.empty.body'));
   };
 
+  const makeCard = (host: HostSummary): HostCard => {
+    const card = createHostCard(host);
+    card.setAlerts(worstOn(host.id), inMaintenance(host.id));
+    cards.set(host.id, card);
+    states.set(host.id, host.state);
+    count(host.state, 1);
+    return card;
+  };
+
+  const dropCard = (id: string): void => {
+    const card = cards.get(id);
+    if (!card) return;
+    card.el.remove();
+    cards.delete(id);
+    count(states.get(id)!, -1);
+    states.delete(id);
+  };
+
+  /** A live update: patches its card, or places a new one at its sorted place. */
   const upsert = (host: HostSummary): void => {
-    hosts.set(host.id, host);
     const card = cards.get(host.id);
     if (card) {
+      const was = states.get(host.id)!;
+      if (was !== host.state) {
+        count(was, -1);
+        count(host.state, 1);
+        states.set(host.id, host.state);
+      }
       card.update(host);
     } else {
-      const created = createHostCard(host);
-      created.setAlerts(worstOn(host.id), inMaintenance(host.id));
-      cards.set(host.id, created);
-      // Keep cards in id order so they do not jump around.
-      const after = [...cards.keys()].sort().find((id) => id > host.id);
-      const next = after ? cards.get(after)?.el : null;
-      grid.insertBefore(created.el, next && next.parentNode === grid ? next : null);
+      const created = makeCard(host);
+      const at = sortedIndex(order, host.id);
+      const next = order[at];
+      order.splice(at, 0, host.id);
+      grid.insertBefore(created.el, next === undefined ? null : cards.get(next)!.el);
     }
+  };
+
+  // The newest update per host since the last batch (an older one is never worth drawing).
+  const pending = new Map<string, HostSummary>();
+  let batch = 0;
+  const applyBatch = (): void => {
+    batch = 0;
+    for (const host of pending.values()) upsert(host);
+    pending.clear();
+    renderCounts();
+    renderEmpty();
+  };
+  const queue = (host: HostSummary): void => {
+    pending.set(host.id, host);
+    if (!batch) batch = window.setTimeout(applyBatch, LIVE_BATCH_MS);
+  };
+
+  /** The whole list (first join, every reconnect): one pass, cards kept when their host is. */
+  const renderAll = (list: HostSummary[]): void => {
+    pending.clear(); // sent before the list: older than it
+    const ids = new Set<string>();
+    for (const host of list) ids.add(host.id);
+    for (const id of [...cards.keys()]) if (!ids.has(id)) dropCard(id);
+    const sorted = [...list].sort(byId);
+    const fragment = document.createDocumentFragment();
+    for (const host of sorted) {
+      const card = cards.get(host.id);
+      if (card) {
+        upsert(host); // counts follow a state change made while disconnected
+        fragment.append(card.el);
+      } else {
+        fragment.append(makeCard(host).el);
+      }
+    }
+    order = sorted.map((host) => host.id);
+    grid.replaceChildren(fragment);
     renderCounts();
     renderEmpty();
   };
 
-  const renderAll = (): void => {
-    cards.clear();
-    grid.replaceChildren();
-    for (const host of [...hosts.values()].sort((a, b) => a.id.localeCompare(b.id))) upsert(host);
-    renderCounts();
-    renderEmpty();
-  };
-
-  const stop = watchOverview((list) => {
-    hosts.clear();
-    for (const host of list) hosts.set(host.id, host);
-    renderAll();
-  }, upsert);
+  const stop = watchOverview(renderAll, queue);
 
   const stopAlerts = onAlertsChange((changed) => {
-    const ids = changed ? [changed.host] : [...cards.keys()];
-    for (const id of ids) cards.get(id)?.setAlerts(worstOn(id), inMaintenance(id));
+    if (changed) {
+      cards.get(changed.host)?.setAlerts(worstOn(changed.host), inMaintenance(changed.host));
+      return;
+    }
+    for (const [id, card] of cards) card.setAlerts(worstOn(id), inMaintenance(id));
   });
 
   const timer = window.setInterval(() => {
@@ -79,6 +152,7 @@ export function createOverview(): View {
       stop();
       stopAlerts();
       window.clearInterval(timer);
+      window.clearTimeout(batch);
     },
   };
 }
