@@ -7,6 +7,7 @@
  *   node dist/bench/pipeline/run.js --agents 200,1000,5000 --interval 5 --duration 60
  *   node dist/bench/store/run.js --hosts 1000 --rounds 120   (SQLite and InfluxDB points/s)
  *   node dist/bench/history/run.js --hosts 1000 --deep 5 --runs 100 --cold 10   (24 h and 30 d charts of a host, store and HTTP; builds a ~3 GB store)
+ *   node dist/bench/memory/up.js --hosts 0,100 --warmup 30 --duration 120   (RSS of `vigie up`, idle and with 100 agents: the Pi 3 budget)
  *   node dist/bench/checks/runner.js --checks 0,50,200 --interval 10 --duration 60   (what N network checks cost the bundled agent)
  *   node dist/bench/snmp/poller.js --devices 0,10,50 --duration 60   (what polling N SNMP devices costs the agent; needs Debian's snmpd)
  *   node dist/bench/newcomer/first-host.js --clone DIR   (the README's new-user path in a fresh clone, timed; root)
@@ -21,6 +22,7 @@ const runs: Array<[string, string[]]> = [
   ['pipeline/run.js', ['--agents', '200,1000', '--interval', '5', '--duration', '30', '--warmup', '10']],
   ['store/run.js', ['--hosts', '500', '--rounds', '60']],
   ['history/run.js', ['--hosts', '200', '--runs', '50', '--cold', '5']],
+  ['memory/up.js', ['--hosts', '0,100', '--warmup', '15', '--duration', '20']],
   ['checks/runner.js', ['--checks', '0,50', '--interval', '10', '--duration', '20']],
   ['snmp/poller.js', ['--devices', '0,50', '--duration', '20']],
 ];

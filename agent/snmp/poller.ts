@@ -157,7 +157,7 @@ export function startDevicePoller(opts: DevicePollerOptions): DevicePoller {
       const state = stateFor(spec);
       const ts = Math.round(clock.now());
       const at = monotonic();
-      const session = state.session ?? openSession(spec, (error) => warn(`datagram:${spec.id}`, 'undecodable SNMP answer ignored', { device: spec.id, err: error.message }));
+      const session = state.session ?? await openSession(spec, (error) => warn(`datagram:${spec.id}`, 'undecodable SNMP answer ignored', { device: spec.id, err: error.message }));
       state.session = session;
       // The abort (deadline, removal, change) closes the socket: every request in flight fails at once.
       const abort = (): void => session.close();

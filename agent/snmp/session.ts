@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import snmp from 'net-snmp';
+import type snmp from 'net-snmp';
 import type { DeviceOfflineReason, DeviceSpec } from '../../protocol/payloads.js';
 import type { Varbind } from './values.js';
 
@@ -25,8 +25,25 @@ export class SessionClosedError extends Error {
   }
 }
 
+type NetSnmp = typeof snmp;
+let loaded: NetSnmp | undefined;
+
+/**
+ * net-snmp, loaded when the first device is polled: most agents poll none,
+ * and evaluating it (with its ASN.1 and crypto tables) at start costs every
+ * agent process memory for nothing (docs/agent.md, Memory).
+ */
+export async function loadNetSnmp(): Promise<NetSnmp> {
+  if (loaded) return loaded;
+  const m = (await import('net-snmp')) as { default?: NetSnmp };
+  const snmp: NetSnmp = m.default ?? (m as NetSnmp);
+  loaded = snmp;
+  return snmp;
+}
+
 /** Opens a session for a device; `onError` hears what net-snmp emits outside a request (an undecodable datagram). */
-export function openSession(spec: DeviceSpec, onError: (error: Error) => void = () => undefined): SnmpSession {
+export async function openSession(spec: DeviceSpec, onError: (error: Error) => void = () => undefined): Promise<SnmpSession> {
+  const snmp = await loadNetSnmp();
   const options = {
     port: spec.port,
     retries: spec.retries,
@@ -90,7 +107,7 @@ export function openSession(spec: DeviceSpec, onError: (error: Error) => void = 
 }
 
 /** The ResponseInvalidCode values that mean "your credentials were refused" (net-snmp). */
-const AUTH_CODES = new Set<number>([snmp.ResponseInvalidCode.EAuthFailure, snmp.ResponseInvalidCode.ECouldNotDecrypt]);
+const authCodes = (snmp: NetSnmp): number[] => [snmp.ResponseInvalidCode.EAuthFailure, snmp.ResponseInvalidCode.ECouldNotDecrypt];
 
 /**
  * The offline reason for a failed poll (docs/snmp.md):
@@ -102,7 +119,9 @@ export function classifySnmpError(error: unknown): { reason: Exclude<DeviceOffli
   const e = error as { name?: string; code?: unknown; message?: string } | undefined;
   const message = (e?.message ?? String(error)).slice(0, 256) || 'unknown error';
   if (e?.name === 'RequestTimedOutError') return { reason: 'snmp-timeout', error: message };
-  if ((error instanceof snmp.ResponseInvalidError || e?.name === 'ResponseInvalidError') && typeof e?.code === 'number' && AUTH_CODES.has(e.code)) {
+  // An error from a session means net-snmp is loaded: its classes and codes are at hand.
+  const snmp = loaded;
+  if (snmp && (error instanceof snmp.ResponseInvalidError || e?.name === 'ResponseInvalidError') && typeof e?.code === 'number' && authCodes(snmp).includes(e.code)) {
     return { reason: 'snmp-auth', error: message };
   }
   return { reason: 'snmp-error', error: message };

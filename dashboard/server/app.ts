@@ -21,7 +21,7 @@ import { createGroupsRouter } from './api/groups.js';
 import { createHealthRouter, createProbeRouter } from './api/health.js';
 import { createHistoryRouter } from './api/history.js';
 import { createHostsRouter } from './api/hosts.js';
-import { createMetricsRegistry, createPrometheusRouter, createSelfMetricsRouter } from './api/self-metrics.js';
+import { createPrometheusRouter, createSelfMetricsRouter, lazySelfMetrics } from './api/metrics-routes.js';
 import { parseAllowList, type ScrapeAccess } from './auth/scrape-access.js';
 import { createPublicSessionRouter, createSessionRouter } from './api/session.js';
 import { createTokensRouter } from './api/tokens.js';
@@ -86,7 +86,7 @@ export function createApp(deps: AppDeps): Express {
 
   // Probes and the Prometheus exposition live at the root, where such tools look for them (docs/api.md).
   app.use(createProbeRouter(deps));
-  const metrics = createMetricsRegistry(deps);
+  const metrics = lazySelfMetrics(deps);
   app.use(createPrometheusRouter(deps.accounts, deps.scrape ?? { allow: parseAllowList([]), role: 'admin' }, metrics));
 
   const api = express.Router();

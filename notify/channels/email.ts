@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
 import { OutboundRefused } from '../../core/outbound-guard.js';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { EmailChannel } from '../channel-config.js';
@@ -63,6 +63,21 @@ export function transportOptions(config: EmailChannel, timeoutMs: number, addres
   };
 }
 
+let loaded: typeof nodemailer | undefined;
+
+/**
+ * nodemailer, loaded by the first email sent: its ~90 modules (MIME, DKIM,
+ * transports) would otherwise sit in the memory of every `vigie up`, most of
+ * which never send one (bench/memory/up.ts; the Pi 3 budget).
+ */
+async function loadNodemailer(): Promise<typeof nodemailer> {
+  if (loaded) return loaded;
+  const m = (await import('nodemailer')) as { default?: typeof nodemailer };
+  const lib: typeof nodemailer = m.default ?? (m as typeof nodemailer);
+  loaded = lib;
+  return lib;
+}
+
 export async function send(config: EmailChannel, notices: readonly AlertNotice[], ctx: SendContext): Promise<void> {
   let address: string;
   try {
@@ -73,7 +88,7 @@ export async function send(config: EmailChannel, notices: readonly AlertNotice[]
     // A name that does not resolve says nothing about ports: say so, it is likely a typo.
     throw new DeliveryError(`host: cannot resolve ${config.host} (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`, true);
   }
-  const transport = nodemailer.createTransport(transportOptions(config, ctx.timeoutMs, address));
+  const transport = (await loadNodemailer()).createTransport(transportOptions(config, ctx.timeoutMs, address));
   try {
     await transport.sendMail(format(config, notices, ctx));
   } catch (error) {

@@ -1,6 +1,4 @@
-import { Router, type RequestHandler } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Registry, type Metric } from 'prom-client';
-import type { Accounts } from '../../../accounts/index.js';
 import type { AlertService } from '../../../alerts/service.js';
 import type { BrokerStats } from '../../../broker/index.js';
 import type { Clock } from '../../../core/time.js';
@@ -8,9 +6,6 @@ import type { CheckResultRecord } from '../../../checks/types.js';
 import type { HostSummary, IngestHandle, IngestStats } from '../../../ingest/types.js';
 import type { ContainerMetrics } from '../../../protocol/payloads.js';
 import type { Notifier } from '../../../notify/notifier.js';
-import { requireRole } from '../auth/guards.js';
-import { scrapeGuard, type ScrapeAccess } from '../auth/scrape-access.js';
-import type { ApiContext } from './context.js';
 
 /**
  * Prometheus exposition (issue 15, item 2) with prom-client: one registry
@@ -332,30 +327,4 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
       }
     },
   };
-}
-
-/** Sends the registry's exposition with prom-client's content type (text format 0.0.4). */
-function serve(metrics: { registry: Registry; scrape(): Promise<string> }): RequestHandler {
-  return async (_req, res) => {
-    const body = await metrics.scrape();
-    res.setHeader('Cache-Control', 'no-store');
-    res.type(metrics.registry.contentType).send(body);
-  };
-}
-
-/** GET /metrics, outside /api: see scrapeGuard for who may read it. */
-export function createPrometheusRouter(accounts: Accounts, access: ScrapeAccess, metrics: { registry: Registry; scrape(): Promise<string> }): Router {
-  const router = Router();
-  router.get('/metrics', scrapeGuard(accounts, access), serve(metrics));
-  return router;
-}
-
-/**
- * GET /api/metrics, kept for scrapers set up before /metrics existed: the
- * same registry and body, for admins as before (a session or an API token).
- */
-export function createSelfMetricsRouter(_ctx: ApiContext, metrics: { registry: Registry; scrape(): Promise<string> }): Router {
-  const router = Router();
-  router.get('/', requireRole('admin'), serve(metrics));
-  return router;
 }
