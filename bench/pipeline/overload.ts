@@ -51,20 +51,24 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
     const fleet = await startFleet({ url: server.mqttUrl, agents, intervalMs: overloadInterval * 1000, credentials: (i) => credentials[i]!, trackAcked: true });
     try {
       const t0 = Date.now();
-      let last = { t: t0, sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted };
+      let last = { t: t0, sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() };
       const step = async (phase: string): Promise<number> => {
         const s = await server.stats();
         const f = fleet.stats();
         const now = Date.now();
         const dt = (now - last.t) / 1000;
         const ingested = (s.stats.accepted - last.accepted) / dt;
+        const proc = server.proc();
+        const own = process.cpuUsage();
         rows.push([
           phase, Math.round((now - t0) / 1000), Math.round((f.sampled - last.sampled) / dt), Math.round(ingested), s.broker.slowClientsCut,
           s.broker.sessionQueued.messages, Math.round(s.broker.sessionQueued.bytes / 1024), s.broker.ingestBacklog, s.broker.publishesWaiting,
-          f.waiting, f.inFlight, f.droppedAtEdge, Math.round(server.proc().rssBytes / 2 ** 20),
+          f.waiting, f.inFlight, f.droppedAtEdge, Math.round(proc.rssBytes / 2 ** 20), Math.round(((proc.cpuSeconds - last.cpu) / dt) * 100),
+          // The load generator shares the machine: if it is the one out of CPU, the offered column says so.
+          Math.round(((own.user - last.own.user + own.system - last.own.system) / 1e6 / dt) * 100),
         ]);
         process.stderr.write(`  ${phase} t=${Math.round((now - t0) / 1000)} s: ingested ${Math.round(ingested)} msg/s, agents waiting ${f.waiting}\n`);
-        last = { t: now, sampled: f.sampled, accepted: s.stats.accepted };
+        last = { t: now, sampled: f.sampled, accepted: s.stats.accepted, cpu: proc.cpuSeconds, own };
         return ingested;
       };
       const overloadStart = Date.now();
@@ -99,7 +103,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       check = verifyStore(join(server.dataDir, 'vigie.db'), fleet.ackedTs(), fleet.ackedSeq());
       const f = fleet.stats();
       out(`\n${markdownTable(
-        ['phase', 't s', 'offered msg/s', 'ingested msg/s', 'slow clients cut', 'session queued msgs', 'session queued KiB', 'ingest backlog', 'publishes waiting', 'agents waiting', 'agents in flight', 'dropped at edge', 'server RSS MiB'],
+        ['phase', 't s', 'offered msg/s', 'ingested msg/s', 'slow clients cut', 'session queued msgs', 'session queued KiB', 'ingest backlog', 'publishes waiting', 'agents waiting', 'agents in flight', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'fleet CPU %'],
         rows,
       )}\n`);
       out(`\n${markdownTable(

@@ -13,6 +13,7 @@ await aedes.listen();
 const server = createServer((socket) => aedes.handle(socket));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 process.send({ type: 'ready', mqttPort: (server.address() as AddressInfo).port });
+process.on('disconnect', () => process.exit(1)); // never left behind by a parent that died
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'stop') {
     server.close();

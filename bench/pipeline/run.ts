@@ -39,9 +39,11 @@ const { values } = parseArgs({
     'max-rate-steps': { type: 'string', default: '1,0.9,0.8,0.7,0.6,0.5' },
     soak: { type: 'string' },
     'soak-settle': { type: 'string', default: '300' },
+    'soak-every': { type: 'string', default: '30' },
     overload: { type: 'boolean', default: false },
     'overload-duration': { type: 'string', default: '120' },
     'drain-load': { type: 'string', default: '0.5' },
+    'drain-timeout': { type: 'string', default: '300' },
     publishers: { type: 'string', default: '100' },
     window: { type: 'string', default: '50' },
     'sat-duration': { type: 'string', default: '15' },
@@ -154,7 +156,7 @@ const cells = (r: Row): Array<string | number> => [
 const FOOTER = `Server CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client signed in with an API token, ${watchCount} hosts watched. Agents waiting: samples in the agents' buffers at the start → end of the window.`;
 
 /** Sustained: the ingest takes what is offered, nothing piles up at the agents, nothing is dropped. */
-const sustained = (r: Row): boolean => r.ingested >= 0.97 * r.offered && r.waitingEnd <= r.waitingStart + r.agents && r.droppedAtEdge === 0 && r.slowClientsCut === 0;
+const sustained = (r: Row): boolean => r.ingested >= 0.95 * r.offered && r.waitingEnd <= r.waitingStart + r.agents && r.droppedAtEdge === 0 && r.slowClientsCut === 0;
 
 const out = (s: string): void => void process.stdout.write(s);
 
@@ -163,6 +165,7 @@ if (values.overload) {
     agents: fleets[0]!,
     overloadS: Number(values['overload-duration']),
     drainLoad: Number(values['drain-load']),
+    drainTimeoutS: Number(values['drain-timeout']),
     capacity: capacityArgs(values),
   });
   if (!ok) process.exitCode = 1;
@@ -173,10 +176,10 @@ if (values.overload) {
   const samples: Array<{ t: number; rss: number; ingested: number; waiting: number }> = [];
   let lastAccepted = 0;
   let lastT = 0;
-  process.stderr.write(`soak: ${agents} agents every ${intervals[0]} s for ${soakS} s, server RSS every 30 s…\n`);
+  process.stderr.write(`soak: ${agents} agents every ${intervals[0]} s for ${soakS} s, server RSS every ${values['soak-every']} s…\n`);
   const row = await runOne(agents, intervals[0]!, {
     durationS: soakS,
-    everyS: Math.min(30, soakS),
+    everyS: Math.min(Number(values['soak-every']), soakS),
     every: async (t, server, fleet) => {
       const s = await server.stats();
       samples.push({ t: Math.round(t), rss: server.proc().rssBytes / 2 ** 20, ingested: lastT === 0 ? Number.NaN : Math.round((s.stats.accepted - lastAccepted) / (t - lastT)), waiting: fleet.stats().waiting });
@@ -208,7 +211,7 @@ if (values.overload) {
     process.stderr.write('bench: no sustained rate found in --max-rate-steps\n');
     process.exitCode = 1;
   }
-  out(`\n${markdownTable([...HEADER, 'sustained'], rows.map((r) => [...cells(r), r.ok ? 'yes' : 'no']))}\n\n${FOOTER} Sustained: ingested ≥ 97 % of offered, no growth of the agents' buffers, nothing dropped, nobody cut.\n`);
+  out(`\n${markdownTable([...HEADER, 'sustained'], rows.map((r) => [...cells(r), r.ok ? 'yes' : 'no']))}\n\n${FOOTER} Sustained: ingested ≥ 95 % of offered, no growth of the agents' buffers, nothing dropped, nobody cut.\n`);
   const best = rows.find((r) => r.ok);
   out(`\n${cap.table}\n`);
   if (best) out(`\nHighest sustained rate: ${best.ingested} msg/s ingested (${agents} agents every ${best.interval} s) = ${((best.ingested / cap.relay.deliveredPerS) * 100).toFixed(1)} % of the bare relay (${cap.relay.deliveredPerS} msg/s) in the same run.\n`);

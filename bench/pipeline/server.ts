@@ -29,6 +29,8 @@ const server = await startStack('server', {
 });
 process.send({ type: 'ready', mqttPort: broker.broker!.port, httpUrl: server.http!.url });
 
+// Never left behind by a parent that died (timeout, Ctrl-C): the IPC channel closes with it.
+process.on('disconnect', () => process.exit(1));
 process.on('message', async (msg: { type: string }) => {
   if (msg.type === 'stats') process.send!({ type: 'stats', stats: server.ingest!.stats(), broker: broker.broker!.stats() });
   if (msg.type === 'stop') {
