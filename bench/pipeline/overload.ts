@@ -63,7 +63,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
         rows.push([
           phase, Math.round((now - t0) / 1000), Math.round((f.sampled - last.sampled) / dt), Math.round(ingested), s.broker.slowClientsCut,
           s.broker.sessionQueued.messages, Math.round(s.broker.sessionQueued.bytes / 1024), s.broker.ingestBacklog, s.broker.publishesWaiting,
-          f.waiting, f.inFlight, f.droppedAtEdge, Math.round(proc.rssBytes / 2 ** 20), Math.round(((proc.cpuSeconds - last.cpu) / dt) * 100),
+          s.ingestDisconnects, f.connected, f.waiting, f.inFlight, f.droppedAtEdge, Math.round(proc.rssBytes / 2 ** 20), Math.round(((proc.cpuSeconds - last.cpu) / dt) * 100),
           // The load generator shares the machine: if it is the one out of CPU, the offered column says so.
           Math.round(((own.user - last.own.user + own.system - last.own.system) / 1e6 / dt) * 100),
         ]);
@@ -98,12 +98,13 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       for (let i = 0; i < 120 && (fleet.stats().inFlight > 0 || fleet.stats().waiting > 0); i++) await sleep(250);
       const final = await server.stats();
       if (final.broker.slowClientsCut > 0) failures.push(`the broker cut ${final.broker.slowClientsCut} slow clients`);
+      if (final.ingestDisconnects > 0) failures.push(`the ingest lost its broker connection ${final.ingestDisconnects} times`);
       await fleet.stop();
       await server.stop();
       check = verifyStore(join(server.dataDir, 'vigie.db'), fleet.ackedTs(), fleet.ackedSeq());
       const f = fleet.stats();
       out(`\n${markdownTable(
-        ['phase', 't s', 'offered msg/s', 'ingested msg/s', 'slow clients cut', 'session queued msgs', 'session queued KiB', 'ingest backlog', 'publishes waiting', 'agents waiting', 'agents in flight', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'fleet CPU %'],
+        ['phase', 't s', 'offered msg/s', 'ingested msg/s', 'slow clients cut', 'session queued msgs', 'session queued KiB', 'ingest backlog', 'publishes waiting', 'ingest disconnects', 'agents connected', 'agents waiting', 'agents in flight', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'fleet CPU %'],
         rows,
       )}\n`);
       out(`\n${markdownTable(

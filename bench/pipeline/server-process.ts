@@ -14,7 +14,8 @@ export interface BenchServer {
   dataDir: string;
   mqttUrl: string;
   httpUrl: string;
-  stats(): Promise<{ stats: IngestStats; broker: BrokerStats }>;
+  /** Ingest and broker counters; ingestDisconnects: times the ingest lost its broker connection. */
+  stats(): Promise<{ stats: IngestStats; broker: BrokerStats; ingestDisconnects: number }>;
   proc(): { cpuSeconds: number; rssBytes: number };
   /** Stops the server; the data dir is kept until remove(), so the store can be read after the run. */
   stop(): Promise<void>;
