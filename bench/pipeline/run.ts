@@ -23,7 +23,7 @@ import { openAccountsDatabase } from '../../accounts/database.js';
 import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
 import { simulatedHost, startFleet, type Fleet } from './fleet.js';
 import { startBenchServer, type BenchServer } from './server-process.js';
-import { createViewerToken, startWatchers } from './watchers.js';
+import { createViewerToken, startWatcherProcess } from './watchers.js';
 import { capacityArgs, measureCapacity } from './capacity.js';
 import { runOverload } from './overload.js';
 
@@ -92,14 +92,14 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
   return withFleet(agents, intervalS, async (server, fleet, token) => {
     const watched = Math.min(watchCount, agents);
     const hosts = Array.from({ length: watched }, (_, i) => simulatedHost(Math.floor((i * agents) / watched)));
-    const watchers = await startWatchers({ httpUrl: server.httpUrl, token, hosts });
+    const watchers = await startWatcherProcess({ httpUrl: server.httpUrl, token, hosts });
     try {
       await sleep(warmupS * 1000);
       const s0 = await server.stats();
       const proc0 = server.proc();
       const f0 = fleet.stats();
       const t0 = Date.now();
-      watchers.measuring(true);
+      await watchers.measuring(true);
       let rssPeak = proc0.rssBytes;
       const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, server.proc().rssBytes)), 500);
       const everyMs = (opts.everyS ?? opts.durationS) * 1000;
@@ -109,14 +109,15 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
         if (opts.every && next <= opts.durationS * 1000) await opts.every((Date.now() - t0) / 1000, server, fleet);
         if (next >= opts.durationS * 1000) break;
       }
-      watchers.measuring(false);
+      await watchers.measuring(false);
       clearInterval(rssTimer);
       const elapsed = (Date.now() - t0) / 1000;
       const proc1 = server.proc();
       const s1 = await server.stats();
       const f1 = fleet.stats();
-      const latencies = [...watchers.latencies].sort((a, b) => a - b);
-      const starved = [...watchers.samplesByHost].filter(([, n]) => n === 0).map(([h]) => h);
+      const seen = await watchers.results();
+      const latencies = seen.latencies.sort((a, b) => a - b);
+      const starved = [...seen.samplesByHost].filter(([, n]) => n === 0).map(([h]) => h);
       if (starved.length > 0) {
         process.stderr.write(`bench: ${starved.length} watched hosts sent no sample to the dashboard (e.g. ${starved[0]})\n`);
         process.exitCode = 1;
@@ -144,7 +145,7 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
         slowClientsCut: s1.broker.slowClientsCut,
       };
     } finally {
-      watchers.close();
+      await watchers.close();
     }
   });
 }

@@ -5,6 +5,8 @@
  * A watcher that is refused, or whose overview does not list its hosts,
  * throws: a latency column must never come from a socket that saw nothing.
  */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { openAccounts } from '../../accounts/index.js';
 
@@ -19,6 +21,46 @@ export async function createViewerToken(dataDir: string): Promise<string> {
   } finally {
     accounts.close();
   }
+}
+
+/** Watchers in their own process (bench/pipeline/watcher-process.ts): same answers, taken over IPC. */
+export async function startWatcherProcess(opts: { httpUrl: string; token: string; hosts: string[] }): Promise<{
+  measuring(on: boolean): Promise<void>;
+  results(): Promise<{ latencies: number[]; samplesByHost: Map<string, number> }>;
+  close(): Promise<void>;
+}> {
+  const child = fork(fileURLToPath(new URL('./watcher-process.js', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const ask = <T>(msg: { type: string } & Record<string, unknown>): Promise<T> => new Promise((resolve, reject) => {
+    const onMessage = (m: { type: string; message?: string } & Record<string, unknown>): void => {
+      if (m.type !== msg.type && m.type !== 'error') return;
+      child.off('message', onMessage);
+      if (m.type === 'error') reject(new Error(m.message));
+      else resolve(m as T);
+    };
+    child.on('message', onMessage);
+    child.send(msg);
+  });
+  const close = async (): Promise<void> => {
+    if (child.connected) child.send({ type: 'stop' });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(killer);
+  };
+  try {
+    await ask({ type: 'start', ...opts });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    measuring: async (on) => void (await ask({ type: 'measuring', on })),
+    results: async () => {
+      const r = await ask<{ latencies: number[]; samplesByHost: Array<[string, number]> }>({ type: 'results' });
+      return { latencies: r.latencies, samplesByHost: new Map(r.samplesByHost) };
+    },
+    close,
+  };
 }
 
 export interface Watchers {
