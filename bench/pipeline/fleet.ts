@@ -156,7 +156,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   let intervalMs = opts.intervalMs;
   let paused = false;
   let stopping = false;
-  const clients: mqtt.MqttClient[] = [];
+  /** Each agent's current client. */
+  const clients: Array<() => mqtt.MqttClient> = [];
   const timers = new Set<NodeJS.Timeout>();
   const ackedTs = new Map<string, number[]>();
   const ackedSeq = new Map<string, number>();
@@ -174,44 +175,44 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const statusTopic = topics.host(host, 'status');
     const metricsTopic = topics.host(host, 'metrics');
     const status = (state: 'online' | 'offline', reason: string): string => encodePayload('status', { v: 1, state, reason, agent: 'bench', interval: intervalMs / 1000 });
-    const client = mqtt.connect(opts.url, {
-      clientId: agentClientId(host),
-      clean: true,
-      keepalive: 30,
-      reconnectPeriod: 1000,
-      writeCache: false,
-      will: { topic: statusTopic, payload: Buffer.from(status('offline', 'lost')), qos: 1, retain: true },
-      ...opts.credentials(i),
-    });
-    clients.push(client);
-    client.on('error', () => (s.errors += 1));
-    /** Samples taken and not sent yet, oldest first (text, ts, seq). */
-    const buffer: Array<{ text: string; ts: number; seq: number }> = [];
+    type Entry = { text: string; ts: number; seq: number };
+    /** Samples taken and not sent yet, oldest first. */
+    const buffer: Entry[] = [];
     let head = 0; // index of the oldest unsent sample (shifting a long array each send would be O(n))
-    let inFlight = 0;
+    /** Sent on this connection, not acknowledged yet, in seq order. */
+    let inFlight: Entry[] = [];
     let seq = 0;
     let online = false;
+    let client!: mqtt.MqttClient;
+    /** Bumped on every connection: acknowledgements of an older one are ignored, as agent/publisher.ts does. */
+    let connection = 0;
+    let counted = false;
     const track = opts.trackAcked ? (ackedTs.set(host, []), ackedTs.get(host)!) : undefined;
 
     const pump = (): void => {
-      while (online && client.connected && !stopping && inFlight < windowSize && head < buffer.length) {
+      const mine = connection;
+      while (online && client.connected && !stopping && inFlight.length < windowSize && head < buffer.length) {
         const entry = buffer[head]!;
         buffer[head] = undefined as never;
         head += 1;
         s.waiting -= 1;
-        inFlight += 1;
+        inFlight.push(entry);
         s.inFlight += 1;
         s.published += 1;
         client.publish(metricsTopic, entry.text, { qos: 1 }, (error) => {
-          inFlight -= 1;
+          if (mine !== connection) return; // that connection's in-flight samples went back to the buffer
+          const at = inFlight.indexOf(entry);
+          if (at >= 0) inFlight.splice(at, 1);
           s.inFlight -= 1;
           if (error) {
-            if (!stopping) s.errors += 1; // lost with its connection; the real agent would send it again from its journal
-          } else {
-            s.acked += 1;
-            track?.push(entry.ts);
-            if (entry.seq > (ackedSeq.get(host) ?? 0)) ackedSeq.set(host, entry.seq);
+            if (!stopping) s.errors += 1;
+            buffer.splice(head, 0, entry); // sent again, before newer ones
+            s.waiting += 1;
+            return;
           }
+          s.acked += 1;
+          track?.push(entry.ts);
+          if (entry.seq > (ackedSeq.get(host) ?? 0)) ackedSeq.set(host, entry.seq);
           pump();
         });
       }
@@ -244,41 +245,73 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     };
 
     const publishServices = (): void => {
-      if (stopping) return;
+      if (stopping || !client.connected) return;
       client.publish(topics.host(host, 'services'), encodePayload('services', simulatedServices(i, Date.now())), { qos: 1, retain: true }, (e) => (e ? (s.errors += 1) : (s.retainedAcked += 1)));
     };
-    client.on('message', (topic, payload) => {
-      if (topic !== summaryTopic || payload.length === 0) return;
-      const was = online;
-      online = (JSON.parse(payload.toString()) as { state?: string }).state === 'online';
-      if (online && !was) pump();
-    });
-    let counted = false;
-    client.on('close', () => {
-      if (counted) s.connected -= 1;
-      counted = false;
-    });
     let started = false;
     return new Promise<void>((resolve) => {
-      client.on('connect', () => {
-        if (!counted) s.connected += 1;
-        counted = true;
-        const ack = (e?: Error): void => void (e ? (s.errors += 1) : (s.retainedAcked += 1));
-        client.publish(statusTopic, status('online', 'connected'), { qos: 1, retain: true }, ack);
-        client.publish(topics.host(host, 'info'), encodePayload('info', simulatedInfo(i, Date.now())), { qos: 1, retain: true }, ack);
-        publishServices();
-        client.subscribe({ [summaryTopic]: { qos: 1 }, [topics.stored(host)]: { qos: 1 } });
-        if (!started) {
-          started = true;
-          later(tick, next - Date.now());
-          const servicesLoop = (): void => {
-            publishServices();
-            later(servicesLoop, servicesEveryMs);
-          };
-          later(servicesLoop, servicesEveryMs * (0.5 + Math.random() * 0.5));
-        }
-        resolve();
-      });
+      // Reconnection is ours, with a fresh client each time (fresh mqtt.js stores): what was in
+      // flight goes back to the buffer and is sent again in seq order, as the real agent does;
+      // mqtt.js resending on its own could put an older seq behind a newer one, which the ingest
+      // then drops as already stored (a `stored` acknowledgement covers every lower seq).
+      const connect = (): void => {
+        if (stopping) return;
+        connection += 1;
+        const mine = connection;
+        client = mqtt.connect(opts.url, {
+          clientId: agentClientId(host),
+          clean: true,
+          keepalive: 30,
+          reconnectPeriod: 0,
+          writeCache: false,
+          will: { topic: statusTopic, payload: Buffer.from(status('offline', 'lost')), qos: 1, retain: true },
+          ...opts.credentials(i),
+        });
+        const c = client;
+        c.on('error', () => void (mine === connection && !stopping && (s.errors += 1)));
+        c.on('message', (topic, payload) => {
+          if (mine !== connection || topic !== summaryTopic || payload.length === 0) return;
+          const was = online;
+          online = (JSON.parse(payload.toString()) as { state?: string }).state === 'online';
+          if (online && !was) pump();
+        });
+        c.on('close', () => {
+          if (mine !== connection) return;
+          connection += 1;
+          if (counted) s.connected -= 1;
+          counted = false;
+          online = false;
+          buffer.splice(head, 0, ...inFlight);
+          s.waiting += inFlight.length;
+          s.inFlight -= inFlight.length;
+          inFlight = [];
+          c.end(true);
+          if (!stopping) later(connect, 1000 + Math.random() * 1000);
+        });
+        c.on('connect', () => {
+          if (mine !== connection) return;
+          s.connected += 1;
+          counted = true;
+          const ack = (e?: Error): void => void (e ? (s.errors += 1) : (s.retainedAcked += 1));
+          c.publish(statusTopic, status('online', 'connected'), { qos: 1, retain: true }, ack);
+          c.publish(topics.host(host, 'info'), encodePayload('info', simulatedInfo(i, Date.now())), { qos: 1, retain: true }, ack);
+          publishServices();
+          // The retained summary arrives at once and lets the metrics go (agent serverWait).
+          c.subscribe({ [summaryTopic]: { qos: 1 }, [topics.stored(host)]: { qos: 1 } });
+          if (!started) {
+            started = true;
+            later(tick, next - Date.now());
+            const servicesLoop = (): void => {
+              publishServices();
+              later(servicesLoop, servicesEveryMs);
+            };
+            later(servicesLoop, servicesEveryMs * (0.5 + Math.random() * 0.5));
+            resolve();
+          }
+        });
+      };
+      connect();
+      clients.push(() => client);
     });
   };
 
@@ -300,7 +333,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       stopping = true;
       for (const t of timers) clearTimeout(t);
       timers.clear();
-      await Promise.all(clients.map((c) => c.endAsync(true).catch(() => undefined)));
+      await Promise.all(clients.map((c) => c().endAsync(true).catch(() => undefined)));
     },
   };
 }

@@ -53,9 +53,12 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       const t0 = Date.now();
       let last = { t: t0, sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() };
       const step = async (phase: string): Promise<number> => {
+        const asked = Date.now();
         const s = await server.stats();
         const f = fleet.stats();
         const now = Date.now();
+        // How long the server took to answer over IPC: its event loop's stall at that moment.
+        const replyMs = now - asked;
         const dt = (now - last.t) / 1000;
         const ingested = (s.stats.accepted - last.accepted) / dt;
         const proc = server.proc();
@@ -63,7 +66,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
         rows.push([
           phase, Math.round((now - t0) / 1000), Math.round((f.sampled - last.sampled) / dt), Math.round(ingested), s.broker.slowClientsCut,
           s.broker.sessionQueued.messages, Math.round(s.broker.sessionQueued.bytes / 1024), s.broker.ingestBacklog, s.broker.publishesWaiting,
-          s.ingestDisconnects, f.connected, f.waiting, f.inFlight, f.droppedAtEdge, Math.round(proc.rssBytes / 2 ** 20), Math.round(((proc.cpuSeconds - last.cpu) / dt) * 100),
+          s.ingestDisconnects, f.connected, f.waiting, f.inFlight, f.droppedAtEdge, Math.round(proc.rssBytes / 2 ** 20), Math.round(((proc.cpuSeconds - last.cpu) / dt) * 100), replyMs,
           // The load generator shares the machine: if it is the one out of CPU, the offered column says so.
           Math.round(((own.user - last.own.user + own.system - last.own.system) / 1e6 / dt) * 100),
         ]);
@@ -73,8 +76,9 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       };
       const overloadStart = Date.now();
       const accepted0 = last.accepted;
-      for (let t = STEP_S; t <= opts.overloadS; t += STEP_S) {
-        await sleep(overloadStart + t * 1000 - Date.now());
+      // A row every 10 s of wall time after the previous one: a server slow to answer delays the rows, it does not bunch them.
+      while (Date.now() - overloadStart < opts.overloadS * 1000 - 500) {
+        await sleep(Math.min(STEP_S * 1000, overloadStart + opts.overloadS * 1000 - Date.now()));
         await step('2 × C');
       }
       ingestedDuringOverload = (last.accepted - accepted0) / ((last.t - overloadStart) / 1000);
@@ -87,7 +91,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
         await sleep(250);
         if (Date.now() >= nextRow) {
           await step(`${opts.drainLoad} × C`);
-          nextRow += STEP_S * 1000;
+          nextRow = Date.now() + STEP_S * 1000;
         }
       }
       if (fleet.stats().waiting === 0) drainS = (Date.now() - drainStart) / 1000;
@@ -104,7 +108,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       check = verifyStore(join(server.dataDir, 'vigie.db'), fleet.ackedTs(), fleet.ackedSeq());
       const f = fleet.stats();
       out(`\n${markdownTable(
-        ['phase', 't s', 'offered msg/s', 'ingested msg/s', 'slow clients cut', 'session queued msgs', 'session queued KiB', 'ingest backlog', 'publishes waiting', 'ingest disconnects', 'agents connected', 'agents waiting', 'agents in flight', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'fleet CPU %'],
+        ['phase', 't s', 'offered msg/s', 'ingested msg/s', 'slow clients cut', 'session queued msgs', 'session queued KiB', 'ingest backlog', 'publishes waiting', 'ingest disconnects', 'agents connected', 'agents waiting', 'agents in flight', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'server reply ms', 'fleet CPU %'],
         rows,
       )}\n`);
       out(`\n${markdownTable(
