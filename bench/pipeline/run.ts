@@ -2,26 +2,30 @@
  * Pipeline benchmark: N simulated agents → broker → ingest → SQLite → Socket.IO.
  *
  *   node dist/bench/pipeline/run.js --agents 200,1000,5000 --interval 5 --duration 60
+ *   node dist/bench/pipeline/run.js --agents 1000 --relay                       (the rows next to the bare relay, same run)
+ *   node dist/bench/pipeline/run.js --agents 1000 --max-rate --duration 120     (the highest sustained rate, next to the bare relay)
+ *   node dist/bench/pipeline/run.js --agents 1000 --interval 5 --soak 1800      (server RSS every 30 s, flat or not)
+ *   node dist/bench/pipeline/run.js --agents 1000 --overload --overload-duration 120   (2× capacity: see overload.ts)
  *
  * For each fleet size it starts a fresh server process (broker + ingest +
- * dashboard), connects the agents, lets them warm up, then measures over
- * --duration seconds: messages published, ingested and points stored per
- * second, publish→Socket.IO latency (p50/p99/max over the hosts watched by a
- * Socket.IO client), the server's peak RSS and CPU. Prints a markdown table.
+ * dashboard), connects the agents (bench/pipeline/fleet.ts: status, info,
+ * services, metrics with bounded buffers, as agent/ does), signs a dashboard
+ * in with an API token and watches hosts as the web app does
+ * (bench/pipeline/watchers.ts), lets it warm up, then measures over
+ * --duration seconds: samples offered, published, acknowledged and ingested
+ * per second, points stored, publish→Socket.IO latency, what waits in the
+ * agents' buffers, the server's peak RSS and CPU. A column with no sample
+ * (a watcher that received nothing) fails the run.
  */
-import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { io as connectSocket } from 'socket.io-client';
-import type { IngestStats } from '../../ingest/types.js';
-import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
+import { markdownTable, percentile } from '../lib/proc-stats.js';
 import { openAccountsDatabase } from '../../accounts/database.js';
 import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
-import { simulatedHost, startFleet } from './fleet.js';
-import { request } from '../lib/child-request.js';
+import { simulatedHost, startFleet, type Fleet } from './fleet.js';
+import { startBenchServer, type BenchServer } from './server-process.js';
+import { createViewerToken, startWatcherProcess } from './watchers.js';
+import { capacityArgs, measureCapacity } from './capacity.js';
+import { runOverload } from './overload.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,6 +34,20 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '60' },
     warmup: { type: 'string', default: '15' },
     watch: { type: 'string', default: '50' },
+    relay: { type: 'boolean', default: false },
+    'max-rate': { type: 'boolean', default: false },
+    'max-rate-steps': { type: 'string', default: '1,0.9,0.8,0.7,0.6,0.5' },
+    soak: { type: 'string' },
+    'soak-settle': { type: 'string', default: '300' },
+    'soak-every': { type: 'string', default: '30' },
+    overload: { type: 'boolean', default: false },
+    'overload-duration': { type: 'string', default: '120' },
+    'drain-load': { type: 'string', default: '0.5' },
+    'drain-timeout': { type: 'string', default: '300' },
+    publishers: { type: 'string', default: '100' },
+    window: { type: 'string', default: '50' },
+    'sat-duration': { type: 'string', default: '15' },
+    'sat-warmup': { type: 'string', default: '5' },
   },
 });
 const fleets = String(values.agents).split(',').map(Number);
@@ -37,85 +55,179 @@ const intervals = String(values.interval).split(',').map(Number);
 const durationS = Number(values.duration);
 const warmupS = Number(values.warmup);
 const watchCount = Number(values.watch);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-interface Row { agents: number; interval: number; offered: number; published: number; ingested: number; points: number; p50: number; p99: number; max: number; rssMb: number; cpuPct: number; invalid: number }
+interface Row {
+  agents: number; interval: number; offered: number; published: number; acked: number; ingested: number; points: number;
+  p50: number; p99: number; max: number; samplesSeen: number; rssMb: number; cpuPct: number; invalid: number;
+  waitingStart: number; waitingEnd: number; droppedAtEdge: number; slowClientsCut: number;
+}
 
-
-async function runOne(agents: number, intervalS: number): Promise<Row> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-'));
-  const server = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [dataDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ready = await request<{ mqttPort: number; httpUrl: string }>(server, 'ready');
-  // Every simulated agent has its own credentials, as real ones do.
+/** Credentials for every simulated agent, as `vigie` enrols them. */
+function agentCredentials(dataDir: string, agents: number): Array<{ username: string; password: string }> {
   const db = openAccountsDatabase(dataDir);
   const store = new MqttCredentialStore(db);
   const credentials = db.transaction(() => Array.from({ length: agents }, (_, i) => store.add({ kind: 'agent', host: simulatedHost(i) })))();
   db.close();
-  const fleet = await startFleet({ url: `mqtt://127.0.0.1:${ready.mqttPort}`, agents, intervalMs: intervalS * 1000, credentials: (i) => credentials[i]! });
-
-  const latencies: number[] = [];
-  let measuring = false;
-  // The dashboard allows 32 host rooms per connection: one socket per 25 watched hosts.
-  const watched = Math.min(watchCount, agents);
-  const sockets = Array.from({ length: Math.ceil(watched / 25) }, () => connectSocket(ready.httpUrl, { transports: ['websocket'] }));
-  for (const socket of sockets) {
-    socket.on('sample', (s: { metrics: { ts: number } }) => {
-      if (measuring) latencies.push(Date.now() - s.metrics.ts);
-    });
-  }
-  for (let i = 0; i < watched; i++) {
-    sockets[Math.floor(i / 25)]!.emit('subscribe', { host: simulatedHost(Math.floor((i * agents) / watched)) });
-  }
-
-  await new Promise((r) => setTimeout(r, warmupS * 1000));
-  const stats0 = (await request<{ stats: IngestStats }>(server, 'stats')).stats;
-  const proc0 = readProcStats(server.pid!);
-  const published0 = fleet.published();
-  const t0 = Date.now();
-  measuring = true;
-  let rssPeak = proc0.rssBytes;
-  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, readProcStats(server.pid!).rssBytes)), 500);
-  await new Promise((r) => setTimeout(r, durationS * 1000));
-  measuring = false;
-  clearInterval(rssTimer);
-  const elapsed = (Date.now() - t0) / 1000;
-  const proc1 = readProcStats(server.pid!);
-  const stats1 = (await request<{ stats: IngestStats }>(server, 'stats')).stats;
-  const published = fleet.published() - published0;
-
-  for (const socket of sockets) socket.close();
-  await fleet.stop();
-  server.send({ type: 'stop' });
-  await new Promise((r) => server.once('exit', r));
-  rmSync(dataDir, { recursive: true, force: true });
-
-  latencies.sort((a, b) => a - b);
-  return {
-    agents,
-    interval: intervalS,
-    offered: Math.round(agents / intervalS),
-    published: Math.round(published / elapsed),
-    ingested: Math.round((stats1.accepted - stats0.accepted) / elapsed),
-    points: Math.round((stats1.pointsWritten - stats0.pointsWritten) / elapsed),
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies.at(-1) ?? Number.NaN,
-    rssMb: Math.round(Math.max(rssPeak, proc1.rssBytes) / 2 ** 20),
-    cpuPct: Math.round(((proc1.cpuSeconds - proc0.cpuSeconds) / elapsed) * 100),
-    invalid: stats1.invalid,
-  };
+  return credentials;
 }
 
-const rows: Row[] = [];
-for (const agents of fleets) {
-  for (const interval of intervals) {
-    process.stderr.write(`pipeline: ${agents} agents every ${interval} s: warming up ${warmupS} s, measuring ${durationS} s…\n`);
-    rows.push(await runOne(agents, interval));
+async function withFleet<T>(agents: number, intervalS: number, fn: (server: BenchServer, fleet: Fleet, token: string) => Promise<T>): Promise<T> {
+  const server = await startBenchServer();
+  let fleet: Fleet | undefined;
+  try {
+    const credentials = agentCredentials(server.dataDir, agents);
+    const token = await createViewerToken(server.dataDir);
+    fleet = await startFleet({ url: server.mqttUrl, agents, intervalMs: intervalS * 1000, credentials: (i) => credentials[i]! });
+    return await fn(server, fleet, token);
+  } finally {
+    await fleet?.stop();
+    await server.stop();
+    server.remove();
   }
 }
-process.stdout.write(
-  `\n${markdownTable(
-    ['agents', 'interval s', 'offered msg/s', 'published msg/s', 'ingested msg/s', 'points stored/s', 'latency p50 ms', 'p99 ms', 'max ms', 'server RSS MiB', 'server CPU %', 'invalid'],
-    rows.map((r) => [r.agents, r.interval, r.offered, r.published, r.ingested, r.points, r.p50, r.p99, r.max, r.rssMb, r.cpuPct, r.invalid]),
-  )}\n\nServer CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client, ${watchCount} hosts watched.\n`,
-);
-process.exit(process.exitCode ?? 0); // open handles of the watchers: exit now, with markdownTable's verdict
+
+/** One row: warm-up, then --duration seconds measured; `every` is called every `everyS` seconds of the measurement. */
+async function runOne(agents: number, intervalS: number, opts: { durationS: number; everyS?: number; every?: (elapsedS: number, server: BenchServer, fleet: Fleet) => Promise<void> } = { durationS }): Promise<Row> {
+  return withFleet(agents, intervalS, async (server, fleet, token) => {
+    const watched = Math.min(watchCount, agents);
+    const hosts = Array.from({ length: watched }, (_, i) => simulatedHost(Math.floor((i * agents) / watched)));
+    const watchers = await startWatcherProcess({ httpUrl: server.httpUrl, token, hosts });
+    try {
+      await sleep(warmupS * 1000);
+      const s0 = await server.stats();
+      const proc0 = server.proc();
+      const f0 = fleet.stats();
+      const t0 = Date.now();
+      await watchers.measuring(true);
+      let rssPeak = proc0.rssBytes;
+      const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, server.proc().rssBytes)), 500);
+      const everyMs = (opts.everyS ?? opts.durationS) * 1000;
+      for (let next = everyMs; ; next += everyMs) {
+        const left = Math.min(next, opts.durationS * 1000) - (Date.now() - t0);
+        if (left > 0) await sleep(left);
+        if (opts.every && next <= opts.durationS * 1000) await opts.every((Date.now() - t0) / 1000, server, fleet);
+        if (next >= opts.durationS * 1000) break;
+      }
+      await watchers.measuring(false);
+      clearInterval(rssTimer);
+      const elapsed = (Date.now() - t0) / 1000;
+      const proc1 = server.proc();
+      const s1 = await server.stats();
+      const f1 = fleet.stats();
+      const seen = await watchers.results();
+      const latencies = seen.latencies.sort((a, b) => a - b);
+      const starved = [...seen.samplesByHost].filter(([, n]) => n === 0).map(([h]) => h);
+      if (starved.length > 0) {
+        process.stderr.write(`bench: ${starved.length} watched hosts sent no sample to the dashboard (e.g. ${starved[0]})\n`);
+        process.exitCode = 1;
+      }
+      const perS = (n: number): number => Math.round(n / elapsed);
+      return {
+        agents,
+        interval: intervalS,
+        offered: perS(f1.sampled - f0.sampled),
+        published: perS(f1.published - f0.published),
+        acked: perS(f1.acked - f0.acked),
+        ingested: perS(s1.stats.accepted - s0.stats.accepted),
+        points: perS(s1.stats.pointsWritten - s0.stats.pointsWritten),
+        // An empty list is NaN: markdownTable then fails the run.
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: latencies.length > 0 ? latencies.at(-1)! : Number.NaN,
+        samplesSeen: latencies.length,
+        rssMb: Math.round(Math.max(rssPeak, proc1.rssBytes) / 2 ** 20),
+        cpuPct: Math.round(((proc1.cpuSeconds - proc0.cpuSeconds) / elapsed) * 100),
+        invalid: s1.stats.invalid,
+        waitingStart: f0.waiting,
+        waitingEnd: f1.waiting,
+        droppedAtEdge: f1.droppedAtEdge,
+        slowClientsCut: s1.broker.slowClientsCut,
+      };
+    } finally {
+      await watchers.close();
+    }
+  });
+}
+
+const HEADER = ['agents', 'interval s', 'offered msg/s', 'published msg/s', 'acked msg/s', 'ingested msg/s', 'points stored/s', 'latency p50 ms', 'p99 ms', 'max ms', 'samples watched', 'agents waiting', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'invalid'];
+const cells = (r: Row): Array<string | number> => [
+  r.agents, r.interval, r.offered, r.published, r.acked, r.ingested, r.points, r.p50, r.p99, r.max, r.samplesSeen, `${r.waitingStart} → ${r.waitingEnd}`, r.droppedAtEdge, r.rssMb, r.cpuPct, r.invalid,
+];
+const FOOTER = `Server CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client signed in with an API token, ${watchCount} hosts watched. Agents waiting: samples in the agents' buffers at the start → end of the window.`;
+
+/** Sustained: the ingest takes what is offered, nothing piles up at the agents, nothing is dropped. */
+const sustained = (r: Row): boolean => r.ingested >= 0.95 * r.offered && r.waitingEnd <= r.waitingStart + r.agents && r.droppedAtEdge === 0 && r.slowClientsCut === 0;
+
+const out = (s: string): void => void process.stdout.write(s);
+
+if (values.overload) {
+  const ok = await runOverload({
+    agents: fleets[0]!,
+    overloadS: Number(values['overload-duration']),
+    drainLoad: Number(values['drain-load']),
+    drainTimeoutS: Number(values['drain-timeout']),
+    capacity: capacityArgs(values),
+  });
+  if (!ok) process.exitCode = 1;
+} else if (values.soak !== undefined) {
+  const soakS = Number(values.soak);
+  const settleS = Number(values['soak-settle']);
+  const agents = fleets[0]!;
+  const samples: Array<{ t: number; rss: number; ingested: number; waiting: number }> = [];
+  let lastAccepted = 0;
+  let lastT = 0;
+  process.stderr.write(`soak: ${agents} agents every ${intervals[0]} s for ${soakS} s, server RSS every ${values['soak-every']} s…\n`);
+  const row = await runOne(agents, intervals[0]!, {
+    durationS: soakS,
+    everyS: Math.min(Number(values['soak-every']), soakS),
+    every: async (t, server, fleet) => {
+      const s = await server.stats();
+      samples.push({ t: Math.round(t), rss: server.proc().rssBytes / 2 ** 20, ingested: lastT === 0 ? Number.NaN : Math.round((s.stats.accepted - lastAccepted) / (t - lastT)), waiting: fleet.stats().waiting });
+      lastAccepted = s.stats.accepted;
+      lastT = t;
+    },
+  });
+  const settled = samples.filter((s) => s.t >= settleS);
+  const mean = settled.reduce((a, s) => a + s.rss, 0) / settled.length;
+  const worst = Math.max(...settled.map((s) => Math.abs(s.rss - mean) / mean));
+  out(`\n${markdownTable(['t s', 'server RSS MiB', 'ingested msg/s', 'agents waiting'], samples.map((s) => [s.t, s.rss.toFixed(1), Number.isNaN(s.ingested) ? '-' : s.ingested, s.waiting]))}\n`);
+  out(`\n${markdownTable(HEADER, [cells(row)])}\n\n${FOOTER}\n`);
+  const flat = settled.length > 0 && worst <= 0.1;
+  out(`\n${markdownTable(['after s', 'RSS samples', 'mean MiB', 'largest deviation', 'verdict'], [[settleS, settled.length, mean.toFixed(1), `${(worst * 100).toFixed(1)} %`, flat ? 'flat (±10 %)' : 'NOT flat']])}\n`);
+  if (!flat) process.exitCode = 1;
+} else if (values['max-rate']) {
+  const agents = fleets[0]!;
+  const cap = await measureCapacity(capacityArgs(values));
+  const steps = String(values['max-rate-steps']).split(',').map(Number);
+  const rows: Array<Row & { fraction: number; ok: boolean }> = [];
+  for (const f of steps) {
+    const intervalS = Number((agents / (f * cap.vigie.deliveredPerS)).toFixed(3));
+    process.stderr.write(`max-rate: ${agents} agents every ${intervalS} s (${Math.round(f * 100)} % of the saturation figure ${cap.vigie.deliveredPerS} msg/s)…\n`);
+    const row = await runOne(agents, intervalS);
+    rows.push({ ...row, fraction: f, ok: sustained(row) });
+    if (sustained(row)) break;
+  }
+  if (!rows.some((r) => r.ok)) {
+    process.stderr.write('bench: no sustained rate found in --max-rate-steps\n');
+    process.exitCode = 1;
+  }
+  out(`\n${markdownTable([...HEADER, 'sustained'], rows.map((r) => [...cells(r), r.ok ? 'yes' : 'no']))}\n\n${FOOTER} Sustained: ingested ≥ 95 % of offered, no growth of the agents' buffers, nothing dropped, nobody cut.\n`);
+  const best = rows.find((r) => r.ok);
+  out(`\n${cap.table}\n`);
+  if (best) out(`\nHighest sustained rate: ${best.ingested} msg/s ingested (${agents} agents every ${best.interval} s) = ${((best.ingested / cap.relay.deliveredPerS) * 100).toFixed(1)} % of the bare relay (${cap.relay.deliveredPerS} msg/s) in the same run.\n`);
+} else {
+  const rows: Row[] = [];
+  for (const agents of fleets) {
+    for (const interval of intervals) {
+      process.stderr.write(`pipeline: ${agents} agents every ${interval} s: warming up ${warmupS} s, measuring ${durationS} s…\n`);
+      rows.push(await runOne(agents, interval));
+    }
+  }
+  out(`\n${markdownTable(HEADER, rows.map(cells))}\n\n${FOOTER}\n`);
+  if (values.relay) {
+    const cap = await measureCapacity(capacityArgs(values));
+    out(`\n${cap.table}\n`);
+  }
+}
+process.exit(process.exitCode ?? 0); // open handles of the clients: exit now, with the verdicts above

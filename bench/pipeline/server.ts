@@ -27,10 +27,20 @@ const server = await startStack('server', {
   ...loaded.value,
   ingest: { ...loaded.value.ingest, broker: `mqtt://127.0.0.1:${broker.broker!.port}`, ...ingestCredentials },
 });
+// The ingest cut by the broker (keep-alive, slow consumer) and reconnecting: counted, the overload run fails on it.
+let ingestDisconnects = 0;
+let ingestWasConnected = true;
+setInterval(() => {
+  const connected = server.ingest!.stats().connected;
+  if (ingestWasConnected && !connected) ingestDisconnects += 1;
+  ingestWasConnected = connected;
+}, 200).unref();
 process.send({ type: 'ready', mqttPort: broker.broker!.port, httpUrl: server.http!.url });
 
+// Never left behind by a parent that died (timeout, Ctrl-C): the IPC channel closes with it.
+process.on('disconnect', () => process.exit(1));
 process.on('message', async (msg: { type: string }) => {
-  if (msg.type === 'stats') process.send!({ type: 'stats', stats: server.ingest!.stats(), broker: broker.broker!.stats() });
+  if (msg.type === 'stats') process.send!({ type: 'stats', stats: server.ingest!.stats(), broker: broker.broker!.stats(), ingestDisconnects });
   if (msg.type === 'stop') {
     await server.close();
     await broker.close();
