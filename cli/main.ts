@@ -33,7 +33,7 @@ const FLAG_PATHS: Record<string, (role: Role) => string[]> = {
 
 export async function main(argv: string[]): Promise<number> {
   // Until the config is read (and for the commands that read none): pretty at a terminal, JSON elsewhere.
-  setLogFormat('auto');
+  await setLogFormat('auto');
   if (argv[0] === 'credentials') return credentialsMain(argv.slice(1));
   if (argv[0] === 'user') return userMain(argv.slice(1));
   if (argv[0] === 'history') return historyMain(argv.slice(1));
@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loaded.value;
   setLogLevel(config.log.level as LogLevel);
-  const format = setLogFormat(config.log.format as LogFormat);
+  const format = await setLogFormat(config.log.format as LogFormat);
   const log = createLogger('cli');
 
   let stack: Stack;

@@ -1,4 +1,3 @@
-import { prettyFactory } from 'pino-pretty';
 import { setLogOutput, type LogOutput } from './logger.js';
 
 /** `log.format`: auto picks pretty at a terminal, JSON elsewhere. */
@@ -15,7 +14,9 @@ export function resolveLogFormat(format: LogFormat, stream: { isTTY?: boolean } 
  * level, component, message, the other fields as one JSON object; an error's
  * stack below it). Coloured when `colour`.
  */
-export function createPrettyOutput(out: { write(text: string): unknown }, colour: boolean): LogOutput {
+export async function createPrettyOutput(out: { write(text: string): unknown }, colour: boolean): Promise<LogOutput> {
+  // Loaded only for a person at a terminal: a service (agent, server) logging JSON never pays its ~8 MiB (issue 16).
+  const { prettyFactory } = await import('pino-pretty');
   const pretty = prettyFactory({
     colorize: colour,
     translateTime: 'SYS:HH:MM:ss',
@@ -39,8 +40,8 @@ export function createPrettyOutput(out: { write(text: string): unknown }, colour
  * on `stream` (coloured when it is a terminal and NO_COLOR is unset), or
  * pino's JSON lines on stderr. Returns what was chosen.
  */
-export function setLogFormat(format: LogFormat, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): 'pretty' | 'json' {
+export async function setLogFormat(format: LogFormat, stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): Promise<'pretty' | 'json'> {
   const chosen = resolveLogFormat(format, stream);
-  setLogOutput(chosen === 'pretty' ? createPrettyOutput(stream, stream.isTTY === true && !env.NO_COLOR) : null);
+  setLogOutput(chosen === 'pretty' ? await createPrettyOutput(stream, stream.isTTY === true && !env.NO_COLOR) : null);
   return chosen;
 }

@@ -28,7 +28,7 @@ export async function runStandalone(file: string, io: RunIo): Promise<number> {
   const config = loaded.value;
   setLogLevel(config.logLevel);
   // As `vigie agent`: pretty lines at a terminal, JSON for journald and pipes.
-  setLogFormat('auto');
+  await setLogFormat('auto');
   const log = createLogger('agent');
   try {
     ensurePrivateDir(config.dataDir);

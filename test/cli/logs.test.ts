@@ -90,7 +90,7 @@ test('at a terminal, auto gives coloured pretty lines (script(1) gives a pseudo-
     writeFileSync(prog, [
       `import { createLogger } from ${JSON.stringify(logger)};`,
       `import { setLogFormat } from ${JSON.stringify(format)};`,
-      `const chosen = setLogFormat('auto');`,
+      `const chosen = await setLogFormat('auto');`,
       `createLogger('broker').warn({ port: 1883 }, 'hello from a terminal');`,
       `process.stdout.write('chosen=' + chosen + '\\n');`,
     ].join('\n'));
