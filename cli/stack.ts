@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { tuneServerHeap } from '../core/heap.js';
 import { createBrokerAuthenticator, type BrokerAuthenticator } from '../accounts/broker-authenticator.js';
 import { openAccounts, type Accounts } from '../accounts/index.js';
 import { agentHostId, startAgent, type AgentHandle } from '../agent/index.js';
@@ -93,6 +94,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   const withBroker = role === 'up' || role === 'broker';
   const withServer = role === 'up' || role === 'server';
   const withAgent = role === 'up' || role === 'agent';
+  if (withBroker || withServer) tuneServerHeap();
   // In `up`, the ingest and the local agent use the embedded broker whatever
   // the config says, with credentials that exist only in this process.
   let authenticator: BrokerAuthenticator | undefined;
