@@ -139,8 +139,9 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
         rssMb: Math.round(Math.max(rssPeak, proc1.rssBytes) / 2 ** 20),
         cpuPct: Math.round(((proc1.cpuSeconds - proc0.cpuSeconds) / elapsed) * 100),
         invalid: s1.stats.invalid,
-        waitingStart: f0.waiting,
-        waitingEnd: f1.waiting,
+        // In flight counts too: a broker that stops acknowledging fills the windows before the buffers.
+        waitingStart: f0.waiting + f0.inFlight,
+        waitingEnd: f1.waiting + f1.inFlight,
         droppedAtEdge: f1.droppedAtEdge,
         slowClientsCut: s1.broker.slowClientsCut,
       };
@@ -150,11 +151,11 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
   });
 }
 
-const HEADER = ['agents', 'interval s', 'offered msg/s', 'published msg/s', 'acked msg/s', 'ingested msg/s', 'points stored/s', 'latency p50 ms', 'p99 ms', 'max ms', 'samples watched', 'agents waiting', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'invalid'];
+const HEADER = ['agents', 'interval s', 'offered msg/s', 'published msg/s', 'acked msg/s', 'ingested msg/s', 'points stored/s', 'latency p50 ms', 'p99 ms', 'max ms', 'samples watched', 'agents holding', 'dropped at edge', 'server RSS MiB', 'server CPU %', 'invalid'];
 const cells = (r: Row): Array<string | number> => [
   r.agents, r.interval, r.offered, r.published, r.acked, r.ingested, r.points, r.p50, r.p99, r.max, r.samplesSeen, `${r.waitingStart} → ${r.waitingEnd}`, r.droppedAtEdge, r.rssMb, r.cpuPct, r.invalid,
 ];
-const FOOTER = `Server CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client signed in with an API token, ${watchCount} hosts watched. Agents waiting: samples in the agents' buffers at the start → end of the window.`;
+const FOOTER = `Server CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client signed in with an API token, ${watchCount} hosts watched. Agents holding: samples in the agents' buffers or in flight (not acknowledged) at the start → end of the window.`;
 
 /** Sustained: the ingest takes what is offered, nothing piles up at the agents, nothing is dropped. */
 const sustained = (r: Row): boolean => r.ingested >= 0.95 * r.offered && r.waitingEnd <= r.waitingStart + r.agents && r.droppedAtEdge === 0 && r.slowClientsCut === 0;
