@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { VigieError } from '../core/errors.js';
+import { prepared } from '../core/sqlite.js';
 import { systemClock, type Clock } from '../core/time.js';
 import { checkName } from './rules.js';
 import { valid } from './users.js';
@@ -30,7 +31,7 @@ export class GroupStore {
 
   /** Names of the groups a host is shared with, by id order. */
   namesOfHost(host: string): string[] {
-    return this.db.prepare('SELECT g.name FROM host_groups hg JOIN groups g ON g.id = hg.group_id WHERE hg.host = ? ORDER BY g.id').pluck().all(host) as string[];
+    return (prepared(this.db, 'SELECT g.name FROM host_groups hg JOIN groups g ON g.id = hg.group_id WHERE hg.host = ? ORDER BY g.id').all(host) as Array<{ name: string }>).map((r) => r.name);
   }
 
   get(id: number): Group | null {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import { openSqlite } from '../core/sqlite.js';
+import { openSqlite, prepared } from '../core/sqlite.js';
 import { systemClock, type Clock } from '../core/time.js';
 import type { MaintenanceInput, MaintenanceWindow } from './maintenance.js';
 import { defaultAlertSettings, validateAlertSettings, type AlertSettings } from './rules.js';
@@ -96,7 +96,7 @@ export class AlertStore {
   /** The rule settings (defaults and per-host overrides); the built-in defaults until someone saves some. */
   settings(): AlertSettings {
     if (this.settingsCache) return this.settingsCache;
-    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(SETTINGS_KEY) as { value: string } | undefined;
+    const row = prepared(this.db, 'SELECT value FROM settings WHERE key = ?').get(SETTINGS_KEY) as { value: string } | undefined;
     const parsed = row ? validateAlertSettings(JSON.parse(row.value)) : null;
     this.settingsCache = parsed?.ok ? parsed.value : defaultAlertSettings();
     return this.settingsCache;
@@ -124,15 +124,15 @@ export class AlertStore {
   /** Updates a firing alert's severity and values (escalation, de-escalation, adoption after a restart). */
   updateFiring(id: number, alert: Alert): void {
     const { extra } = split(alert);
-    this.db.prepare('UPDATE alerts SET severity = ?, value = ?, threshold = ?, extra = ? WHERE id = ?').run(alert.severity, alert.value, alert.threshold, extra, id);
+    prepared(this.db, 'UPDATE alerts SET severity = ?, value = ?, threshold = ?, extra = ? WHERE id = ?').run(alert.severity, alert.value, alert.threshold, extra, id);
   }
 
   resolve(id: number, at: number, cause: EndCause | 'restart', value: number | null): void {
-    this.db.prepare("UPDATE alerts SET state = 'resolved', resolved_at = ?, end_cause = ?, value = coalesce(?, value) WHERE id = ?").run(at, cause, value, id);
+    prepared(this.db, "UPDATE alerts SET state = 'resolved', resolved_at = ?, end_cause = ?, value = coalesce(?, value) WHERE id = ?").run(at, cause, value, id);
   }
 
   setContext(id: number, context: string[]): void {
-    this.db.prepare('UPDATE alerts SET context = ? WHERE id = ?').run(JSON.stringify(context), id);
+    prepared(this.db, 'UPDATE alerts SET context = ? WHERE id = ?').run(JSON.stringify(context), id);
   }
 
   acknowledge(id: number, by: string, comment: string): void {
@@ -144,7 +144,7 @@ export class AlertStore {
   }
 
   get(id: number): AlertRecord | null {
-    const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as Row | undefined;
+    const row = prepared(this.db, 'SELECT * FROM alerts WHERE id = ?').get(id) as Row | undefined;
     return row ? toRecord(row) : null;
   }
 
@@ -183,7 +183,7 @@ export class AlertStore {
   }
 
   maintenanceWindows(): MaintenanceWindow[] {
-    const rows = this.db.prepare('SELECT * FROM maintenance ORDER BY id').all() as Array<{ id: number; name: string; scope: string; schedule: string; created_by: string | null; created_at: number }>;
+    const rows = prepared(this.db, 'SELECT * FROM maintenance ORDER BY id').all() as Array<{ id: number; name: string; scope: string; schedule: string; created_by: string | null; created_at: number }>;
     return rows.map((r) => ({ id: r.id, name: r.name, scope: JSON.parse(r.scope), schedule: JSON.parse(r.schedule), createdBy: r.created_by, createdAt: r.created_at }));
   }
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3, { type Database } from 'better-sqlite3';
+import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { ensurePrivateDir, ensurePrivateFile } from './private-files.js';
 
 export type { Database } from 'better-sqlite3';
@@ -45,4 +45,26 @@ export function migrate(db: Database, migrations: readonly string[]): number {
     })();
   }
   return migrations.length;
+}
+
+const statements = new WeakMap<Database, Map<string, Statement>>();
+/** Statements kept per database: a bound on SQL built from filters. */
+const MAX_CACHED_STATEMENTS = 256;
+
+/**
+ * `db.prepare(sql)`, compiled once per database and reused (better-sqlite3
+ * does not cache): for paths that run per alert transition or per request,
+ * where preparing cost more than running (issue 16, a fleet going stale at
+ * once). Do not change a returned statement's mode (pluck, raw, expand):
+ * every caller of the same SQL shares it.
+ */
+export function prepared(db: Database, sql: string): Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) {
+    if (cache.size >= MAX_CACHED_STATEMENTS) cache.clear();
+    cache.set(sql, (stmt = db.prepare(sql)));
+  }
+  return stmt;
 }
