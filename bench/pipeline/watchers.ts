@@ -101,13 +101,13 @@ export async function startWatchers(opts: { httpUrl: string; token: string; host
         if (measuring) latencies.push(Date.now() - s.metrics.ts);
       });
       // Signed in for real: the overview answers with the hosts this user sees, ours among them.
-      // The fleet may still be connecting: the hosts get 30 s to show up.
+      // The fleet may still be connecting (5,000 logins take a while): the hosts get 2 minutes to show up.
       for (let tries = 0; ; tries++) {
         const overview = await ask<Array<{ id: string }>>(socket, 'overview');
         const seen = new Set(overview.map((h) => h.id));
         const missing = hosts.filter((h) => !seen.has(h));
         if (missing.length === 0) break;
-        if (tries >= 60) throw new Error(`dashboard overview does not list ${missing.length} watched hosts (e.g. ${missing[0]}): ${overview.length} listed`);
+        if (tries >= 240) throw new Error(`dashboard overview does not list ${missing.length} watched hosts (e.g. ${missing[0]}): ${overview.length} listed`);
         await new Promise((r) => setTimeout(r, 500));
       }
       for (const host of hosts) await ask(socket, 'subscribe', { host });
