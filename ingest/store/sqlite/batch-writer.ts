@@ -37,15 +37,15 @@ export function workerWriter(path: string, synchronous: 'FULL' | 'NORMAL'): Batc
   const start = (): Worker => {
     const w = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { path, synchronous } });
     w.on('message', (msg: { id: number; ok: boolean; result?: number; error?: string; code?: unknown }) => {
-      const w8 = waiting.get(msg.id);
-      if (!w8) return;
+      const call = waiting.get(msg.id);
+      if (!call) return;
       waiting.delete(msg.id);
-      if (msg.ok) w8.resolve(msg.result);
-      else w8.reject(new WriteError(msg.error ?? 'write failed', msg.code));
+      if (msg.ok) call.resolve(msg.result);
+      else call.reject(new WriteError(msg.error ?? 'write failed', msg.code));
     });
     const fail = (error: Error): void => {
       worker = undefined;
-      for (const w8 of waiting.values()) w8.reject(error);
+      for (const call of waiting.values()) call.reject(error);
       waiting.clear();
     };
     w.on('error', fail);
