@@ -59,13 +59,8 @@ export interface IngestStartOptions {
   acceptCheck?(runner: string, check: string): boolean;
 }
 
-/**
- * Seconds between writes of the hosts' last-seen and latest sample: what a
- * restart starts from, not what acknowledges anything (samples are). Each
- * write serialises every changed host's latest sample in the server thread,
- * ~10 ms at 1,000 hosts: every second that showed in the live latency (issue 16).
- */
-const HOST_PERSIST_INTERVAL_S = 10;
+/** Seconds between writes of the hosts' last seen and latest sample (host-registry.ts, hotPersistInterval): a restart's starting point, not an acknowledgement. */
+const HOT_PERSIST_INTERVAL_S = 10;
 
 export async function startIngest(config: IngestStartConfig, opts: IngestStartOptions = {}): Promise<IngestHandle> {
   const cfg = config.ingest;
@@ -92,7 +87,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
       });
     }
     const reg = startHostRegistry({
-      repo: new HostRepo(db, log), bus, staleAfterIntervals: cfg.staleAfterIntervals, persistInterval: Math.max(cfg.flushInterval, HOST_PERSIST_INTERVAL_S), clock,
+      repo: new HostRepo(db, log), bus, staleAfterIntervals: cfg.staleAfterIntervals, persistInterval: cfg.flushInterval, hotPersistInterval: Math.max(cfg.flushInterval, HOT_PERSIST_INTERVAL_S), clock,
       log: log.child({ part: 'hosts' }),
     });
     registry = reg;
