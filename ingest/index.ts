@@ -16,6 +16,7 @@ import { createMessageHandler } from './message-handler.js';
 import { ignoreRemoved, openTombstones } from './tombstones.js';
 import { createHostLimiter } from './host-limits.js';
 import { startStoredPublisher } from './stored-publisher.js';
+import { createRetainedClears } from './retained-clears.js';
 import { openDatabase } from './store/sqlite/database.js';
 import { readRawSamples } from './store/sqlite/raw-samples.js';
 import { HostRepo } from './store/sqlite/host-repo.js';
@@ -115,6 +116,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   // The series a host already has keep working after a restart (SQLite only: InfluxDB may be unreachable at start).
   if (cfg.store === 'sqlite') for (const h of hostRegistry.list()) limiter.seed(h.id, await metricStore.series(h.id));
   let onConnect = (): void => handler.resume();
+  const clears = createRetainedClears({ publish: (t, p, r) => publish(t, p, r), log: log.child({ part: 'clears' }) });
   const checks = createCheckResults({ history: (q) => metricStore.history(q), clock });
   // Set once the consumer exists (it publishes the `stored` acknowledgements).
   let storedAgain = (_host: string): void => undefined;
@@ -153,7 +155,11 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   };
   const consumer = startConsumer({
     url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
-    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed, onConnect: () => onConnect(),
+    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed,
+    onConnect: () => {
+      onConnect();
+      clears.retry();
+    },
     // Check results too (issue 12), subscribed again on every connection like the host topics.
     // Script run events (issue 14): only the ingest receives them (broker/acl.ts canReceive).
     extraFilters: [commandFilters(topics).allResponses(), topics.allCheckResults(), topics.allRunResponses(), ...(ha?.filters ?? [])], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
@@ -230,7 +236,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
       // Its Home Assistant device too, while its shape and checks are still known.
       await ha?.removeHost(id);
       for (const check of ranChecks) checks.forget(id, check);
-      await Promise.all(retained.map((topic) => publish(topic, '', true).catch((error: unknown) => log.warn({ err: String(error), host: id, topic }, 'retained topic not cleared'))));
+      await clears.clear(retained);
       if (!hostRegistry.remove(id)) return null;
       limiter.forget(id);
       return metricStore.deleteHost(id);

@@ -52,6 +52,40 @@ test('a late retained Last Will neither recreates a removed host nor stays on th
   });
 });
 
+test('a host removed while the ingest is disconnected has its retained topics cleared once it is back', async () => {
+  await withIngest({}, async (rig) => {
+    const agent = await rig.connect();
+    await publish(agent, topics.host('gone', 'status'), status('online', 'connected'), true);
+    await publish(agent, topics.host('gone', 'metrics'), metrics(Date.now(), { seq: 1 }));
+    await waitFor('gone stored', () => rig.ingest.getHost('gone')?.latest && rig.ingest.stats().pending === 0);
+    const reader = await rig.connect();
+    assert.is(await nextMessage(reader, topics.stored('gone'), { timeoutMs: 2000 }).then(() => 'retained', () => 'none'), 'retained', 'the acknowledgement is retained');
+    reader.end(true);
+
+    // The broker cuts the ingest (as a reconnection for resends or a broker restart would): the removal happens meanwhile.
+    // Aedes keeps connected clients by id; its typings leave the map out.
+    const clients = (rig.broker.aedes as unknown as { clients: Record<string, { id: string; conn: { destroy(): void } }> }).clients;
+    const ingestClient = Object.values(clients).find((c) => c.id.startsWith('ingest-test-'));
+    assert.ok(ingestClient, 'the ingest is connected to the broker');
+    ingestClient!.conn.destroy();
+    await waitFor('the ingest disconnected', () => !rig.ingest.stats().connected);
+    assert.ok((await rig.ingest.removeHost('gone')) !== null);
+    await waitFor('the ingest back', () => rig.ingest.stats().connected, 10_000);
+
+    const late = await rig.connect();
+    const left: string[] = [];
+    late.on('message', (topic, payload, packet) => {
+      if (packet.retain && payload.length > 0) left.push(topic);
+    });
+    // A retained message of another host, subscribed last: once it arrives, every retained message before it has.
+    await publish(agent, topics.host('marker', 'status'), status('online', 'connected'), true);
+    await late.subscribeAsync('vigie/gone/#', { qos: 1 });
+    await late.subscribeAsync(topics.host('marker', 'status'), { qos: 1 });
+    await waitFor('the marker', () => left.includes(topics.host('marker', 'status')));
+    assert.equal(left.filter((t) => t.startsWith('vigie/gone/')), [], 'no retained status or stored left for the removed host');
+  });
+});
+
 test('a tombstone outlives a reopening of the database and expires after its time to live', () => {
   const dir = tempDir();
   let now = 1_700_000_000_000;
