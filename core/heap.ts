@@ -11,6 +11,18 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const SERVER_HEAP_GROWING_PERCENT = 15;
 
+/**
+ * Node flags the server processes (`vigie up`, `server`, `broker`) are
+ * started with: by `npm start`, infra/systemd/vigie.service and the benches.
+ * V8 sizes the young generation when the heap is set up, so unlike the
+ * growing percent these cannot be applied from inside the process. A 4 MiB
+ * semi-space (Node 20's default grows to 16 MiB) keeps the server ~10-20 %
+ * smaller for the same throughput, and its scavenges shorter, which shows in
+ * the live latency's p99 (bench/pipeline at 1,000 agents: RSS 245 → 221 MiB,
+ * p99 37 → 15 ms; saturated ingest 13,162 vs 12,008 msg/s, within run noise).
+ */
+export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+
 let tuned = false;
 
 /** Applies SERVER_HEAP_GROWING_PERCENT to this process, once. V8 reads it at every GC, so it works after start. */

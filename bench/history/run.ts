@@ -38,6 +38,7 @@ import { tempDir } from '../../test/helpers/env.js';
 import { addUser } from '../../test/helpers/stack.js';
 import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
 import { CHARTED, HOST_SERIES, buildStore, describeStore, type Depth } from './build-store.js';
+import { benchServerFlags } from '../lib/server-flags.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -160,7 +161,7 @@ if (!args['no-http']) {
   const user = await addUser(dir.path, `bench${process.pid}`, 'admin');
   server = fork(fileURLToPath(new URL('../pipeline/server.js', import.meta.url)), [dir.path], {
     // BENCH_SERVER_ARGS: node flags for the server, e.g. --cpu-prof (as bench/pipeline/saturate).
-    execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
+    execArgv: benchServerFlags(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const httpUrl = await new Promise<string>((resolve, reject) => {

@@ -14,7 +14,8 @@
  * (prom-client's nodejs_* gauges) and the ingest's counters, which show that
  * the agents' samples were actually stored: a run whose hosts were not all
  * online, or whose dashboard saw no sample, fails.
- * --node-flags starts `up` with extra Node flags (to compare V8 settings).
+ * --node-flags: the Node flags `up` runs with; by default those `npm start` and
+ * the systemd unit use (core/heap.ts SERVER_NODE_FLAGS); "" for Node's defaults.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +27,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { openAccounts } from '../../accounts/index.js';
 import { markdownTable, percentile, sampleProcess } from '../lib/proc-stats.js';
 import { simulatedHost, startFleet } from '../pipeline/fleet.js';
+import { SERVER_NODE_FLAGS } from '../../core/heap.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +35,7 @@ const { values } = parseArgs({
     interval: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '30' },
     duration: { type: 'string', default: '60' },
-    'node-flags': { type: 'string', default: '' },
+    'node-flags': { type: 'string', default: SERVER_NODE_FLAGS.join(' ') },
   },
 });
 const fleets = String(values.hosts).split(',').map(Number);

@@ -1,0 +1,40 @@
+/**
+ * The server's Node flags (core/heap.ts SERVER_NODE_FLAGS) are where users
+ * start it from, and they take effect: V8 sizes the young generation only at
+ * start, so a launcher that drops them silently runs a bigger process.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SERVER_NODE_FLAGS } from '../../core/heap.js';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)); // from dist/test/infra/
+
+test('npm start and the systemd unit run the server with SERVER_NODE_FLAGS', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const start = /node (.*) dist\/cli\/main\.js up/.exec(pkg.scripts.start ?? '');
+  assert.ok(start, `npm start runs node … dist/cli/main.js up: ${pkg.scripts.start}`);
+  assert.equal(start![1]!.split(' '), [...SERVER_NODE_FLAGS]);
+  const unit = readFileSync(join(repoRoot, 'infra', 'systemd', 'vigie.service'), 'utf8');
+  const exec = /^ExecStart=\/usr\/bin\/node (.*) \/opt\/vigie\/dist\/cli\/main\.js up$/m.exec(unit);
+  assert.ok(exec, 'the unit runs node … main.js up');
+  assert.equal(exec![1]!.split(' '), [...SERVER_NODE_FLAGS]);
+});
+
+test('with SERVER_NODE_FLAGS, the young generation stays at 4 MiB semi-spaces under allocation', () => {
+  const script = `
+    let keep = [];
+    for (let i = 0; i < 2e6; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 1e5) keep = []; }
+    const ns = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+    process.stdout.write(String(ns.space_size));`;
+  const size = (flags: readonly string[]) => Number(execFileSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' }));
+  const tuned = size(SERVER_NODE_FLAGS);
+  const plain = size([]);
+  assert.ok(tuned <= 3 * 4 * 1024 * 1024, `new space with the flags: ${tuned} bytes`);
+  assert.ok(plain > tuned, `Node's default grows it further (${plain} > ${tuned}): the flag matters`);
+});
+
+test.run();
