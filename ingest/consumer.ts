@@ -97,6 +97,9 @@ export function startConsumer(opts: ConsumerOptions): ConsumerHandle {
     // broker resend retained status/info/services [MQTT-3.8.4-3].
     resubscribe: false,
     rejectUnauthorized: true,
+    // mqtt.js calls its `debug` logger several times per packet, even when off: at
+    // thousands of messages per second that is measurable. Kept when DEBUG asks for it.
+    ...(process.env.DEBUG ? {} : { log: () => undefined }),
     ...(opts.ca ? { ca: opts.ca } : {}),
     ...(opts.will ? { will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: 1 as const, retain: true } } : {}),
   });

@@ -37,6 +37,11 @@ export interface SaturationResult {
   rssMiB: number;
   /** Broker stats at the end (Vigie only). */
   slowClientsCut?: number;
+  /**
+   * Vigie only: what waits for the ingest (broker queue and in transit + store pending points / points
+   * per sample), at the window's start, end and peak: sustained means it does not grow.
+   */
+  backlog?: { start: number; end: number; max: number };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -140,13 +145,34 @@ export async function measureVigie(opts: SaturationOptions): Promise<SaturationR
     const creds = Array.from({ length: opts.publishers }, (_, i) => ({ host: `sat-${i}`, ...store.add({ kind: 'agent', host: `sat-${i}` }) }));
     db.close();
     const pubs = await startPublishers(server.mqttUrl, creds, opts.window);
+    // Samples waiting for the ingest, every second of the window: in the broker, then in the store's buffer.
+    const backlog: number[] = [];
+    const backlogNow = async (): Promise<number> => {
+      const { stats, broker } = await server.stats();
+      const perSample = stats.accepted > 0 ? stats.pointsWritten / stats.accepted : 1;
+      return broker.ingestBacklog + Math.round(stats.pending / Math.max(1, perSample));
+    };
+    let sampling = true;
+    const sampler = (async () => {
+      await sleep(opts.warmupS * 1000);
+      while (sampling) {
+        backlog.push(await backlogNow());
+        await sleep(1000);
+      }
+    })();
     const m = await measure(server.child.pid!, opts, pubs.acked, async () => {
       const s = (await server.stats()).stats;
       return { messages: s.accepted, points: s.pointsWritten };
     });
+    sampling = false;
+    await sampler;
+    backlog.push(await backlogNow());
     const broker = (await server.stats()).broker;
     await pubs.stop();
-    return { target: 'vigie', ackedPerS: m.ackedPerS, deliveredPerS: m.deliveredPerS, pointsPerS: m.pointsPerS, cpuPct: m.cpuPct, rssMiB: m.rssMiB, slowClientsCut: broker.slowClientsCut };
+    return {
+      target: 'vigie', ackedPerS: m.ackedPerS, deliveredPerS: m.deliveredPerS, pointsPerS: m.pointsPerS, cpuPct: m.cpuPct, rssMiB: m.rssMiB, slowClientsCut: broker.slowClientsCut,
+      backlog: { start: backlog[0] ?? Number.NaN, end: backlog.at(-1) ?? Number.NaN, max: Math.max(...backlog) },
+    };
   } finally {
     await server.stop();
     server.remove();
