@@ -27,6 +27,8 @@ export interface HostRegistryOptions {
   hotPersistInterval?: number;
   clock: Clock;
   log: Logger;
+  /** How far behind the ingest is (ingest/ingest-lag.ts): added to every host's stale period. Default 0. */
+  lagMs?(): number;
 }
 
 /** How a message reached us: retained ones are old news and do not prove the host is alive. */
@@ -121,10 +123,12 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
 
   function checkStale(): void {
     const now = clock.now();
+    // Samples the ingest has not reached yet are not silence: a backlog must not turn every host 'stale'.
+    const behind = opts.lagMs?.() ?? 0;
     for (const r of hosts.values()) {
       if (r.presence !== 'online') continue;
       const intervalS = r.status?.interval ?? DEFAULT_INTERVAL_S;
-      if (now - r.heardAt > secondsToMs(intervalS * opts.staleAfterIntervals)) {
+      if (now - r.heardAt > secondsToMs(intervalS * opts.staleAfterIntervals) + behind) {
         setPresence(r, 'offline', 'stale');
         dirty.add(r.id);
         settle(r, true);

@@ -17,6 +17,7 @@ import { ignoreRemoved, openTombstones } from './tombstones.js';
 import { createHostLimiter } from './host-limits.js';
 import { startStoredPublisher } from './stored-publisher.js';
 import { createRetainedClears } from './retained-clears.js';
+import { createIngestLag, LAG_HOLD_MS } from './ingest-lag.js';
 import { openDatabase } from './store/sqlite/database.js';
 import { readRawSamples } from './store/sqlite/raw-samples.js';
 import { HostRepo } from './store/sqlite/host-repo.js';
@@ -74,6 +75,9 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   let store: MetricStore | undefined;
   let influx: InfluxMetricStore | undefined;
   let registry: ReturnType<typeof startHostRegistry> | undefined;
+  // How far behind the ingest is (a backlog delays every host alike): staleness and offline judgements wait for it.
+  const lag = createIngestLag({ clock });
+  bus.on('lag', 'sample', (s) => lag.observe(s.host, s.metrics.ts, s.receivedAt));
   let detachEvents = (): void => undefined;
   try {
     // Metric history goes to SQLite (the default) or InfluxDB; hosts always stay in SQLite.
@@ -89,7 +93,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     }
     const reg = startHostRegistry({
       repo: new HostRepo(db, log), bus, staleAfterIntervals: cfg.staleAfterIntervals, persistInterval: cfg.flushInterval, hotPersistInterval: Math.max(cfg.flushInterval, HOT_PERSIST_INTERVAL_S), clock,
-      log: log.child({ part: 'hosts' }),
+      lagMs: () => lag.lagMs(), log: log.child({ part: 'hosts' }),
     });
     registry = reg;
     if (influx) {
@@ -218,7 +222,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
         unacked: consumer.unacked(), pointsWritten: s.written, pending: s.pending,
         connected: consumer.connected(), dropped: s.dropped, storage: details?.state ?? 'ok', store: details,
         limits: { ...cfg.limits, refused: limiter.refusedTotal(), hosts: limiter.overLimit() },
-        unknownChecks: c.unknownChecks,
+        unknownChecks: c.unknownChecks, lagMs: lag.lagMs(),
         runEvents: runEvents.stats(),
       };
     },
@@ -239,11 +243,17 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
       await clears.clear(retained);
       if (!hostRegistry.remove(id)) return null;
       limiter.forget(id);
+      lag.forget(id);
       return metricStore.deleteHost(id);
     },
     buryHost: (id) => tombstones.add(id),
     restoreHost: (id) => tombstones.lift(id),
-    presenceHeldUntil: () => (subscribed() && subscribedAt !== null ? subscribedAt + secondsToMs(cfg.presenceGrace) : Number.POSITIVE_INFINITY),
+    presenceHeldUntil: () => {
+      if (!subscribed() || subscribedAt === null) return Number.POSITIVE_INFINITY;
+      const behind = lag.lagMs();
+      // Working through a backlog: silence is the ingest's own delay, not the hosts'.
+      return Math.max(subscribedAt + secondsToMs(cfg.presenceGrace), behind >= LAG_HOLD_MS ? clock.now() + behind : 0);
+    },
     // Per-host counts only for Home Assistant: every agent receives the summary.
     provideAlertCounts: (counts, byHost) => summary.provideAlerts(counts, ha ? byHost : undefined),
     ...(ha ? { haStats: () => ha.stats() } : {}),

@@ -149,6 +149,8 @@ export interface IngestStats {
   unknownChecks?: number;
   /** Script run events received, and those dropped as invalid (issue 14). */
   runEvents?: { received: number; invalid: number };
+  /** How far behind the ingest is, in ms: the queueing delay every host's samples share (ingest/ingest-lag.ts). */
+  lagMs?: number;
 }
 
 export interface CommandOptions {
@@ -200,7 +202,9 @@ export interface IngestHandle extends Handle {
   /**
    * Until when (ms) offline judgements wait: Infinity while the ingest is not
    * subscribed (it hears nobody), else its last subscription plus
-   * `ingest.presenceGrace`. Alerts and the event log hold offline until then.
+   * `ingest.presenceGrace`, and while the ingest works through a backlog
+   * (`stats().lagMs` ≥ 1 s) that long again from now. Alerts and the event
+   * log hold offline until then.
    */
   presenceHeldUntil(): number;
   /**

@@ -39,6 +39,53 @@ test('a host whose metrics stop goes offline "stale", and comes back when they r
     assert.is(ingest.getHost('quiet')?.reason, 'metrics');
   }));
 
+test('while the ingest works through a backlog, hosts heard late are not judged stale; a silent one still is', () =>
+  withIngest({ ingest: { staleAfterIntervals: 2 } }, async ({ ingest, connect }) => {
+    const agent = await connect();
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const hosts = ['late-a', 'late-b', 'late-busy', 'late-gone'];
+    for (const h of hosts) {
+      await publish(agent, topics.host(h, 'status'), status('online', 'connected', 0.5), true); // stale after 2 × 0.5 s
+      await publish(agent, topics.host(h, 'metrics'), metrics(Date.now())); // on time: each host's baseline
+    }
+    await waitFor('all online', () => hosts.every((h) => ingest.getHost(h)?.presence === 'online'));
+    // What a backlog looks like from the ingest: every sample taken 3 s before it arrives, and a host's
+    // samples further apart than its stale period (late-a, late-b: 1.5 s) while the rest of the fleet flows.
+    let stop = false;
+    const busy = (async () => {
+      while (!stop) {
+        await publish(agent, topics.host('late-busy', 'metrics'), metrics(Date.now() - 3000));
+        await sleep(100);
+      }
+    })();
+    try {
+      // The backlog builds up: a and b still heard often, until the lag covers the last two seconds.
+      for (let i = 0; i < 10; i++) {
+        await publish(agent, topics.host('late-a', 'metrics'), metrics(Date.now() - 3000));
+        await publish(agent, topics.host('late-b', 'metrics'), metrics(Date.now() - 3000));
+        await sleep(250);
+      }
+      assert.ok((ingest.stats().lagMs ?? 0) >= 2500, `the lag is seen: ${ingest.stats().lagMs} ms`);
+      const offline: string[] = [];
+      ingest.bus.on('test', 'host', (h) => {
+        if (h.presence === 'offline') offline.push(h.id);
+      });
+      for (let round = 0; round < 4; round++) {
+        await publish(agent, topics.host('late-a', 'metrics'), metrics(Date.now() - 3000));
+        await publish(agent, topics.host('late-b', 'metrics'), metrics(Date.now() - 3000));
+        await sleep(1500);
+        assert.ok((ingest.stats().lagMs ?? 0) >= 2500, `the lag is seen: ${ingest.stats().lagMs} ms`);
+        assert.ok(ingest.presenceHeldUntil() > Date.now(), 'offline judgements are held meanwhile');
+      }
+      assert.equal(offline.filter((h) => h !== 'late-gone'), [], 'no host heard within its stale period plus the lag went offline');
+      // late-gone sent nothing since its first sample: silent for longer than its period plus the lag.
+      await waitFor('the silent host stale', () => ingest.getHost('late-gone')?.reason === 'stale', 10_000);
+    } finally {
+      stop = true;
+      await busy;
+    }
+  }));
+
 test('hosts survive a restart, and retained status/info published meanwhile are picked up', () =>
   withIngest({}, async (rig) => {
     const agent = await rig.connect();

@@ -272,6 +272,7 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
   gauge(reg, 'vigie_ingest_unacked_messages', 'QoS 1 messages received and waiting for a store commit before their acknowledgement.', [], snap, (s, set) => set({}, s.stats.unacked));
   counter(reg, 'vigie_limit_refused_total', 'Disk and network entries refused by the per-host cardinality limits.', [], snap, (s, set) => set({}, s.stats.limits.refused));
   gauge(reg, 'vigie_hosts_over_limit', 'Hosts refused by their cardinality limits in the last 10 minutes.', [], snap, (s, set) => set({}, s.stats.limits.hosts.length));
+  gauge(reg, 'vigie_ingest_lag_seconds', 'How far behind the ingest is: the queueing delay every host\'s samples share (0 when it keeps up).', [], snap, (s, set) => set({}, (s.stats.lagMs ?? 0) / 1000));
   gauge(reg, 'vigie_ingest_connected', '1 while the ingest is connected to the broker.', [], snap, (s, set) => set({}, s.stats.connected ? 1 : 0));
   const K = ['store'];
   counter(reg, 'vigie_points_written_total', 'Points written to the history store.', K, snap, (s, set) => set(kind(s), s.stats.store?.written ?? s.stats.pointsWritten));
