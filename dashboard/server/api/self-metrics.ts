@@ -311,6 +311,10 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
       set({ cause: 'contract' }, b.retainRefused);
       set({ cause: 'quota' }, b.retainOverQuota);
     });
+    // The ingest's flow (broker/ingest-flow.ts, issue 16): what the broker holds for it, and the publishes that waited for it.
+    gauge(reg, 'vigie_broker_ingest_backlog_messages', 'QoS 1 messages the broker holds for the ingest, not yet acknowledged (at most broker.ingestWindow).', [], snap, (s, set) => set({}, s.broker?.ingestBacklog));
+    gauge(reg, 'vigie_broker_publishes_waiting', 'Publishes held before they are read, until the ingest catches up.', [], snap, (s, set) => set({}, s.broker?.publishesWaiting));
+    counter(reg, 'vigie_broker_ingest_waits_total', 'Publishes that had to wait for the ingest to catch up.', [], snap, (s, set) => set({}, s.broker?.ingestWaits));
     counter(reg, 'vigie_broker_session_queue_dropped_total', 'Messages dropped from full persistent-session queues.', [], snap, (s, set) => set({}, s.broker?.sessionQueueDropped));
   }
 
