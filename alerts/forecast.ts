@@ -33,27 +33,35 @@ export interface DiskForecast {
 
 /** Fits a line to the points and extends it to `full` (100 %). Null with fewer than 2 distinct times. */
 export function forecastFull(points: readonly Point[], full = 100): DiskForecast | null {
-  const n = points.length;
+  return fitLine(points.length, (i) => points[i]!.ts, (i) => points[i]!.value, full);
+}
+
+/**
+ * The least-squares fit over n points read through accessors, so a series can
+ * be fitted where it lives: a fit per sample and mount must not allocate a
+ * point per bucket (1,000 hosts fit hundreds of series a second).
+ */
+function fitLine(n: number, tsAt: (i: number) => number, valueAt: (i: number) => number, full: number): DiskForecast | null {
   if (n < 2) return null;
   // Times in hours from the first point: epoch ms squared would lose precision.
-  const t0 = points[0]!.ts;
+  const t0 = tsAt(0);
   let sx = 0, sy = 0;
-  for (const p of points) {
-    sx += (p.ts - t0) / HOUR_MS;
-    sy += p.value;
+  for (let i = 0; i < n; i++) {
+    sx += (tsAt(i) - t0) / HOUR_MS;
+    sy += valueAt(i);
   }
   const mx = sx / n, my = sy / n;
   let sxx = 0, sxy = 0, syy = 0;
-  for (const p of points) {
-    const dx = (p.ts - t0) / HOUR_MS - mx, dy = p.value - my;
+  for (let i = 0; i < n; i++) {
+    const dx = (tsAt(i) - t0) / HOUR_MS - mx, dy = valueAt(i) - my;
     sxx += dx * dx;
     sxy += dx * dy;
     syy += dy * dy;
   }
   if (sxx === 0) return null;
   const slope = sxy / sxx;
-  const last = points[n - 1]!;
-  const xLast = (last.ts - t0) / HOUR_MS;
+  const lastTs = tsAt(n - 1);
+  const xLast = (lastTs - t0) / HOUR_MS;
   const fitted = my + slope * (xLast - mx);
   // r² = explained / total variation; a constant series is fitted exactly.
   const r2 = syy === 0 ? 1 : Math.min(1, (sxy * sxy) / (sxx * syy));
@@ -66,7 +74,7 @@ export function forecastFull(points: readonly Point[], full = 100): DiskForecast
     points: n,
     spanHours: xLast,
     fitted,
-    fullAt: hoursToFull === null ? null : Math.round(last.ts + hoursToFull * HOUR_MS),
+    fullAt: hoursToFull === null ? null : Math.round(lastTs + hoursToFull * HOUR_MS),
     hoursToFull,
   };
 }
@@ -83,6 +91,8 @@ export const MAX_SERIES_POINTS = 360;
 export interface ForecastSeries {
   add(ts: number, value: number, windowMs: number): void;
   points(): Point[];
+  /** forecastFull(points()), computed on the buckets in place. */
+  fit(full?: number): DiskForecast | null;
   readonly size: number;
 }
 
@@ -114,6 +124,7 @@ export function createForecastSeries(): ForecastSeries {
     points() {
       return buckets.map((b) => ({ ts: b.sumTs / b.n, value: b.sumValue / b.n }));
     },
+    fit: (full = 100) => fitLine(buckets.length, (i) => buckets[i]!.sumTs / buckets[i]!.n, (i) => buckets[i]!.sumValue / buckets[i]!.n, full),
     get size() {
       return buckets.length;
     },

@@ -1,7 +1,7 @@
 import { HOUR_MS, secondsToMs } from '../core/time.js';
 import type { ContainerMetrics, InfoPayload, MetricsPayload, NetMetrics } from '../protocol/payloads.js';
 import type { ServiceState } from '../protocol/schemas/services.js';
-import { createForecastSeries, forecastFull, type DiskForecast, type ForecastSeries } from './forecast.js';
+import { createForecastSeries, type DiskForecast, type ForecastSeries } from './forecast.js';
 import type { Levels, LevelTrack } from './levels.js';
 import { THRESHOLD_RULES, type RuleSet } from './rules.js';
 import type { Alert, AlertSubject, AlertUnit, ContainerFacts, DeviceFacts, InterfaceFacts, RuleId } from './types.js';
@@ -121,7 +121,7 @@ export function feedForecast(h: HostEntry, m: MetricsPayload, rules: RuleSet['di
     if (!s && !isNewest) continue; // a late sample must not bring back a mount that is gone
     if (!s) h.series.set(d.mount, (s = createForecastSeries()));
     s.add(m.ts, d.usedPercent, windowMs);
-    const fit = forecastFull(s.points());
+    const fit = s.fit();
     h.forecasts.set(d.mount, fit && d.total > 0 ? { ...fit, sizeBytes: d.total } : fit);
   }
   if (!isNewest) return;

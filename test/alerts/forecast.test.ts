@@ -60,6 +60,14 @@ test('the series keeps at most one bucket per window/360 and drops what is older
   assert.ok(s.points().every((p) => p.value < 99));
 });
 
+test('a series fits in place exactly as forecastFull over its points', () => {
+  const s = createForecastSeries();
+  assert.is(s.fit(), null, 'no fit without two points');
+  for (let i = 0; i < 500; i++) s.add(T0 + i * 37_000, 40 + i * 0.01 + (i % 7) * 0.3, 6 * HOUR_MS);
+  assert.equal(s.fit(), forecastFull(s.points()));
+  assert.equal(s.fit(90), forecastFull(s.points(), 90));
+});
+
 /** Feeds one disk sample a minute on mount '/' for `hours`, value from `at(hours)`; returns the clock of each fire. */
 function fill(h: ReturnType<typeof harness>, hours: number, at: (hoursFromStart: number) => number): void {
   const start = h.now;
