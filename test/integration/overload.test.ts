@@ -10,13 +10,13 @@
  * drains, and every sample the agents numbered is stored exactly once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { journalSamples } from '../helpers/agent-journal.js';
 import { freePort, tempDir, waitFor } from '../helpers/env.js';
 import { startIngestProcess, type IngestProcess } from '../helpers/ingest-process.js';
 import { addCredentials } from '../helpers/stack.js';
@@ -37,23 +37,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   return { child, output: () => out };
-}
-
-/** (seq, ts) of every sample an agent holds in its journal, waiting for the store's acknowledgement. */
-function journalSamples(dir: string): Array<{ seq: number; ts: number }> {
-  if (!existsSync(dir)) return [];
-  const out: Array<{ seq: number; ts: number }> = [];
-  for (const f of readdirSync(dir).filter((name) => /^buffer-\d+\.jsonl$/.test(name))) {
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-      try {
-        const { seq, ts } = JSON.parse(line) as { seq?: number; ts?: number };
-        if (typeof seq === 'number' && typeof ts === 'number') out.push({ seq, ts });
-      } catch {
-        // a torn or empty line
-      }
-    }
-  }
-  return out;
 }
 
 test('the ingest frozen under real agents: held at the edges, never cut, drained after, every sample stored once', async () => {

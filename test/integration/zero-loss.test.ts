@@ -7,13 +7,13 @@
  * agent's journal to be sent at its next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt, { type MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { journalSamples } from '../helpers/agent-journal.js';
 import { freePort, tempDir, waitFor } from '../helpers/env.js';
 import { startIngestProcess, type IngestProcess } from '../helpers/ingest-process.js';
 import { addCredentials } from '../helpers/stack.js';
@@ -29,23 +29,6 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, VIGIE_CONFIG: '', ...env } });
   child.stderr?.on('data', (d: Buffer) => { if (process.env.VIGIE_TEST_LOG) process.stderr.write(d); });
   return child;
-}
-
-/** (seq, ts) of every sample an agent still holds on disk (a torn last line is skipped, as the agent does). */
-function journalSamples(dir: string): Array<{ seq: number; ts: number }> {
-  if (!existsSync(dir)) return [];
-  const out: Array<{ seq: number; ts: number }> = [];
-  for (const f of readdirSync(dir).filter((name) => /^buffer-\d+\.jsonl$/.test(name))) {
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-      try {
-        const { seq, ts } = JSON.parse(line) as { seq?: number; ts?: number };
-        if (typeof seq === 'number' && typeof ts === 'number') out.push({ seq, ts });
-      } catch {
-        // a torn or empty line
-      }
-    }
-  }
-  return out;
 }
 
 test('kill -9 of the broker, the ingest and an agent in turn: every numbered sample is stored exactly once', async () => {
