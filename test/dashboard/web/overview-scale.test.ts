@@ -67,16 +67,18 @@ if (haveChromium()) {
   // The few hosts of the first test: one of each state.
   const FEW = (i: number): boolean => i === 3 || i === 5 || i === 7 || i === 8;
 
-  test('a few hosts look as before: desktop and 390 px', async () => {
+  test('a few hosts look as before: desktop and 390 px, in English and French', async () => {
     await seed(FEW);
     await waitFor('the few hosts known', () => known() === 4);
-    for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
-      const page = await openSignedIn(browser, contexts, s.url, ADMIN, 'en', viewport);
-      await waitFor('four cards', async () => (await page.locator('.overview .grid.cards > .card').count()) === 4);
-      assert.equal(await cardIds(page), ['node-3', 'node-5', 'node-7', 'node-8']);
-      assert.equal(await counts(page), { online: 1, warning: 1, critical: 1, offline: 1 });
-      assert.match(await page.locator('.card[data-host="node-8"] .card-seen').textContent() ?? '', /Seen/);
-      await shot(page, `overview-scale-few-${viewport.width}.png`);
+    for (const [lang, seen] of [['en', /Seen/], ['fr', /Vue/]] as const) {
+      for (const viewport of [DESKTOP, { width: 390, height: 844 }]) {
+        const page = await openSignedIn(browser, contexts, s.url, ADMIN, lang, viewport);
+        await waitFor('four cards', async () => (await page.locator('.overview .grid.cards > .card').count()) === 4);
+        assert.equal(await cardIds(page), ['node-3', 'node-5', 'node-7', 'node-8']);
+        assert.equal(await counts(page), { online: 1, warning: 1, critical: 1, offline: 1 });
+        assert.match(await page.locator('.card[data-host="node-8"] .card-seen').textContent() ?? '', seen);
+        await shot(page, `overview-scale-few-${lang}-${viewport.width}.png`);
+      }
     }
   });
 
