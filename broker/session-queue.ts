@@ -78,7 +78,12 @@ const keyOf = (packet: QueuedPacket): string => `${packet.brokerId}:${packet.bro
  * commits, so thousands of messages sit in its queue, and aedes-persistence's
  * linear searches made each PUBACK cost the length of the queue.
  */
-export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log: Logger; onDrop(clientId: string, count: number): void }): MemoryPersistence & { queueStats(): SessionQueueStats; queued(clientId: string): number } {
+export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log: Logger; onDrop(clientId: string, count: number): void }): MemoryPersistence & {
+  queueStats(): SessionQueueStats;
+  queued(clientId: string): number;
+  /** Queue slots the session holds in memory: its live messages plus removed ones not compacted yet. */
+  slots(clientId: string): number;
+} {
   const queues = new Map<string, Queue>();
   const queueOf = (id: string): Queue => {
     let queue = queues.get(id);
@@ -117,7 +122,14 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
       return;
     }
     while (queue.head < queue.entries.length && queue.entries[queue.head]!.removed) queue.head += 1;
-    if (queue.head > 1024 && queue.head * 2 > queue.entries.length) {
+    // Removed entries behind a live one are not reached from the head: one message never
+    // acknowledged at the front (in flight when its id was reused, say) would otherwise keep
+    // every later one in memory. Compacted once they outnumber the live ones: O(1) amortised.
+    const dead = queue.entries.length - queue.head - queue.live;
+    if (dead > 1024 && dead > queue.live) {
+      queue.entries = queue.entries.filter((e, i) => i >= queue.head && !e.removed);
+      queue.head = 0;
+    } else if (queue.head > 1024 && queue.head * 2 > queue.entries.length) {
       queue.entries = queue.entries.slice(queue.head);
       queue.head = 0;
     }
@@ -172,8 +184,12 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
       return Readable.from(queue ? queue.entries.slice(queue.head).filter((e) => !e.removed).map((e) => e.packet) : []);
     }
   }
-  const persistence = new BoundedPersistence() as BoundedPersistence & { queueStats(): SessionQueueStats; queued(clientId: string): number };
+  const persistence = new BoundedPersistence() as BoundedPersistence & { queueStats(): SessionQueueStats; queued(clientId: string): number; slots(clientId: string): number };
   persistence.queued = (clientId) => queues.get(clientId)?.live ?? 0;
+  persistence.slots = (clientId) => {
+    const queue = queues.get(clientId);
+    return queue ? queue.entries.length - queue.head : 0;
+  };
   persistence.queueStats = () => {
     let messages = 0;
     let bytes = 0;

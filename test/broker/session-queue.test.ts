@@ -10,6 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../helpers/env.js';
 import { connectClient, startTestBroker } from '../helpers/mqtt.js';
+import { createBoundedPersistence } from '../../broker/session-queue.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -72,6 +73,36 @@ test('under the bounds nothing is dropped', async () => {
   } finally {
     await broker.close();
   }
+});
+
+test('one message never acknowledged at the front does not keep every later one in memory', async () => {
+  const { log } = captureLog();
+  const bounded = createBoundedPersistence({ limits: { maxMessages: 100_000, maxBytes: 1e9 }, log, onDrop: () => undefined });
+  // Aedes's side of the persistence, as it calls it for a QoS 1 subscriber.
+  type Packet = { topic: string; payload: Buffer; brokerId: string; brokerCounter: number; messageId?: number };
+  const p = bounded as typeof bounded & {
+    outgoingEnqueue(sub: { clientId: string }, packet: Packet): Promise<void>;
+    outgoingUpdate(client: { id: string }, packet: Packet): Promise<void>;
+    outgoingClearMessageId(client: { id: string }, packet: { messageId: number }): Promise<unknown>;
+  };
+  const sub = { clientId: 'vigie-ingest' };
+  const client = { id: 'vigie-ingest' };
+  const packet = (n: number): Packet => ({ topic: 'vigie/h/metrics', payload: Buffer.from(`{"n":${n}}`), brokerId: 'b', brokerCounter: n });
+  // The first message is sent with id 1 and never acknowledged; 200,000 more flow through, 50 in flight, ids 2…65535 in turn.
+  await p.outgoingEnqueue(sub, packet(0));
+  await p.outgoingUpdate(client, { ...packet(0), messageId: 1 });
+  const inFlight: number[] = [];
+  let peak = 0;
+  for (let n = 1; n <= 200_000; n++) {
+    const id = 2 + ((n - 1) % 65_534);
+    await p.outgoingEnqueue(sub, packet(n));
+    await p.outgoingUpdate(client, { ...packet(n), messageId: id });
+    inFlight.push(id);
+    if (inFlight.length > 50) await p.outgoingClearMessageId(client, { messageId: inFlight.shift()! });
+    peak = Math.max(peak, bounded.slots('vigie-ingest'));
+  }
+  assert.is(bounded.queued('vigie-ingest'), 51, 'the stuck one and the window');
+  assert.ok(peak < 5_000, `slots held stay bounded: peak ${peak}`);
 });
 
 test.run();
