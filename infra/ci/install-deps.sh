@@ -6,6 +6,7 @@
 #   prometheus-node-exporter   the reference next to the bundled agent in bench/agent/process (RSS and CPU per sample)
 #   dnsmasq-base   a real DNS server answering chosen records for the DNS checks (run by the test, no system service)
 #   iputils-ping, iputils-tracepath   the system ping and tracepath the ping checks and failure traces use
+#   traceroute     the failure traces' fallback where tracepath is missing (the tracer test runs both)
 #   snmpd, snmp    a real SNMP agent the device tests start on a free UDP port (no system service), and snmpget to compare readings
 #   e2fsprogs, mount, util-linux   mkfs.ext4, mount -o loop and losetup for the small real disk the script tests fill (test/helpers/loop-disk.ts), setpriv to act as the script user
 #   mosquitto, mosquitto-clients   Debian's Mosquitto 2.0, the second broker the integration suites run against (docs/mosquitto.md), and mosquitto_passwd/_sub
@@ -14,7 +15,7 @@
 # Run as root (CI is root). Safe to re-run.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-packages=(chromium openssl influxdb prometheus-node-exporter dnsmasq-base iputils-ping iputils-tracepath snmpd snmp e2fsprogs mount util-linux mosquitto mosquitto-clients prometheus podman)
+packages=(chromium openssl influxdb prometheus-node-exporter dnsmasq-base iputils-ping iputils-tracepath traceroute snmpd snmp e2fsprogs mount util-linux mosquitto mosquitto-clients prometheus podman)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
