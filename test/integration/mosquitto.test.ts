@@ -50,6 +50,15 @@ const connect = async (username: string, password: string, extra: mqtt.IClientOp
 /** Connects as soon as the reload that lets `username` in has happened. */
 const connectOnceAllowed = (username: string, password: string): Promise<MqttClient> =>
   waitFor(`${username} accepted by mosquitto`, () => connect(username, password).catch(() => null), 15_000, 100) as Promise<MqttClient>;
+/**
+ * A client with the ingest's rights under credentials of its own: mosquitto takes the username as
+ * the client id (use_username_as_clientid), so one sharing the ingest's would have the two cut
+ * each other in turn as the ingest reconnects.
+ */
+const ingestEye = (name: string): Promise<MqttClient> => {
+  const eye = addCredentials(ms.dataDir, { kind: 'service', role: 'ingest', name });
+  return connectOnceAllowed(eye.username, eye.password);
+};
 /** The agent processes started, by host: what a restart needs. */
 const agents = new Map<string, { child: ChildProcess; username: string; password: string; extraArgs: string[]; env: Record<string, string> }>();
 const agentProcess = (host: string, username: string, password: string, extraArgs: string[] = [], env: Record<string, string> = {}): ChildProcess => {
@@ -130,7 +139,7 @@ test('Home Assistant, a reader, gets the discovery configs the ingest publishes 
   await ha.publishAsync('homeassistant/status', 'online', { qos: 1 });
   await waitFor('the configs sent again after the birth message', () => configs.length > before, 15_000);
   // Anything else under the prefix is not a reader's to write: dropped, never seen by the ingest's eye.
-  const watcher = await connect(ms.ingest.username, ms.ingest.password, { clientId: 'mq-test-ha-watcher' });
+  const watcher = await ingestEye('mq-ha-watch');
   const seen: string[] = [];
   watcher.on('message', (topic) => seen.push(topic));
   await watcher.subscribeAsync(['homeassistant/sensor/forged/config', 'homeassistant/status'], { qos: 1 });
@@ -148,7 +157,7 @@ test('refusals: a wrong password, a publish under another host, a reader asking 
   assert.match(wrong, /Not authorized/i, 'a wrong password is refused');
 
   // The ingest's eye: it reads everything. A forged publish is dropped by mosquitto (not delivered), the next one arrives.
-  const watcher = await connect(ms.ingest.username, ms.ingest.password, { clientId: 'mq-test-watcher' });
+  const watcher = await ingestEye('mq-watch');
   const seen: string[] = [];
   watcher.on('message', (topic) => seen.push(topic));
   await watcher.subscribeAsync(['vigie/mq-web1/services', 'vigie/mq-web2/cmd/res/+'], { qos: 1 });
