@@ -16,10 +16,9 @@ export const SERVER_HEAP_GROWING_PERCENT = 15;
  * started with: by `npm start`, infra/systemd/vigie.service and the benches.
  * V8 sizes the young generation when the heap is set up, so unlike the
  * growing percent these cannot be applied from inside the process. A 4 MiB
- * semi-space (Node 20's default grows to 16 MiB) keeps the server ~10-20 %
- * smaller for the same throughput, and its scavenges shorter, which shows in
- * the live latency's p99 (bench/pipeline at 1,000 agents: RSS 245 → 221 MiB,
- * p99 37 → 15 ms; saturated ingest 13,162 vs 12,008 msg/s, within run noise).
+ * semi-space (Node 20's default grows to 16 MiB) keeps the server ~10 %
+ * smaller for the same throughput (bench/pipeline at 1,000 agents every 5 s:
+ * RSS 245 → 221 MiB; saturated ingest 13,162 vs 12,008 msg/s, within run noise).
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 

@@ -109,10 +109,9 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   }
   const [metricStore, hostRegistry] = [store, registry];
   const tombstones = openTombstones(db, { clock, ttlMs: cfg.tombstoneDays * DAY_MS });
-  const ignore = ignoreRemoved(tombstones, {
-    clock,
-    clear: (host, kind) => void publish(topics.host(host, kind), '', true).catch((error: unknown) => log.debug({ err: String(error), host }, 'retained topic of a removed host not cleared')),
-  });
+  // Every retained topic the ingest clears goes through here: one that cannot be sent now is sent on the next connection.
+  const clears = createRetainedClears({ publish: (t, p, r) => publish(t, p, r), log: log.child({ part: 'clears' }) });
+  const ignore = ignoreRemoved(tombstones, { clock, clear: (host, kind) => void clears.clear([topics.host(host, kind)]) });
   const limiter = createHostLimiter(cfg.limits, clock, (e) => {
     log.warn({ host: e.host, mounts: e.mounts, interfaces: e.interfaces, series: e.series, limits: cfg.limits }, 'host over its cardinality limits: new mounts/interfaces dropped');
     bus.emit('limit', e);
@@ -120,7 +119,6 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   // The series a host already has keep working after a restart (SQLite only: InfluxDB may be unreachable at start).
   if (cfg.store === 'sqlite') for (const h of hostRegistry.list()) limiter.seed(h.id, await metricStore.series(h.id));
   let onConnect = (): void => handler.resume();
-  const clears = createRetainedClears({ publish: (t, p, r) => publish(t, p, r), log: log.child({ part: 'clears' }) });
   const checks = createCheckResults({ history: (q) => metricStore.history(q), clock });
   // Set once the consumer exists (it publishes the `stored` acknowledgements).
   let storedAgain = (_host: string): void => undefined;

@@ -5,12 +5,11 @@ export interface RetainedClears {
   clear(topics: readonly string[]): Promise<void>;
   /** Sends the clears left over; called once the ingest is connected again. */
   retry(): void;
-  /** Topics still waiting for a connection. */
-  pending(): number;
 }
 
 /**
- * Retained topics of a removed host, cleared even when the ingest's connection
+ * Retained topics of a removed host (at its removal, and a late Last Will
+ * the broker publishes after it: ingest/tombstones.ts), cleared even when the ingest's connection
  * is down at that moment (a reconnection to get resends, a broker restart):
  * left retained, a `stored` or `status` would be shown by every other
  * subscriber (the OLED, Home Assistant) and outlive the host. A clear is
@@ -35,6 +34,5 @@ export function createRetainedClears(opts: { publish(topic: string, payload: str
     retry: () => {
       for (const topic of [...waiting]) void send(topic);
     },
-    pending: () => waiting.size,
   };
 }

@@ -218,11 +218,19 @@ export function startRunService(deps: RunServiceDeps): RunService {
       ...(req.rule !== undefined ? { rule: req.rule } : {}),
       state: 'pending', exit: null, signal: null, timedOut: false, duration: null, output: '', dropped: 0, startedAt: now, finishedAt: null,
     };
-    const entry: Active = {
-      run, bytes: 0, lastSeq: -1, waiters: [],
-      timer: setTimeout(() => lose(entry, `no answer from ${req.host} within ${script.timeout} s + ${Math.round(graceMs / 1000)} s`), script.timeout * 1000 + graceMs),
+    // Lost at the deadline by the clock the run is stamped with: a timer may fire a millisecond
+    // before that clock has moved on as far, so it is armed again for what is left.
+    const deadline = now + script.timeout * 1000 + graceMs;
+    const arm = (ms: number): NodeJS.Timeout => {
+      const timer = setTimeout(() => {
+        const left = deadline - clock.now();
+        if (left > 0) entry.timer = arm(left);
+        else lose(entry, `no answer from ${req.host} within ${script.timeout} s + ${Math.round(graceMs / 1000)} s`);
+      }, ms);
+      timer.unref();
+      return timer;
     };
-    entry.timer.unref();
+    const entry: Active = { run, bytes: 0, lastSeq: -1, waiters: [], timer: arm(deadline - now) };
     active.set(id, entry);
     publishState(entry);
     const payload = encodePayload('runRequest', { v: PROTOCOL_VERSION, grant: deps.signer.sign(grant) });

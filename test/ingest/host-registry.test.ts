@@ -49,6 +49,12 @@ test('while the ingest works through a backlog, hosts heard late are not judged 
       await publish(agent, topics.host(h, 'metrics'), metrics(Date.now())); // on time: each host's baseline
     }
     await waitFor('all online', () => hosts.every((h) => ingest.getHost(h)?.presence === 'online'));
+    const willAgent = await connect({
+      clientId: 'agent-late-will',
+      will: { topic: topics.host('late-will', 'status'), payload: Buffer.from(encodePayload('status', status('offline', 'lost'))), qos: 1, retain: true },
+    });
+    await publish(willAgent, topics.host('late-will', 'status'), status('online', 'connected', 60), true);
+    await waitFor('late-will online', () => ingest.getHost('late-will')?.presence === 'online');
     // What a backlog looks like from the ingest: every sample taken 3 s before it arrives, and a host's
     // samples further apart than its stale period (late-a, late-b: 1.5 s) while the rest of the fleet flows.
     let stop = false;
@@ -66,6 +72,9 @@ test('while the ingest works through a backlog, hosts heard late are not judged 
         await sleep(250);
       }
       assert.ok((ingest.stats().lagMs ?? 0) >= 2500, `the lag is seen: ${ingest.stats().lagMs} ms`);
+      // A Last Will is news, not silence: the lag does not delay it (only alerts and the event log wait).
+      willAgent.stream.destroy();
+      await waitFor('offline "lost" through the Last Will during the backlog', () => ingest.getHost('late-will')?.reason === 'lost', 5000);
       const offline: string[] = [];
       ingest.bus.on('test', 'host', (h) => {
         if (h.presence === 'offline') offline.push(h.id);
