@@ -253,7 +253,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
       const h = entry(host);
       if (h.servicesTs !== null && p.ts < h.servicesTs) return;
       h.servicesTs = p.ts;
-      h.services = new Map(p.services.map((s) => [s.name, s.state]));
+      h.services = { list: p.services };
       evaluate(host, h);
     },
     tick() {

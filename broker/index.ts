@@ -3,6 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
+import mqttPacket from 'mqtt-packet';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
 import { MINUTE_MS, secondsToMs } from '../core/time.js';
@@ -38,6 +39,8 @@ export interface BrokerStats extends AuthStats {
   ingestBacklog: number;
   /** Publishes waiting now to be admitted (one read's worth per publisher at most). */
   publishesWaiting: number;
+  /** Retained messages stored, and the bytes their payloads hold (large ones deflated: broker/retained-payloads.ts). */
+  retained: { messages: number; bytes: number };
 }
 
 export interface BrokerHandle extends Handle {
@@ -85,6 +88,10 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   let slowClientsCut = 0;
   let sessionQueueDropped = 0;
   const cutForDrain = new WeakSet<Client>();
+  // mqtt-packet, which Aedes writes every packet through, otherwise builds 65,536 two-byte
+  // Buffers for packet ids on its first write: 7 MiB of heap held for the process's life
+  // (a heap snapshot at 1,000 agents), against a 2-byte allocation per packet without them.
+  mqttPacket.writeToStream.cacheNumbers = false;
   const persistence = createBoundedPersistence({ limits: config.sessionQueue, log, onDrop: (_id, count) => (sessionQueueDropped += count) });
   const aedes = await Aedes.createBroker({
     mq: createMessageQueue(),
@@ -205,7 +212,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     url,
     stats: () => ({
       clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, slowClientsCut, sessionQueueDropped,
-      sessionQueued: persistence.queueStats(), ingestWaits: flow.waits, ingestBacklog: flow.backlog(), publishesWaiting: flow.waiting(), ...auth.stats(),
+      sessionQueued: persistence.queueStats(), ingestWaits: flow.waits, ingestBacklog: flow.backlog(), publishesWaiting: flow.waiting(), retained: persistence.retainedStats(), ...auth.stats(),
     }),
     close: onceClose(async () => {
       closing = true;

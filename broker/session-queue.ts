@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Logger } from '../core/logger.js';
+import { packRetained, storedPayloadBytes, unpackAll } from './retained-payloads.js';
 
 /** Bounds of the queue kept for one persistent session (clean=false). */
 export interface SessionQueueLimits {
@@ -28,9 +29,16 @@ interface QueuedPacket {
   messageId?: number;
 }
 interface ClientRef { id: string }
+interface RetainedPacket {
+  topic: string;
+  payload: Buffer | string;
+}
 interface MemoryPersistence {
   setup(broker: unknown): Promise<void>;
   cleanSubscriptions(client: ClientRef): Promise<void>;
+  storeRetained(packet: RetainedPacket): Promise<void>;
+  createRetainedStream(pattern: string): Readable;
+  createRetainedStreamCombi(patterns: string[]): Readable;
 }
 type MemoryPersistenceClass = new (opts?: object) => MemoryPersistence;
 
@@ -80,6 +88,8 @@ const keyOf = (packet: QueuedPacket): string => `${packet.brokerId}:${packet.bro
  */
 export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log: Logger; onDrop(clientId: string, count: number): void }): MemoryPersistence & {
   queueStats(): SessionQueueStats;
+  /** Retained messages held, and the bytes their payloads take in memory (deflated ones as stored: broker/retained-payloads.ts). */
+  retainedStats(): { messages: number; bytes: number };
   queued(clientId: string): number;
   /** Queue slots the session holds in memory: its live messages plus removed ones not compacted yet. */
   slots(clientId: string): number;
@@ -91,6 +101,8 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
     return queue;
   };
   const { maxMessages, maxBytes } = opts.limits;
+  /** Payload bytes held per retained topic. */
+  const retainedBytes = new Map<string, number>();
 
   const enqueue = (clientId: string, packet: QueuedPacket): void => {
     const queue = queueOf(clientId);
@@ -136,6 +148,23 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
   };
 
   class BoundedPersistence extends MemoryPersistence {
+    /** Retained payloads are kept deflated when that pays (broker/retained-payloads.ts) and inflated when read. */
+    override async storeRetained(packet: RetainedPacket): Promise<void> {
+      const stored = packRetained(packet);
+      const bytes = storedPayloadBytes(stored);
+      if (bytes === 0) retainedBytes.delete(packet.topic);
+      else retainedBytes.set(packet.topic, bytes);
+      return super.storeRetained(stored);
+    }
+
+    override createRetainedStream(pattern: string): Readable {
+      return Readable.from(unpackAll(super.createRetainedStream(pattern)));
+    }
+
+    override createRetainedStreamCombi(patterns: string[]): Readable {
+      return Readable.from(unpackAll(super.createRetainedStreamCombi(patterns)));
+    }
+
     async outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
       enqueue(sub.clientId, packet);
     }
@@ -184,7 +213,14 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
       return Readable.from(queue ? queue.entries.slice(queue.head).filter((e) => !e.removed).map((e) => e.packet) : []);
     }
   }
-  const persistence = new BoundedPersistence() as BoundedPersistence & { queueStats(): SessionQueueStats; queued(clientId: string): number; slots(clientId: string): number };
+  const persistence = new BoundedPersistence() as BoundedPersistence & {
+    queueStats(): SessionQueueStats; retainedStats(): { messages: number; bytes: number }; queued(clientId: string): number; slots(clientId: string): number;
+  };
+  persistence.retainedStats = () => {
+    let bytes = 0;
+    for (const b of retainedBytes.values()) bytes += b;
+    return { messages: retainedBytes.size, bytes };
+  };
   persistence.queued = (clientId) => queues.get(clientId)?.live ?? 0;
   persistence.slots = (clientId) => {
     const queue = queues.get(clientId);

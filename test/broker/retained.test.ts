@@ -2,12 +2,26 @@
  * The contract's retain column, enforced by the broker, and the retained
  * quota per agent (issue 10, item 2), on a real broker with real credentials.
  */
+import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../helpers/env.js';
 import { nextMessage } from '../helpers/mqtt.js';
 import { sleep, startAuthRig, type AuthRig } from './rig.js';
+
+/** Every retained message a fresh subscriber to `filter` gets at once, with its payload. */
+async function retainedPayloads(rig: AuthRig, filter: string): Promise<Map<string, Buffer>> {
+  const reader = await rig.connect(rig.store.add({ kind: 'service', role: 'reader', name: `probe-${Math.random().toString(36).slice(2, 8)}` }));
+  const seen = new Map<string, Buffer>();
+  reader.on('message', (topic, payload, packet) => {
+    if (packet.retain) seen.set(topic, payload);
+  });
+  await reader.subscribeAsync(filter, { qos: 1 });
+  await sleep(300); // retained messages follow the SUBACK at once
+  reader.end(true);
+  return seen;
+}
 
 /** Every retained message a fresh subscriber to `filter` gets at once: what the broker stores. */
 async function retainedUnder(rig: AuthRig, filter: string): Promise<Map<string, number>> {
@@ -81,6 +95,36 @@ test('replacing its own retained topics does not use up the quota, and clearing 
     await agent.publishAsync('vigie/r3/services', '{"v":1}', { qos: 1, retain: true });
     await waitFor('services stored', async () => (await retainedUnder(rig, 'vigie/r3/#')).has('vigie/r3/services'));
     assert.is(rig.broker.stats().retainOverQuota, 1);
+  } finally {
+    await rig.close();
+  }
+});
+
+test('large retained payloads are held deflated and delivered byte for byte; small or incompressible ones as they came', async () => {
+  const rig = await startAuthRig();
+  try {
+    const agent = await rig.connect({ clientId: 'vigie-agent-r4', ...rig.store.add({ kind: 'agent', host: 'r4' }) });
+    // A services list as an agent sends it: 150 units, 9 KB of JSON.
+    const services = Buffer.from(JSON.stringify({
+      v: 1, ts: 1_764_000_000_000,
+      services: Array.from({ length: 150 }, (_, i) => ({ name: `unit-${i}.service`, state: i % 7 ? 'running' : 'stopped', description: `Service number ${i}` })),
+    }));
+    const status = Buffer.from('{"v":1,"state":"online","interval":5}');
+    const noise = randomBytes(2000); // deflating it would only make it longer
+    await agent.publishAsync('vigie/r4/services', services, { qos: 1, retain: true });
+    await agent.publishAsync('vigie/r4/status', status, { qos: 1, retain: true });
+    await agent.publishAsync('vigie/r4/info', noise, { qos: 1, retain: true });
+    const got = await retainedPayloads(rig, 'vigie/r4/#');
+    assert.ok(got.get('vigie/r4/services')?.equals(services), 'the services list comes back as published');
+    assert.ok(got.get('vigie/r4/status')?.equals(status));
+    assert.ok(got.get('vigie/r4/info')?.equals(noise));
+    const held = rig.broker.stats().retained;
+    assert.is(held.messages, 3);
+    // Deflated, the JSON list takes a fraction of its size; the others are kept whole.
+    const listHeld = held.bytes - status.length - noise.length;
+    assert.ok(listHeld > 0 && listHeld < services.length / 4, `services list held in ${listHeld} bytes for ${services.length} published`);
+    await agent.publishAsync('vigie/r4/services', '', { qos: 1, retain: true });
+    assert.equal(rig.broker.stats().retained, { messages: 2, bytes: status.length + noise.length }, 'a cleared topic frees its bytes');
   } finally {
     await rig.close();
   }

@@ -315,6 +315,8 @@ export function createMetricsRegistry(src: MetricsSources): { registry: Registry
     gauge(reg, 'vigie_broker_ingest_backlog_messages', 'QoS 1 messages the broker holds for the ingest, not yet acknowledged (at most broker.ingestWindow).', [], snap, (s, set) => set({}, s.broker?.ingestBacklog));
     gauge(reg, 'vigie_broker_publishes_waiting', 'Publishes held before they are read, until the ingest catches up.', [], snap, (s, set) => set({}, s.broker?.publishesWaiting));
     counter(reg, 'vigie_broker_ingest_waits_total', 'Publishes that had to wait for the ingest to catch up.', [], snap, (s, set) => set({}, s.broker?.ingestWaits));
+    gauge(reg, 'vigie_broker_retained_messages', 'Retained messages the broker stores.', [], snap, (s, set) => set({}, s.broker?.retained.messages));
+    gauge(reg, 'vigie_broker_retained_bytes', 'Bytes the stored retained payloads hold in memory (large ones deflated).', [], snap, (s, set) => set({}, s.broker?.retained.bytes));
     counter(reg, 'vigie_broker_session_queue_dropped_total', 'Messages dropped from full persistent-session queues.', [], snap, (s, set) => set({}, s.broker?.sessionQueueDropped));
   }
 
