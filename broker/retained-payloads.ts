@@ -11,21 +11,32 @@ interface RetainedPacket {
   [PACKED]?: true;
 }
 
+/** `bytes` copied into memory of their own, exactly their size. */
+function own(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}
+
 /**
- * The packet to store for a retained message: its payload deflated when
- * that is worth it (issue 16). The broker holds every agent's `info`,
- * `services` and `config` for as long as the agent exists, and those are
+ * The packet to store for a retained message (issue 16). Its payload is
+ * copied into memory of its own: as received it is a view into a larger
+ * buffer (the socket's read, zlib's 16 KiB output chunk, Node's shared 8 KiB
+ * pool), all of which a stored view would keep alive for as long as the
+ * message is retained. It is deflated when that pays: the broker holds every
+ * agent's `info`, `services` and `config` for as long as the agent exists,
  * JSON documents of several KiB (the services list, the signed script
- * bundle): 1,000 agents' kept 15.7 MiB, about a tenth of it once deflated.
- * They are read back only when someone subscribes, so the few milliseconds
- * of inflating are spent then, not on each publish.
+ * bundle); 1,000 agents' took 15.7 MiB, a few MiB once deflated. They are
+ * read back only when someone subscribes, so inflating costs then, not on
+ * each publish.
  */
 export function packRetained<P extends RetainedPacket>(packet: P): P {
   const { payload } = packet;
-  if (!Buffer.isBuffer(payload) || payload.length < PACK_MIN_BYTES) return packet;
-  const packed = deflateRawSync(payload);
-  // Copied to its own size: zlib's output is a view of a 16 KiB chunk, which would be kept whole.
-  return packed.length < payload.length ? { ...packet, payload: Buffer.from(packed), [PACKED]: true } : packet;
+  if (!Buffer.isBuffer(payload)) return packet;
+  const packed = payload.length >= PACK_MIN_BYTES ? deflateRawSync(payload) : undefined;
+  return packed !== undefined && packed.length < payload.length
+    ? { ...packet, payload: own(packed), [PACKED]: true }
+    : { ...packet, payload: own(payload) };
 }
 
 /** The packet as it was published: its payload inflated again when it was stored deflated. */
