@@ -1,6 +1,7 @@
 import type { EventBus } from '../core/event-bus.js';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
+import { createStringPool } from '../core/string-pool.js';
 import { secondsToMs, type Clock } from '../core/time.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
 import { hostHealth } from './host-health.js';
@@ -11,6 +12,8 @@ import type { HostDetail, HostState, HostSummary, IngestEvents } from './types.j
 export const DEFAULT_INTERVAL_S = 5;
 /** How often presence is checked for staleness. */
 const STALE_CHECK_MS = 250;
+/** Distinct service names shared between hosts at most (core/string-pool.ts): a fleet has a few hundred. */
+const SERVICE_NAMES_SHARED = 20_000;
 
 export interface HostRegistryOptions {
   repo: HostRepo;
@@ -67,13 +70,19 @@ interface HostRecord extends StoredHost {
 export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   const { repo, bus, clock, log } = opts;
   const hosts = new Map<string, HostRecord>();
+  const serviceName = createStringPool(SERVICE_NAMES_SHARED);
+  /** The payload with its service names shared between hosts (kept for every host, in memory). */
+  const shareNames = <P extends ServicesPayload | null>(services: P): P => {
+    for (const s of services?.services ?? []) s.name = serviceName(s.name);
+    return services;
+  };
   // Hosts to write: `dirty` only their hot columns (last seen, presence, latest sample), `wholeDirty` entirely (new, or info/status/services changed).
   const dirty = new Set<string>();
   const wholeDirty = new Set<string>();
   const startedAt = clock.now();
   for (const h of repo.loadAll()) {
     // A restart is not silence: every known host gets a full stale period from now.
-    hosts.set(h.id, { ...h, state: hostHealth(h.presence, h.latest), heardAt: Math.max(h.lastSeen, startedAt) });
+    hosts.set(h.id, { ...h, services: shareNames(h.services), state: hostHealth(h.presence, h.latest), heardAt: Math.max(h.lastSeen, startedAt) });
   }
   log.debug({ hosts: hosts.size }, 'hosts loaded');
 
@@ -193,7 +202,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     },
     onServices(id, services, arrival) {
       const { r, isNew } = touch(id, arrival);
-      r.services = services;
+      r.services = shareNames(services);
       wholeDirty.add(id);
       settle(r, isNew);
       bus.emit('services', { host: id, services });
