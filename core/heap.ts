@@ -22,6 +22,16 @@ export const SERVER_HEAP_GROWING_PERCENT = 15;
  */
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
 
+/**
+ * Environment the server processes are started with, beside SERVER_NODE_FLAGS
+ * (and read as early: glibc sizes its allocator when the process starts).
+ * glibc gives each thread that allocates an arena of its own (the SQLite
+ * writer, libuv's pool, V8's helpers), each holding freed memory apart; two
+ * arenas are shared instead. bench/pipeline --soak at 1,000 agents for 420 s:
+ * mean RSS 210.3 → 202.7 MiB, the same CPU (17 % of a core).
+ */
+export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
+
 let tuned = false;
 
 /** Applies SERVER_HEAP_GROWING_PERCENT to this process, once. V8 reads it at every GC, so it works after start. */

@@ -38,7 +38,7 @@ import { tempDir } from '../../test/helpers/env.js';
 import { addUser } from '../../test/helpers/stack.js';
 import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
 import { CHARTED, HOST_SERIES, buildStore, describeStore, type Depth } from './build-store.js';
-import { benchServerFlags } from '../lib/server-flags.js';
+import { benchServerEnv, benchServerFlags } from '../lib/server-flags.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -162,6 +162,7 @@ if (!args['no-http']) {
   server = fork(fileURLToPath(new URL('../pipeline/server.js', import.meta.url)), [dir.path], {
     // BENCH_SERVER_ARGS: node flags for the server, e.g. --cpu-prof (as bench/pipeline/saturate).
     execArgv: benchServerFlags(),
+    env: benchServerEnv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const httpUrl = await new Promise<string>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { SERVER_NODE_FLAGS } from '../../core/heap.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../core/heap.js';
 
 /**
  * The Node flags of a bench's server process: those users run it with
@@ -8,4 +8,9 @@ import { SERVER_NODE_FLAGS } from '../../core/heap.js';
  */
 export function benchServerFlags(): string[] {
   return [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_ARGS ?? '').split(' ').filter((f) => f !== '')];
+}
+
+/** The environment of a bench's server process: this one's, with what users run it with (core/heap.ts SERVER_ENV). */
+export function benchServerEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...base, ...SERVER_ENV };
 }

@@ -28,6 +28,7 @@ import { openAccounts } from '../../accounts/index.js';
 import { markdownTable, percentile, sampleProcess } from '../lib/proc-stats.js';
 import { simulatedHost, startFleet } from '../pipeline/fleet.js';
 import { SERVER_NODE_FLAGS } from '../../core/heap.js';
+import { benchServerEnv } from '../lib/server-flags.js';
 
 const { values } = parseArgs({
   options: {
@@ -120,7 +121,7 @@ async function runOne(hosts: number): Promise<Row> {
 
   const child = spawn(process.execPath, [...nodeFlags, MAIN, 'up', '--data-dir', dataDir, '--http-port', '0', '--mqtt-port', '0', '--bind', '127.0.0.1', '--log-level', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { PATH: process.env.PATH ?? '', VIGIE_CONFIG: '' },
+    env: benchServerEnv({ PATH: process.env.PATH ?? '', VIGIE_CONFIG: '' }),
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let fleet: Awaited<ReturnType<typeof startFleet>> | undefined;

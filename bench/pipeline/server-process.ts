@@ -7,7 +7,7 @@ import type { BrokerStats } from '../../broker/index.js';
 import type { IngestStats } from '../../ingest/types.js';
 import { request } from '../lib/child-request.js';
 import { readProcStats } from '../lib/proc-stats.js';
-import { benchServerFlags } from '../lib/server-flags.js';
+import { benchServerEnv, benchServerFlags } from '../lib/server-flags.js';
 
 /** The measured Vigie server (bench/pipeline/server.ts) in its own process, with a fresh data dir. */
 export interface BenchServer {
@@ -27,6 +27,7 @@ export async function startBenchServer(): Promise<BenchServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vigie-bench-'));
   const child = fork(fileURLToPath(new URL('./server.js', import.meta.url)), [dataDir], {
     execArgv: benchServerFlags(),
+    env: benchServerEnv(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

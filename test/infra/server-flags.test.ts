@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SERVER_NODE_FLAGS } from '../../core/heap.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../core/heap.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)); // from dist/test/infra/
 
@@ -22,6 +22,15 @@ test('npm start and the systemd unit run the server with SERVER_NODE_FLAGS', () 
   const exec = /^ExecStart=\/usr\/bin\/node (.*) \/opt\/vigie\/dist\/cli\/main\.js up$/m.exec(unit);
   assert.ok(exec, 'the unit runs node … main.js up');
   assert.equal(exec![1]!.split(' '), [...SERVER_NODE_FLAGS]);
+});
+
+test('npm start and the systemd unit set SERVER_ENV before Node starts', () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const unit = readFileSync(join(repoRoot, 'infra', 'systemd', 'vigie.service'), 'utf8');
+  for (const [name, value] of Object.entries(SERVER_ENV)) {
+    assert.match(pkg.scripts.start ?? '', new RegExp(`(^|&& )${name}=${value} node `), `npm start sets ${name}=${value}`);
+    assert.match(unit, new RegExp(`^Environment=${name}=${value}$`, 'm'), `the unit sets ${name}=${value}`);
+  }
 });
 
 test('with SERVER_NODE_FLAGS, the young generation stays at 4 MiB semi-spaces under allocation', () => {
