@@ -6,7 +6,9 @@ export const PACK_MIN_BYTES = 256;
 /** Marks a stored packet whose payload is deflated (a symbol: Aedes never sees it, and copies keep it). */
 const PACKED = Symbol('vigie.retained.packed');
 
-interface RetainedPacket {
+/** What this module needs of an Aedes packet. */
+export interface RetainedPacket {
+  topic: string;
   payload: Buffer | string;
   [PACKED]?: true;
 }
@@ -26,7 +28,7 @@ function own(bytes: Buffer): Buffer {
  * message is retained. It is deflated when that pays: the broker holds every
  * agent's `info`, `services` and `config` for as long as the agent exists,
  * JSON documents of several KiB (the services list, the signed script
- * bundle); 1,000 agents' took 15.7 MiB, a few MiB once deflated. They are
+ * bundle); 1,000 agents' took 15.7 MiB, under 4 MiB once deflated. They are
  * read back only when someone subscribes, so inflating costs then, not on
  * each publish.
  */

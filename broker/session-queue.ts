@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Logger } from '../core/logger.js';
-import { packRetained, storedPayloadBytes, unpackAll } from './retained-payloads.js';
+import { packRetained, storedPayloadBytes, unpackAll, type RetainedPacket } from './retained-payloads.js';
 
 /** Bounds of the queue kept for one persistent session (clean=false). */
 export interface SessionQueueLimits {
@@ -29,10 +29,6 @@ interface QueuedPacket {
   messageId?: number;
 }
 interface ClientRef { id: string }
-interface RetainedPacket {
-  topic: string;
-  payload: Buffer | string;
-}
 interface MemoryPersistence {
   setup(broker: unknown): Promise<void>;
   cleanSubscriptions(client: ClientRef): Promise<void>;
@@ -82,6 +78,9 @@ const keyOf = (packet: QueuedPacket): string => `${packet.brokerId}:${packet.bro
  * them instead would let newer samples commit first and the resent older ones
  * be taken for duplicates.
  *
+ * Retained messages are kept as aedes-persistence keeps them, their payloads
+ * packed (broker/retained-payloads.ts).
+ *
  * Every operation is O(1) (issue 16): the ingest acknowledges after its store
  * commits, so thousands of messages sit in its queue, and aedes-persistence's
  * linear searches made each PUBACK cost the length of the queue.
@@ -101,8 +100,9 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
     return queue;
   };
   const { maxMessages, maxBytes } = opts.limits;
-  /** Payload bytes held per retained topic. */
+  /** Payload bytes held per retained topic, and their sum. */
   const retainedBytes = new Map<string, number>();
+  let retainedTotal = 0;
 
   const enqueue = (clientId: string, packet: QueuedPacket): void => {
     const queue = queueOf(clientId);
@@ -152,6 +152,7 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
     override async storeRetained(packet: RetainedPacket): Promise<void> {
       const stored = packRetained(packet);
       const bytes = storedPayloadBytes(stored);
+      retainedTotal += bytes - (retainedBytes.get(packet.topic) ?? 0);
       if (bytes === 0) retainedBytes.delete(packet.topic);
       else retainedBytes.set(packet.topic, bytes);
       return super.storeRetained(stored);
@@ -216,11 +217,7 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
   const persistence = new BoundedPersistence() as BoundedPersistence & {
     queueStats(): SessionQueueStats; retainedStats(): { messages: number; bytes: number }; queued(clientId: string): number; slots(clientId: string): number;
   };
-  persistence.retainedStats = () => {
-    let bytes = 0;
-    for (const b of retainedBytes.values()) bytes += b;
-    return { messages: retainedBytes.size, bytes };
-  };
+  persistence.retainedStats = () => ({ messages: retainedBytes.size, bytes: retainedTotal });
   persistence.queued = (clientId) => queues.get(clientId)?.live ?? 0;
   persistence.slots = (clientId) => {
     const queue = queues.get(clientId);
