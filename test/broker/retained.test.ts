@@ -130,4 +130,20 @@ test('large retained payloads are held deflated and delivered byte for byte; sma
   }
 });
 
+test("an agent's Last Will, stored deflated, reaches a later subscriber byte for byte", async () => {
+  const rig = await startAuthRig();
+  try {
+    // Large enough to be packed: an offline status with a long error, as a will may carry.
+    const will = Buffer.from(JSON.stringify({ v: 1, state: 'offline', reason: 'lost', error: 'connection lost '.repeat(40) }));
+    const agent = await rig.connect({ clientId: 'vigie-agent-r5', ...rig.store.add({ kind: 'agent', host: 'r5' }), will: { topic: 'vigie/r5/status', payload: will, qos: 1, retain: true } });
+    (agent.stream as unknown as { destroy(): void }).destroy(); // the connection is lost, not closed: the broker publishes the will
+    await waitFor('the will stored', () => rig.broker.stats().retained.messages === 1);
+    assert.ok(rig.broker.stats().retained.bytes < will.length / 2, 'held deflated');
+    const got = await retainedPayloads(rig, 'vigie/r5/#');
+    assert.ok(got.get('vigie/r5/status')?.equals(will), 'the will comes back as the agent set it');
+  } finally {
+    await rig.close();
+  }
+});
+
 test.run();
