@@ -2,8 +2,25 @@ import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3, { type Database, type Statement } from 'better-sqlite3';
 import { ensurePrivateDir, ensurePrivateFile } from './private-files.js';
+import { SQLITE_CACHE_BYTES, type ConnectionSettings } from './sqlite-settings.js';
 
 export type { Database } from 'better-sqlite3';
+export { SQLITE_CACHE_BYTES, type ConnectionSettings } from './sqlite-settings.js';
+
+/**
+ * Applies Vigie's settings to a connection: WAL, `synchronous`, a busy
+ * timeout and the page cache bound. Every connection is set up here, the
+ * metric store's write worker's included.
+ */
+export function configureConnection(db: Database, settings: ConnectionSettings = {}): void {
+  // WAL: readers never block the writer, and commits are sequential appends.
+  db.pragma('journal_mode = WAL');
+  // NORMAL is safe from corruption in WAL; a power cut may lose the last commits only.
+  db.pragma(`synchronous = ${settings.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`); // one of two literals
+  db.pragma('busy_timeout = 5000');
+  // A negative cache_size is in KiB, whatever the page size.
+  db.pragma(`cache_size = -${Math.max(1, Math.round((settings.cacheBytes ?? SQLITE_CACHE_BYTES) / 1024))}`); // a number
+}
 
 /**
  * Opens (creating if needed) a SQLite file in WAL mode and brings its schema
@@ -11,16 +28,12 @@ export type { Database } from 'better-sqlite3';
  * `PRAGMA user_version`). The file and its WAL are 0600 in a 0700 directory.
  * Throws when the file was written by a newer Vigie: going on would misread it.
  */
-export function openSqlite(path: string, migrations: readonly string[]): Database {
+export function openSqlite(path: string, migrations: readonly string[], settings: ConnectionSettings = {}): Database {
   ensurePrivateDir(dirname(path));
   ensurePrivateFile(path);
   const db = new BetterSqlite3(path);
   try {
-    // WAL: readers never block the writer, and commits are sequential appends.
-    db.pragma('journal_mode = WAL');
-    // NORMAL is safe from corruption in WAL; a power cut may lose the last commits only.
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
+    configureConnection(db, settings);
     // Files left by an older Vigie (or another tool) with a looser mode are tightened too.
     for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) ensurePrivateFile(side);
     migrate(db, migrations);

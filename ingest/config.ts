@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { INGEST_CLIENT_ID } from '../protocol/client-ids.js';
+import { SQLITE_CACHE_BYTES } from '../core/sqlite-settings.js';
 
 /** `ingest.influx` block: used when `ingest.store` is `influx` (docs/influxdb.md). */
 export const InfluxConfig = Type.Object(
@@ -50,6 +51,10 @@ export const IngestConfig = Type.Object(
     }),
     flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between store write batches' }),
     flushSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000, description: 'Points that trigger an early write batch' }),
+    sqliteCache: Type.Integer({
+      minimum: 65_536, maximum: 1_073_741_824, default: SQLITE_CACHE_BYTES,
+      description: 'SQLite store: bytes of page cache each connection to vigie.db keeps in memory (the server\'s and the write worker\'s). The OS caches the file as well; more helps history reads of a large store, at this many bytes of RSS per connection',
+    }),
     writeWorker: Type.Boolean({ default: true, description: 'SQLite store: write batches, rollups and retention run in a worker thread with its own connection, so commits use another core and never pause MQTT, alerts or the live dashboard. false: in the server thread' }),
     store: Type.Union([Type.Literal('sqlite'), Type.Literal('influx')], {
       default: 'sqlite',

@@ -71,7 +71,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   const topics = createTopics(config.prefix);
   const bus = new EventBus<IngestEvents>(log);
 
-  const db = openDatabase(config.dataDir);
+  const db = openDatabase(config.dataDir, { cacheBytes: cfg.sqliteCache });
   let store: MetricStore | undefined;
   let influx: InfluxMetricStore | undefined;
   let registry: ReturnType<typeof startHostRegistry> | undefined;
@@ -86,7 +86,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     } else {
       store = startSqliteMetricStore({
         db, retention: cfg.retention, flushInterval: cfg.flushInterval, flushSize: cfg.flushSize, clock, log: log.child({ part: 'store' }),
-        writer: cfg.writeWorker ? 'worker' : 'inline',
+        writer: cfg.writeWorker ? 'worker' : 'inline', cacheBytes: cfg.sqliteCache,
         // Seconds between rollup runs: 60 by default; tests of the rollup tiers ask for less.
         ...(opts.maintenanceInterval !== undefined ? { maintenanceInterval: opts.maintenanceInterval } : {}),
       });

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Database } from 'better-sqlite3';
+import type { ConnectionSettings, Database } from '../../../core/sqlite.js';
 import { WriteOps, type WriteOp } from './write-ops.js';
 
 /** Runs the metric store's writes: in the server's thread, or in a worker thread. */
@@ -9,7 +9,7 @@ export interface BatchWriter {
   close(): Promise<void>;
 }
 
-/** On the caller's connection, synchronously (tests, :memory: databases, `ingest.storeWorker: false`). */
+/** On the caller's connection, synchronously (tests, :memory: databases, `ingest.writeWorker: false`). */
 export function inlineWriter(db: Database): BatchWriter {
   const ops = new WriteOps(db);
   return {
@@ -30,12 +30,12 @@ class WriteError extends Error {
  * Ops run one at a time in the order given. A worker that dies fails what was
  * pending and is started again for the next op.
  */
-export function workerWriter(path: string, synchronous: 'FULL' | 'NORMAL'): BatchWriter {
+export function workerWriter(path: string, settings: ConnectionSettings): BatchWriter {
   let worker: Worker | undefined;
   let nextId = 0;
   const waiting = new Map<number, { resolve(v: number | undefined): void; reject(e: Error): void }>();
   const start = (): Worker => {
-    const w = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { path, synchronous } });
+    const w = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { path, settings } });
     w.on('message', (msg: { id: number; ok: boolean; result?: number; error?: string; code?: unknown }) => {
       const call = waiting.get(msg.id);
       if (!call) return;

@@ -35,6 +35,8 @@ export interface SqliteMetricStoreOptions {
   writer?: 'inline' | 'worker';
   /** The worker's `synchronous` pragma: as the server's connection (openDatabase). */
   synchronous?: 'FULL' | 'NORMAL';
+  /** The worker connection's page cache, bytes: as the server's connection (`ingest.sqliteCache`). */
+  cacheBytes?: number;
 }
 
 export interface MaintenanceReport {
@@ -84,7 +86,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   const ids = new SeriesIds(db);
   const queries = new HistoryStatements(db);
   const getMeta: Statement<[string], { value: number | null }> = db.prepare('SELECT value FROM meta WHERE key = ?');
-  const writer: BatchWriter = opts.writer === 'worker' && !db.memory ? workerWriter(db.name, opts.synchronous ?? 'FULL') : inlineWriter(db);
+  const writer: BatchWriter = opts.writer === 'worker' && !db.memory ? workerWriter(db.name, { synchronous: opts.synchronous ?? 'FULL', ...(opts.cacheBytes !== undefined ? { cacheBytes: opts.cacheBytes } : {}) }) : inlineWriter(db);
   const warnFailure = createRateLimitedLog(log, FAILURE_LOG_EVERY_MS);
   // Commit tracking (issue 10, item 14): the ingest acknowledges a message only once its ticket is committed.
   const committedSeqs = new Map<string, number>();

@@ -7,13 +7,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
+import { configureConnection, type ConnectionSettings } from '../../../core/sqlite.js';
 import { WriteOps, type WriteOp } from './write-ops.js';
 
-const { path, synchronous } = workerData as { path: string; synchronous: 'FULL' | 'NORMAL' };
+const { path, settings } = workerData as { path: string; settings: ConnectionSettings };
 const db = new BetterSqlite3(path);
-db.pragma('journal_mode = WAL');
-db.pragma(`synchronous = ${synchronous === 'NORMAL' ? 'NORMAL' : 'FULL'}`);
-db.pragma('busy_timeout = 5000');
+configureConnection(db, settings);
 const ops = new WriteOps(db);
 
 parentPort!.on('message', (msg: { id: number; op: WriteOp } | { close: true }) => {
