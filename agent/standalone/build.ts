@@ -80,6 +80,10 @@ export async function buildAgentBundle(outDir = join(repo, 'dist', 'agent')): Pr
     define: { __VIGIE_VERSION__: JSON.stringify(VIGIE_VERSION) },
     // ws's optional speed-ups are native addons; ws runs without them (it catches the failed require).
     external: ['bufferutil', 'utf-8-validate'],
+    // mqtt.js and bl stream through readable-stream 4, a copy of Node 20's own streams that brings
+    // polyfills of Buffer, process and AbortController along: Node's saves their code and memory
+    // (bench/agent/process, RSS p50 with --lite-mode 51.5 -> 50.7 MiB, without 60.9 -> 58.3).
+    alias: { 'readable-stream': 'node:stream' },
     // The bundled CommonJS packages (mqtt, systeminformation, pino) call require(): give the ES module one.
     banner: { js: '#!/usr/bin/env node\nimport { createRequire as __vigieCreateRequire } from "node:module"; const require = __vigieCreateRequire(import.meta.url);' },
   });

@@ -160,6 +160,7 @@ test('the build: no server package nor native addon in the bundle, and it fails 
       assert.not.ok(packages.includes(banned), `${banned} is in the bundle`);
     }
     assert.ok(packages.includes('mqtt'), 'the metafile lists the bundled packages');
+    assert.not.ok(packages.includes('readable-stream'), 'mqtt.js streams through node:stream, not a bundled copy');
     assert.is(wideCharacter(readFileSync(built.file, 'utf8')), undefined);
   } finally {
     out.remove();
