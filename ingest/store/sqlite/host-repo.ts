@@ -22,29 +22,41 @@ interface Row {
   id: string; first_seen: number; last_seen: number; presence: string; reason: string;
   info: string | null; status: string | null; services: string | null; latest: string | null;
 }
+type HotRow = Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'>;
 
 /**
- * The hosts table. Payloads are stored as the JSON they arrived as and
+ * The hosts tables: `hosts` (first seen, info, status, services: written when
+ * they change) and `host_hot` (last seen, presence, latest sample: written
+ * every hot persist). Payloads are stored as the JSON they arrived as and
  * re-validated when loaded, so a row written by an older schema is read as
  * "unknown" rather than trusted.
  */
 export class HostRepo {
   private readonly upsert: Statement<[Row]>;
-  private readonly updateHot: Statement<[Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'>]>;
+  private readonly upsertHot: Statement<[HotRow]>;
+  private readonly updateHot: Statement<[HotRow]>;
   private readonly selectAll: Statement<[], Row>;
   private readonly saveMany: (whole: readonly StoredHost[], hot: readonly StoredHost[]) => void;
 
   constructor(private readonly db: Database, private readonly log: Logger) {
+    // hosts.latest stays NULL (migration 3): the latest sample lives in host_hot only.
     this.upsert = db.prepare(`INSERT OR REPLACE INTO hosts (id, first_seen, last_seen, presence, reason, info, status, services, latest)
-      VALUES (@id, @first_seen, @last_seen, @presence, @reason, @info, @status, @services, @latest)`);
-    this.updateHot = db.prepare('UPDATE hosts SET last_seen = @last_seen, presence = @presence, reason = @reason, latest = @latest WHERE id = @id');
-    this.selectAll = db.prepare('SELECT * FROM hosts ORDER BY id');
+      VALUES (@id, @first_seen, @last_seen, @presence, @reason, @info, @status, @services, NULL)`);
+    this.upsertHot = db.prepare(`INSERT OR REPLACE INTO host_hot (id, last_seen, presence, reason, latest)
+      VALUES (@id, @last_seen, @presence, @reason, @latest)`);
+    // Only for a host whose row is still there: one another process deleted comes back whole.
+    this.updateHot = db.prepare(`UPDATE host_hot SET last_seen = @last_seen, presence = @presence, reason = @reason, latest = @latest
+      WHERE id = @id AND EXISTS (SELECT 1 FROM hosts WHERE hosts.id = @id)`);
+    this.selectAll = db.prepare(`SELECT h.id, h.first_seen, coalesce(x.last_seen, h.last_seen) AS last_seen, coalesce(x.presence, h.presence) AS presence,
+      coalesce(x.reason, h.reason) AS reason, h.info, h.status, h.services, x.latest
+      FROM hosts h LEFT JOIN host_hot x ON x.id = h.id ORDER BY h.id`);
     this.saveMany = db.transaction((whole: readonly StoredHost[], hot: readonly StoredHost[]) => {
-      for (const h of whole) this.upsert.run(toRow(h));
-      for (const h of hot) {
-        // A row another process deleted meanwhile comes back whole.
-        if (this.updateHot.run(hotRow(h)).changes === 0) this.upsert.run(toRow(h));
-      }
+      const writeWhole = (h: StoredHost): void => {
+        this.upsert.run(toRow(h));
+        this.upsertHot.run(hotRow(h));
+      };
+      for (const h of whole) writeWhole(h);
+      for (const h of hot) if (this.updateHot.run(hotRow(h)).changes === 0) writeWhole(h);
     });
   }
 
@@ -58,7 +70,10 @@ export class HostRepo {
   }
 
   delete(id: string): void {
-    this.db.prepare('DELETE FROM hosts WHERE id = ?').run(id);
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM hosts WHERE id = ?').run(id);
+      this.db.prepare('DELETE FROM host_hot WHERE id = ?').run(id);
+    })();
   }
 
   loadAll(): StoredHost[] {
@@ -92,7 +107,7 @@ export class HostRepo {
 
 const json = (v: unknown): string | null => (v === null ? null : JSON.stringify(v));
 
-function hotRow(h: StoredHost): Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'> {
+function hotRow(h: StoredHost): HotRow {
   return { id: h.id, last_seen: h.lastSeen, presence: h.presence, reason: h.reason, latest: json(h.latest) };
 }
 

@@ -64,4 +64,19 @@ export const MIGRATIONS: readonly string[] = [
     seq  INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 3: what every sample changes (last seen, presence, latest sample) in a table of its own
+  // (issue 16). SQLite rewrites a whole record on any UPDATE: a hosts row carries the services
+  // list (kilobytes, in overflow pages), so updating its last_seen read and rewrote all of it.
+  // A rowid table: its rows up to ~4 KiB stay on their leaf page (WITHOUT ROWID spills past ~1 KiB).
+  `
+  CREATE TABLE host_hot (
+    id        TEXT PRIMARY KEY,
+    last_seen INTEGER NOT NULL,
+    presence  TEXT NOT NULL,
+    reason    TEXT NOT NULL,
+    latest    TEXT
+  );
+  INSERT INTO host_hot (id, last_seen, presence, reason, latest) SELECT id, last_seen, presence, reason, latest FROM hosts;
+  UPDATE hosts SET latest = NULL;
+  `,
 ];

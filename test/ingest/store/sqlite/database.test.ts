@@ -6,6 +6,9 @@ import { openSqlite, SQLITE_CACHE_BYTES } from '../../../../core/sqlite.js';
 import { IngestConfig } from '../../../../ingest/config.js';
 import { Value } from '@sinclair/typebox/value';
 import { loadConfig } from '../../../../cli/config.js';
+import { createLogger } from '../../../../core/logger.js';
+import { HostRepo } from '../../../../ingest/store/sqlite/host-repo.js';
+import { metrics, services } from '../../fixtures.js';
 import { MIGRATIONS } from '../../../../ingest/store/sqlite/migrations.js';
 
 test('a new database is created in WAL mode with every migration applied; reopening runs none again', () => {
@@ -17,6 +20,25 @@ test('a new database is created in WAL mode with every migration applied; reopen
   db.close();
   db = openDatabase(`${dir.path}/nested`);
   assert.is((db.prepare("SELECT value FROM meta WHERE key = 'marker'").get() as { value: number }).value, 1);
+  db.close();
+  dir.remove();
+});
+
+test('migration 3 moves each host\'s last seen, presence and latest sample to host_hot; the registry loads them as before', () => {
+  const dir = tempDir();
+  const old = openSqlite(`${dir.path}/vigie.db`, MIGRATIONS.slice(0, 2));
+  const latest = metrics(1_700_000_000_000);
+  old.prepare(`INSERT INTO hosts (id, first_seen, last_seen, presence, reason, info, status, services, latest)
+    VALUES ('web1', 1, 1700000000000, 'online', 'status', NULL, NULL, ?, ?)`).run(JSON.stringify(services()), JSON.stringify(latest));
+  old.close();
+  const db = openDatabase(dir.path);
+  assert.is(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
+  const [host] = new HostRepo(db, createLogger('test')).loadAll();
+  assert.is(host?.lastSeen, 1_700_000_000_000);
+  assert.is(host?.presence, 'online');
+  assert.equal(host?.latest, latest);
+  assert.is(host?.services?.services.length, services().services.length);
+  assert.is((db.prepare("SELECT latest FROM hosts WHERE id = 'web1'").get() as { latest: string | null }).latest, null, 'not kept twice');
   db.close();
   dir.remove();
 });
