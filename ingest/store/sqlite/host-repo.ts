@@ -23,6 +23,8 @@ interface Row {
   info: string | null; status: string | null; services: string | null; latest: string | null;
 }
 type HotRow = Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'>;
+/** What the hosts row is written with: the latest sample goes to host_hot only. */
+type ColdRow = Omit<Row, 'latest'>;
 
 /**
  * The hosts tables: `hosts` (first seen, info, status, services: written when
@@ -32,7 +34,7 @@ type HotRow = Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'>;
  * "unknown" rather than trusted.
  */
 export class HostRepo {
-  private readonly upsert: Statement<[Row]>;
+  private readonly upsert: Statement<[ColdRow]>;
   private readonly upsertHot: Statement<[HotRow]>;
   private readonly updateHot: Statement<[HotRow]>;
   private readonly selectAll: Statement<[], Row>;
@@ -111,9 +113,9 @@ function hotRow(h: StoredHost): HotRow {
   return { id: h.id, last_seen: h.lastSeen, presence: h.presence, reason: h.reason, latest: json(h.latest) };
 }
 
-function toRow(h: StoredHost): Row {
+function toRow(h: StoredHost): ColdRow {
   return {
     id: h.id, first_seen: h.firstSeen, last_seen: h.lastSeen, presence: h.presence, reason: h.reason,
-    info: json(h.info), status: json(h.status), services: json(h.services), latest: json(h.latest),
+    info: json(h.info), status: json(h.status), services: json(h.services),
   };
 }
