@@ -4,7 +4,7 @@ import type { ContainerMetrics } from '../../protocol/payloads.js';
 import type { Collector } from '../collectors/types.js';
 import type { AgentContainersConfig } from './config.js';
 import { createEngineClient, type EngineClient } from './engine-client.js';
-import { cpuPercent, parseContainerList, parseInspect, parseStats, type InspectedContainer, type StatsSample } from './parse.js';
+import { cpuPercent, parseContainerList, parseInspect, parseStats, statsInterval, type InspectedContainer, type StatsSample } from './parse.js';
 import { mapLimit } from '../diagnostics/pool.js';
 
 export interface ContainersCollectorOptions extends Partial<AgentContainersConfig> {
@@ -26,7 +26,7 @@ interface Previous {
   at: number;
   startedAt: number | undefined;
   cpuTotal: number;
-  systemTotal: number | null;
+  readAt: number | null;
   rxBytes: number | null;
   txBytes: number | null;
 }
@@ -105,15 +105,16 @@ export function createContainersCollector(opts: ContainersCollectorOptions = {})
           const pct = cpuPercent(base, s, sameRun ? at - before.at : 0);
           if (pct !== null) out.cpu = pct;
         }
-        if (sameRun && at > before.at) {
-          const secs = (at - before.at) / 1000;
+        const ms = sameRun ? statsInterval(before, s, at - before.at) : 0;
+        if (sameRun && ms > 0) {
+          const secs = ms / 1000;
           const rate = (a: number | null, b: number | null): number | undefined => (a === null || b === null || b < a ? undefined : Math.round((b - a) / secs * 100) / 100);
           const rx = rate(before.rxBytes, s.rxBytes);
           const tx = rate(before.txBytes, s.txBytes);
           if (rx !== undefined) out.rxRate = rx;
           if (tx !== undefined) out.txRate = tx;
         }
-        seen.set(c.id, { at, startedAt: out.startedAt, cpuTotal: s.cpuTotal, systemTotal: s.systemTotal, rxBytes: s.rxBytes, txBytes: s.txBytes });
+        seen.set(c.id, { at, startedAt: out.startedAt, cpuTotal: s.cpuTotal, readAt: s.readAt, rxBytes: s.rxBytes, txBytes: s.txBytes });
         return out;
       });
       // Only containers seen running now are kept: removed ones do not pile up.

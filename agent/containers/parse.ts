@@ -33,11 +33,10 @@ export interface InspectedContainer {
 export interface StatsSample {
   /** Container CPU time, ns (cpu_stats.cpu_usage.total_usage). */
   cpuTotal: number;
-  /** Host CPU time, ns, all CPUs (system_cpu_usage); null when absent. */
-  systemTotal: number | null;
-  onlineCpus: number | null;
+  /** When the engine read the counters (`read`), ms since the epoch; null when absent. */
+  readAt: number | null;
   /** The engine's precpu_stats when filled (Docker without one-shot): a previous reading for a first sample. */
-  pre: { cpuTotal: number; systemTotal: number } | null;
+  pre: { cpuTotal: number; readAt: number } | null;
   memUsed?: number;
   memLimit?: number;
   /** Sum of every interface's counters; null when the answer has no networks (host or none network). */
@@ -144,16 +143,13 @@ export function parseStats(body: unknown): StatsSample {
   const usage = obj(cpu?.cpu_usage);
   const cpuTotal = nonNegative(usage?.total_usage);
   if (!o || cpuTotal === null) throw new Error('/containers/{id}/stats: no cpu_stats.cpu_usage.total_usage');
-  const percpu = Array.isArray(usage?.percpu_usage) ? usage.percpu_usage.length : 0;
-  const online = nonNegative(cpu?.online_cpus);
-  const pre = obj(o.precpu_stats);
-  const preTotal = nonNegative(obj(pre?.cpu_usage)?.total_usage);
-  const preSystem = nonNegative(pre?.system_cpu_usage);
+  const preTotal = nonNegative(obj(obj(o.precpu_stats)?.cpu_usage)?.total_usage);
+  const readAt = engineTime(o.read);
+  const preReadAt = engineTime(o.preread);
   const out: StatsSample = {
     cpuTotal,
-    systemTotal: nonNegative(cpu?.system_cpu_usage),
-    onlineCpus: online && online >= 1 ? Math.round(online) : percpu > 0 ? percpu : null,
-    pre: preTotal && preSystem ? { cpuTotal: preTotal, systemTotal: preSystem } : null,
+    readAt,
+    pre: preTotal && preReadAt !== null && readAt !== null && preReadAt < readAt ? { cpuTotal: preTotal, readAt: preReadAt } : null,
     rxBytes: null,
     txBytes: null,
   };
@@ -180,21 +176,33 @@ export function parseStats(body: unknown): StatsSample {
   return out;
 }
 
+/** An engine timestamp (`read`, `preread`) in ms since the epoch; null when absent or Go's zero time. */
+function engineTime(v: unknown): number | null {
+  const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(t) && t > 0 ? t : null;
+}
+
 /**
- * CPU % of one core between two readings, like `docker stats`: the
- * container's CPU time over the host's, times the CPUs online. Without host
- * CPU time (an engine that leaves it out), over the wall-clock time
- * `wallMs` between them. Null when there is no interval or the counter went
+ * Milliseconds between two readings: the engine's own read times when both
+ * carry one, else `wallMs`, the agent's clock around the requests.
+ */
+export function statsInterval(prev: { readAt: number | null }, cur: { readAt: number | null }, wallMs: number): number {
+  return prev.readAt !== null && cur.readAt !== null && cur.readAt > prev.readAt ? cur.readAt - prev.readAt : wallMs;
+}
+
+/**
+ * CPU % of one core between two readings (200 = two cores busy): the
+ * container's CPU time over the time between the readings. Not
+ * `system_cpu_usage`: Docker fills it from /proc/stat (every CPU's time,
+ * idle included, so the two agree), but podman from the root cgroup's usage
+ * (CPU time used, idle left out), which turns one busy thread on a quiet
+ * 2-core box into 200 %. Null when there is no interval or the counter went
  * back (the container restarted: a fresh cgroup).
  */
-export function cpuPercent(prev: { cpuTotal: number; systemTotal: number | null }, cur: StatsSample, wallMs: number): number | null {
+export function cpuPercent(prev: { cpuTotal: number; readAt: number | null }, cur: StatsSample, wallMs: number): number | null {
   const used = cur.cpuTotal - prev.cpuTotal;
-  if (used < 0) return null;
-  let pct: number | null = null;
-  if (prev.systemTotal !== null && cur.systemTotal !== null && cur.onlineCpus !== null && cur.systemTotal > prev.systemTotal) {
-    pct = (used / (cur.systemTotal - prev.systemTotal)) * cur.onlineCpus * 100;
-  } else if (wallMs > 0) {
-    pct = used / (wallMs * 1e6) * 100;
-  }
-  return pct === null || !Number.isFinite(pct) ? null : Math.min(102_400, Math.round(pct * 100) / 100);
+  const ms = statsInterval(prev, cur, wallMs);
+  if (used < 0 || !(ms > 0)) return null;
+  const pct = used / (ms * 1e6) * 100;
+  return Number.isFinite(pct) ? Math.min(102_400, Math.round(pct * 100) / 100) : null;
 }

@@ -42,7 +42,21 @@ test('podman stats: empty precpu, one "network" interface, usage and limit as gi
   assert.is(s.memLimit, 67108864);
   assert.ok(s.memUsed! > 0);
   assert.ok(s.rxBytes !== null && s.txBytes !== null);
-  assert.ok(s.cpuTotal > 0 && s.onlineCpus! >= 1);
+  assert.ok(s.cpuTotal > 0);
+  assert.is(s.readAt, Date.parse('2026-12-03T15:40:45.398Z'), 'the engine\'s read time, to the millisecond');
+});
+
+test('podman CPU %: one busy thread is 100 %, though podman\'s system_cpu_usage counts only the CPU used', () => {
+  // Two podman readings 2 s apart on a 2-core box where the container's thread is all that runs:
+  // system_cpu_usage (the root cgroup's usage) grows by the same 2e9 ns as the container.
+  // Docker's formula, container / system × online CPUs, would say 200 %.
+  const at = (sec: number, cpu: number): unknown => {
+    const base = fixture('podman-stats-web.json') as Record<string, unknown> & { cpu_stats: Record<string, unknown> };
+    return { ...base, read: `2026-12-03T15:40:${sec}.398036345Z`, cpu_stats: { ...base.cpu_stats, cpu_usage: { total_usage: cpu }, system_cpu_usage: 66259279530078 + cpu } };
+  };
+  const a = parseStats(at(45, 867318882));
+  const b = parseStats(at(47, 867318882 + 2e9));
+  assert.is(cpuPercent(a, b, 5000), 100, 'over the engine\'s 2 s between readings, not the agent\'s 5 s');
 });
 
 test('podman /version gives a 1.x ApiVersion, negotiated down to what the client knows', () => {
@@ -56,8 +70,9 @@ test('podman /version gives a 1.x ApiVersion, negotiated down to what the client
 
 test('Docker stats: precpu gives a first CPU %, inactive file cache is not "used", every interface summed', () => {
   const s = parseStats(fixture('docker-stats.json'));
-  assert.equal(s.pre, { cpuTotal: 100093996, systemTotal: 739306590000000 });
-  // (600215355 − 100093996) / (739310590000000 − 739306590000000) × 4 CPUs × 100
+  assert.equal(s.pre, { cpuTotal: 100093996, readAt: Date.parse('2015-01-08T22:57:30.547Z') });
+  // (600215355 − 100093996) ns over the 1 s between preread and read; Docker's own formula,
+  // / (739310590000000 − 739306590000000) system ns × 4 CPUs, gives the same 50.01.
   assert.is(cpuPercent(s.pre!, s, 0), 50.01);
   assert.is(s.memUsed, 7585792 - 1048576);
   assert.is(s.memLimit, 67108864);
@@ -88,10 +103,11 @@ test('hostile list entries: bad ids, unknown states and nameless ones dropped; n
   assert.is(parseContainerList(Array(500).fill(0).map((_, i) => ({ Id: i.toString(16).padStart(12, '0'), Names: [`/c${i}`], Image: 'x', State: 'running' })), 100).length, 100);
 });
 
-test('CPU %: a counter that went back gives none; without host CPU time, the wall clock is the base', () => {
-  const cur = { cpuTotal: 1e9, systemTotal: null, onlineCpus: 2, pre: null, rxBytes: null, txBytes: null };
-  assert.is(cpuPercent({ cpuTotal: 2e9, systemTotal: null }, cur, 1000), null);
-  assert.is(cpuPercent({ cpuTotal: 0.5e9, systemTotal: null }, cur, 1000), 50);
+test('CPU %: a counter that went back gives none; without the engine\'s read times, the agent\'s clock is the base', () => {
+  const cur = { cpuTotal: 1e9, readAt: null, pre: null, rxBytes: null, txBytes: null };
+  assert.is(cpuPercent({ cpuTotal: 2e9, readAt: null }, cur, 1000), null);
+  assert.is(cpuPercent({ cpuTotal: 0.5e9, readAt: null }, cur, 1000), 50);
+  assert.is(cpuPercent({ cpuTotal: 0.5e9, readAt: 1000 }, { ...cur, readAt: 1000 }, 0), null, 'no interval at all');
 });
 
 /** A unix socket server that answers each request with `answer(socket, requestText)`. */
