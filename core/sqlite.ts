@@ -22,6 +22,12 @@ export function configureConnection(db: Database, settings: ConnectionSettings =
   db.pragma(`cache_size = -${Math.max(1, Math.round((settings.cacheBytes ?? SQLITE_CACHE_BYTES) / 1024))}`); // a number
 }
 
+/** The page cache bound a connection has, bytes, as SQLite reports it (`PRAGMA cache_size`: negative in KiB, else in pages). */
+export function cacheBytesOf(db: Database): number {
+  const size = db.pragma('cache_size', { simple: true }) as number;
+  return size < 0 ? -size * 1024 : size * (db.pragma('page_size', { simple: true }) as number);
+}
+
 /**
  * Opens (creating if needed) a SQLite file in WAL mode and brings its schema
  * up to date with `migrations` (one SQL script per version, tracked in

@@ -35,7 +35,7 @@ export interface MetricStore extends Handle {
   /** Deletes everything stored for a host (it was removed); resolves with the number of points deleted. */
   deleteHost(host: string): Promise<number>;
   stats(): MetricStoreStats;
-  /** What the health page shows about a remote store (InfluxDB): where, write rate, buffer fill, last error. Absent for SQLite. */
+  /** What the status page shows about the store: where, write rate, buffer fill, last error (SQLite: its page cache too). */
   details?(): MetricStoreDetails;
 }
 
@@ -80,6 +80,12 @@ export interface MetricStoreDetails {
   /** Points the server refused (bad data or credentials). */
   rejected: number;
   lastError: { at: number; message: string } | null;
+  /**
+   * SQLite only: the page cache bound of the server's connection to vigie.db
+   * and of the one that writes the metrics (the write worker's; null until it
+   * has opened), bytes, as SQLite reports them (`ingest.sqliteCache`).
+   */
+  pageCache?: { server: number; writer: number | null };
 }
 
 export interface MetricStoreStats {

@@ -4,7 +4,9 @@ import { tempDir, waitFor } from '../helpers/env.js';
 import { connectClient, startTestBroker } from '../helpers/mqtt.js';
 import { MINUTE_MS, floorTo } from '../../core/time.js';
 import { startIngest } from '../../ingest/index.js';
-import type { IngestEvents } from '../../ingest/types.js';
+import type { IngestEvents, IngestHandle } from '../../ingest/types.js';
+import type { MqttClient } from 'mqtt';
+import { SQLITE_CACHE_BYTES } from '../../core/sqlite-settings.js';
 import { info, ingestConfig, metrics, publish, services, status, topics, withIngest } from './fixtures.js';
 
 test('valid payloads are stored, visible through history, and fanned out as events', () =>
@@ -86,5 +88,22 @@ test('samples published while the ingest is down wait in its session and are sto
     const h = await ingest.history({ host: 'beta', metric: 'cpu.usage', key: '', from: t0, to: t0 + 5000, step: 1000 });
     assert.is(h.points.length, 5);
   }));
+
+test('ingest.sqliteCache bounds the page cache of both connections to vigie.db, the write worker\'s included', async () => {
+  const pageCache = async (ingest: IngestHandle, agent: MqttClient, host: string): Promise<unknown> => {
+    await publish(agent, topics.host(host, 'metrics'), metrics(Date.now()));
+    await waitFor('a sample written by the worker', () => ingest.stats().pointsWritten > 0, 10_000);
+    return ingest.stats().store?.pageCache;
+  };
+  await withIngest({}, async (rig) => {
+    assert.equal(await pageCache(rig.ingest, await rig.connect(), 'gamma'), { server: SQLITE_CACHE_BYTES, writer: SQLITE_CACHE_BYTES }, '2 MiB by default');
+  });
+  await withIngest({ ingest: { sqliteCache: 5 * 1024 * 1024 } }, async (rig) => {
+    assert.equal(await pageCache(rig.ingest, await rig.connect(), 'delta'), { server: 5 * 1024 * 1024, writer: 5 * 1024 * 1024 });
+  });
+  await withIngest({ ingest: { sqliteCache: 5 * 1024 * 1024, writeWorker: false } }, async (rig) => {
+    assert.equal(await pageCache(rig.ingest, await rig.connect(), 'epsilon'), { server: 5 * 1024 * 1024, writer: 5 * 1024 * 1024 }, 'inline: the server\'s own connection writes');
+  });
+});
 
 test.run();

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { ConnectionSettings, Database } from '../../../core/sqlite.js';
+import { cacheBytesOf, type ConnectionSettings, type Database } from '../../../core/sqlite.js';
 import { WriteOps, type WriteOp } from './write-ops.js';
 
 /** Runs the metric store's writes: in the server's thread, or in a worker thread. */
@@ -7,6 +7,8 @@ export interface BatchWriter {
   /** Resolves with the op's result once committed; rejects with the SQLite error (its `code` kept) once rolled back. */
   run(op: WriteOp): Promise<number | undefined>;
   close(): Promise<void>;
+  /** The page cache bound of the connection that writes, bytes, as SQLite reports it; null until the worker has opened it. */
+  cacheBytes(): number | null;
 }
 
 /** On the caller's connection, synchronously (tests, :memory: databases, `ingest.writeWorker: false`). */
@@ -15,6 +17,7 @@ export function inlineWriter(db: Database): BatchWriter {
   return {
     run: async (op) => ops.run(op),
     close: async () => undefined,
+    cacheBytes: () => cacheBytesOf(db),
   };
 }
 
@@ -33,10 +36,15 @@ class WriteError extends Error {
 export function workerWriter(path: string, settings: ConnectionSettings): BatchWriter {
   let worker: Worker | undefined;
   let nextId = 0;
+  let cacheBytes: number | null = null;
   const waiting = new Map<number, { resolve(v: number | undefined): void; reject(e: Error): void }>();
   const start = (): Worker => {
     const w = new Worker(new URL('./write-worker.js', import.meta.url), { workerData: { path, settings } });
-    w.on('message', (msg: { id: number; ok: boolean; result?: number; error?: string; code?: unknown }) => {
+    w.on('message', (msg: { id: number; ok: boolean; result?: number; error?: string; code?: unknown } | { cacheBytes: number }) => {
+      if ('cacheBytes' in msg) {
+        cacheBytes = msg.cacheBytes;
+        return;
+      }
       const call = waiting.get(msg.id);
       if (!call) return;
       waiting.delete(msg.id);
@@ -69,5 +77,6 @@ export function workerWriter(path: string, settings: ConnectionSettings): BatchW
       w.postMessage({ close: true });
       await exited;
     },
+    cacheBytes: () => cacheBytes,
   };
 }

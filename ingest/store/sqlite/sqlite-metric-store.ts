@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { VigieError } from '../../../core/errors.js';
+import { cacheBytesOf } from '../../../core/sqlite.js';
 import { onceClose } from '../../../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../../../core/logger.js';
 import { HOUR_MS, floorTo, secondsToMs, systemClock, type Clock } from '../../../core/time.js';
@@ -386,6 +387,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
         dropped: counters.dropped,
         rejected: counters.refused,
         lastError,
+        pageCache: { server: cacheBytesOf(db), writer: writer.cacheBytes() },
       };
     },
     maintain,

@@ -4,16 +4,18 @@
  * vigie.db, so a commit never holds the server's event loop (MQTT, alerts,
  * Socket.IO). WAL lets the server read meanwhile. One op at a time, in the
  * order posted; each answers { ok, result } or { ok: false, error, code }.
+ * Once open, it reports its page cache bound ({ cacheBytes }) for the status page.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { configureConnection, type ConnectionSettings } from '../../../core/sqlite.js';
+import { cacheBytesOf, configureConnection, type ConnectionSettings } from '../../../core/sqlite.js';
 import { WriteOps, type WriteOp } from './write-ops.js';
 
 const { path, settings } = workerData as { path: string; settings: ConnectionSettings };
 const db = new BetterSqlite3(path);
 configureConnection(db, settings);
 const ops = new WriteOps(db);
+parentPort!.postMessage({ cacheBytes: cacheBytesOf(db) });
 
 parentPort!.on('message', (msg: { id: number; op: WriteOp } | { close: true }) => {
   if ('close' in msg) {

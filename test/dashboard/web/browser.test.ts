@@ -204,8 +204,11 @@ if (requireProgram('chromium', existsSync(CHROMIUM))) {
     assert.is(await page.getByTestId('status-last-error').innerText(), 'none');
     // Issue 10, items 3, 7, 16: storage state, failed next to invalid, hosts over their limits.
     assert.is(await page.getByTestId('status-storage').innerText(), 'writing');
+    // The write worker reports its connection once it has written (the write rate above says it has).
+    assert.is(await page.getByTestId('status-page-cache').innerText(), '2 MiB (server), 2 MiB (writer)');
     assert.match(await page.getByTestId('status-messages').innerText(), /^\d+ accepted, \d+ invalid, 0 failed, \d+ duplicates, 0 left unacknowledged$/);
     assert.is(await page.getByTestId('status-limits').innerText(), 'none');
+    await shot('status.png');
   });
 
   test("the admin status page shows the broker's refusals, cuts and drops", async () => {

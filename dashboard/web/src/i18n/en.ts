@@ -141,6 +141,8 @@ export const en = {
   'status.perSecond': '{n} points/s',
   'status.buffer': 'Write buffer',
   'status.counts': 'Points',
+  'status.pageCache': 'SQLite page cache',
+  'status.pageCacheValue': '{server} (server), {writer} (writer)',
   'status.countsValue': '{written} written, {retried} retried, {dropped} dropped, {rejected} refused',
   'status.lastError': 'Last error',
   'status.none': 'none',

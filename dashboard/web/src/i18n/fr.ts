@@ -138,6 +138,8 @@ export const fr: Messages = {
   'status.perSecond': '{n} points/s',
   'status.buffer': 'Tampon d’écriture',
   'status.counts': 'Points',
+  'status.pageCache': 'Cache de pages SQLite',
+  'status.pageCacheValue': '{server} (serveur), {writer} (écriture)',
   'status.countsValue': '{written} écrits, {retried} renvoyés, {dropped} perdus, {rejected} refusés',
   'status.lastError': 'Dernière erreur',
   'status.mqttClients': 'Clients MQTT',

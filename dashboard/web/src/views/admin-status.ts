@@ -2,7 +2,7 @@ import type { BrokerStats } from '../../../../broker/index.js';
 import type { Health } from '../../../../dashboard/server/api/health.js';
 import { apiPath, getJson } from '../api.js';
 import { h, replaceChildren, type View } from '../dom.js';
-import { formatDateTime, formatDuration, formatPercent } from '../format.js';
+import { formatBytes, formatDateTime, formatDuration, formatPercent } from '../format.js';
 import { t } from '../i18n/index.js';
 import { messageLine, page, panel, run } from './ui.js';
 
@@ -35,6 +35,7 @@ export function createStatusView(): View {
       ...row(t('status.writeRate'), store ? t('status.perSecond', { n: store.writeRate.toFixed(1) }) : '–', 'write-rate'),
       ...row(t('status.buffer'), store ? `${formatPercent(store.bufferFill * 100, 1)} (${store.pending})` : '–', 'buffer'),
       ...row(t('status.counts'), store ? t('status.countsValue', { written: store.written, retried: store.retried, dropped: store.dropped, rejected: store.rejected }) : '–', 'counts'),
+      ...(store?.pageCache ? row(t('status.pageCache'), t('status.pageCacheValue', { server: formatBytes(store.pageCache.server), writer: formatBytes(store.pageCache.writer) }), 'page-cache') : []),
       ...row(t('status.storage'), t(health.ingest?.storage === 'full' ? 'status.storageFull' : health.ingest?.storage === 'failing' ? 'status.storageFailing' : 'status.storageOk'), 'storage'),
       ...row(t('status.messages'), health.ingest ? t('status.messagesValue', {
         accepted: health.ingest.accepted, invalid: health.ingest.invalid, failed: health.ingest.failed, duplicates: health.ingest.duplicates, deferred: health.ingest.deferred,
