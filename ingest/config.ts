@@ -50,6 +50,10 @@ export const IngestConfig = Type.Object(
       description: 'Days the messages of a removed host are ignored (a late Last Will, a retained status, samples in flight), unless it is enrolled again before',
     }),
     flushInterval: Type.Number({ minimum: 0.05, maximum: 60, default: 1, description: 'Seconds between store write batches' }),
+    storedInterval: Type.Number({
+      minimum: 0, maximum: 30, default: 2,
+      description: 'Least seconds between two `stored` acknowledgements to one agent: commits within it are acknowledged once at its end, with the highest seq (0 = after every commit). Keep it well under the agents\' agent.resendDelay (60 s by default)',
+    }),
     flushSize: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 5000, description: 'Points that trigger an early write batch' }),
     sqliteCache: Type.Integer({
       minimum: 65_536, maximum: 1_073_741_824, default: SQLITE_CACHE_BYTES,

@@ -122,6 +122,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   const checks = createCheckResults({ history: (q) => metricStore.history(q), clock });
   // Set once the consumer exists (it publishes the `stored` acknowledgements).
   let storedAgain = (_host: string): void => undefined;
+  let closeStored = (): void => undefined;
   const handler = createMessageHandler({
     topics, registry: hostRegistry, store: metricStore, bus, rawRetention: cfg.retention.raw, limiter, onDuplicate: (h) => storedAgain(h), clock,
     log: log.child({ part: 'consumer' }), ignore, checks, removed: (h) => tombstones.has(h),
@@ -172,8 +173,10 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
   if (commits) {
     const stored = startStoredPublisher({
       topics, publish: (t, p, r) => publish(t, p, r), commits, clock, log: log.child({ part: 'stored' }), removed: (host) => tombstones.has(host),
+      minIntervalMs: secondsToMs(cfg.storedInterval),
     });
     storedAgain = stored.again;
+    closeStored = stored.close;
     // Samples left unacknowledged while the store was full come back only when the broker
     // resends them, which it does on a reconnection [MQTT-4.4.0-1]: reconnect once writes succeed.
     let deferredSeen = 0;
@@ -192,6 +195,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     await ha?.close();
     await commands.close();
     await summary.close();
+    closeStored(); // what waits for its interval goes out before the connection ends
     await consumer.close();
     detachEvents();
     for (const [name, part] of [['hosts', hostRegistry], ['store', metricStore]] as const) {

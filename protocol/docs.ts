@@ -35,7 +35,7 @@ The prefix is \`vigie\` (config key \`mqtt.prefix\`). \`<host>\` is the host id.
 | \`vigie/<host>/info\` | agent, on connect | 1 | yes | [info](#info) |
 | \`vigie/<host>/metrics\` | agent, every interval (default 5 s) | 1 | no | [metrics](#metrics) |
 | \`vigie/<host>/services\` | agent, on change and every 5 minutes | 1 | yes | [services](#services) |
-| \`vigie/<host>/stored\` | ingest, after each store commit holding this host's samples | 1 | yes | [stored](#stored): every sample of this host up to \`seq\` is committed |
+| \`vigie/<host>/stored\` | ingest, after a store commit holding this host's samples: at once, then at most once per \`ingest.storedInterval\` (2 s) with the highest seq | 1 | yes | [stored](#stored): every sample of this host up to \`seq\` is committed |
 | \`vigie/<host>/alerts/<rule>\` | server (alert service) | 1 | yes | [alert](#alert) while it fires; an empty retained message clears it when it resolves. \`<rule>\` is %-encoded: \`disk:%2Fvar\` |
 | \`vigie/<host>/cmd/req/<id>\` | ingest | 1 | no | [commandRequest](#commandrequest): a read-only diagnosis |
 | \`vigie/<host>/cmd/res/<id>\` | agent | 1 | no | [commandResponse](#commandresponse): its answer |

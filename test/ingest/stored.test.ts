@@ -40,4 +40,29 @@ test('stored follows commits, duplicates are dropped and re-acked even after a r
     assert.equal(h.points.map((p) => p.avg), [1, 2, 3, 4, 5, 9], 'seq 3 kept its first value; the seq-less sample is stored');
   }));
 
+test('ingest.storedInterval: the first commit is acknowledged at once, the next ones once at the end of the interval, with the highest seq', () =>
+  withIngest({ ingest: { flushInterval: 0.05, storedInterval: 3 } }, async ({ ingest, connect }) => {
+    const agent = await connect({ clientId: 'vigie-agent-seq2' });
+    const acks: StoredPayload[] = [];
+    agent.on('message', (topic, payload) => {
+      if (topic === topics.stored('seq2')) acks.push(JSON.parse(payload.toString()) as StoredPayload);
+    });
+    await agent.subscribeAsync(topics.stored('seq2'), { qos: 1 });
+    const t0 = Date.now() - 60_000;
+    await publish(agent, topics.host('seq2', 'metrics'), metrics(t0, { seq: 1 }));
+    await waitFor('stored 1, at once', () => acks.length === 1);
+    // Three commits inside the interval, one per sample.
+    for (let seq = 2; seq <= 4; seq++) {
+      await publish(agent, topics.host('seq2', 'metrics'), metrics(t0 + seq * 1000, { seq }));
+      await waitFor(`seq ${seq} taken`, () => ingest.getHost('seq2')?.latest?.seq === seq);
+      await ingest.flush();
+    }
+    assert.is(acks.length, 1, 'inside the interval, nothing yet');
+    await waitFor('stored 4 at the end of the interval', () => acks.length >= 2, 10_000);
+    assert.equal(acks.map((a) => a.seq), [1, 4], 'seq 2 and 3 are covered by 4: no acknowledgement of their own');
+    assert.ok(acks[1]!.ts - acks[0]!.ts >= 3000, `the second one waited for the interval (${acks[1]!.ts - acks[0]!.ts} ms)`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.is(acks.length, 2, 'nothing more');
+  }));
+
 test.run();
