@@ -20,7 +20,7 @@ export const HttpConfig = Type.Object(
     publicBroker: Type.Optional(
       Type.String({ pattern: '^(mqtts?|wss?)://[^\\s\'"]+$', description: "Broker URL handed to agents when they enroll, as other machines reach it (default: this box's LAN address and broker port, mqtts:// when broker.tls is set)" }),
     ),
-    overviewThrottle: Type.Number({ minimum: 0, maximum: 60, default: 1, description: 'Seconds between two overview updates of one host' }),
+    overviewThrottle: Type.Number({ minimum: 0, maximum: 60, default: 1, description: 'Seconds between two overview batches: the hosts that changed within them go out together, each once' }),
   },
   { default: {} },
 );

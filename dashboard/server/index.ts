@@ -138,7 +138,6 @@ export async function startDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.alerts ? { alerts: deps.alerts } : {}),
     log,
     overviewThrottle: config.http.overviewThrottle,
-    clock,
     ...(deps.checks ? { canSeeCheck: checkVisibility(deps.checks, deps.accounts) } : {}),
     ...(deps.scripts ? { runs: deps.scripts.runs } : {}),
   });

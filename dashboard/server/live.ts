@@ -3,7 +3,7 @@ import { Server as SocketServer, type Socket } from 'socket.io';
 import { errorEnvelope, okEnvelope, type Envelope } from '../../core/errors.js';
 import { onceClose, type Handle } from '../../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../core/logger.js';
-import { secondsToMs, systemClock, type Clock } from '../../core/time.js';
+import { secondsToMs } from '../../core/time.js';
 import type { HostSummary, IngestHandle, IngestEvents } from '../../ingest/types.js';
 import type { MetricsPayload, ServicesPayload } from '../../protocol/payloads.js';
 import { normaliseHostId } from '../../protocol/host-id.js';
@@ -14,7 +14,7 @@ import { acceptedLang } from './lang.js';
 import { identify, type Caller } from './auth/caller.js';
 import type { User } from '../../accounts/users.js';
 import { isOwnOrigin } from './auth/origin.js';
-import { createKeyedThrottle } from './throttle.js';
+import { createBatchThrottle } from './throttle.js';
 import type { EventBus } from '../../core/event-bus.js';
 import type { ScriptEvents } from '../../scripts/types.js';
 
@@ -36,7 +36,9 @@ import type { ScriptEvents } from '../../scripts/types.js';
  *   `lang` {lang}         en|fr: the language of the texts sent from now on (alert titles, details, advice);
  *                         at the handshake it is `auth.lang`, else the Accept-Language header, else English
  * Server → client:
- *   `host` HostSummary + label         overview: at most one per host per overviewThrottle seconds, `latest` as in the ack
+ *   `hosts` [HostSummary + label]      overview: the hosts that changed, each once, in one batch per overviewThrottle
+ *                                      seconds at most (the first change after a quiet one at once), sent 100 hosts per
+ *                                      frame, `latest` as in the ack
  *   `sample` {host, metrics, receivedAt}  host room: every accepted sample
  *   `services` {host, services}        host room
  *   `status` HostSummary               host room: presence/state/info changes
@@ -74,9 +76,8 @@ export interface LiveOptions {
   /** When given, alert changes go out as `alert` events. */
   alerts?: AlertService;
   log: Logger;
-  /** Seconds between two overview updates of one host. */
+  /** Seconds between two overview batches (each host at most once per batch). */
   overviewThrottle: number;
-  clock?: Clock;
   /**
    * Whether a user may see a check's results (the check's group or runners: the server's access rules).
    * Absent: whoever may see the runner host.
@@ -96,6 +97,8 @@ const sessionRoom = (key: string): string => `session:${key}`;
 const langRoom = (lang: Lang): string => `lang:${lang}`;
 const otherLangRooms = (lang: Lang): string[] => LANGS.filter((l) => l !== lang).map(langRoom);
 const SWEEP_MS = 2000;
+/** Hosts per `hosts` frame of the overview stream. */
+const OVERVIEW_CHUNK = 100;
 /** Rooms one socket may hold: a page shows one host, a wall display a few. */
 const MAX_ROOMS_PER_SOCKET = 32;
 
@@ -185,17 +188,30 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     return summary;
   };
 
-  const throttle = createKeyedThrottle<string>(secondsToMs(opts.overviewThrottle), (id) => {
-    const summary = overviewSummary(id);
-    if (!summary) return;
-    stats.overviewUpdates += 1;
-    const view = overviewHost(summary, accounts.hostAccess.labelOf(id));
-    if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).emit('host', view);
+  // A batch goes out OVERVIEW_CHUNK hosts per frame, the event loop running between frames:
+  // 1,000 hosts encoded in one go held it ~10 ms, the samples behind them waiting.
+  let overviewClosed = false;
+  const sendOverview = (ids: string[], from: number): void => {
+    if (overviewClosed) return;
+    const end = Math.min(ids.length, from + OVERVIEW_CHUNK);
+    if (end < ids.length) setImmediate(sendOverview, ids, end);
+    const views: Array<HostSummary & { label: string | null }> = [];
+    for (let i = from; i < end; i++) {
+      const summary = overviewSummary(ids[i]!);
+      if (summary) views.push(overviewHost(summary, accounts.hostAccess.labelOf(ids[i]!)));
+    }
+    if (views.length === 0) return;
+    stats.overviewUpdates += views.length;
+    if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).emit('hosts', views);
     for (const socketId of io.sockets.adapter.rooms.get(OVERVIEW_FILTERED) ?? []) {
       const socket = io.sockets.sockets.get(socketId);
-      if (socket && accounts.hostAccess.canSee(callerOfSocket(socket).user, id)) socket.emit('host', view);
+      if (!socket) continue;
+      const { user } = callerOfSocket(socket);
+      const visible = views.filter((v) => accounts.hostAccess.canSee(user, v.id));
+      if (visible.length > 0) socket.emit('hosts', visible);
     }
-  }, opts.clock ?? systemClock);
+  };
+  const throttle = createBatchThrottle<string>(secondsToMs(opts.overviewThrottle), (ids) => sendOverview(ids, 0));
 
   const canSeeCheck = opts.canSeeCheck ?? ((user: User, runner: string): boolean => accounts.hostAccess.canSee(user, runner));
   const alertService = opts.alerts;
@@ -358,6 +374,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     offAlerts?.();
     for (const off of offBus) off();
     throttle.close();
+    overviewClosed = true;
     io.disconnectSockets(true);
     io.engine.close();
     // Socket.IO's own close() would also close the shared HTTP server: undo its attach instead.

@@ -1,5 +1,3 @@
-import { systemClock, type Clock } from '../../core/time.js';
-
 export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(timer: unknown): void;
@@ -10,48 +8,57 @@ const realTimers: Timers = {
   clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
 };
 
-export interface KeyedThrottle<K> {
-  /** Says `key` changed: it is emitted now if its window is free, else once at the end of the window. */
+export interface BatchThrottle<K> {
+  /** Says `key` changed: it goes out now if no batch went out within the window, else in the batch at its end. */
   touch(key: K): void;
-  /** Drops pending emissions and timers. */
+  /** Drops the pending batch and its timer. */
   close(): void;
 }
 
 /**
- * At most one `emit(key)` per key per `windowMs`, leading and trailing: the
- * first change goes out at once, changes inside the window collapse into one
- * emission at its end. `emit` reads the current state when it runs, so the
- * latest values win and the last change is never lost.
+ * Changed keys go out in batches, at most one batch per `windowMs`, leading
+ * and trailing: after a quiet window the first change goes out at once;
+ * changes inside the window collect, each key once, into one batch at its
+ * end. So each key goes out at most once per window, and a thousand keys
+ * changing cost one `emit` per window instead of a thousand. `emit` reads the
+ * current state when it runs, so the latest values win and the last change is
+ * never lost. Window 0: every change goes out at once.
  */
-export function createKeyedThrottle<K>(windowMs: number, emit: (key: K) => void, clock: Clock = systemClock, timers: Timers = realTimers): KeyedThrottle<K> {
-  const lastAt = new Map<K, number>();
-  const pending = new Map<K, unknown>();
+export function createBatchThrottle<K>(windowMs: number, emit: (keys: K[]) => void, timers: Timers = realTimers): BatchThrottle<K> {
+  let batch = new Set<K>();
+  let timer: unknown;
   let closed = false;
 
-  const fire = (key: K): void => {
-    lastAt.set(key, clock.now());
-    emit(key);
+  const arm = (): void => {
+    timer = timers.setTimeout(() => {
+      timer = undefined;
+      if (closed || batch.size === 0) return; // a quiet window: the next change goes out at once
+      const keys = [...batch];
+      batch = new Set();
+      arm();
+      emit(keys);
+    }, windowMs);
   };
 
   return {
     touch(key) {
-      if (closed || pending.has(key)) return;
-      const last = lastAt.get(key);
-      const wait = last === undefined ? 0 : last + windowMs - clock.now();
-      if (wait <= 0) {
-        fire(key);
+      if (closed) return;
+      if (windowMs <= 0) {
+        emit([key]);
         return;
       }
-      pending.set(key, timers.setTimeout(() => {
-        pending.delete(key);
-        if (!closed) fire(key);
-      }, wait));
+      if (timer !== undefined) {
+        batch.add(key);
+        return;
+      }
+      arm();
+      emit([key]);
     },
     close() {
       closed = true;
-      for (const timer of pending.values()) timers.clearTimeout(timer);
-      pending.clear();
-      lastAt.clear();
+      if (timer !== undefined) timers.clearTimeout(timer);
+      timer = undefined;
+      batch.clear();
     },
   };
 }

@@ -22,7 +22,7 @@ test('every endpoint, metric and range is documented', () => {
   }
   for (const metric of Object.keys(METRICS)) assert.ok(doc.includes(`\`${metric}\``), metric);
   for (const range of Object.keys(RANGES)) assert.ok(doc.includes(`\`${range}\``), range);
-  for (const event of ['overview', 'overview:leave', 'subscribe', 'unsubscribe', 'host', 'sample', 'status', 'services']) {
+  for (const event of ['overview', 'overview:leave', 'subscribe', 'unsubscribe', 'hosts', 'sample', 'status', 'services']) {
     assert.ok(doc.includes(`| \`${event}\` |`), `socket event ${event}`);
   }
 });

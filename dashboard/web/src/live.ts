@@ -106,12 +106,16 @@ export function watchOverview(onList: (hosts: HostSummary[]) => void, onHost: (h
       if (answer.ok) onList(answer.data);
     });
   };
+  // Updates come in batches: the hosts that changed, each once (dashboard/server/live.ts).
+  const onHosts = (hosts: HostSummary[]): void => {
+    for (const h of hosts) onHost(h);
+  };
   enterOverview();
-  s.on('host', onHost);
+  s.on('hosts', onHosts);
   s.on('connect', join);
   if (s.connected) join();
   return () => {
-    s.off('host', onHost);
+    s.off('hosts', onHosts);
     s.off('connect', join);
     leaveOverview(s);
   };

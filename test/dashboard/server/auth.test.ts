@@ -190,7 +190,7 @@ test('student A cannot see student B\'s host through Socket.IO: overview list, o
   const overview = await ask<HostSummary[]>(socket, 'overview');
   assert.equal(overview.ok && overview.data.map((h) => h.id), ['host-a']);
   const streamed = new Set<string>();
-  socket.on('host', (h: HostSummary) => streamed.add(h.id));
+  socket.on('hosts', (hs: HostSummary[]) => hs.forEach((h) => streamed.add(h.id)));
   const room = await ask(socket, 'subscribe', { host: 'host-b' });
   assert.equal(room.ok ? 'joined' : room.error.code, 'VIGIE_ERR_HOST_NOT_FOUND');
   const samples: string[] = [];
@@ -201,7 +201,7 @@ test('student A cannot see student B\'s host through Socket.IO: overview list, o
   await ask(bob, 'overview');
   await ask(bob, 'subscribe', { host: 'host-b' });
   const bobSaw = new Set<string>();
-  bob.on('host', (h: HostSummary) => bobSaw.add(h.id));
+  bob.on('hosts', (hs: HostSummary[]) => hs.forEach((h) => bobSaw.add(h.id)));
   bob.on('sample', (e: { host: string }) => bobSaw.add(`sample:${e.host}`));
   for (let i = 0; i < 3; i++) {
     await s.publish('host-b', 'metrics', metricsPayload(50 + i));

@@ -66,7 +66,7 @@ test('the overview stream is throttled: many samples in 1 s give at most 2 updat
   const list = await ask<HostSummary[]>(socket, 'overview');
   assert.ok(list.ok && Array.isArray(list.data));
   const updates: HostSummary[] = [];
-  socket.on('host', (h: HostSummary) => { if (h.id === 'busy') updates.push(h); });
+  socket.on('hosts', (hs: HostSummary[]) => { for (const h of hs) if (h.id === 'busy') updates.push(h); });
 
   await s.publish('busy', 'status', statusPayload());
   await waitFor('the first overview update of busy', () => updates.length > 0);
@@ -81,6 +81,39 @@ test('the overview stream is throttled: many samples in 1 s give at most 2 updat
   assert.ok(updates.length >= 1 && updates.length <= 2, `at most 2 updates, got ${updates.length}`);
   assert.is(updates.at(-1)?.latest?.cpu?.usage, 59, 'the last update carries the newest values');
   assert.ok(s.dashboard.live().overviewUpdates > 0);
+});
+
+test('hosts changing together share one overview frame, each host once in it', async () => {
+  const socket = await connect();
+  await ask(socket, 'overview');
+  const frames: string[][] = [];
+  socket.on('hosts', (hs: HostSummary[]) => {
+    const ours = hs.map((h) => h.id).filter((id) => id.startsWith('fleet-'));
+    if (ours.length > 0) frames.push(ours);
+  });
+  const ids = Array.from({ length: 10 }, (_, i) => `fleet-${i}`);
+  const base = Date.now();
+  await Promise.all(ids.flatMap((id, i) => [s.publish(id, 'metrics', metricsPayload(i, base)), s.publish(id, 'metrics', metricsPayload(i + 1, base + 1))]));
+  await waitFor('every host in the overview stream', () => ids.every((id) => frames.some((f) => f.includes(id))), 5000);
+  await new Promise((r) => setTimeout(r, 1300)); // the trailing batch, if any
+  assert.ok(frames.some((f) => f.length >= 2), `several hosts in one frame (frames: ${JSON.stringify(frames)})`);
+  assert.ok(frames.every((f) => new Set(f).size === f.length), 'each host once per frame');
+  assert.ok(frames.length <= 4, `a few frames for 10 hosts, 20 samples (got ${frames.length})`);
+});
+
+test('a large batch goes out 100 hosts per frame at most, every host in it', async () => {
+  const socket = await connect();
+  await ask(socket, 'overview');
+  const frames: string[][] = [];
+  socket.on('hosts', (hs: HostSummary[]) => {
+    const ours = hs.map((h) => h.id).filter((id) => id.startsWith('crowd-'));
+    if (ours.length > 0) frames.push(hs.map((h) => h.id));
+  });
+  const ids = Array.from({ length: 250 }, (_, i) => `crowd-${i}`);
+  await Promise.all(ids.map((id, i) => s.publish(id, 'metrics', metricsPayload(i % 100))));
+  await waitFor('every host in the overview stream', () => ids.every((id) => frames.some((f) => f.includes(id))), 10_000);
+  assert.ok(frames.every((f) => f.length <= 100), `frame sizes ${frames.map((f) => f.length).join(', ')}`);
+  assert.ok(frames.some((f) => f.length === 100), `a full frame (sizes ${frames.map((f) => f.length).join(', ')})`);
 });
 
 test('bad socket messages are answered with an error ack and ignored', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createKeyedThrottle, type Timers } from '../../../dashboard/server/throttle.js';
+import { createBatchThrottle, type Timers } from '../../../dashboard/server/throttle.js';
 
 /** A manual clock and timer queue: interval logic is tested without waiting. */
 function fakeTime() {
@@ -29,50 +29,60 @@ function fakeTime() {
   };
 }
 
-test('first change goes out at once, a burst collapses into one trailing emission', () => {
+test('first change goes out at once, a burst collapses into one trailing batch', () => {
   const time = fakeTime();
-  const emitted: Array<[string, number]> = [];
-  const th = createKeyedThrottle<string>(1000, (k) => emitted.push([k, time.clock.now()]), time.clock, time.timers);
+  const emitted: Array<[string[], number]> = [];
+  const th = createBatchThrottle<string>(1000, (keys) => emitted.push([keys, time.clock.now()]), time.timers);
   th.touch('a');
-  assert.equal(emitted, [['a', 0]]);
+  assert.equal(emitted, [[['a'], 0]]);
   for (let i = 0; i < 50; i++) { time.advance(10); th.touch('a'); }
   assert.is(emitted.length, 1, 'nothing inside the window');
   time.advance(1000);
-  assert.equal(emitted, [['a', 0], ['a', 1000]], 'one trailing emission at the end of the window');
+  assert.equal(emitted, [[['a'], 0], [['a'], 1000]], 'one trailing batch at the end of the window');
   time.advance(5000);
   assert.is(emitted.length, 2, 'nothing more without changes');
+  assert.is(time.pending(), 0, 'no timer left running once quiet');
 });
 
-test('keys are throttled independently', () => {
+test('keys changing inside a window go out together, each once, in the order they changed', () => {
   const time = fakeTime();
-  const emitted: string[] = [];
-  const th = createKeyedThrottle<string>(1000, (k) => emitted.push(k), time.clock, time.timers);
+  const emitted: Array<[string[], number]> = [];
+  const th = createBatchThrottle<string>(1000, (keys) => emitted.push([keys, time.clock.now()]), time.timers);
   th.touch('a');
   th.touch('b');
   th.touch('a');
-  assert.equal(emitted, ['a', 'b']);
-  time.advance(1000);
-  assert.equal(emitted, ['a', 'b', 'a']);
+  time.advance(400);
+  th.touch('c');
+  th.touch('b');
+  assert.equal(emitted, [[['a'], 0]]);
+  time.advance(600);
+  assert.equal(emitted, [[['a'], 0], [['b', 'a', 'c'], 1000]]);
+  // Every key at most once per window: a key of the last batch waits for the next.
+  th.touch('b');
+  time.advance(999);
+  assert.is(emitted.length, 2);
+  time.advance(1);
+  assert.equal(emitted.at(-1), [['b'], 2000]);
 });
 
 test('a change after a quiet window goes out at once', () => {
   const time = fakeTime();
   const emitted: number[] = [];
-  const th = createKeyedThrottle<string>(1000, () => emitted.push(time.clock.now()), time.clock, time.timers);
+  const th = createBatchThrottle<string>(1000, () => emitted.push(time.clock.now()), time.timers);
   th.touch('a');
   time.advance(2500);
   th.touch('a');
   assert.equal(emitted, [0, 2500]);
 });
 
-test('window 0 emits every change; close() drops pending timers', () => {
+test('window 0 emits every change; close() drops the pending batch and its timer', () => {
   const time = fakeTime();
   let n = 0;
-  const zero = createKeyedThrottle<string>(0, () => { n += 1; }, time.clock, time.timers);
+  const zero = createBatchThrottle<string>(0, () => { n += 1; }, time.timers);
   zero.touch('a'); zero.touch('a'); zero.touch('a');
   assert.is(n, 3);
   let m = 0;
-  const th = createKeyedThrottle<string>(1000, () => { m += 1; }, time.clock, time.timers);
+  const th = createBatchThrottle<string>(1000, () => { m += 1; }, time.timers);
   th.touch('a');
   th.touch('a');
   assert.is(time.pending(), 1);
