@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SCRIPT_ID_PATTERN } from '../protocol/schemas/script.js';
+import { STATUS_INTERVAL_MIN_S } from '../protocol/schemas/status.js';
 import { AgentContainersConfig } from './containers/config.js';
 
 /**
@@ -30,7 +31,7 @@ export const AgentConfig = Type.Object(
     broker: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'MQTT broker URL (mqtt://, mqtts://, ws://, wss://)' }),
     host: Type.Optional(Type.String({ description: 'Host id to publish as; default: this machine\'s hostname, normalised' })),
     // 0.1 s is the status schema's own minimum; it lets tests and benchmarks run in seconds, not minutes.
-    interval: Type.Number({ minimum: 0.1, maximum: 3600, default: 5, description: 'Seconds between metrics samples' }),
+    interval: Type.Number({ minimum: STATUS_INTERVAL_MIN_S, maximum: 3600, default: 5, description: 'Seconds between metrics samples' }),
     collectorTimeout: Type.Optional(
       Type.Number({
         minimum: 0.01, maximum: 3600,

@@ -2,6 +2,7 @@ import mqtt from 'mqtt';
 import { encodePayload, type InfoPayload, type MetricsPayload, type ServiceEntry, type ServicesPayload } from '../../protocol/payloads.js';
 import { createTopics } from '../../protocol/topics.js';
 import { agentClientId } from '../../protocol/client-ids.js';
+import { STATUS_INTERVAL_MIN_S } from '../../protocol/schemas/status.js';
 
 /**
  * Simulated agents: real MQTT connections that behave like agent/ on the
@@ -174,7 +175,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     const host = simulatedHost(i);
     const statusTopic = topics.host(host, 'status');
     const metricsTopic = topics.host(host, 'metrics');
-    const status = (state: 'online' | 'offline', reason: string): string => encodePayload('status', { v: 1, state, reason, agent: 'bench', interval: intervalMs / 1000 });
+    // The overload runs publish faster than an agent may (every 42 ms); status says the fastest valid interval, 0.1 s.
+    const status = (state: 'online' | 'offline', reason: string): string => encodePayload('status', { v: 1, state, reason, agent: 'bench', interval: Math.max(STATUS_INTERVAL_MIN_S, intervalMs / 1000) });
     type Entry = { text: string; ts: number; seq: number };
     /** Samples taken and not sent yet, oldest first. */
     const buffer: Entry[] = [];

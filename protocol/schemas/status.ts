@@ -1,6 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { EpochMs, ShortText, Version } from './common.js';
 
+/** The shortest metrics interval a status may announce, seconds (the agent's own minimum). */
+export const STATUS_INTERVAL_MIN_S = 0.1;
+
 /** `<prefix>/<host>/status`, retained; the agent's Last Will publishes `offline`. */
 export const StatusPayload = Type.Object(
   {
@@ -9,7 +12,7 @@ export const StatusPayload = Type.Object(
     reason: ShortText(128, { description: 'why: connected, stopped, lost…; for a device: polled, snmp-timeout, snmp-auth, snmp-error, poller-offline' }),
     error: Type.Optional(ShortText(256, { description: 'a device\'s last polling error, as the poller saw it ("Request timed out", "Authentication failure (incorrect password, community or key)")' })),
     agent: ShortText(64, { description: 'agent version' }),
-    interval: Type.Number({ minimum: 0.1, maximum: 86_400, description: 'metrics interval, seconds' }),
+    interval: Type.Number({ minimum: STATUS_INTERVAL_MIN_S, maximum: 86_400, description: 'metrics interval, seconds' }),
     ts: Type.Optional(EpochMs),
     dropped: Type.Optional(Type.Integer({ minimum: 0, maximum: 1e9, description: 'samples dropped from the offline buffer since start' })),
     failing: Type.Optional(

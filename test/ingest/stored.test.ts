@@ -7,17 +7,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { waitFor } from '../helpers/env.js';
+import type { MqttClient } from 'mqtt';
 import type { StoredPayload } from '../../protocol/payloads.js';
 import { metrics, publish, topics, withIngest } from './fixtures.js';
+
+/** Subscribes `agent` to the host's `stored` and collects what arrives. */
+async function storedAcks(agent: MqttClient, host: string): Promise<StoredPayload[]> {
+  const acks: StoredPayload[] = [];
+  agent.on('message', (topic, payload) => {
+    if (topic === topics.stored(host)) acks.push(JSON.parse(payload.toString()) as StoredPayload);
+  });
+  await agent.subscribeAsync(topics.stored(host), { qos: 1 });
+  return acks;
+}
 
 test('stored follows commits, duplicates are dropped and re-acked even after a restart, seq-less samples still stored', () =>
   withIngest({ ingest: { flushInterval: 0.3 } }, async ({ ingest: first, connect, restart }) => {
     const agent = await connect({ clientId: 'vigie-agent-seq1' });
-    const acks: StoredPayload[] = [];
-    agent.on('message', (topic, payload) => {
-      if (topic === topics.stored('seq1')) acks.push(JSON.parse(payload.toString()) as StoredPayload);
-    });
-    await agent.subscribeAsync(topics.stored('seq1'), { qos: 1 });
+    const acks = await storedAcks(agent, 'seq1');
     const t0 = Date.now() - 60_000;
     for (let seq = 1; seq <= 5; seq++) await publish(agent, topics.host('seq1', 'metrics'), metrics(t0 + seq * 1000, { seq, uptime: seq }));
     // The last PUBACK came back only after the commit: stored is already on its way.
@@ -43,11 +50,7 @@ test('stored follows commits, duplicates are dropped and re-acked even after a r
 test('ingest.storedInterval: the first commit is acknowledged at once, the next ones once at the end of the interval, with the highest seq', () =>
   withIngest({ ingest: { flushInterval: 0.05, storedInterval: 3 } }, async ({ ingest, connect }) => {
     const agent = await connect({ clientId: 'vigie-agent-seq2' });
-    const acks: StoredPayload[] = [];
-    agent.on('message', (topic, payload) => {
-      if (topic === topics.stored('seq2')) acks.push(JSON.parse(payload.toString()) as StoredPayload);
-    });
-    await agent.subscribeAsync(topics.stored('seq2'), { qos: 1 });
+    const acks = await storedAcks(agent, 'seq2');
     const t0 = Date.now() - 60_000;
     await publish(agent, topics.host('seq2', 'metrics'), metrics(t0, { seq: 1 }));
     await waitFor('stored 1, at once', () => acks.length === 1);
