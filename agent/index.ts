@@ -35,6 +35,9 @@ export interface AgentHandle extends Handle {
     buffered: number;
     dropped: number;
     server: ServerState;
+    /** The highest seq given to a sample, and the highest a `stored` acknowledgement covered. */
+    seq: number | undefined;
+    storedSeq: number | undefined;
     /** Collectors left out of the latest sample. */
     failing: FailingCollector[];
     /** Network checks this agent was given, and those running or waiting now. */

@@ -79,6 +79,10 @@ export interface PublisherStats {
   /** Samples dropped from a full buffer since start. */
   dropped: number;
   server: ServerState;
+  /** The highest seq given to a sample (kept across restarts by the journal); undefined before the first. */
+  seq: number | undefined;
+  /** The highest seq a `stored` acknowledgement covered since start: every sample up to it is in the server's store. */
+  storedSeq: number | undefined;
 }
 
 export interface Publisher extends Handle {
@@ -391,6 +395,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     return config.value;
   };
 
+  let storedSeq: number | undefined;
   const onStored = (payload: Buffer): void => {
     const stored = decodePayload('stored', payload);
     if (!stored.ok) {
@@ -407,6 +412,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
       return;
     }
     const released = buffer.release(stored.value.seq);
+    if (storedSeq === undefined || stored.value.seq > storedSeq) storedSeq = stored.value.seq;
     if (released > 0) {
       resendMs = resendBaseMs;
       stopResend();
@@ -526,7 +532,7 @@ export function startPublisher(opts: PublisherOptions): Publisher {
     forgetDevice(device) {
       devices.delete(device);
     },
-    stats: () => ({ connected: client.connected, published, buffered: buffer.length, dropped: buffer.dropped, server }),
+    stats: () => ({ connected: client.connected, published, buffered: buffer.length, dropped: buffer.dropped, server, seq: buffer.highestSeq, storedSeq }),
     close,
   };
 }
