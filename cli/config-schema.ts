@@ -10,6 +10,7 @@ import { IngestConfig } from '../ingest/config.js';
 import { HaConfig } from '../integrations/home-assistant/config.js';
 import { NotifyConfig } from '../notify/config.js';
 import { OledConfig } from '../oled/config.js';
+import { COMMON_CONFIG, SERVER_BLOCKS } from './config-common.js';
 
 /**
  * The whole configuration: one block per component, each block's schema
@@ -17,26 +18,7 @@ import { OledConfig } from '../oled/config.js';
  */
 export const VigieConfig = Type.Object(
   {
-    dataDir: Type.String({ minLength: 1, default: './data', description: 'Directory for the SQLite database and other state' }),
-    mqtt: Type.Object(
-      {
-        prefix: Type.String({ pattern: '^[^+#/\u0000]+(/[^+#/\u0000]+)*$', default: 'vigie', description: 'Topic prefix of the MQTT contract' }),
-      },
-      { default: {} },
-    ),
-    log: Type.Object(
-      {
-        level: Type.Union(
-          ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
-          { default: 'info', description: 'fatal, error, warn, info, debug, trace or silent' },
-        ),
-        format: Type.Union(
-          ['auto', 'pretty', 'json'].map((f) => Type.Literal(f)),
-          { default: 'auto', description: 'auto: pretty coloured lines when stderr is a terminal, JSON lines otherwise (journald, pipes, files); pretty or json: always that' },
-        ),
-      },
-      { default: {} },
-    ),
+    ...COMMON_CONFIG,
     broker: BrokerConfig,
     http: HttpConfig,
     auth: AuthConfig,
@@ -54,3 +36,6 @@ export const VigieConfig = Type.Object(
   { default: {} },
 );
 export type VigieConfig = Static<typeof VigieConfig>;
+
+/** Compiles only while SERVER_BLOCKS names every block but the common ones and the agent's (the standalone agent skips those). */
+export const SERVER_BLOCKS_LISTED: Exclude<keyof VigieConfig, keyof typeof COMMON_CONFIG | 'agent'> extends (typeof SERVER_BLOCKS)[number] ? true : never = true;

@@ -32,6 +32,22 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
  */
 export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2' };
 
+/**
+ * Node flags of the standalone agent's `run`, in infra/install/vigie-agent.service,
+ * the Windows task and the `--no-service` line: V8 without its optimising
+ * compiler, feedback allocated lazily. The agent's work is I/O and small JSON;
+ * its CPU per sample does not rise (docs/agent.md, Memory).
+ */
+export const AGENT_NODE_FLAGS: readonly string[] = ['--lite-mode'];
+
+/**
+ * Environment of the standalone agent on Linux (glibc), beside
+ * AGENT_NODE_FLAGS: one malloc arena. The agent's JavaScript runs on one
+ * thread; libuv's pool and V8's helpers allocate little, and an arena each
+ * held ~0.3 MiB apart (bench/agent/process).
+ */
+export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
+
 let tuned = false;
 
 /** Applies SERVER_HEAP_GROWING_PERCENT to this process, once. V8 reads it at every GC, so it works after start. */

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import type { Resolver } from 'node:dns/promises';
 import type { CheckSpec, DnsRecordType } from '../../protocol/payloads.js';
 import { abortable } from './network-policy.js';
 import { down, seconds, type ProbeContext, type ProbeResult } from './types.js';
@@ -46,6 +46,8 @@ export async function probeDns(spec: CheckSpec, ctx: ProbeContext): Promise<Prob
   const opts = spec.dns ?? { type: 'A' as const };
   const type = opts.type;
   const name = spec.target.replace(/\.$/, '');
+  // Loaded by the first DNS check, not at start (docs/agent.md, Memory).
+  const { Resolver } = await import('node:dns/promises');
   const resolver = new Resolver({ timeout: Math.max(500, Math.floor(spec.timeout * 1000 / 2)), tries: 2 });
   const server = opts.server ?? 'the system resolver';
   if (opts.server) {

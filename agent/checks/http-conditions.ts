@@ -1,4 +1,3 @@
-import { JSONPath } from 'jsonpath-plus';
 import type { HttpOptions } from '../../protocol/payloads.js';
 import { testRegex } from './regex-worker.js';
 
@@ -67,13 +66,15 @@ const numeric = (a: unknown, b: unknown): boolean => isScalar(a) && isScalar(b) 
  * JavaScript (no vm, no Function). The first match is compared;
  * `exists` only asks for one.
  */
-export function jsonProblem(body: string, cond: NonNullable<HttpOptions['json']>): string | null {
+export async function jsonProblem(body: string, cond: NonNullable<HttpOptions['json']>): Promise<string | null> {
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
     return 'body is not JSON (or was cut at maxBodyBytes)';
   }
+  // Loaded by the first JSON condition, not at start (docs/agent.md, Memory).
+  const { JSONPath } = await import('jsonpath-plus');
   let matches: unknown[];
   try {
     matches = JSONPath({ path: cond.path, json: json as object, eval: 'safe', wrap: true }) as unknown[];

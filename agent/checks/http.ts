@@ -1,11 +1,10 @@
-import { request, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
-import { isIP, type Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
 import { CHECK_LIMITS, type CheckSpec } from '../../protocol/payloads.js';
 import { VIGIE_VERSION } from '../../core/version.js';
 import { resolveAllowed, unbracket } from './network-policy.js';
 import { connectFirst } from './tcp.js';
-import { certInfo, certProblem, handshake, type CertInfo } from './tls.js';
+import { certProblem, handshake, loadTls, type CertInfo } from './tls.js';
 import { jsonProblem, keywordProblem, statusAccepted } from './http-conditions.js';
 import { clip, describeNetError, down, seconds, type ProbeContext, type ProbeResult } from './types.js';
 
@@ -38,8 +37,10 @@ function readBody(res: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
+type HttpRequest = typeof import('node:http').request;
+
 /** One request over an already open (and verified) socket; resolves on the response headers. */
-function send(socket: Socket, url: URL, method: string, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
+function send(request: HttpRequest, socket: Socket, url: URL, method: string, headers: OutgoingHttpHeaders, body: string | undefined, signal: AbortSignal): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const req = request({
       createConnection: () => socket,
@@ -85,6 +86,10 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
   }
   let method: string = opts.method ?? 'GET';
   let body = method === 'POST' || method === 'PUT' ? opts.body : undefined;
+  // node:http and node:tls are loaded by the first check that needs them, not at
+  // start (docs/agent.md, Memory), and before the clocks start.
+  const { request } = await import('node:http');
+  let tls = url.protocol === 'https:' ? await loadTls() : undefined;
   const started = ctx.now();
   let cert: CertInfo | undefined;
   let phases: Phases = { dns: null, connect: null, tls: null, firstByte: null };
@@ -105,11 +110,12 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
       address = connected.address;
       phases.connect = seconds(ctx.now() - connectStart);
       if (url.protocol === 'https:') {
+        tls ??= await loadTls(); // a redirect from http: to https:
         const tlsStart = ctx.now();
-        const secure: TLSSocket = await handshake(socket, isIP(host) ? undefined : host, ctx.ca, ctx.signal);
-        socket = secure;
+        const done = await handshake(tls, socket, host, ctx.ca, ctx.signal);
+        socket = done.secure;
         phases.tls = seconds(ctx.now() - tlsStart);
-        cert = certInfo(secure, host) ?? undefined;
+        cert = done.cert ?? undefined;
         // Judged before a byte of the request is sent: a bad certificate gets no headers.
         const problem = cert ? certProblem(cert, host, wallNow()) : 'no certificate presented';
         if (problem && verifyTls) return down(problem, { phases, address, ...(cert ? { cert } : {}) });
@@ -119,7 +125,7 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
       headers.connection = 'close';
       if (!Object.keys(headers).some((h) => h.toLowerCase() === 'user-agent')) headers['user-agent'] = `Vigie-check/${VIGIE_VERSION}`;
       const requestStart = ctx.now();
-      const res = await send(socket, url, method, headers, body, ctx.signal);
+      const res = await send(request, socket, url, method, headers, body, ctx.signal);
       phases.firstByte = seconds(ctx.now() - requestStart);
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
@@ -149,7 +155,7 @@ export async function probeHttp(spec: CheckSpec, ctx: ProbeContext, wallNow: () 
         const why = REDIRECTS.has(status) && location ? `more than ${maxRedirects} redirects (status ${status})` : `status ${status} not in ${accept.join(', ')}`;
         return { ...base, state: 'down', message: why, ...(excerpt ? { excerpt } : {}) };
       }
-      const failed = (opts.keyword ? await keywordProblem(text, opts.keyword) : null) ?? (opts.json ? jsonProblem(text, opts.json) : null);
+      const failed = (opts.keyword ? await keywordProblem(text, opts.keyword) : null) ?? (opts.json ? await jsonProblem(text, opts.json) : null);
       if (failed) return { ...base, state: 'down', message: clip(failed), ...(excerpt ? { excerpt } : {}) };
       return { ...base, state: 'up', message: clip(`${status} ${res.statusMessage ?? ''}`.trim()) };
     } catch (error) {

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
 import type { Handle } from '../../core/lifecycle.js';
 import { onceClose } from '../../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../../core/logger.js';
@@ -51,7 +50,7 @@ export interface CheckRunner extends Handle {
   stats(): { checks: number; running: number; queued: number; skipped: number };
 }
 
-/** The trusted CAs of TLS and HTTPS checks: the system's, plus `agent.checks.ca`. Throws naming the key. */
+/** `agent.checks.ca`'s certificates, trusted by TLS and HTTPS checks beside the system's (added by handshake). Throws naming the key. */
 export function checkCas(file: string | undefined): string[] | undefined {
   if (file === undefined) return undefined;
   let pem: string;
@@ -61,7 +60,7 @@ export function checkCas(file: string | undefined): string[] | undefined {
     throw new Error(`agent.checks.ca: cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error(`agent.checks.ca: "${file}" holds no PEM certificate`);
-  return [...rootCertificates, pem];
+  return [pem];
 }
 
 /**

@@ -1,4 +1,3 @@
-import { lookup } from 'node:dns/promises';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -70,6 +69,8 @@ export async function resolveAllowed(host: string, policy: NetworkPolicy, signal
     const refused = policy.refusal(bare);
     return refused ? { ok: false, message: refused } : { ok: true, addresses: [bare], dnsSeconds: null };
   }
+  // Loaded by the first check of a name, not at start (docs/agent.md, Memory), and before the clock starts.
+  const { lookup } = await import('node:dns/promises');
   const started = now();
   let addresses: string[];
   try {

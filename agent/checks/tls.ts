@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
 import type { CheckResultPayload, CheckSpec } from '../../protocol/payloads.js';
 import { DAY_MS } from '../../core/time.js';
@@ -9,22 +9,33 @@ import { isHostTarget } from './target.js';
 import { clip, describeNetError, down, seconds, type ProbeContext, type ProbeResult } from './types.js';
 
 export type CertInfo = NonNullable<CheckResultPayload['cert']>;
+type TlsModule = typeof import('node:tls');
 
 /**
- * The TLS handshake over an open socket, never refusing the certificate
- * itself (rejectUnauthorized: false) so that its expiry, chain and name
- * can be reported; the caller decides what a bad certificate means, before
- * anything is sent over the connection.
+ * node:tls, loaded by the first TLS or HTTPS check rather than at start: it
+ * weighs on the agent's memory and most agents run no such check
+ * (docs/agent.md, Memory). Probes load it before their clocks start.
  */
-export function handshake(socket: Socket, servername: string | undefined, ca: string[] | undefined, signal: AbortSignal): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
+export const loadTls = (): Promise<TlsModule> => import('node:tls');
+
+/**
+ * The TLS handshake over an open socket to `hostname` (sent as SNI when it
+ * is a name, RFC 6066 §3), never refusing the certificate itself
+ * (rejectUnauthorized: false) so that its expiry, chain and name can be
+ * reported: the caller decides what a bad certificate means, before
+ * anything is sent over the connection. `ca` (`agent.checks.ca`, see
+ * checkCas) is trusted beside the system's CAs. `tls` is node:tls, from loadTls.
+ */
+export async function handshake(tls: TlsModule, socket: Socket, hostname: string, ca: string[] | undefined, signal: AbortSignal): Promise<{ secure: TLSSocket; cert: CertInfo | null }> {
+  const servername = isIP(hostname) ? undefined : hostname;
+  const secure = await new Promise<TLSSocket>((resolve, reject) => {
     if (signal.aborted) {
       socket.destroy();
       return reject(new Error('aborted'));
     }
     // The name is judged apart (certInfo): `authorized` then speaks of the chain alone.
-    const secure = tlsConnect({
-      socket, rejectUnauthorized: false, checkServerIdentity: () => undefined, ...(servername ? { servername } : {}), ...(ca ? { ca } : {}),
+    const secure = tls.connect({
+      socket, rejectUnauthorized: false, checkServerIdentity: () => undefined, ...(servername ? { servername } : {}), ...(ca ? { ca: [...tls.rootCertificates, ...ca] } : {}),
     });
     const onAbort = (): void => {
       secure.destroy();
@@ -45,6 +56,7 @@ export function handshake(socket: Socket, servername: string | undefined, ca: st
       reject(error);
     });
   });
+  return { secure, cert: certInfo(secure, hostname, tls.checkServerIdentity) };
 }
 
 const dn = (fields: PeerCertificate['subject'] | undefined): string => {
@@ -53,7 +65,7 @@ const dn = (fields: PeerCertificate['subject'] | undefined): string => {
 };
 
 /** The leaf certificate of a finished handshake, judged for `hostname`. */
-export function certInfo(secure: TLSSocket, hostname: string): CertInfo | null {
+function certInfo(secure: TLSSocket, hostname: string, checkServerIdentity: TlsModule['checkServerIdentity']): CertInfo | null {
   const cert = secure.getPeerCertificate();
   if (!cert || Object.keys(cert).length === 0) return null;
   const notAfter = Date.parse(cert.valid_to);
@@ -88,16 +100,17 @@ export async function probeTls(spec: CheckSpec, ctx: ProbeContext, wallNow: () =
   if (!resolved.ok) return down(resolved.message);
   let address = resolved.addresses[0]!;
   const hostname = spec.target.replace(/\.$/, '');
+  const tls = await loadTls();
   const started = ctx.now();
   let secure: TLSSocket | undefined;
   try {
     const connected = await connectFirst(resolved.addresses, port, ctx.signal);
     address = connected.address;
     const socket = connected.socket;
-    // SNI carries names only (RFC 6066 §3).
-    secure = await handshake(socket, isIP(hostname) ? undefined : hostname, ctx.ca, ctx.signal);
+    const done = await handshake(tls, socket, hostname, ctx.ca, ctx.signal);
+    secure = done.secure;
     const latency = seconds(ctx.now() - started);
-    const cert = certInfo(secure, hostname);
+    const { cert } = done;
     if (!cert) return down('no certificate presented', { latency, address });
     const problem = certProblem(cert, hostname, wallNow());
     if (problem) return down(problem, { latency, cert, address });

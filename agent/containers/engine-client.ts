@@ -1,4 +1,3 @@
-import { request } from 'node:http';
 
 /**
  * A minimal Docker Engine API client over its unix socket (docs/containers.md).
@@ -53,8 +52,10 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
   let negotiated: Promise<string> | null = null;
 
   /** GET `path`: its JSON body (or, with `headerOnly`, the `API-Version` header, unparsed body ignored). */
-  const raw = (path: string, headerOnly = false): Promise<unknown> =>
-    new Promise((resolve, reject) => {
+  const raw = async (path: string, headerOnly = false): Promise<unknown> => {
+    // Loaded once an engine socket is there, not at start (docs/agent.md, Memory).
+    const { request } = await import('node:http');
+    return new Promise((resolve, reject) => {
       let settled = false;
       const fail = (error: Error): void => {
         if (settled) return;
@@ -97,6 +98,7 @@ export function createEngineClient(opts: EngineClientOptions): EngineClient {
       req.on('error', (e) => fail(e));
       req.end();
     });
+  };
 
   const client: EngineClient = {
     get prefix() {

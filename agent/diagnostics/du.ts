@@ -1,7 +1,6 @@
 import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { COMMAND_LIMITS, type DuData } from '../../protocol/payloads.js';
 import { mapLimit } from './pool.js';
 

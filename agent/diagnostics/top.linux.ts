@@ -1,6 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { Proc } from '../../protocol/payloads.js';
 import { underRoot } from '../collectors/procfs.js';
 import { mapLimit, sleep } from './pool.js';

@@ -1,4 +1,4 @@
-import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { compileOnUse } from '../../core/compile-on-use.js';
 import { createVerifier } from '../../core/signing.js';
 import type { Clock } from '../../core/time.js';
 import { RunGrant, ScriptBundle, SCRIPT_LIMITS, type RefusalReason, type Signed } from '../../protocol/schemas/script.js';
@@ -28,8 +28,8 @@ export interface VerifierOptions {
 }
 
 // Compiled once: a bundle is checked at every configuration, a grant at every run.
-const BUNDLE = TypeCompiler.Compile(ScriptBundle);
-const GRANT = TypeCompiler.Compile(RunGrant);
+const BUNDLE = compileOnUse(ScriptBundle);
+const GRANT = compileOnUse(RunGrant);
 
 const refuse = <T>(reason: RefusalReason, message: string): Verified<T> => ({ ok: false, refusal: { reason, message } });
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -43,7 +43,7 @@ export function createScriptVerifier(opts: VerifierOptions): ScriptVerifier {
   const { host, clock, memory } = opts;
   const verify = opts.serverKey === undefined ? undefined : createVerifier(opts.serverKey);
 
-  const open = <T>(signed: Signed, what: string, check: typeof BUNDLE | typeof GRANT): Verified<T> => {
+  const open = <T>(signed: Signed, what: string, check: ReturnType<typeof BUNDLE> | ReturnType<typeof GRANT>): Verified<T> => {
     if (!verify) {
       return refuse('no-key', `${host} has no pinned box key (agent.serverKey): enroll it again with a new token, or copy the box's public key into agent.serverKey`);
     }
@@ -63,7 +63,7 @@ export function createScriptVerifier(opts: VerifierOptions): ScriptVerifier {
 
   return {
     bundle(signed) {
-      const opened = open<ScriptBundle>(signed, 'script bundle', BUNDLE);
+      const opened = open<ScriptBundle>(signed, 'script bundle', BUNDLE());
       if (!opened.ok) return opened;
       const b = opened.value;
       if (b.host !== host) return refuse('wrong-host', `the script bundle was signed for host ${b.host}, not ${host}`);
@@ -79,7 +79,7 @@ export function createScriptVerifier(opts: VerifierOptions): ScriptVerifier {
       return opened;
     },
     grant(signed) {
-      const opened = open<RunGrant>(signed, 'run request', GRANT);
+      const opened = open<RunGrant>(signed, 'run request', GRANT());
       if (!opened.ok) return opened;
       const g = opened.value;
       if (g.host !== host) return refuse('wrong-host', `the run request was signed for host ${g.host}, not ${host}`);

@@ -12,8 +12,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import { VIGIE_VERSION } from '../../core/version.js';
+import { LAZY_MQTT_TRANSPORTS, NODE_TIMERS, PACKED_PACKAGES, packPackages } from './bundle-plugins.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url)); // dist/agent/standalone/
 const repo = join(here, '..', '..', '..');
@@ -60,34 +61,42 @@ export function wideCharacter(text: string): string | undefined {
   return at < 0 ? undefined : `U+${text.codePointAt(at)!.toString(16).toUpperCase().padStart(4, '0')} in "${text.slice(Math.max(0, at - 30), at + 10)}"`;
 }
 
+/** How the bundle resolves and defines, shared with the packed packages' own builds so they resolve the same. */
+export const BUNDLE_RESOLUTION = {
+  absWorkingDir: repo,
+  target: 'node20',
+  // No package.json ships beside the file: the version is written into it.
+  define: { __VIGIE_VERSION__: JSON.stringify(VIGIE_VERSION) },
+  // ws's optional speed-ups are native addons; ws runs without them (it catches the failed require).
+  external: ['bufferutil', 'utf-8-validate'],
+  // mqtt.js and bl stream through readable-stream 4, a copy of Node 20's own streams that brings
+  // polyfills of Buffer, process and AbortController along: Node's saves their code and memory
+  // (bench/agent/process, RSS p50 with --lite-mode 51.5 -> 50.7 MiB, without 60.9 -> 58.3).
+  alias: { 'readable-stream': 'node:stream' },
+} satisfies BuildOptions;
+
 /** Builds the bundle into `outDir` (default dist/agent/); rejects, listing them, when forbidden inputs got in. */
 export async function buildAgentBundle(outDir = join(repo, 'dist', 'agent')): Promise<AgentBundle> {
   mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'vigie-agent.mjs');
+  const packed = packPackages(PACKED_PACKAGES, BUNDLE_RESOLUTION);
   const result = await build({
-    absWorkingDir: repo,
+    ...BUNDLE_RESOLUTION,
     entryPoints: [join(repo, 'agent', 'standalone', 'bin.ts')],
     outfile: file,
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: 'node20',
     minify: true,
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
-    // No package.json ships beside the file: the version is written into it.
-    define: { __VIGIE_VERSION__: JSON.stringify(VIGIE_VERSION) },
-    // ws's optional speed-ups are native addons; ws runs without them (it catches the failed require).
-    external: ['bufferutil', 'utf-8-validate'],
-    // mqtt.js and bl stream through readable-stream 4, a copy of Node 20's own streams that brings
-    // polyfills of Buffer, process and AbortController along: Node's saves their code and memory
-    // (bench/agent/process, RSS p50 with --lite-mode 51.5 -> 50.7 MiB, without 60.9 -> 58.3).
-    alias: { 'readable-stream': 'node:stream' },
+    plugins: [LAZY_MQTT_TRANSPORTS, NODE_TIMERS, packed.plugin],
     // The bundled CommonJS packages (mqtt, systeminformation, pino) call require(): give the ES module one.
     banner: { js: '#!/usr/bin/env node\nimport { createRequire as __vigieCreateRequire } from "node:module"; const require = __vigieCreateRequire(import.meta.url);' },
   });
-  const problems = forbiddenInputs(result.metafile);
+  const inputs = { ...result.metafile.inputs, ...packed.inputs() };
+  const problems = forbiddenInputs({ inputs });
   if (problems.length > 0) throw new Error(`the agent bundle must not contain these (something imports the server): ${problems.join('; ')}`);
 
   const bytes = readFileSync(file);
@@ -97,7 +106,7 @@ export async function buildAgentBundle(outDir = join(repo, 'dist', 'agent')): Pr
   const manifestFile = join(outDir, 'vigie-agent.json');
   writeFileSync(manifestFile, `${JSON.stringify({ version: VIGIE_VERSION, sha256, size: bytes.length }, null, 2)}\n`);
   const perPackage = new Map<string, number>();
-  for (const [path, input] of Object.entries(result.metafile.inputs)) perPackage.set(inputPackage(path), (perPackage.get(inputPackage(path)) ?? 0) + input.bytes);
+  for (const [path, input] of Object.entries(inputs)) perPackage.set(inputPackage(path), (perPackage.get(inputPackage(path)) ?? 0) + input.bytes);
   return { file, manifestFile, version: VIGIE_VERSION, sha256, size: bytes.length, packages: [...perPackage].sort((a, b) => b[1] - a[1]) };
 }
 

@@ -27,8 +27,8 @@ export async function runStandalone(file: string, io: RunIo): Promise<number> {
   }
   const config = loaded.value;
   setLogLevel(config.logLevel);
-  // As `vigie agent`: pretty lines at a terminal, JSON for journald and pipes.
-  await setLogFormat('auto');
+  // As `vigie agent`: by default (auto) pretty lines at a terminal, JSON for journald and pipes.
+  await setLogFormat(config.logFormat);
   const log = createLogger('agent');
   try {
     ensurePrivateDir(config.dataDir);

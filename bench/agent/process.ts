@@ -7,7 +7,9 @@
  * and CPU (utime+stime, with waited-for children).
  *
  * Usage: node dist/bench/agent/process.js [--duration 60] [--interval 1] [--warmup 5] [--variant=--lite-mode]…
- *   Each --variant runs one more agent process with these Node flags (space-separated), side by side with the plain one
+ *   The first agent runs as the installed service runs it (core/heap.ts AGENT_NODE_FLAGS and AGENT_ENV);
+ *   each --variant runs one more with these Node flags (space-separated) and nothing in its environment
+ *   (--variant= for plain node), side by side
  *   (npm run build first: it writes the bundle)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -21,6 +23,7 @@ import { Value } from '@sinclair/typebox/value';
 import mqtt from 'mqtt';
 import { BrokerConfig } from '../../broker/config.js';
 import { startBroker } from '../../broker/index.js';
+import { AGENT_ENV, AGENT_NODE_FLAGS } from '../../core/heap.js';
 import { setLogLevel } from '../../core/logger.js';
 import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
 
@@ -36,7 +39,10 @@ const { values } = parseArgs({
 const interval = Math.max(0.1, Number(values.interval));
 const duration = Math.max(interval, Number(values.duration));
 const warmup = Math.max(0, Number(values.warmup));
-const variants: string[][] = [[], ...values.variant.map((v) => v.split(/\s+/).filter((f) => f !== ''))];
+const variants: Array<{ flags: string[]; env: Readonly<Record<string, string>> }> = [
+  { flags: [...AGENT_NODE_FLAGS], env: AGENT_ENV },
+  ...values.variant.map((v) => ({ flags: v.split(/\s+/).filter((f) => f !== ''), env: {} })),
+];
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const MiB = 2 ** 20;
 
@@ -68,13 +74,13 @@ const received = (host: string): number => metricsMessages.get(`vigie/${host}/me
 const scratch = mkdtempSync(join(tmpdir(), 'vigie-agent-bench-'));
 const bundle = join(scratch, 'vigie-agent.mjs');
 copyFileSync(values.bundle, bundle);
-const agents = variants.map((flags, i) => {
+const agents = variants.map(({ flags, env }, i) => {
   const host = `bench-agent-${i}`;
   const configFile = join(scratch, `${host}.json`);
   // serverWait 0: no ingest here to send a server summary.
   writeFileSync(configFile, JSON.stringify({ dataDir: join(scratch, 'data'), log: { level: 'warn' }, agent: { broker: broker.url, host, interval, serverWait: 0 } }));
-  const child = spawn(process.execPath, [...flags, bundle, 'run', '--config', configFile], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '' } });
-  return { host, flags, child };
+  const child = spawn(process.execPath, [...flags, bundle, 'run', '--config', configFile], { cwd: scratch, stdio: ['ignore', 'ignore', 'inherit'], env: { PATH: process.env.PATH ?? '', ...env } });
+  return { host, flags, env, child };
 });
 
 const exporterPort = await freePort();
@@ -111,7 +117,7 @@ try {
   let scrapes = 0;
   for (const a of agents) {
     const atStart = received(a.host);
-    tracks.push({ name: `node${a.flags.length ? ` ${a.flags.join(' ')}` : ''} vigie-agent.mjs run (Node ${process.version})`, pid: a.child.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => received(a.host) - atStart });
+    tracks.push({ name: `${Object.entries(a.env).map(([k, v]) => `${k}=${v} `).join('')}node${a.flags.length ? ` ${a.flags.join(' ')}` : ''} vigie-agent.mjs run (Node ${process.version})`, pid: a.child.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => received(a.host) - atStart });
   }
   if (exporter) tracks.push({ name: 'prometheus-node-exporter (Debian), scraped', pid: exporter.pid!, rss: [], cpuStart: 0, cpuEnd: 0, perSample: () => scrapes });
   for (const t of tracks) t.cpuStart = readProcStats(t.pid).cpuSeconds;

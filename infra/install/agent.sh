@@ -220,7 +220,7 @@ if [ "$SERVICE" = no ]; then
   mkdir -p "$DATA"
   chmod 700 "$DATA"
   say "installed agent $VERSION in $PREFIX. Start it with:"
-  echo "  $NODE --lite-mode $PREFIX/vigie-agent.mjs run --config $CONFIG"
+  echo "  MALLOC_ARENA_MAX=1 $NODE --lite-mode $PREFIX/vigie-agent.mjs run --config $CONFIG"
   echo "Run this line again later to upgrade it (the configuration is kept)."
   exit 0
 fi

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { compileOnUse } from '../../core/compile-on-use.js';
 import { ERRORS, type ErrorCode } from '../../core/errors.js';
 import { describeSchemaError } from '../../core/schema-error.js';
 import type { Topics } from '../topics.js';
@@ -139,12 +139,11 @@ export type CommandResponsePayload = Static<typeof CommandResponsePayload>;
 
 // A union's first error says only "expected union": these checks find which
 // part is wrong, so the error names the field (`commandRequest.args.depth`).
-const compile = <S extends TSchema>(s: S): TypeCheck<S> => TypeCompiler.Compile(s);
-const RequestHead = compile(Type.Object({ v: Version, ts: EpochMs, id: CommandId, action: Type.Union(COMMAND_ACTIONS.map((a) => Type.Literal(a))), args: Type.Object({}), timeout: Timeout }));
-const ResponseHead = compile(Type.Object({ v: Version, ts: EpochMs, id: CommandId, action: ShortText(32), ok: Type.Boolean() }));
-const ARGS = { top: compile(TopArgs), du: compile(DuArgs), 'service-log': compile(ServiceLogArgs) };
-const DATA = { top: compile(TopData), du: compile(DuData), 'service-log': compile(ServiceLogData) };
-const ERROR = compile(CommandError);
+const RequestHead = compileOnUse(Type.Object({ v: Version, ts: EpochMs, id: CommandId, action: Type.Union(COMMAND_ACTIONS.map((a) => Type.Literal(a))), args: Type.Object({}), timeout: Timeout }));
+const ResponseHead = compileOnUse(Type.Object({ v: Version, ts: EpochMs, id: CommandId, action: ShortText(32), ok: Type.Boolean() }));
+const ARGS = { top: compileOnUse(TopArgs), du: compileOnUse(DuArgs), 'service-log': compileOnUse(ServiceLogArgs) };
+const DATA = { top: compileOnUse(TopData), du: compileOnUse(DuData), 'service-log': compileOnUse(ServiceLogData) };
+const ERROR = compileOnUse(CommandError);
 
 /** One line naming the first wrong field of a command payload that failed its union schema. */
 export function explainCommandError(kind: 'commandRequest' | 'commandResponse', value: unknown): string {
@@ -154,15 +153,15 @@ export function explainCommandError(kind: 'commandRequest' | 'commandResponse', 
     if (typeof actionOf === 'string' && !(COMMAND_ACTIONS as readonly string[]).includes(actionOf)) {
       return `${kind}.action: "${actionOf.slice(0, 32)}" is not one of ${COMMAND_ACTIONS.join(', ')}`;
     }
-    if (!RequestHead.Check(value)) return describeSchemaError(RequestHead, value, kind);
+    if (!RequestHead().Check(value)) return describeSchemaError(RequestHead(), value, kind);
     const action = v.action as CommandAction;
-    return describeSchemaError(ARGS[action], v.args, `${kind}.args`);
+    return describeSchemaError(ARGS[action](), v.args, `${kind}.args`);
   }
-  if (!ResponseHead.Check(value)) return describeSchemaError(ResponseHead, value, kind);
-  if (v.ok === false) return describeSchemaError(ERROR, v.error, `${kind}.error`);
+  if (!ResponseHead().Check(value)) return describeSchemaError(ResponseHead(), value, kind);
+  if (v.ok === false) return describeSchemaError(ERROR(), v.error, `${kind}.error`);
   const action = v.action as string;
   if (!(COMMAND_ACTIONS as readonly string[]).includes(action)) return `${kind}.action: "${action}" is not one of ${COMMAND_ACTIONS.join(', ')}`;
-  return describeSchemaError(DATA[action as CommandAction], v.data, `${kind}.data`);
+  return describeSchemaError(DATA[action as CommandAction](), v.data, `${kind}.data`);
 }
 
 /**

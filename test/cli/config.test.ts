@@ -2,12 +2,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { envName, loadConfig } from '../../cli/config.js';
+import { envName, loadConfig, VigieConfig } from '../../cli/config.js';
+import { COMMON_CONFIG, SERVER_BLOCKS } from '../../cli/config-common.js';
 import { renderConfigDoc } from '../../cli/config-docs.js';
 import { tempDir } from '../helpers/env.js';
 
 const dir = tempDir();
 test.after(() => dir.remove());
+
+test('SERVER_BLOCKS lists every block but the common ones and the agent\'s (the standalone agent skips exactly these)', () => {
+  const blocks = Object.keys(VigieConfig.properties).filter((k) => !(k in COMMON_CONFIG) && k !== 'agent').sort();
+  assert.equal([...SERVER_BLOCKS].sort(), blocks);
+});
 
 test('defaults: data dir ./data, HTTP 8080, MQTT 1883, 5 s interval', () => {
   const r = loadConfig({ env: {}, cwd: dir.path });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../core/heap.js';
+import { AGENT_ENV, AGENT_NODE_FLAGS, SERVER_ENV, SERVER_NODE_FLAGS } from '../../core/heap.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)); // from dist/test/infra/
 
@@ -44,6 +44,21 @@ test('with SERVER_NODE_FLAGS, the young generation stays at 4 MiB semi-spaces un
   const plain = size([]);
   assert.ok(tuned <= 3 * 4 * 1024 * 1024, `new space with the flags: ${tuned} bytes`);
   assert.ok(plain > tuned, `Node's default grows it further (${plain} > ${tuned}): the flag matters`);
+});
+
+test('the agent\'s unit template and --no-service line run it with AGENT_NODE_FLAGS and AGENT_ENV', () => {
+  const unit = readFileSync(join(repoRoot, 'infra', 'install', 'vigie-agent.service'), 'utf8');
+  const exec = /^ExecStart=@NODE@ (.*) @DIR@\/vigie-agent\.mjs run --config @DIR@\/config\.json$/m.exec(unit);
+  assert.ok(exec, 'the unit runs node … vigie-agent.mjs run');
+  assert.equal(exec![1]!.split(' '), [...AGENT_NODE_FLAGS]);
+  const script = readFileSync(join(repoRoot, 'infra', 'install', 'agent.sh'), 'utf8');
+  const line = /echo " {2}(.*)\$NODE (.*) \$PREFIX\/vigie-agent\.mjs run --config \$CONFIG"/.exec(script);
+  assert.ok(line, 'agent.sh prints how to start the agent without a service');
+  assert.equal(line![2]!.split(' '), [...AGENT_NODE_FLAGS]);
+  for (const [name, value] of Object.entries(AGENT_ENV)) {
+    assert.match(unit, new RegExp(`^Environment=${name}=${value}$`, 'm'), `the unit sets ${name}=${value}`);
+    assert.ok(line![1]!.split(' ').includes(`${name}=${value}`), `the --no-service line sets ${name}=${value}`);
+  }
 });
 
 test.run();

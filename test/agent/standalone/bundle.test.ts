@@ -9,12 +9,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { MqttClient } from 'mqtt';
-import { buildAgentBundle, forbiddenInputs, wideCharacter } from '../../../agent/standalone/build.js';
+import { build } from 'esbuild';
+import { BUNDLE_RESOLUTION, buildAgentBundle, forbiddenInputs, wideCharacter } from '../../../agent/standalone/build.js';
+import { PACKED_PACKAGES, packPackages } from '../../../agent/standalone/bundle-plugins.js';
 import type { Authenticator } from '../../../broker/auth.js';
 import type { BrokerHandle } from '../../../broker/index.js';
 import { VIGIE_VERSION } from '../../../core/version.js';
@@ -22,7 +25,7 @@ import { decodePayload } from '../../../protocol/payloads.js';
 import { tempDir } from '../../helpers/env.js';
 import { connectClient, nextMessage, startTestBroker } from '../../helpers/mqtt.js';
 import { startEnrollServer, VALID_TOKEN } from './enroll-server.js';
-import { startTcpTarget } from '../../helpers/check-targets.js';
+import { makeTargetCertificate, startHttpTarget, startTcpTarget } from '../../helpers/check-targets.js';
 
 const BUNDLE = fileURLToPath(new URL('../../../agent/vigie-agent.mjs', import.meta.url));
 const MANIFEST = fileURLToPath(new URL('../../../agent/vigie-agent.json', import.meta.url));
@@ -66,6 +69,21 @@ function runBundle(args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv }
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/**
+ * Node flags that make the bundle write, when it exits, the built-in modules
+ * it loaded (`process.moduleLoadList`, one `NativeModule name` a line) to
+ * `file`: what a process loads stays in its memory.
+ */
+function recordModules(dir: string, file: string): string[] {
+  const preload = join(dir, 'record-modules.mjs');
+  writeFileSync(preload, `import { writeFileSync } from 'node:fs';\nprocess.on('exit', () => writeFileSync(${JSON.stringify(file)}, process.moduleLoadList.join('\\n')));\n`);
+  return ['--import', `file://${preload}`];
+}
+const builtins = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('NativeModule ')).map((l) => l.slice('NativeModule '.length));
+
+/** Built-in modules a plain agent (MQTT over TCP, a TCP check) has no use for, loaded by the features that need them. */
+const LAZY_BUILTINS = ['tls', 'http', 'https', 'zlib', 'dns', 'dns/promises', 'vm'];
 
 const exitOf = (child: ChildProcess): Promise<number | null> =>
   new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
@@ -123,7 +141,8 @@ test('alone: enroll, then run against a real broker with the enrolled credential
     await ingest.endAsync();
 
     let stderr = '';
-    agent = spawn(process.execPath, [s.bundle, 'run', '--config', configFile], { cwd: s.dir, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const modules = join(s.dir, 'modules.txt');
+    agent = spawn(process.execPath, [...recordModules(s.dir, modules), s.bundle, 'run', '--config', configFile], { cwd: s.dir, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stderr!.on('data', (d: Buffer) => { stderr += d; });
     const [st, inf, met] = await Promise.all([status, info, metrics]);
     const decoded = { status: decodePayload('status', st.payload), info: decodePayload('info', inf.payload), metrics: decodePayload('metrics', met.payload) };
@@ -140,6 +159,9 @@ test('alone: enroll, then run against a real broker with the enrolled credential
     const off = decodePayload('status', (await stopped).payload);
     assert.ok(off.ok);
     if (off.ok) assert.is(off.value.reason, 'stopped', 'a planned stop, not the Last Will');
+    const loaded = builtins(modules);
+    assert.ok(loaded.includes('net') && loaded.includes('child_process'), `the record lists built-in modules: ${loaded.join(' ')}`);
+    assert.equal(LAZY_BUILTINS.filter((m) => loaded.includes(m)), [], 'built-in modules a plain agent does not use are not loaded');
     assert.ok(existsSync(join(s.dir, 'etc', 'data', 'agent', 'bundle-host')), 'the buffer lives in the data directory enroll chose');
   } finally {
     if (agent && agent.exitCode === null) agent.kill('SIGKILL');
@@ -147,6 +169,131 @@ test('alone: enroll, then run against a real broker with the enrolled credential
     await server.close();
     await broker?.close();
     await tcp?.close();
+    s.remove();
+  }
+});
+
+test('alone, over MQTT/WebSocket with pretty logs and an HTTPS check with a JSON condition: what loads lazily loads when used', async () => {
+  const s = scratchAlone();
+  const cert = makeTargetCertificate(30);
+  const http = createHttpServer();
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  let broker: BrokerHandle | undefined;
+  let agent: ChildProcess | undefined;
+  let watcher: MqttClient | undefined;
+  const target = await startHttpTarget((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'ok', checks: [{ ok: true }] }));
+  }, cert);
+  try {
+    broker = await startTestBroker({}, { httpServer: http });
+    const wsUrl = `ws://127.0.0.1:${(http.address() as { port: number }).port}/mqtt`;
+    copyFileSync(cert.ca, join(s.dir, 'checks-ca.pem'));
+    const configFile = join(s.dir, 'agent.json');
+    writeFileSync(configFile, JSON.stringify({
+      log: { level: 'info', format: 'pretty' },
+      agent: { broker: wsUrl, host: 'ws-host', interval: 0.5, serverWait: 0, checks: { ca: join(s.dir, 'checks-ca.pem') } },
+    }));
+    watcher = await connectClient(broker.url);
+    const check = nextMessage(watcher, 'vigie/ws-host/checks/api', { timeoutMs: 30_000 });
+    const metrics = nextMessage(watcher, 'vigie/ws-host/metrics', { timeoutMs: 20_000 });
+    await Promise.all([check.subscribed, metrics.subscribed]);
+    await watcher.publishAsync('vigie/ws-host/config', JSON.stringify({
+      v: 1, ts: Date.now(), checks: [{ id: 'api', kind: 'http', target: `${target.url}/health`, interval: 600, timeout: 5, trace: false, http: { json: { path: '$.checks[0].ok', op: '==', value: true } } }],
+    }), { qos: 1, retain: true });
+
+    const modules = join(s.dir, 'modules.txt');
+    let stderr = '';
+    agent = spawn(process.execPath, [...recordModules(s.dir, modules), s.bundle, 'run', '--config', configFile], { cwd: s.dir, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    agent.stderr!.on('data', (d: Buffer) => { stderr += d; });
+    assert.ok(decodePayload('metrics', (await metrics).payload).ok, 'metrics over WebSocket (ws, packed)');
+    const result = decodePayload('checkResult', (await check).payload);
+    assert.ok(result.ok && result.value.state === 'up', `${result.ok ? result.value.message : result.error}\n${stderr}`);
+    if (result.ok) {
+      assert.ok(result.value.cert?.chainValid, 'the certificate chains to agent.checks.ca (added to the system CAs)');
+      assert.ok(result.value.phases?.tls !== null && result.value.phases?.tls !== undefined, 'the TLS phase is measured');
+    }
+    agent.kill('SIGTERM');
+    assert.is(await exitOf(agent), 0, stderr);
+    // pino-pretty (packed): one line per record, "HH:MM:ss INFO: agent: …", no JSON.
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('expose_wasm'));
+    assert.ok(lines.length > 0, 'the agent logged at info');
+    for (const line of lines) assert.not.ok(line.startsWith('{'), `a pretty line, not JSON: ${line}`);
+    assert.match(stderr, /^\d\d:\d\d:\d\d INFO: agent/m);
+    const loaded = builtins(modules);
+    for (const m of ['tls', 'http', 'https', 'zlib']) assert.ok(loaded.includes(m), `${m} loaded once used (${loaded.join(' ')})`);
+  } finally {
+    if (agent && agent.exitCode === null) agent.kill('SIGKILL');
+    await watcher?.endAsync();
+    await broker?.close();
+    await new Promise((resolve) => http.close(resolve));
+    await target.close();
+    cert.remove();
+    s.remove();
+  }
+});
+
+test('packed packages unpack on first use and work: systeminformation, net-snmp, socks, ws, pino-pretty, jsonpath-plus', async () => {
+  const s = scratchAlone();
+  try {
+    // A program of its own importing each packed package, built with the bundle's plugin and run alone.
+    const packed = packPackages(PACKED_PACKAGES, BUNDLE_RESOLUTION);
+    const file = join(s.dir, 'packed.mjs');
+    await build({
+      ...BUNDLE_RESOLUTION,
+      stdin: {
+        resolveDir: BUNDLE_RESOLUTION.absWorkingDir,
+        loader: 'js',
+        contents: `
+          import si from 'systeminformation';
+          import snmp from 'net-snmp';
+          import { SocksClient } from 'socks';
+          import WebSocket, { WebSocketServer } from 'ws';
+          import { prettyFactory } from 'pino-pretty';
+          import { JSONPath } from 'jsonpath-plus';
+          const out = {};
+          out.memTotal = (await si.mem()).total;
+          const session = snmp.createSession('127.0.0.1', 'public', { timeout: 200, retries: 0 });
+          out.snmp = await new Promise((resolve) => session.get(['1.3.6.1.2.1.1.1.0'], (error) => resolve(error ? error.name : 'answered')));
+          session.close();
+          out.socks = await SocksClient.createConnection({ proxy: { host: '127.0.0.1', port: 1, type: 5 }, command: 'connect', destination: { host: '127.0.0.1', port: 2 }, timeout: 500 }).then(() => 'connected', (e) => e.message);
+          const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+          await new Promise((resolve) => wss.once('listening', resolve));
+          wss.once('connection', (c) => c.send('hi'));
+          const client = new WebSocket('ws://127.0.0.1:' + wss.address().port);
+          out.ws = await new Promise((resolve) => client.once('message', (m) => resolve(String(m))));
+          client.close();
+          wss.close();
+          out.pretty = prettyFactory({ colorize: false })(JSON.stringify({ level: 30, time: 0, msg: 'hello' }));
+          out.json = JSONPath({ path: '$.a[1]', json: { a: [1, 2] }, eval: 'safe', wrap: false });
+          out.zlib = process.moduleLoadList.includes('NativeModule zlib');
+          console.log(JSON.stringify(out));
+        `,
+      },
+      outfile: file,
+      bundle: true,
+      format: 'esm',
+      platform: 'node',
+      plugins: [packed.plugin],
+      banner: { js: 'import { createRequire as __vigieCreateRequire } from "node:module"; const require = __vigieCreateRequire(import.meta.url);' },
+      logLevel: 'warning',
+    });
+    const text = readFileSync(file, 'latin1');
+    for (const name of ['systeminformation', 'net-snmp', 'socks', 'ws', 'pino-pretty', 'jsonpath-plus']) {
+      assert.ok(text.includes(`("${name}", "`), `${name} is packed`);
+    }
+    assert.not.ok(text.includes('function SocksClient') || text.includes('class SocksClient'), 'socks\'s code is not in the file in clear');
+    const ran = spawnSync(process.execPath, [file], { cwd: s.dir, env: bareEnv(), encoding: 'utf8', timeout: 60_000 });
+    assert.is(ran.status, 0, ran.stderr);
+    const out = JSON.parse(ran.stdout) as Record<string, unknown>;
+    assert.ok(typeof out.memTotal === 'number' && out.memTotal > 0, `systeminformation read /proc/meminfo: ${out.memTotal}`);
+    assert.is(out.snmp, 'RequestTimedOutError', 'net-snmp sent a request over UDP and timed out (nothing listens)');
+    assert.match(String(out.socks), /ECONNREFUSED/, 'socks tried the proxy and failed');
+    assert.is(out.ws, 'hi', 'a ws server and client exchanged a message');
+    assert.match(String(out.pretty), /INFO.*hello/);
+    assert.is(out.json, 2);
+    assert.is(out.zlib, true, 'unpacking loads node:zlib');
+  } finally {
     s.remove();
   }
 });

@@ -74,6 +74,33 @@ test('a valid token: credentials and CA written 0600 in a 0700 directory, the re
   }
 });
 
+test('the standalone loader: the server\'s blocks are skipped unread, the agent\'s and common keys checked, log.format returned', () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir.path, 'vigie.json');
+    // A server's whole file, with server keys the agent cannot judge (a wrong port type, an unknown notify key).
+    writeFileSync(file, JSON.stringify({ log: { format: 'pretty' }, http: { port: 'eighty' }, notify: { nosuch: 1 }, ingest: { storedInterval: -4 }, agent: { broker: 'mqtt://box:1883', host: 'pc-1' } }));
+    const loaded = loadStandaloneConfig(file, { VIGIE_HTTP_PORT: 'also-not-a-port' }, dir.path);
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.error);
+    if (loaded.ok) {
+      assert.is(loaded.value.logFormat, 'pretty');
+      assert.is(loaded.value.logLevel, 'info');
+      assert.is(loaded.value.agent.host, 'pc-1');
+    }
+    writeFileSync(file, JSON.stringify({ brokr: {}, log: { format: 'fancy' }, agent: { broker: 'mqtt://box:1883', interval: 'often' } }));
+    const bad = loadStandaloneConfig(file, { VIGIE_AGENT_RESEND_DELAY: 'soon' }, dir.path);
+    assert.not.ok(bad.ok);
+    if (!bad.ok) {
+      assert.match(bad.error, /^brokr: unknown key \(expected one of dataDir, mqtt, log, agent\)/m);
+      assert.match(bad.error, /^log\.format: /m);
+      assert.match(bad.error, /^agent\.interval: /m);
+      assert.match(bad.error, /^agent\.resendDelay: /m, 'environment overrides of the agent\'s keys are read and checked');
+    }
+  } finally {
+    dir.remove();
+  }
+});
+
 test('an existing file keeps its other keys; --data-dir and a null CA are honoured; the token may come from --token-file', async () => {
   const server = await startEnrollServer({ ...ANSWER, ca: null, broker: 'mqtt://192.168.1.10:1883' });
   const dir = tempDir();

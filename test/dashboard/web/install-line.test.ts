@@ -112,11 +112,11 @@ if (haveChromium() && canRun()) {
     assert.is(installed.status, 0, `${installed.stdout}\n${installed.stderr}`);
     assert.match(installed.stdout, /sha256 verified/);
     const runCommand = /Start it with:\n {2}(.+)\n/.exec(installed.stdout)?.[1];
-    assert.is(runCommand, `${process.execPath} --lite-mode ${scratch}/vigie-agent/vigie-agent.mjs run --config ${scratch}/vigie-agent/config.json`);
+    assert.is(runCommand, `MALLOC_ARENA_MAX=1 ${process.execPath} --lite-mode ${scratch}/vigie-agent/vigie-agent.mjs run --config ${scratch}/vigie-agent/config.json`);
     const config = readFileSync(join(scratch, 'vigie-agent/config.json'), 'utf8');
     assert.match(config, /"host": "e2e-vps"/);
 
-    agent = asUser(`exec ${runCommand!}`);
+    agent = asUser(`exec env ${runCommand!}`);
     agent.stdout!.on('data', (d: Buffer) => (agentOutput += d));
     agent.stderr!.on('data', (d: Buffer) => (agentOutput += d));
     await page.locator('header nav a[href="#/"]').click();
