@@ -88,6 +88,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   const queries = new HistoryStatements(db);
   const getMeta: Statement<[string], { value: number | null }> = db.prepare('SELECT value FROM meta WHERE key = ?');
   const writer: BatchWriter = opts.writer === 'worker' && !db.memory ? workerWriter(db.name, { synchronous: opts.synchronous ?? 'FULL', ...(opts.cacheBytes !== undefined ? { cacheBytes: opts.cacheBytes } : {}) }) : inlineWriter(db);
+  // Set when the connection was opened, never after: read once, not on every status read.
+  const serverCacheBytes = cacheBytesOf(db);
   const warnFailure = createRateLimitedLog(log, FAILURE_LOG_EVERY_MS);
   // Commit tracking (issue 10, item 14): the ingest acknowledges a message only once its ticket is committed.
   const committedSeqs = new Map<string, number>();
@@ -387,7 +389,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
         dropped: counters.dropped,
         rejected: counters.refused,
         lastError,
-        pageCache: { server: cacheBytesOf(db), writer: writer.cacheBytes() },
+        pageCache: { server: serverCacheBytes, writer: writer.cacheBytes() },
       };
     },
     maintain,
