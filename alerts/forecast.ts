@@ -82,6 +82,9 @@ function fitLine(n: number, tsAt: (i: number) => number, valueAt: (i: number) =>
 /** Most points a series keeps: one per window/360 (a minute for 6 h), whatever the agent's interval. */
 export const MAX_SERIES_POINTS = 360;
 
+/** Buckets a new series has room for; it grows by doubling up to MAX_SERIES_POINTS + 1. */
+const INITIAL_BUCKETS = 16;
+
 /**
  * The recent history of one mount for the forecast, bounded in memory:
  * samples are averaged into at most MAX_SERIES_POINTS buckets over the window,
@@ -97,36 +100,62 @@ export interface ForecastSeries {
 }
 
 export function createForecastSeries(): ForecastSeries {
-  const buckets: Array<{ start: number; sumTs: number; sumValue: number; n: number }> = [];
+  // A bucket is three numbers in typed arrays, 20 bytes: as an object with its numbers it took ~119,
+  // and 1,000 hosts with two mounts held 81 MiB of full 6 h windows (bench/memory/forecast).
+  // Its start is not stored: the mean of its times lies within it.
+  let sumTs = new Float64Array(INITIAL_BUCKETS);
+  let sumValue = new Float64Array(INITIAL_BUCKETS);
+  let count = new Uint32Array(INITIAL_BUCKETS);
+  let size = 0;
+  const meanTs = (i: number): number => sumTs[i]! / count[i]!;
+  const meanValue = (i: number): number => sumValue[i]! / count[i]!;
+  const insert = (i: number, ts: number, value: number): void => {
+    if (size === sumTs.length) {
+      // Grown to at most one past the cap: a bucket is inserted before the oldest is dropped.
+      const capacity = Math.min(sumTs.length * 2, MAX_SERIES_POINTS + 1);
+      const grow = <A extends Float64Array | Uint32Array>(from: A, to: A): A => (to.set(from), to);
+      sumTs = grow(sumTs, new Float64Array(capacity));
+      sumValue = grow(sumValue, new Float64Array(capacity));
+      count = grow(count, new Uint32Array(capacity));
+    }
+    for (const a of [sumTs, sumValue, count]) a.copyWithin(i + 1, i, size);
+    sumTs[i] = ts;
+    sumValue[i] = value;
+    count[i] = 1;
+    size += 1;
+  };
   return {
     add(ts, value, windowMs) {
       const width = Math.max(1, Math.floor(windowMs / MAX_SERIES_POINTS));
+      const startOf = (i: number): number => Math.floor(meanTs(i) / width) * width;
       const start = Math.floor(ts / width) * width;
-      const newest = buckets.length ? Math.max(buckets[buckets.length - 1]!.sumTs / buckets[buckets.length - 1]!.n, ts) : ts;
+      const newest = size ? Math.max(meanTs(size - 1), ts) : ts;
       if (ts < newest - windowMs) return;
-      let i = buckets.length;
-      while (i > 0 && buckets[i - 1]!.start > start) i--;
-      const at = buckets[i - 1];
-      if (at && at.start === start) {
-        at.sumTs += ts;
-        at.sumValue += value;
-        at.n += 1;
+      let i = size;
+      while (i > 0 && startOf(i - 1) > start) i--;
+      if (i > 0 && startOf(i - 1) === start) {
+        sumTs[i - 1] = sumTs[i - 1]! + ts;
+        sumValue[i - 1] = sumValue[i - 1]! + value;
+        count[i - 1] = count[i - 1]! + 1;
       } else {
-        buckets.splice(i, 0, { start, sumTs: ts, sumValue: value, n: 1 });
+        insert(i, ts, value);
       }
       const cutoff = newest - windowMs;
       let drop = 0;
-      while (drop < buckets.length && buckets[drop]!.start + width <= cutoff) drop++;
+      while (drop < size && startOf(drop) + width <= cutoff) drop++;
       // A window shortened in the settings leaves narrower buckets; the cap keeps memory bounded anyway.
-      drop = Math.max(drop, buckets.length - MAX_SERIES_POINTS);
-      if (drop > 0) buckets.splice(0, drop);
+      drop = Math.max(drop, size - MAX_SERIES_POINTS);
+      if (drop > 0) {
+        for (const a of [sumTs, sumValue, count]) a.copyWithin(0, drop, size);
+        size -= drop;
+      }
     },
     points() {
-      return buckets.map((b) => ({ ts: b.sumTs / b.n, value: b.sumValue / b.n }));
+      return Array.from({ length: size }, (_, i) => ({ ts: meanTs(i), value: meanValue(i) }));
     },
-    fit: (full = 100) => fitLine(buckets.length, (i) => buckets[i]!.sumTs / buckets[i]!.n, (i) => buckets[i]!.sumValue / buckets[i]!.n, full),
+    fit: (full = 100) => fitLine(size, meanTs, meanValue, full),
     get size() {
-      return buckets.length;
+      return size;
     },
   };
 }

@@ -60,6 +60,21 @@ test('the series keeps at most one bucket per window/360 and drops what is older
   assert.ok(s.points().every((p) => p.value < 99));
 });
 
+test('a window shortened, then widened again: old buckets go, points stay in time order, and the fit follows', () => {
+  const s = createForecastSeries();
+  for (let i = 0; i <= 6 * 60; i++) s.add(T0 + i * 60_000, 50 + i / 60, 6 * HOUR_MS); // 6 h, +1 %/h
+  assert.ok(s.size > 300, `about one bucket a minute: ${s.size}`);
+  const newest = T0 + 6 * HOUR_MS;
+  s.add(newest + 10_000, 56, HOUR_MS); // the window is now 1 h: 10 s buckets
+  const pts = s.points();
+  assert.ok(pts[0]!.ts >= newest - HOUR_MS - 60_000, `nothing older than the new window (oldest ${(newest - pts[0]!.ts) / 60_000} min)`);
+  assert.ok(pts.every((p, i) => i === 0 || p.ts > pts[i - 1]!.ts), 'in time order');
+  assert.ok(Math.abs(s.fit()!.slopePerHour - 1) < 0.05, `slope ${s.fit()!.slopePerHour}`);
+  for (let i = 1; i <= 400; i++) s.add(newest + i * 60_000, 56 + i / 60, 6 * HOUR_MS); // widened again
+  assert.ok(s.size <= MAX_SERIES_POINTS + 1, `size ${s.size}`);
+  assert.ok(Math.abs(s.fit()!.slopePerHour - 1) < 0.05, `slope ${s.fit()!.slopePerHour}`);
+});
+
 test('a series fits in place exactly as forecastFull over its points', () => {
   const s = createForecastSeries();
   assert.is(s.fit(), null, 'no fit without two points');
