@@ -1,4 +1,3 @@
-
 /**
  * A minimal Docker Engine API client over its unix socket (docs/containers.md).
  *
