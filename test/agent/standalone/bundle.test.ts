@@ -25,6 +25,7 @@ import { decodePayload } from '../../../protocol/payloads.js';
 import { tempDir } from '../../helpers/env.js';
 import { connectClient, nextMessage, startTestBroker } from '../../helpers/mqtt.js';
 import { startEnrollServer, VALID_TOKEN } from './enroll-server.js';
+import { makeTestCertificates } from '../../helpers/certs.js';
 import { makeTargetCertificate, startHttpTarget, startTcpTarget } from '../../helpers/check-targets.js';
 
 const BUNDLE = fileURLToPath(new URL('../../../agent/vigie-agent.mjs', import.meta.url));
@@ -233,6 +234,42 @@ test('alone, over MQTT/WebSocket with pretty logs and an HTTPS check with a JSON
   }
 });
 
+test('alone, over mqtts:// with a pinned CA: the TLS transport loads on first use, and nothing of WebSocket\'s', async () => {
+  const s = scratchAlone();
+  const certs = makeTestCertificates();
+  let broker: BrokerHandle | undefined;
+  let agent: ChildProcess | undefined;
+  let watcher: MqttClient | undefined;
+  try {
+    broker = await startTestBroker({ tls: { host: '127.0.0.1', port: 0, cert: certs.cert, key: certs.key } });
+    copyFileSync(certs.ca, join(s.dir, 'box-ca.pem'));
+    const configFile = join(s.dir, 'agent.json');
+    writeFileSync(configFile, JSON.stringify({
+      log: { level: 'warn' },
+      agent: { broker: `mqtts://127.0.0.1:${broker.tlsPort}`, ca: join(s.dir, 'box-ca.pem'), host: 'tls-host', interval: 0.5, serverWait: 0 },
+    }));
+    watcher = await connectClient(broker.url);
+    const metrics = nextMessage(watcher, 'vigie/tls-host/metrics', { timeoutMs: 20_000 });
+    await metrics.subscribed;
+    const modules = join(s.dir, 'modules.txt');
+    let stderr = '';
+    agent = spawn(process.execPath, [...recordModules(s.dir, modules), s.bundle, 'run', '--config', configFile], { cwd: s.dir, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    agent.stderr!.on('data', (d: Buffer) => { stderr += d; });
+    assert.ok(decodePayload('metrics', (await metrics).payload).ok, `metrics over TLS\n${stderr}`);
+    agent.kill('SIGTERM');
+    assert.is(await exitOf(agent), 0, stderr);
+    const loaded = builtins(modules);
+    assert.ok(loaded.includes('tls'), `tls loaded for mqtts:// (${loaded.join(' ')})`);
+    assert.equal(['http', 'https', 'zlib'].filter((m) => loaded.includes(m)), [], 'the WebSocket transport (ws, node:http, https, zlib) stays unloaded');
+  } finally {
+    if (agent && agent.exitCode === null) agent.kill('SIGKILL');
+    await watcher?.endAsync();
+    await broker?.close();
+    certs.remove();
+    s.remove();
+  }
+});
+
 test('packed packages unpack on first use and work: systeminformation, net-snmp, socks, ws, pino-pretty, jsonpath-plus', async () => {
   const s = scratchAlone();
   try {
@@ -245,6 +282,7 @@ test('packed packages unpack on first use and work: systeminformation, net-snmp,
         resolveDir: BUNDLE_RESOLUTION.absWorkingDir,
         loader: 'js',
         contents: `
+          import dgram from 'node:dgram';
           import si from 'systeminformation';
           import snmp from 'net-snmp';
           import { SocksClient } from 'socks';
@@ -253,9 +291,13 @@ test('packed packages unpack on first use and work: systeminformation, net-snmp,
           import { JSONPath } from 'jsonpath-plus';
           const out = {};
           out.memTotal = (await si.mem()).total;
-          const session = snmp.createSession('127.0.0.1', 'public', { timeout: 200, retries: 0 });
+          // A UDP socket that never answers: the request must time out, whatever else listens on this machine.
+          const sink = dgram.createSocket('udp4');
+          await new Promise((resolve) => sink.bind(0, '127.0.0.1', resolve));
+          const session = snmp.createSession('127.0.0.1', 'public', { port: sink.address().port, timeout: 200, retries: 0 });
           out.snmp = await new Promise((resolve) => session.get(['1.3.6.1.2.1.1.1.0'], (error) => resolve(error ? error.name : 'answered')));
           session.close();
+          sink.close();
           out.socks = await SocksClient.createConnection({ proxy: { host: '127.0.0.1', port: 1, type: 5 }, command: 'connect', destination: { host: '127.0.0.1', port: 2 }, timeout: 500 }).then(() => 'connected', (e) => e.message);
           const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
           await new Promise((resolve) => wss.once('listening', resolve));
@@ -287,7 +329,7 @@ test('packed packages unpack on first use and work: systeminformation, net-snmp,
     assert.is(ran.status, 0, ran.stderr);
     const out = JSON.parse(ran.stdout) as Record<string, unknown>;
     assert.ok(typeof out.memTotal === 'number' && out.memTotal > 0, `systeminformation read /proc/meminfo: ${out.memTotal}`);
-    assert.is(out.snmp, 'RequestTimedOutError', 'net-snmp sent a request over UDP and timed out (nothing listens)');
+    assert.is(out.snmp, 'RequestTimedOutError', 'net-snmp sent a request over UDP and timed out (nothing answers)');
     assert.match(String(out.socks), /ECONNREFUSED/, 'socks tried the proxy and failed');
     assert.is(out.ws, 'hi', 'a ws server and client exchanged a message');
     assert.match(String(out.pretty), /INFO.*hello/);
