@@ -107,6 +107,8 @@ export function createForecastSeries(): ForecastSeries {
   let sumValue = new Float64Array(INITIAL_BUCKETS);
   let count = new Uint32Array(INITIAL_BUCKETS);
   let size = 0;
+  let width = 1; // of the latest add: a window changed in the settings changes it
+  const startOf = (i: number): number => Math.floor(meanTs(i) / width) * width;
   const meanTs = (i: number): number => sumTs[i]! / count[i]!;
   const meanValue = (i: number): number => sumValue[i]! / count[i]!;
   const insert = (i: number, ts: number, value: number): void => {
@@ -126,8 +128,7 @@ export function createForecastSeries(): ForecastSeries {
   };
   return {
     add(ts, value, windowMs) {
-      const width = Math.max(1, Math.floor(windowMs / MAX_SERIES_POINTS));
-      const startOf = (i: number): number => Math.floor(meanTs(i) / width) * width;
+      width = Math.max(1, Math.floor(windowMs / MAX_SERIES_POINTS));
       const start = Math.floor(ts / width) * width;
       const newest = size ? Math.max(meanTs(size - 1), ts) : ts;
       if (ts < newest - windowMs) return;

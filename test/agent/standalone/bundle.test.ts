@@ -234,7 +234,7 @@ test('alone, over MQTT/WebSocket with pretty logs and an HTTPS check with a JSON
   }
 });
 
-test('alone, over mqtts:// with a pinned CA: the TLS transport loads on first use, and nothing of WebSocket\'s', async () => {
+test('alone, over mqtts:// with a pinned CA: the TLS transport loads on first use, and nothing of WebSocket\'s; a broker restart and kill -9 (Last Will) through it', async () => {
   const s = scratchAlone();
   const certs = makeTestCertificates();
   let broker: BrokerHandle | undefined;
@@ -256,6 +256,27 @@ test('alone, over mqtts:// with a pinned CA: the TLS transport loads on first us
     agent = spawn(process.execPath, [...recordModules(s.dir, modules), s.bundle, 'run', '--config', configFile], { cwd: s.dir, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stderr!.on('data', (d: Buffer) => { stderr += d; });
     assert.ok(decodePayload('metrics', (await metrics).payload).ok, `metrics over TLS\n${stderr}`);
+    // The broker restarts on the same TLS port: the agent reconnects through the same lazily loaded transport.
+    const tlsPort = broker.tlsPort!;
+    await watcher.endAsync();
+    await broker.close();
+    broker = await startTestBroker({ tls: { host: '127.0.0.1', port: tlsPort, cert: certs.cert, key: certs.key } });
+    watcher = await connectClient(broker.url);
+    const again = nextMessage(watcher, 'vigie/tls-host/metrics', { timeoutMs: 30_000 });
+    await again.subscribed;
+    assert.ok(decodePayload('metrics', (await again).payload).ok, `metrics after the broker restarted\n${stderr}`);
+    // kill -9: the broker publishes the Last Will the agent left over TLS.
+    const will = nextMessage(watcher, 'vigie/tls-host/status', { timeoutMs: 20_000, match: (m) => JSON.parse(String(m.payload)).state === 'offline' });
+    await will.subscribed;
+    agent.kill('SIGKILL');
+    await exitOf(agent);
+    const off = decodePayload('status', (await will).payload);
+    assert.ok(off.ok && off.value.reason !== 'stopped', `the Last Will, not a planned stop: ${String((await will).payload)}`);
+    // A process killed with -9 writes nothing at exit: the modules are read from a clean run below.
+    agent = spawn(process.execPath, [...recordModules(s.dir, modules), s.bundle, 'run', '--config', configFile], { cwd: s.dir, env: bareEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const third = nextMessage(watcher, 'vigie/tls-host/metrics', { timeoutMs: 20_000 });
+    await third.subscribed;
+    await third;
     agent.kill('SIGTERM');
     assert.is(await exitOf(agent), 0, stderr);
     const loaded = builtins(modules);
