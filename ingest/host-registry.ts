@@ -5,13 +5,18 @@ import { createStringPool } from '../core/string-pool.js';
 import { secondsToMs, type Clock } from '../core/time.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
 import { hostHealth } from './host-health.js';
-import type { HostRepo, StoredHost } from './store/sqlite/host-repo.js';
+import type { HostRepo, HostWrite, StoredHost } from './store/sqlite/host-repo.js';
 import type { HostDetail, HostState, HostSummary, IngestEvents } from './types.js';
 
 /** Metrics interval assumed until a host's status says otherwise (the agent's default). */
 export const DEFAULT_INTERVAL_S = 5;
 /** How often presence is checked for staleness. */
 const STALE_CHECK_MS = 250;
+/**
+ * Longest the timer's host writes hold the server thread at a time: the rest
+ * go on the next turn of the event loop, after the messages waiting (issue 16).
+ */
+export const PERSIST_SLICE_MS = 4;
 /** Distinct service names shared between hosts at most (core/string-pool.ts): a fleet has a few hundred. */
 const SERVICE_NAMES_SHARED = 20_000;
 
@@ -48,7 +53,7 @@ export interface HostRegistry extends Handle {
   get(id: string): HostDetail | null;
   /** Marks hosts offline 'stale' whose messages stopped; the timer calls it. */
   checkStale(): void;
-  /** Writes changed hosts now, in one transaction. */
+  /** Writes changed hosts now, in one transaction (the timer's writes go a slice at a time). */
   persist(): void;
   /** Forgets a host (an admin removed it); false when unknown. */
   remove(id: string): boolean;
@@ -146,43 +151,91 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   }
 
   let hotWrittenAt = clock.now();
-  /** Writes changed hosts; `hot` rows only when due (or `all`: on demand, at close). */
-  function persist(all = true): void {
+  /** Hosts taken for writing, whole rows first; written from their index on, over turns of the event loop. */
+  let wholeQueue: string[] = [];
+  let hotQueue: string[] = [];
+  let wholeAt = 0;
+  let hotAt = 0;
+  let slice: NodeJS.Immediate | undefined;
+  /** The next queued host still known (one removed meanwhile is not written back). */
+  const nextQueued = (): HostWrite | undefined => {
+    while (wholeAt < wholeQueue.length) {
+      const host = hosts.get(wholeQueue[wholeAt++]!);
+      if (host) return { host, whole: true };
+    }
+    while (hotAt < hotQueue.length) {
+      const host = hosts.get(hotQueue[hotAt++]!);
+      if (host) return { host, whole: false };
+    }
+    return undefined;
+  };
+  const queueEmpty = (): boolean => wholeAt === wholeQueue.length && hotAt === hotQueue.length;
+  const clearQueue = (): void => {
+    if (slice) clearImmediate(slice);
+    slice = undefined;
+    wholeQueue = [];
+    hotQueue = [];
+    wholeAt = hotAt = 0;
+  };
+
+  /** Moves changed hosts to the queue; `hot` rows only when due (or `all`: on demand, at close). */
+  function enqueue(all: boolean): void {
     const hotDue = all || clock.now() - hotWrittenAt >= secondsToMs(opts.hotPersistInterval ?? opts.persistInterval);
     if ((dirty.size === 0 || !hotDue) && wholeDirty.size === 0) return;
-    const whole: HostRecord[] = [];
-    const hot: HostRecord[] = [];
     for (const id of wholeDirty) {
-      const r = hosts.get(id);
-      if (r) whole.push(r);
-    }
-    if (hotDue) {
-      for (const id of dirty) {
-        const r = hosts.get(id);
-        if (r && !wholeDirty.has(id)) hot.push(r);
-      }
-      dirty.clear();
-      hotWrittenAt = clock.now();
-    } else {
-      for (const id of wholeDirty) dirty.delete(id);
+      wholeQueue.push(id);
+      dirty.delete(id);
     }
     wholeDirty.clear();
-    repo.save(whole, hot);
+    if (hotDue) {
+      for (const id of dirty) hotQueue.push(id);
+      dirty.clear();
+      hotWrittenAt = clock.now();
+    }
+  }
+
+  /** Writes changed hosts now, those already queued included, in one transaction. */
+  function persist(all = true): void {
+    enqueue(all);
+    try {
+      repo.saveFor(nextQueued);
+    } catch (error) {
+      rewriteAll();
+      throw error;
+    } finally {
+      clearQueue();
+    }
+  }
+  /** After a failed write (rolled back): every host is written whole next time. */
+  function rewriteAll(): void {
+    for (const id of hosts.keys()) wholeDirty.add(id);
   }
 
   // Once a minute at most: a full disk fails every persist interval (issue 10, item 16).
   const warnPersist = createRateLimitedLog(log, 60_000);
-  function persistLogged(): void {
+  /** One slice of the queued writes; the rest on a later turn of the loop. */
+  function writeSlice(): void {
+    slice = undefined;
     try {
-      persist(false);
+      // Empty once close (or persist) wrote the rest meanwhile.
+      if (repo.saveFor(nextQueued, PERSIST_SLICE_MS) && !queueEmpty()) slice = setImmediate(writeSlice);
+      else clearQueue();
     } catch (error) {
       warnPersist('persist', 'saving hosts failed; will retry', { err: (error as Error).message });
-      for (const id of hosts.keys()) wholeDirty.add(id);
+      clearQueue();
+      rewriteAll();
     }
+  }
+  /** The timer's write: changed hosts, a slice at a time. A round still writing is left to finish. */
+  function persistSliced(): void {
+    if (!queueEmpty()) return;
+    clearQueue();
+    enqueue(false);
+    if (!queueEmpty()) writeSlice();
   }
 
   const staleTimer = setInterval(checkStale, STALE_CHECK_MS);
-  const persistTimer = setInterval(persistLogged, secondsToMs(opts.persistInterval));
+  const persistTimer = setInterval(persistSliced, secondsToMs(opts.persistInterval));
   staleTimer.unref();
   persistTimer.unref();
 
@@ -226,7 +279,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
       if (!hosts.delete(id)) return false;
       dirty.delete(id);
       wholeDirty.delete(id);
-      repo.delete(id);
+      repo.delete(id); // a queued write skips it: nextQueued finds it gone
       return true;
     },
     close: onceClose(async () => {

@@ -12,11 +12,28 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventBus } from '../../core/event-bus.js';
 import { createLogger } from '../../core/logger.js';
-import { startHostRegistry } from '../../ingest/host-registry.js';
+import { PERSIST_SLICE_MS, startHostRegistry } from '../../ingest/host-registry.js';
 import { openDatabase } from '../../ingest/store/sqlite/database.js';
-import { HostRepo } from '../../ingest/store/sqlite/host-repo.js';
+import { HostRepo, type HostWrite } from '../../ingest/store/sqlite/host-repo.js';
 import type { IngestEvents } from '../../ingest/types.js';
 import { info, metrics, services } from './fixtures.js';
+
+/** A real HostRepo that records each transaction the registry asks for: its budget and how many hosts it wrote. */
+class RecordingRepo extends HostRepo {
+  calls: Array<{ budgetMs: number; written: number }> = [];
+  afterCall?: () => void;
+  override saveFor(next: () => HostWrite | undefined, budgetMs = Infinity): boolean {
+    let written = 0;
+    const more = super.saveFor(() => {
+      const w = next();
+      if (w) written += 1;
+      return w;
+    }, budgetMs);
+    this.calls.push({ budgetMs, written });
+    this.afterCall?.();
+    return more;
+  }
+}
 
 test('a sample rewrites only the hot columns; info and services are written when they change', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-registry-'));
@@ -70,6 +87,62 @@ test('a sample rewrites only the hot columns; info and services are written when
     assert.is(new HostRepo(db, log).loadAll()[0]?.services?.services.length, 2);
     assert.is(new HostRepo(db, log).loadAll()[0]?.latest?.ts, now + 5000);
     await registry.close();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the timer writes 1,000 hosts a slice at a time; a host removed meanwhile is not written back; close writes the rest', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-registry-'));
+  const db = openDatabase(dir);
+  try {
+    const log = createLogger('test');
+    const repo = new RecordingRepo(db, log);
+    const registry = startHostRegistry({ repo, bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 0.05, clock: { now: () => Date.now() }, log });
+    const live = { retained: false };
+    // 250 services each: ~10 KB of JSON per hosts row, as a busy server has.
+    const many = { ...services(), services: Array.from({ length: 250 }, (_, i) => ({ name: `service-${i}.service`, state: 'running' as const, enabled: true })) };
+    for (let i = 0; i < 1000; i++) {
+      const id = `h${String(i).padStart(3, '0')}`;
+      registry.onInfo(id, info(id), live);
+      registry.onServices(id, many, live);
+      registry.onMetrics(id, metrics(Date.now()), live);
+    }
+    const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    repo.afterCall = () => {
+      repo.afterCall = undefined;
+      assert.ok(registry.remove('h999'), 'removed while the round is being written');
+    };
+    const deadline = Date.now() + 30_000;
+    while (count('hosts') < 999 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const round = repo.calls.filter((c) => c.written > 0);
+    assert.ok(round.length >= 2, `several transactions, not one: ${JSON.stringify(round.slice(0, 3))}`);
+    assert.ok(round.every((c) => c.budgetMs === PERSIST_SLICE_MS), 'each bounded by the slice budget');
+    assert.is(round.reduce((n, c) => n + c.written, 0), 999, 'every host once, the removed one skipped');
+    assert.ok(round[0]!.written < 999, 'the first slice leaves the rest for later turns of the loop');
+    assert.is(count('hosts'), 999);
+    assert.is(count('host_hot'), 999);
+    assert.is(db.prepare('SELECT id FROM hosts WHERE id = ?').get('h999'), undefined, 'not written back');
+    const row = db.prepare('SELECT services FROM hosts WHERE id = ?').get('h500') as { services: string };
+    assert.is((JSON.parse(row.services) as { services: unknown[] }).services.length, 250);
+
+    // A round cut short by close: what is left is written at once, and no slice runs after.
+    repo.calls = [];
+    for (let i = 0; i < 998; i++) registry.onInfo(`h${String(i).padStart(3, '0')}`, { ...info('x'), hostname: `renamed-${i}` }, live);
+    let closing: Promise<void> | undefined;
+    repo.afterCall = () => {
+      repo.afterCall = undefined;
+      closing = registry.close();
+    };
+    while (!closing && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await closing;
+    const callsAtClose = repo.calls.length;
+    await new Promise((r) => setTimeout(r, 100));
+    assert.is(repo.calls.length, callsAtClose, 'no slice after close');
+    assert.is(repo.calls.at(-1)?.budgetMs, Infinity, 'close writes in one go');
+    const renamed = (db.prepare(`SELECT count(*) AS n FROM hosts WHERE json_extract(info, '$.hostname') LIKE 'renamed-%'`).get() as { n: number }).n;
+    assert.is(renamed, 998, 'every change written by the time close resolves');
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../../../core/logger.js';
 import { validatePayload, type PayloadByKind } from '../../../protocol/payloads.js';
 import type { HostTopicKind } from '../../../protocol/topics.js';
@@ -26,6 +27,12 @@ type HotRow = Pick<Row, 'id' | 'last_seen' | 'presence' | 'reason' | 'latest'>;
 /** What the hosts row is written with: the latest sample goes to host_hot only. */
 type ColdRow = Omit<Row, 'latest'>;
 
+/** A host to write: `whole` its hosts row too (new, or info/status/services changed), else only its hot row. */
+export interface HostWrite {
+  host: StoredHost;
+  whole: boolean;
+}
+
 /**
  * The hosts tables: `hosts` (first seen, info, status, services: written when
  * they change) and `host_hot` (last seen, presence, latest sample: written
@@ -38,7 +45,7 @@ export class HostRepo {
   private readonly upsertHot: Statement<[HotRow]>;
   private readonly updateHot: Statement<[HotRow]>;
   private readonly selectAll: Statement<[], Row>;
-  private readonly saveMany: (whole: readonly StoredHost[], hot: readonly StoredHost[]) => void;
+  private readonly saveWhile: (next: () => HostWrite | undefined, deadline: number) => boolean;
 
   constructor(private readonly db: Database, private readonly log: Logger) {
     // hosts.latest stays NULL (migration 3): the latest sample lives in host_hot only.
@@ -52,23 +59,31 @@ export class HostRepo {
     this.selectAll = db.prepare(`SELECT h.id, h.first_seen, coalesce(x.last_seen, h.last_seen) AS last_seen, coalesce(x.presence, h.presence) AS presence,
       coalesce(x.reason, h.reason) AS reason, h.info, h.status, h.services, x.latest
       FROM hosts h LEFT JOIN host_hot x ON x.id = h.id ORDER BY h.id`);
-    this.saveMany = db.transaction((whole: readonly StoredHost[], hot: readonly StoredHost[]) => {
-      const writeWhole = (h: StoredHost): void => {
-        this.upsert.run(toRow(h));
-        this.upsertHot.run(hotRow(h));
-      };
-      for (const h of whole) writeWhole(h);
-      for (const h of hot) if (this.updateHot.run(hotRow(h)).changes === 0) writeWhole(h);
+    const writeWhole = (h: StoredHost): void => {
+      this.upsert.run(toRow(h));
+      this.upsertHot.run(hotRow(h));
+    };
+    this.saveWhile = db.transaction((next: () => HostWrite | undefined, deadline: number): boolean => {
+      for (let w = next(); w !== undefined; w = next()) {
+        if (w.whole || this.updateHot.run(hotRow(w.host)).changes === 0) writeWhole(w.host);
+        if (performance.now() >= deadline) return true;
+      }
+      return false;
     });
   }
 
   /**
-   * Writes the hosts in one transaction: `whole` rows entirely, `hot` ones
-   * only what every sample changes (last seen, presence, latest sample) —
-   * info and services lists are rewritten only when they changed (issue 16).
+   * Writes hosts taken from `next` in one transaction, until `next` has none
+   * or `budgetMs` have passed; true when it stopped on the budget. A whole
+   * write rewrites the hosts row (info and services lists: kilobytes); a hot
+   * one only what every sample changes, and comes back whole for a host whose
+   * row another process deleted. The registry spreads 1,000 hosts' writes
+   * over turns of the event loop with the budget: in one transaction they
+   * held the server thread 30-200 ms every persist interval, and the live
+   * latency's p99 with it (issue 16).
    */
-  save(whole: readonly StoredHost[], hot: readonly StoredHost[] = []): void {
-    if (whole.length > 0 || hot.length > 0) this.saveMany(whole, hot);
+  saveFor(next: () => HostWrite | undefined, budgetMs = Infinity): boolean {
+    return this.saveWhile(next, performance.now() + budgetMs);
   }
 
   delete(id: string): void {
