@@ -55,8 +55,15 @@ export class Fifo<T> {
  * e.g. while the ingest is disconnected under load or at shutdown — a backlog
  * of a few thousand messages recursed past the stack limit and crashed the
  * process (DESIGN, measured facts; reproduced by bench/pipeline at overload).
- * Past MAX_SYNC_DEPTH nested hand-offs, the next one is deferred with
- * setImmediate, which unwinds the stack.
+ * Past MAX_SYNC_DEPTH nested hand-offs, the next one waits for the next turn
+ * of the event loop, which unwinds the stack.
+ *
+ * A message that waits holds back every later one until it has gone: with
+ * up to `concurrency` deliveries in progress, another completion would
+ * otherwise hand on a newer message first. An agent's samples then reached
+ * the ingest out of order, and the older one, behind a newer seq, was taken
+ * for a replay and acknowledged unstored: 1,023 samples lost in the
+ * 2 × capacity run of bench/pipeline --overload.
  */
 export function createMessageQueue(concurrency = CONCURRENCY): mqemitter.MQEmitter {
   const mq = mqemitter({ concurrency, matchEmptyLevels: true });
@@ -65,17 +72,39 @@ export function createMessageQueue(concurrency = CONCURRENCY): mqemitter.MQEmitt
   internal._messageCallbacks = new Fifo();
   const original = internal._do.bind(mq);
   let depth = 0;
-  internal._do = (message, callback) => {
-    if (depth >= MAX_SYNC_DEPTH) {
-      setImmediate(() => internal._do(message, callback));
-      return mq;
-    }
+  const run = (message: mqemitter.Message, callback: Callback): void => {
     depth += 1;
     try {
-      return original(message, callback);
+      original(message, callback);
     } finally {
       depth -= 1;
     }
+  };
+  /** Hand-offs waiting for the next turn, in the order mqemitter made them. */
+  const waiting = new Fifo<[mqemitter.Message, Callback]>();
+  let scheduled = false;
+  const drain = (): void => {
+    scheduled = false;
+    // Those waiting now; what they hand on meanwhile queues behind them, for the next turn.
+    for (let n = waiting.length; n > 0; n--) {
+      const [message, callback] = waiting.shift()!;
+      run(message, callback);
+    }
+    if (waiting.length > 0) schedule();
+  };
+  const schedule = (): void => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(drain);
+  };
+  internal._do = (message, callback) => {
+    if (depth >= MAX_SYNC_DEPTH || waiting.length > 0) {
+      waiting.push([message, callback]);
+      schedule();
+    } else {
+      run(message, callback);
+    }
+    return mq;
   };
   return mq;
 }

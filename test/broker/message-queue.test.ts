@@ -22,6 +22,29 @@ test('a backlog of 20,000 messages nobody subscribes to drains completely, in or
   assert.ok(completed.every((v, i) => v === i), 'in order');
 });
 
+test('a backlog released at once reaches its subscriber in the order it was published, whatever waits for the next turn', async () => {
+  // Aedes's concurrency: up to 100 deliveries in progress. A delivery held
+  // back past the stack limit must not let a newer one overtake it: the
+  // ingest takes an older seq behind a newer one for a replay (issue 16).
+  const mq = createMessageQueue();
+  const got: number[] = [];
+  let held: Array<() => void> | null = [];
+  mq.on('vigie/+/metrics', (message, done) => {
+    got.push((message as unknown as { n: number }).n);
+    if (held) held.push(done);
+    else done();
+  });
+  const TOTAL = 5000;
+  for (let n = 0; n < TOTAL; n++) mq.emit({ topic: `vigie/h${n % 7}/metrics`, n } as never);
+  await new Promise((r) => setTimeout(r, 20));
+  const release = held;
+  held = null;
+  for (const done of release) done();
+  await waitFor('every message delivered', () => got.length === TOTAL, 10_000);
+  const overtaken = got.findIndex((n, i) => i > 0 && n < got[i - 1]!);
+  assert.is(overtaken, -1, `message ${got[overtaken]} arrived after ${got[overtaken - 1]}`);
+});
+
 test('messages with listeners are still delivered to them', async () => {
   const mq = createMessageQueue();
   const got: string[] = [];
