@@ -63,6 +63,11 @@ if (haveChromium()) {
     const row = page.locator(`[data-testid=alert-row][data-rule="cpu"][data-host="${HOST}"]`);
     await row.waitFor({ timeout: 10_000 });
     assert.is(await row.getByTestId('alert-title').innerText(), 'Processeur à 97 % sur web-1');
+    // Counts agree in number (the language's plural rules): "1 critique", never "1 critique(s)".
+    const bannerText = page.getByTestId('alerts-banner').locator('.banner-text');
+    await bannerText.filter({ hasText: 'critique' }).waitFor({ timeout: 10_000 });
+    assert.is(await bannerText.innerText(), 'Alertes en cours : 1 critique.');
+    assert.is(await page.getByTestId('nav-alert-count').getAttribute('aria-label'), '1 alerte en cours: 1 critique');
     assert.match(await row.getByTestId('alert-detail').innerText(), /^Au-dessus du seuil critique de 95 % depuis \d+ s\.$/);
     await row.locator('summary').click();
     assert.match(await row.getByTestId('alert-advice').innerText(), /^Regardez les processus qui utilisent le plus le processeur/);
@@ -80,6 +85,7 @@ if (haveChromium()) {
     await page.goto(`${s.url}/#/alerts`);
     await page.locator('select').filter({ has: page.locator('option[value=en]') }).first().selectOption('en');
     await row.getByTestId('alert-title').filter({ hasText: 'CPU at 97 % on web-1' }).waitFor({ timeout: 10_000 });
+    assert.is(await page.getByTestId('nav-alert-count').getAttribute('aria-label'), '1 alert firing: 1 critical');
     await page.goto(`${s.url}/#/host/${HOST}`);
     await page.getByText('CPU at 97 % on web-1').first().waitFor({ timeout: 10_000 });
     await page.locator('select').filter({ has: page.locator('option[value=fr]') }).first().selectOption('fr');

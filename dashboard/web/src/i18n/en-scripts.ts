@@ -46,7 +46,7 @@ export const enScripts = {
   'scripts.check.open': 'Open it',
   'scripts.versionN': 'v{n}',
   'scripts.updated': 'Changed {when} by {who}',
-  'scripts.paramsN': '{n} parameter(s)',
+  'scripts.paramsN': '{n} {n|parameter|parameters}',
   'scripts.col.script': 'Script',
   'scripts.col.kind': 'Kind',
   'scripts.col.interpreter': 'Interpreter',

@@ -2,7 +2,9 @@ import { enScripts } from './en-scripts.js';
 
 /**
  * Every English string of the browser app. fr.ts must have exactly these keys
- * (its type says so). `{name}` placeholders are filled by t().
+ * (its type says so). `{name}` placeholders are filled by t(); a count's
+ * noun is written `{n|one|other}` ("{n} {n|host|hosts}"), never "host(s)":
+ * the language's plural rules pick the form (French says "0 machine").
  */
 export const en = {
   // Issue 14's scripts and runs, in their own file.
@@ -206,7 +208,7 @@ export const en = {
   'state.offline': 'Offline',
 
   'overview.title': 'Hosts',
-  'overview.count': '{n} hosts',
+  'overview.count': '{n} {n|host|hosts}',
   'overview.empty.title': 'No hosts yet',
   'overview.empty.body': 'Start an agent pointed at this server and its host appears here within seconds.',
   'overview.loading': 'Loading hosts…',
@@ -270,7 +272,7 @@ export const en = {
   'info.kernel': 'Kernel',
   'info.arch': 'Architecture',
   'info.cpu': 'Processor',
-  'info.cores': '{n} cores',
+  'info.cores': '{n} {n|core|cores}',
   'info.memory': 'Memory',
   'info.boot': 'Booted',
   'info.addresses': 'Addresses',
@@ -319,10 +321,10 @@ export const en = {
   'severity.critical': 'Critical',
   'banner.firing': 'Alerts firing: {list}.',
   'banner.critical': '{n} critical',
-  'banner.warning': '{n} warning',
+  'banner.warning': '{n} {n|warning|warnings}',
   'banner.acked': '({n} acknowledged)',
   'banner.see': 'See the alerts',
-  'banner.count': '{n} alerts firing',
+  'banner.count': '{n} {n|alert|alerts} firing',
   'card.alert': '{severity} alert',
 
   'alerts.intro': 'Alerts fire when a rule’s level holds for its duration. Acknowledge one to tell the others you are on it; silence it to stop its notifications for a while.',
@@ -438,11 +440,11 @@ export const en = {
   'chan.never': 'Nothing sent yet',
   'chan.delivered': 'Delivered',
   'chan.failed': 'Failed',
-  'chan.attempts': '{n} attempt(s)',
+  'chan.attempts': '{n} {n|attempt|attempts}',
   'chan.test': 'test',
   'chan.sendTest': 'Send test',
-  'chan.testOk': 'Test message sent ({n} attempt(s)).',
-  'chan.testFailed': 'Test failed after {n} attempt(s): {error}',
+  'chan.testOk': 'Test message sent ({n} {n|attempt|attempts}).',
+  'chan.testFailed': 'Test failed after {n} {n|attempt|attempts}: {error}',
   'chan.deliveries': 'Recent deliveries',
   'chan.noDeliveries': 'No deliveries yet.',
   'chan.deleteQ': 'Delete the channel “{name}”?',
@@ -486,7 +488,7 @@ export const en = {
   'chan.outbox.summary': '{pending} waiting to be retried, {failed} given up on.',
   'chan.outbox.intro': 'A notification that cannot be delivered is retried for hours (notify.retryHours), across restarts; after that it is listed here and in the event log.',
   'chan.outbox.none': 'None: every notification was delivered.',
-  'chan.outbox.item': '{time} · {channel} · {alert} ({kind}) · {attempts} attempts',
+  'chan.outbox.item': '{time} · {channel} · {alert} ({kind}) · {attempts} {attempts|attempt|attempts}',
 
   'events.category': 'Category',
   'events.allCategories': 'All',
@@ -506,7 +508,7 @@ export const en = {
   'events.purge': 'Delete',
   'events.purgeQ': 'Delete every event before this date? This cannot be undone.',
   'events.purgeNeedDate': 'Choose a date first.',
-  'events.purged': '{n} events deleted.',
+  'events.purged': '{n} {n|event|events} deleted.',
   'host.alertSettings': 'Alert settings',
 
   // issue 11: enroll
@@ -670,7 +672,7 @@ export const en = {
   'checks.state.up': 'Up',
   'checks.state.down': 'Down',
   'checks.state.partial': 'Down from some places',
-  'checks.state.partialN': 'Down from {down} of {total} places',
+  'checks.state.partialN': 'Down from {down} of {total} {total|place|places}',
   'checks.state.pending': 'Pending',
   'checks.state.paused': 'Paused',
   'checks.stateHint.up': 'Every runner’s latest run passed.',
@@ -707,12 +709,12 @@ export const en = {
   'checks.empty.operator': 'Add a first check with “New check”: give it a name, a kind (HTTP, ping, TCP, DNS or TLS) and a target, and it runs on the box’s own agent unless you choose other runners. Or import a YAML or JSON file of checks below.',
   'checks.empty.viewer': 'No check of your hosts or groups exists yet. An operator of your group or an admin adds them.',
   'checks.every': 'Every {n} s',
-  'checks.runnersN': '{n} runner(s)',
+  'checks.runnersN': '{n} {n|runner|runners}',
   'checks.slaTarget': 'SLA target {v}',
   'checks.bars.title': 'Availability, last 90 days',
   'checks.bars.utc': 'one bar per UTC day',
-  'checks.bars.label': 'Availability per day, {n} days',
-  'checks.bars.known': '{n} of {total} days with data',
+  'checks.bars.label': 'Availability per day, {n} {n|day|days}',
+  'checks.bars.known': '{n} of {total} {total|day|days} with data',
   'checks.bars.empty': 'No data yet',
   'checks.bars.today': 'Today',
   'checks.bars.worst': 'worst place {v}',
@@ -732,8 +734,8 @@ export const en = {
   'checks.phase.skipped': 'skipped',
   'checks.cert.title': 'Certificate',
   'checks.cert.daysLeft': 'Expires in',
-  'checks.cert.days': '{n} days',
-  'checks.cert.expired': 'expired {n} days ago',
+  'checks.cert.days': '{n} {n|day|days}',
+  'checks.cert.expired': 'expired {n} {n|day|days} ago',
   'checks.cert.notAfter': 'Valid until',
   'checks.cert.subject': 'Subject',
   'checks.cert.issuer': 'Issuer',
@@ -743,7 +745,7 @@ export const en = {
   'checks.yes': 'yes',
   'checks.no': 'no',
   'checks.ping.loss': 'Loss',
-  'checks.ping.received': '{received} of {sent} replies',
+  'checks.ping.received': '{received} of {sent} {sent|reply|replies}',
   'checks.ping.rtt': 'RTT min / avg / max',
   'checks.dns.answers': 'DNS answers',
   'checks.dns.none': 'Empty answer.',

@@ -45,7 +45,7 @@ export const frScripts: { readonly [K in keyof typeof enScripts]: string } = {
   'scripts.check.open': 'L’ouvrir',
   'scripts.versionN': 'v{n}',
   'scripts.updated': 'Modifié {when} par {who}',
-  'scripts.paramsN': '{n} paramètre(s)',
+  'scripts.paramsN': '{n} {n|paramètre|paramètres}',
   'scripts.col.script': 'Script',
   'scripts.col.kind': 'Type',
   'scripts.col.interpreter': 'Interpréteur',

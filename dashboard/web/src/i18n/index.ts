@@ -1,5 +1,6 @@
 import { en, type MessageKey, type Messages } from './en.js';
 import { fr } from './fr.js';
+import { fillMessage } from './message.js';
 
 export type { MessageKey } from './en.js';
 
@@ -51,8 +52,15 @@ export function onLangChange(cb: () => void): () => void {
   return () => listeners.delete(cb);
 }
 
-/** The message for `key` with `{name}` placeholders filled. */
+/** The message for `key` with its `{name}` and `{name|one|other}` placeholders filled (i18n/message.ts). */
 export function t(key: MessageKey, vars: Record<string, string | number> = {}): string {
-  const text = LANGUAGES[current].messages[key];
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(vars, name) ? String(vars[name]) : whole));
+  return fillMessage(LANGUAGES[current].messages[key], vars, pluralRules());
+}
+
+const plurals = new Map<Lang, Intl.PluralRules>();
+/** The language's plural rules (`{n|one|other}` in messages), made once per language. */
+function pluralRules(): Intl.PluralRules {
+  let rules = plurals.get(current);
+  if (!rules) plurals.set(current, (rules = new Intl.PluralRules(locale())));
+  return rules;
 }
