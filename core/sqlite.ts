@@ -22,6 +22,24 @@ export function configureConnection(db: Database, settings: ConnectionSettings =
   db.pragma(`cache_size = -${Math.max(1, Math.round((settings.cacheBytes ?? SQLITE_CACHE_BYTES) / 1024))}`); // a number
 }
 
+/**
+ * Runs `fn` on `db` without waiting for a lock another connection holds:
+ * SQLITE_BUSY at once instead of the busy timeout (5 s) spent asleep in
+ * this thread. For work that can be tried again later, on the server thread.
+ */
+export function withoutBusyWait<T>(db: Database, fn: () => T): T {
+  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`busy_timeout = ${Math.trunc(timeout)}`); // the connection's own value, a number
+  }
+}
+
+/** True for SQLite's "another connection holds the lock" (SQLITE_BUSY and its extended codes). */
+export const isBusy = (error: unknown): boolean => String((error as { code?: unknown } | null)?.code ?? '').startsWith('SQLITE_BUSY');
+
 /** The page cache bound a connection has, bytes, as SQLite reports it (`PRAGMA cache_size`: negative in KiB, else in pages). */
 export function cacheBytesOf(db: Database): number {
   const size = db.pragma('cache_size', { simple: true }) as number;

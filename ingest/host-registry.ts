@@ -1,6 +1,7 @@
 import type { EventBus } from '../core/event-bus.js';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
+import { isBusy } from '../core/sqlite.js';
 import { createStringPool } from '../core/string-pool.js';
 import { secondsToMs, type Clock } from '../core/time.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
@@ -17,6 +18,8 @@ const STALE_CHECK_MS = 250;
  * go on the next turn of the event loop, after the messages waiting (issue 16).
  */
 export const PERSIST_SLICE_MS = 4;
+/** Wait before a slice tries again when another connection holds the write lock. */
+const PERSIST_BUSY_RETRY_MS = 25;
 /** Distinct service names shared between hosts at most (core/string-pool.ts): a fleet has a few hundred. */
 const SERVICE_NAMES_SHARED = 20_000;
 
@@ -156,7 +159,8 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   let hotQueue: string[] = [];
   let wholeAt = 0;
   let hotAt = 0;
-  let slice: NodeJS.Immediate | undefined;
+  /** Cancels the next slice, when one is due (on the next turn, or after a busy database). */
+  let cancelSlice: (() => void) | undefined;
   /** The next queued host still known (one removed meanwhile is not written back). */
   const nextQueued = (): HostWrite | undefined => {
     while (wholeAt < wholeQueue.length) {
@@ -171,8 +175,8 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   };
   const queueEmpty = (): boolean => wholeAt === wholeQueue.length && hotAt === hotQueue.length;
   const clearQueue = (): void => {
-    if (slice) clearImmediate(slice);
-    slice = undefined;
+    cancelSlice?.();
+    cancelSlice = undefined;
     wholeQueue = [];
     hotQueue = [];
     wholeAt = hotAt = 0;
@@ -215,12 +219,20 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   const warnPersist = createRateLimitedLog(log, 60_000);
   /** One slice of the queued writes; the rest on a later turn of the loop. */
   function writeSlice(): void {
-    slice = undefined;
+    cancelSlice = undefined;
     try {
       // Empty once close (or persist) wrote the rest meanwhile.
-      if (repo.saveFor(nextQueued, PERSIST_SLICE_MS) && !queueEmpty()) slice = setImmediate(writeSlice);
-      else clearQueue();
+      if (repo.saveFor(nextQueued, PERSIST_SLICE_MS, { wait: false }) && !queueEmpty()) {
+        const next = setImmediate(writeSlice);
+        cancelSlice = () => clearImmediate(next);
+      } else clearQueue();
     } catch (error) {
+      if (isBusy(error)) {
+        // The metric store's writer holds the lock: nothing was taken, try again shortly.
+        const next = setTimeout(writeSlice, PERSIST_BUSY_RETRY_MS);
+        cancelSlice = () => clearTimeout(next);
+        return;
+      }
       warnPersist('persist', 'saving hosts failed; will retry', { err: (error as Error).message });
       clearQueue();
       rewriteAll();

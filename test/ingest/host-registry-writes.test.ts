@@ -6,12 +6,15 @@
  * that record every row insert and update.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import BetterSqlite3 from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventBus } from '../../core/event-bus.js';
 import { createLogger } from '../../core/logger.js';
+import { isBusy } from '../../core/sqlite.js';
 import { PERSIST_SLICE_MS, startHostRegistry } from '../../ingest/host-registry.js';
 import { openDatabase } from '../../ingest/store/sqlite/database.js';
 import { HostRepo, type HostWrite } from '../../ingest/store/sqlite/host-repo.js';
@@ -20,18 +23,25 @@ import { info, metrics, services } from './fixtures.js';
 
 /** A real HostRepo that records each transaction the registry asks for: its budget and how many hosts it wrote. */
 class RecordingRepo extends HostRepo {
-  calls: Array<{ budgetMs: number; written: number }> = [];
+  calls: Array<{ budgetMs: number; written: number; ms: number; busy: boolean }> = [];
   afterCall?: () => void;
-  override saveFor(next: () => HostWrite | undefined, budgetMs = Infinity): boolean {
+  override saveFor(next: () => HostWrite | undefined, budgetMs = Infinity, opts: { wait?: boolean } = {}): boolean {
     let written = 0;
-    const more = super.saveFor(() => {
-      const w = next();
-      if (w) written += 1;
-      return w;
-    }, budgetMs);
-    this.calls.push({ budgetMs, written });
-    this.afterCall?.();
-    return more;
+    const started = performance.now();
+    let busy = false;
+    try {
+      return super.saveFor(() => {
+        const w = next();
+        if (w) written += 1;
+        return w;
+      }, budgetMs, opts);
+    } catch (error) {
+      busy = isBusy(error);
+      throw error;
+    } finally {
+      this.calls.push({ budgetMs, written, ms: performance.now() - started, busy });
+      this.afterCall?.();
+    }
   }
 }
 
@@ -117,6 +127,7 @@ test('the timer writes 1,000 hosts a slice at a time; a host removed meanwhile i
     const deadline = Date.now() + 30_000;
     while (count('hosts') < 999 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const round = repo.calls.filter((c) => c.written > 0);
+    assert.ok(repo.calls.every((c) => !c.busy), 'nobody else writes here');
     assert.ok(round.length >= 2, `several transactions, not one: ${JSON.stringify(round.slice(0, 3))}`);
     assert.ok(round.every((c) => c.budgetMs === PERSIST_SLICE_MS), 'each bounded by the slice budget');
     assert.is(round.reduce((n, c) => n + c.written, 0), 999, 'every host once, the removed one skipped');
@@ -144,6 +155,38 @@ test('the timer writes 1,000 hosts a slice at a time; a host removed meanwhile i
     const renamed = (db.prepare(`SELECT count(*) AS n FROM hosts WHERE json_extract(info, '$.hostname') LIKE 'renamed-%'`).get() as { n: number }).n;
     assert.is(renamed, 998, 'every change written by the time close resolves');
   } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('while another connection holds the write lock, the timer\'s writes wait in the queue, not asleep in the server thread', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-registry-'));
+  const db = openDatabase(dir);
+  // The metric store's writer: another connection to the same file, holding the write lock.
+  const writer = new BetterSqlite3(db.name);
+  try {
+    const log = createLogger('test');
+    const repo = new RecordingRepo(db, log);
+    const registry = startHostRegistry({ repo, bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 0.05, clock: { now: () => Date.now() }, log });
+    const live = { retained: false };
+    for (let i = 0; i < 50; i++) registry.onInfo(`h${i}`, info(`h${i}`), live);
+    writer.exec('BEGIN IMMEDIATE');
+    const deadline = Date.now() + 30_000;
+    while (repo.calls.filter((c) => c.busy).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const busy = repo.calls.filter((c) => c.busy);
+    assert.ok(busy.length >= 3, 'tried again while locked');
+    // SQLite's busy timeout is 5 s on every connection: a call that waited for it would take that long.
+    assert.ok(busy.every((c) => c.ms < 1000 && c.written === 0), `each try gave up at once, taking nothing: ${JSON.stringify(busy.slice(0, 3))}`);
+    const count = (): number => (db.prepare('SELECT count(*) AS n FROM hosts').get() as { n: number }).n;
+    assert.is(count(), 0);
+    writer.exec('COMMIT');
+    while (count() < 50 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.is(count(), 50, 'written once the lock is free');
+    assert.is(repo.calls.reduce((n, c) => n + c.written, 0), 50, 'each host once: a busy try is not a failure that rewrites every host');
+    await registry.close();
+  } finally {
+    writer.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database, Statement, Transaction } from 'better-sqlite3';
 import { performance } from 'node:perf_hooks';
+import { withoutBusyWait } from '../../../core/sqlite.js';
 import type { Logger } from '../../../core/logger.js';
 import { validatePayload, type PayloadByKind } from '../../../protocol/payloads.js';
 import type { HostTopicKind } from '../../../protocol/topics.js';
@@ -45,7 +46,7 @@ export class HostRepo {
   private readonly upsertHot: Statement<[HotRow]>;
   private readonly updateHot: Statement<[HotRow]>;
   private readonly selectAll: Statement<[], Row>;
-  private readonly saveWhile: (next: () => HostWrite | undefined, deadline: number) => boolean;
+  private readonly saveWhile: Transaction<(next: () => HostWrite | undefined, deadline: number) => boolean>;
 
   constructor(private readonly db: Database, private readonly log: Logger) {
     // hosts.latest stays NULL (migration 3): the latest sample lives in host_hot only.
@@ -81,9 +82,15 @@ export class HostRepo {
    * over turns of the event loop with the budget: in one transaction they
    * held the server thread 30-200 ms every persist interval, and the live
    * latency's p99 with it (issue 16).
+   *
+   * `wait: false`: while another connection (the metric store's writer)
+   * holds the write lock, throw SQLITE_BUSY at once, having taken nothing
+   * from `next`, instead of sleeping up to the busy timeout in this thread.
    */
-  saveFor(next: () => HostWrite | undefined, budgetMs = Infinity): boolean {
-    return this.saveWhile(next, performance.now() + budgetMs);
+  saveFor(next: () => HostWrite | undefined, budgetMs = Infinity, opts: { wait?: boolean } = {}): boolean {
+    // IMMEDIATE: the write lock is taken before `next` is asked for anything.
+    const run = (): boolean => this.saveWhile.immediate(next, performance.now() + budgetMs);
+    return opts.wait === false ? withoutBusyWait(this.db, run) : run();
   }
 
   delete(id: string): void {
