@@ -220,6 +220,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   /** One slice of the queued writes; the rest on a later turn of the loop. */
   function writeSlice(): void {
     cancelSlice = undefined;
+    const from = [wholeAt, hotAt] as const;
     try {
       // Empty once close (or persist) wrote the rest meanwhile.
       if (repo.saveFor(nextQueued, PERSIST_SLICE_MS, { wait: false }) && !queueEmpty()) {
@@ -228,7 +229,8 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
       } else clearQueue();
     } catch (error) {
       if (isBusy(error)) {
-        // The metric store's writer holds the lock: nothing was taken, try again shortly.
+        // The metric store's writer holds the lock: rolled back, so the same hosts again, shortly.
+        [wholeAt, hotAt] = from;
         const next = setTimeout(writeSlice, PERSIST_BUSY_RETRY_MS);
         cancelSlice = () => clearTimeout(next);
         return;
