@@ -160,7 +160,18 @@ if (haveChromium()) {
     const row = page.getByTestId('alerts-firing').locator(`[data-testid=alert-row][data-rule="cpu"][data-host="${HOST}"]`);
     await row.and(page.locator('[data-severity=warning]')).waitFor({ timeout: 10_000 });
     await row.getByTestId('alert-ack').click();
-    await row.getByTestId('alert-ack-comment').pressSequentially('restarting the', { delay: 5 });
+    await row.getByTestId('alert-ack-comment').pressSequentially('restarting', { delay: 5 });
+    // Another host's alert fires while the comment is written: the list is laid out again, this row is
+    // not rebuilt, and it must not be moved either (moving a node blurs its field: the next keys were lost).
+    const OTHER = 'web-2';
+    await s.publish(OTHER, 'status', { ...statusPayload(), interval: 60 });
+    await s.publish(OTHER, 'metrics', metricsPayload(10));
+    await waitFor('the other host in the ingest', () => s.ingest.getHost(OTHER)?.latest);
+    assert.is((await s.admin.send('PUT', `/api/hosts/${OTHER}/alert-settings`, { cpu: { for: 0 } })).status, 200);
+    await s.publish(OTHER, 'metrics', metricsPayload(99));
+    await page.getByTestId('alerts-firing').locator(`[data-testid=alert-row][data-host="${OTHER}"]`).waitFor({ timeout: 10_000 });
+    assert.ok(await row.getByTestId('alert-ack-comment').evaluate((el: any) => el === (globalThis as any).document.activeElement), 'the comment keeps the focus');
+    await page.keyboard.type(' the', { delay: 5 });
     // Mark this row element: a rebuilt row is a new element without the mark.
     await row.evaluate((el: any) => { el.dataset.before = 'yes'; });
 
@@ -175,7 +186,8 @@ if (haveChromium()) {
     assert.is(await comment.inputValue(), 'restarting the job', 'typing goes on where it was');
 
     await sample(10);
-    await waitFor('the cpu alert resolves', () => !firingOf('cpu'));
+    await s.publish(OTHER, 'metrics', metricsPayload(10));
+    await waitFor('the cpu alerts resolve', () => !firingOf('cpu') && !s.alerts.firing().some((a) => a.host === OTHER));
   });
 
   test('a maintenance window planned from the form is listed as active and marks the card', async () => {

@@ -208,7 +208,7 @@ if (haveChromium()) {
     const fr = await open(operator, 'fr');
     await fr.goto(`${s.httpUrl}/#/checks`);
     await fr.locator('[data-testid=check-row][data-id=shop][data-state=partial]').waitFor({ timeout: 10_000 });
-    assert.match(await fr.locator('[data-testid=check-row][data-id=shop] [data-testid=check-state]').innerText(), /En panne depuis 1 endroit\(s\) sur 2/);
+    assert.match(await fr.locator('[data-testid=check-row][data-id=shop] [data-testid=check-state]').innerText(), /En panne depuis 1 endroit sur 2/);
     await shot(fr, 'checks-list-fr.png');
     const phone = await open(operator, 'en', PHONE);
     await phone.goto(`${s.httpUrl}/#/checks`);

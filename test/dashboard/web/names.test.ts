@@ -18,6 +18,9 @@ import { waitFor } from '../../helpers/env.js';
 import { haveChromium, launchChromium, shot, signInThroughForm } from './browser-helpers.js';
 import { infoPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
 
+/** The noun for a count, as the dashboard writes it (its language's plural rules). */
+const plural = (lang: string, n: number, one: string, other: string): string => (new Intl.PluralRules(lang).select(n) === 'one' ? one : other);
+
 /* eslint-disable @typescript-eslint/no-explicit-any -- page functions see the browser's globals */
 
 const ADMIN = { name: 'admin', password: 'admin-password-1' };
@@ -178,8 +181,8 @@ if (haveChromium()) {
     const warning = firing.filter((a) => a.severity === 'warning').length;
     assert.ok(critical >= 2 && warning >= 3, `alerts of both severities (${critical} critical, ${warning} warning)`);
     const words = {
-      en: { banner: `${critical} critical, ${warning} warning`, states: /^(Online|Busy|Saturated|Offline)$/i, severity: /critical|warning/i },
-      fr: { banner: `${critical} critique(s), ${warning} avertissement(s)`, states: /^(En ligne|Chargée|Saturée|Hors ligne)$/i, severity: /critique|avertissement/i },
+      en: { banner: `${critical} critical, ${warning} ${plural('en', warning, 'warning', 'warnings')}`, states: /^(Online|Busy|Saturated|Offline)$/i, severity: /critical|warning/i },
+      fr: { banner: `${critical} ${plural('fr', critical, 'critique', 'critiques')}, ${warning} ${plural('fr', warning, 'avertissement', 'avertissements')}`, states: /^(En ligne|Chargée|Saturée|Hors ligne)$/i, severity: /critique|avertissement/i },
     };
     for (const { lang, locale } of LANGS) {
       const page = await open(VIEWPORTS[0], locale);

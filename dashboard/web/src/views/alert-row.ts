@@ -119,6 +119,8 @@ interface Actions {
 function createActions(alert: AlertView, opts: AlertRowOptions, line: ReturnType<typeof messageLine>): Actions {
   const formSlot = h('div');
   let comment: HTMLInputElement | null = null;
+  /** Focus promised to the field, not given yet: a second rebuild in the same task must pass it on. */
+  let focusPending = false;
   const wrap = h('div', { class: 'alert-actions' });
   const post = async (path: string, body: unknown): Promise<void> => {
     opts.onChanged(await sendJson<AlertView>('POST', idPath('alerts', alert.id, path), body));
@@ -136,7 +138,10 @@ function createActions(alert: AlertView, opts: AlertRowOptions, line: ReturnType
     onSubmit(form, line, () => post('/ack', { comment: field.value.trim() }));
     replaceChildren(formSlot, form);
     // After the rebuilt row is in the page (a detached input cannot take focus), caret at the end.
+    focusPending = draft.focused;
     if (draft.focused) queueMicrotask(() => {
+      focusPending = false;
+      if (!field.isConnected) return; // rebuilt again meanwhile: the newer row has the focus to give
       field.focus();
       field.setSelectionRange(field.value.length, field.value.length);
     });
@@ -150,6 +155,6 @@ function createActions(alert: AlertView, opts: AlertRowOptions, line: ReturnType
   return {
     el: wrap,
     openAck,
-    draft: () => (comment ? { comment: comment.value, focused: document.activeElement === comment } : null),
+    draft: () => (comment ? { comment: comment.value, focused: focusPending || document.activeElement === comment } : null),
   };
 }

@@ -63,6 +63,7 @@ export function createAlertsView(focus?: number): View {
         shown.delete(id);
       }
     }
+    const last = new Map<HTMLElement, Element | null>([[firingList, null], [ackedList, null]]);
     for (const alert of list) {
       const key = JSON.stringify(alert);
       let s = shown.get(alert.id);
@@ -73,8 +74,10 @@ export function createAlertsView(focus?: number): View {
         s = { alert, row, key };
         shown.set(alert.id, s);
       }
-      // Appending in order moves each row to its place in the right list.
-      (alert.ack ? ackedList : firingList).appendChild(s.row.el);
+      // Each row in order in the right list, moved only when it is not already there.
+      const target = alert.ack ? ackedList : firingList;
+      placeAfter(target, s.row.el, last.get(target)!);
+      last.set(target, s.row.el);
     }
     const acked = list.filter((a) => a.ack).length;
     setText(firingTitle, t('alerts.firing', { n: list.length - acked }));
@@ -135,4 +138,20 @@ export function createAlertsView(focus?: number): View {
       window.clearInterval(timer);
     },
   };
+}
+
+/**
+ * Puts `el` right after `prev` in `list` (first when `prev` is null), and
+ * leaves it be when it is there already: moving a node blurs the field being
+ * typed in it, and the next keys are lost. Every alert change re-placed
+ * every row, so an acknowledgement comment lost its focus whenever any alert
+ * changed; a row that does have to move gets the focus back.
+ */
+function placeAfter(list: HTMLElement, el: HTMLElement, prev: Element | null): void {
+  const at = prev ? prev.nextSibling : list.firstChild;
+  if (at === el) return;
+  const active = document.activeElement;
+  const typing = active instanceof HTMLElement && el.contains(active) ? active : null;
+  list.insertBefore(el, at);
+  typing?.focus();
 }
