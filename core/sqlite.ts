@@ -7,6 +7,9 @@ import { SQLITE_CACHE_BYTES, type ConnectionSettings } from './sqlite-settings.j
 export type { Database } from 'better-sqlite3';
 export { SQLITE_CACHE_BYTES, type ConnectionSettings } from './sqlite-settings.js';
 
+/** How long a connection waits for a lock another one holds before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+
 /**
  * Applies Vigie's settings to a connection: WAL, `synchronous`, a busy
  * timeout and the page cache bound. Every connection is set up here, the
@@ -17,23 +20,23 @@ export function configureConnection(db: Database, settings: ConnectionSettings =
   db.pragma('journal_mode = WAL');
   // NORMAL is safe from corruption in WAL; a power cut may lose the last commits only.
   db.pragma(`synchronous = ${settings.synchronous === 'FULL' ? 'FULL' : 'NORMAL'}`); // one of two literals
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // a number
   // A negative cache_size is in KiB, whatever the page size.
   db.pragma(`cache_size = -${Math.max(1, Math.round((settings.cacheBytes ?? SQLITE_CACHE_BYTES) / 1024))}`); // a number
 }
 
 /**
- * Runs `fn` on `db` without waiting for a lock another connection holds:
- * SQLITE_BUSY at once instead of the busy timeout (5 s) spent asleep in
- * this thread. For work that can be tried again later, on the server thread.
+ * Runs `fn` on `db` (a connection set up by configureConnection) without
+ * waiting for a lock another connection holds: SQLITE_BUSY at once instead
+ * of BUSY_TIMEOUT_MS spent asleep in this thread. For work that can be
+ * tried again later, on the server thread.
  */
 export function withoutBusyWait<T>(db: Database, fn: () => T): T {
-  const timeout = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('busy_timeout = 0');
   try {
     return fn();
   } finally {
-    db.pragma(`busy_timeout = ${Math.trunc(timeout)}`); // the connection's own value, a number
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`); // a number
   }
 }
 

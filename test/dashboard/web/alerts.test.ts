@@ -172,6 +172,7 @@ if (haveChromium()) {
     await page.getByTestId('alerts-firing').locator(`[data-testid=alert-row][data-host="${OTHER}"]`).waitFor({ timeout: 10_000 });
     assert.ok(await row.getByTestId('alert-ack-comment').evaluate((el: any) => el === (globalThis as any).document.activeElement), 'the comment keeps the focus');
     await page.keyboard.type(' the', { delay: 5 });
+    await shot(page, 'alerts-ack-typing-1280.png');
     // Mark this row element: a rebuilt row is a new element without the mark.
     await row.evaluate((el: any) => { el.dataset.before = 'yes'; });
 
@@ -184,6 +185,8 @@ if (haveChromium()) {
     await page.waitForFunction(() => (globalThis as any).document.activeElement?.dataset.testid === 'alert-ack-comment', null, { timeout: 5_000 });
     await page.keyboard.type(' job');
     assert.is(await comment.inputValue(), 'restarting the job', 'typing goes on where it was');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'alerts-ack-typing-390.png');
 
     await sample(10);
     await s.publish(OTHER, 'metrics', metricsPayload(10));
