@@ -173,7 +173,17 @@ export interface BundleSourceDeps {
    * changed bundle is published.
    */
   recheckMs?: number;
+  /** How long new agents are gathered before they count as one change, ms (default HOST_BATCH_MS). */
+  hostBatchMs?: number;
 }
+
+/**
+ * New agents seen within this time make one change, not one each: every
+ * change recomputes and digests all the bundles (~50 ms at 1,000 agents), so
+ * 1,000 agents heard one per event-loop turn cost the server ~50 s of CPU
+ * (a CPU profile of bench/pipeline, issue 16).
+ */
+export const HOST_BATCH_MS = 500;
 
 export function createBundleSource(deps: BundleSourceDeps): ScriptBundleSource {
   const told = new Set<string>();
@@ -211,11 +221,15 @@ export function createBundleSource(deps: BundleSourceDeps): ScriptBundleSource {
     },
     onChange: (listener) => {
       const known = new Set<string>();
+      let arrivals: NodeJS.Timeout | null = null;
       const stopScripts = deps.scripts.onChange(listener);
       const stopHosts = deps.onHost?.((host) => {
         if (known.has(host)) return;
         known.add(host);
-        listener();
+        arrivals ??= setTimeout(() => {
+          arrivals = null;
+          listener();
+        }, deps.hostBatchMs ?? HOST_BATCH_MS);
       }) ?? (() => {});
       const timer = setInterval(listener, deps.recheckMs ?? 30_000);
       timer.unref();
@@ -223,6 +237,7 @@ export function createBundleSource(deps: BundleSourceDeps): ScriptBundleSource {
         stopScripts();
         stopHosts();
         clearInterval(timer);
+        if (arrivals) clearTimeout(arrivals);
       };
     },
   };

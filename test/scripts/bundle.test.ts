@@ -128,4 +128,33 @@ test('the source signs with an iat that never goes back, even when the clock doe
   assert.ok(second.iat >= first.iat);
 });
 
+test('agents appearing together make one change, and one appearing later another', async () => {
+  let tellHost: (host: string) => void = () => {};
+  const source = createBundleSource({
+    scripts: { list: () => builtins, onChange: () => () => {} }, checks: { list: () => [] }, hosts: () => [], groupsOf,
+    onHost: (listener) => {
+      tellHost = listener;
+      return () => {};
+    },
+    signer: createSigner(createPrivateKey(generateSigningKey())), clock: { now: () => 1 }, log: { warn: () => {} } as never, hostBatchMs: 20,
+  });
+  let changes = 0;
+  const stop = source.onChange(() => (changes += 1));
+  try {
+    // A fleet reconnecting: 1,000 agents at once, some heard twice.
+    for (let i = 0; i < 1000; i++) tellHost(`host-${i % 900}`);
+    assert.is(changes, 0, 'gathered, not told one by one');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.is(changes, 1);
+    tellHost('host-5');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.is(changes, 1, 'an agent already known is no change');
+    tellHost('late-host');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.is(changes, 2);
+  } finally {
+    stop();
+  }
+});
+
 test.run();
