@@ -7,7 +7,7 @@ import {
   deviceFrom, feedContainers, feedForecast, isStale, latestFrom, newHostEntry, ruleEnabled, ruleInputs,
   type HostEntry, type Input, type Track,
 } from './host-state.js';
-import { effectiveRules, type AlertSettings, type RuleSet } from './rules.js';
+import { effectiveRulesCache, type AlertSettings, type RuleSet } from './rules.js';
 import { DEVICE_OFFLINE_REASONS } from '../protocol/schemas/device.js';
 import type { Alert, AlertTransition, DeviceFacts, EndCause, RuleId, Severity, TransitionKind } from './types.js';
 
@@ -62,6 +62,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
   const { clock } = opts;
   const bus = new EventBus<{ transition: AlertTransition; update: Alert }>(opts.log ?? createLogger('alerts'));
   const hosts = new Map<string, HostEntry>();
+  const rulesOf = effectiveRulesCache(opts.settings);
 
   const entry = (host: string): HostEntry => {
     let h = hosts.get(host);
@@ -93,6 +94,8 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
 
   function stepLevelRule(host: string, h: HostEntry, id: RuleId, input: Extract<Input, { kind: 'levels' }>, now: number): void {
     const track = h.tracks.get(id);
+    // Below the warning level with nothing pending: nothing to do (most rules of most samples).
+    if (!track && input.value < input.levels.warning) return;
     const before = track?.levels ?? idleTrack();
     const { track: after, event } = stepLevels(before, input.value, input.levels, now);
     if (!track && isIdle(after)) return;
@@ -100,7 +103,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     const severity = event === 'resolved' || event === 'cleared' ? trackSeverity(before) : trackSeverity(after);
     const alert: Alert = track?.alert ?? {
       host, rule: id, severity, state: 'pending', value: null, threshold: null, unit: input.unit,
-      metric: input.subject, since: after.warnSince ?? now, firedAt: null, resolvedAt: null,
+      metric: { ...input.subject }, since: after.warnSince ?? now, firedAt: null, resolvedAt: null,
     };
     const isService = input.unit === 'state';
     alert.value = isService ? null : input.value;
@@ -194,7 +197,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
 
   function evaluate(host: string, h: HostEntry): void {
     const now = clock.now();
-    const rules = effectiveRules(opts.settings(), host);
+    const rules = rulesOf(host);
     const offline = h.offlineStatus ?? (isStale(h, rules, now) ? 'stale' : null);
     stepOffline(host, h, rules, offline, now);
     if (offline) {
@@ -218,8 +221,8 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
       const h = entry(host);
       if (m.ts === h.newestTs) return;
       const isNewest = h.newestTs === null || m.ts > h.newestTs;
-      feedForecast(h, m, effectiveRules(opts.settings(), host).diskForecast, isNewest);
-      if (isNewest) feedContainers(h, m, effectiveRules(opts.settings(), host).containers);
+      feedForecast(h, m, rulesOf(host).diskForecast, isNewest);
+      if (isNewest) feedContainers(h, m, rulesOf(host).containers);
       h.heardAt = clock.now();
       if (isNewest) {
         if (h.newestTs !== null && !h.intervalFromStatus) h.intervalS = Math.min(86_400, Math.max(0.1, (m.ts - h.newestTs) / 1000));

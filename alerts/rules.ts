@@ -192,6 +192,28 @@ export function effectiveRules(settings: AlertSettings, host: string): RuleSet {
   };
 }
 
+/**
+ * effectiveRules for the settings `settings()` returns now, each host's merge
+ * kept until the settings object changes (the alert store replaces it on
+ * every save): the engine asks for it several times per sample, and stable
+ * rule objects let it reuse what it derives from them (host-state.ts).
+ */
+export function effectiveRulesCache(settings: () => AlertSettings): (host: string) => RuleSet {
+  let of: AlertSettings | null = null;
+  const merged = new Map<string, RuleSet>();
+  return (host) => {
+    const current = settings();
+    if (current !== of) {
+      of = current;
+      merged.clear();
+    }
+    if (!Object.hasOwn(current.hosts, host)) return current.defaults;
+    let rules = merged.get(host);
+    if (!rules) merged.set(host, (rules = effectiveRules(current, host)));
+    return rules;
+  };
+}
+
 /** The settings with every default filled in (no validation). */
 export function defaultAlertSettings(): AlertSettings {
   return { defaults: Value.Default(RuleSet, {}) as RuleSet, hosts: {} };

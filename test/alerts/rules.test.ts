@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defaultAlertSettings, effectiveRules, validateAlertSettings } from '../../alerts/rules.js';
+import { defaultAlertSettings, effectiveRules, effectiveRulesCache, validateAlertSettings } from '../../alerts/rules.js';
 import { settingsOf } from './harness.js';
 
 const errorsOf = (input: unknown): string[] => {
@@ -36,6 +36,20 @@ test('an override changes only the fields it names; the input is not modified', 
   assert.equal(web.services, { enabled: true, watch: ['nginx'], for: 0 });
   assert.equal(effectiveRules(s, 'other').cpu.for, 120);
   assert.equal(effectiveRules(s, 'constructor').cpu.for, 120, 'object prototype names are plain host ids');
+});
+
+test('the cached rules are each host\'s merge, kept until the settings object is replaced', () => {
+  let settings = settingsOf({ hosts: { 'web-1': { cpu: { for: 30 } } } });
+  const rulesOf = effectiveRulesCache(() => settings);
+  const web = rulesOf('web-1');
+  assert.equal(web, effectiveRules(settings, 'web-1'));
+  assert.ok(rulesOf('web-1') === web, 'the same merge while the settings stay');
+  assert.ok(rulesOf('other') === settings.defaults, 'a host without an override gets the defaults themselves');
+  assert.ok(rulesOf('constructor') === settings.defaults, 'object prototype names are plain host ids');
+  // Saving settings replaces the object (alerts/store.ts): the next call merges the new override.
+  settings = settingsOf({ hosts: { 'web-1': { cpu: { for: 45 } } } });
+  assert.is(rulesOf('web-1').cpu.for, 45);
+  assert.is(rulesOf('web-1').cpu.warning, 85);
 });
 
 test('warning above critical names the field, after merging the override', () => {
