@@ -191,14 +191,15 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   // A batch goes out OVERVIEW_CHUNK hosts per frame, the event loop running between frames:
   // 1,000 hosts encoded in one go held it 15-20 ms (CPU profile, 1,000 agents every 0.5 s), the samples behind them waiting.
   let overviewClosed = false;
-  const sendOverview = (ids: string[], from: number): void => {
+  // Labels are read once per batch: one query for the labelled hosts, not one per host (1,000 a second at 1,000 agents).
+  const sendOverview = (ids: string[], from: number, labels: Map<string, string>): void => {
     if (overviewClosed) return;
     const end = Math.min(ids.length, from + OVERVIEW_CHUNK);
-    if (end < ids.length) setImmediate(sendOverview, ids, end);
+    if (end < ids.length) setImmediate(sendOverview, ids, end, labels);
     const views: Array<HostSummary & { label: string | null }> = [];
     for (let i = from; i < end; i++) {
       const summary = overviewSummary(ids[i]!);
-      if (summary) views.push(overviewHost(summary, accounts.hostAccess.labelOf(ids[i]!)));
+      if (summary) views.push(overviewHost(summary, labels.get(ids[i]!) ?? null));
     }
     if (views.length === 0) return;
     stats.overviewUpdates += views.length;
@@ -211,7 +212,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
       if (visible.length > 0) socket.emit('hosts', visible);
     }
   };
-  const throttle = createBatchThrottle<string>(secondsToMs(opts.overviewThrottle), (ids) => sendOverview(ids, 0));
+  const throttle = createBatchThrottle<string>(secondsToMs(opts.overviewThrottle), (ids) => sendOverview(ids, 0, accounts.hostAccess.labels()));
 
   const canSeeCheck = opts.canSeeCheck ?? ((user: User, runner: string): boolean => accounts.hostAccess.canSee(user, runner));
   const alertService = opts.alerts;

@@ -115,6 +115,23 @@ test('a large batch goes out 100 hosts per frame at most, every host in it', asy
   assert.ok(frames.some((f) => f.length === 100), `a full frame (sizes ${frames.map((f) => f.length).join(', ')})`);
 });
 
+test('overview frames carry each host\'s label as it is when the batch goes out', async () => {
+  const socket = await connect();
+  await ask(socket, 'overview');
+  const labels = new Map<string, Array<string | null>>();
+  socket.on('hosts', (hs: Array<HostSummary & { label: string | null }>) => {
+    for (const h of hs) if (h.id.startsWith('tagged-')) labels.set(h.id, [...(labels.get(h.id) ?? []), h.label]);
+  });
+  s.accounts.hostAccess.setLabel('tagged-a', 'Lab bench <1>');
+  await Promise.all([s.publish('tagged-a', 'metrics', metricsPayload(1)), s.publish('tagged-b', 'metrics', metricsPayload(2))]);
+  await waitFor('both hosts in the overview stream', () => labels.has('tagged-a') && labels.has('tagged-b'), 5000);
+  assert.is(labels.get('tagged-a')![0], 'Lab bench <1>');
+  assert.is(labels.get('tagged-b')![0], null);
+  s.accounts.hostAccess.setLabel('tagged-a', 'Spare box');
+  await s.publish('tagged-a', 'metrics', metricsPayload(3, Date.now() + 1));
+  await waitFor('the renamed host in the overview stream', () => labels.get('tagged-a')!.includes('Spare box'), 5000);
+});
+
 test('bad socket messages are answered with an error ack and ignored', async () => {
   const socket = await connect();
   const bad = await ask(socket, 'subscribe', { host: '+/#' });
