@@ -1,13 +1,20 @@
 /**
  * Overload run (issue 16, goal 3), from `bench/pipeline/run.js --overload`:
  * 1. capacity C: the Vigie server saturated (next to the bare relay, same run);
- * 2. a fresh server; the fleet (bounded agent buffers) offers 2 × C for
+ * 2. a fresh server; the fleet's own capacity: the same 1,000 agents offer
+ *    0.3 × C, then 1.2 times more every 20 s, until the server no longer
+ *    takes all of it (buffers growing); the highest rate taken in full is
+ *    the fleet's capacity, C measured with this fleet's connections instead
+ *    of the capacity bench's 100 publishers (shown beside C, not used as the
+ *    pass mark);
+ * 3. the fleet (bounded agent buffers) offers 2 × C for
  *    --overload-duration seconds; a table row every 10 s: offered, ingested,
  *    broker slowClientsCut, session queues, ingest backlog, publishes
  *    waiting, agents' buffers, server RSS;
- * 3. the fleet offers --drain-load × C: how long until the agents' buffers
- *    are empty;
- * 4. sampling stops, the last samples are acknowledged, the server stops;
+ * 4. the fleet offers --drain-load × the fleet's capacity (a load it can
+ *    sustain, so what its buffers hold can go): how long until they are
+ *    empty;
+ * 5. sampling stops, the last samples are acknowledged, the server stops;
  *    vigie.db is read (read-only): every sample the broker acknowledged to an
  *    agent must be there.
  * Fails (returns false) when the ingest was cut as a slow client, ingested
@@ -26,6 +33,13 @@ import { startBenchServer } from './server-process.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STEP_S = 10;
+/** The fleet-capacity ramp: first load (× C), growth per level, seconds per level (the first few let the new rate settle). */
+const RAMP_START = 0.3;
+const RAMP_FACTOR = 1.2;
+const RAMP_SETTLE_S = 5;
+const RAMP_LEVEL_S = 15;
+/** A level is taken in full when the server ingested this share of what was offered… */
+const RAMP_TAKEN = 0.95;
 
 export async function runOverload(opts: { agents: number; overloadS: number; drainLoad: number; capacity: SaturationOptions; drainTimeoutS?: number }): Promise<boolean> {
   const out = (s: string): void => void process.stdout.write(s);
@@ -34,14 +48,14 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
   const C = cap.vigie.deliveredPerS;
   const agents = opts.agents;
   const overloadInterval = agents / (2 * C);
-  const drainInterval = agents / (opts.drainLoad * C);
-  process.stderr.write(`overload: capacity C = ${C} msg/s; ${agents} agents every ${(overloadInterval * 1000).toFixed(0)} ms (2 × C) for ${opts.overloadS} s, then every ${(drainInterval * 1000).toFixed(0)} ms (${opts.drainLoad} × C) until drained…\n`);
+  process.stderr.write(`overload: capacity C = ${C} msg/s; the fleet's own capacity, then ${agents} agents every ${(overloadInterval * 1000).toFixed(0)} ms (2 × C) for ${opts.overloadS} s, then ${opts.drainLoad} × the fleet's capacity until drained…\n`);
 
   const server = await startBenchServer();
   const failures: string[] = [];
   const rows: Array<Array<string | number>> = [];
   let ingestedDuringOverload = 0;
   let drainS = Number.NaN;
+  let fleetC = 0;
   let heldAtStop = 0;
   let check: { hosts: number; acked: number; found: number; lost: number; seqBehind: number; method: string } | undefined;
   try {
@@ -49,11 +63,15 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
     const store = new MqttCredentialStore(db);
     const credentials = db.transaction(() => Array.from({ length: agents }, (_, i) => store.add({ kind: 'agent', host: simulatedHost(i) })))();
     db.close();
-    const fleet = await startFleet({ url: server.mqttUrl, agents, intervalMs: overloadInterval * 1000, credentials: (i) => credentials[i]!, trackAcked: true });
+    const fleet = await startFleet({ url: server.mqttUrl, agents, intervalMs: agents / (RAMP_START * C) * 1000, credentials: (i) => credentials[i]!, trackAcked: true });
     try {
       const t0 = Date.now();
       let last = { t: t0, sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() };
-      const step = async (phase: string): Promise<number> => {
+      /** Starts a new measuring interval without a row. */
+      const restart = async (): Promise<void> => {
+        last = { t: Date.now(), sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() };
+      };
+      const step = async (phase: string): Promise<{ offered: number; ingested: number }> => {
         const asked = Date.now();
         const s = await server.stats();
         const f = fleet.stats();
@@ -72,9 +90,25 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
           Math.round(((own.user - last.own.user + own.system - last.own.system) / 1e6 / dt) * 100),
         ]);
         process.stderr.write(`  ${phase} t=${Math.round((now - t0) / 1000)} s: ingested ${Math.round(ingested)} msg/s, agents waiting ${f.waiting}\n`);
+        const offered = (f.sampled - last.sampled) / dt;
         last = { t: now, sampled: f.sampled, accepted: s.stats.accepted, cpu: proc.cpuSeconds, own };
-        return ingested;
+        return { offered, ingested };
       };
+
+      for (let load = RAMP_START; load < 2; load *= RAMP_FACTOR) {
+        fleet.setInterval((agents / (load * C)) * 1000);
+        await sleep(RAMP_SETTLE_S * 1000);
+        await restart();
+        const waitingBefore = fleet.stats().waiting;
+        await sleep(RAMP_LEVEL_S * 1000);
+        const level = await step(`ramp ${load.toFixed(2)} × C`);
+        // …and the agents' buffers did not grow by more than a sample each.
+        if (level.ingested < RAMP_TAKEN * level.offered || fleet.stats().waiting > waitingBefore + agents) break;
+        fleetC = Math.max(fleetC, Math.round(level.ingested));
+      }
+      process.stderr.write(`overload: the fleet's capacity: ${fleetC} msg/s; now 2 × C\n`);
+      fleet.setInterval(overloadInterval * 1000);
+      await restart();
       const overloadStart = Date.now();
       const accepted0 = last.accepted;
       // A row every 10 s of wall time after the previous one: a server slow to answer delays the rows, it does not bunch them.
@@ -84,14 +118,15 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       }
       ingestedDuringOverload = (last.accepted - accepted0) / ((last.t - overloadStart) / 1000);
 
-      fleet.setInterval(drainInterval * 1000);
+      const drainLabel = `${opts.drainLoad} × fleet`;
+      fleet.setInterval((agents / (opts.drainLoad * (fleetC || C))) * 1000);
       const drainStart = Date.now();
       const deadline = drainStart + (opts.drainTimeoutS ?? 600) * 1000;
       let nextRow = drainStart + STEP_S * 1000;
       while (fleet.stats().waiting > 0 && Date.now() < deadline) {
         await sleep(250);
         if (Date.now() >= nextRow) {
-          await step(`${opts.drainLoad} × C`);
+          await step(drainLabel);
           nextRow = Date.now() + STEP_S * 1000;
         }
       }
@@ -122,8 +157,8 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
         rows,
       )}\n`);
       out(`\n${markdownTable(
-        ['capacity C msg/s', 'offered 2 × C for s', 'ingested during overload msg/s', '% of C', 'drain time s', 'samples acked to agents', 'found in vigie.db', 'lost', 'host_seq behind acked', 'queued for the ingest at stop', 'dropped at edge', 'check'],
-        [[C, opts.overloadS, Math.round(ingestedDuringOverload), `${((ingestedDuringOverload / C) * 100).toFixed(1)} %`, Number.isNaN(drainS) ? 'NaN (not drained)' : drainS.toFixed(1), check.acked, check.found, check.lost, check.seqBehind, heldAtStop, f.droppedAtEdge, check.method]],
+        ['capacity C msg/s', 'the fleet\'s capacity msg/s', 'offered 2 × C for s', 'ingested during overload msg/s', '% of C', '% of the fleet\'s capacity', 'drain time s', 'samples acked to agents', 'found in vigie.db', 'lost', 'host_seq behind acked', 'queued for the ingest at stop', 'dropped at edge', 'check'],
+        [[C, fleetC, opts.overloadS, Math.round(ingestedDuringOverload), `${((ingestedDuringOverload / C) * 100).toFixed(1)} %`, fleetC > 0 ? `${((ingestedDuringOverload / fleetC) * 100).toFixed(1)} %` : 'NaN (no level taken in full)', Number.isNaN(drainS) ? 'NaN (not drained)' : drainS.toFixed(1), check.acked, check.found, check.lost, check.seqBehind, heldAtStop, f.droppedAtEdge, check.method]],
       )}\n`);
     } finally {
       await fleet.stop();
@@ -133,6 +168,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
     server.remove();
   }
   if (ingestedDuringOverload < 0.9 * C) failures.push(`ingested ${Math.round(ingestedDuringOverload)} msg/s during the overload, below 90 % of C = ${C}`);
+  if (fleetC === 0) failures.push('the fleet-capacity ramp found no rate the server took in full');
   if (Number.isNaN(drainS)) failures.push('the agents\' buffers did not drain');
   if (!check || check.lost > 0 || check.seqBehind > 0) failures.push(`acknowledged samples missing from the store: ${check?.lost ?? '?'} (host_seq behind on ${check?.seqBehind ?? '?'} hosts)`);
   for (const f of failures) process.stderr.write(`bench: overload: ${f}\n`);
