@@ -45,6 +45,32 @@ test('a backlog released at once reaches its subscriber in the order it was publ
   assert.is(overtaken, -1, `message ${got[overtaken]} arrived after ${got[overtaken - 1]}`);
 });
 
+test('messages published while a released backlog waits for the next turn queue behind it', async () => {
+  // While hand-offs wait for the next turn, mqemitter must still count them in
+  // progress: else a new publish finds a free slot and is handed on ahead of
+  // older messages still in mqemitter's own queue.
+  const mq = createMessageQueue();
+  const got: number[] = [];
+  let held: Array<() => void> | null = [];
+  mq.on('vigie/+/metrics', (message, done) => {
+    got.push((message as unknown as { n: number }).n);
+    if (held) held.push(done);
+    else done();
+  });
+  const FIRST = 5000;
+  const LATER = 1000;
+  for (let n = 0; n < FIRST; n++) mq.emit({ topic: `vigie/h${n % 7}/metrics`, n } as never);
+  await new Promise((r) => setTimeout(r, 20));
+  const release = held;
+  held = null;
+  for (const done of release) done();
+  // The same turn: part of the backlog waits for the next one; new samples arrive.
+  for (let n = FIRST; n < FIRST + LATER; n++) mq.emit({ topic: `vigie/h${n % 7}/metrics`, n } as never);
+  await waitFor('every message delivered', () => got.length === FIRST + LATER, 10_000);
+  const overtaken = got.findIndex((n, i) => i > 0 && n < got[i - 1]!);
+  assert.is(overtaken, -1, `message ${got[overtaken]} arrived after ${got[overtaken - 1]}`);
+});
+
 test('messages with listeners are still delivered to them', async () => {
   const mq = createMessageQueue();
   const got: string[] = [];
