@@ -3,7 +3,7 @@
  * 1. capacity C: the Vigie server saturated (next to the bare relay, same run);
  * 2. a fresh server; the fleet's own capacity: the same 1,000 agents offer
  *    0.3 × C, then 1.2 times more every 20 s, until the server no longer
- *    takes all of it (buffers growing); the highest rate taken in full is
+ *    takes all of it (sustained.ts); the highest rate taken in full is
  *    the fleet's capacity, C measured with this fleet's connections instead
  *    of the capacity bench's 100 publishers (shown beside C, not used as the
  *    pass mark);
@@ -30,6 +30,7 @@ import { measureCapacity } from './capacity.js';
 import { simulatedHost, startFleet } from './fleet.js';
 import type { SaturationOptions } from './saturation.js';
 import { startBenchServer } from './server-process.js';
+import { takenInFull } from './sustained.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STEP_S = 10;
@@ -38,8 +39,6 @@ const RAMP_START = 0.3;
 const RAMP_FACTOR = 1.2;
 const RAMP_SETTLE_S = 5;
 const RAMP_LEVEL_S = 15;
-/** A level is taken in full when the server ingested this share of what was offered… */
-const RAMP_TAKEN = 0.95;
 
 export async function runOverload(opts: { agents: number; overloadS: number; drainLoad: number; capacity: SaturationOptions; drainTimeoutS?: number }): Promise<boolean> {
   const out = (s: string): void => void process.stdout.write(s);
@@ -102,8 +101,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
         const waitingBefore = fleet.stats().waiting;
         await sleep(RAMP_LEVEL_S * 1000);
         const level = await step(`ramp ${load.toFixed(2)} × C`);
-        // …and the agents' buffers did not grow by more than a sample each.
-        if (level.ingested < RAMP_TAKEN * level.offered || fleet.stats().waiting > waitingBefore + agents) break;
+        if (!takenInFull({ ...level, waitingStart: waitingBefore, waitingEnd: fleet.stats().waiting, agents })) break;
         fleetC = Math.max(fleetC, Math.round(level.ingested));
       }
       process.stderr.write(`overload: the fleet's capacity: ${fleetC} msg/s; now 2 × C\n`);

@@ -26,6 +26,7 @@ import { startBenchServer, type BenchServer } from './server-process.js';
 import { createViewerToken, startWatcherProcess } from './watchers.js';
 import { capacityArgs, measureCapacity } from './capacity.js';
 import { runOverload } from './overload.js';
+import { takenInFull } from './sustained.js';
 
 const { values } = parseArgs({
   options: {
@@ -158,7 +159,7 @@ const cells = (r: Row): Array<string | number> => [
 const FOOTER = `Server CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client signed in with an API token, ${watchCount} hosts watched. Agents holding: samples in the agents' buffers or in flight (not acknowledged) at the start → end of the window.`;
 
 /** Sustained: the ingest takes what is offered, nothing piles up at the agents, nothing is dropped. */
-const sustained = (r: Row): boolean => r.ingested >= 0.95 * r.offered && r.waitingEnd <= r.waitingStart + r.agents && r.droppedAtEdge === 0 && r.slowClientsCut === 0;
+const sustained = (r: Row): boolean => takenInFull(r) && r.droppedAtEdge === 0 && r.slowClientsCut === 0;
 
 const out = (s: string): void => void process.stdout.write(s);
 
