@@ -34,7 +34,7 @@ import { takenInFull } from './sustained.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const STEP_S = 10;
-/** The fleet-capacity ramp: first load (× C), growth per level, seconds per level (the first few let the new rate settle). */
+/** The fleet-capacity ramp: first load (× C), growth per level; at each level, seconds let settle, then seconds measured. */
 const RAMP_START = 0.3;
 const RAMP_FACTOR = 1.2;
 const RAMP_SETTLE_S = 5;
