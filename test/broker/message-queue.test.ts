@@ -22,10 +22,13 @@ test('a backlog of 20,000 messages nobody subscribes to drains completely, in or
   assert.ok(completed.every((v, i) => v === i), 'in order');
 });
 
-test('a backlog released at once reaches its subscriber in the order it was published, whatever waits for the next turn', async () => {
-  // Aedes's concurrency: up to 100 deliveries in progress. A delivery held
-  // back past the stack limit must not let a newer one overtake it: the
-  // ingest takes an older seq behind a newer one for a replay (issue 16).
+/**
+ * Publishes `first` messages for 7 hosts through the real queue at Aedes's
+ * concurrency, the subscriber holding every delivery; then releases them all
+ * at once (part of the backlog then waits for the next turn) and, in the same
+ * turn, publishes `later` more. Returns the order the subscriber saw.
+ */
+async function releasedBacklog(first: number, later: number): Promise<number[]> {
   const mq = createMessageQueue();
   const got: number[] = [];
   let held: Array<() => void> | null = [];
@@ -34,41 +37,34 @@ test('a backlog released at once reaches its subscriber in the order it was publ
     if (held) held.push(done);
     else done();
   });
-  const TOTAL = 5000;
-  for (let n = 0; n < TOTAL; n++) mq.emit({ topic: `vigie/h${n % 7}/metrics`, n } as never);
+  const publish = (n: number): void => void mq.emit({ topic: `vigie/h${n % 7}/metrics`, n } as never);
+  for (let n = 0; n < first; n++) publish(n);
   await new Promise((r) => setTimeout(r, 20));
   const release = held;
   held = null;
   for (const done of release) done();
-  await waitFor('every message delivered', () => got.length === TOTAL, 10_000);
+  for (let n = first; n < first + later; n++) publish(n);
+  await waitFor('every message delivered', () => got.length === first + later, 10_000);
+  return got;
+}
+
+const assertInOrder = (got: number[]): void => {
   const overtaken = got.findIndex((n, i) => i > 0 && n < got[i - 1]!);
   assert.is(overtaken, -1, `message ${got[overtaken]} arrived after ${got[overtaken - 1]}`);
+};
+
+test('a backlog released at once reaches its subscriber in the order it was published, whatever waits for the next turn', async () => {
+  // Aedes's concurrency: up to 100 deliveries in progress. A delivery held
+  // back past the stack limit must not let a newer one overtake it: the
+  // ingest takes an older seq behind a newer one for a replay (issue 16).
+  assertInOrder(await releasedBacklog(5000, 0));
 });
 
 test('messages published while a released backlog waits for the next turn queue behind it', async () => {
   // While hand-offs wait for the next turn, mqemitter must still count them in
   // progress: else a new publish finds a free slot and is handed on ahead of
   // older messages still in mqemitter's own queue.
-  const mq = createMessageQueue();
-  const got: number[] = [];
-  let held: Array<() => void> | null = [];
-  mq.on('vigie/+/metrics', (message, done) => {
-    got.push((message as unknown as { n: number }).n);
-    if (held) held.push(done);
-    else done();
-  });
-  const FIRST = 5000;
-  const LATER = 1000;
-  for (let n = 0; n < FIRST; n++) mq.emit({ topic: `vigie/h${n % 7}/metrics`, n } as never);
-  await new Promise((r) => setTimeout(r, 20));
-  const release = held;
-  held = null;
-  for (const done of release) done();
-  // The same turn: part of the backlog waits for the next one; new samples arrive.
-  for (let n = FIRST; n < FIRST + LATER; n++) mq.emit({ topic: `vigie/h${n % 7}/metrics`, n } as never);
-  await waitFor('every message delivered', () => got.length === FIRST + LATER, 10_000);
-  const overtaken = got.findIndex((n, i) => i > 0 && n < got[i - 1]!);
-  assert.is(overtaken, -1, `message ${got[overtaken]} arrived after ${got[overtaken - 1]}`);
+  assertInOrder(await releasedBacklog(5000, 1000));
 });
 
 test('messages with listeners are still delivered to them', async () => {
