@@ -183,7 +183,7 @@ export interface BundleSourceDeps {
  * 1,000 agents heard one per event-loop turn cost the server ~50 s of CPU
  * (a CPU profile of bench/pipeline, issue 16).
  */
-export const HOST_BATCH_MS = 500;
+const HOST_BATCH_MS = 500;
 
 export function createBundleSource(deps: BundleSourceDeps): ScriptBundleSource {
   const told = new Set<string>();

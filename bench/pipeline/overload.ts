@@ -65,10 +65,12 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
     const fleet = await startFleet({ url: server.mqttUrl, agents, intervalMs: agents / (RAMP_START * C) * 1000, credentials: (i) => credentials[i]!, trackAcked: true });
     try {
       const t0 = Date.now();
-      let last = { t: t0, sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() };
+      /** Where a measuring interval starts: the counters now. */
+      const mark = async () => ({ t: Date.now(), sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() });
+      let last = await mark();
       /** Starts a new measuring interval without a row. */
       const restart = async (): Promise<void> => {
-        last = { t: Date.now(), sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() };
+        last = await mark();
       };
       const step = async (phase: string): Promise<{ offered: number; ingested: number }> => {
         const asked = Date.now();
