@@ -12,6 +12,20 @@ import { setFlagsFromString } from 'node:v8';
 export const SERVER_HEAP_GROWING_PERCENT = 15;
 
 /**
+ * V8's background threads for the server processes (`--v8-pool-size`; Node
+ * starts 4 whatever the machine). They run the garbage collector's parallel
+ * and concurrent work, and the main thread waits for them to finish each
+ * collection. With 4 of them beside the main thread and the SQLite writer on a
+ * 2-core box, they wait for a core, and the main thread for them: at 1,000
+ * agents every 0.5 s (bench/pipeline, --trace-gc) its young-generation pauses
+ * went from p99 9.0 to 5.5 ms with 1, its full-collection pauses from p99 49
+ * to 12 ms, GC time from 3.9 to 3.0 s a minute. Publish → dashboard p99 went
+ * from 48 ms (48–66 that day) to 27–36 ms (four runs), 28–36 with 2, at the
+ * same ingest capacity within run noise.
+ */
+export const V8_HELPER_THREADS = 1;
+
+/**
  * Node flags the server processes (`vigie up`, `server`, `broker`) are
  * started with: by `npm start`, infra/systemd/vigie.service and the benches.
  * V8 sizes the young generation when the heap is set up, so unlike the
@@ -19,8 +33,9 @@ export const SERVER_HEAP_GROWING_PERCENT = 15;
  * semi-space (Node 20's default grows to 16 MiB) keeps the server ~10 %
  * smaller for the same throughput (bench/pipeline at 1,000 agents every 5 s:
  * RSS 245 → 221 MiB; saturated ingest 13,162 vs 12,008 msg/s, within run noise).
+ * V8_HELPER_THREADS bounds V8's own threads.
  */
-export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
+export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4', `--v8-pool-size=${V8_HELPER_THREADS}`];
 
 /**
  * Environment the server processes are started with, beside SERVER_NODE_FLAGS

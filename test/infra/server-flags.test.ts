@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { AGENT_ENV, AGENT_NODE_FLAGS, SERVER_ENV, SERVER_NODE_FLAGS } from '../../core/heap.js';
+import { AGENT_ENV, AGENT_NODE_FLAGS, SERVER_ENV, SERVER_NODE_FLAGS, V8_HELPER_THREADS } from '../../core/heap.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url)); // from dist/test/infra/
 
@@ -44,6 +44,16 @@ test('with SERVER_NODE_FLAGS, the young generation stays at 4 MiB semi-spaces un
   const plain = size([]);
   assert.ok(tuned <= 3 * 4 * 1024 * 1024, `new space with the flags: ${tuned} bytes`);
   assert.ok(plain > tuned, `Node's default grows it further (${plain} > ${tuned}): the flag matters`);
+});
+
+test('with SERVER_NODE_FLAGS, V8 starts V8_HELPER_THREADS background threads, not Node\'s 4', () => {
+  // Linux lists a process's threads in /proc/self/task; only V8's pool differs between the two runs.
+  const threads = (flags: readonly string[]) =>
+    Number(execFileSync(process.execPath, [...flags, '-e', "setTimeout(() => process.stdout.write(String(require('node:fs').readdirSync('/proc/self/task').length)), 100)"], { encoding: 'utf8' }));
+  const tuned = threads(SERVER_NODE_FLAGS);
+  const nodeDefault = threads(SERVER_NODE_FLAGS.filter((f) => !f.startsWith('--v8-pool-size=')));
+  assert.ok(V8_HELPER_THREADS < 4, `fewer helpers than Node's default: ${V8_HELPER_THREADS}`);
+  assert.is(nodeDefault - tuned, 4 - V8_HELPER_THREADS, `threads with the flags: ${tuned}, without --v8-pool-size: ${nodeDefault}`);
 });
 
 test('the agent\'s unit template and --no-service line run it with AGENT_NODE_FLAGS and AGENT_ENV', () => {
