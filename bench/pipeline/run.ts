@@ -14,8 +14,9 @@
  * (bench/pipeline/watchers.ts), lets it warm up, then measures over
  * --duration seconds: samples offered, published, acknowledged and ingested
  * per second, points stored, publish→Socket.IO latency, what waits in the
- * agents' buffers, the server's peak RSS and CPU. A column with no sample
- * (a watcher that received nothing) fails the run.
+ * agents' buffers, the server's peak RSS and CPU; and where the latency
+ * builds up (at the broker, at the ingest: bench/pipeline/stages.ts). A column
+ * with no sample (a watcher that received nothing) fails the run.
  */
 import { parseArgs } from 'node:util';
 import { markdownTable, percentile } from '../lib/proc-stats.js';
@@ -62,6 +63,8 @@ interface Row {
   agents: number; interval: number; offered: number; published: number; acked: number; ingested: number; points: number;
   p50: number; p99: number; max: number; samplesSeen: number; rssMb: number; cpuPct: number; invalid: number;
   waitingStart: number; waitingEnd: number; droppedAtEdge: number; slowClientsCut: number;
+  /** The watched samples' latency at the broker and at the ingest (bench/pipeline/stages.ts), sorted. */
+  atBroker: number[]; atIngest: number[];
 }
 
 /** Credentials for every simulated agent, as `vigie` enrols them. */
@@ -101,6 +104,7 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
       const f0 = fleet.stats();
       const t0 = Date.now();
       await watchers.measuring(true);
+      await server.watchStages(hosts);
       let rssPeak = proc0.rssBytes;
       const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, server.proc().rssBytes)), 500);
       const everyMs = (opts.everyS ?? opts.durationS) * 1000;
@@ -111,12 +115,14 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
         if (next >= opts.durationS * 1000) break;
       }
       await watchers.measuring(false);
+      await server.watchStages([]);
       clearInterval(rssTimer);
       const elapsed = (Date.now() - t0) / 1000;
       const proc1 = server.proc();
       const s1 = await server.stats();
       const f1 = fleet.stats();
       const seen = await watchers.results();
+      const stages = await server.stages();
       const latencies = seen.latencies.sort((a, b) => a - b);
       const starved = [...seen.samplesByHost].filter(([, n]) => n === 0).map(([h]) => h);
       if (starved.length > 0) {
@@ -145,6 +151,8 @@ async function runOne(agents: number, intervalS: number, opts: { durationS: numb
         waitingEnd: f1.waiting + f1.inFlight,
         droppedAtEdge: f1.droppedAtEdge,
         slowClientsCut: s1.broker.slowClientsCut,
+        atBroker: stages.broker.sort((a, b) => a - b),
+        atIngest: stages.ingest.sort((a, b) => a - b),
       };
     } finally {
       await watchers.close();
@@ -157,6 +165,12 @@ const cells = (r: Row): Array<string | number> => [
   r.agents, r.interval, r.offered, r.published, r.acked, r.ingested, r.points, r.p50, r.p99, r.max, r.samplesSeen, `${r.waitingStart} → ${r.waitingEnd}`, r.droppedAtEdge, r.rssMb, r.cpuPct, r.invalid,
 ];
 const FOOTER = `Server CPU % is of one core (200 % = both cores of this machine). Latency: agent publish → Socket.IO client signed in with an API token, ${watchCount} hosts watched. Agents holding: samples in the agents' buffers or in flight (not acknowledged) at the start → end of the window.`;
+
+/** Where the latency column builds up: each stage's p50 / p99 / max, from the agent's publish. */
+const STAGES_HEADER = ['agents', 'interval s', 'publish → broker read ms (p50 / p99 / max)', '→ ingest validated, live view', '→ dashboard socket (the latency column)'];
+const spread = (sorted: number[]): string => `${percentile(sorted, 50)} / ${percentile(sorted, 99)} / ${sorted.length > 0 ? sorted.at(-1)! : Number.NaN}`;
+const stageCells = (r: Row): Array<string | number> => [r.agents, r.interval, spread(r.atBroker), spread(r.atIngest), `${r.p50} / ${r.p99} / ${r.max}`];
+const STAGES_FOOTER = 'The same watched samples, timed in the server process when Aedes has read and parsed the PUBLISH (its authorizePublish hook) and when the ingest emits the validated sample to the live view.';
 
 /** Sustained: the ingest takes what is offered, nothing piles up at the agents, nothing is dropped. */
 const sustained = (r: Row): boolean => takenInFull(r) && r.droppedAtEdge === 0 && r.slowClientsCut === 0;
@@ -227,6 +241,7 @@ if (values.overload) {
     }
   }
   out(`\n${markdownTable(HEADER, rows.map(cells))}\n\n${FOOTER}\n`);
+  out(`\n${markdownTable(STAGES_HEADER, rows.map(stageCells))}\n\n${STAGES_FOOTER}\n`);
   if (values.relay) {
     const cap = await measureCapacity(capacityArgs(values));
     out(`\n${cap.table}\n`);

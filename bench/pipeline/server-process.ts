@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { BrokerStats } from '../../broker/index.js';
 import type { IngestStats } from '../../ingest/types.js';
 import { request } from '../lib/child-request.js';
+import type { StageLatencies } from './stages.js';
 import { readProcStats } from '../lib/proc-stats.js';
 import { benchServerEnv, benchServerFlags } from '../lib/server-flags.js';
 
@@ -18,6 +19,9 @@ export interface BenchServer {
   /** Ingest and broker counters; ingestDisconnects: times the ingest lost its broker connection. */
   stats(): Promise<{ stats: IngestStats; broker: BrokerStats; ingestDisconnects: number }>;
   proc(): { cpuSeconds: number; rssBytes: number };
+  /** Times the samples of these hosts at the broker and the ingest from now on (bench/pipeline/stages.ts); [] stops. */
+  watchStages(hosts: string[]): Promise<void>;
+  stages(): Promise<StageLatencies>;
   /** Stops the server; the data dir is kept until remove(), so the store can be read after the run. */
   stop(): Promise<void>;
   remove(): void;
@@ -45,6 +49,8 @@ export async function startBenchServer(): Promise<BenchServer> {
     httpUrl: ready.httpUrl,
     stats: () => request(child, 'stats'),
     proc: () => readProcStats(child.pid!),
+    watchStages: async (hosts) => void (await request(child, 'stages-watch', { hosts })),
+    stages: () => request(child, 'stages'),
     stop: async () => {
       if (stopped) return;
       stopped = true;

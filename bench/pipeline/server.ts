@@ -8,6 +8,8 @@ import { openAccountsDatabase } from '../../accounts/database.js';
 import { MqttCredentialStore } from '../../accounts/mqtt-credentials.js';
 import { loadConfig } from '../../cli/config.js';
 import { startStack } from '../../cli/stack.js';
+import { createTopics } from '../../protocol/topics.js';
+import { probeStages } from './stages.js';
 
 const dataDir = process.argv[2];
 if (!dataDir || !process.send) throw new Error('usage: forked by bench/pipeline/run.js with a data dir');
@@ -35,11 +37,17 @@ setInterval(() => {
   if (ingestWasConnected && !connected) ingestDisconnects += 1;
   ingestWasConnected = connected;
 }, 200).unref();
+const stages = probeStages(broker.broker!.aedes, server.ingest!.bus, createTopics(loaded.value.mqtt.prefix));
 process.send({ type: 'ready', mqttPort: broker.broker!.port, httpUrl: server.http!.url });
 
 // Never left behind by a parent that died (timeout, Ctrl-C): the IPC channel closes with it.
 process.on('disconnect', () => process.exit(1));
-process.on('message', async (msg: { type: string }) => {
+process.on('message', async (msg: { type: string; hosts?: string[] }) => {
+  if (msg.type === 'stages-watch') {
+    stages.watch(msg.hosts ?? []);
+    process.send!({ type: 'stages-watch' });
+  }
+  if (msg.type === 'stages') process.send!({ type: 'stages', ...stages.results() });
   if (msg.type === 'stats') process.send!({ type: 'stats', stats: server.ingest!.stats(), broker: broker.broker!.stats(), ingestDisconnects });
   if (msg.type === 'stop') {
     await server.close();
