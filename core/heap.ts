@@ -20,8 +20,8 @@ export const SERVER_HEAP_GROWING_PERCENT = 15;
  * agents every 0.5 s (bench/pipeline, --trace-gc) its young-generation pauses
  * went from p99 9.0 to 5.5 ms with 1, its full-collection pauses from p99 49
  * to 12 ms, GC time from 3.9 to 3.0 s a minute. Publish → dashboard p99 went
- * from 48 ms (48–66 that day) to 27–36 ms (four runs), 28–36 with 2, at the
- * same ingest capacity within run noise.
+ * from 48–66 ms that day to 27–40 ms (ten runs, median 34), 28–36 with 2, at
+ * the same ingest capacity within run noise.
  */
 export const V8_HELPER_THREADS = 1;
 

@@ -20,7 +20,7 @@ export interface StageLatencies {
 }
 
 export interface StageProbe {
-  /** Times the samples of these hosts from now on (an empty list: stops). */
+  /** Times the samples of these hosts from now on, from empty lists (an empty list of hosts: stops, results kept). */
   watch(hosts: string[]): void;
   results(): StageLatencies;
 }
@@ -48,6 +48,10 @@ export function probeStages(aedes: Aedes, bus: EventBus<IngestEvents>, topics: T
   });
   return {
     watch(list) {
+      if (list.length > 0) {
+        out.broker = [];
+        out.ingest = [];
+      }
       hosts = new Set(list);
       byTopic = new Set(list.map((h) => topics.host(h, 'metrics')));
     },
