@@ -68,10 +68,6 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       /** Where a measuring interval starts: the counters now. */
       const mark = async () => ({ t: Date.now(), sampled: fleet.stats().sampled, accepted: (await server.stats()).stats.accepted, cpu: server.proc().cpuSeconds, own: process.cpuUsage() });
       let last = await mark();
-      /** Starts a new measuring interval without a row. */
-      const restart = async (): Promise<void> => {
-        last = await mark();
-      };
       const step = async (phase: string): Promise<{ offered: number; ingested: number }> => {
         const asked = Date.now();
         const s = await server.stats();
@@ -99,7 +95,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       for (let load = RAMP_START; load < 2; load *= RAMP_FACTOR) {
         fleet.setInterval((agents / (load * C)) * 1000);
         await sleep(RAMP_SETTLE_S * 1000);
-        await restart();
+        last = await mark(); // a new measuring interval, without a row
         const waitingBefore = fleet.stats().waiting;
         await sleep(RAMP_LEVEL_S * 1000);
         const level = await step(`ramp ${load.toFixed(2)} × C`);
@@ -108,7 +104,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
       }
       process.stderr.write(`overload: the fleet's capacity: ${fleetC} msg/s; now 2 × C\n`);
       fleet.setInterval(overloadInterval * 1000);
-      await restart();
+      last = await mark();
       const overloadStart = Date.now();
       const accepted0 = last.accepted;
       // A row every 10 s of wall time after the previous one: a server slow to answer delays the rows, it does not bunch them.
