@@ -54,7 +54,7 @@ export function storedPayloadBytes(packet: RetainedPacket): number {
   return typeof packet.payload === 'string' ? Buffer.byteLength(packet.payload) : packet.payload.length;
 }
 
-/** A stream of stored retained packets, unpacked as they are read (backpressure kept). */
-export async function* unpackAll<P extends RetainedPacket>(stored: AsyncIterable<P>): AsyncGenerator<P> {
-  for await (const packet of stored) yield unpackRetained(packet);
+/** Stored retained packets, unpacked one by one as they are read (a stream built on it keeps backpressure). */
+export function* unpackAll<P extends RetainedPacket>(stored: Iterable<P>): Generator<P> {
+  for (const packet of stored) yield unpackRetained(packet);
 }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import type { Logger } from '../core/logger.js';
+import { RetainedIndex } from './retained-index.js';
 import { packRetained, storedPayloadBytes, unpackAll, type RetainedPacket } from './retained-payloads.js';
 
 /** Bounds of the queue kept for one persistent session (clean=false). */
@@ -102,6 +103,7 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
   const { maxMessages, maxBytes } = opts.limits;
   /** Payload bytes held per retained topic, and their sum. */
   const retainedBytes = new Map<string, number>();
+  const retained = new RetainedIndex<RetainedPacket>();
   let retainedTotal = 0;
 
   const enqueue = (clientId: string, packet: QueuedPacket): void => {
@@ -148,22 +150,34 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
   };
 
   class BoundedPersistence extends MemoryPersistence {
-    /** Retained payloads are kept deflated when that pays (broker/retained-payloads.ts) and inflated when read. */
+    /**
+     * Retained payloads are kept deflated when that pays (broker/retained-payloads.ts) and inflated when read,
+     * in a tree of topic levels (broker/retained-index.ts) rather than aedes-persistence's map.
+     */
     override async storeRetained(packet: RetainedPacket): Promise<void> {
       const stored = packRetained(packet);
       const bytes = storedPayloadBytes(stored);
       retainedTotal += bytes - (retainedBytes.get(packet.topic) ?? 0);
-      if (bytes === 0) retainedBytes.delete(packet.topic);
-      else retainedBytes.set(packet.topic, bytes);
-      return super.storeRetained(stored);
+      if (bytes === 0) {
+        retainedBytes.delete(packet.topic);
+        retained.delete(packet.topic);
+      } else {
+        retainedBytes.set(packet.topic, bytes);
+        // A copy, as aedes-persistence keeps: the caller's packet goes on to be delivered.
+        retained.set(stored === packet ? { ...stored } : stored);
+      }
     }
 
     override createRetainedStream(pattern: string): Readable {
-      return Readable.from(unpackAll(super.createRetainedStream(pattern)));
+      return Readable.from(unpackAll(retained.match(pattern)));
     }
 
     override createRetainedStreamCombi(patterns: string[]): Readable {
-      return Readable.from(unpackAll(super.createRetainedStreamCombi(patterns)));
+      // One after the other, as aedes-persistence: a topic two filters match comes twice, Aedes sends it per subscription.
+      function* each(): Generator<RetainedPacket> {
+        for (const pattern of patterns) yield* retained.match(pattern);
+      }
+      return Readable.from(unpackAll(each()));
     }
 
     async outgoingEnqueue(sub: { clientId: string }, packet: QueuedPacket): Promise<void> {
