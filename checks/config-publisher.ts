@@ -138,17 +138,24 @@ export function startConfigPublisher(deps: ConfigPublisherDeps): ConfigPublisher
     const wantDevices = desiredDevices();
     const wantScripts = deps.scripts?.contents() ?? new Map<string, BundleContent>();
     const runners = new Set([...want.keys(), ...sent.keys(), ...wantDevices.keys(), ...sentDeviceIds.keys(), ...wantScripts.keys(), ...sentScripts.keys()]);
+    // Agents given the same scripts share one content object (scripts/bundle.ts): each is encoded and digested once.
+    const bundleDigests = new Map<BundleContent, string>();
+    const digestOf = (bundle: BundleContent): string => {
+      let d = bundleDigests.get(bundle);
+      if (d === undefined) bundleDigests.set(bundle, (d = digest(JSON.stringify(bundle))));
+      return d;
+    };
     let failed = 0;
     for (const runner of [...runners].sort()) {
       if (closed) return;
       const checks = want.get(runner) ?? [];
       const devices = wantDevices.get(runner) ?? [];
       const before = sent.get(runner);
-      const devicesDigest = digest(JSON.stringify(devices));
+      const devicesDigest = devices.length === 0 ? '' : digest(JSON.stringify(devices));
       const devicesSame = devices.length === 0 ? !sentDeviceIds.has(runner) : sentDevices.get(runner) === devicesDigest;
       const checksSame = before === undefined ? checks.length === 0 : same(before, checks);
       const bundle = wantScripts.get(runner);
-      const scriptsDigest = bundle ? digest(JSON.stringify(bundle)) : null;
+      const scriptsDigest = bundle ? digestOf(bundle) : null;
       const scriptsSame = scriptsDigest === (sentScripts.get(runner) ?? null);
       if (!all && checksSame && devicesSame && scriptsSame) continue;
       // `devices` only when the agent has some or had some: an agent that never polled keeps the issue 12 payload.

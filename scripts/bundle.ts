@@ -60,21 +60,29 @@ export function encodedSize(host: string, content: BundleContent): number {
   return Buffer.byteLength(JSON.stringify(JSON.stringify(bundle)), 'utf8');
 }
 
+/** A script dropped from a bundle for size, and the size the bundle had with it. */
+interface Drop {
+  script: string;
+  size: number;
+}
+
 /**
  * Drops scripts until the bundle fits BUNDLE_BUDGET_BYTES: the largest first,
- * built-ins last; a script check goes with its script. Each drop is told.
+ * built-ins last; a script check goes with its script. Returns what was
+ * dropped, for the caller to tell.
  */
-function fit(host: string, content: BundleContent, skipped: BundleInput['skipped']): BundleContent {
+function fit(host: string, content: BundleContent): { content: BundleContent; drops: Drop[] } {
   let { scripts, checks } = content;
+  const drops: Drop[] = [];
   const order = [...scripts].sort((a, b) => Number(a.id.startsWith('vigie.')) - Number(b.id.startsWith('vigie.')) || b.body.length - a.body.length || a.id.localeCompare(b.id));
   for (const drop of order) {
     const size = encodedSize(host, { scripts, checks });
     if (size <= BUNDLE_BUDGET_BYTES) break;
     scripts = scripts.filter((s) => s.id !== drop.id);
     checks = checks.filter((c) => c.script !== drop.id);
-    skipped?.(host, `script ${drop.id} not sent to ${host}: the scripts allowed there take ${Math.ceil(size / 1024)} KiB, more than the ${BUNDLE_BUDGET_BYTES / 1024} KiB one host's bundle may carry (allow fewer or smaller scripts there)`, drop.id);
+    drops.push({ script: drop.id, size });
   }
-  return { scripts, checks };
+  return { content: { scripts, checks }, drops };
 }
 
 /** A script as an agent receives it: exactly the protocol's ScriptDefinition fields. */
@@ -84,17 +92,28 @@ export function definitionOf(s: ScriptRecord): ScriptDefinition {
 
 const clampInterval = (seconds: number): number => Math.min(SCRIPT_LIMITS.interval.max, Math.max(SCRIPT_LIMITS.interval.min, Math.round(seconds)));
 
-/** Every host's bundle content; hosts with nothing are left out. */
+/**
+ * Every host's bundle content; hosts with nothing are left out. Hosts given
+ * the same scripts and script checks share one content object, fitted to the
+ * budget once for all those whose id takes as many bytes (the id is the only
+ * other thing in the bundle): at 5,000 agents, fitting and encoding each
+ * host's bundle apart held the server thread ~0.2 s at every recheck (a CPU
+ * profile of bench/pipeline, issue 16). Callers may rely on that sharing to
+ * encode each distinct content once.
+ */
 export function bundleContents(input: BundleInput): Map<string, BundleContent> {
   const scriptChecks = input.checks.filter((c) => c.kind === 'script' && c.enabled && c.script !== undefined);
   const hosts = new Set(input.hosts);
   for (const c of scriptChecks) for (const r of c.runners) hosts.add(r);
   for (const s of input.scripts) for (const h of s.hosts) hosts.add(h);
   const byId = new Map(input.scripts.map((s) => [s.id, s]));
+  const definitions = new Map(input.scripts.map((s) => [s.id, definitionOf(s)]));
+  /** Fitted contents by what went in and the bytes the host id takes. */
+  const fitted = new Map<string, { content: BundleContent; drops: Drop[] }>();
   const out = new Map<string, BundleContent>();
   for (const host of [...hosts].sort()) {
     const groups = input.groupsOf(host);
-    const scripts = input.scripts.filter((s) => allowedOn(s, host, groups)).map(definitionOf).sort((a, b) => a.id.localeCompare(b.id));
+    const scripts = input.scripts.filter((s) => allowedOn(s, host, groups)).map((s) => definitions.get(s.id)!).sort((a, b) => a.id.localeCompare(b.id));
     const present = new Set(scripts.map((s) => s.id));
     const checks: ScriptCheckSpec[] = [];
     for (const c of scriptChecks) {
@@ -114,8 +133,16 @@ export function bundleContents(input: BundleInput): Map<string, BundleContent> {
     if (scripts.length > SCRIPT_LIMITS.perHost || checks.length > SCRIPT_LIMITS.perHost) {
       input.skipped?.(host, `${host} is allowed more than ${SCRIPT_LIMITS.perHost} scripts or script checks: only the first ${SCRIPT_LIMITS.perHost} (by id) are sent`);
     }
-    const fitted = fit(host, { scripts: scripts.slice(0, SCRIPT_LIMITS.perHost), checks: checks.sort((a, b) => a.id.localeCompare(b.id)).slice(0, SCRIPT_LIMITS.perHost) }, input.skipped);
-    if (fitted.scripts.length > 0 || fitted.checks.length > 0) out.set(host, fitted);
+    const wanted = { scripts: scripts.slice(0, SCRIPT_LIMITS.perHost), checks: checks.sort((a, b) => a.id.localeCompare(b.id)).slice(0, SCRIPT_LIMITS.perHost) };
+    // A host id JSON would escape does not share (ids are [a-z0-9._-], but a script's `hosts` is checked elsewhere).
+    const idBytes = JSON.stringify(host) === `"${host}"` ? `${Buffer.byteLength(host)}` : `=${host}`;
+    const key = `${idBytes}\u0000${wanted.scripts.map((d) => d.id).join('\u0000')}\u0000${JSON.stringify(wanted.checks)}`;
+    let result = fitted.get(key);
+    if (result === undefined) fitted.set(key, (result = fit(host, wanted)));
+    for (const drop of result.drops) {
+      input.skipped?.(host, `script ${drop.script} not sent to ${host}: the scripts allowed there take ${Math.ceil(drop.size / 1024)} KiB, more than the ${BUNDLE_BUDGET_BYTES / 1024} KiB one host's bundle may carry (allow fewer or smaller scripts there)`, drop.script);
+    }
+    if (result.content.scripts.length > 0 || result.content.checks.length > 0) out.set(host, result.content);
   }
   return out;
 }

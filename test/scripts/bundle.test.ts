@@ -84,6 +84,24 @@ test('a bundle that would not fit an agent\'s config loses its largest scripts f
   assert.is(source.overflow(scripts.filter((x) => x.id !== 'big-a')), null);
 });
 
+test('hosts given the same scripts share one content, fitted for the bytes their id takes: exact at the budget', () => {
+  const inGroup = (h: string): number[] => (h === 'other' ? [] : [1]);
+  const pad = (n: number) => script('pad', { groups: [1], body: 'x'.repeat(n) });
+  // Each byte of body is one byte of the encoded bundle: fill it to the budget exactly for a one-letter host id.
+  const probe = bundleContents({ scripts: [...builtins, pad(0)], checks: [], hosts: ['a'], groupsOf: inGroup }).get('a')!;
+  const scripts = [...builtins, pad(BUNDLE_BUDGET_BYTES - encodedSize('a', probe))];
+  const told: string[] = [];
+  const hosts = ['a', 'b', 'ab', 'other'];
+  const out = bundleContents({ scripts, checks: [], hosts, groupsOf: inGroup, skipped: (h, _m, id) => told.push(`${h}:${id}`) });
+  assert.ok(out.get('a') === out.get('b'), 'same scripts, ids of the same length: one object');
+  assert.is(encodedSize('a', out.get('a')!), BUNDLE_BUDGET_BYTES, 'at the budget exactly: kept');
+  assert.ok(out.get('b')!.scripts.some((x) => x.id === 'pad'));
+  assert.not.ok(out.get('ab')!.scripts.some((x) => x.id === 'pad'), 'one byte of host id more: pad no longer fits');
+  assert.ok(out.get('other') !== out.get('a'));
+  assert.equal(told, ['ab:pad'], 'the drop is told for the host it happened on, once');
+  for (const h of hosts) assert.equal(out.get(h), bundleContents({ scripts, checks: [], hosts: [h], groupsOf: inGroup }).get(h), `${h}: as if alone`);
+});
+
 test('checksUsing names the script checks that run a script; checkScriptParams gives a check script\'s params only', () => {
   const checks: ScriptCheckDefinition[] = [
     { id: 'pg', kind: 'script', enabled: true, runners: ['db1'], script: { id: 'pg-repl', args: {} } },
