@@ -1,16 +1,24 @@
 /**
- * One copy of each string, for values repeated across many records: every
+ * One copy of each value, for values repeated across many records: every
  * host lists `ssh.service` and `cron.service`, and 1,000 hosts' services lists
  * held 124,000 name strings (4.6 MiB) for a few hundred distinct names.
- * Bounded: past `max` distinct strings, new ones are returned as they came, so
- * hostile names cannot grow the pool without limit.
+ * Values with the same `keyOf` are taken as the same. Bounded: past `max`
+ * distinct keys, new values are returned as they came, so hostile input
+ * cannot grow the pool without limit. A shared value must never be changed:
+ * it belongs to every record holding it.
  */
-export function createStringPool(max: number): (s: string) => string {
-  const pool = new Map<string, string>();
-  return (s) => {
-    const known = pool.get(s);
+export function createPool<T>(max: number, keyOf: (value: T) => string): (value: T) => T {
+  const pool = new Map<string, T>();
+  return (value) => {
+    const key = keyOf(value);
+    const known = pool.get(key);
     if (known !== undefined) return known;
-    if (pool.size < max) pool.set(s, s);
-    return s;
+    if (pool.size < max) pool.set(key, value);
+    return value;
   };
+}
+
+/** createPool for strings. */
+export function createStringPool(max: number): (s: string) => string {
+  return createPool<string>(max, (s) => s);
 }

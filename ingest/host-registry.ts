@@ -2,9 +2,9 @@ import type { EventBus } from '../core/event-bus.js';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createRateLimitedLog, type Logger } from '../core/logger.js';
 import { isBusy } from '../core/sqlite.js';
-import { createStringPool } from '../core/string-pool.js';
+import { createPool, createStringPool } from '../core/string-pool.js';
 import { secondsToMs, type Clock } from '../core/time.js';
-import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
+import type { InfoPayload, MetricsPayload, ServiceEntry, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
 import { hostHealth } from './host-health.js';
 import type { HostRepo, HostWrite, StoredHost } from './store/sqlite/host-repo.js';
 import type { HostDetail, HostState, HostSummary, IngestEvents } from './types.js';
@@ -22,6 +22,8 @@ export const PERSIST_SLICE_MS = 4;
 const PERSIST_BUSY_RETRY_MS = 25;
 /** Distinct service names shared between hosts at most (core/string-pool.ts): a fleet has a few hundred. */
 const SERVICE_NAMES_SHARED = 20_000;
+/** Distinct (name, state, enabled) entries shared between hosts' services lists, at most. */
+const SERVICE_ENTRIES_SHARED = 50_000;
 
 export interface HostRegistryOptions {
   repo: HostRepo;
@@ -79,9 +81,17 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   const { repo, bus, clock, log } = opts;
   const hosts = new Map<string, HostRecord>();
   const serviceName = createStringPool(SERVICE_NAMES_SHARED);
-  /** The payload with its service names shared between hosts (kept for every host, in memory). */
-  const shareNames = <P extends ServicesPayload | null>(services: P): P => {
-    for (const s of services?.services ?? []) s.name = serviceName(s.name);
+  const serviceEntry = createPool<ServiceEntry>(SERVICE_ENTRIES_SHARED, (e) => `${e.state}\u0000${e.enabled}\u0000${e.name}`);
+  /**
+   * The payload with its entries shared between hosts (kept for every host, in
+   * memory): 5,000 hosts' lists held ~700,000 entry objects, a quarter of the
+   * server's heap, which every full garbage collection walks (a heap snapshot of
+   * bench/pipeline, issue 16). A shared entry is frozen, being every host's, and
+   * holds the contract's three fields only.
+   */
+  const shareEntries = <P extends ServicesPayload | null>(services: P): P => {
+    if (services === null) return services;
+    services.services = services.services.map((e) => serviceEntry(Object.freeze({ name: serviceName(e.name), state: e.state, enabled: e.enabled })));
     return services;
   };
   // Hosts to write: `dirty` only their hot columns (last seen, presence, latest sample), `wholeDirty` entirely (new, or info/status/services changed).
@@ -90,7 +100,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   const startedAt = clock.now();
   for (const h of repo.loadAll()) {
     // A restart is not silence: every known host gets a full stale period from now.
-    hosts.set(h.id, { ...h, services: shareNames(h.services), state: hostHealth(h.presence, h.latest), heardAt: Math.max(h.lastSeen, startedAt) });
+    hosts.set(h.id, { ...h, services: shareEntries(h.services), state: hostHealth(h.presence, h.latest), heardAt: Math.max(h.lastSeen, startedAt) });
   }
   log.debug({ hosts: hosts.size }, 'hosts loaded');
 
@@ -269,7 +279,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     },
     onServices(id, services, arrival) {
       const { r, isNew } = touch(id, arrival);
-      r.services = shareNames(services);
+      r.services = shareEntries(services);
       wholeDirty.add(id);
       settle(r, isNew);
       bus.emit('services', { host: id, services });
