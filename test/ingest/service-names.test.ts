@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventBus } from '../../core/event-bus.js';
 import { createLogger } from '../../core/logger.js';
-import { startHostRegistry } from '../../ingest/host-registry.js';
+import { startHostRegistry, type HostRegistry } from '../../ingest/host-registry.js';
 import { openDatabase } from '../../ingest/store/sqlite/database.js';
 import { HostRepo } from '../../ingest/store/sqlite/host-repo.js';
 import type { IngestEvents } from '../../ingest/types.js';
@@ -28,12 +28,23 @@ const heapUsed = (): number => {
   return process.memoryUsage().heapUsed;
 };
 
-test('the same service names from many hosts are held once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigie-names-'));
+/** A host registry on a fresh SQLite file, closed and removed after `body`. */
+async function withRegistry(body: (registry: HostRegistry) => Promise<void> | void): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-services-'));
   const db = openDatabase(dir);
   try {
     const log = createLogger('test');
     const registry = startHostRegistry({ repo: new HostRepo(db, log), bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 3600, clock: { now: () => Date.now() }, log });
+    await body(registry);
+    await registry.close();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('the same service names from many hosts are held once', () =>
+  withRegistry((registry) => {
     const hosts = 400;
     const perHost = 100;
     const nameLength = 200;
@@ -48,19 +59,11 @@ test('the same service names from many hosts are held once', async () => {
     const namesIfCopied = hosts * perHost * nameLength;
     assert.is(registry.get('h399')?.services?.services.length, perHost);
     assert.ok(grown < namesIfCopied / 2, `the registry grew by ${(grown / 2 ** 20).toFixed(1)} MiB; one copy of the names per host alone is ${(namesIfCopied / 2 ** 20).toFixed(1)} MiB`);
-    await registry.close();
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
-test('the same service entries from many hosts are one frozen object; a different state or flag is another', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigie-entries-'));
-  const db = openDatabase(dir);
-  try {
-    const log = createLogger('test');
-    const registry = startHostRegistry({ repo: new HostRepo(db, log), bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 3600, clock: { now: () => Date.now() }, log });
+test('the same service entries from many hosts are one frozen object; a different state or flag is another', () =>
+  withRegistry((registry) => {
     const payload = (state: string, extra: object = {}) => JSON.parse(JSON.stringify({
       v: 1, ts: Date.now(), services: [{ name: 'ssh.service', state: 'running', enabled: true }, { name: 'cron.service', state, enabled: true, ...extra }],
     })) as ServicesPayload;
@@ -75,11 +78,7 @@ test('the same service entries from many hosts are one frozen object; a differen
     assert.is(of('c')[1]!.state, 'failed');
     assert.is(of('a')[1]!.state, 'running', "another host's state is its own");
     assert.ok(Object.isFrozen(of('a')[0]), 'shared, so frozen');
-    await registry.close();
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
 
 test.run();
