@@ -27,8 +27,8 @@ export class RetainedIndex<P extends { topic: string }> {
     return this.count;
   }
 
-  /** Stores `packet` as the retained message of its topic, replacing the one there. */
-  set(packet: P): void {
+  /** Stores `packet` as the retained message of its topic; returns the one it replaced. */
+  set(packet: P): P | undefined {
     let node = this.root;
     for (const word of packet.topic.split('/')) {
       node.children ??= new Map();
@@ -36,21 +36,24 @@ export class RetainedIndex<P extends { topic: string }> {
       if (next === undefined) node.children.set(word, (next = {}));
       node = next;
     }
-    if (node.packet === undefined) this.count += 1;
+    const replaced = node.packet;
+    if (replaced === undefined) this.count += 1;
     node.packet = packet;
+    return replaced;
   }
 
-  /** Forgets the retained message of `topic`, and the levels only it used. */
-  delete(topic: string): void {
+  /** Forgets the retained message of `topic`, and the levels only it used; returns it. */
+  delete(topic: string): P | undefined {
     const path: Array<[Level<P>, string]> = [];
     let node: Level<P> | undefined = this.root;
     for (const word of topic.split('/')) {
       const next: Level<P> | undefined = node.children?.get(word);
-      if (next === undefined) return;
+      if (next === undefined) return undefined;
       path.push([node, word]);
       node = next;
     }
-    if (node.packet === undefined) return;
+    const removed = node.packet;
+    if (removed === undefined) return undefined;
     delete node.packet;
     this.count -= 1;
     // Prune from the leaf up while a level holds nothing.
@@ -60,6 +63,7 @@ export class RetainedIndex<P extends { topic: string }> {
       if (child.packet !== undefined || (child.children !== undefined && child.children.size > 0)) break;
       parent.children!.delete(word);
     }
+    return removed;
   }
 
   /**

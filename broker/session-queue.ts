@@ -101,9 +101,8 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
     return queue;
   };
   const { maxMessages, maxBytes } = opts.limits;
-  /** Payload bytes held per retained topic, and their sum. */
-  const retainedBytes = new Map<string, number>();
   const retained = new RetainedIndex<RetainedPacket>();
+  /** Payload bytes the retained messages hold, summed as they are stored and replaced. */
   let retainedTotal = 0;
 
   const enqueue = (clientId: string, packet: QueuedPacket): void => {
@@ -157,15 +156,9 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
     override async storeRetained(packet: RetainedPacket): Promise<void> {
       const stored = packRetained(packet);
       const bytes = storedPayloadBytes(stored);
-      retainedTotal += bytes - (retainedBytes.get(packet.topic) ?? 0);
-      if (bytes === 0) {
-        retainedBytes.delete(packet.topic);
-        retained.delete(packet.topic);
-      } else {
-        retainedBytes.set(packet.topic, bytes);
-        // A copy, as aedes-persistence keeps: the caller's packet goes on to be delivered.
-        retained.set(stored === packet ? { ...stored } : stored);
-      }
+      // A copy, as aedes-persistence keeps: the caller's packet goes on to be delivered.
+      const replaced = bytes === 0 ? retained.delete(packet.topic) : retained.set(stored === packet ? { ...stored } : stored);
+      retainedTotal += bytes - (replaced ? storedPayloadBytes(replaced) : 0);
     }
 
     override createRetainedStream(pattern: string): Readable {
@@ -231,7 +224,7 @@ export function createBoundedPersistence(opts: { limits: SessionQueueLimits; log
   const persistence = new BoundedPersistence() as BoundedPersistence & {
     queueStats(): SessionQueueStats; retainedStats(): { messages: number; bytes: number }; queued(clientId: string): number; slots(clientId: string): number;
   };
-  persistence.retainedStats = () => ({ messages: retainedBytes.size, bytes: retainedTotal });
+  persistence.retainedStats = () => ({ messages: retained.size, bytes: retainedTotal });
   persistence.queued = (clientId) => queues.get(clientId)?.live ?? 0;
   persistence.slots = (clientId) => {
     const queue = queues.get(clientId);

@@ -81,7 +81,11 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
   const { repo, bus, clock, log } = opts;
   const hosts = new Map<string, HostRecord>();
   const serviceName = createStringPool(SERVICE_NAMES_SHARED);
-  const serviceEntry = createPool<ServiceEntry>(SERVICE_ENTRIES_SHARED, (e) => `${e.state}\u0000${e.enabled}\u0000${e.name}`);
+  const serviceEntry = createPool<ServiceEntry>(
+    SERVICE_ENTRIES_SHARED,
+    (e) => `${e.state}\u0000${e.enabled}\u0000${e.name}`,
+    (e) => Object.freeze({ name: serviceName(e.name), state: e.state, enabled: e.enabled }),
+  );
   /**
    * The payload with its entries shared between hosts (kept for every host, in
    * memory): 5,000 hosts' lists held ~700,000 entry objects, a quarter of the
@@ -91,7 +95,7 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
    */
   const shareEntries = <P extends ServicesPayload | null>(services: P): P => {
     if (services === null) return services;
-    services.services = services.services.map((e) => serviceEntry(Object.freeze({ name: serviceName(e.name), state: e.state, enabled: e.enabled })));
+    services.services = services.services.map(serviceEntry);
     return services;
   };
   // Hosts to write: `dirty` only their hot columns (last seen, presence, latest sample), `wholeDirty` entirely (new, or info/status/services changed).

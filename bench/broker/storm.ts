@@ -23,12 +23,12 @@ import { parseArgs } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { commandFilters } from '../../protocol/schemas/command.js';
 import { agentClientId } from '../../protocol/client-ids.js';
-import { createTopics } from '../../protocol/topics.js';
+import { createTopics, DEFAULT_PREFIX } from '../../protocol/topics.js';
 import { request } from '../lib/child-request.js';
 import { markdownTable, percentile, readProcStats } from '../lib/proc-stats.js';
 import { benchServerEnv, benchServerFlags } from '../lib/server-flags.js';
 
-const topics = createTopics('vigie');
+const topics = createTopics(DEFAULT_PREFIX);
 /** ~1 KiB, the order of an info or services payload. */
 const PAYLOAD = JSON.stringify({ v: 1, ts: 0, filler: 'x'.repeat(1000) });
 const hostOf = (i: number): string => `storm-${String(i).padStart(5, '0')}`;

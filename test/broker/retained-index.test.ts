@@ -60,13 +60,13 @@ test('every filter finds what a scan of all retained topics finds, wildcards, em
 
 test('a replaced message is kept once, a deleted one is gone with the levels only it used', () => {
   const index = new RetainedIndex<{ topic: string; v: number }>();
-  index.set({ topic: 'vigie/h1/status', v: 1 });
-  index.set({ topic: 'vigie/h1/status', v: 2 });
+  assert.is(index.set({ topic: 'vigie/h1/status', v: 1 }), undefined);
+  assert.equal(index.set({ topic: 'vigie/h1/status', v: 2 }), { topic: 'vigie/h1/status', v: 1 }, 'the replaced one is returned: the broker counts its bytes out');
   index.set({ topic: 'vigie/h1', v: 3 });
   assert.is(index.size, 2);
   assert.equal([...index.match('vigie/h1/status')].map((p) => p.v), [2]);
-  index.delete('vigie/h1/status');
-  index.delete('vigie/h1/nothing');
+  assert.equal(index.delete('vigie/h1/status'), { topic: 'vigie/h1/status', v: 2 });
+  assert.is(index.delete('vigie/h1/nothing'), undefined);
   assert.is(index.size, 1);
   assert.equal([...index.match('vigie/#')].map((p) => p.v), [3], '`#` matches the parent level too');
   index.delete('vigie/h1');
