@@ -1,9 +1,9 @@
 import { MINUTE_MS, secondsToMs } from '../core/time.js';
 import type { ContainerMetrics, MetricsPayload } from '../protocol/payloads.js';
-import type { HostEntry, Input } from './host-state.js';
+import type { HostEntry, RuleInputs } from './host-state.js';
 import type { Levels } from './levels.js';
 import type { RuleSet } from './rules.js';
-import type { ContainerFacts, RuleId } from './types.js';
+import type { ContainerFacts } from './types.js';
 
 /**
  * Container rules (issue 15, docs/containers.md), keyed by container name:
@@ -71,37 +71,40 @@ const factsOf = (c: ContainerMetrics): ContainerFacts => {
   return out;
 };
 
-/** Adds the container rules' inputs for the host's newest sample to `out` (see above). */
-export function containerInputs(h: HostEntry, rules: RuleSet['containers'], out: Map<RuleId, Input>): void {
+/** Adds the container rules' inputs for the host's newest sample to `out` (see above; RuleInputs leaves out what cannot change an alert). */
+export function containerInputs(h: HostEntry, rules: RuleSet['containers'], out: RuleInputs): void {
   if (!rules.enabled) return;
   const latest = h.latest?.containers;
   if (!latest) {
     // A sample without the group (the collector failed once) says nothing: alerts stay as they are.
-    for (const id of h.tracks.keys()) if (id.startsWith('container')) out.set(id, { kind: 'frozen' });
+    out.freezeTracked('container');
     return;
   }
   const forMs = secondsToMs(rules.for);
   const stateLevels: Levels = { warning: 1, critical: 2, hysteresis: 0, forMs };
-  for (const [name, c] of latest) {
+  const restartLevels: Levels = { warning: rules.restarts, critical: rules.restarts, hysteresis: 0, forMs: 0 };
+  for (const c of latest) {
+    const name = c.name;
     if (rules.ignore.includes(name)) continue;
     const mem = h.containers.get(name);
-    const facts = factsOf(c);
-    const subject = { metric: 'container.up' as const, key: name };
     if (mem?.seenRunning) {
       const stopped = c.state === 'exited' || c.state === 'dead';
       const value = !stopped ? 0 : c.exitCode === 0 ? 1 : 2;
-      out.set(`container:${name}`, { kind: 'levels', value, levels: stateLevels, unit: 'state', subject, container: facts });
+      if (out.wants('container', name, value, stateLevels)) {
+        out.set(`container:${name}`, { kind: 'levels', value, levels: stateLevels, unit: 'state', subject: { metric: 'container.up', key: name }, container: factsOf(c) });
+      }
     }
-    if (c.health !== 'none' || h.tracks.has(`container_health:${name}`)) {
-      out.set(`container_health:${name}`, {
-        kind: 'levels', value: c.health === 'unhealthy' ? 1 : 0, levels: stateLevels, unit: 'state', subject, container: facts,
-      });
+    const health = c.health === 'unhealthy' ? 1 : 0;
+    if (out.wants('container_health', name, health, stateLevels)) {
+      out.set(`container_health:${name}`, { kind: 'levels', value: health, levels: stateLevels, unit: 'state', subject: { metric: 'container.up', key: name }, container: factsOf(c) });
     }
     const recent = mem?.recent ?? 0;
-    out.set(`container_restarts:${name}`, {
-      kind: 'levels', value: recent, levels: { warning: rules.restarts, critical: rules.restarts, hysteresis: 0, forMs: 0 },
-      unit: 'state', subject: { metric: 'container.restarts', key: name },
-      container: { ...facts, recentRestarts: recent, windowMinutes: rules.restartMinutes },
-    });
+    if (out.wants('container_restarts', name, recent, restartLevels)) {
+      out.set(`container_restarts:${name}`, {
+        kind: 'levels', value: recent, levels: restartLevels,
+        unit: 'state', subject: { metric: 'container.restarts', key: name },
+        container: { ...factsOf(c), recentRestarts: recent, windowMinutes: rules.restartMinutes },
+      });
+    }
   }
 }

@@ -4,7 +4,7 @@ import type { Clock } from '../core/time.js';
 import type { InfoPayload, MetricsPayload, ServicesPayload, StatusPayload } from '../protocol/payloads.js';
 import { isIdle, idleTrack, stepLevels, trackSeverity, type LevelEvent } from './levels.js';
 import {
-  deviceFrom, feedContainers, feedForecast, isStale, latestFrom, newHostEntry, ruleEnabled, ruleInputs,
+  deviceFrom, feedContainers, feedForecast, forecastFires, fullWithin, isStale, latestFrom, newHostEntry, ruleEnabled, ruleInputs,
   type HostEntry, type Input, type Track,
 } from './host-state.js';
 import { effectiveRulesCache, type AlertSettings, type RuleSet } from './rules.js';
@@ -135,9 +135,8 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     const track = h.tracks.get(id);
     const f = input.forecast;
     if (!f) return; // too few points: keep whatever we had
-    const within = (hours: number) => f.slopePerHour > 0 && f.hoursToFull !== null && f.hoursToFull <= hours;
     if (!track) {
-      if (f.points < input.rules.minPoints || f.r2 < input.rules.minR2 || !within(input.rules.horizonHours)) return;
+      if (!forecastFires(f, input.rules)) return;
       const alert: Alert = {
         host, rule: id, severity: 'warning', state: 'firing', value: f.hoursToFull, threshold: input.rules.horizonHours,
         unit: 'hours', metric: input.subject, since: now, firedAt: now, resolvedAt: null, forecast: f,
@@ -151,7 +150,7 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
     track.alert.forecast = f;
     // Resolve only once full is predicted well past the horizon, so a fit
     // hovering at the horizon does not flap.
-    if (!within(input.rules.horizonHours * FORECAST_RESOLVE_FACTOR)) end(h, track, 'recovered', now);
+    if (!fullWithin(f, input.rules.horizonHours * FORECAST_RESOLVE_FACTOR)) end(h, track, 'recovered', now);
   }
 
   function stepOffline(host: string, h: HostEntry, rules: RuleSet, reason: string | null, now: number): void {
@@ -207,10 +206,13 @@ export function createRuleEngine(opts: RuleEngineOptions): RuleEngine {
       return;
     }
     const inputs = ruleInputs(h, rules);
-    for (const [id, input] of inputs) {
-      if (input.kind === 'levels') stepLevelRule(host, h, id, input, now);
-      else if (input.kind === 'forecast') stepForecast(host, h, id, input, now);
+    if (inputs.size > 0) {
+      for (const [id, input] of inputs.entries()) {
+        if (input.kind === 'levels') stepLevelRule(host, h, id, input, now);
+        else if (input.kind === 'forecast') stepForecast(host, h, id, input, now);
+      }
     }
+    if (h.tracks.size === 0) return;
     for (const [id, t] of [...h.tracks]) {
       if (id !== 'offline' && !inputs.has(id)) end(h, t, ruleEnabled(rules, id) ? 'gone' : 'disabled', now);
     }

@@ -96,6 +96,14 @@ export interface ForecastSeries {
   points(): Point[];
   /** forecastFull(points()), computed on the buckets in place. */
   fit(full?: number): DiskForecast | null;
+  /**
+   * Whether a fit made now could differ much from the last one: a bucket was
+   * added or dropped since, or a bucket's width of time has passed (a sample
+   * only moves its bucket's mean a little). The engine refits only then: at
+   * a sample every 0.5 s, fitting up to 360 buckets at every sample was the
+   * engine's largest cost (issue 16).
+   */
+  refitDue(): boolean;
   readonly size: number;
 }
 
@@ -108,6 +116,10 @@ export function createForecastSeries(): ForecastSeries {
   let count = new Uint32Array(INITIAL_BUCKETS);
   let size = 0;
   let width = 1; // of the latest add: a window changed in the settings changes it
+  let newestTs = -Infinity;
+  /** Buckets and newest sample time at the last fit; none yet. */
+  let fittedSize = -1;
+  let fittedAt = -Infinity;
   const startOf = (i: number): number => Math.floor(meanTs(i) / width) * width;
   const meanTs = (i: number): number => sumTs[i]! / count[i]!;
   const meanValue = (i: number): number => sumValue[i]! / count[i]!;
@@ -132,6 +144,7 @@ export function createForecastSeries(): ForecastSeries {
       const start = Math.floor(ts / width) * width;
       const newest = size ? Math.max(meanTs(size - 1), ts) : ts;
       if (ts < newest - windowMs) return;
+      if (ts > newestTs) newestTs = ts;
       let i = size;
       while (i > 0 && startOf(i - 1) > start) i--;
       if (i > 0 && startOf(i - 1) === start) {
@@ -154,7 +167,12 @@ export function createForecastSeries(): ForecastSeries {
     points() {
       return Array.from({ length: size }, (_, i) => ({ ts: meanTs(i), value: meanValue(i) }));
     },
-    fit: (full = 100) => fitLine(size, meanTs, meanValue, full),
+    fit: (full = 100) => {
+      fittedSize = size;
+      fittedAt = newestTs;
+      return fitLine(size, meanTs, meanValue, full);
+    },
+    refitDue: () => size !== fittedSize || newestTs - fittedAt >= width,
     get size() {
       return size;
     },

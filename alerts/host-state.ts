@@ -1,5 +1,5 @@
 import { HOUR_MS, secondsToMs } from '../core/time.js';
-import type { ContainerMetrics, InfoPayload, MetricsPayload, NetMetrics } from '../protocol/payloads.js';
+import type { ContainerMetrics, DiskMetrics, InfoPayload, MetricsPayload, NetMetrics } from '../protocol/payloads.js';
 import type { ServiceEntry, ServiceState } from '../protocol/schemas/services.js';
 import { createForecastSeries, type DiskForecast, type ForecastSeries } from './forecast.js';
 import type { Levels, LevelTrack } from './levels.js';
@@ -53,18 +53,22 @@ export function serviceState(services: HostServices, name: string): ServiceState
   return services.byName.get(name);
 }
 
-/** The values of the newest sample; a group the agent left out is undefined. */
+/**
+ * The values of the newest sample; a group the agent left out is undefined.
+ * Groups are the sample's own arrays, not copies: a name given twice counts
+ * once, with its last entry (RuleInputs keeps one input per rule id).
+ */
 export interface Latest {
   cpu?: number;
   mem?: number;
   swap?: number;
   load1?: number;
   temperature?: number;
-  disks?: Map<string, number>;
-  /** Interfaces by name (agents' too: only a device's carry `oper`, `admin`, `util`). */
-  ifaces?: Map<string, NetMetrics>;
-  /** Containers by name (issue 15); undefined when the sample has no `containers` group. */
-  containers?: Map<string, ContainerMetrics>;
+  disks?: readonly DiskMetrics[];
+  /** Interfaces (agents' too: only a device's carry `oper`, `admin`, `util`). */
+  ifaces?: readonly NetMetrics[];
+  /** Containers (issue 15); undefined when the sample has no `containers` group. */
+  containers?: readonly ContainerMetrics[];
 }
 
 export interface Track {
@@ -87,8 +91,9 @@ export function newHostEntry(): HostEntry {
   };
 }
 
+const finite = (v: number | null | undefined): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
 export function latestFrom(m: MetricsPayload): Latest {
-  const finite = (v: number | null | undefined) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
   const out: Latest = {
     cpu: finite(m.cpu?.usage),
     mem: finite(m.mem?.usedPercent),
@@ -96,9 +101,9 @@ export function latestFrom(m: MetricsPayload): Latest {
     load1: finite(m.cpu?.load1),
     temperature: finite(m.temperature?.cpu),
   };
-  if (m.disks) out.disks = new Map(m.disks.map((d) => [d.mount, d.usedPercent]));
-  if (m.net) out.ifaces = new Map(m.net.map((n) => [n.iface, n]));
-  if (m.containers) out.containers = new Map(m.containers.map((c) => [c.name, c]));
+  if (m.disks) out.disks = m.disks;
+  if (m.net) out.ifaces = m.net;
+  if (m.containers) out.containers = m.containers;
   return out;
 }
 
@@ -138,16 +143,31 @@ export function feedForecast(h: HostEntry, m: MetricsPayload, rules: RuleSet['di
     if (!s && !isNewest) continue; // a late sample must not bring back a mount that is gone
     if (!s) h.series.set(d.mount, (s = createForecastSeries()));
     s.add(m.ts, d.usedPercent, windowMs);
+    if (!s.refitDue()) continue; // the last fit stands: at most a bucket's width (window / 360) old
     const fit = s.fit();
     h.forecasts.set(d.mount, fit && d.total > 0 ? { ...fit, sizeBytes: d.total } : fit);
   }
   if (!isNewest) return;
-  const present = new Set(m.disks.map((d) => d.mount));
   for (const mount of h.series.keys()) {
-    if (present.has(mount)) continue;
+    if (hasMount(m.disks, mount)) continue;
     h.series.delete(mount);
     h.forecasts.delete(mount);
   }
+}
+
+function hasMount(disks: readonly DiskMetrics[], mount: string): boolean {
+  for (const d of disks) if (d.mount === mount) return true;
+  return false;
+}
+
+/** Whether a disk forecast with no alert under way starts one (engine.ts stepForecast). */
+export function forecastFires(f: DiskForecast, rules: RuleSet['diskForecast']): boolean {
+  return f.points >= rules.minPoints && f.r2 >= rules.minR2 && fullWithin(f, rules.horizonHours);
+}
+
+/** Whether the disk is predicted full within `hours`. */
+export function fullWithin(f: DiskForecast, hours: number): boolean {
+  return f.slopePerHour > 0 && f.hoursToFull !== null && f.hoursToFull <= hours;
 }
 
 const SERVICE_LEVEL: Partial<Record<ServiceState, number>> = { stopped: 1, failed: 2 };
@@ -189,54 +209,128 @@ function simpleValue(rule: (typeof SIMPLE_RULES)[number]['rule'], latest: Latest
   return latest[rule];
 }
 
-/** Every rule that applies to the host now, with its input; a rule id absent from the map no longer applies. */
-export function ruleInputs(h: HostEntry, rules: RuleSet): Map<RuleId, Input> {
-  const out = new Map<RuleId, Input>();
+/**
+ * The inputs of one evaluation, by rule id. A rule with no alert under way
+ * whose input cannot start one (a level under its warning level, a frozen
+ * input, a forecast that does not fire) is left out: stepping it would change
+ * nothing. Building an id and an input for every rule of every sample was
+ * most of the engine's garbage (bench/alerts/engine.ts, issue 16). A rule with
+ * an alert under way is always given, so a tracked id left out means the rule
+ * no longer applies.
+ */
+export class RuleInputs {
+  private map: Map<RuleId, Input> | undefined;
+
+  constructor(private readonly tracks: ReadonlyMap<RuleId, Track>) {}
+
+  /** No alert of rule `prefix` (`prefix:key` with a key) is under way; the id is built only when the host has some. */
+  untracked(prefix: string, key?: string): boolean {
+    return this.tracks.size === 0 || !this.tracks.has(idOf(prefix, key));
+  }
+
+  /**
+   * Whether a level input of `value` may change an alert: at or over its
+   * warning level, or its rule has one under way. One that may not is left
+   * out, and takes the place of an earlier entry of the same name in the
+   * sample (the last entry of a name counts).
+   */
+  wants(prefix: string, key: string | undefined, value: number, levels: Levels): boolean {
+    if (value >= levels.warning || !this.untracked(prefix, key)) return true;
+    if (this.map !== undefined) this.map.delete(idOf(prefix, key));
+    return false;
+  }
+
+  set(id: RuleId, input: Input): void {
+    (this.map ??= new Map()).set(id, input);
+  }
+
+  /** Frozen: the rule applies but this sample has no value for it; only an alert under way needs to hear it. */
+  freeze(prefix: string, key?: string): void {
+    if (!this.untracked(prefix, key)) this.set(idOf(prefix, key), FROZEN);
+  }
+
+  /** Freezes every alert under way whose id starts with `prefix` (a sample without the group they read). */
+  freezeTracked(prefix: string): void {
+    for (const id of this.tracks.keys()) if (id.startsWith(prefix)) this.set(id, FROZEN);
+  }
+
+  has(id: RuleId): boolean {
+    return this.map?.has(id) ?? false;
+  }
+
+  get size(): number {
+    return this.map?.size ?? 0;
+  }
+
+  entries(): Iterable<[RuleId, Input]> {
+    return this.map ?? NO_INPUTS;
+  }
+}
+
+const NO_INPUTS: ReadonlyMap<RuleId, Input> = new Map();
+
+const idOf = (prefix: string, key: string | undefined): RuleId => (key === undefined ? prefix : `${prefix}:${key}`) as RuleId;
+
+/** Every rule that applies to the host now and may change its alerts, with its input (see RuleInputs). */
+export function ruleInputs(h: HostEntry, rules: RuleSet): RuleInputs {
+  const out = new RuleInputs(h.tracks);
   const latest = h.latest ?? {};
   const cores = h.infoCores ?? h.metricCores;
 
   for (const { rule, unit, subject } of SIMPLE_RULES) {
     if (!rules[rule].enabled) continue;
     const value = simpleValue(rule, latest, cores);
-    out.set(rule, value === undefined ? FROZEN : { kind: 'levels', value, levels: levelsOf(rules[rule]), unit, subject });
+    const levels = levelsOf(rules[rule]);
+    if (value === undefined) out.freeze(rule);
+    else if (out.wants(rule, undefined, value, levels)) out.set(rule, { kind: 'levels', value, levels, unit, subject });
   }
 
   if (rules.disk.enabled) {
     if (latest.disks) {
-      for (const [mount, value] of latest.disks) {
-        out.set(`disk:${mount}`, { kind: 'levels', value, levels: levelsOf(rules.disk), unit: 'percent', subject: { metric: 'disk.usedPercent', key: mount } });
+      const levels = levelsOf(rules.disk);
+      for (const { mount, usedPercent: value } of latest.disks) {
+        if (out.wants('disk', mount, value, levels)) out.set(`disk:${mount}`, { kind: 'levels', value, levels, unit: 'percent', subject: { metric: 'disk.usedPercent', key: mount } });
       }
     } else {
-      for (const id of h.tracks.keys()) if (id.startsWith('disk:')) out.set(id, FROZEN);
+      out.freezeTracked('disk:');
     }
   }
 
   // Interfaces (issue 13): a sample without `net` says nothing about them; an
   // interface missing from one that has `net` is gone, as a mount is; one
   // present without the field (no rate after a device reboot) keeps its alert.
-  const ifRule = (prefix: 'if_down' | 'if_util', enabled: boolean, input: (n: NetMetrics) => Input | null): void => {
-    if (!enabled) return;
+  if (rules.ifDown.enabled || rules.ifUtil.enabled) {
     if (!latest.ifaces) {
-      for (const id of h.tracks.keys()) if (id.startsWith(`${prefix}:`)) out.set(id, FROZEN);
-      return;
+      if (rules.ifDown.enabled) out.freezeTracked('if_down:');
+      if (rules.ifUtil.enabled) out.freezeTracked('if_util:');
+    } else {
+      const ifDownLevels = ifDownLevelsOf(rules.ifDown);
+      const ifUtilLevels = levelsOf(rules.ifUtil);
+      for (const n of latest.ifaces) {
+        if (rules.ifDown.enabled) {
+          if (n.oper === undefined || n.admin === undefined) out.freeze('if_down', n.iface);
+          else {
+            const value = isIfaceDown(n) ? 1 : 0;
+            if (out.wants('if_down', n.iface, value, ifDownLevels)) {
+              out.set(`if_down:${n.iface}`, { kind: 'levels', value, levels: ifDownLevels, unit: 'state', subject: { metric: 'net.up', key: n.iface }, iface: ifaceFacts(n) });
+            }
+          }
+        }
+        if (rules.ifUtil.enabled) {
+          const value = n.util;
+          if (value === undefined || !Number.isFinite(value)) out.freeze('if_util', n.iface);
+          else if (out.wants('if_util', n.iface, value, ifUtilLevels)) {
+            out.set(`if_util:${n.iface}`, { kind: 'levels', value, levels: ifUtilLevels, unit: 'percent', subject: { metric: 'net.util', key: n.iface }, iface: ifaceFacts(n) });
+          }
+        }
+      }
     }
-    for (const [name, n] of latest.ifaces) {
-      const id: RuleId = `${prefix}:${name}`;
-      const value = input(n);
-      if (value) out.set(id, value);
-      else if (h.tracks.has(id)) out.set(id, FROZEN);
-    }
-  };
-  const ifDownLevels = ifDownLevelsOf(rules.ifDown);
-  ifRule('if_down', rules.ifDown.enabled, (n) => n.oper === undefined || n.admin === undefined ? null : {
-    kind: 'levels', value: isIfaceDown(n) ? 1 : 0, levels: ifDownLevels, unit: 'state', subject: { metric: 'net.up', key: n.iface }, iface: ifaceFacts(n),
-  });
-  ifRule('if_util', rules.ifUtil.enabled, (n) => n.util === undefined || !Number.isFinite(n.util) ? null : {
-    kind: 'levels', value: n.util, levels: levelsOf(rules.ifUtil), unit: 'percent', subject: { metric: 'net.util', key: n.iface }, iface: ifaceFacts(n),
-  });
+  }
 
   if (rules.diskForecast.enabled) {
     for (const [mount, forecast] of h.forecasts) {
+      // No fit yet keeps whatever alert there is (stepForecast); one that does not fire starts none.
+      if (out.untracked('disk_forecast', mount) && (!forecast || !forecastFires(forecast, rules.diskForecast))) continue;
       out.set(`disk_forecast:${mount}`, { kind: 'forecast', forecast, rules: rules.diskForecast, subject: { metric: 'disk.usedPercent', key: mount } });
     }
   }
@@ -246,15 +340,15 @@ export function ruleInputs(h: HostEntry, rules: RuleSet): Map<RuleId, Input> {
   if (rules.services.enabled) {
     const serviceLevels = serviceLevelsOf(rules.services);
     for (const name of rules.services.watch) {
-      const state = h.services ? serviceState(h.services, name) : undefined;
       // Not listed (uninstalled, renamed): nothing to alert on. No payload yet: wait.
-      if (!h.services) out.set(`service:${name}`, FROZEN);
-      else if (state !== undefined) {
-        out.set(`service:${name}`, {
-          kind: 'levels', value: SERVICE_LEVEL[state] ?? 0, levels: serviceLevels,
-          unit: 'state', subject: { metric: 'service', key: name }, serviceState: state,
-        });
+      if (!h.services) {
+        out.freeze('service', name);
+        continue;
       }
+      const state = serviceState(h.services, name);
+      if (state === undefined) continue;
+      const value = SERVICE_LEVEL[state] ?? 0;
+      if (out.wants('service', name, value, serviceLevels)) out.set(`service:${name}`, { kind: 'levels', value, levels: serviceLevels, unit: 'state', subject: { metric: 'service', key: name }, serviceState: state });
     }
   }
   return out;

@@ -10,6 +10,7 @@
  *   node dist/bench/pipeline/run.js --agents 1000 --overload --overload-duration 120   (2 × capacity, drain, nothing acknowledged lost)
  *   node dist/bench/pipeline/run.js --agents 1000 --interval 5 --soak 1800   (server RSS every 30 s, flat or not)
  *   node dist/bench/broker/storm.js --hosts 1000,5000   (every agent reconnecting at once to a broker holding their retained messages)
+ *   node dist/bench/alerts/engine.js --hosts 1000,5000 --rounds 60   (the alert engine: µs and bytes allocated per sample)
  *   node dist/bench/store/run.js --hosts 1000 --rounds 120   (SQLite and InfluxDB points/s)
  *   node dist/bench/history/run.js --hosts 1000 --deep 5 --runs 100 --cold 10   (24 h and 30 d charts of a host, store and HTTP; builds a ~3 GB store)
  *   node dist/bench/memory/up.js --hosts 0,100 --warmup 30 --duration 120   (RSS of `vigie up`, idle and with 100 agents: the Pi 3 budget)
@@ -27,6 +28,7 @@ const runs: Array<[string, string[]]> = [
   ['pipeline/run.js', ['--agents', '200,1000', '--interval', '5', '--duration', '30', '--warmup', '10']],
   ['pipeline/capacity.js', ['--publishers', '100', '--window', '50', '--duration', '10', '--warmup', '3']],
   ['broker/storm.js', ['--hosts', '1000']],
+  ['alerts/engine.js', ['--hosts', '1000', '--rounds', '20']],
   ['store/run.js', ['--hosts', '500', '--rounds', '60']],
   ['history/run.js', ['--hosts', '200', '--runs', '50', '--cold', '5']],
   ['memory/up.js', ['--hosts', '0,100', '--warmup', '15', '--duration', '20']],

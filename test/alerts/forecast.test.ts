@@ -83,6 +83,45 @@ test('a series fits in place exactly as forecastFull over its points', () => {
   assert.equal(s.fit(90), forecastFull(s.points(), 90));
 });
 
+test('a refit is due once a bucket is added or a bucket width (window / 360) has passed, not at every sample', () => {
+  const s = createForecastSeries();
+  const window = 6 * HOUR_MS; // buckets of 60 s
+  const start = Math.ceil(T0 / 60_000) * 60_000; // a bucket's first ms
+  s.add(start, 40, window);
+  assert.ok(s.refitDue(), 'never fitted');
+  s.fit();
+  for (let ms = 500; ms < 60_000; ms += 500) {
+    s.add(start + ms, 40 + ms / 60_000, window);
+    assert.not.ok(s.refitDue(), `same bucket, ${ms} ms after the fit`);
+  }
+  s.add(start + 60_000, 41, window); // a new bucket
+  assert.ok(s.refitDue());
+  s.fit();
+  // The window full: buckets come and go in step, the count stays; time alone makes a refit due.
+  for (let i = 2; i <= 400; i++) s.add(start + i * 60_000, 40 + i / 60, window);
+  s.fit();
+  const size = s.size;
+  s.add(start + 400 * 60_000 + 30_000, 47, window);
+  assert.is(s.size, size);
+  assert.not.ok(s.refitDue(), 'half a bucket later');
+  s.add(start + 401 * 60_000 + 1, 47, window);
+  assert.ok(s.refitDue(), 'a bucket width later');
+});
+
+test('samples every 0.5 s: the forecast alert fires within a bucket width of a fill that crosses the horizon', () => {
+  const h = harness(settingsOf({ defaults: { diskForecast: { windowHours: 1, minPoints: 30, horizonHours: 24 } } })); // buckets of 10 s
+  const start = h.now;
+  let fired: number | undefined;
+  for (let i = 0; i < 2 * 60 * 10 && fired === undefined; i++) {
+    h.engine.sample('h', { v: 1, ts: h.now, disks: [{ mount: '/', fs: 'ext4', total: 1e9, used: 1, free: 1, usedPercent: 40 + 10 * ((h.now - start) / HOUR_MS) }] });
+    fired = h.events.find((e) => e.alert.rule === 'disk_forecast:/')?.at;
+    h.advance(0.5);
+  }
+  assert.ok(fired !== undefined, 'fires');
+  // 30 buckets of 10 s are needed (minPoints): the 30th starts at 290 s; refitted at its first sample.
+  assert.ok(fired! - start >= 290_000 && fired! - start <= 300_000, `fired ${(fired! - start) / 1000} s after the first sample`);
+});
+
 /** Feeds one disk sample a minute on mount '/' for `hours`, value from `at(hours)`; returns the clock of each fire. */
 function fill(h: ReturnType<typeof harness>, hours: number, at: (hoursFromStart: number) => number): void {
   const start = h.now;

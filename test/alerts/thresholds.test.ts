@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { harness, info, settingsOf } from './harness.js';
+import { harness, info, metrics, settingsOf } from './harness.js';
 
 /** Feeds `values` one every `every` seconds (the first at the current time). */
 function series(h: ReturnType<typeof harness>, key: 'cpu' | 'mem', values: number[], every = 10): void {
@@ -132,6 +132,23 @@ test('disk alerts are per mount, fire at once (for 0) and end when the mount dis
   assert.equal(h.kinds('disk:/data'), ['firing:critical', 'resolved:critical']);
   assert.is(h.events.at(-1)?.cause, 'gone');
   assert.is(h.activeOf('disk:/var')?.state, 'firing');
+});
+
+test('a mount listed twice in one sample counts with its last entry, whichever of the two is over the level', () => {
+  const h = harness();
+  const sample = (first: number, last: number) => {
+    const m = metrics(h.now, { disks: { '/var': first } });
+    m.disks!.push({ ...m.disks![0]!, usedPercent: last });
+    h.engine.sample('h', m);
+  };
+  sample(97, 10); // the quiet last entry wins: no alert, though the first is critical
+  assert.equal(h.kinds('disk:/var'), []);
+  h.advance(10);
+  sample(10, 97);
+  assert.equal(h.kinds('disk:/var'), ['firing:critical']);
+  h.advance(10);
+  sample(97, 10); // and it ends the alert the same way
+  assert.equal(h.kinds('disk:/var'), ['firing:critical', 'resolved:critical']);
 });
 
 test('per-host override beats the defaults: disabled rule, other threshold', () => {
