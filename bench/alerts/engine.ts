@@ -18,14 +18,13 @@
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { createRuleEngine } from '../../alerts/engine.js';
 import { MINUTE_MS } from '../../core/time.js';
 import { defaultAlertSettings, type AlertSettings } from '../../alerts/rules.js';
 import type { MetricsPayload } from '../../protocol/payloads.js';
 import { simulatedHost, simulatedInfo, simulatedMetrics, simulatedServices } from '../pipeline/fleet.js';
 import { markdownTable, percentile } from '../lib/proc-stats.js';
+import { settledHeapUsed } from '../../test/helpers/heap.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,13 +49,6 @@ const SETTINGS: AlertSettings = (() => {
   return { ...s, defaults: { ...d, diskForecast: { ...d.diskForecast, enabled: true }, services: { ...d.services, enabled: true, watch: ['ssh.service', 'cron.service'] } } };
 })();
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapUsed = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 /** One host in 20 runs its CPU hot and one in 50 fills /var: their alerts go pending, then fire, as in a real fleet. */
 function troubled(i: number, m: MetricsPayload): MetricsPayload {
@@ -71,7 +63,7 @@ const sumSelf = (n: HeapSample): number => n.selfSize + n.children.reduce((t, c)
 async function run(hosts: number): Promise<Array<string | number>> {
   const t0 = Date.UTC(2026, 11, 6);
   let now = t0;
-  const heapBefore = heapUsed();
+  const heapBefore = settledHeapUsed();
   const ids = Array.from({ length: hosts }, (_, i) => simulatedHost(i));
   let samples: MetricsPayload[][] | null = Array.from({ length: rounds }, (_, r) => ids.map((_, i) => troubled(i, simulatedMetrics(i, t0 + (r + 1) * INTERVAL_MS))));
   const engine = createRuleEngine({ clock: { now: () => now }, settings: () => SETTINGS });
@@ -104,7 +96,7 @@ async function run(hosts: number): Promise<Array<string | number>> {
   const allocated = sumSelf(profile.head);
   if (args['alloc-profile']) writeFileSync(args['alloc-profile'], JSON.stringify(profile));
   samples = null;
-  const kept = heapUsed() - heapBefore; // the engine's state: its hosts, tracks and forecast series
+  const kept = settledHeapUsed() - heapBefore; // the engine's state: its hosts, tracks and forecast series
   perRound.sort((a, b) => a - b);
   const n = hosts * rounds;
   return [

@@ -8,8 +8,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EventBus } from '../../core/event-bus.js';
@@ -19,14 +17,8 @@ import { openDatabase } from '../../ingest/store/sqlite/database.js';
 import { HostRepo } from '../../ingest/store/sqlite/host-repo.js';
 import type { IngestEvents } from '../../ingest/types.js';
 import type { ServicesPayload } from '../../protocol/payloads.js';
+import { settledHeapUsed } from '../helpers/heap.js';
 
-setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
-const heapUsed = (): number => {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-};
 
 /** A host registry on a fresh SQLite file, closed and removed after `body`. */
 async function withRegistry(body: (registry: HostRegistry) => Promise<void> | void): Promise<void> {
@@ -52,10 +44,10 @@ test('the same service names from many hosts are held once', () =>
       v: 1, ts: Date.now(),
       services: Array.from({ length: perHost }, (_, i) => ({ name: `${'long-unit-name-'.repeat(13)}${String(i).padStart(5, '0')}.service`, state: 'running', enabled: true })),
     });
-    const before = heapUsed();
+    const before = settledHeapUsed();
     // Each host's own parse: fresh strings, as when each message is decoded.
     for (let h = 0; h < hosts; h++) registry.onServices(`h${h}`, JSON.parse(text) as ServicesPayload, { retained: false });
-    const grown = heapUsed() - before;
+    const grown = settledHeapUsed() - before;
     const namesIfCopied = hosts * perHost * nameLength;
     assert.is(registry.get('h399')?.services?.services.length, perHost);
     assert.ok(grown < namesIfCopied / 2, `the registry grew by ${(grown / 2 ** 20).toFixed(1)} MiB; one copy of the names per host alone is ${(namesIfCopied / 2 ** 20).toFixed(1)} MiB`);
