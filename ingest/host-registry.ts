@@ -60,8 +60,13 @@ export interface HostRegistry extends Handle {
   checkStale(): void;
   /** Writes changed hosts now, in one transaction (the timer's writes go a slice at a time). */
   persist(): void;
-  /** Forgets a host (an admin removed it); false when unknown. */
-  remove(id: string): boolean;
+  /**
+   * Forgets a host (an admin removed it); false when unknown. Its rows are
+   * deleted without SQLite's busy wait on the server thread: while the metric
+   * store's writer holds the lock, the delete is tried again shortly, and
+   * resolves once done (close() finishes one still waiting).
+   */
+  remove(id: string): Promise<boolean>;
 }
 
 interface HostRecord extends StoredHost {
@@ -167,6 +172,8 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     }
   }
 
+  /** Removed hosts whose rows wait for the write lock (remove). */
+  const pendingDeletes = new Set<string>();
   let hotWrittenAt = clock.now();
   /** Hosts taken for writing, whole rows first; written from their index on, over turns of the event loop. */
   let wholeQueue: string[] = [];
@@ -303,16 +310,33 @@ export function startHostRegistry(opts: HostRegistryOptions): HostRegistry {
     },
     checkStale,
     persist,
-    remove(id) {
+    async remove(id) {
       if (!hosts.delete(id)) return false;
       dirty.delete(id);
       wholeDirty.delete(id);
-      repo.delete(id); // a queued write skips it: nextQueued finds it gone
+      // A queued write skips it: nextQueued finds it gone.
+      pendingDeletes.add(id);
+      try {
+        while (pendingDeletes.has(id)) {
+          try {
+            repo.delete(id, { wait: false });
+            pendingDeletes.delete(id);
+          } catch (error) {
+            if (!isBusy(error)) throw error;
+            await new Promise((resolve) => setTimeout(resolve, PERSIST_BUSY_RETRY_MS));
+          }
+        }
+      } finally {
+        pendingDeletes.delete(id);
+      }
       return true;
     },
     close: onceClose(async () => {
       clearInterval(staleTimer);
       clearInterval(persistTimer);
+      // Deletes still waiting for the lock: done now, waiting for it if need be.
+      for (const id of pendingDeletes) repo.delete(id);
+      pendingDeletes.clear();
       persist();
     }),
   };

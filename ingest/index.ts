@@ -243,7 +243,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
       await ha?.removeHost(id);
       for (const check of ranChecks) checks.forget(id, check);
       await clears.clear(retained);
-      if (!hostRegistry.remove(id)) return null;
+      if (!(await hostRegistry.remove(id))) return null;
       limiter.forget(id);
       lag.forget(id);
       return metricStore.deleteHost(id);

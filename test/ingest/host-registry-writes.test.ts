@@ -120,9 +120,10 @@ test('the timer writes 1,000 hosts a slice at a time; a host removed meanwhile i
       registry.onMetrics(id, metrics(Date.now()), live);
     }
     const count = (table: string): number => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    let removal: Promise<boolean> | undefined;
     repo.afterCall = () => {
       repo.afterCall = undefined;
-      assert.ok(registry.remove('h999'), 'removed while the round is being written');
+      removal = registry.remove('h999');
     };
     const deadline = Date.now() + 30_000;
     while (count('hosts') < 999 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -134,6 +135,7 @@ test('the timer writes 1,000 hosts a slice at a time; a host removed meanwhile i
     assert.ok(round[0]!.written < 999, 'the first slice leaves the rest for later turns of the loop');
     assert.is(count('hosts'), 999);
     assert.is(count('host_hot'), 999);
+    assert.ok(await removal, 'removed while the round is being written');
     assert.is(db.prepare('SELECT id FROM hosts WHERE id = ?').get('h999'), undefined, 'not written back');
     const row = db.prepare('SELECT services FROM hosts WHERE id = ?').get('h500') as { services: string };
     assert.is((JSON.parse(row.services) as { services: unknown[] }).services.length, 250);
@@ -185,6 +187,67 @@ test('while another connection holds the write lock, the timer\'s writes wait in
     assert.is(count(), 50, 'written once the lock is free');
     assert.is(repo.calls.reduce((n, c) => n + c.written, 0), 50, 'each host once: a busy try is not a failure that rewrites every host');
     await registry.close();
+  } finally {
+    writer.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('removing a host while another connection holds the write lock: the server thread is not put to sleep, the rows go once the lock is free', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-registry-'));
+  const db = openDatabase(dir);
+  const writer = new BetterSqlite3(db.name);
+  try {
+    const log = createLogger('test');
+    const registry = startHostRegistry({ repo: new HostRepo(db, log), bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 3600, clock: { now: () => Date.now() }, log });
+    const live = { retained: false };
+    for (const id of ['keep', 'gone']) registry.onInfo(id, info(id), live);
+    registry.persist();
+    const rows = (table: string): string[] => (db.prepare(`SELECT id FROM ${table} ORDER BY id`).all() as Array<{ id: string }>).map((r) => r.id);
+    assert.equal(rows('hosts'), ['gone', 'keep']);
+    writer.exec('BEGIN IMMEDIATE'); // the metric store's writer in the middle of a batch
+    const started = performance.now();
+    let done = false;
+    const removal = registry.remove('gone').then((removed) => ((done = true), removed));
+    // SQLite's busy timeout is 5 s: a remove that waited in it would have held this thread that long.
+    assert.ok(performance.now() - started < 1000, `remove() returned at once (${Math.round(performance.now() - started)} ms)`);
+    let turns = 0;
+    while (turns < 10) {
+      await new Promise((r) => setTimeout(r, 20));
+      turns += 1;
+    }
+    assert.not.ok(done, 'still waiting for the lock, while the event loop turned');
+    assert.equal(registry.list().map((h) => h.id), ['keep'], 'forgotten in memory at once');
+    writer.exec('COMMIT');
+    assert.ok(await removal);
+    assert.equal(rows('hosts'), ['keep']);
+    assert.equal(rows('host_hot'), ['keep']);
+    assert.is(await registry.remove('gone'), false, 'unknown now');
+    await registry.close();
+  } finally {
+    writer.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a remove still waiting for the lock when the registry closes is finished by close', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigie-registry-'));
+  const db = openDatabase(dir);
+  const writer = new BetterSqlite3(db.name);
+  try {
+    const log = createLogger('test');
+    const registry = startHostRegistry({ repo: new HostRepo(db, log), bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 3600, clock: { now: () => Date.now() }, log });
+    registry.onInfo('gone', info('gone'), { retained: false });
+    registry.persist();
+    writer.exec('BEGIN IMMEDIATE');
+    const removal = registry.remove('gone');
+    await new Promise((r) => setTimeout(r, 60)); // tried, busy, waiting for its next try
+    writer.exec('COMMIT');
+    await registry.close(); // before that next try: close deletes it (waiting for the lock if need be)
+    assert.is(db.prepare('SELECT id FROM hosts WHERE id = ?').get('gone'), undefined, 'deleted by close');
+    assert.ok(await removal, 'the waiting remove resolves');
   } finally {
     writer.close();
     db.close();

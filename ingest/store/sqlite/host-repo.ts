@@ -93,11 +93,15 @@ export class HostRepo {
     return opts.wait === false ? withoutBusyWait(this.db, run) : run();
   }
 
-  delete(id: string): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM hosts WHERE id = ?').run(id);
-      this.db.prepare('DELETE FROM host_hot WHERE id = ?').run(id);
-    })();
+  /** Deletes a host's rows; `wait: false` throws SQLITE_BUSY at once while another connection holds the write lock (see saveFor). */
+  delete(id: string, opts: { wait?: boolean } = {}): void {
+    const run = (): void =>
+      this.db.transaction(() => {
+        this.db.prepare('DELETE FROM hosts WHERE id = ?').run(id);
+        this.db.prepare('DELETE FROM host_hot WHERE id = ?').run(id);
+      }).immediate();
+    if (opts.wait === false) withoutBusyWait(this.db, run);
+    else run();
   }
 
   loadAll(): StoredHost[] {
