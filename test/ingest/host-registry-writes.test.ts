@@ -15,7 +15,7 @@ import * as assert from 'uvu/assert';
 import { EventBus } from '../../core/event-bus.js';
 import { createLogger } from '../../core/logger.js';
 import { isBusy } from '../../core/sqlite.js';
-import { PERSIST_SLICE_MS, startHostRegistry } from '../../ingest/host-registry.js';
+import { PERSIST_SLICE_MS, startHostRegistry, type HostRegistry } from '../../ingest/host-registry.js';
 import { openDatabase } from '../../ingest/store/sqlite/database.js';
 import { HostRepo, type HostWrite } from '../../ingest/store/sqlite/host-repo.js';
 import type { IngestEvents } from '../../ingest/types.js';
@@ -194,16 +194,29 @@ test('while another connection holds the write lock, the timer\'s writes wait in
   }
 });
 
-test('removing a host while another connection holds the write lock: the server thread is not put to sleep, the rows go once the lock is free', async () => {
+/**
+ * A registry on a fresh SQLite file, its hosts written, and a second connection
+ * standing for the metric store's writer; all closed and removed after `body`.
+ */
+async function withWriter(hosts: string[], body: (t: { db: BetterSqlite3.Database; writer: BetterSqlite3.Database; registry: HostRegistry }) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'vigie-registry-'));
   const db = openDatabase(dir);
   const writer = new BetterSqlite3(db.name);
   try {
     const log = createLogger('test');
     const registry = startHostRegistry({ repo: new HostRepo(db, log), bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 3600, clock: { now: () => Date.now() }, log });
-    const live = { retained: false };
-    for (const id of ['keep', 'gone']) registry.onInfo(id, info(id), live);
+    for (const id of hosts) registry.onInfo(id, info(id), { retained: false });
     registry.persist();
+    await body({ db, writer, registry });
+  } finally {
+    writer.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('removing a host while another connection holds the write lock: the server thread is not put to sleep, the rows go once the lock is free', () =>
+  withWriter(['keep', 'gone'], async ({ db, writer, registry }) => {
     const rows = (table: string): string[] => (db.prepare(`SELECT id FROM ${table} ORDER BY id`).all() as Array<{ id: string }>).map((r) => r.id);
     assert.equal(rows('hosts'), ['gone', 'keep']);
     writer.exec('BEGIN IMMEDIATE'); // the metric store's writer in the middle of a batch
@@ -212,11 +225,7 @@ test('removing a host while another connection holds the write lock: the server 
     const removal = registry.remove('gone').then((removed) => ((done = true), removed));
     // SQLite's busy timeout is 5 s: a remove that waited in it would have held this thread that long.
     assert.ok(performance.now() - started < 1000, `remove() returned at once (${Math.round(performance.now() - started)} ms)`);
-    let turns = 0;
-    while (turns < 10) {
-      await new Promise((r) => setTimeout(r, 20));
-      turns += 1;
-    }
+    for (let turn = 0; turn < 10; turn++) await new Promise((r) => setTimeout(r, 20));
     assert.not.ok(done, 'still waiting for the lock, while the event loop turned');
     assert.equal(registry.list().map((h) => h.id), ['keep'], 'forgotten in memory at once');
     writer.exec('COMMIT');
@@ -225,22 +234,10 @@ test('removing a host while another connection holds the write lock: the server 
     assert.equal(rows('host_hot'), ['keep']);
     assert.is(await registry.remove('gone'), false, 'unknown now');
     await registry.close();
-  } finally {
-    writer.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a remove still waiting for the lock when the registry closes is finished by close', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigie-registry-'));
-  const db = openDatabase(dir);
-  const writer = new BetterSqlite3(db.name);
-  try {
-    const log = createLogger('test');
-    const registry = startHostRegistry({ repo: new HostRepo(db, log), bus: new EventBus<IngestEvents>(log), staleAfterIntervals: 3, persistInterval: 3600, clock: { now: () => Date.now() }, log });
-    registry.onInfo('gone', info('gone'), { retained: false });
-    registry.persist();
+test('a remove still waiting for the lock when the registry closes is finished by close', () =>
+  withWriter(['gone'], async ({ db, writer, registry }) => {
     writer.exec('BEGIN IMMEDIATE');
     const removal = registry.remove('gone');
     await new Promise((r) => setTimeout(r, 60)); // tried, busy, waiting for its next try
@@ -248,11 +245,6 @@ test('a remove still waiting for the lock when the registry closes is finished b
     await registry.close(); // before that next try: close deletes it (waiting for the lock if need be)
     assert.is(db.prepare('SELECT id FROM hosts WHERE id = ?').get('gone'), undefined, 'deleted by close');
     assert.ok(await removal, 'the waiting remove resolves');
-  } finally {
-    writer.close();
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test.run();
