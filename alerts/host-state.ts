@@ -55,8 +55,8 @@ export function serviceState(services: HostServices, name: string): ServiceState
 
 /**
  * The values of the newest sample; a group the agent left out is undefined.
- * Groups are the sample's own arrays, not copies: a name given twice counts
- * once, with its last entry (RuleInputs keeps one input per rule id).
+ * Groups are the sample's own arrays, not copies: for a level rule, a name
+ * given twice counts once, with its last entry (RuleInputs.wants).
  */
 export interface Latest {
   cpu?: number;

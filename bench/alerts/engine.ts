@@ -49,7 +49,6 @@ const SETTINGS: AlertSettings = (() => {
   return { ...s, defaults: { ...d, diskForecast: { ...d.diskForecast, enabled: true }, services: { ...d.services, enabled: true, watch: ['ssh.service', 'cron.service'] } } };
 })();
 
-
 /** One host in 20 runs its CPU hot and one in 50 fills /var: their alerts go pending, then fire, as in a real fleet. */
 function troubled(i: number, m: MetricsPayload): MetricsPayload {
   if (i % 20 === 0 && m.cpu) m.cpu.usage = 97;
