@@ -14,6 +14,7 @@ import { TIER_WIDTH_MS, chooseTier, deleteBefore, type Retention } from '../tier
 import { inlineWriter, workerWriter, type BatchWriter } from './batch-writer.js';
 import { HistoryStatements } from './history-query.js';
 import { SeriesIds } from './series-ids.js';
+import { PendingSamples } from './pending-samples.js';
 import { META_DIRTY_FROM, type EncodedBatch, type NewSeries } from './write-ops.js';
 
 export interface SqliteMetricStoreOptions {
@@ -55,8 +56,6 @@ export interface SqliteMetricStore extends MetricStore {
    */
   maintain(opts?: { retention?: boolean }): Promise<MaintenanceReport>;
 }
-
-interface Pending { host: string; ts: number; points: readonly SeriesPoint[]; seq: number | undefined; ticket: number }
 
 /** Series handled per transaction by maintenance, between which the event loop runs. */
 const MAINTENANCE_CHUNK = 500;
@@ -102,8 +101,9 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   let state: StorageState = 'ok';
 
   const rawRetentionMs = secondsToMs(retention.raw);
-  let pending: Pending[] = [];
-  let pendingPoints = 0;
+  // What waits for the next batch, and the columns the batch being written used (reused: see PendingSamples).
+  let pending = new PendingSamples();
+  let spare = new PendingSamples();
   /** Points of the batch the writer is committing now. */
   let inFlightPoints = 0;
   let closed = false;
@@ -127,22 +127,23 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   let maintenanceChain: Promise<unknown> = Promise.resolve();
 
   /** The batch as the writer takes it; series ids and dirty marks are settled here, in this thread. */
-  function encode(batch: Pending[]): { encoded: EncodedBatch; seqs: Map<string, number> } {
-    let n = 0;
-    for (const item of batch) n += item.points.length;
-    const points = new Float64Array(n * 3);
+  function encode(batch: PendingSamples): { encoded: EncodedBatch; seqs: Map<string, number> } {
+    const points = new Float64Array(batch.pointCount * 3);
     const newSeries: NewSeries[] = [];
     const seqs = new Map<string, number>();
     let batchMin = Infinity;
     let i = 0;
-    for (const { host, ts, points: sample, seq } of batch) {
+    for (let s = 0; s < batch.length; s++) {
+      const host = batch.host(s);
+      const ts = batch.timestamp(s);
+      const seq = batch.seq(s);
       if (ts < batchMin) batchMin = ts;
       if (seq !== undefined && seq > (seqs.get(host) ?? -1)) seqs.set(host, seq);
-      for (const p of sample) {
-        const id = ids.getOrAllocate(host, p.metric, p.key, newSeries);
+      for (let p = batch.from(s), end = batch.to(s); p < end; p++) {
+        const id = ids.getOrAllocate(host, batch.metric(p), batch.key(p), newSeries);
         points[i++] = id;
         points[i++] = ts;
-        points[i++] = p.value;
+        points[i++] = batch.value(p);
         const d = dirty.get(id);
         if (d === undefined || ts < d) dirty.set(id, ts);
       }
@@ -158,9 +159,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     flushTimer = undefined;
     if (pending.length === 0) return;
     const batch = pending;
-    const points = pendingPoints;
-    pending = [];
-    pendingPoints = 0;
+    const points = batch.pointCount;
+    pending = spare;
     const persistedBefore = persistedDirtyFrom;
     const { encoded, seqs } = encode(batch);
     inFlightPoints = points;
@@ -177,16 +177,20 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       // ingest leaves those messages unacknowledged for the broker or agent to resend.
       ids.reload();
       persistedDirtyFrom = persistedBefore;
-      pending = batch.concat(pending);
-      pendingPoints += points;
+      batch.append(pending);
+      pending.clear(opts.flushSize);
+      spare = pending;
+      pending = batch;
       if (!closed) armTimer();
       throw error;
     }
     inFlightPoints = 0;
-    if (state !== 'ok') log.info({ pending: pendingPoints, was: state }, 'write batches succeed again');
+    if (state !== 'ok') log.info({ pending: pending.pointCount, was: state }, 'write batches succeed again');
     state = 'ok';
     counters.written += points;
-    committedTicket = batch[batch.length - 1]!.ticket;
+    committedTicket = batch.lastTicket;
+    batch.clear(opts.flushSize);
+    spare = batch;
     for (const [host, seq] of seqs) committedSeqs.set(host, Math.max(seq, committedSeqs.get(host) ?? -1));
     const at = clock.now();
     recent.push({ at, n: points });
@@ -199,7 +203,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       }
     }
     // What came in meanwhile goes next, at once if it is a batch's worth.
-    if (!closed && !stopping && state === 'ok' && pendingPoints >= opts.flushSize) scheduleFlush();
+    if (!closed && !stopping && state === 'ok' && pending.pointCount >= opts.flushSize) scheduleFlush();
     else if (pending.length > 0 && !closed) armTimer();
   }
 
@@ -220,7 +224,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   function flushLogged(): void {
     flushNow().catch((error: unknown) => {
       warnFailure('write', 'write batch failed; will retry (nothing is acknowledged until it succeeds)', {
-        err: (error as Error).message, code: (error as { code?: unknown }).code, pending: pendingPoints,
+        err: (error as Error).message, code: (error as { code?: unknown }).code, pending: pending.pointCount,
       });
     });
   }
@@ -235,7 +239,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     });
   }
 
-  const full = (): boolean => pendingPoints + inFlightPoints >= opts.flushSize * MAX_PENDING_BATCHES * (state === 'ok' ? HEALTHY_HEADROOM : 1);
+  const full = (): boolean => pending.pointCount + inFlightPoints >= opts.flushSize * MAX_PENDING_BATCHES * (state === 'ok' ? HEALTHY_HEADROOM : 1);
 
   function armTimer(): void {
     flushTimer ??= setTimeout(flushLogged, secondsToMs(opts.flushInterval));
@@ -312,10 +316,9 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       return false;
     }
     lastTicket += 1;
-    pending.push({ host, ts, points, seq, ticket: lastTicket });
-    pendingPoints += points.length;
+    pending.push(host, ts, points, seq, lastTicket);
     // While the disk fails, retries wait for the timer instead of running on every message.
-    if (pendingPoints >= opts.flushSize && state === 'ok') scheduleFlush();
+    if (pending.pointCount >= opts.flushSize && state === 'ok') scheduleFlush();
     else armTimer();
     return true;
   }
@@ -349,8 +352,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     try {
       await flushAll();
     } catch (error) {
-      counters.dropped += pendingPoints;
-      log.error({ err: error, dropped: pendingPoints }, 'final write batch failed');
+      counters.dropped += pending.pointCount;
+      log.error({ err: error, dropped: pending.pointCount }, 'final write batch failed');
     }
     if (flushTimer) clearTimeout(flushTimer);
     flushTimer = undefined;
@@ -373,7 +376,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       committedSeqs.delete(host);
       return deleted;
     },
-    stats: (): MetricStoreStats => ({ written: counters.written, pending: pendingPoints, refused: counters.refused, dropped: counters.dropped }),
+    stats: (): MetricStoreStats => ({ written: counters.written, pending: pending.pointCount, refused: counters.refused, dropped: counters.dropped }),
     details: (): MetricStoreDetails => {
       const now = clock.now();
       const n = recent.reduce((sum, r) => (r.at >= now - RATE_WINDOW_MS ? sum + r.n : sum), 0);
@@ -382,8 +385,8 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
         state,
         target: opts.db.name,
         writeRate: n / (RATE_WINDOW_MS / 1000),
-        bufferFill: pendingPoints / (opts.flushSize * MAX_PENDING_BATCHES),
-        pending: pendingPoints,
+        bufferFill: pending.pointCount / (opts.flushSize * MAX_PENDING_BATCHES),
+        pending: pending.pointCount,
         written: counters.written,
         retried: counters.retried,
         dropped: counters.dropped,

@@ -237,6 +237,37 @@ for (const w of WRITERS) {
   dir.remove();
 });
 
+  test(`a batch that rolled back goes again first, with what came in while it was written, and only then is committed`, async () => {
+  const dir = tempDir();
+  const { db, store } = open(dir.path, manualClock(T0));
+  const commits = store.commits!;
+  const rows = () => db.prepare('SELECT ts, value FROM points_raw ORDER BY ts').all() as Array<{ ts: number; value: number }>;
+  // A schema trigger, so the write worker's own connection fails too.
+  db.exec(`CREATE TRIGGER fail_raw BEFORE INSERT ON points_raw BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END`);
+  for (let i = 1; i <= 3; i++) store.write('h1', T0 + i * 1000, [...cpu(i), { metric: 'disk.usedPercent', key: `/d${i}`, value: 10 + i }], i);
+  const failing = store.flush().then(() => null, (error: Error) => error);
+  await new Promise((r) => setImmediate(r)); // the batch is being written (worker) or has failed (inline)
+  store.write('h1', T0 + 4000, cpu(4), 4);
+  assert.match((await failing)?.message ?? 'the batch was committed', /simulated write failure/);
+  store.write('h2', T0 + 5000, cpu(5), 5);
+  assert.is(commits.committed(), 0, 'nothing committed');
+  assert.is(commits.committedSeq('h1'), undefined);
+  assert.is(store.stats().pending, 8, 'the rolled back points are queued again with the later ones');
+  db.exec('DROP TRIGGER fail_raw');
+  await store.flush();
+  assert.equal(rows(), [
+    { ts: T0 + 1000, value: 1 }, { ts: T0 + 1000, value: 11 }, { ts: T0 + 2000, value: 2 }, { ts: T0 + 2000, value: 12 },
+    { ts: T0 + 3000, value: 3 }, { ts: T0 + 3000, value: 13 }, { ts: T0 + 4000, value: 4 }, { ts: T0 + 5000, value: 5 },
+  ]);
+  assert.is(commits.committed(), commits.written(), 'every write committed');
+  assert.is(commits.committedSeq('h1'), 4);
+  assert.is(commits.committedSeq('h2'), 5);
+  assert.equal((await store.series('h1')).length, 4, 'series the rolled back batch created exist once');
+  await store.close();
+  db.close();
+  dir.remove();
+});
+
 }
 
 base.run();
