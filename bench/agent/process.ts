@@ -9,7 +9,7 @@
  * Usage: node dist/bench/agent/process.js [--duration 60] [--interval 1] [--warmup 5] [--variant=--lite-mode]…
  *   The first agent runs as the installed service runs it (core/heap.ts AGENT_NODE_FLAGS and AGENT_ENV);
  *   each --variant runs one more with these Node flags (space-separated) and nothing in its environment
- *   (--variant= for plain node), side by side
+ *   but the NAME=value words among them (--variant= for plain node), side by side
  *   (npm run build first: it writes the bundle)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -41,7 +41,11 @@ const duration = Math.max(interval, Number(values.duration));
 const warmup = Math.max(0, Number(values.warmup));
 const variants: Array<{ flags: string[]; env: Readonly<Record<string, string>> }> = [
   { flags: [...AGENT_NODE_FLAGS], env: AGENT_ENV },
-  ...values.variant.map((v) => ({ flags: v.split(/\s+/).filter((f) => f !== ''), env: {} })),
+  ...values.variant.map((v) => {
+    const words = v.split(/\s+/).filter((w) => w !== '');
+    const isEnv = (w: string): boolean => /^[A-Z_][A-Z0-9_]*=/.test(w);
+    return { flags: words.filter((w) => !isEnv(w)), env: Object.fromEntries(words.filter(isEnv).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)])) };
+  }),
 ];
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const MiB = 2 ** 20;

@@ -16,13 +16,13 @@
  * per sample, the heap the engine keeps per host, and transitions seen.
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { createRuleEngine } from '../../alerts/engine.js';
 import { MINUTE_MS } from '../../core/time.js';
 import { defaultAlertSettings, type AlertSettings } from '../../alerts/rules.js';
 import type { MetricsPayload } from '../../protocol/payloads.js';
 import { simulatedHost, simulatedInfo, simulatedMetrics, simulatedServices } from '../pipeline/fleet.js';
+import { allocatedBytes, startHeapSampling } from '../lib/heap-sampling.js';
 import { markdownTable, percentile } from '../lib/proc-stats.js';
 import { settledHeapUsed } from '../../test/helpers/heap.js';
 
@@ -56,8 +56,6 @@ function troubled(i: number, m: MetricsPayload): MetricsPayload {
   return m;
 }
 
-interface HeapSample { selfSize: number; children: HeapSample[] }
-const sumSelf = (n: HeapSample): number => n.selfSize + n.children.reduce((t, c) => t + sumSelf(c), 0);
 
 async function run(hosts: number): Promise<Array<string | number>> {
   const t0 = Date.UTC(2026, 11, 6);
@@ -75,10 +73,7 @@ async function run(hosts: number): Promise<Array<string | number>> {
   });
   for (let k = 0; k < historyMinutes; k++, now += MINUTE_MS) ids.forEach((id, i) => engine.sample(id, simulatedMetrics(i, now)));
 
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', { samplingInterval: SAMPLING_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  const sampling = await startHeapSampling(SAMPLING_BYTES);
   const perRound: number[] = [];
   const started = process.hrtime.bigint();
   for (let r = 0; r < rounds; r++) {
@@ -90,9 +85,8 @@ async function run(hosts: number): Promise<Array<string | number>> {
     samples[r] = []; // a sample evaluated is garbage, as on the server
   }
   const totalUs = Number(process.hrtime.bigint() - started) / 1000;
-  const { profile } = (await session.post('HeapProfiler.stopSampling')) as { profile: { head: HeapSample } };
-  session.disconnect();
-  const allocated = sumSelf(profile.head);
+  const profile = await sampling.stop();
+  const allocated = allocatedBytes(profile);
   if (args['alloc-profile']) writeFileSync(args['alloc-profile'], JSON.stringify(profile));
   samples = null;
   const kept = settledHeapUsed() - heapBefore; // the engine's state: its hosts, tracks and forecast series

@@ -10,29 +10,29 @@
  * ALLOC_SAMPLER_DIR (default the system's temp dir), ALLOC_SAMPLER_DELAY
  * (seconds before sampling starts, default 30: past the bench's warm-up) and
  * ALLOC_SAMPLER_SECONDS (default 40) set where and when. Files are named
- * alloc-<pid>-<thread id>.heapprofile.
+ * alloc-<pid>-<thread id>.heapprofile. ALLOC_SAMPLER_YOUNG=0 leaves out the
+ * objects scavenges collect: the profile then shows where the old
+ * generation's garbage comes from (what its mark-compacts pay for).
  */
 import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import { startHeapSampling } from './heap-sampling.js';
 
 const dir = process.env.ALLOC_SAMPLER_DIR ?? tmpdir();
 const delayS = Number(process.env.ALLOC_SAMPLER_DELAY ?? 30);
 const seconds = Number(process.env.ALLOC_SAMPLER_SECONDS ?? 40);
+const youngGarbage = process.env.ALLOC_SAMPLER_YOUNG !== '0';
 /** Bytes between two samples: 32 KiB keeps the profiler's own cost out of the figures. */
 const SAMPLING_BYTES = 32_768;
 
-const session = new Session();
-session.connect();
 setTimeout(() => {
   void (async () => {
-    await session.post('HeapProfiler.enable');
-    await session.post('HeapProfiler.startSampling', { samplingInterval: SAMPLING_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    const sampling = await startHeapSampling(SAMPLING_BYTES, { youngGarbage });
     setTimeout(() => {
       void (async () => {
-        const { profile } = await session.post('HeapProfiler.stopSampling');
+        const profile = await sampling.stop();
         const file = join(dir, `alloc-${process.pid}-${threadId}.heapprofile`);
         writeFileSync(file, JSON.stringify(profile));
         process.stderr.write(`alloc-sampler: ${file}\n`);
