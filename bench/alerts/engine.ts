@@ -56,7 +56,6 @@ function troubled(i: number, m: MetricsPayload): MetricsPayload {
   return m;
 }
 
-
 async function run(hosts: number): Promise<Array<string | number>> {
   const t0 = Date.UTC(2026, 11, 6);
   let now = t0;

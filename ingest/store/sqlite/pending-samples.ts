@@ -2,6 +2,7 @@ import type { SeriesPoint } from '../../../protocol/metric-series.js';
 
 /** Columns start this long; they double as needed. */
 const INITIAL_POINTS = 1024;
+const INITIAL_SAMPLES = 64;
 /**
  * Columns are kept up to this many times the batch size: a batch outgrows
  * flushSize while the previous one commits, and must not reallocate every time.
@@ -21,10 +22,10 @@ const SHRINK_FACTOR = 16;
 export class PendingSamples {
   /** Per sample: its host, ts, seq (NaN: none), first point index and ticket. */
   private hosts: string[] = [];
-  private ts = new Float64Array(64);
-  private seqs = new Float64Array(64);
-  private starts = new Uint32Array(65);
-  private tickets = new Float64Array(64);
+  private ts = new Float64Array(INITIAL_SAMPLES);
+  private seqs = new Float64Array(INITIAL_SAMPLES);
+  private starts = new Uint32Array(INITIAL_SAMPLES + 1);
+  private tickets = new Float64Array(INITIAL_SAMPLES);
   /** Per point: metric and key in turn, and the value. */
   private series: string[] = [];
   private values = new Float64Array(INITIAL_POINTS);
@@ -122,13 +123,19 @@ export class PendingSamples {
 
   /**
    * Empties the queue, keeping its columns, unless they grew past
-   * SHRINK_FACTOR × `keepPoints` (a backlog while the disk failed): those are let go.
+   * SHRINK_FACTOR × `keepPoints` points or samples (a backlog while the disk
+   * failed): those are let go.
    */
   clear(keepPoints: number): void {
-    if (this.values.length > SHRINK_FACTOR * Math.max(keepPoints, INITIAL_POINTS)) {
-      this.values = new Float64Array(INITIAL_POINTS);
-      this.series = [];
+    const keep = SHRINK_FACTOR * Math.max(keepPoints, INITIAL_POINTS);
+    if (this.values.length > keep || this.ts.length > keep) {
       this.hosts = [];
+      this.ts = new Float64Array(INITIAL_SAMPLES);
+      this.seqs = new Float64Array(INITIAL_SAMPLES);
+      this.starts = new Uint32Array(INITIAL_SAMPLES + 1);
+      this.tickets = new Float64Array(INITIAL_SAMPLES);
+      this.series = [];
+      this.values = new Float64Array(INITIAL_POINTS);
     } else {
       // Let go of the strings, so a removed host's names are not held until overwritten.
       this.hosts.fill('', 0, this.samples);

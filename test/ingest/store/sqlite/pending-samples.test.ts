@@ -59,17 +59,25 @@ test('a failed batch goes back before what came after it, and clear keeps nothin
 
 test('columns grown by a backlog are let go at clear; a normal batch keeps them', () => {
   const q = new PendingSamples();
+  const columns = (x: PendingSamples): { points: number; samples: number } => {
+    const c = x as unknown as { values: Float64Array; ts: Float64Array };
+    return { points: c.values.length, samples: c.ts.length };
+  };
   const big = sample(100, 0);
   for (let i = 0; i < 1000; i++) q.push('h', i, big, i, i + 1); // 100,000 points: a backlog
-  const capacity = (x: PendingSamples): number => (x as unknown as { values: Float64Array }).values.length;
-  assert.ok(capacity(q) >= 100_000);
+  assert.ok(columns(q).points >= 100_000);
   q.clear(5000);
-  assert.ok(capacity(q) < 100_000, `kept ${capacity(q)}`);
+  assert.ok(columns(q).points < 100_000, `kept ${columns(q).points} points`);
+  for (let i = 0; i < 100_000; i++) q.push('h', i, [], i, i + 1); // 100,000 samples without points
+  q.clear(5000);
+  assert.ok(columns(q).samples < 100_000, `kept ${columns(q).samples} samples`);
   for (let i = 0; i < 100; i++) q.push('h', i, big, i, i + 1); // 10,000 points: twice flushSize
-  const grown = capacity(q);
+  const grown = columns(q);
   q.clear(5000);
-  assert.is(capacity(q), grown);
+  assert.equal(columns(q), grown);
   assert.equal(read(q), []);
+  q.push('h', 1, big, 1, 1);
+  assert.equal(read(q), [{ host: 'h', ts: 1, seq: 1, points: big }]);
 });
 
 test.run();
