@@ -103,7 +103,7 @@ export async function startWatchers(opts: { httpUrl: string; token: string; host
       // Signed in for real: the overview answers with the hosts this user sees, ours among them.
       // The fleet may still be connecting (5,000 logins take a while): the hosts get 2 minutes to show up.
       for (let tries = 0; ; tries++) {
-        const overview = await ask<Array<{ id: string }>>(socket, 'overview');
+        const overview = await ask<Array<{ id: string }>>(socket, 'overview', { omitUnchanged: true }); // as the dashboard asks
         const seen = new Set(overview.map((h) => h.id));
         const missing = hosts.filter((h) => !seen.has(h));
         if (missing.length === 0) break;

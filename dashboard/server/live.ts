@@ -15,6 +15,7 @@ import { identify, type Caller } from './auth/caller.js';
 import type { User } from '../../accounts/users.js';
 import { isOwnOrigin } from './auth/origin.js';
 import { createBatchThrottle } from './throttle.js';
+import { HeldParts, overviewHost, type OverviewHost } from './overview-entries.js';
 import type { EventBus } from '../../core/event-bus.js';
 import type { ScriptEvents } from '../../scripts/types.js';
 
@@ -28,8 +29,9 @@ import type { ScriptEvents } from '../../scripts/types.js';
  * for changes made through this server, within 2 s for other processes.
  *
  * Client → server (each takes an optional ack receiving an envelope):
- *   `overview`            join the overview stream; ack data: every HostSummary the user sees, with its label,
- *                         sorted by id (code-unit order), `latest` cut to what a card shows (overviewSample)
+ *   `overview` [{omitUnchanged}]  join the overview stream; ack data: every HostSummary the user sees, with its label,
+ *                         sorted by id (code-unit order), `latest` cut to what a card shows (overviewSample);
+ *                         omitUnchanged: `hosts` frames leave out the info and status this socket holds (HeldParts)
  *   `overview:leave`      leave it
  *   `subscribe` {host}    join a host's room; ack data: { host } (the normalised id); HOST_NOT_FOUND if not visible
  *   `unsubscribe` {host}  leave it
@@ -90,7 +92,10 @@ export interface LiveOptions {
 // Admins see every host: their overview is one broadcast. Others are
 // filtered socket by socket.
 const OVERVIEW_ALL = 'overview:all';
+// Admins who asked for compact frames (`omitUnchanged`): one broadcast too, without the parts they hold.
+const OVERVIEW_ALL_COMPACT = 'overview:all:compact';
 const OVERVIEW_FILTERED = 'overview:filtered';
+const OVERVIEW_ROOMS = [OVERVIEW_ALL, OVERVIEW_ALL_COMPACT, OVERVIEW_FILTERED];
 const hostRoom = (id: string): string => `host:${id}`;
 const sessionRoom = (key: string): string => `session:${key}`;
 // Each socket is in the room of its language: an alert goes out once per language, rendered in it.
@@ -104,27 +109,12 @@ const MAX_ROOMS_PER_SOCKET = 32;
 
 type Ack = (answer: Envelope<unknown>) => void;
 
-/**
- * The part of a sample an overview card shows (CPU, memory, disks, uptime):
- * the overview streams thousands of hosts, and a host's containers, interfaces
- * and custom OIDs could make each update tens of KiB (issue 16). The host's
- * page gets whole samples in its room.
- */
-export function overviewSample(m: MetricsPayload): MetricsPayload {
-  const { v, ts, seq, cpu, mem, disks, uptime } = m;
-  return {
-    v, ts,
-    ...(seq !== undefined ? { seq } : {}),
-    ...(cpu ? { cpu } : {}),
-    ...(mem ? { mem } : {}),
-    ...(disks ? { disks } : {}),
-    ...(uptime !== undefined ? { uptime } : {}),
-  };
-}
-
-/** A host as the overview shows it: its summary with a card's sample, and its label. */
-function overviewHost(summary: HostSummary, label: string | null): HostSummary & { label: string | null } {
-  return { ...summary, latest: summary.latest && overviewSample(summary.latest), label };
+/** The `overview` request's option: false when absent, null when malformed. */
+function omitUnchangedOf(options: unknown): boolean | null {
+  if (options === undefined) return false;
+  if (typeof options !== 'object' || options === null) return null;
+  const omit = (options as { omitUnchanged?: unknown }).omitUnchanged;
+  return omit === undefined ? false : typeof omit === 'boolean' ? omit : null;
 }
 
 /** Host ids in code-unit order: cheap, and the order the browser keeps (dashboard/web/src/order.ts). */
@@ -191,12 +181,15 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   // A batch goes out OVERVIEW_CHUNK hosts per frame, the event loop running between frames:
   // 1,000 hosts encoded in one go held it 15-20 ms (CPU profile, 1,000 agents every 0.5 s), the samples behind them waiting.
   let overviewClosed = false;
+  // What the compact admin room holds. Its members all get its frames; one who joins later got the
+  // `overview` answer, which holds the current parts: those the room was sent before, or new ones it will be.
+  const adminsHold = new HeldParts();
   // Labels are read once per batch: one query for the labelled hosts, not one per host (1,000 a second at 1,000 agents).
   const sendOverview = (ids: string[], from: number, labels: Map<string, string>): void => {
     if (overviewClosed) return;
     const end = Math.min(ids.length, from + OVERVIEW_CHUNK);
     if (end < ids.length) setImmediate(sendOverview, ids, end, labels);
-    const views: Array<HostSummary & { label: string | null }> = [];
+    const views: OverviewHost[] = [];
     for (let i = from; i < end; i++) {
       const summary = overviewSummary(ids[i]!);
       if (summary) views.push(overviewHost(summary, labels.get(ids[i]!) ?? null));
@@ -204,12 +197,15 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     if (views.length === 0) return;
     stats.overviewUpdates += views.length;
     if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).emit('hosts', views);
+    if (watched(OVERVIEW_ALL_COMPACT)) io.to(OVERVIEW_ALL_COMPACT).emit('hosts', views.map((v) => adminsHold.compact(v)));
     for (const socketId of io.sockets.adapter.rooms.get(OVERVIEW_FILTERED) ?? []) {
       const socket = io.sockets.sockets.get(socketId);
       if (!socket) continue;
       const { user } = callerOfSocket(socket);
       const visible = views.filter((v) => accounts.hostAccess.canSee(user, v.id));
-      if (visible.length > 0) socket.emit('hosts', visible);
+      if (visible.length === 0) continue;
+      const holds = (socket.data as SocketData).holds;
+      socket.emit('hosts', holds ? visible.map((v) => holds.compact(v)) : visible);
     }
   };
   const throttle = createBatchThrottle<string>(secondsToMs(opts.overviewThrottle), (ids) => sendOverview(ids, 0, accounts.hostAccess.labels()));
@@ -227,7 +223,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     for (const lang of LANGS) {
       if (!watched(langRoom(lang))) continue;
       if (watched(room)) io.to(room).except(otherLangRooms(lang)).emit('alert', inLang(lang));
-      if (watched(OVERVIEW_ALL)) io.to(OVERVIEW_ALL).except([room, ...otherLangRooms(lang)]).emit('alert', inLang(lang));
+      if (watched(OVERVIEW_ALL) || watched(OVERVIEW_ALL_COMPACT)) io.to([OVERVIEW_ALL, OVERVIEW_ALL_COMPACT]).except([room, ...otherLangRooms(lang)]).emit('alert', inLang(lang));
     }
     for (const socketId of io.sockets.adapter.rooms.get(OVERVIEW_FILTERED) ?? []) {
       const socket = io.sockets.sockets.get(socketId);
@@ -304,7 +300,18 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
   io.on('connection', (socket) => {
     const { user } = callerOfSocket(socket);
     socket.on('overview', (...args: unknown[]) => {
-      void socket.join(user.role === 'admin' ? OVERVIEW_ALL : OVERVIEW_FILTERED);
+      const ack = args.at(-1);
+      const omit = omitUnchangedOf(typeof args[0] === 'function' ? undefined : args[0]);
+      if (omit === null) {
+        reject(socket, 'overview', ack, 'VIGIE_ERR_BAD_REQUEST', 'overview: expected no argument or { omitUnchanged: true | false }');
+        return;
+      }
+      const data = socket.data as SocketData;
+      for (const r of OVERVIEW_ROOMS) void socket.leave(r);
+      void socket.join(user.role !== 'admin' ? OVERVIEW_FILTERED : omit ? OVERVIEW_ALL_COMPACT : OVERVIEW_ALL);
+      // A filtered socket's frames are its own: it holds what it was answered and sent.
+      data.holds = omit && user.role !== 'admin' ? new HeldParts() : undefined;
+      if (typeof ack !== 'function') return; // joining only (the alert feed): no list to build
       const labels = accounts.hostAccess.labels();
       const sees = accounts.hostAccess.visibilityOf(user);
       const hosts = ingest
@@ -312,11 +319,12 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
         .filter((h) => sees(h.id))
         .sort(byId)
         .map((h) => overviewHost(h, labels.get(h.id) ?? null));
-      answer(args.at(-1), hosts);
+      data.holds?.holdAll(hosts);
+      answer(ack, hosts);
     });
     socket.on('overview:leave', (...args: unknown[]) => {
-      void socket.leave(OVERVIEW_ALL);
-      void socket.leave(OVERVIEW_FILTERED);
+      for (const r of OVERVIEW_ROOMS) void socket.leave(r);
+      (socket.data as SocketData).holds = undefined;
       answer(args.at(-1), null);
     });
     socket.on('subscribe', (arg: unknown, ack?: unknown) => {
@@ -399,4 +407,6 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
 interface SocketData {
   caller: Caller;
   lang?: Lang;
+  /** A filtered socket that asked for compact overview frames: the parts it holds. */
+  holds?: HeldParts;
 }

@@ -84,6 +84,8 @@ export function onConnState(cb: (s: ConnState) => void): () => void {
 // neither wants it any more. Rooms are per connection: each watcher joins
 // again on every `connect`.
 let overviewUsers = 0;
+/** Both users of the overview stream ask for compact frames: one socket is in one overview room. */
+const COMPACT = { omitUnchanged: true };
 
 function enterOverview(): void {
   overviewUsers += 1;
@@ -101,14 +103,24 @@ function leaveOverview(s: Socket): void {
  */
 export function watchOverview(onList: (hosts: HostSummary[]) => void, onHost: (h: HostSummary) => void): () => void {
   const s = connection();
+  // Compact frames leave out a host's info and status when this socket already has them:
+  // each update is merged into the host as last received.
+  const held = new Map<string, HostSummary>();
   const join = (): void => {
-    s.emit('overview', (answer: Envelope<HostSummary[]>) => {
-      if (answer.ok) onList(answer.data);
+    s.emit('overview', COMPACT, (answer: Envelope<HostSummary[]>) => {
+      if (!answer.ok) return;
+      held.clear();
+      for (const h of answer.data) held.set(h.id, h);
+      onList(answer.data);
     });
   };
   // Updates come in batches: the hosts that changed, each once (dashboard/server/live.ts).
-  const onHosts = (hosts: HostSummary[]): void => {
-    for (const h of hosts) onHost(h);
+  const onHosts = (hosts: Array<Partial<HostSummary> & { id: string }>): void => {
+    for (const h of hosts) {
+      const host = { info: null, status: null, ...held.get(h.id), ...h } as HostSummary;
+      held.set(h.id, host);
+      onHost(host);
+    }
   };
   enterOverview();
   s.on('hosts', onHosts);
@@ -130,7 +142,7 @@ export function watchOverview(onList: (hosts: HostSummary[]) => void, onHost: (h
 export function watchAlerts(onAlert: (alert: AlertView) => void, resync: () => void): () => void {
   const s = connection();
   const join = (): void => {
-    s.emit('overview');
+    s.emit('overview', COMPACT);
     resync();
   };
   enterOverview();

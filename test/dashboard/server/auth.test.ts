@@ -214,6 +214,19 @@ test('student A cannot see student B\'s host through Socket.IO: overview list, o
   assert.ok(!bobSaw.has('host-a'), 'nor host-a bob\'s');
 });
 
+test('a viewer\'s compact overview frames are her own: her host\'s info is left out once she holds it, sent again when it changes', async () => {
+  const socket = await connect({ cookie: as.alice!.cookieHeader() });
+  const overview = await ask<HostSummary[]>(socket, 'overview', { omitUnchanged: true });
+  assert.equal(overview.ok && overview.data.map((h) => [h.id, h.info?.hostname]), [['host-a', 'host-a']]);
+  const got: Array<Record<string, unknown>> = [];
+  socket.on('hosts', (hs: Array<Record<string, unknown>>) => got.push(...hs));
+  await s.publish('host-a', 'metrics', metricsPayload(31));
+  await waitFor('host-a in alice\'s stream', () => got.some((h) => (h.latest as { cpu?: { usage?: number } } | null)?.cpu?.usage === 31));
+  assert.ok(got.every((h) => h.id === 'host-a' && !('info' in h) && !('status' in h)), `left out: ${JSON.stringify(got.map((h) => Object.keys(h)))}`);
+  await s.publish('host-a', 'info', { ...infoPayload('host-a'), kernel: '6.1.0-99-amd64' });
+  await waitFor('the changed info in alice\'s stream', () => got.some((h) => (h.info as { kernel?: string } | undefined)?.kernel === '6.1.0-99-amd64'));
+});
+
 test('access taken away: the socket leaves the host\'s room at once', async () => {
   const socket = await connect({ cookie: as.teacher!.cookieHeader() });
   const joined = await ask(socket, 'subscribe', { host: 'host-c' });

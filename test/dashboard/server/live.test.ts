@@ -5,7 +5,7 @@ import type { HostSummary } from '../../../ingest/types.js';
 import type { LiveEvents } from '../../../dashboard/server/live.js';
 import { waitFor } from '../../helpers/env.js';
 import { connectClient } from '../../helpers/mqtt.js';
-import { metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
+import { infoPayload, metricsPayload, startDashboardStack, statusPayload, type DashboardStack } from '../stack.js';
 
 type Env<T> = { ok: true; data: T } | { ok: false; error: { code: string; message: string } };
 
@@ -130,6 +130,71 @@ test('overview frames carry each host\'s label as it is when the batch goes out'
   s.accounts.hostAccess.setLabel('tagged-a', 'Spare box');
   await s.publish('tagged-a', 'metrics', metricsPayload(3, Date.now() + 1));
   await waitFor('the renamed host in the overview stream', () => labels.get('tagged-a')!.includes('Spare box'), 5000);
+});
+
+/** The CPU usage of an overview entry's sample. */
+const usage = (h: Record<string, unknown>): number | undefined => (h.latest as { cpu?: { usage?: number } } | null)?.cpu?.usage;
+
+/** Every `hosts` entry of `id` on this socket, as received. */
+function entriesOf(socket: Socket, id: string): Array<Record<string, unknown>> {
+  const got: Array<Record<string, unknown>> = [];
+  socket.on('hosts', (hs: Array<Record<string, unknown>>) => {
+    for (const h of hs) if (h.id === id) got.push(h);
+  });
+  return got;
+}
+
+test('compact overview frames leave out the info and status a socket holds, and carry them again once they change', async () => {
+  await s.publish('compact-a', 'status', statusPayload());
+  await s.publish('compact-a', 'info', infoPayload('first-name'));
+  await waitFor('compact-a known with its info', () => s.ingest.getHost('compact-a')?.info?.hostname === 'first-name');
+  const compact = await connect();
+  const list = await ask<Array<HostSummary & { label: string | null }>>(compact, 'overview', { omitUnchanged: true });
+  assert.is(list.ok && list.data.find((h) => h.id === 'compact-a')?.info?.hostname, 'first-name', 'the answer is whole');
+  const full = await connect();
+  await ask(full, 'overview');
+  const small = entriesOf(compact, 'compact-a');
+  const whole = entriesOf(full, 'compact-a');
+
+  // The admins' compact frames are one broadcast: the first after joining may carry what its answer did.
+  await s.publish('compact-a', 'metrics', metricsPayload(10, Date.now()));
+  await waitFor('a first sample', () => small.some((h) => usage(h) === 10));
+  await s.publish('compact-a', 'metrics', metricsPayload(11, Date.now() + 1));
+  await waitFor('the sample in both streams', () => small.some((h) => usage(h) === 11) && whole.some((h) => usage(h) === 11));
+  const sample = small.find((h) => usage(h) === 11)!;
+  assert.ok(!('info' in sample) && !('status' in sample), `held parts left out: ${Object.keys(sample).join(', ')}`);
+  assert.equal(Object.keys(sample).sort(), ['firstSeen', 'id', 'label', 'lastSeen', 'latest', 'presence', 'reason', 'state']);
+  assert.ok(whole.every((h) => (h.info as { hostname?: string } | null)?.hostname === 'first-name' && h.status !== undefined), 'a socket that did not ask gets whole summaries');
+
+  // The agent restarts with a new hostname: the next entry carries the new info, the one after leaves it out again.
+  await s.publish('compact-a', 'info', infoPayload('second-name'));
+  await waitFor('the new info in the compact stream', () => small.some((h) => (h.info as { hostname?: string } | undefined)?.hostname === 'second-name'), 5000);
+  const before = small.length;
+  await s.publish('compact-a', 'metrics', metricsPayload(12, Date.now() + 2));
+  await waitFor('the next sample', () => small.slice(before).some((h) => usage(h) === 12), 5000);
+  assert.ok(small.slice(before).every((h) => !('info' in h)), 'the new info is held now');
+
+  // Asking again in full leaves the compact room: whole summaries, once per batch.
+  await ask(compact, 'overview');
+  const after = small.length;
+  await s.publish('compact-a', 'metrics', metricsPayload(13, Date.now() + 3));
+  await waitFor('a whole summary', () => small.slice(after).some((h) => usage(h) === 13), 5000);
+  assert.ok(small.slice(after).every((h) => (h.info as { hostname?: string } | null)?.hostname === 'second-name'), 'whole again');
+  assert.is(new Set(small.slice(after).map((h) => (h.latest as { ts: number }).ts)).size, small.slice(after).length, 'not sent twice (one room)');
+});
+
+test('overview options are checked: a wrong one is refused, naming the field', async () => {
+  const socket = await connect();
+  for (const bad of [{ omitUnchanged: 'yes' }, 'compact', 42]) {
+    const answer = await ask(socket, 'overview', bad);
+    assert.is(answer.ok, false, JSON.stringify(bad));
+    if (!answer.ok) {
+      assert.is(answer.error.code, 'VIGIE_ERR_BAD_REQUEST');
+      assert.match(answer.error.message, /omitUnchanged: true \| false/);
+    }
+  }
+  const good = await ask<HostSummary[]>(socket, 'overview', { omitUnchanged: false });
+  assert.ok(good.ok && Array.isArray(good.data));
 });
 
 test('bad socket messages are answered with an error ack and ignored', async () => {

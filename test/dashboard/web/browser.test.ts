@@ -127,11 +127,19 @@ if (requireProgram('chromium', existsSync(CHROMIUM))) {
     await card.waitFor({ state: 'visible', timeout: 10_000 });
     await page.evaluate(() => { (globalThis as any).marker = 42; });
     const first = await card.getAttribute('data-last-seen');
-    await page.waitForFunction(
-      ([id, before]) => (globalThis as any).document.querySelector(`.card[data-host="${id}"]`)?.getAttribute('data-last-seen') !== before,
-      [localId, first] as const,
-      { timeout: 10_000 },
-    );
+    const osLine = await card.locator('.card-os').innerText();
+    assert.match(osLine, /\w/, 'the OS line, from the host\'s info');
+    // Two live updates: the first after joining may still carry the host's info; the second leaves it out (omitUnchanged).
+    let seen = first;
+    for (let update = 0; update < 2; update++) {
+      await page.waitForFunction(
+        ([id, before]) => (globalThis as any).document.querySelector(`.card[data-host="${id}"]`)?.getAttribute('data-last-seen') !== before,
+        [localId, seen] as const,
+        { timeout: 10_000 },
+      );
+      seen = await card.getAttribute('data-last-seen');
+      assert.is(await card.locator('.card-os').innerText(), osLine, `the OS line kept across live update ${update + 1}`);
+    }
     assert.is(await page.evaluate(() => (globalThis as any).marker), 42, 'updated without a reload');
     assert.match(await card.locator('.card-seen').innerText(), /^Seen (just now|\d+ s ago)$/);
     assert.match(await card.locator('.meter-value').first().innerText(), /^\d+%$/);
