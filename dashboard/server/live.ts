@@ -293,6 +293,12 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
     return id.value;
   };
 
+  /** Out of every overview room, holding nothing: `overview` joins one again, in the mode asked. */
+  const leaveOverview = (socket: Socket): void => {
+    for (const room of OVERVIEW_ROOMS) void socket.leave(room);
+    (socket.data as SocketData).holds = undefined;
+  };
+
   const answer = (ack: unknown, data: unknown): void => {
     if (typeof ack === 'function') (ack as Ack)(okEnvelope(data));
   };
@@ -307,7 +313,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
         return;
       }
       const data = socket.data as SocketData;
-      for (const r of OVERVIEW_ROOMS) void socket.leave(r);
+      leaveOverview(socket);
       void socket.join(user.role !== 'admin' ? OVERVIEW_FILTERED : omit ? OVERVIEW_ALL_COMPACT : OVERVIEW_ALL);
       // A filtered socket's frames are its own: it holds what it was answered and sent.
       data.holds = omit && user.role !== 'admin' ? new HeldParts() : undefined;
@@ -323,8 +329,7 @@ export function startLive(server: HttpServer, opts: LiveOptions): LiveHandle {
       answer(ack, hosts);
     });
     socket.on('overview:leave', (...args: unknown[]) => {
-      for (const r of OVERVIEW_ROOMS) void socket.leave(r);
-      (socket.data as SocketData).holds = undefined;
+      leaveOverview(socket);
       answer(args.at(-1), null);
     });
     socket.on('subscribe', (arg: unknown, ack?: unknown) => {

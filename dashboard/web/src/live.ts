@@ -3,7 +3,7 @@ import type { HostSummary } from '../../../ingest/types.js';
 import type { MetricsPayload, ServicesPayload } from '../../../protocol/payloads.js';
 import { loadSession, sessionLost } from './api.js';
 import { getLang, onLangChange } from './i18n/index.js';
-import type { AlertView } from './model.js';
+import type { AlertView, OverviewEntry } from './model.js';
 
 /** The Socket.IO connection (one per page) and the rooms the current view wants. */
 
@@ -115,9 +115,9 @@ export function watchOverview(onList: (hosts: HostSummary[]) => void, onHost: (h
     });
   };
   // Updates come in batches: the hosts that changed, each once (dashboard/server/live.ts).
-  const onHosts = (hosts: Array<Partial<HostSummary> & { id: string }>): void => {
+  const onHosts = (hosts: OverviewEntry[]): void => {
     for (const h of hosts) {
-      const host = { info: null, status: null, ...held.get(h.id), ...h } as HostSummary;
+      const host: HostSummary = { info: null, status: null, ...held.get(h.id), ...h };
       held.set(h.id, host);
       onHost(host);
     }

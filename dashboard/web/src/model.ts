@@ -10,6 +10,7 @@ export type { Group } from '../../../accounts/groups.js';
 export type { ApiToken } from '../../../accounts/api-tokens.js';
 export type { Enrollment } from '../../../accounts/enrollment.js';
 export type { HostAccess } from '../../../dashboard/server/api/access.js';
+export type { OverviewEntry } from '../../../dashboard/server/overview-entries.js';
 export type { VigieEvent } from '../../../events/event-log.js';
 import type { HostAccess } from '../../../dashboard/server/api/access.js';
 import type { MaintenanceWindow } from '../../../alerts/maintenance.js';

@@ -225,6 +225,16 @@ test('a viewer\'s compact overview frames are her own: her host\'s info is left 
   assert.ok(got.every((h) => h.id === 'host-a' && !('info' in h) && !('status' in h)), `left out: ${JSON.stringify(got.map((h) => Object.keys(h)))}`);
   await s.publish('host-a', 'info', { ...infoPayload('host-a'), kernel: '6.1.0-99-amd64' });
   await waitFor('the changed info in alice\'s stream', () => got.some((h) => (h.info as { kernel?: string } | undefined)?.kernel === '6.1.0-99-amd64'));
+
+  // A host shared with her later was never sent to this socket: its first entry carries its info.
+  assert.is((await s.admin.send('PUT', '/api/hosts/host-c/access', { owner: users.alice!.id, groups: [classGroup] })).status, 200);
+  try {
+    await s.publish('host-c', 'metrics', metricsPayload(32));
+    await waitFor('host-c in alice\'s stream', () => got.some((h) => h.id === 'host-c'));
+    assert.is((got.find((h) => h.id === 'host-c')!.info as { hostname?: string } | undefined)?.hostname, 'host-c');
+  } finally {
+    await s.admin.send('PUT', '/api/hosts/host-c/access', { owner: null, groups: [classGroup] });
+  }
 });
 
 test('access taken away: the socket leaves the host\'s room at once', async () => {
