@@ -93,7 +93,13 @@ const NOT_TEXT = /[\uFFFD\u0000]/;
  * limited) with the client id and address. Disconnects clients whose
  * credentials are no longer valid, without their Last Will.
  */
-export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop(): void; stats(): AuthStats; isIngest(client: Client): boolean } {
+export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): {
+  stop(): void;
+  stats(): AuthStats;
+  isIngest(client: Client): boolean;
+  /** A publish of the ingest in this process (broker/local-ingest.ts), which no authorizePublish sees: what the broker learns from it. */
+  ingestPublished(packet: { topic: string; payload: Buffer | string }): void;
+} {
   const { topics, log } = opts;
   const warn = createRateLimitedLog(log);
   const sessions = new WeakMap<Client, Session>();
@@ -207,12 +213,15 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
     }
     if (verdict === 'unretained') packet.retain = false;
     if (packet.retain) admitRetained(client, session, packet);
-    // The ingest tells a poller which devices it polls: that is also what lets it publish for them.
-    if (session.principal.kind === 'service' && session.principal.role === 'ingest' && packet.topic.endsWith('/config')) {
-      const parsed = topics.parse(packet.topic);
-      if (parsed?.kind === 'config') pollers.observe(parsed.host, packet.payload);
-    }
+    if (session.principal.kind === 'service' && session.principal.role === 'ingest') ingestPublished(packet);
     done(null);
+  };
+
+  /** The ingest tells a poller which devices it polls: that is also what lets it publish for them. */
+  const ingestPublished = (packet: { topic: string; payload: Buffer | string }): void => {
+    if (!packet.topic.endsWith('/config')) return;
+    const parsed = topics.parse(packet.topic);
+    if (parsed?.kind === 'config') pollers.observe(parsed.host, packet.payload);
   };
 
   /**
@@ -289,6 +298,7 @@ export function installBrokerAuth(aedes: Aedes, opts: BrokerAuthOptions): { stop
       aedes.off('clientDisconnect', forget);
     },
     stats: () => ({ ...stats }),
+    ingestPublished,
     isIngest: (client) => {
       const principal = sessions.get(client)?.principal;
       return principal?.kind === 'service' && principal.role === 'ingest';

@@ -16,6 +16,7 @@ import { createBoundedPersistence, type SessionQueueStats } from './session-queu
 import { shutdownBroker } from './shutdown.js';
 import { isolateSlowConsumer, SlowConsumerError } from './slow-consumer.js';
 import { IngestFlow } from './ingest-flow.js';
+import { createLocalIngestLink, type LocalIngestLink } from './local-ingest.js';
 import { startTcpListener, type TcpListener } from './tcp-listener.js';
 import { readTlsFiles } from '../core/tls.js';
 import { attachWsListener, type WsListener } from './ws-listener.js';
@@ -52,6 +53,8 @@ export interface BrokerHandle extends Handle {
   /** `mqtt://<host>:<port>` reachable from this machine. */
   url: string;
   stats(): BrokerStats;
+  /** A link for an ingest in this process (`vigie up`, ingest.inProcess): it takes messages straight from the broker, flow controlled like a connected one. */
+  ingestLink(): LocalIngestLink;
 }
 
 export interface BrokerOptions {
@@ -210,6 +213,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     port: tcp.port,
     ...(secure ? { tlsPort: secure.port } : {}),
     url,
+    ingestLink: () => createLocalIngestLink({ aedes, persistence, flow, published: auth.ingestPublished, log: log.child({ part: 'local-ingest' }) }),
     stats: () => ({
       clients: aedes.closed ? 0 : aedes.connectedClients, rejectedOversize, slowClientsCut, sessionQueueDropped,
       sessionQueued: persistence.queueStats(), ingestWaits: flow.waits, ingestBacklog: flow.backlog(), publishesWaiting: flow.waiting(), retained: persistence.retainedStats(), ...auth.stats(),

@@ -1,5 +1,5 @@
 import type { Client } from 'aedes';
-import { Fifo } from './message-queue.js';
+import { Fifo } from '../core/fifo.js';
 
 /**
  * Flow control for the one subscriber that must never be cut as slow: the
@@ -19,11 +19,17 @@ import { Fifo } from './message-queue.js';
  *
  * With no ingest connected nothing waits: its session queue (bounded,
  * broker.sessionQueue) keeps what comes meanwhile.
+ *
+ * An ingest in the broker's own process (broker/local-ingest.ts, `vigie up`)
+ * has no session queue: it reports its backlog itself (what it was handed and
+ * its store has not committed yet) and is flow controlled the same way.
  */
 export class IngestFlow {
   /** Publishes that had to wait for the ingest (cumulative). */
   waits = 0;
   private readonly ingests = new Set<Client>();
+  /** Backlogs of the ingests attached in-process. */
+  private readonly locals = new Set<() => number>();
   private readonly admissions = new Fifo<() => void>();
   /**
    * Publishes let in whose handling Aedes has not finished: not yet in the
@@ -49,6 +55,19 @@ export class IngestFlow {
   /** A client went away: if it was the ingest, what waited for it goes on to its session queue. */
   disconnected(client: Client): void {
     if (this.ingests.delete(client)) this.admit();
+  }
+
+  /** An ingest in this process, with its backlog, until the returned function detaches it. */
+  attachLocal(backlog: () => number): () => void {
+    this.locals.add(backlog);
+    return () => {
+      if (this.locals.delete(backlog)) this.admit();
+    };
+  }
+
+  /** An ingest in this process took messages for good: let publishers in while there is room. */
+  progress(): void {
+    this.admit();
   }
 
   /** Whether this client is a connected ingest (never cut as a slow consumer). */
@@ -85,6 +104,7 @@ export class IngestFlow {
   backlog(): number {
     let n = 0;
     for (const client of this.ingests) n += this.queued(client.id);
+    for (const local of this.locals) n += local();
     return n;
   }
 
@@ -94,7 +114,7 @@ export class IngestFlow {
   }
 
   private room(): number {
-    return this.ingests.size === 0 ? Infinity : this.limit - this.backlog() - this.inTransit;
+    return this.ingests.size === 0 && this.locals.size === 0 ? Infinity : this.limit - this.backlog() - this.inTransit;
   }
 
   private admit(): void {

@@ -1,4 +1,5 @@
 import mqemitter from 'mqemitter';
+import { Fifo } from '../core/fifo.js';
 
 /** Aedes's own default for how many messages are delivered at once. */
 const CONCURRENCY = 100;
@@ -16,43 +17,11 @@ type Internal = {
 };
 
 /**
- * A first-in first-out queue with O(1) push and shift. mqemitter keeps its
- * backlog in arrays and takes from their head with Array#shift, which is
- * O(n): under overload the backlog grew to tens of thousands and the shifts
- * alone took a third of the server's CPU (bench/pipeline profile), so the
- * ingest starved and throughput collapsed instead of levelling off.
- */
-export class Fifo<T> {
-  private items: Array<T | undefined> = [];
-  private head = 0;
-
-  get length(): number {
-    return this.items.length - this.head;
-  }
-
-  push(item: T): number {
-    this.items.push(item);
-    return this.length;
-  }
-
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const item = this.items[this.head];
-    this.items[this.head] = undefined;
-    this.head += 1;
-    // Compact once the consumed half dominates, keeping memory bounded.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-}
-
-/**
  * The message queue handed to Aedes (its `mq` option): mqemitter, as Aedes
  * would build it, with two repairs for overload: its backlog is an O(1)
- * queue (see Fifo), and draining it cannot overflow the stack.
+ * queue (core/fifo.ts: mqemitter takes from the head of arrays with
+ * Array#shift, O(n), and under overload its backlog of tens of thousands made
+ * the shifts a third of the server's CPU), and draining it cannot overflow the stack.
  * mqemitter starts the next queued message from inside the completion of the
  * previous one; when completions are synchronous — no subscriber matches,
  * e.g. while the ingest is disconnected under load or at shutdown — a backlog

@@ -4,6 +4,7 @@ import { createBrokerAuthenticator, type BrokerAuthenticator } from '../accounts
 import { openAccounts, type Accounts } from '../accounts/index.js';
 import { agentHostId, startAgent, type AgentHandle } from '../agent/index.js';
 import { startBroker, type BrokerHandle } from '../broker/index.js';
+import type { LocalIngestLink } from '../broker/local-ingest.js';
 import { startHttpServer, type HttpServerHandle } from '../core/http-server.js';
 import { startInOrder, type Handle } from '../core/lifecycle.js';
 import { ensurePrivateDir } from '../core/private-files.js';
@@ -42,8 +43,9 @@ import { publicDashboardUrl } from './public-url.js';
 
 /**
  * Wires components for each command. Components only talk through MQTT; the
- * one in-process link is the dashboard reading the ingest's registry, store
- * and event bus. Everything starts in order and closes in reverse.
+ * in-process links are the dashboard reading the ingest's registry, store
+ * and event bus, and in `up` the ingest taking messages straight from the
+ * embedded broker (ingest.inProcess). Everything starts in order and closes in reverse.
  */
 export interface Stack extends Handle {
   http?: HttpServerHandle;
@@ -85,8 +87,11 @@ export function localBrokerUrl(host: string, port: number): string {
  * `oledDisplay`: for `vigie oled --simulate`, the terminal in place of the panel.
  * `configFile`: the config file in use, which scheduled backups copy and an
  * agent with a legacy username rewrites once the new form is accepted.
+ * `embeddedBroker`: for `server`, a broker this process already runs (the
+ * pipeline bench starts `up` as two stacks); the ingest then links to it as
+ * in `up`.
  */
-export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display; configFile?: string } = {}): Promise<Stack> {
+export async function startStack(role: Role, config: VigieConfig, opts: { oledDisplay?: Display; configFile?: string; embeddedBroker?: BrokerHandle } = {}): Promise<Stack> {
   const stack: Stack = { close: async () => {} };
   const prefix = config.mqtt.prefix;
   const dataDir = resolve(config.dataDir);
@@ -112,6 +117,12 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
   const viaEmbedded = <C extends { broker: string; username?: string; password?: string }>(c: C, name: string, principal: Principal): C => {
     if (!withBroker || !stack.broker || !authenticator) return c;
     return { ...c, broker: localBrokerUrl(config.broker.host, stack.broker.port), ...authenticator.addLocal(name, principal) };
+  };
+
+  /** In `up`, the ingest takes messages from the embedded broker in this process, unless ingest.inProcess is false. */
+  const ingestLink = (): { link?: LocalIngestLink } => {
+    const broker = stack.broker ?? opts.embeddedBroker;
+    return config.ingest.inProcess && broker ? { link: broker.ingestLink() } : {};
   };
 
   if (withServer || withBroker) ensurePrivateDir(dataDir);
@@ -235,7 +246,7 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               start: async () =>
                 (stack.ingest = await startIngest(
                   { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix, ha: config.ha },
-                  { acceptCheck: (runner, check) => checkStore?.runs(runner, check) ?? false },
+                  { acceptCheck: (runner, check) => checkStore?.runs(runner, check) ?? false, ...ingestLink() },
                 )),
             },
             {

@@ -36,6 +36,10 @@ export type InfluxConfig = Static<typeof InfluxConfig>;
 export const IngestConfig = Type.Object(
   {
     broker: Type.String({ default: 'mqtt://127.0.0.1:1883', description: 'MQTT broker URL the ingest subscribes to' }),
+    inProcess: Type.Boolean({
+      default: true,
+      description: 'In `vigie up`, the ingest takes messages straight from the embedded broker in its process: no MQTT connection between them, less CPU. false: it connects over MQTT as a separate `vigie server` does. Unused by `vigie server`',
+    }),
     clientId: Type.String({ minLength: 1, maxLength: 64, default: INGEST_CLIENT_ID, description: 'Fixed MQTT client id (persistent session); the embedded broker lets ingest credentials alone use vigie-ingest or vigie-ingest-<worker>' }),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'PEM file of the CA to trust for mqtts:// and wss://; the system CAs otherwise' })),
     username: Type.Optional(Type.String({ description: 'MQTT username (from `vigie credentials add --service ingest`)' })),

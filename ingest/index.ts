@@ -8,6 +8,8 @@ import { startCommandRequester } from './commands.js';
 import { createRunEventsHandler } from './run-events.js';
 import type { IngestConfig } from './config.js';
 import { startConsumer } from './consumer.js';
+import { startLocalConsumer } from './local-consumer.js';
+import type { LocalIngestLink } from '../broker/local-ingest.js';
 import { lanAddresses } from '../core/net.js';
 import { readCaFile } from '../core/tls.js';
 import { startSummaryPublisher } from './summary-publisher.js';
@@ -59,6 +61,11 @@ export interface IngestStartOptions {
    * are dropped and counted, so an agent cannot create unbounded series. Absent: every pair is accepted.
    */
   acceptCheck?(runner: string, check: string): boolean;
+  /**
+   * The embedded broker of this process (`vigie up` with ingest.inProcess): messages come straight
+   * from it, with no MQTT connection; `ingest.broker`, credentials and client id are then unused.
+   */
+  link?: LocalIngestLink;
 }
 
 /** Seconds between writes of the hosts' last seen and latest sample (host-registry.ts, hotPersistInterval): a restart's starting point, not an acknowledgement. */
@@ -156,9 +163,8 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     summary.onSubscribed();
     bus.emit('subscribed', { at: subscribedAt });
   };
-  const consumer = startConsumer({
-    url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), topics,
-    onMessage, log: log.child({ part: 'mqtt' }), will: summary.will(), onSubscribed,
+  const consuming = {
+    topics, onMessage, log: log.child({ part: 'mqtt' }), onSubscribed,
     onConnect: () => {
       onConnect();
       clears.retry();
@@ -166,7 +172,10 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     // Check results too (issue 12), subscribed again on every connection like the host topics.
     // Script run events (issue 14): only the ingest receives them (broker/acl.ts canReceive).
     extraFilters: [commandFilters(topics).allResponses(), topics.allCheckResults(), topics.allRunResponses(), ...(ha?.filters ?? [])], ...(metricStore.commits ? { acks: metricStore.commits } : {}),
-  });
+  };
+  const consumer = opts.link
+    ? startLocalConsumer({ ...consuming, link: opts.link })
+    : startConsumer({ ...consuming, url: cfg.broker, clientId: cfg.clientId, username: cfg.username, password: cfg.password, ca: readCaFile(cfg.ca, 'ingest.ca'), will: summary.will() });
   publish = consumer.publish;
   subscribed = consumer.subscribed;
   const commits = metricStore.commits;
@@ -179,6 +188,7 @@ export async function startIngest(config: IngestStartConfig, opts: IngestStartOp
     closeStored = stored.close;
     // Samples left unacknowledged while the store was full come back only when the broker
     // resends them, which it does on a reconnection [MQTT-4.4.0-1]: reconnect once writes succeed.
+    // (In-process, the consumer held them itself and hands them again: local-consumer.ts.)
     let deferredSeen = 0;
     onConnect = () => {
       handler.resume();

@@ -19,8 +19,9 @@ const loaded = loadConfig({
   overrides: { dataDir, 'http.host': '127.0.0.1', 'http.port': '0', 'broker.host': '127.0.0.1', 'broker.port': '0', 'log.level': 'warn', ...(process.env.BENCH_CONFIG ? JSON.parse(process.env.BENCH_CONFIG) : {}) },
 });
 if (!loaded.ok) throw new Error(loaded.error);
-// Two stacks in one process is what `up` runs, minus the agent; the ingest
-// authenticates like a separate `vigie server` would.
+// Two stacks in one process is what `up` runs, minus the agent: the ingest takes
+// messages from the broker in-process, or with ingest.inProcess false
+// (BENCH_CONFIG) authenticates over MQTT like a separate `vigie server`.
 const broker = await startStack('broker', loaded.value);
 const db = openAccountsDatabase(dataDir);
 const ingestCredentials = new MqttCredentialStore(db).add({ kind: 'service', role: 'ingest' });
@@ -28,7 +29,7 @@ db.close();
 const server = await startStack('server', {
   ...loaded.value,
   ingest: { ...loaded.value.ingest, broker: `mqtt://127.0.0.1:${broker.broker!.port}`, ...ingestCredentials },
-});
+}, { embeddedBroker: broker.broker! });
 // The ingest cut by the broker (keep-alive, slow consumer) and reconnecting: counted, the overload run fails on it.
 let ingestDisconnects = 0;
 let ingestWasConnected = true;
@@ -38,6 +39,8 @@ setInterval(() => {
   ingestWasConnected = connected;
 }, 200).unref();
 const stages = probeStages(broker.broker!.aedes, server.ingest!.bus, createTopics(loaded.value.mqtt.prefix));
+const link = loaded.value.ingest.inProcess ? 'in-process, as in `vigie up`' : 'over MQTT (ingest.inProcess false)';
+process.stdout.write(`bench server ready: broker, ingest and dashboard in one process; the ingest takes messages ${link}\n`);
 process.send({ type: 'ready', mqttPort: broker.broker!.port, httpUrl: server.http!.url });
 
 // Never left behind by a parent that died (timeout, Ctrl-C): the IPC channel closes with it.

@@ -3,11 +3,14 @@
  * tmpfs). The ingest stops acknowledging instead of dropping, says "full" in
  * /api/health, logs one rate-limited error; signed-in reads keep working; when
  * space returns, every sample the broker acknowledged to its publishers is
- * stored, once.
+ * stored, once. Twice: `vigie server` beside a broker, over MQTT; and
+ * `vigie up`, whose ingest holds what its store refused itself (issue 16,
+ * ingest.inProcess).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import mqtt from 'mqtt';
 import { test } from 'uvu';
@@ -20,6 +23,7 @@ import { startIngestProcess } from '../helpers/ingest-process.js';
 import { addCredentials, addUser, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const topics = createTopics('vigie');
+const MAIN = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const HOSTS = ['full-a', 'full-b'];
 const isRoot = process.getuid?.() === 0;
 const mountDir = tempDir('vigie-full-');
@@ -71,8 +75,8 @@ function fillDisk(dir: string): string {
 
 interface Publisher { host: string; acked: Set<number>; stored: () => number; run(stop: () => boolean): Promise<void>; close(): Promise<void> }
 
-async function publisher(host: string, t0: number): Promise<Publisher> {
-  const client = await mqtt.connectAsync(broker.mqttUrl, { clientId: `vigie-agent-${host}`, ...addCredentials(broker.dataDir, { kind: 'agent', host }) });
+async function publisher(host: string, t0: number, mqttUrl: string, credentialsDir: string): Promise<Publisher> {
+  const client = await mqtt.connectAsync(mqttUrl, { clientId: `vigie-agent-${host}`, ...addCredentials(credentialsDir, { kind: 'agent', host }) });
   let stored = 0;
   client.on('message', (_t, payload) => (stored = Math.max(stored, (JSON.parse(payload.toString()) as { seq: number }).seq)));
   await client.subscribeAsync(topics.stored(host), { qos: 1 });
@@ -94,19 +98,19 @@ async function publisher(host: string, t0: number): Promise<Publisher> {
   };
 }
 
-test('a full disk: no acknowledged sample lost, reads keep answering, one error line, "full" shown, recovery when space returns', async () => {
-  if (!isRoot) return;
-  const port = await freePort();
-  const admin = await addUser(dataDir, 'full-admin', 'admin');
-  const viewer = await addUser(dataDir, 'full-viewer', 'viewer');
-  const ingest = await startIngestProcess({
-    brokerUrl: broker.mqttUrl, brokerDataDir: broker.dataDir, dataDir,
-    // A small store buffer (10 × 20 points) so the full disk reaches the "refuse" stage within the test.
-    set: { 'http.port': String(port), 'ingest.flushSize': '20', 'ingest.flushInterval': '0.2' },
-  });
-  const url = `http://127.0.0.1:${port}`;
+/** The server under test: its dashboard URL, its vigie.db's directory, how to stop it and what it printed. */
+interface Server { url: string; dataDir: string; mqttUrl: string; credentialsDir: string; stop(): Promise<void>; output(): string }
+
+/**
+ * Agents publish, the disk fills, reads go on, space returns: every sample the
+ * broker acknowledged is stored once. The store's buffer is small (10 × 20
+ * points) so the full disk reaches the "refuse" stage within the test.
+ */
+async function fullDisk(server: Server, users: { admin: { name: string; password: string }; viewer: { name: string; password: string } }, hosts: string[]): Promise<void> {
+  const { url, dataDir } = server;
+  const { admin, viewer } = users;
   const t0 = Date.now() - 30 * 60_000;
-  const pubs = await Promise.all(HOSTS.map((h) => publisher(h, t0)));
+  const pubs = await Promise.all(hosts.map((h) => publisher(h, t0, server.mqttUrl, server.credentialsDir)));
   let stop = false;
   const load = Promise.all(pubs.map((p) => p.run(() => stop)));
   let filler: string | undefined;
@@ -133,8 +137,8 @@ test('a full disk: no acknowledged sample lost, reads keep answering, one error 
     assert.is((await fetch(`${url}/livez`)).status, 200);
 
     // Reads keep working for signed-in users, whose session touch cannot be written.
-    const hosts = await viewerApi.get<Array<{ id: string }>>('/api/hosts');
-    assert.is(hosts.status, 200, JSON.stringify(hosts.body));
+    const listed = await viewerApi.get<Array<{ id: string }>>('/api/hosts');
+    assert.is(listed.status, 200, JSON.stringify(listed.body));
     const events = await adminApi.get('/api/events?limit=5');
     assert.is(events.status, 200, JSON.stringify(events.body));
     // Signing in may be refused (its session cannot be saved), but clearly, never a 500.
@@ -157,8 +161,7 @@ test('a full disk: no acknowledged sample lost, reads keep answering, one error 
     stop = true;
     if (filler) rmSync(filler, { force: true });
     await load.catch(() => undefined);
-    ingest.child.kill('SIGTERM');
-    await ingest.exited;
+    await server.stop();
     await Promise.all(pubs.map((p) => p.close()));
   }
   const db = new BetterSqlite3(join(dataDir, 'vigie.db'), { readonly: true });
@@ -175,8 +178,51 @@ test('a full disk: no acknowledged sample lost, reads keep answering, one error 
   } finally {
     db.close();
   }
-  const failures = ingest.output().split('\n').filter((l) => l.includes('write batch failed')).length;
+  const failures = server.output().split('\n').filter((l) => l.includes('write batch failed')).length;
   assert.ok(failures >= 1 && failures <= 2, `the write failure is logged once a minute, not per batch (${failures} lines)`);
+}
+
+const SMALL_STORE = { 'ingest.flushSize': '20', 'ingest.flushInterval': '0.2' };
+
+test('a full disk: no acknowledged sample lost, reads keep answering, one error line, "full" shown, recovery when space returns', async () => {
+  if (!isRoot) return;
+  const port = await freePort();
+  const users = { admin: await addUser(dataDir, 'full-admin', 'admin'), viewer: await addUser(dataDir, 'full-viewer', 'viewer') };
+  const ingest = await startIngestProcess({ brokerUrl: broker.mqttUrl, brokerDataDir: broker.dataDir, dataDir, set: { 'http.port': String(port), ...SMALL_STORE } });
+  await fullDisk({
+    url: `http://127.0.0.1:${port}`, dataDir, mqttUrl: broker.mqttUrl, credentialsDir: broker.dataDir, output: ingest.output,
+    stop: async () => {
+      ingest.child.kill('SIGTERM');
+      await ingest.exited;
+    },
+  }, users, HOSTS);
+});
+
+test('the same in `vigie up`, whose ingest takes messages from the broker in its process (ingest.inProcess)', async () => {
+  if (!isRoot) return;
+  const upDir = join(mountDir.path, 'up');
+  mkdirSync(upDir);
+  const [httpPort, mqttPort] = [await freePort(), await freePort()];
+  const users = { admin: await addUser(upDir, 'up-admin', 'admin'), viewer: await addUser(upDir, 'up-viewer', 'viewer') };
+  const set = { dataDir: upDir, 'http.host': '127.0.0.1', 'http.port': String(httpPort), 'broker.host': '127.0.0.1', 'broker.port': String(mqttPort), 'log.level': 'warn', ...SMALL_STORE };
+  const child = spawn(process.execPath, [MAIN, 'up', ...Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`])], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VIGIE_CONFIG: '' } });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${httpPort}`;
+  try {
+    await waitFor(`vigie up to answer (${out.slice(-500)})`, async () => (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)), 30_000, 200);
+    await fullDisk({
+      url, dataDir: upDir, mqttUrl: `mqtt://127.0.0.1:${mqttPort}`, credentialsDir: upDir, output: () => out,
+      stop: async () => {
+        child.kill('SIGTERM');
+        await exited;
+      },
+    }, users, HOSTS.map((h) => `${h}-up`));
+  } finally {
+    child.kill('SIGKILL');
+  }
 });
 
 test.run();

@@ -4,7 +4,8 @@
  * (the broker, then the ingest, then an agent) while the agents sample every
  * 0.5 s. Counted by seq: every sample an agent numbered is in the store
  * (points are keyed by series and time, so never twice), or still in that
- * agent's journal to be sent at its next start.
+ * agent's journal to be sent at its next start. Then the same with `vigie up`,
+ * whose ingest takes messages from the broker in its process (issue 16).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -31,6 +32,53 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return child;
 }
 
+/**
+ * Every sample each agent numbered from `firstSeq` on is in `<dataDir>/vigie.db`
+ * (points are keyed by series and time, so never twice) or still in that
+ * agent's journal, to be sent at its next start.
+ */
+function accountFor(dataDir: string, hosts: string[], agentDirs: string[], firstSeq: Map<string, number>): void {
+  const db = new BetterSqlite3(join(dataDir, 'vigie.db'), { readonly: true });
+  try {
+    for (const [i, host] of hosts.entries()) {
+      // Any series counts: a sample whose CPU reading missed its deadline still has the others.
+      const stored = db
+        .prepare('SELECT DISTINCT p.ts AS ts FROM points_raw p JOIN series s ON s.id = p.series_id WHERE s.host = ?')
+        .all(host) as Array<{ ts: number }>;
+      const committed = (db.prepare('SELECT seq FROM host_seq WHERE host = ?').get(host) as { seq: number } | undefined)?.seq ?? 0;
+      const held = journalSamples(join(agentDirs[i]!, 'agent', host));
+      const first = firstSeq.get(host)!;
+      const last = Math.max(committed, ...held.map((h) => h.seq));
+      const numbered = last - first + 1;
+      const storedTs = new Set(stored.map((r) => r.ts));
+      const missing = held.filter((h) => h.seq > committed && storedTs.has(h.ts));
+      assert.ok(numbered > 20, `${host}: ${numbered} samples numbered over the run`);
+      assert.equal(missing, [], `${host}: what the journal still holds is what the store does not have`);
+      const accounted = new Set([...storedTs, ...held.filter((h) => h.seq > committed).map((h) => h.ts)]);
+      assert.is(accounted.size, numbered, `${host}: every sample from seq ${first} to ${last} is stored (${storedTs.size}) or still held by its agent (${accounted.size - storedTs.size})`);
+      assert.ok(held.filter((h) => h.seq > committed).length < numbered / 4, `${host}: the store acknowledged most of it`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+/** Records each host's first seq seen live on `vigie/+/metrics`. */
+async function watchFirstSeqs(url: string, reader: { username: string; password: string }, clientId: string, firstSeq: Map<string, number>): Promise<MqttClient> {
+  const watch = await mqtt.connectAsync(url, { ...reader, clientId });
+  watch.on('message', (topic, payload) => {
+    const host = topic.split('/')[1]!;
+    const seq = (JSON.parse(payload.toString()) as { seq?: number }).seq;
+    if (seq !== undefined && !firstSeq.has(host)) firstSeq.set(host, seq);
+  });
+  await watch.subscribeAsync('vigie/+/metrics', { qos: 1 });
+  return watch;
+}
+
+/** Resolves once a reader can connect to `url`. */
+const listening = async (url: string, reader: { username: string; password: string }, clientId: string): Promise<void> =>
+  void await waitFor('the broker to listen', async () => (await mqtt.connectAsync(url, { ...reader, clientId, reconnectPeriod: 0 }).then((c) => c.endAsync().then(() => true), () => false)), 30_000, 200);
+
 test('kill -9 of the broker, the ingest and an agent in turn: every numbered sample is stored exactly once', async () => {
   const brokerDir = tempDir();
   const serverDir = tempDir();
@@ -50,16 +98,10 @@ test('kill -9 of the broker, the ingest and an agent in turn: every numbered sam
   const agents: ChildProcess[] = [];
   let watch: MqttClient | undefined;
   try {
-    await waitFor('the broker to listen', async () => (await mqtt.connectAsync(url, { ...reader, clientId: 'loss-probe', reconnectPeriod: 0 }).then((c) => c.endAsync().then(() => true), () => false)), 15_000, 200);
+    await listening(url, reader, 'loss-probe');
     // The first seq of each agent, seen live before anything is killed.
     const firstSeq = new Map<string, number>();
-    watch = await mqtt.connectAsync(url, { ...reader, clientId: 'loss-watch' });
-    watch.on('message', (topic, payload) => {
-      const host = topic.split('/')[1]!;
-      const seq = (JSON.parse(payload.toString()) as { seq?: number }).seq;
-      if (seq !== undefined && !firstSeq.has(host)) firstSeq.set(host, seq);
-    });
-    await watch.subscribeAsync('vigie/+/metrics', { qos: 1 });
+    watch = await watchFirstSeqs(url, reader, 'loss-watch', firstSeq);
     const first = await startIngestProcess({ brokerUrl: url, brokerDataDir: brokerDir.path, dataDir: serverDir.path, set: { 'ingest.flushInterval': '0.2' } });
     const ingestCredentials = first.credentials;
     ingest = first;
@@ -98,29 +140,7 @@ test('kill -9 of the broker, the ingest and an agent in turn: every numbered sam
     ingest.child.kill('SIGTERM');
     await ingest.exited;
 
-    const db = new BetterSqlite3(join(serverDir.path, 'vigie.db'), { readonly: true });
-    try {
-      for (const [i, host] of HOSTS.entries()) {
-        // Any series counts: a sample whose CPU reading missed its deadline still has the others.
-        const stored = db
-          .prepare('SELECT DISTINCT p.ts AS ts FROM points_raw p JOIN series s ON s.id = p.series_id WHERE s.host = ?')
-          .all(host) as Array<{ ts: number }>;
-        const committed = (db.prepare('SELECT seq FROM host_seq WHERE host = ?').get(host) as { seq: number } | undefined)?.seq ?? 0;
-        const held = journalSamples(join(agentDirs[i]!.path, 'agent', host));
-        const first = firstSeq.get(host)!;
-        const last = Math.max(committed, ...held.map((h) => h.seq));
-        const numbered = last - first + 1;
-        const storedTs = new Set(stored.map((r) => r.ts));
-        const missing = held.filter((h) => h.seq > committed && storedTs.has(h.ts));
-        assert.ok(numbered > 20, `${host}: ${numbered} samples numbered over the run`);
-        assert.equal(missing, [], `${host}: what the journal still holds is what the store does not have`);
-        const accounted = new Set([...storedTs, ...held.filter((h) => h.seq > committed).map((h) => h.ts)]);
-        assert.is(accounted.size, numbered, `${host}: every sample from seq ${first} to ${last} is stored (${storedTs.size}) or still held by its agent (${accounted.size - storedTs.size})`);
-        assert.ok(held.filter((h) => h.seq > committed).length < numbered / 4, `${host}: the store acknowledged most of it`);
-      }
-    } finally {
-      db.close();
-    }
+    accountFor(serverDir.path, HOSTS, agentDirs.map((d) => d.path), firstSeq);
   } finally {
     await watch?.endAsync().catch(() => undefined);
     for (const a of agents) a.kill('SIGKILL');
@@ -128,6 +148,65 @@ test('kill -9 of the broker, the ingest and an agent in turn: every numbered sam
     broker.kill('SIGKILL');
     await Promise.all([...agents.map(exited), ...(ingest ? [ingest.exited] : []), exited(broker)]);
     for (const d of [brokerDir, serverDir, ...agentDirs]) d.remove();
+  }
+});
+
+test('kill -9 of `vigie up` twice, its ingest in the broker\'s process (ingest.inProcess), and of an agent: every numbered sample is stored exactly once', async () => {
+  const upDir = tempDir();
+  const agentDirs = HOSTS.map(() => tempDir());
+  const hosts = HOSTS.map((h) => `${h}-up`);
+  const port = await freePort();
+  const url = `mqtt://127.0.0.1:${port}`;
+  const upArgs = ['up', ...Object.entries({
+    dataDir: upDir.path, 'broker.host': '127.0.0.1', 'broker.port': String(port), 'http.host': '127.0.0.1', 'http.port': '0', 'log.level': 'warn', 'ingest.flushInterval': '0.2',
+  }).flatMap(([k, v]) => ['--set', `${k}=${v}`])];
+  const creds = hosts.map((host) => addCredentials(upDir.path, { kind: 'agent', host }));
+  const reader = addCredentials(upDir.path, { kind: 'service', role: 'reader', name: 'loss-up-reader' });
+  const startAgent = (i: number): ChildProcess =>
+    run(['agent', '--data-dir', agentDirs[i]!.path, '--broker', url, '--host', hosts[i]!, '--interval', '0.5', '--log-level', 'warn'], {
+      VIGIE_AGENT_USERNAME: creds[i]!.username, VIGIE_AGENT_PASSWORD: creds[i]!.password,
+    });
+  let up = run(upArgs);
+  const agents: ChildProcess[] = [];
+  let watch: MqttClient | undefined;
+  try {
+    await listening(url, reader, 'loss-up-probe');
+    const firstSeq = new Map<string, number>();
+    watch = await watchFirstSeqs(url, reader, 'loss-up-watch', firstSeq);
+    for (let i = 0; i < hosts.length; i++) agents.push(startAgent(i));
+    await waitFor('both agents sampling', () => hosts.every((h) => firstSeq.has(h)), 20_000);
+    await watch.endAsync();
+    watch = undefined;
+
+    // Broker and ingest die together, twice, with samples in flight and batches not committed.
+    for (const wait of [2000, 3000]) {
+      await sleep(wait);
+      up.kill('SIGKILL');
+      await exited(up);
+      await sleep(1500);
+      up = run(upArgs);
+      await listening(url, reader, 'loss-up-probe');
+    }
+    await sleep(2000);
+
+    agents[0]!.kill('SIGKILL');
+    await exited(agents[0]!);
+    agents[0] = startAgent(0);
+    await sleep(5000);
+
+    for (const a of agents) a.kill('SIGTERM');
+    await Promise.all(agents.map(exited));
+    agents.splice(0);
+    await sleep(1000);
+    up.kill('SIGTERM');
+    await exited(up);
+    accountFor(upDir.path, hosts, agentDirs.map((d) => d.path), firstSeq);
+  } finally {
+    await watch?.endAsync().catch(() => undefined);
+    for (const a of agents) a.kill('SIGKILL');
+    up.kill('SIGKILL');
+    await Promise.all([...agents.map(exited), exited(up)]);
+    for (const d of [upDir, ...agentDirs]) d.remove();
   }
 });
 
