@@ -243,11 +243,15 @@ export async function startStack(role: Role, config: VigieConfig, opts: { oledDi
               : []),
             {
               name: 'ingest',
-              start: async () =>
-                (stack.ingest = await startIngest(
-                  { ingest: viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' }), dataDir, prefix, ha: config.ha },
-                  { acceptCheck: (runner, check) => checkStore?.runs(runner, check) ?? false, ...ingestLink() },
-                )),
+              start: async () => {
+                const linked = ingestLink();
+                // Linked in-process, the ingest has no MQTT connection, so no credentials either.
+                const ingest = linked.link ? config.ingest : viaEmbedded(config.ingest, 'ingest', { kind: 'service', role: 'ingest' });
+                return (stack.ingest = await startIngest(
+                  { ingest, dataDir, prefix, ha: config.ha },
+                  { acceptCheck: (runner, check) => checkStore?.runs(runner, check) ?? false, ...linked },
+                ));
+              },
             },
             {
               name: 'events',

@@ -40,7 +40,11 @@ export function startLocalConsumer(opts: LocalConsumerOptions): ConsumerHandle {
     const taken = opts.onMessage(message.topic, message.payload, message.retained);
     if (message.qos === 0) return; // as over MQTT: nothing to keep for it
     if (!taken) held.push(message);
-    else if (gate) uncommitted.push(gate.written());
+    else if (gate) {
+      // A message that wrote nothing (a status, a duplicate) needs only what is already committed.
+      const ticket = gate.written();
+      if (ticket > gate.committed()) uncommitted.push(ticket);
+    }
   };
   gate?.onCommit(() => {
     const reached = gate.committed();
