@@ -7,33 +7,17 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MqttClient } from 'mqtt';
 import { startConsumer, type AckGate, type ConsumerHandle } from '../../ingest/consumer.js';
-import { INGEST_CLIENT_ID, agentClientId } from '../../protocol/client-ids.js';
+import { INGEST_CLIENT_ID } from '../../protocol/client-ids.js';
 import { createTopics } from '../../protocol/topics.js';
 import { createLogger } from '../../core/logger.js';
 import { waitFor } from '../helpers/env.js';
+import { manualGate, floodingAgent } from './flow-helpers.js';
 import { sleep, startAuthRig, type AuthRig } from './rig.js';
 
 const WINDOW = 20;
 const MESSAGES = 200;
 const topics = createTopics('vigie');
-
-/** A commit gate the test moves by hand: PUBACKs leave only up to what it says is committed. */
-function manualGate(): AckGate & { release(): void } {
-  let written = 0;
-  let committed = 0;
-  const listeners: Array<() => void> = [];
-  return {
-    written: () => (written += 1),
-    committed: () => committed,
-    onCommit: (l) => void listeners.push(l),
-    release: () => {
-      committed = Number.MAX_SAFE_INTEGER;
-      for (const l of listeners) l();
-    },
-  };
-}
 
 function ingest(rig: AuthRig, gate: AckGate, received: string[]): ConsumerHandle {
   const creds = rig.store.add({ kind: 'service', role: 'ingest' });
@@ -43,17 +27,7 @@ function ingest(rig: AuthRig, gate: AckGate, received: string[]): ConsumerHandle
   });
 }
 
-async function agent(rig: AuthRig, host: string): Promise<{ client: MqttClient; acked: () => number; publishAll(): Promise<unknown> }> {
-  const creds = rig.store.add({ kind: 'agent', host });
-  const client = await rig.connect({ clientId: agentClientId(host), ...creds });
-  let acked = 0;
-  return {
-    client,
-    acked: () => acked,
-    publishAll: () => Promise.all(Array.from({ length: MESSAGES }, (_, i) =>
-      client.publishAsync(topics.host(host, 'metrics'), JSON.stringify({ seq: i }), { qos: 1 }).then(() => void (acked += 1)))),
-  };
-}
+const agent = (rig: AuthRig, host: string): ReturnType<typeof floodingAgent> => floodingAgent(rig, host, MESSAGES);
 
 test('past the window, publishes wait at the agent; the ingest is not cut; once it acknowledges, everything arrives in order', async () => {
   const rig = await startAuthRig({ ingestWindow: WINDOW, maxClientBacklog: 65_536 });

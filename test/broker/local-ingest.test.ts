@@ -5,14 +5,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { MqttClient } from 'mqtt';
-import type { AckGate } from '../../ingest/consumer.js';
 import { startLocalConsumer } from '../../ingest/local-consumer.js';
 import { agentClientId } from '../../protocol/client-ids.js';
 import { createTopics } from '../../protocol/topics.js';
 import { createLogger } from '../../core/logger.js';
 import { waitFor } from '../helpers/env.js';
 import { nextMessage } from '../helpers/mqtt.js';
+import { manualGate, floodingAgent } from './flow-helpers.js';
 import { sleep, startAuthRig, type AuthRig } from './rig.js';
 
 const WINDOW = 20;
@@ -20,33 +19,7 @@ const MESSAGES = 200;
 const topics = createTopics('vigie');
 const log = createLogger('test');
 
-/** A commit gate the test moves by hand. */
-function manualGate(): AckGate & { release(): void } {
-  let written = 0;
-  let committed = 0;
-  const listeners: Array<() => void> = [];
-  return {
-    written: () => (written += 1),
-    committed: () => committed,
-    onCommit: (l) => void listeners.push(l),
-    release: () => {
-      committed = written;
-      for (const l of listeners) l();
-    },
-  };
-}
-
-async function agent(rig: AuthRig, host: string): Promise<{ client: MqttClient; acked: () => number; publishAll(): Promise<unknown> }> {
-  const creds = rig.store.add({ kind: 'agent', host });
-  const client = await rig.connect({ clientId: agentClientId(host), ...creds });
-  let acked = 0;
-  return {
-    client,
-    acked: () => acked,
-    publishAll: () => Promise.all(Array.from({ length: MESSAGES }, (_, i) =>
-      client.publishAsync(topics.host(host, 'metrics'), JSON.stringify({ seq: i }), { qos: 1 }).then(() => void (acked += 1)))),
-  };
-}
+const agent = (rig: AuthRig, host: string): ReturnType<typeof floodingAgent> => floodingAgent(rig, host, MESSAGES);
 
 const seqs = (received: string[]): number[] => received.map((r) => (JSON.parse(r) as { seq: number }).seq);
 const all = Array.from({ length: MESSAGES }, (_, i) => i);
@@ -72,12 +45,9 @@ test('past the window of uncommitted messages, publishes wait at the agent; afte
   assert.is(stats.ingestBacklog, WINDOW, 'the broker reads the in-process backlog');
   assert.is(consumer.unacked(), WINDOW);
 
-  // Commits as the store makes them, until everything is in.
-  const committing = setInterval(() => gate.release(), 20);
+  gate.release();
   await sent;
   await waitFor('every message', () => received.length === MESSAGES);
-  clearInterval(committing);
-  gate.release();
   assert.equal(seqs(received), all, 'in order, none twice');
   assert.is(consumer.unacked(), 0);
   assert.is(rig.broker.stats().ingestBacklog, 0);
