@@ -56,14 +56,18 @@ export function createLocalIngestLink({ aedes, persistence, flow, published, log
   let detach = (): void => undefined;
   let closed = false;
   let deliverTo = (_message: LocalMessage): void => undefined;
-  // One function for every filter, so a message two filters match is handed once per filter, as to an MQTT subscriber.
-  const onPacket = (packet: AedesPublishPacket, callback: () => void): void => {
+  const handOver = (packet: AedesPublishPacket, retained: boolean): void => {
+    if (closed) return;
     try {
-      if (!closed) deliverTo({ topic: packet.topic, payload: bytesOf(packet.payload), qos: packet.qos, retained: false });
+      deliverTo({ topic: packet.topic, payload: bytesOf(packet.payload), qos: packet.qos, retained });
     } catch (error) {
-      // A throw here would unwind through Aedes's publish and take the broker down with it.
+      // Live, a throw would unwind through Aedes's publish and take the broker down; in the retained replay, end the subscription.
       warn('local-deliver', 'in-process ingest failed on a message', { topic: packet.topic.slice(0, 200), err: error });
     }
+  };
+  // One function for every filter, so a message two filters match is handed once per filter, as to an MQTT subscriber.
+  const onPacket = (packet: AedesPublishPacket, callback: () => void): void => {
+    handOver(packet, false);
     callback();
   };
   const call = (run: (done: (error?: Error) => void) => void): Promise<void> =>
@@ -77,7 +81,7 @@ export function createLocalIngestLink({ aedes, persistence, flow, published, log
       await Promise.all(subscriptions.map((filter) => call((done) => aedes.subscribe(filter, onPacket, done))));
       for await (const packet of persistence.createRetainedStreamCombi(subscriptions) as AsyncIterable<AedesPublishPacket>) {
         if (closed) break;
-        deliver({ topic: packet.topic, payload: bytesOf(packet.payload), qos: packet.qos, retained: true });
+        handOver(packet, true);
       }
     },
     progress: () => flow.progress(),

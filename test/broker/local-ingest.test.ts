@@ -61,18 +61,24 @@ test('past the window of uncommitted messages, publishes wait at the agent; afte
   await rig.close();
 });
 
-test('retained messages are replayed at start marked retained, live ones are not; the ingest publishes as the broker', async () => {
+test('retained messages are replayed at start marked retained (past one the handler throws on), live ones are not; the ingest publishes as the broker', async () => {
   const rig = await startAuthRig();
   const creds = rig.store.add({ kind: 'agent', host: 'db1' });
   const db1 = await rig.connect({ clientId: agentClientId('db1'), ...creds });
-  await db1.publishAsync(topics.host('db1', 'status'), '{"state":"online","n":1}', { qos: 1, retain: true });
+  // Replayed in filter order, status before info: the handler throws on the status, the replay goes on past it.
+  await db1.publishAsync(topics.host('db1', 'status'), 'boom', { qos: 1, retain: true });
+  await db1.publishAsync(topics.host('db1', 'info'), '{"n":1}', { qos: 1, retain: true });
   const got: Array<{ topic: string; payload: string; retained: boolean }> = [];
   const consumer = startLocalConsumer({
     link: rig.broker.ingestLink(), topics, log,
-    onMessage: (topic, payload, retained) => (got.push({ topic, payload: payload.toString(), retained }), true),
+    onMessage: (topic, payload, retained) => {
+      if (payload.toString() === 'boom') throw new Error('a handler bug');
+      got.push({ topic, payload: payload.toString(), retained });
+      return true;
+    },
   });
   await consumer.ready();
-  assert.equal(got, [{ topic: 'vigie/db1/status', payload: '{"state":"online","n":1}', retained: true }], 'the retained status, before ready');
+  assert.equal(got, [{ topic: 'vigie/db1/info', payload: '{"n":1}', retained: true }], 'the retained info, before ready');
   await db1.publishAsync(topics.host('db1', 'status'), '{"state":"online","n":2}', { qos: 1, retain: true });
   await waitFor('the live status', () => got.length === 2);
   assert.equal(got[1], { topic: 'vigie/db1/status', payload: '{"state":"online","n":2}', retained: false });
