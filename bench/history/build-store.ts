@@ -58,7 +58,8 @@ export function buildStore(dir: string, o: { hosts: number; now: number; full: D
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -262144');
   const insertSeries = db.prepare<[string, string, string], { id: number }>('INSERT INTO series (host, metric, key) VALUES (?, ?, ?) RETURNING id');
-  const raw = db.prepare(`INSERT INTO points_raw (series_id, ts, value) ${gen(AGENT_INTERVAL_MS)} SELECT @id, t.ts, ${VALUE} FROM t`);
+  const insertHostKey = db.prepare<[string], { id: number }>('INSERT INTO host_keys (host) VALUES (?) RETURNING id');
+  const raw = db.prepare(`INSERT INTO points_raw (host_key, ts, series_id, value) ${gen(AGENT_INTERVAL_MS)} SELECT @hostKey, t.ts, @id, ${VALUE} FROM t`);
   const rollup = (table: string, step: number, count: number): ReturnType<Database['prepare']> =>
     db.prepare(`INSERT INTO ${table} (series_id, ts, sum, count, min, max) ${gen(step)}
       SELECT @id, t.ts, ${count} * ${VALUE}, ${count}, ${VALUE} - 1, ${VALUE} + 1 FROM t`);
@@ -80,14 +81,18 @@ export function buildStore(dir: string, o: { hosts: number; now: number; full: D
       const hourFrom = floorTo(o.now - d.hour, HOUR_MS);
       const status = JSON.stringify({ v: 1, state: 'online', reason: 'connected', agent: 'bench', interval: AGENT_INTERVAL_MS / 1000 });
       upsertHost.run(host, hourFrom, last, status);
+      const hostKey = insertHostKey.get(host)!.id;
+      const ids: number[] = [];
       for (const s of HOST_SERIES) {
         const id = insertSeries.get(host, s.metric, s.key)!.id;
+        ids.push(id);
         // Ascending ts within each table: synthesised old rollups first, then those rolled up from the finer tier.
         hour.run({ id, from: hourFrom, to: minuteFrom });
         minute.run({ id, from: minuteFrom, to: floorTo(rawFrom, MINUTE_MS) });
-        raw.run({ id, from: rawFrom, to: last + 1 });
-        rollups.rollUp(id, minuteFrom);
+        raw.run({ hostKey, id, from: rawFrom, to: last + 1 });
       }
+      rollups.minutesOfHost(hostKey, minuteFrom);
+      for (const id of ids) rollups.hoursOfSeries(id, minuteFrom);
     }
   })();
   const rows = countRows(db);

@@ -174,7 +174,7 @@ export async function runOverload(opts: { agents: number; overloadS: number; dra
 /**
  * Every acknowledged sample in the store: its cpu.usage point (one per
  * sample, keyed by ts) in points_raw, and host_seq at least the highest
- * acknowledged seq. If the layout has no points_raw (a future store), only
+ * acknowledged seq. If the layout has no such points_raw (a future store), only
  * host_seq is checked, and the table says so.
  */
 function verifyStore(file: string, ackedTs: Map<string, number[]>, ackedSeq: Map<string, number>): { hosts: number; acked: number; found: number; lost: number; seqBehind: number; method: string } {
@@ -186,8 +186,10 @@ function verifyStore(file: string, ackedTs: Map<string, number[]>, ackedSeq: Map
     const seqOf = db.prepare('SELECT seq FROM host_seq WHERE host = ?').pluck();
     let tsOf: ((host: string) => Set<number>) | undefined;
     try {
-      const stmt = db.prepare("SELECT p.ts FROM points_raw p JOIN series s ON s.id = p.series_id WHERE s.host = ? AND s.metric = 'cpu.usage' AND s.key = ''").pluck();
-      tsOf = (host) => new Set(stmt.all(host) as number[]);
+      // Raw points are keyed by host key first: the lookup reads one host's rows.
+      const stmt = db.prepare(`SELECT p.ts FROM points_raw p WHERE p.host_key = (SELECT id FROM host_keys WHERE host = @host)
+        AND p.series_id = (SELECT id FROM series WHERE host = @host AND metric = 'cpu.usage' AND key = '')`).pluck();
+      tsOf = (host) => new Set(stmt.all({ host }) as number[]);
     } catch {
       method = 'host_seq only (no points_raw/series)';
     }

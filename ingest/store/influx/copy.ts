@@ -28,12 +28,14 @@ import { startInfluxWriter, type InfluxWriter } from './writer.js';
 export const CHECKPOINT_FILE = 'history-copy.json';
 
 export type CopyTier = '1h' | '1m' | 'raw';
+const HOST_KEY_OF_SERIES = '(SELECT k.id FROM series s JOIN host_keys k ON k.host = s.host WHERE s.id = @id)';
 /** Oldest first: each tier only covers time before the next one starts. */
 const TIERS: readonly CopyTier[] = ['1h', '1m', 'raw'];
 const SELECT: Record<CopyTier, string> = {
-  '1h': 'SELECT ts, sum / count AS value FROM points_1h WHERE series_id = ? AND ts > ? AND ts < ? ORDER BY ts',
-  '1m': 'SELECT ts, sum / count AS value FROM points_1m WHERE series_id = ? AND ts > ? AND ts < ? ORDER BY ts',
-  raw: 'SELECT ts, value FROM points_raw WHERE series_id = ? AND ts > ? AND ts < ? ORDER BY ts',
+  '1h': 'SELECT ts, sum / count AS value FROM points_1h WHERE series_id = @id AND ts > @after AND ts < @end ORDER BY ts',
+  '1m': 'SELECT ts, sum / count AS value FROM points_1m WHERE series_id = @id AND ts > @after AND ts < @end ORDER BY ts',
+  // Raw points are keyed by host first (ingest/store/sqlite/migrations.ts).
+  raw: `SELECT ts, value FROM points_raw WHERE host_key = ${HOST_KEY_OF_SERIES} AND ts > @after AND ts < @end AND series_id = @id ORDER BY ts`,
 };
 const NO_END = Number.MAX_SAFE_INTEGER;
 
@@ -104,7 +106,7 @@ export function openHistoryReadOnly(dataDir: string): Database {
   const path = join(dataDir, DATABASE_FILE);
   const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
   try {
-    db.prepare('SELECT 1 FROM series, points_raw, points_1m, points_1h LIMIT 1').all();
+    db.prepare('SELECT 1 FROM series, host_keys, points_raw, points_1m, points_1h LIMIT 1').all();
   } catch (error) {
     db.close();
     throw new Error(`${path}: not a Vigie history database (${(error as Error).message})`);
@@ -252,11 +254,11 @@ function readCheckpoint(file: string, target: string, from: number, log: Logger)
 /** Reads one group's points tier by tier, merging its series by timestamp into lines. */
 class TierReader {
   private readonly pool: Record<CopyTier, Statement[]> = { '1h': [], '1m': [], raw: [] };
-  private readonly minRaw: Statement<[number], { ts: number | null }>;
+  private readonly minRaw: Statement<[{ id: number }], { ts: number | null }>;
   private readonly min1m: Statement<[number], { ts: number | null }>;
 
   constructor(private readonly db: Database) {
-    this.minRaw = db.prepare('SELECT min(ts) AS ts FROM points_raw WHERE series_id = ?');
+    this.minRaw = db.prepare(`SELECT min(ts) AS ts FROM points_raw WHERE host_key = ${HOST_KEY_OF_SERIES} AND series_id = @id`);
     this.min1m = db.prepare('SELECT min(ts) AS ts FROM points_1m WHERE series_id = ?');
   }
 
@@ -268,7 +270,7 @@ class TierReader {
   ends(g: Group): Record<string, { '1h': number; '1m': number }> {
     const out: Record<string, { '1h': number; '1m': number }> = {};
     for (const s of g.series) {
-      const raw = this.minRaw.get(s.id)?.ts ?? NO_END;
+      const raw = this.minRaw.get({ id: s.id })?.ts ?? NO_END;
       const minute = this.min1m.get(s.id)?.ts ?? NO_END;
       const finer = Math.min(raw, minute);
       out[s.id] = { '1m': raw === NO_END ? NO_END : floorTo(raw, MINUTE_MS), '1h': finer === NO_END ? NO_END : floorTo(finer, HOUR_MS) };
@@ -280,7 +282,7 @@ class TierReader {
   read(g: Group, tier: CopyTier, ends: Record<string, { '1h': number; '1m': number }>, after: number, max: number): { lines: string[]; lastTs: number; more: boolean } {
     const iters = g.series.map((s, i) => {
       const end = tier === 'raw' ? NO_END : (ends[s.id]?.[tier] ?? NO_END);
-      return { s, it: this.stmt(tier, i).iterate(s.id, after, end) as IterableIterator<{ ts: number; value: number }> };
+      return { s, it: this.stmt(tier, i).iterate({ id: s.id, after, end }) as IterableIterator<{ ts: number; value: number }> };
     });
     const heads = iters.map(({ it }) => it.next());
     const lines: string[] = [];

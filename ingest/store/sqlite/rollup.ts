@@ -15,37 +15,43 @@ export class RollupStatements {
   private readonly deleteHour: Statement<[number, number]>;
 
   constructor(db: Database) {
+    // Raw points are keyed by host first: one range read rebuilds every series of the host.
     this.minuteFromRaw = db.prepare(`
       INSERT OR REPLACE INTO points_1m (series_id, ts, sum, count, min, max)
       SELECT series_id, ts - ts % ${MINUTE_MS}, sum(value), count(*), min(value), max(value)
-      FROM points_raw WHERE series_id = ? AND ts >= ?
+      FROM points_raw WHERE host_key = ? AND ts >= ?
       GROUP BY series_id, ts - ts % ${MINUTE_MS}`);
     this.hourFromMinute = db.prepare(`
       INSERT OR REPLACE INTO points_1h (series_id, ts, sum, count, min, max)
       SELECT series_id, ts - ts % ${HOUR_MS}, sum(sum), sum(count), min(min), max(max)
       FROM points_1m WHERE series_id = ? AND ts >= ?
       GROUP BY series_id, ts - ts % ${HOUR_MS}`);
-    this.deleteRaw = db.prepare('DELETE FROM points_raw WHERE series_id = ? AND ts < ?');
+    this.deleteRaw = db.prepare('DELETE FROM points_raw WHERE host_key = ? AND ts < ?');
     this.deleteMinute = db.prepare('DELETE FROM points_1m WHERE series_id = ? AND ts < ?');
     this.deleteHour = db.prepare('DELETE FROM points_1h WHERE series_id = ? AND ts < ?');
   }
 
   /**
-   * Rebuilds the 1m buckets of a series from the minute holding `from`, then
-   * its 1h buckets from the hour holding `from`. Raw rows must be complete
-   * from that hour on (the caller clamps `from` to the raw retention bound).
+   * Rebuilds the 1m buckets of every series of a host from the minute
+   * holding `from`. Raw rows must be complete from there on (the caller
+   * clamps `from` to the raw retention bound).
    */
-  rollUp(seriesId: number, from: number): void {
-    this.minuteFromRaw.run(seriesId, floorTo(from, MINUTE_MS));
+  minutesOfHost(hostKey: number, from: number): void {
+    this.minuteFromRaw.run(hostKey, floorTo(from, MINUTE_MS));
+  }
+
+  /** Rebuilds the 1h buckets of a series from the hour holding `from`, after its 1m buckets. */
+  hoursOfSeries(seriesId: number, from: number): void {
     this.hourFromMinute.run(seriesId, floorTo(from, HOUR_MS));
   }
 
-  /** Deletes the rows of a series older than each tier's bound; returns rows deleted. */
-  deleteOlder(seriesId: number, before: { raw: number; '1m': number; '1h': number }): number {
-    return (
-      this.deleteRaw.run(seriesId, before.raw).changes +
-      this.deleteMinute.run(seriesId, before['1m']).changes +
-      this.deleteHour.run(seriesId, before['1h']).changes
-    );
+  /** Deletes a host's raw rows older than `before`; returns rows deleted. */
+  deleteRawOlder(hostKey: number, before: number): number {
+    return this.deleteRaw.run(hostKey, before).changes;
+  }
+
+  /** Deletes the rollup rows of a series older than each tier's bound; returns rows deleted. */
+  deleteRollupsOlder(seriesId: number, before: { '1m': number; '1h': number }): number {
+    return this.deleteMinute.run(seriesId, before['1m']).changes + this.deleteHour.run(seriesId, before['1h']).changes;
   }
 }

@@ -15,7 +15,7 @@ import { inlineWriter, workerWriter, type BatchWriter } from './batch-writer.js'
 import { HistoryStatements } from './history-query.js';
 import { SeriesIds } from './series-ids.js';
 import { PendingSamples } from './pending-samples.js';
-import { META_DIRTY_FROM, type EncodedBatch, type NewSeries } from './write-ops.js';
+import { META_DIRTY_FROM, POINT_FIELDS, type EncodedBatch, type NewHost, type NewSeries, type RollupChunk } from './write-ops.js';
 
 export interface SqliteMetricStoreOptions {
   /** An open database (see openDatabase); the caller closes it after the store. */
@@ -60,6 +60,8 @@ export interface SqliteMetricStore extends MetricStore {
 /** Series handled per transaction by maintenance, between which the event loop runs. */
 const MAINTENANCE_CHUNK = 500;
 const RETENTION_EVERY_MS = HOUR_MS;
+/** A maintenance run this long is logged (it shares the writer with the write batches). */
+const SLOW_MAINTENANCE_MS = 1000;
 /** The window of the write rate shown on the status page. */
 const RATE_WINDOW_MS = 10_000;
 
@@ -75,9 +77,10 @@ const HEALTHY_HEADROOM = 20;
 const FAILURE_LOG_EVERY_MS = 60_000;
 
 /**
- * The SQLite metric store: raw samples in points_raw, 1-minute and 1-hour
- * rollups (sum, count, min, max) in points_1m / points_1h, series ids in
- * `series`. See docs/storage.md for the schema and guarantees.
+ * The SQLite metric store: raw samples in points_raw (keyed by host, then
+ * time), 1-minute and 1-hour rollups (sum, count, min, max) in points_1m /
+ * points_1h (keyed by series), series ids in `series`, host keys in
+ * `host_keys`. See docs/storage.md for the schema and guarantees.
  */
 export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMetricStore {
   const { db, retention } = opts;
@@ -115,20 +118,22 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   const recent: Array<{ at: number; n: number }> = [];
   let lastError: { at: number; message: string } | null = null;
 
-  // Rollup bookkeeping: series id → earliest sample ts written since its last
-  // rollup. `rolling` holds the snapshot a running maintenance works through.
-  let dirty = new Map<number, number>();
-  let rolling: Map<number, number> | undefined;
+  // Rollup bookkeeping: host → earliest sample ts written since its last rollup
+  // (a sample writes all its series, and raw points are read by host).
+  // `rolling` holds the snapshot a running maintenance works through.
+  let dirty = new Map<string, number>();
+  let rolling: Map<string, number> | undefined;
   // Mirror of meta.rollup_dirty_from: the earliest ts not yet rolled up, kept on
   // disk so a crash before the next rollup cannot leave samples out of it.
   let persistedDirtyFrom = getMeta.get(META_DIRTY_FROM)?.value ?? null;
-  if (persistedDirtyFrom !== null) for (const id of ids.allIds()) dirty.set(id, persistedDirtyFrom);
+  if (persistedDirtyFrom !== null) for (const host of ids.hosts()) dirty.set(host, persistedDirtyFrom);
   let lastRetentionAt = -Infinity;
   let maintenanceChain: Promise<unknown> = Promise.resolve();
 
   /** The batch as the writer takes it; series ids and dirty marks are settled here, in this thread. */
   function encode(batch: PendingSamples): { encoded: EncodedBatch; seqs: Map<string, number> } {
-    const points = new Float64Array(batch.pointCount * 3);
+    const points = new Float64Array(batch.pointCount * POINT_FIELDS);
+    const newHosts: NewHost[] = [];
     const newSeries: NewSeries[] = [];
     const seqs = new Map<string, number>();
     let batchMin = Infinity;
@@ -139,18 +144,19 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
       const seq = batch.seq(s);
       if (ts < batchMin) batchMin = ts;
       if (seq !== undefined && seq > (seqs.get(host) ?? -1)) seqs.set(host, seq);
+      const hostKey = ids.hostKeyOrAllocate(host, newHosts);
       for (let p = batch.from(s), end = batch.to(s); p < end; p++) {
-        const id = ids.getOrAllocate(host, batch.metric(p), batch.key(p), newSeries);
-        points[i++] = id;
+        points[i++] = hostKey;
         points[i++] = ts;
+        points[i++] = ids.getOrAllocate(host, batch.metric(p), batch.key(p), newSeries);
         points[i++] = batch.value(p);
-        const d = dirty.get(id);
-        if (d === undefined || ts < d) dirty.set(id, ts);
       }
+      const d = dirty.get(host);
+      if (d === undefined || ts < d) dirty.set(host, ts);
     }
     let dirtyFrom: number | null = null;
     if (batchMin !== Infinity && (persistedDirtyFrom === null || batchMin < persistedDirtyFrom)) dirtyFrom = persistedDirtyFrom = batchMin;
-    return { encoded: { newSeries, points, seqs: [...seqs], dirtyFrom }, seqs };
+    return { encoded: { newHosts, newSeries, points, seqs: [...seqs], dirtyFrom }, seqs };
   }
 
   /** Writes what is pending as one batch; rejects (the points queued again) when it rolled back. */
@@ -248,24 +254,36 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
   async function runMaintenance(withRetention: boolean): Promise<MaintenanceReport> {
     const now = clock.now();
     const bounds = deleteBefore(now, retention);
+    const started = performance.now();
     let rolledUp = 0;
     rolling = dirty;
     dirty = new Map();
     const work = [...rolling];
     try {
-      for (let i = 0; i < work.length && !stopping; i += MAINTENANCE_CHUNK) {
-        // Raw rows below the retention bound may be gone: never rebuild from there.
-        const chunk = work.slice(i, i + MAINTENANCE_CHUNK).map(([id, from]): [number, number] => [id, Math.max(from, bounds.raw)]);
+      for (let i = 0; i < work.length && !stopping; ) {
+        // Whole hosts per transaction, about MAINTENANCE_CHUNK series in all.
+        const chunk: RollupChunk = { hosts: [], series: [] };
+        const done: string[] = [];
+        for (; i < work.length && chunk.series.length < MAINTENANCE_CHUNK; i++) {
+          const [host, dirtyFrom] = work[i]!;
+          done.push(host);
+          const hostKey = ids.hostKey(host);
+          if (hostKey === undefined) continue; // deleted since
+          // Raw rows below the retention bound may be gone: never rebuild from there.
+          const from = Math.max(dirtyFrom, bounds.raw);
+          chunk.hosts.push([hostKey, from]);
+          for (const id of ids.idsOf(host)) chunk.series.push([id, from]);
+        }
         await writer.run({ op: 'rollup', chunk });
-        for (const [id] of chunk) rolling.delete(id);
-        rolledUp += chunk.length;
+        for (const host of done) rolling.delete(host);
+        rolledUp += chunk.series.length;
         await yieldToLoop();
       }
     } finally {
-      // Series not reached (closing, or a failed chunk) stay dirty.
-      for (const [id, from] of rolling) {
-        const d = dirty.get(id);
-        if (d === undefined || from < d) dirty.set(id, from);
+      // Hosts not reached (closing, or a failed chunk) stay dirty.
+      for (const [host, from] of rolling) {
+        const d = dirty.get(host);
+        if (d === undefined || from < d) dirty.set(host, from);
       }
       rolling = undefined;
     }
@@ -279,12 +297,19 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     if (withRetention && !stopping) {
       const all = ids.allIds();
       for (let i = 0; i < all.length && !stopping; i += MAINTENANCE_CHUNK) {
-        const chunk = all.slice(i, i + MAINTENANCE_CHUNK);
-        deleted += (await writer.run({ op: 'retention', ids: chunk, bounds })) ?? 0;
+        deleted += (await writer.run({ op: 'retention', ids: all.slice(i, i + MAINTENANCE_CHUNK), hostKeys: [], bounds })) ?? 0;
+        await yieldToLoop();
+      }
+      const keys = ids.allHostKeys();
+      for (let i = 0; i < keys.length && !stopping; i += MAINTENANCE_CHUNK) {
+        deleted += (await writer.run({ op: 'retention', ids: [], hostKeys: keys.slice(i, i + MAINTENANCE_CHUNK), bounds })) ?? 0;
         await yieldToLoop();
       }
       lastRetentionAt = now;
     }
+    // Its transactions take turns with the write batches on the writer: a long run delays commits.
+    const ms = Math.round(performance.now() - started);
+    if (ms >= SLOW_MAINTENANCE_MS) log.info({ ms, rolledUp, deleted }, 'rollup and retention run took long');
     return { rolledUp, deleted };
   }
 
@@ -336,13 +361,14 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     if (closed) throw new VigieError('VIGIE_ERR_UNAVAILABLE', 'store: closed');
     const { tier, step } = chooseTier(q, clock.now(), retention);
     const id = ids.get(q.host, q.metric, q.key);
-    if (id === undefined) return { tier, step, points: [] };
+    const hostKey = ids.hostKey(q.host);
+    if (id === undefined || hostKey === undefined) return { tier, step, points: [] };
     const width = TIER_WIDTH_MS[tier];
-    const d = dirty.get(id);
-    const r = rolling?.get(id);
+    const d = dirty.get(q.host);
+    const r = rolling?.get(q.host);
     const staleTs = d === undefined ? r : r === undefined ? d : Math.min(d, r);
     const stale = staleTs === undefined ? q.to : floorTo(staleTs, width);
-    return { tier, step, points: queries.query(tier, { id, from: floorTo(q.from, step), to: q.to, step, stale }, q.withCount === true) };
+    return { tier, step, points: queries.query(tier, { hostKey, id, from: floorTo(q.from, step), to: q.to, step, stale }, q.withCount === true) };
   }
 
   const close = onceClose(async () => {
