@@ -1,14 +1,17 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { HOUR_MS, MINUTE_MS, floorTo } from '../../../core/time.js';
+import type { MinuteAcc } from './minute-partials.js';
 
 /**
- * Rollup and retention statements for one series at a time. Rollups are
- * recomputed, never incremented: a bucket is rebuilt from the finer tier with
- * INSERT OR REPLACE, so running it twice, or after late samples arrived, gives
- * the exact same rows as if every sample had been there from the start.
+ * Rollup and retention statements. A bucket is rebuilt from the finer tier
+ * with INSERT OR REPLACE, so running it twice, or after late samples arrived,
+ * gives the exact same rows as if every sample had been there from the
+ * start. The one increment: new raw points' sums added to their 1m bucket
+ * once (minute-partials.ts says when that is exact, and rebuilds otherwise).
  */
 export class RollupStatements {
   private readonly minuteFromRaw: Statement<[number, number]>;
+  private readonly minuteAdd: Statement<[number, number, number, number, number, number]>;
   private readonly hourFromMinute: Statement<[number, number]>;
   private readonly deleteRaw: Statement<[number, number]>;
   private readonly deleteMinute: Statement<[number, number]>;
@@ -21,6 +24,10 @@ export class RollupStatements {
       SELECT series_id, ts - ts % ${MINUTE_MS}, sum(value), count(*), min(value), max(value)
       FROM points_raw WHERE host_key = ? AND ts >= ?
       GROUP BY series_id, ts - ts % ${MINUTE_MS}`);
+    this.minuteAdd = db.prepare(`
+      INSERT INTO points_1m (series_id, ts, sum, count, min, max) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (series_id, ts) DO UPDATE SET sum = sum + excluded.sum, count = count + excluded.count,
+        min = min(min, excluded.min), max = max(max, excluded.max)`);
     this.hourFromMinute = db.prepare(`
       INSERT OR REPLACE INTO points_1h (series_id, ts, sum, count, min, max)
       SELECT series_id, ts - ts % ${HOUR_MS}, sum(sum), sum(count), min(min), max(max)
@@ -38,6 +45,11 @@ export class RollupStatements {
    */
   minutesOfHost(hostKey: number, from: number): void {
     this.minuteFromRaw.run(hostKey, floorTo(from, MINUTE_MS));
+  }
+
+  /** Adds new raw points' sums to a 1m bucket (ingest/store/sqlite/minute-partials.ts). */
+  addToMinute(seriesId: number, minute: number, acc: MinuteAcc): void {
+    this.minuteAdd.run(seriesId, minute, acc.sum, acc.count, acc.min, acc.max);
   }
 
   /** Rebuilds the 1h buckets of a series from the hour holding `from`, after its 1m buckets. */

@@ -262,21 +262,19 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     try {
       for (let i = 0; i < work.length && !stopping; ) {
         // Whole hosts per transaction, about MAINTENANCE_CHUNK series in all.
-        const chunk: RollupChunk = { hosts: [], series: [] };
+        const chunk: RollupChunk = { rawBound: bounds.raw, hosts: [] };
         const done: string[] = [];
-        for (; i < work.length && chunk.series.length < MAINTENANCE_CHUNK; i++) {
-          const [host, dirtyFrom] = work[i]!;
+        for (let series = 0; i < work.length && series < MAINTENANCE_CHUNK; i++) {
+          const [host, from] = work[i]!;
           done.push(host);
-          const hostKey = ids.hostKey(host);
-          if (hostKey === undefined) continue; // deleted since
-          // Raw rows below the retention bound may be gone: never rebuild from there.
-          const from = Math.max(dirtyFrom, bounds.raw);
-          chunk.hosts.push([hostKey, from]);
-          for (const id of ids.idsOf(host)) chunk.series.push([id, from]);
+          const key = ids.hostKey(host);
+          if (key === undefined) continue; // deleted since
+          const hostSeries = ids.idsOf(host);
+          chunk.hosts.push({ key, from: Math.max(from, bounds.raw), series: hostSeries });
+          series += hostSeries.length;
         }
-        await writer.run({ op: 'rollup', chunk });
+        rolledUp += (await writer.run({ op: 'rollup', chunk })) ?? 0;
         for (const host of done) rolling.delete(host);
-        rolledUp += chunk.series.length;
         await yieldToLoop();
       }
     } finally {
@@ -397,7 +395,7 @@ export function startSqliteMetricStore(opts: SqliteMetricStoreOptions): SqliteMe
     series: async (host) => ids.list(host),
     deleteHost: async (host) => {
       await flushAll(); // queued points of the host must not come back after the delete
-      const deleted = (await writer.run({ op: 'deleteHost', host })) ?? 0;
+      const deleted = (await writer.run({ op: 'deleteHost', host, hostKey: ids.hostKey(host) })) ?? 0;
       ids.forget(host);
       committedSeqs.delete(host);
       return deleted;

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { MinutePartials, type HostPartial } from './minute-partials.js';
 import { RollupStatements } from './rollup.js';
 
 /** A new series, its id chosen by the store (ids are allocated in memory so a batch needs no lookup round trip). */
@@ -30,15 +31,17 @@ export type WriteOp =
   | { op: 'rollup'; chunk: RollupChunk }
   | { op: 'retention'; ids: number[]; hostKeys: number[]; bounds: RetentionBounds }
   | { op: 'meta'; key: string; value: number | null }
-  | { op: 'deleteHost'; host: string };
+  | { op: 'deleteHost'; host: string; hostKey: number | undefined };
 
 /**
- * What one rollup transaction rebuilds: the 1m buckets of each host from its
- * `from` (raw points are read by host), then the 1h buckets of each series.
+ * What one rollup transaction brings up to date: for each host, the 1m
+ * buckets its raw points since `from` changed, then the 1h buckets of its
+ * series (ids known to the store).
  */
 export interface RollupChunk {
-  hosts: Array<[hostKey: number, from: number]>;
-  series: Array<[id: number, from: number]>;
+  /** The raw retention bound: rows below may be gone, nothing is rebuilt from there. */
+  rawBound: number;
+  hosts: Array<{ key: number; from: number; series: number[] }>;
 }
 
 /** Numbers per point in EncodedBatch.points. */
@@ -53,21 +56,60 @@ export const META_DIRTY_FROM = 'rollup_dirty_from';
  */
 export class WriteOps {
   private readonly insertRaw: Statement<[number, number, number, number]>;
+  private readonly replaceRaw: Statement<[number, number, number, number, number]>;
   private readonly insertSeries: Statement<[number, string, string, string]>;
   private readonly insertHost: Statement<[number, string]>;
   private readonly setMeta: Statement<[string, number | null]>;
   private readonly upsertSeq: Statement<[string, number]>;
   private readonly rollups: RollupStatements;
-  readonly run: (op: WriteOp) => number | undefined;
+  private readonly tx: (op: WriteOp) => number | undefined;
+  /** The 1m sums of the points committed since each host's last rollup. */
+  private readonly partials = new MinutePartials();
+  /** What the batch in its transaction adds to `partials`, taken in once it commits. */
+  private staged = new Map<number, HostPartial>();
+  /**
+   * Hosts rolled up on this connection: every point of theirs committed since
+   * went through `partials`. Before, some may have been committed by a writer
+   * that is gone (a crash, a worker started again), so the first rollup of a
+   * host here rebuilds from points_raw.
+   */
+  private readonly trusted = new Set<number>();
 
   constructor(private readonly db: Database) {
-    this.insertRaw = db.prepare('INSERT OR REPLACE INTO points_raw (host_key, ts, series_id, value) VALUES (?, ?, ?, ?)');
+    this.insertRaw = db.prepare('INSERT OR IGNORE INTO points_raw (host_key, ts, series_id, value) VALUES (?, ?, ?, ?)');
+    // A point already stored (a sample delivered twice) is replaced; changes = 0 when the value was the same.
+    this.replaceRaw = db.prepare('UPDATE points_raw SET value = ? WHERE host_key = ? AND ts = ? AND series_id = ? AND value IS NOT ?');
     this.insertSeries = db.prepare('INSERT INTO series (id, host, metric, key) VALUES (?, ?, ?, ?)');
     this.insertHost = db.prepare('INSERT INTO host_keys (id, host) VALUES (?, ?)');
     this.setMeta = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     this.upsertSeq = db.prepare('INSERT INTO host_seq (host, seq) VALUES (?, ?) ON CONFLICT (host) DO UPDATE SET seq = max(seq, excluded.seq)');
     this.rollups = new RollupStatements(db);
-    this.run = db.transaction((op: WriteOp) => this.apply(op));
+    this.tx = db.transaction((op: WriteOp) => this.apply(op));
+  }
+
+  /** Runs one op in its transaction; what it changes in memory is kept only once that commits. */
+  run(op: WriteOp): number | undefined {
+    this.staged = new Map();
+    const result = this.tx(op); // throws when rolled back: nothing below runs
+    switch (op.op) {
+      case 'batch':
+        this.partials.merge(this.staged);
+        break;
+      case 'rollup':
+        for (const h of op.chunk.hosts) {
+          this.partials.drop(h.key);
+          this.trusted.add(h.key);
+        }
+        break;
+      case 'deleteHost':
+        if (op.hostKey !== undefined) {
+          this.partials.drop(op.hostKey);
+          this.trusted.delete(op.hostKey);
+        }
+        break;
+      default:
+    }
+    return result;
   }
 
   private apply(op: WriteOp): number | undefined {
@@ -76,15 +118,20 @@ export class WriteOps {
         const { newHosts, newSeries, points, seqs, dirtyFrom } = op.batch;
         for (const [key, host] of newHosts) this.insertHost.run(key, host);
         for (const [id, host, metric, key] of newSeries) this.insertSeries.run(id, host, metric, key);
-        for (let i = 0; i < points.length; i += POINT_FIELDS) this.insertRaw.run(points[i]!, points[i + 1]!, points[i + 2]!, points[i + 3]!);
+        for (let i = 0; i < points.length; i += POINT_FIELDS) {
+          const hostKey = points[i]!;
+          const ts = points[i + 1]!;
+          const id = points[i + 2]!;
+          const value = points[i + 3]!;
+          if (this.insertRaw.run(hostKey, ts, id, value).changes === 1) MinutePartials.add(this.staged, hostKey, ts, id, value);
+          else if (this.replaceRaw.run(value, hostKey, ts, id, value).changes === 1) MinutePartials.replaced(this.staged, hostKey, ts);
+        }
         if (dirtyFrom !== null) this.setMeta.run(META_DIRTY_FROM, dirtyFrom);
         for (const [host, seq] of seqs) this.upsertSeq.run(host, seq);
         return points.length / POINT_FIELDS;
       }
       case 'rollup':
-        for (const [hostKey, from] of op.chunk.hosts) this.rollups.minutesOfHost(hostKey, from);
-        for (const [id, from] of op.chunk.series) this.rollups.hoursOfSeries(id, from);
-        return op.chunk.series.length;
+        return op.chunk.hosts.reduce((n, h) => n + this.rollUpHost(h, op.chunk.rawBound), 0);
       case 'retention':
         return (
           op.hostKeys.reduce((n, key) => n + this.rollups.deleteRawOlder(key, op.bounds.raw), 0) +
@@ -104,5 +151,23 @@ export class WriteOps {
         return deleted;
       }
     }
+  }
+
+  /** One host's 1m buckets since `from` (its kept sums added, or rebuilt from points_raw), then its series' 1h buckets; returns series rolled up. */
+  private rollUpHost(h: RollupChunk['hosts'][number], rawBound: number): number {
+    const kept = this.partials.get(h.key);
+    let from = h.from;
+    if (kept && kept.from < from) from = kept.from;
+    if (!this.trusted.has(h.key) || kept?.rebuildFrom !== undefined) {
+      if (kept?.rebuildFrom !== undefined && kept.rebuildFrom < from) from = kept.rebuildFrom;
+      from = Math.max(from, rawBound);
+      this.rollups.minutesOfHost(h.key, from);
+    } else if (kept) {
+      for (const [id, minutes] of kept.series) for (const [minute, acc] of minutes) this.rollups.addToMinute(id, minute, acc);
+    }
+    const series = new Set(h.series);
+    if (kept) for (const id of kept.series.keys()) series.add(id);
+    for (const id of series) this.rollups.hoursOfSeries(id, from);
+    return series.size;
   }
 }

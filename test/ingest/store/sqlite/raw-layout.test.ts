@@ -117,4 +117,76 @@ test('a sample\'s points are written together: one batch from 200 hosts of 20 se
   dir.remove();
 });
 
+/** 1m history of one series, as avg/min/max/count per minute, computed here from what was stored. */
+function minutesOf(stored: Map<number, number>, from: number, to: number): Array<[number, number, number, number, number]> {
+  const byMinute = new Map<number, number[]>();
+  for (const [ts, v] of [...stored].sort((a, b) => a[0] - b[0])) {
+    if (ts < from || ts >= to) continue;
+    const m = ts - (ts % MINUTE_MS);
+    byMinute.set(m, [...(byMinute.get(m) ?? []), v]);
+  }
+  return [...byMinute].map(([m, vs]) => [m, vs.reduce((a, b) => a + b, 0) / vs.length, Math.min(...vs), Math.max(...vs), vs.length]);
+}
+
+for (const writer of ['inline', 'worker'] as const) {
+  test(`${writer}: 1m rollups kept as points commit stay exact: a minute rolled up in two parts, late samples, a sample delivered twice (same value, then another), a restart`, async () => {
+    const dir = tempDir();
+    let now = T0 + 30 * MINUTE_MS;
+    const clockAt = { now: () => now };
+    const open = () => {
+      const db = openDatabase(dir.path);
+      return { db, store: startSqliteMetricStore({ db, retention, flushInterval: 3600, flushSize: 1_000_000, clock: clockAt, writer }) };
+    };
+    let { db, store } = open();
+    const stored = new Map<number, number>(); // ts → value of web-1's cpu.usage, as the store must hold it
+    const put = (ts: number, value: number) => {
+      assert.ok(store.write('web-1', ts, [{ metric: 'cpu.usage', key: '', value }, { metric: 'mem.used', key: '', value: value * 2 }]));
+      stored.set(ts, value);
+    };
+    const check = async (what: string) => {
+      const from = T0;
+      const to = T0 + 30 * MINUTE_MS;
+      const h = await store.history({ host: 'web-1', metric: 'cpu.usage', key: '', from, to, step: MINUTE_MS, withCount: true });
+      assert.is(h.tier, '1m');
+      assert.equal(h.points.map((p) => [p.ts, p.avg, p.min, p.max, p.count]), minutesOf(stored, from, to), what);
+      // What the 1m table itself holds, once nothing is pending: the rollup, not the raw fill-in.
+      const rows = db.prepare(`SELECT m.ts, m.sum / m.count, m.min, m.max, m.count FROM points_1m m JOIN series s ON s.id = m.series_id
+        WHERE s.host = 'web-1' AND s.metric = 'cpu.usage' ORDER BY m.ts`).raw(true).all();
+      assert.equal(rows, minutesOf(stored, from, to), `${what}: points_1m`);
+      const hour = db.prepare(`SELECT h.count FROM points_1h h JOIN series s ON s.id = h.series_id WHERE s.host = 'web-1' AND s.metric = 'cpu.usage'`).pluck().all();
+      assert.equal(hour, [stored.size], `${what}: points_1h`);
+    };
+
+    for (let i = 0; i < 6; i++) put(T0 + i * 5 * SECOND_MS, 10 + i); // minute 0, first half
+    await store.maintain({ retention: false }); // the first rollup of web-1 here: rebuilt from points_raw
+    await check('first rollup');
+    for (let i = 6; i < 12; i++) put(T0 + i * 5 * SECOND_MS, 10 + i); // minute 0, second half: added to the row
+    put(T0 + MINUTE_MS + 1000, 50);
+    put(T0 + 7 * MINUTE_MS, 70);
+    await store.maintain({ retention: false });
+    await check('a minute rolled up in two parts');
+    put(T0 + 3 * SECOND_MS, 5); // late, into minute 0 again
+    put(T0 + 7 * MINUTE_MS, 70); // delivered twice, the same value: counted once
+    await store.maintain({ retention: false });
+    await check('a late sample and a duplicate');
+    put(T0 + MINUTE_MS + 1000, 99); // the same sample, another value: it replaces the first
+    await store.maintain({ retention: false });
+    await check('a replaced value');
+
+    // Points committed, then the process stops before their rollup: the next one rebuilds them.
+    put(T0 + 2 * MINUTE_MS, 20);
+    put(T0 + 2 * MINUTE_MS + 5000, 22);
+    await store.close();
+    db.close();
+    now += MINUTE_MS;
+    ({ db, store } = open());
+    put(T0 + 2 * MINUTE_MS + 10_000, 24);
+    await store.maintain({ retention: false });
+    await check('after a restart');
+    await store.close();
+    db.close();
+    dir.remove();
+  });
+}
+
 test.run();
