@@ -13,6 +13,7 @@
  *   node dist/bench/alerts/engine.js --hosts 1000,5000 --rounds 60   (the alert engine: µs and bytes allocated per sample)
  *   node dist/bench/store/run.js --hosts 1000 --rounds 120   (SQLite and InfluxDB points/s)
  *   node dist/bench/history/run.js --hosts 1000 --deep 5 --runs 100 --cold 10   (24 h and 30 d charts of a host, store and HTTP; builds a ~3 GB store)
+ *   node dist/bench/history/export.js --hosts 20 --series 22 --hours 24   (raw-sample exports: one host whole, one series)
  *   node dist/bench/memory/up.js --hosts 0,100 --warmup 30 --duration 120   (RSS of `vigie up`, idle and with 100 agents: the Pi 3 budget)
  *   node dist/bench/checks/runner.js --checks 0,50,200 --interval 10 --duration 60   (what N network checks cost the bundled agent)
  *   node dist/bench/snmp/poller.js --devices 0,10,50 --duration 60   (what polling N SNMP devices costs the agent; needs Debian's snmpd)
