@@ -7,6 +7,7 @@ import { HOUR_MS, MINUTE_MS, floorTo, secondsToMs } from '../../../core/time.js'
 import { isMetricName, type SeriesPoint } from '../../../protocol/metric-series.js';
 import type { InfluxConfig } from '../../config.js';
 import { DATABASE_FILE } from '../sqlite/database.js';
+import { MIGRATIONS } from '../sqlite/migrations.js';
 import { INFLUX_SERIES, sampleLines } from './schema.js';
 import { createTarget, type InfluxTarget } from './target.js';
 import { startInfluxWriter, type InfluxWriter } from './writer.js';
@@ -105,6 +106,12 @@ interface Group {
 export function openHistoryReadOnly(dataDir: string): Database {
   const path = join(dataDir, DATABASE_FILE);
   const db = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  // Read-only, it cannot bring an older file's schema up to date (migrations.ts): the server does, at its start.
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > 0 && version < MIGRATIONS.length) {
+    db.close();
+    throw new Error(`${path}: written by an older Vigie (schema ${version}, this one reads ${MIGRATIONS.length}); start this Vigie's server once so that it upgrades the file, then copy`);
+  }
   try {
     db.prepare('SELECT 1 FROM series, host_keys, points_raw, points_1m, points_1h LIMIT 1').all();
   } catch (error) {

@@ -5,6 +5,7 @@ import { tempDir } from '../../../helpers/env.js';
 import { MINUTE_MS, SECOND_MS } from '../../../../core/time.js';
 import { openSqlite } from '../../../../core/sqlite.js';
 import { openDatabase } from '../../../../ingest/store/sqlite/database.js';
+import { openHistoryReadOnly } from '../../../../ingest/store/influx/copy.js';
 import { MIGRATIONS } from '../../../../ingest/store/sqlite/migrations.js';
 import { readRawSamples } from '../../../../ingest/store/sqlite/raw-samples.js';
 import { startSqliteMetricStore } from '../../../../ingest/store/sqlite/sqlite-metric-store.js';
@@ -43,6 +44,8 @@ test('migration 4 moves every raw point of a schema-3 vigie.db under its host ke
   // Not rolled up yet: the store had marked them (meta.rollup_dirty_from), as it does before each batch.
   old.prepare("INSERT INTO meta (key, value) VALUES ('rollup_dirty_from', ?)").run(T0);
   old.close();
+  // `vigie history copy` opens the file read-only: it says to let the server upgrade it first.
+  assert.throws(() => openHistoryReadOnly(dir.path), /written by an older Vigie \(schema 3, this one reads \d+\); start this Vigie's server once/);
 
   const db = openDatabase(dir.path);
   assert.is(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
