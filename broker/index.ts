@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { Aedes, type Client } from 'aedes';
 import mqttPacket from 'mqtt-packet';
+import { followOverload } from '../core/heap.js';
 import { onceClose, type Handle } from '../core/lifecycle.js';
 import { createLogger, createRateLimitedLog, type Logger } from '../core/logger.js';
 import { MINUTE_MS, secondsToMs } from '../core/time.js';
@@ -207,6 +208,8 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   const url = `mqtt://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${tcp.port}`;
   log.info({ url, tlsPort: secure?.port, ws: ws ? config.wsPath : undefined, maxPacketSize: config.maxPacketSize }, 'MQTT broker listening');
+  // While publishers wait for the ingest, the old generation is let grow further (core/heap.ts).
+  const stopHeapFollow = followOverload(() => flow.waits);
 
   return {
     aedes,
@@ -221,6 +224,7 @@ export async function startBroker(config: BrokerConfig, opts: BrokerOptions = {}
     close: onceClose(async () => {
       closing = true;
       auth.stop();
+      stopHeapFollow();
       const started = Date.now();
       await shutdownBroker({
         aedes,

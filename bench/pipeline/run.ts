@@ -26,7 +26,7 @@ import { simulatedHost, startFleet, type Fleet } from './fleet.js';
 import { startBenchServer, type BenchServer } from './server-process.js';
 import { createViewerToken, startWatcherProcess } from './watchers.js';
 import { capacityArgs, measureCapacity } from './capacity.js';
-import { runOverload } from './overload.js';
+import { overloadCapacityArgs, runOverload } from './overload.js';
 import { takenInFull } from './sustained.js';
 
 const { values } = parseArgs({
@@ -46,9 +46,11 @@ const { values } = parseArgs({
     'overload-duration': { type: 'string', default: '120' },
     'drain-load': { type: 'string', default: '0.25' },
     'drain-timeout': { type: 'string', default: '900' },
-    publishers: { type: 'string', default: '100' },
-    window: { type: 'string', default: '50' },
-    'sat-duration': { type: 'string', default: '15' },
+    // Capacity: 100 publishers × 50 in flight for 15 s (capacity.ts); for --overload, as many
+    // publishers as agents × the agent's window, for 120 s (overload.ts overloadCapacityArgs).
+    publishers: { type: 'string' },
+    window: { type: 'string' },
+    'sat-duration': { type: 'string' },
     'sat-warmup': { type: 'string', default: '5' },
   },
 });
@@ -183,7 +185,7 @@ if (values.overload) {
     overloadS: Number(values['overload-duration']),
     drainLoad: Number(values['drain-load']),
     drainTimeoutS: Number(values['drain-timeout']),
-    capacity: capacityArgs(values),
+    capacity: overloadCapacityArgs(values, fleets[0]!),
   });
   if (!ok) process.exitCode = 1;
 } else if (values.soak !== undefined) {

@@ -50,12 +50,20 @@ export const POINT_FIELDS = 4;
 export const META_DIRTY_FROM = 'rollup_dirty_from';
 
 /**
+ * Raw points one INSERT statement takes: a sample's points in one call
+ * instead of one each. In a bare table (1,000 hosts, 20-point samples,
+ * 2,500 per transaction) that took 28 % less CPU per point.
+ */
+const ROWS_PER_INSERT = 64;
+
+/**
  * The metric store's writes, on whichever connection runs them (the
  * server's, or the write worker's own: ingest/store/sqlite/write-worker.ts).
  * Each op is one transaction; its result is a number (rows changed) or nothing.
  */
 export class WriteOps {
-  private readonly insertRaw: Statement<[number, number, number, number]>;
+  /** INSERT OR IGNORE of n raw points, by n (1 to ROWS_PER_INSERT), and its reused parameter array. */
+  private readonly insertRaw = new Map<number, { stmt: Statement<[number[]]>; args: number[] }>();
   private readonly replaceRaw: Statement<[number, number, number, number, number]>;
   private readonly insertSeries: Statement<[number, string, string, string]>;
   private readonly insertHost: Statement<[number, string]>;
@@ -68,16 +76,18 @@ export class WriteOps {
   /** What the batch in its transaction adds to `partials`, taken in once it commits. */
   private staged = new Map<number, HostPartial>();
   /**
-   * Hosts rolled up on this connection: every point of theirs committed since
-   * went through `partials`. Before, some may have been committed by a writer
-   * that is gone (a crash, a worker started again), so the first rollup of a
-   * host here rebuilds from points_raw.
+   * Hosts whose points not yet rolled up all went through `partials`: those
+   * rolled up on this connection, those first stored on it, and every host
+   * when it opened with nothing waiting for a rollup (meta.rollup_dirty_from
+   * unset: a new store, or one stopped after its last rollup). Otherwise some
+   * points may have been committed by a writer that is gone (a crash, a stop
+   * before the rollup, a worker started again), so the first rollup of a host
+   * here rebuilds from points_raw.
    */
   private readonly trusted = new Set<number>();
 
   constructor(private readonly db: Database) {
-    this.insertRaw = db.prepare('INSERT OR IGNORE INTO points_raw (host_key, ts, series_id, value) VALUES (?, ?, ?, ?)');
-    // A point already stored (a sample delivered twice) is replaced; changes = 0 when the value was the same.
+    // A point already stored (a sample delivered twice) takes the new value; an unchanged one is not rewritten.
     this.replaceRaw = db.prepare('UPDATE points_raw SET value = ? WHERE host_key = ? AND ts = ? AND series_id = ? AND value IS NOT ?');
     this.insertSeries = db.prepare('INSERT INTO series (id, host, metric, key) VALUES (?, ?, ?, ?)');
     this.insertHost = db.prepare('INSERT INTO host_keys (id, host) VALUES (?, ?)');
@@ -85,6 +95,8 @@ export class WriteOps {
     this.upsertSeq = db.prepare('INSERT INTO host_seq (host, seq) VALUES (?, ?) ON CONFLICT (host) DO UPDATE SET seq = max(seq, excluded.seq)');
     this.rollups = new RollupStatements(db);
     this.tx = db.transaction((op: WriteOp) => this.apply(op));
+    const dirtyFrom = db.prepare<[string], number | null>('SELECT value FROM meta WHERE key = ?').pluck().get(META_DIRTY_FROM) ?? null;
+    if (dirtyFrom === null) for (const key of db.prepare<[], number>('SELECT id FROM host_keys').pluck().all()) this.trusted.add(key);
   }
 
   /** Runs one op in its transaction; what it changes in memory is kept only once that commits. */
@@ -94,6 +106,7 @@ export class WriteOps {
     switch (op.op) {
       case 'batch':
         this.partials.merge(this.staged);
+        for (const [key] of op.batch.newHosts) this.trusted.add(key); // no point of theirs before this batch
         break;
       case 'rollup':
         for (const h of op.chunk.hosts) {
@@ -118,13 +131,24 @@ export class WriteOps {
         const { newHosts, newSeries, points, seqs, dirtyFrom } = op.batch;
         for (const [key, host] of newHosts) this.insertHost.run(key, host);
         for (const [id, host, metric, key] of newSeries) this.insertSeries.run(id, host, metric, key);
-        for (let i = 0; i < points.length; i += POINT_FIELDS) {
+        for (let i = 0; i < points.length; ) {
+          // A sample's points lie together (same host key and ts): inserted in one statement.
           const hostKey = points[i]!;
           const ts = points[i + 1]!;
-          const id = points[i + 2]!;
-          const value = points[i + 3]!;
-          if (this.insertRaw.run(hostKey, ts, id, value).changes === 1) MinutePartials.add(this.staged, hostKey, ts, id, value);
-          else if (this.replaceRaw.run(value, hostKey, ts, id, value).changes === 1) MinutePartials.replaced(this.staged, hostKey, ts);
+          let end = i + POINT_FIELDS;
+          while (end < points.length && end - i < ROWS_PER_INSERT * POINT_FIELDS && points[end] === hostKey && points[end + 1] === ts) end += POINT_FIELDS;
+          const rows = (end - i) / POINT_FIELDS;
+          const insert = this.insertStatement(rows);
+          for (let a = 0; a < insert.args.length; a++) insert.args[a] = points[i + a]!;
+          if (insert.stmt.run(insert.args).changes === rows) {
+            for (let p = i; p < end; p += POINT_FIELDS) MinutePartials.add(this.staged, hostKey, ts, points[p + 2]!, points[p + 3]!);
+          } else {
+            // Some were stored already (the sample came twice), which ones is not known: each
+            // takes its new value, and the host's minutes from ts are rebuilt from points_raw.
+            for (let p = i; p < end; p += POINT_FIELDS) this.replaceRaw.run(points[p + 3]!, hostKey, ts, points[p + 2]!, points[p + 3]!);
+            MinutePartials.replaced(this.staged, hostKey, ts);
+          }
+          i = end;
         }
         if (dirtyFrom !== null) this.setMeta.run(META_DIRTY_FROM, dirtyFrom);
         for (const [host, seq] of seqs) this.upsertSeq.run(host, seq);
@@ -151,6 +175,16 @@ export class WriteOps {
         return deleted;
       }
     }
+  }
+
+  private insertStatement(rows: number): { stmt: Statement<[number[]]>; args: number[] } {
+    const known = this.insertRaw.get(rows);
+    if (known) return known;
+    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?)').join(', ');
+    const stmt = this.db.prepare<[number[]]>(`INSERT OR IGNORE INTO points_raw (host_key, ts, series_id, value) VALUES ${values}`);
+    const insert = { stmt, args: new Array<number>(rows * POINT_FIELDS) };
+    this.insertRaw.set(rows, insert);
+    return insert;
   }
 
   /** One host's 1m buckets since `from` (its kept sums added, or rebuilt from points_raw), then its series' 1h buckets; returns series rolled up. */

@@ -192,4 +192,53 @@ for (const writer of ['inline', 'worker'] as const) {
   });
 }
 
+for (const writer of ['inline', 'worker'] as const) {
+  test(`${writer}: the kept sums are trusted when nothing waited for a rollup (a new store, a stop after the last rollup, a host first stored here), not after a stop with points waiting`, async () => {
+    const dir = tempDir();
+    const now = T0 + 30 * MINUTE_MS;
+    const open = () => {
+      const db = openDatabase(dir.path);
+      return { db, store: startSqliteMetricStore({ db, retention, flushInterval: 3600, flushSize: 1_000_000, clock: { now: () => now }, writer }) };
+    };
+    let { db, store } = open();
+    // Each point is then changed behind the store's back in points_raw: the rollup shows whether it
+    // added the sums of what it committed (the value written) or rebuilt from points_raw (the changed one).
+    const TAMPER = 1000;
+    const putTampered = async (host: string, ts: number, value: number) => {
+      assert.ok(store.write(host, ts, [{ metric: 'cpu.usage', key: '', value }]));
+      await store.flush();
+      db.prepare('UPDATE points_raw SET value = value + ? WHERE ts = ? AND host_key = (SELECT id FROM host_keys WHERE host = ?)').run(TAMPER, ts, host);
+    };
+    const minute = (host: string, ts: number) =>
+      db.prepare(`SELECT m.sum FROM points_1m m JOIN series s ON s.id = m.series_id WHERE s.host = ? AND s.metric = 'cpu.usage' AND m.ts = ?`).pluck().get(host, ts);
+
+    await putTampered('web-1', T0 + 1000, 10);
+    await putTampered('web-1', T0 + 6000, 12);
+    await store.maintain({ retention: false });
+    assert.is(minute('web-1', T0), 22, 'a new store: the first rollup adds the sums');
+
+    // Stopped after its last rollup (rollup_dirty_from unset), started again.
+    await store.close();
+    db.close();
+    ({ db, store } = open());
+    await putTampered('web-1', T0 + MINUTE_MS, 30);
+    await store.maintain({ retention: false });
+    assert.is(minute('web-1', T0 + MINUTE_MS), 30, 'after a stop with nothing waiting: the sums');
+
+    // Stopped with a point committed and not rolled up: the next connection cannot have its sum.
+    assert.ok(store.write('web-1', T0 + 2 * MINUTE_MS, [{ metric: 'cpu.usage', key: '', value: 40 }]));
+    await store.close();
+    db.close();
+    ({ db, store } = open());
+    await putTampered('web-1', T0 + 2 * MINUTE_MS + 5000, 42);
+    await putTampered('new-1', T0 + 2 * MINUTE_MS, 7); // a host first stored on this connection
+    await store.maintain({ retention: false });
+    assert.is(minute('web-1', T0 + 2 * MINUTE_MS), 40 + 42 + TAMPER, 'after a stop with a point waiting: rebuilt from points_raw');
+    assert.is(minute('new-1', T0 + 2 * MINUTE_MS), 7, 'a host first stored on this connection: its sums');
+    await store.close();
+    db.close();
+    dir.remove();
+  });
+}
+
 test.run();
