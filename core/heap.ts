@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { systemClock, type Clock } from './time.js';
 
 /**
  * How much V8 lets the old generation grow past what the last full GC kept,
@@ -121,13 +122,13 @@ export class OverloadHeap {
  * growing percent OverloadHeap gives. Returns a function that stops it and
  * puts the server's percent back. Elsewhere (tests, tools) it does nothing.
  */
-export function followOverload(waits: () => number, now: () => number = Date.now): () => void {
+export function followOverload(waits: () => number, clock: Clock = systemClock): () => void {
   if (!tuned) return () => undefined;
   const policy = new OverloadHeap();
   let seen = waits();
   const timer = setInterval(() => {
     const count = waits();
-    const percent = policy.update(count !== seen, now());
+    const percent = policy.update(count !== seen, clock.now());
     seen = count;
     if (percent !== growingPercent) setGrowingPercent(percent);
   }, OVERLOAD_CHECK_MS);

@@ -68,6 +68,9 @@ for (const [label, q] of [
   ['one series of it', { host, from, to: now, metric: 'disk.used', key: '/m3' }],
 ] as Array<[string, SampleQuery]>) {
   const { samples, ms } = await time(q);
+  // An export that misses samples must fail the bench, not print a fast figure.
+  const expected = Math.ceil((hours * HOUR_MS) / INTERVAL_MS) * (q.metric === undefined ? seriesPerHost : 1);
+  if (samples !== expected) throw new Error(`bench: export "${label}" returned ${samples} samples, ${expected} were written`);
   rows.push([label, `${hours} h`, samples, runs, percentile(ms, 50).toFixed(0), percentile(ms, 100).toFixed(0), Math.round(samples / (percentile(ms, 50) / 1000))]);
 }
 await store.close();

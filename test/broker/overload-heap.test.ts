@@ -50,7 +50,7 @@ test('followed with a clock: back to the server\'s percent once no publish waite
   tuneServerHeap();
   let waits = 0;
   let now = 1_000_000;
-  const stop = followOverload(() => waits, () => now);
+  const stop = followOverload(() => waits, { now: () => now });
   waits += 3;
   await waitFor('raised', () => heapGrowingPercent() === OVERLOAD_HEAP_GROWING_PERCENT, 10_000);
   now += OVERLOAD_HEAP_HOLD_MS / 2;
